@@ -1,0 +1,72 @@
+# Sealpost — build, run, test. `make help` lists the targets.
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
+export CGO_ENABLED := 1
+
+BIN        := bin/sealpost
+GO         ?= go
+# Debian packages the build (Fyne needs cgo, OpenGL and X11 headers) and the tests need.
+DEB_PKGS   := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
+              libxinerama-dev libxi-dev libxxf86vm-dev gnupg xvfb x11-utils
+DEMO_DIR   ?= $(CURDIR)/.demo-profile
+FUZZTIME   ?= 20s
+
+.PHONY: help deps build run demo test vet unit bench fuzz clean
+
+help:
+	@echo "make demo   build, install missing system packages (as root), open the app on a demo profile"
+	@echo "make run    build and open the app on your own profile"
+	@echo "make test   everything: vet, unit and integration tests with -race (real gpg included)"
+	@echo "make bench  benchmarks (store, OpenPGP against gpg); see docs/performance.md"
+	@echo "make fuzz   run each fuzzer for FUZZTIME (default $(FUZZTIME))"
+	@echo "make deps   install the Debian packages the build and tests need (root), else print the command"
+
+deps:
+	@command -v $(GO) >/dev/null || { echo "Go is missing: install Go 1.24 or newer (https://go.dev/dl) and put it on PATH"; exit 1; }
+	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing: $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "Missing Debian packages. Run:"; echo "  sudo apt-get install -y $$missing"; exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	$(GO) build -o $(BIN) ./cmd/sealpost
+
+run: build
+	./$(BIN)
+
+# The demo profile is throwaway: its passphrase is public (testdata/demo-passphrase).
+demo: build
+	@if [ ! -d "$(DEMO_DIR)" ]; then \
+	  ./$(BIN) --profile "$(DEMO_DIR)" --passphrase-file testdata/demo-passphrase init && \
+	  ./$(BIN) --profile "$(DEMO_DIR)" --passphrase-file testdata/demo-passphrase keys generate --name "Alice Demo" --email alice@demo.sealpost.test >/dev/null && \
+	  ./$(BIN) --profile "$(DEMO_DIR)" --passphrase-file testdata/demo-passphrase keys generate --name "Bob Demo" --email bob@demo.sealpost.test >/dev/null; \
+	fi
+	@echo "Demo profile in $(DEMO_DIR); its passphrase is: $$(cat testdata/demo-passphrase)"
+	SEALPOST_PROFILE="$(DEMO_DIR)" ./$(BIN)
+
+vet: deps
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+
+unit: deps
+	$(GO) test -race -count=1 -timeout 30m ./...
+
+test: vet unit
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./localstore ./crypto | tee bench.out
+
+fuzz: deps
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+clean:
+	rm -rf bin bench.out

@@ -1,0 +1,270 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/sealpost/sealpost/mail"
+)
+
+// stdio carries the streams a command reads and writes, so tests can run
+// commands in-process.
+type stdio struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+// errUsage marks mistakes in how a command was called; they exit with 2.
+var errUsage = errors.New("usage")
+
+// command is one subcommand: its words (e.g. "keys list"), a one-line
+// summary for help, and what it runs.
+type command struct {
+	words   string
+	summary string
+	run     func(ctx context.Context, env *cliEnv, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"init", "create a new encrypted profile", cmdInit},
+		{"passwd", "change the profile passphrase", cmdPasswd},
+		{"keys generate", "create an own OpenPGP key: --name N --email E [--algo curve25519|rsa4096]", cmdKeysGenerate},
+		{"keys import", "import keys from FILE... (armored or binary, public or secret)", cmdKeysImport},
+		{"keys export", "export a key: --email E [--secret]", cmdKeysExport},
+		{"keys list", "list own and contacts' keys [--json]", cmdKeysList},
+		{"keys verify", "mark a contact's key verified: FINGERPRINT", cmdKeysVerify},
+		{"keys delete", "delete a key: FINGERPRINT [--force for own keys]", cmdKeysDelete},
+		{"keys revoke", "revoke an own key: FINGERPRINT [--reason R]", cmdKeysRevoke},
+		{"audit list", "show the audit trail [--json]", cmdAuditList},
+		{"audit verify", "check the audit trail's hash chain", cmdAuditVerify},
+	}
+}
+
+// cliEnv is what every command shares: the streams and the global options.
+type cliEnv struct {
+	stdio
+	profileDir     string
+	passphraseFile string
+}
+
+// run executes one headless command and returns the process exit code.
+func run(ctx context.Context, args []string, io stdio) int {
+	env := &cliEnv{stdio: io}
+	global := flag.NewFlagSet("sealpost", flag.ContinueOnError)
+	global.SetOutput(io.err)
+	env.registerGlobals(global)
+	global.Usage = func() { printUsage(io.err) }
+	if err := global.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	rest := global.Args()
+	if len(rest) == 0 || rest[0] == "help" {
+		printUsage(io.out)
+		return 0
+	}
+	cmd, cmdArgs, ok := findCommand(rest)
+	if !ok {
+		fmt.Fprintf(io.err, "sealpost: unknown command %q (see `sealpost help`)\n", strings.Join(rest[:min(2, len(rest))], " "))
+		return 2
+	}
+	err := cmd.run(ctx, env, cmdArgs)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(io.err, "sealpost %s: %v\n", cmd.words, err)
+		return 2
+	default:
+		fmt.Fprintf(io.err, "sealpost %s: %s\n", cmd.words, userMessage(err))
+		return 1
+	}
+}
+
+func findCommand(args []string) (command, []string, bool) {
+	for _, c := range commands() {
+		words := strings.Fields(c.words)
+		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == c.words {
+			return c, args[len(words):], true
+		}
+	}
+	return command{}, nil, false
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: sealpost [--profile DIR] [--passphrase-file FILE] COMMAND [options]")
+	fmt.Fprintln(w, "Without a command, sealpost opens the desktop app.")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-14s %s\n", c.words, c.summary)
+	}
+	fmt.Fprintln(w, "\nEnvironment: SEALPOST_PROFILE, SEALPOST_PASSPHRASE_FILE. Details: docs/cli.md")
+}
+
+func (env *cliEnv) registerGlobals(fs *flag.FlagSet) {
+	fs.StringVar(&env.profileDir, "profile", env.profileDir, "profile folder (default $SEALPOST_PROFILE or the OS config folder)")
+	fs.StringVar(&env.passphraseFile, "passphrase-file", env.passphraseFile, "read the profile passphrase from `FILE` (default $SEALPOST_PASSPHRASE_FILE, else prompt)")
+}
+
+// flags makes a subcommand's flag set, which also accepts the global options.
+func (env *cliEnv) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("sealpost "+name, flag.ContinueOnError)
+	fs.SetOutput(env.err)
+	env.registerGlobals(fs)
+	return fs
+}
+
+// parse parses args into fs and checks the number of positional arguments.
+func parse(fs *flag.FlagSet, args []string, minArgs, maxArgs int) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	n := fs.NArg()
+	if n < minArgs || (maxArgs >= 0 && n > maxArgs) {
+		return fmt.Errorf("%w: unexpected arguments %q (see -h)", errUsage, fs.Args())
+	}
+	return nil
+}
+
+// profile returns the profile folder from the flag, the environment or the
+// OS default.
+func (env *cliEnv) profile() (string, error) {
+	if env.profileDir != "" {
+		return env.profileDir, nil
+	}
+	if dir := os.Getenv("SEALPOST_PROFILE"); dir != "" {
+		return dir, nil
+	}
+	return defaultProfileDir()
+}
+
+func defaultProfileDir() (string, error) {
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("no profile folder: set --profile or SEALPOST_PROFILE (%w)", err)
+	}
+	return filepath.Join(base, "sealpost"), nil
+}
+
+// passphrase reads the profile passphrase from the file, the environment's
+// file or a terminal prompt, in that order.
+func (env *cliEnv) passphrase(prompt string) ([]byte, error) {
+	if file := env.passphraseFilePath(); file != "" {
+		return readSecretFile(file)
+	}
+	return env.prompt(prompt)
+}
+
+// passphraseFilePath is the --passphrase-file option, else
+// $SEALPOST_PASSPHRASE_FILE, else empty (prompt).
+func (env *cliEnv) passphraseFilePath() string {
+	if env.passphraseFile != "" {
+		return env.passphraseFile
+	}
+	return os.Getenv("SEALPOST_PASSPHRASE_FILE")
+}
+
+// newPassphrase asks for a passphrase to be chosen: from file when given,
+// otherwise typed twice on the terminal.
+func (env *cliEnv) newPassphrase(file, what string) ([]byte, error) {
+	if file != "" {
+		return readSecretFile(file)
+	}
+	first, err := env.prompt("New " + what + ": ")
+	if err != nil {
+		return nil, err
+	}
+	second, err := env.prompt("Repeat the " + what + ": ")
+	if err != nil {
+		return nil, err
+	}
+	if string(first) != string(second) {
+		return nil, errors.New("the two passphrases differ; nothing was changed")
+	}
+	return first, nil
+}
+
+func (env *cliEnv) prompt(prompt string) ([]byte, error) {
+	f, ok := env.in.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil, errors.New("no passphrase: give --passphrase-file FILE or set SEALPOST_PASSPHRASE_FILE (there is no terminal to ask on)")
+	}
+	fmt.Fprint(env.err, prompt)
+	pass, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(env.err)
+	if err != nil {
+		return nil, fmt.Errorf("read passphrase: %w", err)
+	}
+	return pass, nil
+}
+
+// readSecretFile reads a passphrase or password file; one trailing line
+// break is not part of the secret.
+func readSecretFile(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read passphrase file: %w", err)
+	}
+	data = []byte(strings.TrimSuffix(strings.TrimSuffix(string(data), "\n"), "\r"))
+	if len(data) == 0 {
+		return nil, fmt.Errorf("passphrase file %s is empty", path)
+	}
+	return data, nil
+}
+
+// openProfile unlocks the profile for a command.
+func (env *cliEnv) openProfile() (*mail.Profile, error) {
+	dir, err := env.profile()
+	if err != nil {
+		return nil, err
+	}
+	if !mail.ProfileExists(dir) {
+		return nil, fmt.Errorf("no Sealpost profile in %s: create one with `sealpost init`", dir)
+	}
+	pass, err := env.passphrase("Passphrase for " + dir + ": ")
+	if err != nil {
+		return nil, err
+	}
+	return mail.OpenProfile(dir, pass, nil)
+}
+
+// withProfile runs fn with the unlocked profile and closes it afterwards.
+func (env *cliEnv) withProfile(fn func(p *mail.Profile) error) error {
+	p, err := env.openProfile()
+	if err != nil {
+		return err
+	}
+	err = fn(p)
+	if cerr := p.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("close profile: %w", cerr)
+	}
+	return err
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// userMessage renders an error as one line.
+func userMessage(err error) string {
+	return strings.ReplaceAll(err.Error(), "\n", "; ")
+}

@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/sealpost/sealpost/crypto"
+	"github.com/sealpost/sealpost/mail"
+)
+
+// keyJSON is the stable JSON form of a key in `keys list --json`.
+type keyJSON struct {
+	Fingerprint  string   `json:"fingerprint"`
+	UserIDs      []string `json:"user_ids"`
+	Emails       []string `json:"emails"`
+	Type         string   `json:"type"` // own | contact
+	Default      bool     `json:"default"`
+	Verification string   `json:"verification"` // own | verified | unverified
+	Source       string   `json:"source"`
+	Algorithm    string   `json:"algorithm"`
+	Created      string   `json:"created"`
+	Expires      string   `json:"expires"` // RFC 3339, or "" for never
+	Revoked      bool     `json:"revoked"`
+	Status       string   `json:"status"` // usable | expired | revoked
+}
+
+func toKeyJSON(k mail.KeyInfo) keyJSON {
+	out := keyJSON{
+		Fingerprint: k.Fingerprint, UserIDs: nonNil(k.UserIDs), Emails: nonNil(k.Emails), Type: "contact",
+		Default: k.Default, Verification: k.Verification, Source: k.Source, Algorithm: k.Algorithm,
+		Created: k.CreatedAt.UTC().Format(time.RFC3339), Revoked: k.Revoked, Status: "usable",
+	}
+	if k.Own {
+		out.Type = "own"
+	}
+	if !k.ExpiresAt.IsZero() {
+		out.Expires = k.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	if k.Usable != "" {
+		out.Status = k.Usable
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func cmdKeysGenerate(_ context.Context, env *cliEnv, args []string) error {
+	fs := env.flags("keys generate")
+	name := fs.String("name", "", "your name as it appears in the key's user ID")
+	email := fs.String("email", "", "your e-mail address (required)")
+	algo := fs.String("algo", string(crypto.AlgoCurve25519), "key algorithm: curve25519 or rsa4096")
+	expires := fs.Duration("expires", 3*365*24*time.Hour, "validity from now, e.g. 26280h (3 years)")
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if *email == "" || !strings.Contains(*email, "@") {
+		return fmt.Errorf("%w: --email ADDRESS is required", errUsage)
+	}
+	a := crypto.Algorithm(*algo)
+	if a != crypto.AlgoCurve25519 && a != crypto.AlgoRSA4096 {
+		return fmt.Errorf("%w: --algo must be curve25519 or rsa4096, not %q", errUsage, *algo)
+	}
+	return env.withProfile(func(p *mail.Profile) error {
+		k, err := p.GenerateKey(*name, *email, a, *expires)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.out, "Generated %s key %s for %s, expires %s\n", k.Algorithm,
+			mail.GroupFingerprint(k.Fingerprint), strings.Join(k.UserIDs, ", "), expiryText(k.ExpiresAt))
+		return nil
+	})
+}
+
+func cmdKeysImport(_ context.Context, env *cliEnv, args []string) error {
+	fs := env.flags("keys import")
+	keyPassFile := fs.String("key-passphrase-file", "", "passphrase of protected secret keys in the files (else prompt)")
+	if err := parse(fs, args, 1, -1); err != nil {
+		return err
+	}
+	askKeyPass := func(fpr string, uids []string) ([]byte, error) {
+		if *keyPassFile != "" {
+			return readSecretFile(*keyPassFile)
+		}
+		return env.prompt(fmt.Sprintf("Passphrase of secret key %s (%s): ", mail.GroupFingerprint(fpr), strings.Join(uids, ", ")))
+	}
+	return env.withProfile(func(p *mail.Profile) error {
+		for _, file := range fs.Args() {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				return fmt.Errorf("read %s: %w", file, err)
+			}
+			results, err := p.ImportKeys(data, askKeyPass)
+			for _, r := range results {
+				kind := "contact key"
+				if r.Key.Own {
+					kind = "own key"
+				}
+				fmt.Fprintf(env.out, "%s %s %s %s\n", r.Status, kind, mail.GroupFingerprint(r.Key.Fingerprint), strings.Join(r.Key.UserIDs, ", "))
+				for _, w := range r.Warnings {
+					fmt.Fprintf(env.err, "warning: %s\n", w)
+				}
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", file, err)
+			}
+		}
+		return nil
+	})
+}
+
+func cmdKeysExport(_ context.Context, env *cliEnv, args []string) error {
+	fs := env.flags("keys export")
+	email := fs.String("email", "", "address (or fingerprint) of the key to export")
+	secret := fs.Bool("secret", false, "export the own secret key, protected by a passphrase you choose")
+	exportPassFile := fs.String("export-passphrase-file", "", "with --secret: read the protecting passphrase from `FILE` (else prompt twice)")
+	if err := parse(fs, args, 0, 1); err != nil {
+		return err
+	}
+	selector := *email
+	if selector == "" && fs.NArg() == 1 {
+		selector = fs.Arg(0)
+	}
+	if selector == "" {
+		return fmt.Errorf("%w: --email ADDRESS (or a fingerprint) is required", errUsage)
+	}
+	return env.withProfile(func(p *mail.Profile) error {
+		var armored string
+		var err error
+		if *secret {
+			var pass []byte
+			if pass, err = env.newPassphrase(*exportPassFile, "passphrase for the exported secret key"); err != nil {
+				return err
+			}
+			armored, err = p.ExportSecret(selector, pass)
+		} else {
+			armored, err = p.ExportPublic(selector)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprint(env.out, armored)
+		return err
+	})
+}
+
+func cmdKeysList(_ context.Context, env *cliEnv, args []string) error {
+	fs := env.flags("keys list")
+	asJSON := fs.Bool("json", false, "print JSON (see docs/cli.md)")
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	return env.withProfile(func(p *mail.Profile) error {
+		keys, err := p.ListKeys()
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			out := make([]keyJSON, 0, len(keys))
+			for _, k := range keys {
+				out = append(out, toKeyJSON(k))
+			}
+			return writeJSON(env.out, out)
+		}
+		if len(keys) == 0 {
+			fmt.Fprintln(env.out, "No keys yet: `sealpost keys generate` or `sealpost keys import FILE`.")
+			return nil
+		}
+		tw := tabwriter.NewWriter(env.out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "TYPE\tFINGERPRINT\tUSER ID\tTRUST\tEXPIRES\tSTATUS")
+		for _, k := range keys {
+			j := toKeyJSON(k)
+			typ := j.Type
+			if k.Default {
+				typ += "*"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", typ, mail.GroupFingerprint(k.Fingerprint),
+				strings.Join(k.UserIDs, ", "), k.Verification, expiryText(k.ExpiresAt), j.Status)
+		}
+		return tw.Flush()
+	})
+}
+
+func cmdKeysVerify(_ context.Context, env *cliEnv, args []string) error {
+	fs := env.flags("keys verify")
+	if err := parse(fs, args, 1, -1); err != nil {
+		return err
+	}
+	return env.withProfile(func(p *mail.Profile) error {
+		k, err := p.VerifyKey(strings.Join(fs.Args(), ""))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.out, "%s %s is %s\n", mail.GroupFingerprint(k.Fingerprint), strings.Join(k.UserIDs, ", "), k.Verification)
+		return nil
+	})
+}
+
+func cmdKeysDelete(_ context.Context, env *cliEnv, args []string) error {
+	fs := env.flags("keys delete")
+	force := fs.Bool("force", false, "also delete an own secret key")
+	if err := parse(fs, args, 1, -1); err != nil {
+		return err
+	}
+	return env.withProfile(func(p *mail.Profile) error {
+		fpr := strings.Join(fs.Args(), "")
+		if err := p.DeleteKey(fpr, *force); err != nil {
+			if errors.Is(err, mail.ErrOwnKeyNeedsConfirmation) {
+				return fmt.Errorf("%w; export a backup first (`keys export --secret`), then repeat with --force", err)
+			}
+			return err
+		}
+		fmt.Fprintln(env.out, "Deleted.")
+		return nil
+	})
+}
+
+func cmdKeysRevoke(_ context.Context, env *cliEnv, args []string) error {
+	fs := env.flags("keys revoke")
+	reason := fs.String("reason", "key is no longer used", "reason recorded in the revocation")
+	if err := parse(fs, args, 1, -1); err != nil {
+		return err
+	}
+	return env.withProfile(func(p *mail.Profile) error {
+		armored, err := p.RevokeKey(strings.Join(fs.Args(), ""), *reason)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(env.err, "Key revoked. Send this revoked public key to your contacts:")
+		_, err = fmt.Fprint(env.out, armored)
+		return err
+	})
+}
+
+func expiryText(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format("2006-01-02")
+}

@@ -1,0 +1,141 @@
+package localstore
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Blinding labels: one per kind of looked-up value (domain separation).
+const (
+	labelAccount    = "account"
+	labelFolder     = "folder"
+	labelOwnKey     = "ownkey"
+	labelContactKey = "contactkey"
+	labelEmail      = "email"
+)
+
+// ServerConfig is how to reach one server of an account.
+type ServerConfig struct {
+	Host     string
+	Port     int
+	Security string // "tls" (implicit TLS) or "starttls"
+}
+
+// Secret is an account credential.
+type Secret struct {
+	Kind  string // "password" or "oauth2"
+	Value string
+}
+
+// PinnedCert is a server certificate the user chose to trust for one host and port.
+type PinnedCert struct {
+	Host     string
+	Port     int
+	SHA256   string // hex SHA-256 of the DER certificate
+	PinnedAt time.Time
+}
+
+// Account is a mail account.
+type Account struct {
+	Email       string
+	DisplayName string
+	IMAP, SMTP  ServerConfig
+	Username    string
+	Secret      Secret
+	PinnedCerts []PinnedCert
+	CreatedAt   time.Time
+}
+
+// AuditNote is an audit entry to append in the same transaction as the change
+// it describes (see Accounts.Put and similar methods).
+type AuditNote struct {
+	Kind, Subject, Detail string
+}
+
+// Accounts is the repository of accounts, keyed by blinded lower-case address.
+type Accounts struct{ s *Store }
+
+// Accounts returns the account repository.
+func (s *Store) Accounts() Accounts { return Accounts{s} }
+
+// normEmail is the canonical form used for blinded address keys.
+func normEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+var errNoEmail = errors.New("account has no e-mail address")
+
+func (r Accounts) key(email string) []byte { return r.s.keys.blind(labelAccount, normEmail(email)) }
+
+// Put stores or replaces the account with a's address, and appends notes to
+// the audit log in the same transaction.
+func (r Accounts) Put(a Account, notes ...AuditNote) error {
+	if normEmail(a.Email) == "" {
+		return errNoEmail
+	}
+	return r.s.update(func(tx *bolt.Tx) error {
+		if err := r.s.putJSON(tx, [][]byte{bktAccounts}, r.key(a.Email), &a); err != nil {
+			return fmt.Errorf("store account: %w", err)
+		}
+		return r.s.appendNotes(tx, notes)
+	})
+}
+
+// Get returns the account for email (case-insensitive), or ErrNotFound.
+func (r Accounts) Get(email string) (Account, error) {
+	var a Account
+	err := r.s.view(func(tx *bolt.Tx) error {
+		return r.s.getJSON(tx, [][]byte{bktAccounts}, r.key(email), &a)
+	})
+	if err != nil {
+		return Account{}, fmt.Errorf("read account: %w", err)
+	}
+	return a, nil
+}
+
+// List returns all accounts sorted by address.
+func (r Accounts) List() ([]Account, error) {
+	var out []Account
+	err := r.s.view(func(tx *bolt.Tx) error {
+		path := [][]byte{bktAccounts}
+		return tx.Bucket(bktAccounts).ForEach(func(k, v []byte) error {
+			var a Account
+			if err := r.s.openJSON(path, k, v, &a); err != nil {
+				return err
+			}
+			out = append(out, a)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	sort.Slice(out, func(i, j int) bool { return normEmail(out[i].Email) < normEmail(out[j].Email) })
+	return out, nil
+}
+
+// Delete removes the account together with its folders, message summaries and
+// raw messages, and appends notes to the audit log, all in one transaction.
+// It returns ErrNotFound if there is no such account.
+func (r Accounts) Delete(email string, notes ...AuditNote) error {
+	err := r.s.update(func(tx *bolt.Tx) error {
+		k := r.key(email)
+		if err := deleteKey(tx, [][]byte{bktAccounts}, k); err != nil {
+			return err
+		}
+		if err := deleteBucketAt(tx, [][]byte{bktFolders, k}); err != nil {
+			return err
+		}
+		if err := deleteBucketAt(tx, [][]byte{bktMessages, k}); err != nil {
+			return err
+		}
+		return r.s.appendNotes(tx, notes)
+	})
+	if err != nil {
+		return fmt.Errorf("delete account: %w", err)
+	}
+	return nil
+}

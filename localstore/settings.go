@@ -1,0 +1,44 @@
+package localstore
+
+import (
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Settings are the user's application preferences, stored as one sealed record.
+type Settings struct {
+	AutoLockMinutes int    // lock after this many idle minutes; 0 disables auto-lock
+	DefaultAccount  string // address of the account preselected in the composer
+	Signature       string // text appended to new messages
+}
+
+// DefaultSettings returns the settings used when none are stored.
+func DefaultSettings() Settings { return Settings{AutoLockMinutes: 15} }
+
+// GetSettings returns the stored settings, or DefaultSettings if none are stored.
+func (s *Store) GetSettings() (Settings, error) {
+	st := DefaultSettings()
+	err := s.view(func(tx *bolt.Tx) error {
+		return s.getJSON(tx, [][]byte{bktSettings}, keySettings, &st)
+	})
+	if errors.Is(err, ErrNotFound) {
+		return DefaultSettings(), nil
+	}
+	if err != nil {
+		return Settings{}, fmt.Errorf("read settings: %w", err)
+	}
+	return st, nil
+}
+
+// PutSettings stores st, replacing the previous settings.
+func (s *Store) PutSettings(st Settings) error {
+	err := s.update(func(tx *bolt.Tx) error {
+		return s.putJSON(tx, [][]byte{bktSettings}, keySettings, &st)
+	})
+	if err != nil {
+		return fmt.Errorf("store settings: %w", err)
+	}
+	return nil
+}

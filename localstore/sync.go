@@ -1,0 +1,203 @@
+package localstore
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// PutBatch stores one sync batch in a single transaction: the summaries and
+// the raw messages of those that have one (replacing records with the same
+// UIDs). After a crash either the whole batch is present or none of it, so a
+// resumed sync neither loses nor duplicates a message.
+func (r Messages) PutBatch(account, folder string, sums []Summary, raws []RawMessage) error {
+	err := r.s.update(func(tx *bolt.Tx) error {
+		if err := r.putSummariesIn(tx, account, folder, sums); err != nil {
+			return err
+		}
+		if len(raws) == 0 {
+			return nil
+		}
+		return r.putRawsIn(tx, account, folder, raws)
+	})
+	if err != nil {
+		return fmt.Errorf("store message batch: %w", err)
+	}
+	return nil
+}
+
+// UIDs returns the UIDs of the folder's summaries in ascending order. It reads
+// only the record keys (nothing is decrypted), so it is cheap enough for
+// expunge detection on large folders.
+func (r Messages) UIDs(account, folder string) ([]uint32, error) {
+	var out []uint32
+	err := r.s.view(func(tx *bolt.Tx) error {
+		b, err := bucketAt(tx, false, r.path(account, folder, subSummaries))
+		if err != nil || b == nil {
+			return err
+		}
+		out = make([]uint32, 0, b.Stats().KeyN)
+		c := b.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			if len(k) != 4 {
+				return fmt.Errorf("%w: summary key of %d bytes", ErrCorrupt, len(k))
+			}
+			out = append(out, binary.BigEndian.Uint32(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list message UIDs: %w", err)
+	}
+	return out, nil
+}
+
+// MaxUID returns the highest UID with a summary in the folder, or 0 if the
+// folder holds none.
+func (r Messages) MaxUID(account, folder string) (uint32, error) {
+	var uid uint32
+	err := r.s.view(func(tx *bolt.Tx) error {
+		b, err := bucketAt(tx, false, r.path(account, folder, subSummaries))
+		if err != nil || b == nil {
+			return err
+		}
+		k, _ := b.Cursor().Last()
+		if k == nil {
+			return nil
+		}
+		if len(k) != 4 {
+			return fmt.Errorf("%w: summary key of %d bytes", ErrCorrupt, len(k))
+		}
+		uid = binary.BigEndian.Uint32(k)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("read highest message UID: %w", err)
+	}
+	return uid, nil
+}
+
+// SetFlags sets the flags of the summaries listed in flags (UID -> the
+// complete new flag list). Only summaries whose flags differ are rewritten,
+// in one transaction, and none is written when nothing changed (the usual
+// resync). UIDs without a summary are ignored (expunged or moved meanwhile).
+func (r Messages) SetFlags(account, folder string, flags map[uint32][]string) error {
+	uids := make([]uint32, 0, len(flags))
+	for uid := range flags {
+		uids = append(uids, uid)
+	}
+	slices.Sort(uids)
+	edit := func(m *Summary) bool {
+		want := flags[m.UID]
+		if slices.Equal(m.Flags, want) {
+			return false
+		}
+		m.Flags = want
+		return true
+	}
+	changed := false
+	err := r.s.view(func(tx *bolt.Tx) error {
+		return r.scanSummariesIn(tx, account, folder, uids, func(m *Summary) bool {
+			changed = changed || edit(m)
+			return !changed
+		})
+	})
+	if err == nil && changed {
+		err = r.s.update(func(tx *bolt.Tx) error {
+			return r.editSummariesIn(tx, account, folder, uids, edit)
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("update message flags: %w", err)
+	}
+	return nil
+}
+
+// scanSummariesIn opens each existing summary of uids in order and calls fn
+// until it returns false. Absent UIDs are skipped.
+func (r Messages) scanSummariesIn(tx *bolt.Tx, account, folder string, uids []uint32, fn func(*Summary) bool) error {
+	path := r.path(account, folder, subSummaries)
+	b, err := bucketAt(tx, false, path)
+	if err != nil || b == nil {
+		return err
+	}
+	for _, uid := range uids {
+		var m Summary
+		err := r.s.getJSON(tx, path, uidKey(uid), &m)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !fn(&m) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// editSummariesIn applies edit to each existing summary of uids inside tx
+// and seals again those for which it returns true.
+func (r Messages) editSummariesIn(tx *bolt.Tx, account, folder string, uids []uint32, edit func(*Summary) bool) error {
+	var batch []Summary
+	err := r.scanSummariesIn(tx, account, folder, uids, func(m *Summary) bool {
+		if edit(m) {
+			batch = append(batch, *m)
+		}
+		return true
+	})
+	if err != nil || len(batch) == 0 {
+		return err
+	}
+	return r.putSummariesIn(tx, account, folder, batch)
+}
+
+// deleteMessagesIn removes the summaries and raw messages of uids inside tx.
+func (r Messages) deleteMessagesIn(tx *bolt.Tx, account, folder string, uids []uint32) error {
+	sb, err := bucketAt(tx, false, r.path(account, folder, subSummaries))
+	if err != nil {
+		return err
+	}
+	rb, err := bucketAt(tx, false, r.path(account, folder, subRaw))
+	if err != nil {
+		return err
+	}
+	for _, uid := range uids {
+		if sb != nil {
+			if err := sb.Delete(uidKey(uid)); err != nil {
+				return fmt.Errorf("delete summary: %w", err)
+			}
+		}
+		if rb != nil {
+			if err := deleteRawChunks(rb, uid); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// editFlags returns flags with add added and remove removed; IMAP flags
+// compare case-insensitively.
+func editFlags(flags, add, remove []string) []string {
+	out := make([]string, 0, len(flags)+len(add))
+	has := func(list []string, f string) bool {
+		return slices.ContainsFunc(list, func(g string) bool { return strings.EqualFold(f, g) })
+	}
+	for _, f := range flags {
+		if !has(remove, f) && !has(out, f) {
+			out = append(out, f)
+		}
+	}
+	for _, f := range add {
+		if !has(remove, f) && !has(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -1,0 +1,634 @@
+package mail
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sealpost/sealpost/crypto"
+	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/backend"
+)
+
+// Verification levels, as in the backend package.
+const (
+	VerificationOwn        = backend.VerificationOwn
+	VerificationVerified   = backend.VerificationVerified
+	VerificationUnverified = backend.VerificationUnverified
+)
+
+// Key sources recorded with a contact's key.
+const (
+	SourceGenerated = "generated"
+	SourceImport    = "import"
+)
+
+var (
+	// ErrKeyNotFound means no key in the profile matches what was asked for.
+	ErrKeyNotFound = errors.New("no such key in this profile")
+	// ErrBadFingerprint means a fingerprint was not written as 40 or 64 hex digits.
+	ErrBadFingerprint = errors.New("a fingerprint is 40 (or 64) hexadecimal digits")
+	// ErrOwnKeyNeedsConfirmation guards the deletion of an own secret key.
+	ErrOwnKeyNeedsConfirmation = errors.New("this is one of your own secret keys: deleting it makes mail encrypted to it unreadable")
+	// ErrKeyPassphraseNeeded means an imported secret key is protected and no passphrase was supplied.
+	ErrKeyPassphraseNeeded = errors.New("the secret key is protected by a passphrase")
+)
+
+// KeyInfo describes one key in the profile; see backend.KeyInfo.
+type KeyInfo = backend.KeyInfo
+
+// ImportResult says what importing one key did.
+type ImportResult struct {
+	Key KeyInfo
+	// Status is "new", "updated" or "unchanged".
+	Status   string
+	Warnings []string
+}
+
+// KeyPassphraseFunc supplies the passphrase of a protected secret key being
+// imported; fingerprint and user IDs say which key it is for.
+type KeyPassphraseFunc func(fingerprint string, userIDs []string) ([]byte, error)
+
+// NormalizeFingerprint accepts a fingerprint with spaces, colons or a 0x
+// prefix and returns it as upper-case hexadecimal.
+func NormalizeFingerprint(s string) (string, error) {
+	s = strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(s), "0x"), "0X")
+	s = strings.ToUpper(strings.NewReplacer(" ", "", ":", "", "\t", "").Replace(s))
+	if len(s) != 40 && len(s) != 64 {
+		return "", fmt.Errorf("%q: %w", s, ErrBadFingerprint)
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789ABCDEF", r) {
+			return "", fmt.Errorf("%q: %w", s, ErrBadFingerprint)
+		}
+	}
+	return s, nil
+}
+
+// GenerateKey creates an own key for name and email and stores it sealed.
+// The first own key for an address becomes that address's default.
+func (p *Profile) GenerateKey(name, email string, algo crypto.Algorithm, lifetime time.Duration) (KeyInfo, error) {
+	key, err := crypto.GenerateKey(crypto.GenerateOptions{
+		Name: name, Email: email, Algorithm: algo, Lifetime: lifetime, Now: p.now(),
+	})
+	if err != nil {
+		return KeyInfo{}, err
+	}
+	defer key.ClearPrivate()
+	own, err := p.ownKeyRecord(key)
+	if err != nil {
+		return KeyInfo{}, err
+	}
+	if own.Default, err = p.noDefaultFor(key.Emails()); err != nil {
+		return KeyInfo{}, err
+	}
+	note := auditNote(AuditKeyGenerated, own.Fingerprint, fmt.Sprintf("%s key for %s", own.Algorithm, strings.Join(own.UserIDs, ", ")))
+	if err := p.store.OwnKeys().Put(own, note); err != nil {
+		return KeyInfo{}, fmt.Errorf("store the new key: %w", err)
+	}
+	return p.ownInfo(own), nil
+}
+
+// ImportKeys imports every key in data (armored or binary, public or
+// secret). Secret keys become own keys; public keys become contacts' keys,
+// unverified until the user compares fingerprints. A key that replaces
+// another for the same address is imported with a warning, never silently.
+func (p *Profile) ImportKeys(data []byte, passphrase KeyPassphraseFunc) ([]ImportResult, error) {
+	keys, err := crypto.ParseKeys(data)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]ImportResult, 0, len(keys))
+	for _, key := range keys {
+		var res ImportResult
+		if key.IsSecret() {
+			res, err = p.importSecret(key, passphrase)
+		} else {
+			res, err = p.importPublic(key, SourceImport)
+		}
+		key.ClearPrivate()
+		if err != nil {
+			return results, fmt.Errorf("import key %s: %w", key.Fingerprint(), err)
+		}
+		results = append(results, res)
+	}
+	return results, nil
+}
+
+func (p *Profile) importSecret(key *crypto.Key, passphrase KeyPassphraseFunc) (ImportResult, error) {
+	if key.IsLocked() {
+		if passphrase == nil {
+			return ImportResult{}, ErrKeyPassphraseNeeded
+		}
+		pass, err := passphrase(key.Fingerprint(), key.UserIDs())
+		if err != nil {
+			return ImportResult{}, err
+		}
+		if err := crypto.UnlockKey(key, pass); err != nil {
+			return ImportResult{}, err
+		}
+	}
+	status := "new"
+	existing, err := p.store.OwnKeys().Get(key.Fingerprint())
+	switch {
+	case err == nil:
+		old, err := p.parseOwn(existing)
+		if err != nil {
+			return ImportResult{}, err
+		}
+		defer old.ClearPrivate()
+		if err := old.Merge(key); err != nil {
+			return ImportResult{}, err
+		}
+		key = old
+		status = "updated"
+	case !errors.Is(err, localstore.ErrNotFound):
+		return ImportResult{}, err
+	}
+	own, err := p.ownKeyRecord(key)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	if status == "updated" {
+		own.Default, own.AddedAt = existing.Default, existing.AddedAt
+		if sameOwnKey(existing, own) {
+			return ImportResult{Key: p.ownInfo(existing), Status: "unchanged"}, nil
+		}
+	} else if own.Default, err = p.noDefaultFor(key.Emails()); err != nil {
+		return ImportResult{}, err
+	}
+	kind := AuditKeyImported
+	if status == "updated" {
+		kind = AuditKeyUpdated
+	}
+	if err := p.store.OwnKeys().Put(own, auditNote(kind, own.Fingerprint, "own secret key "+strings.Join(own.UserIDs, ", "))); err != nil {
+		return ImportResult{}, err
+	}
+	// The public half may have been known as a contact's key before.
+	if err := p.store.ContactKeys().Delete(own.Fingerprint); err != nil && !errors.Is(err, localstore.ErrNotFound) {
+		return ImportResult{}, err
+	}
+	return ImportResult{Key: p.ownInfo(own), Status: status}, nil
+}
+
+func (p *Profile) importPublic(key *crypto.Key, source string) (ImportResult, error) {
+	fpr := key.Fingerprint()
+	// An update of one of our own keys (say, its revocation) merges into it.
+	if existing, err := p.store.OwnKeys().Get(fpr); err == nil {
+		own, err := p.parseOwn(existing)
+		if err != nil {
+			return ImportResult{}, err
+		}
+		defer own.ClearPrivate()
+		if err := own.Merge(key); err != nil {
+			return ImportResult{}, err
+		}
+		rec, err := p.ownKeyRecord(own)
+		if err != nil {
+			return ImportResult{}, err
+		}
+		rec.Default, rec.AddedAt = existing.Default, existing.AddedAt
+		if sameOwnKey(existing, rec) {
+			return ImportResult{Key: p.ownInfo(existing), Status: "unchanged"}, nil
+		}
+		if err := p.store.OwnKeys().Put(rec, auditNote(AuditKeyUpdated, fpr, "public update merged into own key")); err != nil {
+			return ImportResult{}, err
+		}
+		return ImportResult{Key: p.ownInfo(rec), Status: "updated"}, nil
+	} else if !errors.Is(err, localstore.ErrNotFound) {
+		return ImportResult{}, err
+	}
+
+	now := p.now()
+	existing, err := p.store.ContactKeys().Get(fpr)
+	switch {
+	case err == nil:
+		old, err := crypto.ParseKeys(existing.PublicKey)
+		if err != nil || len(old) != 1 {
+			return ImportResult{}, fmt.Errorf("stored key %s is unreadable: %w", fpr, err)
+		}
+		if err := old[0].Merge(key); err != nil {
+			return ImportResult{}, err
+		}
+		rec, err := contactRecord(old[0], existing)
+		if err != nil {
+			return ImportResult{}, err
+		}
+		if string(rec.PublicKey) == string(existing.PublicKey) {
+			return ImportResult{Key: p.contactInfo(existing), Status: "unchanged"}, nil
+		}
+		rec.UpdatedAt = now
+		rec.History = append(rec.History, localstore.KeyEvent{At: now, Event: "updated", Detail: "merged from " + source + changeNote(existing, rec)})
+		if err := p.store.ContactKeys().Put(rec, auditNote(AuditKeyUpdated, fpr, "contact key updated from "+source)); err != nil {
+			return ImportResult{}, err
+		}
+		return ImportResult{Key: p.contactInfo(rec), Status: "updated"}, nil
+	case !errors.Is(err, localstore.ErrNotFound):
+		return ImportResult{}, err
+	}
+
+	rec, err := contactRecord(key, localstore.ContactKey{
+		Source: source, Verification: VerificationUnverified, AddedAt: now, UpdatedAt: now,
+	})
+	if err != nil {
+		return ImportResult{}, err
+	}
+	rec.History = []localstore.KeyEvent{{At: now, Event: "added", Detail: "imported from " + source}}
+	var warnings []string
+	for _, email := range rec.Emails {
+		others, err := p.store.ContactKeys().ByEmail(email)
+		if err != nil {
+			return ImportResult{}, err
+		}
+		for _, other := range others {
+			if other.Fingerprint == fpr {
+				continue
+			}
+			warnings = append(warnings, fmt.Sprintf("%s already had key %s (%s); the new key %s is unverified until you compare fingerprints",
+				email, GroupFingerprint(other.Fingerprint), other.Verification, GroupFingerprint(fpr)))
+		}
+	}
+	detail := "contact key " + strings.Join(rec.UserIDs, ", ") + " from " + source
+	if len(warnings) > 0 {
+		detail += "; key change: " + strings.Join(warnings, "; ")
+	}
+	if err := p.store.ContactKeys().Put(rec, auditNote(AuditKeyImported, fpr, detail)); err != nil {
+		return ImportResult{}, err
+	}
+	return ImportResult{Key: p.contactInfo(rec), Status: "new", Warnings: warnings}, nil
+}
+
+// ListKeys returns own keys first, then contacts' keys, each group sorted by
+// user ID.
+func (p *Profile) ListKeys() ([]KeyInfo, error) {
+	owns, err := p.store.OwnKeys().List()
+	if err != nil {
+		return nil, err
+	}
+	contacts, err := p.store.ContactKeys().List()
+	if err != nil {
+		return nil, err
+	}
+	var own, theirs []KeyInfo
+	for _, k := range owns {
+		own = append(own, p.ownInfo(k))
+	}
+	for _, k := range contacts {
+		theirs = append(theirs, p.contactInfo(k))
+	}
+	sortKeys(own)
+	sortKeys(theirs)
+	return append(own, theirs...), nil
+}
+
+// FindKeys returns the keys whose fingerprint equals selector, or whose
+// addresses include it.
+func (p *Profile) FindKeys(selector string) ([]KeyInfo, error) {
+	all, err := p.ListKeys()
+	if err != nil {
+		return nil, err
+	}
+	fpr, fprErr := NormalizeFingerprint(selector)
+	email := strings.ToLower(strings.TrimSpace(selector))
+	var found []KeyInfo
+	for _, k := range all {
+		if (fprErr == nil && k.Fingerprint == fpr) || containsFold(k.Emails, email) {
+			found = append(found, k)
+		}
+	}
+	if len(found) == 0 {
+		return nil, fmt.Errorf("%s: %w", selector, ErrKeyNotFound)
+	}
+	return found, nil
+}
+
+// ExportPublic returns the armored, minimal public key for selector (an
+// address or a fingerprint). For an address, the default own key wins, then
+// a usable own key, then a verified contact key, then any contact key.
+func (p *Profile) ExportPublic(selector string) (string, error) {
+	info, err := p.pick(selector, false)
+	if err != nil {
+		return "", err
+	}
+	key, err := p.loadKey(info)
+	if err != nil {
+		return "", err
+	}
+	defer key.ClearPrivate()
+	return key.ArmorPublic()
+}
+
+// ExportSecret returns the own secret key for selector, armored and
+// protected with exportPassphrase, and records the export in the audit trail.
+func (p *Profile) ExportSecret(selector string, exportPassphrase []byte) (string, error) {
+	info, err := p.pick(selector, true)
+	if err != nil {
+		return "", err
+	}
+	if err := localstore.CheckPassphrase(exportPassphrase); err != nil {
+		return "", err
+	}
+	key, err := p.loadKey(info)
+	if err != nil {
+		return "", err
+	}
+	defer key.ClearPrivate()
+	armored, err := key.ExportSecret(exportPassphrase)
+	if err != nil {
+		return "", err
+	}
+	return armored, p.audit(AuditKeyExported, info.Fingerprint, "secret key exported, protected by a passphrase")
+}
+
+// VerifyKey marks a contact's key as verified after the user compared its
+// fingerprint out of band.
+func (p *Profile) VerifyKey(fingerprint string) (KeyInfo, error) {
+	fpr, err := NormalizeFingerprint(fingerprint)
+	if err != nil {
+		return KeyInfo{}, err
+	}
+	if own, err := p.store.OwnKeys().Get(fpr); err == nil {
+		return p.ownInfo(own), nil
+	}
+	rec, err := p.store.ContactKeys().Get(fpr)
+	if errors.Is(err, localstore.ErrNotFound) {
+		return KeyInfo{}, fmt.Errorf("%s: %w", GroupFingerprint(fpr), ErrKeyNotFound)
+	} else if err != nil {
+		return KeyInfo{}, err
+	}
+	if rec.Verification == VerificationVerified {
+		return p.contactInfo(rec), nil
+	}
+	now := p.now()
+	rec.Verification = VerificationVerified
+	rec.UpdatedAt = now
+	rec.History = append(rec.History, localstore.KeyEvent{At: now, Event: "verified", Detail: "fingerprint compared by the user"})
+	if err := p.store.ContactKeys().Put(rec, auditNote(AuditKeyVerified, fpr, "fingerprint verified for "+strings.Join(rec.Emails, ", "))); err != nil {
+		return KeyInfo{}, err
+	}
+	return p.contactInfo(rec), nil
+}
+
+// DeleteKey removes a key. Deleting an own secret key needs force, because
+// mail encrypted to it becomes unreadable.
+func (p *Profile) DeleteKey(fingerprint string, force bool) error {
+	fpr, err := NormalizeFingerprint(fingerprint)
+	if err != nil {
+		return err
+	}
+	if own, err := p.store.OwnKeys().Get(fpr); err == nil {
+		if !force {
+			return ErrOwnKeyNeedsConfirmation
+		}
+		return p.store.OwnKeys().Delete(fpr, auditNote(AuditKeyDeleted, fpr, "own secret key deleted: "+strings.Join(own.UserIDs, ", ")))
+	} else if !errors.Is(err, localstore.ErrNotFound) {
+		return err
+	}
+	rec, err := p.store.ContactKeys().Get(fpr)
+	if errors.Is(err, localstore.ErrNotFound) {
+		return fmt.Errorf("%s: %w", GroupFingerprint(fpr), ErrKeyNotFound)
+	} else if err != nil {
+		return err
+	}
+	return p.store.ContactKeys().Delete(fpr, auditNote(AuditKeyDeleted, fpr, "contact key deleted: "+strings.Join(rec.UserIDs, ", ")))
+}
+
+// RevokeKey revokes an own key and returns the armored revoked public key,
+// which the user should send to their contacts.
+func (p *Profile) RevokeKey(fingerprint, reason string) (string, error) {
+	fpr, err := NormalizeFingerprint(fingerprint)
+	if err != nil {
+		return "", err
+	}
+	rec, err := p.store.OwnKeys().Get(fpr)
+	if errors.Is(err, localstore.ErrNotFound) {
+		return "", fmt.Errorf("%s is not one of your own keys: %w", GroupFingerprint(fpr), ErrKeyNotFound)
+	} else if err != nil {
+		return "", err
+	}
+	key, err := p.parseOwn(rec)
+	if err != nil {
+		return "", err
+	}
+	defer key.ClearPrivate()
+	if err := key.Revoke(reason, p.now()); err != nil {
+		return "", err
+	}
+	updated, err := p.ownKeyRecord(key)
+	if err != nil {
+		return "", err
+	}
+	updated.Default, updated.AddedAt = false, rec.AddedAt
+	if err := p.store.OwnKeys().Put(updated, auditNote(AuditKeyRevoked, fpr, "own key revoked: "+reason)); err != nil {
+		return "", err
+	}
+	return key.ArmorPublic()
+}
+
+// GroupFingerprint writes a fingerprint in groups of four for people to
+// compare.
+func GroupFingerprint(fpr string) string { return backend.GroupFingerprint(fpr) }
+
+func (p *Profile) pick(selector string, ownOnly bool) (KeyInfo, error) {
+	found, err := p.FindKeys(selector)
+	if err != nil {
+		return KeyInfo{}, err
+	}
+	rank := func(k KeyInfo) int {
+		switch {
+		case k.Own && k.Default:
+			return 0
+		case k.Own && k.Usable == "":
+			return 1
+		case k.Own:
+			return 2
+		case k.Verification == VerificationVerified:
+			return 3
+		default:
+			return 4
+		}
+	}
+	sort.SliceStable(found, func(i, j int) bool { return rank(found[i]) < rank(found[j]) })
+	if ownOnly && !found[0].Own {
+		return KeyInfo{}, fmt.Errorf("%s: no own secret key: %w", selector, ErrKeyNotFound)
+	}
+	return found[0], nil
+}
+
+func (p *Profile) loadKey(info KeyInfo) (*crypto.Key, error) {
+	if info.Own {
+		rec, err := p.store.OwnKeys().Get(info.Fingerprint)
+		if err != nil {
+			return nil, err
+		}
+		return p.parseOwn(rec)
+	}
+	rec, err := p.store.ContactKeys().Get(info.Fingerprint)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := crypto.ParseKeys(rec.PublicKey)
+	if err != nil || len(keys) != 1 {
+		return nil, fmt.Errorf("stored key %s is unreadable: %w", info.Fingerprint, err)
+	}
+	return keys[0], nil
+}
+
+func (p *Profile) parseOwn(rec localstore.OwnKey) (*crypto.Key, error) {
+	keys, err := crypto.ParseKeys(rec.SecretKey)
+	if err != nil || len(keys) != 1 {
+		return nil, fmt.Errorf("stored own key %s is unreadable: %w", rec.Fingerprint, err)
+	}
+	return keys[0], nil
+}
+
+func (p *Profile) ownKeyRecord(key *crypto.Key) (localstore.OwnKey, error) {
+	secret, err := key.MarshalSecret()
+	if err != nil {
+		return localstore.OwnKey{}, err
+	}
+	return localstore.OwnKey{
+		Fingerprint: key.Fingerprint(),
+		SecretKey:   secret,
+		UserIDs:     key.UserIDs(),
+		Algorithm:   key.Algorithm(),
+		CreatedAt:   key.CreatedAt(),
+		ExpiresAt:   key.ExpiresAt(),
+		Revoked:     key.IsRevoked(),
+		AddedAt:     p.now(),
+	}, nil
+}
+
+func contactRecord(key *crypto.Key, base localstore.ContactKey) (localstore.ContactKey, error) {
+	public, err := key.MarshalPublic()
+	if err != nil {
+		return localstore.ContactKey{}, err
+	}
+	base.Fingerprint = key.Fingerprint()
+	base.Emails = key.Emails()
+	base.UserIDs = key.UserIDs()
+	base.PublicKey = public
+	base.Algorithm = key.Algorithm()
+	base.CreatedAt = key.CreatedAt()
+	base.ExpiresAt = key.ExpiresAt()
+	base.Revoked = key.IsRevoked()
+	return base, nil
+}
+
+// noDefaultFor reports whether none of emails has a default own key yet.
+func (p *Profile) noDefaultFor(emails []string) (bool, error) {
+	owns, err := p.store.OwnKeys().List()
+	if err != nil {
+		return false, err
+	}
+	for _, k := range owns {
+		if !k.Default {
+			continue
+		}
+		for _, e := range emails {
+			if containsFold(emailsOf(k.UserIDs), e) {
+				return false, nil
+			}
+		}
+	}
+	return true, nil
+}
+
+func (p *Profile) ownInfo(k localstore.OwnKey) KeyInfo {
+	info := KeyInfo{
+		Fingerprint: k.Fingerprint, UserIDs: k.UserIDs, Emails: emailsOf(k.UserIDs), Own: true,
+		Default: k.Default, Verification: VerificationOwn, Source: SourceGenerated, Algorithm: k.Algorithm,
+		CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt, Revoked: k.Revoked,
+	}
+	info.Usable = usability(info, p.now())
+	return info
+}
+
+func (p *Profile) contactInfo(k localstore.ContactKey) KeyInfo {
+	info := KeyInfo{
+		Fingerprint: k.Fingerprint, UserIDs: k.UserIDs, Emails: k.Emails, Verification: k.Verification,
+		Source: k.Source, Algorithm: k.Algorithm, CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt,
+		Revoked: k.Revoked, History: historyOf(k.History),
+	}
+	info.Usable = usability(info, p.now())
+	return info
+}
+
+func historyOf(events []localstore.KeyEvent) []backend.KeyEvent {
+	out := make([]backend.KeyEvent, len(events))
+	for i, e := range events {
+		out[i] = backend.KeyEvent{At: e.At, Event: e.Event, Detail: e.Detail}
+	}
+	return out
+}
+
+func usability(k KeyInfo, now time.Time) string {
+	switch {
+	case k.Revoked:
+		return "revoked"
+	case !k.ExpiresAt.IsZero() && !now.Before(k.ExpiresAt):
+		return "expired"
+	}
+	return ""
+}
+
+func sameOwnKey(a, b localstore.OwnKey) bool {
+	return string(a.SecretKey) == string(b.SecretKey) && a.Revoked == b.Revoked && a.ExpiresAt.Equal(b.ExpiresAt)
+}
+
+func changeNote(old, updated localstore.ContactKey) string {
+	var notes []string
+	if updated.Revoked && !old.Revoked {
+		notes = append(notes, "key revoked")
+	}
+	if !updated.ExpiresAt.Equal(old.ExpiresAt) {
+		notes = append(notes, "expiry changed")
+	}
+	if len(updated.UserIDs) != len(old.UserIDs) {
+		notes = append(notes, "user IDs changed")
+	}
+	if len(notes) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(notes, ", ") + ")"
+}
+
+func emailsOf(userIDs []string) []string {
+	var out []string
+	for _, uid := range userIDs {
+		if i, j := strings.LastIndexByte(uid, '<'), strings.LastIndexByte(uid, '>'); i >= 0 && j > i {
+			out = append(out, strings.ToLower(uid[i+1:j]))
+		} else if strings.Contains(uid, "@") && !strings.ContainsAny(uid, " <>") {
+			out = append(out, strings.ToLower(uid))
+		}
+	}
+	return out
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func sortKeys(keys []KeyInfo) {
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := firstOr(keys[i].UserIDs), firstOr(keys[j].UserIDs)
+		if a != b {
+			return strings.ToLower(a) < strings.ToLower(b)
+		}
+		return keys[i].Fingerprint < keys[j].Fingerprint
+	})
+}
+
+func firstOr(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}

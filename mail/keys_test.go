@@ -1,0 +1,156 @@
+package mail
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sealpost/sealpost/crypto"
+	"github.com/sealpost/sealpost/localstore"
+)
+
+var cheapKDF = localstore.KDFParams{Time: 1, MemoryKiB: 8 * 1024, Threads: 1}
+
+func newTestProfile(t *testing.T) *Profile {
+	t.Helper()
+	p, err := CreateProfile(filepath.Join(t.TempDir(), "p"), []byte("test passphrase 123"), &ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+func armoredPublic(t *testing.T, k *crypto.Key) []byte {
+	t.Helper()
+	a, err := k.ArmorPublic()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []byte(a)
+}
+
+func TestContactKeyRevocationIsAnUpdate(t *testing.T) {
+	p := newTestProfile(t)
+	bob, err := crypto.GenerateKey(crypto.GenerateOptions{Name: "Bob", Email: "bob@example.net"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.ImportKeys(armoredPublic(t, bob), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.Revoke("compromised", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.ImportKeys(armoredPublic(t, bob), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 || res[0].Status != "updated" || !res[0].Key.Revoked || res[0].Key.Usable != "revoked" {
+		t.Fatalf("import of the revocation = %+v, want an update to a revoked key", res)
+	}
+	hist := res[0].Key.History
+	if len(hist) != 2 || hist[1].Event != "updated" || !strings.Contains(hist[1].Detail, "key revoked") {
+		t.Errorf("history = %+v, want the revocation recorded", hist)
+	}
+}
+
+func TestPublicUpdateOfOwnKeyMerges(t *testing.T) {
+	p := newTestProfile(t)
+	info, err := p.GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := p.ExportPublic(info.Fingerprint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.ImportKeys([]byte(pub), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 || res[0].Status != "unchanged" || !res[0].Key.Own {
+		t.Fatalf("re-importing own public key = %+v, want unchanged own key", res)
+	}
+	keys, err := p.ListKeys()
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("keys = %+v, %v; want only the own key (no contact copy)", keys, err)
+	}
+}
+
+func TestProtectedSecretKeyNeedsPassphrase(t *testing.T) {
+	p := newTestProfile(t)
+	k, err := crypto.GenerateKey(crypto.GenerateOptions{Name: "Carol", Email: "carol@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	armored, err := k.ExportSecret([]byte("carol's backup pass"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.ImportKeys([]byte(armored), nil); !errors.Is(err, ErrKeyPassphraseNeeded) {
+		t.Fatalf("import without passphrase: err = %v, want ErrKeyPassphraseNeeded", err)
+	}
+	asked := 0
+	res, err := p.ImportKeys([]byte(armored), func(fpr string, uids []string) ([]byte, error) {
+		asked++
+		if fpr != k.Fingerprint() {
+			t.Errorf("asked for %s, want %s", fpr, k.Fingerprint())
+		}
+		return []byte("carol's backup pass"), nil
+	})
+	if err != nil || asked != 1 || len(res) != 1 || !res[0].Key.Own || !res[0].Key.Default {
+		t.Fatalf("import with passphrase = %+v, %v (asked %d times)", res, err, asked)
+	}
+}
+
+func TestNormalizeFingerprint(t *testing.T) {
+	const fpr = "0123456789ABCDEF0123456789ABCDEF01234567"
+	tests := []struct {
+		in      string
+		want    string
+		wantErr bool
+	}{
+		{"0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567", fpr, false},
+		{"0x" + strings.ToLower(fpr), fpr, false},
+		{"01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67", fpr, false},
+		{"89ABCDEF01234567", "", true},
+		{strings.Replace(fpr, "0", "G", 1), "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := NormalizeFingerprint(tt.in)
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Errorf("NormalizeFingerprint(%q) = %q, %v; want %q (error %v)", tt.in, got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestDefaultKeyPerAddress(t *testing.T) {
+	p := newTestProfile(t)
+	alice, err := p.GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := p.GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	work, err := p.GenerateKey("Alice at work", "alice@work.example", crypto.AlgoCurve25519, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := p.ListKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{alice.Fingerprint: true, second.Fingerprint: false, work.Fingerprint: true}
+	for _, k := range keys {
+		if k.Default != want[k.Fingerprint] {
+			t.Errorf("key %s (%v): default = %v, want %v", k.Fingerprint, k.UserIDs, k.Default, want[k.Fingerprint])
+		}
+	}
+}

@@ -1,0 +1,124 @@
+// Package mail is Sealpost's engine: it owns the unlocked profile, key
+// management and (later) accounts, synchronisation and submission. The UI
+// and the command line talk to it; it talks to crypto and localstore.
+package mail
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/sealpost/sealpost/localstore"
+)
+
+// Audit entry kinds written by the engine.
+const (
+	AuditProfileCreated   = "profile.created"
+	AuditPassphraseChange = "profile.passphrase_changed"
+	AuditKeyGenerated     = "key.generated"
+	AuditKeyImported      = "key.imported"
+	AuditKeyUpdated       = "key.updated"
+	AuditKeyVerified      = "key.verified"
+	AuditKeyDeleted       = "key.deleted"
+	AuditKeyRevoked       = "key.revoked"
+	AuditKeyExported      = "key.secret_exported"
+)
+
+// Profile is an unlocked Sealpost profile. It is safe for use by one
+// goroutine at a time; the UI reaches it through the engine, never directly.
+type Profile struct {
+	store *localstore.Store
+	now   func() time.Time
+}
+
+// ProfileOptions tune how a profile is created or opened. The zero value is
+// what the application uses.
+type ProfileOptions struct {
+	// Store is passed to the encrypted store (KDF parameters, lock timeout).
+	Store *localstore.Options
+	// Now replaces the clock, for tests.
+	Now func() time.Time
+}
+
+func (o *ProfileOptions) clock() func() time.Time {
+	if o != nil && o.Now != nil {
+		return o.Now
+	}
+	return time.Now
+}
+
+func (o *ProfileOptions) storeOptions() *localstore.Options {
+	if o == nil {
+		return nil
+	}
+	return o.Store
+}
+
+// ProfileExists reports whether dir already holds a Sealpost profile.
+func ProfileExists(dir string) bool { return localstore.Exists(dir) }
+
+// CreateProfile creates a new encrypted profile in dir, protected by
+// passphrase, and records its creation in the audit trail.
+func CreateProfile(dir string, passphrase []byte, opts *ProfileOptions) (*Profile, error) {
+	store, err := localstore.Create(dir, passphrase, opts.storeOptions())
+	if err != nil {
+		return nil, err
+	}
+	p := &Profile{store: store, now: opts.clock()}
+	if _, err := store.AppendAudit(AuditProfileCreated, "", "encrypted profile created"); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("record profile creation: %w", err)
+	}
+	return p, nil
+}
+
+// OpenProfile unlocks the profile in dir with passphrase. A wrong
+// passphrase yields an error wrapping localstore.ErrWrongPassphrase and
+// leaves the profile untouched.
+func OpenProfile(dir string, passphrase []byte, opts *ProfileOptions) (*Profile, error) {
+	store, err := localstore.Open(dir, passphrase, opts.storeOptions())
+	if err != nil {
+		return nil, err
+	}
+	return &Profile{store: store, now: opts.clock()}, nil
+}
+
+// Close locks the profile again.
+func (p *Profile) Close() error { return p.store.Close() }
+
+// Dir is the folder that holds the profile.
+func (p *Profile) Dir() string { return p.store.Dir() }
+
+// ChangePassphrase rewraps the profile's master key under a new passphrase.
+// The old passphrase must be given again; nothing else in the store changes.
+func (p *Profile) ChangePassphrase(oldPass, newPass []byte) error {
+	if err := localstore.CheckPassphrase(newPass); err != nil {
+		return err
+	}
+	if err := p.store.ChangePassphrase(oldPass, newPass); err != nil {
+		return err
+	}
+	return p.audit(AuditPassphraseChange, "", "master key rewrapped under a new passphrase")
+}
+
+// AuditEntries returns the audit trail, oldest first.
+func (p *Profile) AuditEntries() ([]localstore.AuditEntry, error) {
+	return p.store.AuditEntries()
+}
+
+// VerifyAudit checks the audit trail's hash chain.
+func (p *Profile) VerifyAudit() (localstore.AuditReport, error) {
+	return p.store.VerifyAudit()
+}
+
+func (p *Profile) audit(kind, subject, detail string) error {
+	if _, err := p.store.AppendAudit(kind, subject, detail); err != nil {
+		return fmt.Errorf("write audit entry %s: %w", kind, err)
+	}
+	return nil
+}
+
+// auditNote is an audit entry written in the same transaction as the change
+// it records.
+func auditNote(kind, subject, detail string) localstore.AuditNote {
+	return localstore.AuditNote{Kind: kind, Subject: subject, Detail: detail}
+}

@@ -1,0 +1,65 @@
+package transport
+
+import (
+	"context"
+	"crypto/tls"
+	"testing"
+
+	"github.com/emersion/go-imap/v2/imapclient"
+)
+
+// BenchmarkIMAPSetup measures a complete IMAP connection setup, up to the
+// capabilities known over TLS, against go-imap's in-memory server: ours
+// (byte-by-byte STARTTLS, then imapclient.New) next to imapclient.NewStartTLS.
+func BenchmarkIMAPSetup(b *testing.B) {
+	pki := newPKI(b)
+	cfg := serverConfig(pki.leaf, pki.intermediate)
+	b.Run("transport STARTTLS", func(b *testing.B) {
+		d, _ := startIMAPServer(b, cfg, false)
+		p := Policy{RootCAs: pki.roots(), Dialer: d}
+		for b.Loop() {
+			conn, _, err := DialIMAP(context.Background(), testHost, 143, SecurityStartTLS, p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			c := imapclient.New(conn, nil)
+			if c.Caps() == nil {
+				b.Fatal("no capabilities")
+			}
+			c.Close()
+		}
+	})
+	b.Run("transport implicit TLS", func(b *testing.B) {
+		d, _ := startIMAPServer(b, cfg, true)
+		p := Policy{RootCAs: pki.roots(), Dialer: d}
+		for b.Loop() {
+			conn, _, err := DialIMAP(context.Background(), testHost, 993, SecurityTLS, p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			c := imapclient.New(conn, nil)
+			if c.Caps() == nil {
+				b.Fatal("no capabilities")
+			}
+			c.Close()
+		}
+	})
+	b.Run("imapclient.NewStartTLS", func(b *testing.B) {
+		d, _ := startIMAPServer(b, cfg, false)
+		opts := &imapclient.Options{TLSConfig: &tls.Config{RootCAs: pki.roots(), ServerName: testHost, MinVersion: tls.VersionTLS12}}
+		for b.Loop() {
+			conn, err := d.DialContext(context.Background(), "tcp", "")
+			if err != nil {
+				b.Fatal(err)
+			}
+			c, err := imapclient.NewStartTLS(conn, opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if c.Caps() == nil {
+				b.Fatal("no capabilities")
+			}
+			c.Close()
+		}
+	})
+}

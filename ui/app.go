@@ -1,0 +1,212 @@
+// Package ui is Sealpost's desktop interface, built with Fyne. It renders
+// state and sends intents to the engine through backend.Backend; it never
+// touches the network or the store itself.
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/sealpost/sealpost/mail/backend"
+)
+
+// MinPassphraseRunes is the shortest passphrase the first-run screen accepts.
+const MinPassphraseRunes = 10
+
+// App is the Sealpost main window and the screens shown in it.
+type App struct {
+	backend backend.Backend
+	window  fyne.Window
+	tasks   tasks
+
+	// Widgets of the current screen, kept for tests and focus handling.
+	passphrase *widget.Entry
+	repeat     *widget.Entry
+	submit     *widget.Button
+	status     *widget.Label
+	keys       *widget.List
+	keyRows    []backend.KeyInfo
+}
+
+// New builds the main window for b in app a. It shows the unlock screen, or
+// the first-run screen when there is no profile yet.
+func New(a fyne.App, b backend.Backend, icon fyne.Resource) *App {
+	w := a.NewWindow("Sealpost")
+	if icon != nil {
+		w.SetIcon(icon)
+	}
+	w.Resize(fyne.NewSize(960, 640))
+	ui := &App{backend: b, window: w}
+	w.SetOnClosed(func() { _ = b.Lock() })
+	if b.ProfileExists() {
+		ui.showUnlock()
+	} else {
+		ui.showCreate()
+	}
+	return ui
+}
+
+// Window is the main window.
+func (ui *App) Window() fyne.Window { return ui.window }
+
+func (ui *App) showCreate() {
+	ui.passphrase = widget.NewPasswordEntry()
+	ui.passphrase.SetPlaceHolder("Passphrase (at least 10 characters)")
+	ui.repeat = widget.NewPasswordEntry()
+	ui.repeat.SetPlaceHolder("Repeat the passphrase")
+	ui.status = widget.NewLabel("")
+	ui.status.Wrapping = fyne.TextWrapWord
+	ui.submit = widget.NewButton("Create encrypted profile", ui.create)
+	ui.submit.Importance = widget.HighImportance
+	ui.repeat.OnSubmitted = func(string) { ui.create() }
+	intro := widget.NewLabel("Sealpost keeps your mail, keys and contacts in an encrypted profile on this computer. " +
+		"Choose a passphrase to protect it. Nobody can recover it for you: if you lose it, the local copy of your mail " +
+		"and your secret keys cannot be opened. Back up your secret keys separately.")
+	intro.Wrapping = fyne.TextWrapWord
+	ui.window.SetContent(centered("Welcome to Sealpost", intro, ui.passphrase, ui.repeat, ui.submit, ui.status,
+		widget.NewLabel("Profile folder: "+ui.backend.ProfileDir())))
+	ui.window.Canvas().Focus(ui.passphrase)
+}
+
+func (ui *App) create() {
+	pass, again := ui.passphrase.Text, ui.repeat.Text
+	switch {
+	case utf8.RuneCountInString(pass) < MinPassphraseRunes:
+		ui.status.SetText(fmt.Sprintf("The passphrase needs at least %d characters.", MinPassphraseRunes))
+		return
+	case pass != again:
+		ui.status.SetText("The two passphrases differ.")
+		return
+	}
+	ui.busy("Creating the profile…")
+	ui.tasks.run(func() error { return ui.backend.CreateProfile([]byte(pass)) }, func(err error) {
+		if err != nil {
+			ui.failed(err)
+			return
+		}
+		ui.showKeys()
+	})
+}
+
+func (ui *App) showUnlock() {
+	ui.passphrase = widget.NewPasswordEntry()
+	ui.passphrase.SetPlaceHolder("Passphrase")
+	ui.passphrase.OnSubmitted = func(string) { ui.unlock() }
+	ui.status = widget.NewLabel("")
+	ui.status.Wrapping = fyne.TextWrapWord
+	ui.submit = widget.NewButton("Unlock", ui.unlock)
+	ui.submit.Importance = widget.HighImportance
+	ui.window.SetContent(centered("Unlock Sealpost", widget.NewLabel("Your profile is encrypted. Enter its passphrase."),
+		ui.passphrase, ui.submit, ui.status))
+	ui.window.Canvas().Focus(ui.passphrase)
+}
+
+func (ui *App) unlock() {
+	pass := ui.passphrase.Text
+	if pass == "" {
+		ui.status.SetText("Enter your passphrase.")
+		return
+	}
+	ui.busy("Unlocking…")
+	ui.tasks.run(func() error { return ui.backend.Unlock([]byte(pass)) }, func(err error) {
+		if err != nil {
+			ui.passphrase.SetText("")
+			ui.failed(err)
+			return
+		}
+		ui.showKeys()
+	})
+}
+
+func (ui *App) busy(message string) {
+	ui.status.SetText(message)
+	ui.submit.Disable()
+}
+
+func (ui *App) failed(err error) {
+	ui.submit.Enable()
+	ui.status.SetText(readable(err))
+}
+
+// showKeys is the unlocked view for now: the profile's keys.
+func (ui *App) showKeys() {
+	ui.keyRows = nil
+	ui.status = widget.NewLabel("Loading keys…")
+	ui.keys = widget.NewList(
+		func() int { return len(ui.keyRows) },
+		func() fyne.CanvasObject {
+			return container.NewVBox(widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+				widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}))
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			k := ui.keyRows[id]
+			rows := o.(*fyne.Container).Objects
+			rows[0].(*widget.Label).SetText(keyTitle(k))
+			rows[1].(*widget.Label).SetText(backend.GroupFingerprint(k.Fingerprint))
+		})
+	lock := widget.NewButton("Lock", func() {
+		_ = ui.backend.Lock()
+		ui.showUnlock()
+	})
+	header := container.NewBorder(nil, nil, widget.NewLabelWithStyle("Keys", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), lock)
+	ui.window.SetContent(container.NewBorder(header, ui.status, nil, nil, ui.keys))
+	var keys []backend.KeyInfo
+	ui.tasks.run(func() (err error) { keys, err = ui.backend.ListKeys(); return err }, func(err error) {
+		if err != nil {
+			ui.status.SetText(readable(err))
+			return
+		}
+		ui.keyRows = keys
+		ui.keys.Refresh()
+		if len(keys) == 0 {
+			ui.status.SetText("No keys yet. Create one with `sealpost keys generate` (the key manager comes next).")
+		} else {
+			ui.status.SetText(fmt.Sprintf("%d keys", len(keys)))
+		}
+	})
+}
+
+func keyTitle(k backend.KeyInfo) string {
+	who := strings.Join(k.UserIDs, ", ")
+	state := k.Verification
+	if k.Usable != "" {
+		state += ", " + k.Usable
+	}
+	return fmt.Sprintf("%s  (%s)", who, state)
+}
+
+// readable turns an error into one line a person can act on.
+func readable(err error) string {
+	var lines []string
+	for _, l := range strings.Split(err.Error(), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 {
+		return "Something went wrong."
+	}
+	msg := lines[0]
+	if errors.Is(err, errInternal) {
+		msg = "Sealpost hit an internal error; your data was not changed."
+	}
+	msg = strings.ToUpper(msg[:1]) + msg[1:]
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	return msg
+}
+
+var errInternal = errors.New("internal error")
+
+func centered(title string, objects ...fyne.CanvasObject) fyne.CanvasObject {
+	heading := widget.NewLabelWithStyle(title, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	box := container.NewVBox(append([]fyne.CanvasObject{heading}, objects...)...)
+	return container.NewCenter(container.NewGridWrap(fyne.NewSize(460, box.MinSize().Height), box))
+}
