@@ -7,7 +7,8 @@ BIN        := bin/sealpost
 GO         ?= go
 # Debian packages the build (Fyne needs cgo, OpenGL and X11 headers) and the tests need.
 DEB_PKGS   := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
-              libxinerama-dev libxi-dev libxxf86vm-dev gnupg xvfb x11-utils
+              libxinerama-dev libxi-dev libxxf86vm-dev gnupg xvfb x11-utils \
+              dovecot-imapd dovecot-lmtpd postfix
 DEMO_DIR   ?= $(CURDIR)/.demo-profile
 FUZZTIME   ?= 20s
 
@@ -53,13 +54,14 @@ vet: deps
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
 
+# SEALPOST_REQUIRE_SERVERS makes the Dovecot/Postfix suites fail instead of skip when they cannot start.
 unit: deps
-	$(GO) test -race -count=1 -timeout 30m ./...
+	SEALPOST_REQUIRE_SERVERS=1 $(GO) test -race -count=1 -timeout 30m ./...
 
 test: vet unit
 
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./localstore ./crypto | tee bench.out
+	$(GO) test -run '^$$' -bench . -timeout 60m ./... | tee bench.out
 
 fuzz: deps
 	@for pkg in $$($(GO) list ./...); do \

@@ -48,7 +48,10 @@ type Account struct {
 	Username    string
 	Secret      Secret
 	PinnedCerts []PinnedCert
-	CreatedAt   time.Time
+	// ServerSavesSent means the provider stores submitted mail in Sent
+	// itself, so Sealpost must not APPEND a second copy.
+	ServerSavesSent bool
+	CreatedAt       time.Time
 }
 
 // AuditNote is an audit entry to append in the same transaction as the change

@@ -4,7 +4,9 @@
 package mail
 
 import (
+	"crypto/x509"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/sealpost/sealpost/localstore"
@@ -26,8 +28,12 @@ const (
 // Profile is an unlocked Sealpost profile. It is safe for use by one
 // goroutine at a time; the UI reaches it through the engine, never directly.
 type Profile struct {
-	store *localstore.Store
-	now   func() time.Time
+	store   *localstore.Store
+	now     func() time.Time
+	rootCAs *x509.CertPool
+
+	connMu sync.Mutex
+	conns  map[string]Connection // latest connection per account and protocol
 }
 
 // ProfileOptions tune how a profile is created or opened. The zero value is
@@ -37,6 +43,9 @@ type ProfileOptions struct {
 	Store *localstore.Options
 	// Now replaces the clock, for tests.
 	Now func() time.Time
+	// RootCAs replaces the system's certificate authorities, for tests
+	// against servers with generated certificates.
+	RootCAs *x509.CertPool
 }
 
 func (o *ProfileOptions) clock() func() time.Time {
@@ -44,6 +53,13 @@ func (o *ProfileOptions) clock() func() time.Time {
 		return o.Now
 	}
 	return time.Now
+}
+
+func (o *ProfileOptions) roots() *x509.CertPool {
+	if o == nil {
+		return nil
+	}
+	return o.RootCAs
 }
 
 func (o *ProfileOptions) storeOptions() *localstore.Options {
@@ -63,7 +79,7 @@ func CreateProfile(dir string, passphrase []byte, opts *ProfileOptions) (*Profil
 	if err != nil {
 		return nil, err
 	}
-	p := &Profile{store: store, now: opts.clock()}
+	p := &Profile{store: store, now: opts.clock(), rootCAs: opts.roots()}
 	if _, err := store.AppendAudit(AuditProfileCreated, "", "encrypted profile created"); err != nil {
 		store.Close()
 		return nil, fmt.Errorf("record profile creation: %w", err)
@@ -79,7 +95,7 @@ func OpenProfile(dir string, passphrase []byte, opts *ProfileOptions) (*Profile,
 	if err != nil {
 		return nil, err
 	}
-	return &Profile{store: store, now: opts.clock()}, nil
+	return &Profile{store: store, now: opts.clock(), rootCAs: opts.roots()}, nil
 }
 
 // Close locks the profile again.

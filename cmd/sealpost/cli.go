@@ -45,6 +45,12 @@ func commands() []command {
 		{"keys verify", "mark a contact's key verified: FINGERPRINT", cmdKeysVerify},
 		{"keys delete", "delete a key: FINGERPRINT [--force for own keys]", cmdKeysDelete},
 		{"keys revoke", "revoke an own key: FINGERPRINT [--reason R]", cmdKeysRevoke},
+		{"account add", "add a mail account: --email E --password-file F [--imap H:P] [--smtp H:P] [--trust-cert SHA256]", cmdAccountAdd},
+		{"account list", "list the accounts [--json]", cmdAccountList},
+		{"sync", "synchronise mail [--account E] [--folder F] [--headers-only]", cmdSync},
+		{"list", "list messages [--account E] [--folder F] [--limit N] [--json]", cmdList},
+		{"send", "send a message: --account E --to A [--subject S] [--body-file F|-] [--attach F]...", cmdSend},
+		{"outbox", "queued messages: outbox list [--json] | retry ID | discard ID", cmdOutbox},
 		{"audit list", "show the audit trail [--json]", cmdAuditList},
 		{"audit verify", "check the audit trail's hash chain", cmdAuditVerify},
 	}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sealpost/sealpost/mail/testservers"
+)
+
+var sha256Hex = regexp.MustCompile(`[0-9a-f]{64}`)
+
+// addAccount adds user's account on srv through the CLI: refused first
+// because the test CA is not trusted, then accepted with --trust-cert.
+func addAccount(t *testing.T, srv *testservers.Servers, dir, pass, user string) {
+	t.Helper()
+	pwFile := writeFile(t, "pw", srv.Users[user])
+	args := []string{"account", "add", "--email", user, "--name", "Test User", "--password-file", pwFile,
+		"--imap", srv.IMAPStartTLS, "--imap-security", "starttls", "--smtp", srv.SMTPTLS}
+	r := sealpost(t, dir, pass, args...)
+	failsWith(t, r, 1, "--trust-cert")
+	fingerprint := sha256Hex.FindString(r.err)
+	if fingerprint == "" {
+		t.Fatalf("the refusal does not print the certificate's SHA-256: %q", r.err)
+	}
+	r = mustSucceed(t, sealpost(t, dir, pass, append(args, "--trust-cert", strings.ToUpper(fingerprint))...))
+	if !strings.Contains(r.out, "pinned certificate") || !strings.Contains(r.out, "TLS 1.3") {
+		t.Errorf("account add output = %q, want the pinned TLS connections", r.out)
+	}
+}
+
+func TestAccountSendSyncListThroughRealServers(t *testing.T) {
+	srv := testservers.Start(t)
+	alice, bob := "alice@"+srv.Domain, "bob@"+srv.Domain
+	aliceDir, pass := newProfile(t)
+	bobDir, _ := newProfile(t)
+	addAccount(t, srv, aliceDir, pass, alice)
+	addAccount(t, srv, bobDir, pass, bob)
+
+	r := mustSucceed(t, sealpost(t, aliceDir, pass, "account", "list", "--json"))
+	var accts []accountJSON
+	if err := json.Unmarshal([]byte(r.out), &accts); err != nil {
+		t.Fatal(err)
+	}
+	if len(accts) != 1 || accts[0].Email != alice || accts[0].IMAP.Security != "starttls" || len(accts[0].PinnedCerts) != 2 {
+		t.Fatalf("account list = %+v, want alice with two pinned servers", accts)
+	}
+	if strings.Contains(r.out, srv.Users[alice]) {
+		t.Fatal("account list prints the password")
+	}
+	r = mustSucceed(t, sealpost(t, aliceDir, pass, "audit", "list"))
+	if strings.Count(r.out, "cert.pinned") != 2 || !strings.Contains(r.out, "account.added") {
+		t.Errorf("audit list = %q, want two pins and the account", r.out)
+	}
+
+	mustSucceed(t, sealpost(t, aliceDir, pass, "sync"))
+	attachment := writeFile(t, "notes.txt", "attached\n")
+	r = mustSucceed(t, sealpost(t, aliceDir, pass, "send", "--account", alice, "--to", bob, "--subject", "Hello Bob",
+		"--body-file", writeFile(t, "body", "Hi!\n"), "--attach", attachment))
+	if !strings.HasPrefix(r.out, "Sent") {
+		t.Errorf("send output = %q", r.out)
+	}
+	r = mustSucceed(t, sealpost(t, aliceDir, pass, "outbox", "list", "--json"))
+	if strings.TrimSpace(r.out) != "[]" {
+		t.Errorf("outbox after sending = %s, want empty", r.out)
+	}
+
+	srv.WaitForMessages(t, bob, "INBOX", 1, 30*time.Second)
+	r = mustSucceed(t, sealpost(t, bobDir, pass, "sync", "--folder", "INBOX"))
+	if !strings.Contains(r.err, "INBOX: 1/1") {
+		t.Errorf("sync progress on stderr = %q, want INBOX: 1/1", r.err)
+	}
+	r = mustSucceed(t, sealpost(t, bobDir, pass, "list", "--json"))
+	var msgs []messageJSON
+	if err := json.Unmarshal([]byte(r.out), &msgs); err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 || msgs[0].Subject != "Hello Bob" || !msgs[0].HasAttachments || msgs[0].Seen || !msgs[0].Offline {
+		t.Fatalf("bob's list = %+v", msgs)
+	}
+}
+
+func TestSendFailureKeepsMessageInOutbox(t *testing.T) {
+	srv := testservers.Start(t)
+	alice := "alice@" + srv.Domain
+	dir, pass := newProfile(t)
+	addAccount(t, srv, dir, pass, alice)
+	// A recipient outside the test domain is refused by the MTA (no relaying).
+	failsWith(t, sealpost(t, dir, pass, "send", "--account", alice, "--to", "someone@elsewhere.invalid", "--subject", "x"), 1, "kept in the outbox")
+	r := mustSucceed(t, sealpost(t, dir, pass, "outbox", "list", "--json"))
+	var items []outboxJSON
+	if err := json.Unmarshal([]byte(r.out), &items); err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 1 || items[0].Attempts != 1 || items[0].LastError == "" {
+		t.Fatalf("outbox = %+v, want the refused message with its error", items)
+	}
+	mustSucceed(t, sealpost(t, dir, pass, "outbox", "discard", items[0].ID))
+	if r := mustSucceed(t, sealpost(t, dir, pass, "outbox", "list")); !strings.Contains(r.out, "empty") {
+		t.Errorf("outbox after discard = %q", r.out)
+	}
+	failsWith(t, sealpost(t, dir, pass, "outbox", "frobnicate"), 2, "outbox list")
+}

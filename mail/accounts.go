@@ -1,0 +1,267 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"sort"
+	"strings"
+
+	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/autoconfig"
+	"github.com/sealpost/sealpost/mail/transport"
+)
+
+// Secret kinds of an account.
+const (
+	SecretPassword = "password"
+	SecretOAuth2   = "oauth2"
+)
+
+// Audit entry kinds for accounts and certificates.
+const (
+	AuditAccountAdded   = "account.added"
+	AuditAccountRemoved = "account.removed"
+	AuditCertPinned     = "cert.pinned"
+)
+
+var (
+	// ErrAccountExists means an account with that address is already set up.
+	ErrAccountExists = errors.New("an account with this address already exists")
+	// ErrNoAccount means no account matches the address given.
+	ErrNoAccount = errors.New("no such account")
+	// ErrTrustCertUnused means --trust-cert named a certificate that no
+	// server of the account presented.
+	ErrTrustCertUnused = errors.New("the certificate to trust was not presented by the account's servers")
+)
+
+// Server is where one protocol of an account is reached.
+type Server struct {
+	Host     string
+	Port     int
+	Security string // "tls" or "starttls"
+}
+
+// String writes the server as host:port (security).
+func (s Server) String() string { return fmt.Sprintf("%s:%d (%s)", s.Host, s.Port, s.Security) }
+
+// AccountSettings is what the user gives to set up an account. Missing
+// servers are found by autoconfiguration.
+type AccountSettings struct {
+	Email, Name, Username string
+	IMAP, SMTP            Server
+	SecretKind            string // SecretPassword (default) or SecretOAuth2
+	Secret                []byte
+	// TrustCert is the SHA-256 fingerprint of a certificate the user decided
+	// to trust although it does not verify (a self-signed server, say).
+	TrustCert string
+	// ServerSavesSent means the provider files submitted mail in Sent
+	// itself (Gmail does), so Sealpost does not APPEND a copy.
+	ServerSavesSent bool
+}
+
+// Connection describes how one connection was secured.
+type Connection struct {
+	Server Server
+	transport.ConnState
+}
+
+// AccountInfo describes a configured account; it never carries the secret.
+type AccountInfo struct {
+	Email, Name, Username string
+	IMAP, SMTP            Server
+	SecretKind            string
+	ServerSavesSent       bool
+	Pins                  []localstore.PinnedCert
+	// Tested holds the connections made while adding the account.
+	Tested []Connection
+	// Discovery says where the server settings came from: "manual",
+	// "srv", "autoconfig", "guess" or a combination.
+	Discovery string
+	Notes     []string
+}
+
+// AccountOptions tune how accounts are set up and reached.
+type AccountOptions struct {
+	// Discoverer finds servers from an address; nil means the default
+	// (DNS SRV, autoconfig over HTTPS, probed guesses).
+	Discoverer *autoconfig.Discoverer
+}
+
+// AddAccount checks the settings by logging in to both servers over
+// verified TLS, then stores the account sealed. A certificate that does not
+// verify fails with a *transport.CertificateError naming its fingerprint,
+// unless settings.TrustCert is exactly that fingerprint: then it is pinned
+// for that host and port, and the pin is recorded in the audit trail.
+func (p *Profile) AddAccount(ctx context.Context, settings AccountSettings, opts *AccountOptions) (AccountInfo, error) {
+	addr, err := mail.ParseAddress(settings.Email)
+	if err != nil || addr.Name != "" {
+		return AccountInfo{}, fmt.Errorf("%q is not an e-mail address", settings.Email)
+	}
+	email := strings.ToLower(addr.Address)
+	if _, err := p.store.Accounts().Get(email); err == nil {
+		return AccountInfo{}, fmt.Errorf("%s: %w", email, ErrAccountExists)
+	} else if !errors.Is(err, localstore.ErrNotFound) {
+		return AccountInfo{}, err
+	}
+	if len(settings.Secret) == 0 {
+		return AccountInfo{}, errors.New("the account needs a password (or an OAuth2 token)")
+	}
+	kind := settings.SecretKind
+	if kind == "" {
+		kind = SecretPassword
+	}
+	if kind != SecretPassword && kind != SecretOAuth2 {
+		return AccountInfo{}, fmt.Errorf("unknown secret kind %q: use %s or %s", kind, SecretPassword, SecretOAuth2)
+	}
+	info := AccountInfo{Email: email, Name: settings.Name, Username: settings.Username, SecretKind: kind,
+		IMAP: settings.IMAP, SMTP: settings.SMTP, Discovery: "manual", ServerSavesSent: settings.ServerSavesSent}
+	if info.IMAP.Host == "" || info.SMTP.Host == "" {
+		if err := p.discover(ctx, &info, opts); err != nil {
+			return AccountInfo{}, err
+		}
+	}
+	for _, s := range []*Server{&info.IMAP, &info.SMTP} {
+		if err := completeServer(s, s == &info.IMAP); err != nil {
+			return AccountInfo{}, err
+		}
+	}
+	if info.Username == "" {
+		info.Username = email
+	}
+	var trust string
+	if settings.TrustCert != "" {
+		if trust, err = transport.NormalizeSHA256(settings.TrustCert); err != nil {
+			return AccountInfo{}, err
+		}
+	}
+	acct := localstore.Account{
+		Email: email, DisplayName: info.Name, Username: info.Username,
+		IMAP:   localstore.ServerConfig{Host: info.IMAP.Host, Port: info.IMAP.Port, Security: info.IMAP.Security},
+		SMTP:   localstore.ServerConfig{Host: info.SMTP.Host, Port: info.SMTP.Port, Security: info.SMTP.Security},
+		Secret: localstore.Secret{Kind: kind, Value: string(settings.Secret)}, CreatedAt: p.now(),
+		ServerSavesSent: settings.ServerSavesSent,
+	}
+	var notes []localstore.AuditNote
+	for _, proto := range []string{autoconfig.ProtocolIMAP, autoconfig.ProtocolSMTP} {
+		conn, pinned, err := p.testLogin(ctx, &acct, proto, trust)
+		if err != nil {
+			return AccountInfo{}, err
+		}
+		info.Tested = append(info.Tested, conn)
+		if pinned != nil {
+			notes = append(notes, auditNote(AuditCertPinned, fmt.Sprintf("%s:%d", pinned.Host, pinned.Port),
+				"certificate SHA-256 "+pinned.SHA256+" trusted by the user for "+proto))
+		}
+	}
+	if trust != "" && len(notes) == 0 {
+		return AccountInfo{}, fmt.Errorf("%s: %w (both servers have certificates that verify; nothing was pinned)", trust, ErrTrustCertUnused)
+	}
+	info.Pins = acct.PinnedCerts
+	notes = append(notes, auditNote(AuditAccountAdded, email, fmt.Sprintf("IMAP %s, SMTP %s", info.IMAP, info.SMTP)))
+	if err := p.store.Accounts().Put(acct, notes...); err != nil {
+		return AccountInfo{}, fmt.Errorf("store the account: %w", err)
+	}
+	return info, nil
+}
+
+// Accounts lists the configured accounts, sorted by address.
+func (p *Profile) Accounts() ([]AccountInfo, error) {
+	accts, err := p.store.Accounts().List()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AccountInfo, 0, len(accts))
+	for _, a := range accts {
+		out = append(out, accountInfo(a))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Email < out[j].Email })
+	return out, nil
+}
+
+// account returns the stored account for email, or ErrNoAccount.
+func (p *Profile) account(email string) (localstore.Account, error) {
+	a, err := p.store.Accounts().Get(strings.ToLower(strings.TrimSpace(email)))
+	if errors.Is(err, localstore.ErrNotFound) {
+		return a, fmt.Errorf("%s: %w (see `sealpost account list`)", email, ErrNoAccount)
+	}
+	return a, err
+}
+
+func accountInfo(a localstore.Account) AccountInfo {
+	return AccountInfo{
+		Email: a.Email, Name: a.DisplayName, Username: a.Username, SecretKind: a.Secret.Kind,
+		IMAP: Server{a.IMAP.Host, a.IMAP.Port, a.IMAP.Security}, SMTP: Server{a.SMTP.Host, a.SMTP.Port, a.SMTP.Security},
+		Pins: a.PinnedCerts, ServerSavesSent: a.ServerSavesSent,
+	}
+}
+
+// discover fills the missing servers of info from autoconfiguration.
+func (p *Profile) discover(ctx context.Context, info *AccountInfo, opts *AccountOptions) error {
+	d := p.discoverer(opts)
+	found, err := d.Discover(ctx, info.Email)
+	if err != nil {
+		return fmt.Errorf("no server settings found for %s; give --imap and --smtp: %w", info.Email, err)
+	}
+	if !found.Confirmed {
+		return fmt.Errorf("the servers found for %s (IMAP %s, SMTP %s) are outside its domain; check them with your provider and give them with --imap and --smtp",
+			info.Email, found.IMAP, found.SMTP)
+	}
+	if info.IMAP.Host == "" {
+		info.IMAP = Server{found.IMAP.Host, found.IMAP.Port, string(found.IMAP.Security)}
+	}
+	if info.SMTP.Host == "" {
+		info.SMTP = Server{found.SMTP.Host, found.SMTP.Port, string(found.SMTP.Security)}
+	}
+	if info.Username == "" {
+		info.Username = found.Username
+	}
+	info.Discovery = found.Source
+	info.Notes = append(info.Notes, found.Notes...)
+	return nil
+}
+
+// completeServer fills in the port and security from each other and refuses
+// anything without TLS.
+func completeServer(s *Server, imap bool) error {
+	if s.Host == "" {
+		return errors.New("a server host is missing")
+	}
+	if s.Security != "" {
+		sec, err := transport.ParseSecurity(s.Security)
+		if err != nil {
+			return err
+		}
+		s.Security = string(sec)
+	}
+	switch {
+	case s.Port == 0 && s.Security == string(transport.SecurityStartTLS) && imap:
+		s.Port = 143
+	case s.Port == 0 && s.Security == string(transport.SecurityStartTLS):
+		s.Port = 587
+	case s.Port == 0 && imap:
+		s.Port = 993
+	case s.Port == 0:
+		s.Port = 465
+	}
+	if s.Security == "" {
+		s.Security = string(transport.DefaultSecurity(s.Port))
+	}
+	return nil
+}
+
+// testLogin connects to one of acct's servers and logs in. When the server's
+// certificate does not verify and trust names it, it is pinned in acct and
+// returned.
+func (p *Profile) testLogin(ctx context.Context, acct *localstore.Account, proto, trust string) (Connection, *localstore.PinnedCert, error) {
+	conn, err := p.login(ctx, *acct, proto)
+	var certErr *transport.CertificateError
+	if !errors.As(err, &certErr) || trust == "" || certErr.SHA256 != trust || !errors.Is(err, transport.ErrUntrustedCertificate) {
+		return conn, nil, err
+	}
+	pin := localstore.PinnedCert{Host: certErr.Host, Port: certErr.Port, SHA256: certErr.SHA256, PinnedAt: p.now()}
+	acct.PinnedCerts = append(acct.PinnedCerts, pin)
+	conn, err = p.login(ctx, *acct, proto)
+	return conn, &pin, err
+}

@@ -1,0 +1,175 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-sasl"
+
+	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/autoconfig"
+	"github.com/sealpost/sealpost/mail/imapsync"
+	"github.com/sealpost/sealpost/mail/internal/xoauth2"
+	"github.com/sealpost/sealpost/mail/submit"
+	"github.com/sealpost/sealpost/mail/transport"
+)
+
+// heloName is what Sealpost calls itself in SMTP EHLO: a fixed name, so the
+// user's host name does not end up in every message's Received header.
+const heloName = "localhost"
+
+// policy is the TLS policy for acct's servers: system roots (or the
+// profile's test roots) plus the certificates the user pinned.
+func (p *Profile) policy(acct localstore.Account) transport.Policy {
+	pol := transport.Policy{RootCAs: p.rootCAs}
+	for _, pin := range acct.PinnedCerts {
+		pol.Pins = append(pol.Pins, transport.Pin{Host: pin.Host, Port: pin.Port, SHA256: pin.SHA256})
+	}
+	return pol
+}
+
+// recordConn remembers how the latest connection of one kind was secured,
+// for the security indicators.
+func (p *Profile) recordConn(account, proto string, c Connection) {
+	p.connMu.Lock()
+	defer p.connMu.Unlock()
+	if p.conns == nil {
+		p.conns = make(map[string]Connection)
+	}
+	p.conns[account+" "+proto] = c
+}
+
+// LastConnection returns how the latest IMAP ("imap") or SMTP ("smtp")
+// connection of account was secured, if there was one.
+func (p *Profile) LastConnection(account, proto string) (Connection, bool) {
+	p.connMu.Lock()
+	defer p.connMu.Unlock()
+	c, ok := p.conns[strings.ToLower(account)+" "+proto]
+	return c, ok
+}
+
+// dialIMAP returns a logged-in IMAP client for acct. Cancelling ctx while
+// it logs in closes the connection.
+func (p *Profile) dialIMAP(ctx context.Context, acct localstore.Account, opts *imapclient.Options) (*imapclient.Client, Connection, error) {
+	srv := Server{acct.IMAP.Host, acct.IMAP.Port, acct.IMAP.Security}
+	conn, state, err := transport.DialIMAP(ctx, srv.Host, srv.Port, transport.Security(srv.Security), p.policy(acct))
+	if err != nil {
+		return nil, Connection{}, fmt.Errorf("IMAP %s: %w", srv, err)
+	}
+	info := Connection{Server: srv, ConnState: state}
+	p.recordConn(acct.Email, autoconfig.ProtocolIMAP, info)
+	c := imapclient.New(conn, opts)
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	if err := imapLogin(c, acct); err != nil {
+		c.Close()
+		if ctx.Err() != nil {
+			return nil, info, ctx.Err()
+		}
+		return nil, info, fmt.Errorf("IMAP login to %s as %s: %w", srv.Host, acct.Username, err)
+	}
+	return c, info, nil
+}
+
+func imapLogin(c *imapclient.Client, acct localstore.Account) error {
+	if acct.Secret.Kind != SecretOAuth2 {
+		return c.Login(acct.Username, acct.Secret.Value).Wait()
+	}
+	caps, err := c.Capability().Wait()
+	if err != nil {
+		return err
+	}
+	if caps.Has(imap.AuthCap(sasl.OAuthBearer)) {
+		return c.Authenticate(sasl.NewOAuthBearerClient(&sasl.OAuthBearerOptions{Username: acct.Username, Token: acct.Secret.Value}))
+	}
+	if caps.Has(imap.AuthCap(xoauth2.Mechanism)) {
+		return c.Authenticate(xoauth2.NewClient(acct.Username, acct.Secret.Value))
+	}
+	return errors.New("the server offers neither OAUTHBEARER nor XOAUTH2 for an OAuth2 token")
+}
+
+// imapConnector gives the sync engine logged-in clients for acct.
+func (p *Profile) imapConnector(acct localstore.Account) imapsync.Connector {
+	return func(ctx context.Context, opts *imapclient.Options) (*imapclient.Client, error) {
+		c, _, err := p.dialIMAP(ctx, acct, opts)
+		return c, err
+	}
+}
+
+// smtpConnector gives the outbox submission connections.
+func (p *Profile) smtpConnector() submit.Connector {
+	return func(ctx context.Context, account string) (net.Conn, submit.Auth, error) {
+		acct, err := p.account(account)
+		if err != nil {
+			return nil, submit.Auth{}, err
+		}
+		conn, _, err := p.dialSMTP(ctx, acct)
+		return conn, submitAuth(acct), err
+	}
+}
+
+func (p *Profile) dialSMTP(ctx context.Context, acct localstore.Account) (net.Conn, Connection, error) {
+	srv := Server{acct.SMTP.Host, acct.SMTP.Port, acct.SMTP.Security}
+	conn, state, err := transport.DialSMTP(ctx, srv.Host, srv.Port, transport.Security(srv.Security), p.policy(acct), heloName)
+	if err != nil {
+		return nil, Connection{}, fmt.Errorf("SMTP %s: %w", srv, err)
+	}
+	info := Connection{Server: srv, ConnState: state}
+	p.recordConn(acct.Email, autoconfig.ProtocolSMTP, info)
+	return conn, info, nil
+}
+
+func submitAuth(acct localstore.Account) submit.Auth {
+	return submit.Auth{Username: acct.Username, Secret: acct.Secret.Value, OAuth2: acct.Secret.Kind == SecretOAuth2}
+}
+
+// login connects to acct's IMAP or SMTP server, logs in and logs out again.
+func (p *Profile) login(ctx context.Context, acct localstore.Account, proto string) (Connection, error) {
+	if proto == autoconfig.ProtocolIMAP {
+		c, info, err := p.dialIMAP(ctx, acct, nil)
+		if err != nil {
+			return info, err
+		}
+		_ = c.Logout().Wait()
+		return info, c.Close()
+	}
+	conn, info, err := p.dialSMTP(ctx, acct)
+	if err != nil {
+		return info, err
+	}
+	if err := submit.CheckLogin(ctx, conn, heloName, submitAuth(acct)); err != nil {
+		return info, fmt.Errorf("SMTP login to %s as %s: %w", acct.SMTP.Host, acct.Username, err)
+	}
+	return info, nil
+}
+
+// discoverer is the autoconfiguration used when an account's servers are
+// not given: DNS SRV, autoconfig files over HTTPS, and guesses confirmed by
+// a verified TLS connection (no credential is sent while probing).
+func (p *Profile) discoverer(opts *AccountOptions) *autoconfig.Discoverer {
+	if opts != nil && opts.Discoverer != nil {
+		return opts.Discoverer
+	}
+	probe := func(ctx context.Context, protocol string, s autoconfig.Server) error {
+		pol := transport.Policy{RootCAs: p.rootCAs, DialTimeout: 10 * time.Second}
+		var conn net.Conn
+		var err error
+		if protocol == autoconfig.ProtocolIMAP {
+			conn, _, err = transport.DialIMAP(ctx, s.Host, s.Port, transport.Security(s.Security), pol)
+		} else {
+			conn, _, err = transport.DialSMTP(ctx, s.Host, s.Port, transport.Security(s.Security), pol, heloName)
+		}
+		if err != nil {
+			return err
+		}
+		return conn.Close()
+	}
+	return &autoconfig.Discoverer{Resolver: net.DefaultResolver, HTTPClient: &http.Client{Timeout: 20 * time.Second}, Probe: probe}
+}

@@ -1,0 +1,113 @@
+package imapsync
+
+import (
+	"strings"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/sealpost/sealpost/localstore"
+)
+
+// summaryOf translates one FETCH response into a localstore summary.
+func summaryOf(m *imapclient.FetchMessageBuffer) localstore.Summary {
+	sum := localstore.Summary{
+		UID:          uint32(m.UID),
+		InternalDate: m.InternalDate,
+		Flags:        flagStrings(m.Flags),
+		Size:         uint32(min(max(m.RFC822Size, 0), 1<<32-1)),
+	}
+	if env := m.Envelope; env != nil {
+		sum.MessageID = env.MessageID
+		sum.Subject = env.Subject
+		sum.Date = env.Date
+		sum.From = formatAddresses(env.From)
+		sum.To = formatAddresses(env.To)
+		sum.Cc = formatAddresses(env.Cc)
+	}
+	if bs := m.BodyStructure; bs != nil {
+		sum.HasAttachments, sum.Encrypted, sum.Signed = structureFacts(bs)
+	}
+	return sum
+}
+
+func flagStrings(flags []imap.Flag) []string {
+	out := make([]string, len(flags))
+	for i, f := range flags {
+		out[i] = string(f)
+	}
+	return out
+}
+
+// formatAddresses renders addresses as `Name <local@host>, ...`, skipping
+// group markers.
+func formatAddresses(list []imap.Address) string {
+	var b strings.Builder
+	for i := range list {
+		a := &list[i]
+		if a.IsGroupStart() || a.IsGroupEnd() {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		addr := a.Addr()
+		if a.Name == "" {
+			b.WriteString(addr)
+			continue
+		}
+		b.WriteString(a.Name + " <" + addr + ">")
+	}
+	return b.String()
+}
+
+// structureFacts reads what the list view shows from a body structure:
+// attachments (a part with an attachment disposition, or a named non-inline
+// part), and an encrypted or signed top level (PGP/MIME or S/MIME). The
+// crypto layer refines Encrypted and Signed when the message is opened.
+func structureFacts(bs imap.BodyStructure) (attachments, encrypted, signed bool) {
+	switch top := bs.(type) {
+	case *imap.BodyStructureMultiPart:
+		switch strings.ToLower(top.Subtype) {
+		case "encrypted":
+			encrypted = true
+		case "signed":
+			signed = true
+		}
+	case *imap.BodyStructureSinglePart:
+		if top.MediaType() == "application/pkcs7-mime" || top.MediaType() == "application/x-pkcs7-mime" {
+			encrypted = true
+		}
+	}
+	if encrypted {
+		// The parts inside are ciphertext; the crypto layer looks inside.
+		return false, true, signed
+	}
+	bs.Walk(func(_ []int, part imap.BodyStructure) bool {
+		single, ok := part.(*imap.BodyStructureSinglePart)
+		if !ok {
+			return true
+		}
+		disp := single.Disposition()
+		switch {
+		case disp != nil && strings.EqualFold(disp.Value, "attachment"):
+			attachments = true
+		case single.Filename() != "" && (disp == nil || !strings.EqualFold(disp.Value, "inline")) && !isCryptoPart(single.MediaType()):
+			attachments = true
+		}
+		return !attachments
+	})
+	return attachments, encrypted, signed
+}
+
+// isCryptoPart reports whether a named part is a PGP/MIME or S/MIME control
+// or signature part rather than an attachment.
+func isCryptoPart(mediaType string) bool {
+	switch mediaType {
+	case "application/pgp-encrypted", "application/pgp-signature",
+		"application/pkcs7-signature", "application/x-pkcs7-signature",
+		"application/pkcs7-mime", "application/x-pkcs7-mime":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,146 @@
+package imapsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+)
+
+// Watch keeps INBOX up to date until ctx is done, and then returns ctx's
+// error. On its own connection it syncs INBOX, then waits in IDLE; when the
+// server announces new or expunged messages or changed flags it ends IDLE
+// and syncs INBOX again. IDLE is re-issued every IdleRestart. After a lost
+// connection (or any failed sync) it reconnects with exponential backoff
+// from RetryMin to RetryMax, jittered. It returns ErrNoIdle at once if the
+// server lacks IDLE. Close does not stop Watch: cancel ctx.
+func (s *Syncer) Watch(ctx context.Context) error {
+	wait := s.opts.RetryMin
+	for {
+		healthy, err := s.watchOnce(ctx)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if errors.Is(err, ErrNoIdle) {
+			return err
+		}
+		if healthy {
+			wait = s.opts.RetryMin
+		}
+		// Full jitter over the upper half: [wait/2, wait).
+		d := wait/2 + rand.N(wait/2+1)
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		wait = min(wait*2, s.opts.RetryMax)
+	}
+}
+
+// watchOnce runs one connection of Watch until it fails or ctx is done.
+// healthy reports whether the connection got as far as IDLE (so the backoff
+// starts over).
+func (s *Syncer) watchOnce(ctx context.Context) (healthy bool, err error) {
+	defer recoverTo(&err)
+	changed := make(chan struct{}, 1)
+	notify := func() {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	}
+	// These run on go-imap's reader goroutine (Fetch on one it starts):
+	// they only signal, and never call into the client.
+	handler := &imapclient.UnilateralDataHandler{
+		Mailbox: func(d *imapclient.UnilateralDataMailbox) {
+			if d.NumMessages != nil {
+				notify()
+			}
+		},
+		Expunge: func(uint32) { notify() },
+		Fetch: func(msg *imapclient.FetchMessageData) {
+			_, _ = msg.Collect() // consume it so the reader goes on
+			notify()
+		},
+	}
+	c, err := s.opts.Connect(ctx, &imapclient.Options{UnilateralDataHandler: handler})
+	if err != nil {
+		return false, fmt.Errorf("connect to the IMAP server: %w", err)
+	}
+	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
+	defer stop()
+	defer c.Close()
+	if caps := c.Caps(); !caps.Has(imap.CapIdle) && !caps.Has(imap.CapIMAP4rev2) {
+		return false, ErrNoIdle
+	}
+	for {
+		if err := s.syncInbox(ctx, c); err != nil {
+			return healthy, err
+		}
+		// Changes announced during the sync are already in the store or
+		// will be seen by the next sync; start IDLE with a clean slate.
+		select {
+		case <-changed:
+		default:
+		}
+		if err := s.idle(ctx, c, changed); err != nil {
+			return true, err
+		}
+		healthy = true
+	}
+}
+
+func (s *Syncer) syncInbox(ctx context.Context, c *imapclient.Client) error {
+	unlock, err := s.lockFolder(ctx, "INBOX")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return s.syncFolder(c, "INBOX")
+}
+
+// idle runs IDLE, re-issued every IdleRestart, until changed fires (nil), ctx
+// is done or the connection fails.
+func (s *Syncer) idle(ctx context.Context, c *imapclient.Client, changed <-chan struct{}) error {
+	for {
+		cmd, err := c.Idle()
+		if err != nil {
+			return fmt.Errorf("start IDLE: %w", err)
+		}
+		if s.idleStarted != nil {
+			s.idleStarted()
+		}
+		t := time.NewTimer(s.opts.IdleRestart)
+		var reason error
+		restart := false
+		select {
+		case <-changed:
+		case <-t.C:
+			restart = true
+		case <-ctx.Done():
+			reason = ctx.Err()
+		case <-c.Closed():
+			reason = ErrConnectionLost
+		}
+		t.Stop()
+		if reason != nil {
+			return reason
+		}
+		if err := cmd.Close(); err != nil {
+			return fmt.Errorf("stop IDLE: %w", err)
+		}
+		if err := cmd.Wait(); err != nil {
+			return fmt.Errorf("IDLE: %w", err)
+		}
+		if !restart {
+			return nil
+		}
+	}
+}

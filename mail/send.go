@@ -1,0 +1,149 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/emersion/go-imap/v2"
+
+	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/imapsync"
+	"github.com/sealpost/sealpost/mail/submit"
+)
+
+// OutboxItem is a message waiting in the sealed outbox.
+type OutboxItem = localstore.OutboxItem
+
+// ErrKeptInOutbox wraps a failed send: the message is safe in the outbox.
+var ErrKeptInOutbox = errors.New("the message is kept in the outbox")
+
+// outbox is the profile's sending queue.
+func (p *Profile) outbox() (*submit.Outbox, error) {
+	return submit.NewOutbox(p.store, submit.Options{
+		Connect: p.smtpConnector(),
+		Sent:    sentAppender{p},
+		ServerSavesSent: func(account string) bool {
+			acct, err := p.account(account)
+			return err == nil && acct.ServerSavesSent
+		},
+		Now: p.now,
+	})
+}
+
+// Send builds the message, seals it in the outbox and submits it. On
+// failure the message stays in the outbox (the error wraps
+// ErrKeptInOutbox and names the item), to be retried or discarded.
+func (p *Profile) Send(ctx context.Context, account string, d Draft) (string, error) {
+	acct, err := p.account(account)
+	if err != nil {
+		return "", err
+	}
+	d.From, d.FromName = acct.Email, acct.DisplayName
+	raw, err := BuildMessage(d, p.now())
+	if err != nil {
+		return "", err
+	}
+	return p.SendRaw(ctx, acct.Email, raw)
+}
+
+// SendRaw queues a finished message and submits it.
+func (p *Profile) SendRaw(ctx context.Context, account string, raw []byte) (string, error) {
+	ob, err := p.outbox()
+	if err != nil {
+		return "", err
+	}
+	item, err := ob.Enqueue(strings.ToLower(account), raw)
+	if err != nil {
+		return "", err
+	}
+	if err := ob.Send(ctx, item.ID); err != nil {
+		return item.ID, fmt.Errorf("%w (id %s): %w", ErrKeptInOutbox, item.ID, err)
+	}
+	return item.ID, nil
+}
+
+// Outbox lists the messages waiting to be sent, oldest first.
+func (p *Profile) Outbox() ([]OutboxItem, error) { return p.store.Outbox().List() }
+
+// RetryOutbox submits a queued message again now.
+func (p *Profile) RetryOutbox(ctx context.Context, id string) error {
+	ob, err := p.outbox()
+	if err != nil {
+		return err
+	}
+	return ob.Retry(ctx, id)
+}
+
+// DiscardOutbox removes a queued message without sending it; the audit
+// trail records it.
+func (p *Profile) DiscardOutbox(id string) error {
+	ob, err := p.outbox()
+	if err != nil {
+		return err
+	}
+	return ob.Discard(id)
+}
+
+// FlushOutbox submits every queued message that is due.
+func (p *Profile) FlushOutbox(ctx context.Context) error {
+	ob, err := p.outbox()
+	if err != nil {
+		return err
+	}
+	return ob.Flush(ctx)
+}
+
+// sentAppender saves submitted messages in the account's Sent folder.
+type sentAppender struct{ p *Profile }
+
+// AppendSent APPENDs raw, marked read, to the folder with the \Sent
+// attribute (or one named Sent).
+func (s sentAppender) AppendSent(ctx context.Context, account string, raw []byte) error {
+	acct, err := s.p.account(account)
+	if err != nil {
+		return err
+	}
+	folder, err := s.p.sentFolder(acct.Email)
+	if err != nil {
+		return err
+	}
+	c, _, err := s.p.dialIMAP(ctx, acct, nil)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	cmd := c.Append(folder, int64(len(raw)), &imap.AppendOptions{Flags: []imap.Flag{imap.FlagSeen}})
+	if _, err := cmd.Write(raw); err != nil {
+		return fmt.Errorf("save to %s: %w", folder, err)
+	}
+	if err := cmd.Close(); err != nil {
+		return fmt.Errorf("save to %s: %w", folder, err)
+	}
+	if _, err := cmd.Wait(); err != nil {
+		return fmt.Errorf("save to %s: %w", folder, err)
+	}
+	return c.Logout().Wait()
+}
+
+// sentFolder finds the account's Sent folder among the synchronised ones.
+func (p *Profile) sentFolder(account string) (string, error) {
+	folders, err := p.store.Folders().List(account)
+	if err != nil {
+		return "", err
+	}
+	for _, f := range folders {
+		if f.SpecialUse == imapsync.SpecialSent {
+			return f.Name, nil
+		}
+	}
+	for _, f := range folders {
+		if strings.EqualFold(f.Name, "Sent") {
+			return f.Name, nil
+		}
+	}
+	return "Sent", nil
+}

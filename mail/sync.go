@@ -1,0 +1,154 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/imapsync"
+)
+
+// SyncRequest says what to synchronise.
+type SyncRequest struct {
+	// Account limits the sync to one account; empty means all.
+	Account string
+	// Folder limits the sync to one folder; empty means every folder.
+	Folder string
+	// HeadersOnly stores summaries without the full messages.
+	HeadersOnly bool
+	// Progress, if set, receives progress from the sync's goroutines; it
+	// must return quickly.
+	Progress func(imapsync.Progress)
+}
+
+// Sync brings the local copy of the requested accounts and folders up to
+// date: queued local actions first, then the folder list, then messages.
+func (p *Profile) Sync(ctx context.Context, req SyncRequest) error {
+	accts, err := p.selectAccounts(req.Account)
+	if err != nil {
+		return err
+	}
+	for _, acct := range accts {
+		if err := p.syncAccount(ctx, acct, req); err != nil {
+			return fmt.Errorf("%s: %w", acct.Email, err)
+		}
+	}
+	return nil
+}
+
+func (p *Profile) syncAccount(ctx context.Context, acct localstore.Account, req SyncRequest) error {
+	syncer, err := p.syncer(acct, req.HeadersOnly, req.Progress)
+	if err != nil {
+		return err
+	}
+	defer syncer.Close()
+	if req.Folder == "" {
+		return syncer.SyncAll(ctx)
+	}
+	if _, err := syncer.ReplayActions(ctx); err != nil {
+		return err
+	}
+	if _, err := syncer.SyncFolders(ctx); err != nil {
+		return err
+	}
+	return syncer.SyncFolder(ctx, req.Folder)
+}
+
+func (p *Profile) syncer(acct localstore.Account, headersOnly bool, progress func(imapsync.Progress)) (*imapsync.Syncer, error) {
+	return imapsync.New(imapsync.Options{
+		Account: acct.Email, Store: p.store, Connect: p.imapConnector(acct),
+		HeadersOnly: headersOnly, Progress: progress,
+	})
+}
+
+func (p *Profile) selectAccounts(email string) ([]localstore.Account, error) {
+	if email != "" {
+		acct, err := p.account(email)
+		if err != nil {
+			return nil, err
+		}
+		return []localstore.Account{acct}, nil
+	}
+	accts, err := p.store.Accounts().List()
+	if err != nil {
+		return nil, err
+	}
+	if len(accts) == 0 {
+		return nil, errors.New("no accounts yet: add one with `sealpost account add`")
+	}
+	return accts, nil
+}
+
+// MessageSummary is one message as a list shows it.
+type MessageSummary struct {
+	Account, Folder string
+	UID             uint32
+	MessageID       string
+	From, To, Cc    string
+	Subject         string
+	Date            time.Time
+	Flags           []string
+	Size            uint32
+	HasAttachments  bool
+	Encrypted       bool
+	Signed          bool
+	// Offline says whether the full message is stored locally.
+	Offline bool
+}
+
+// Seen reports whether the message has been read.
+func (m MessageSummary) Seen() bool { return hasFlag(m.Flags, `\Seen`) }
+
+// Flagged reports whether the message is flagged.
+func (m MessageSummary) Flagged() bool { return hasFlag(m.Flags, `\Flagged`) }
+
+func hasFlag(flags []string, want string) bool {
+	for _, f := range flags {
+		if strings.EqualFold(f, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// ListMessages returns the newest limit messages of folder (INBOX when
+// empty) in account (the only account when empty), newest first.
+func (p *Profile) ListMessages(account, folder string, limit int) ([]MessageSummary, error) {
+	accts, err := p.selectAccounts(account)
+	if err != nil {
+		return nil, err
+	}
+	if len(accts) > 1 {
+		return nil, errors.New("there are several accounts: choose one with --account")
+	}
+	if folder == "" {
+		folder = "INBOX"
+	}
+	acct := accts[0].Email
+	if _, err := p.store.Folders().Get(acct, folder); errors.Is(err, localstore.ErrNotFound) {
+		return nil, fmt.Errorf("folder %q of %s is not synchronised: run `sealpost sync`", folder, acct)
+	} else if err != nil {
+		return nil, err
+	}
+	sums, err := p.store.Messages().Newest(acct, folder, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]MessageSummary, len(sums))
+	for i, s := range sums {
+		out[i] = MessageSummary{
+			Account: acct, Folder: folder, UID: s.UID, MessageID: s.MessageID, From: s.From, To: s.To, Cc: s.Cc,
+			Subject: s.Subject, Date: s.Date, Flags: s.Flags, Size: s.Size, HasAttachments: s.HasAttachments,
+			Encrypted: s.Encrypted, Signed: s.Signed, Offline: !s.RawOmitted,
+		}
+	}
+	return out, nil
+}
+
+// RawMessage returns the stored full message.
+func (p *Profile) RawMessage(account, folder string, uid uint32) ([]byte, error) {
+	return p.store.Messages().Raw(strings.ToLower(account), folder, uid)
+}
