@@ -66,3 +66,31 @@ func TestActionsQueue(t *testing.T) {
 		t.Error("Queue without UIDs: got nil error")
 	}
 }
+
+// TestSyncRecordsSealed checks that what the sync engine adds (batches,
+// flag edits, queued actions) leaves no plaintext in the profile file.
+func TestSyncRecordsSealed(t *testing.T) {
+	var c canaries
+	s := newTestStore(t)
+	email := c.next("syncaddr") + "@example.org"
+	folder, dest := c.next("syncfolder"), c.next("syncdest")
+	if err := s.Messages().PutBatch(email, folder,
+		[]Summary{{UID: 1, Subject: c.next("batchsubject")}, {UID: 2, Subject: c.next("batchsubject")}},
+		[]RawMessage{{UID: 1, Raw: []byte(c.next("batchraw"))}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Messages().SetFlags(email, folder, map[uint32][]string{1: {c.next("setflag")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Actions().Queue(PendingAction{Account: email, Kind: "move", Folder: folder, UIDs: []uint32{2},
+		Dest: dest, AddFlags: []string{c.next("actionflag")}, RemoveLocal: true}); err != nil {
+		t.Fatal(err)
+	}
+	dir := s.Dir()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n, hits := scanCanaries(t, dir, c.all); n != 1 || len(hits) != 0 {
+		t.Errorf("scan: %d files, hits %q; want 1 file, no hits", n, hits)
+	}
+}

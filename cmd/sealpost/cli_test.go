@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	bolt "go.etcd.io/bbolt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -286,4 +287,34 @@ func findKey(t *testing.T, keys []keyJSON, fpr string) keyJSON {
 	}
 	t.Fatalf("key %s not listed in %+v", fpr, keys)
 	return keyJSON{}
+}
+
+func TestAuditVerifyDetectsTampering(t *testing.T) {
+	dir, pass := newProfile(t)
+	mustSucceed(t, sealpost(t, dir, pass, "keys", "generate", "--name", "Alice", "--email", "alice@example.org"))
+	mustSucceed(t, sealpost(t, dir, pass, "keys", "generate", "--name", "Alice", "--email", "alice@work.example"))
+
+	// Remove the middle entry directly in the database file, as an attacker
+	// with access to the disk could.
+	db, err := bolt.Open(filepath.Join(dir, localstore.DBFileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		c := tx.Bucket([]byte("audit")).Cursor()
+		c.First()
+		c.Next()
+		return c.Delete()
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := sealpost(t, dir, pass, "audit", "verify")
+	failsWith(t, r, 1, "tampered")
+	if !strings.Contains(r.out, "problem:") {
+		t.Errorf("audit verify stdout = %q, want the problems listed", r.out)
+	}
 }

@@ -82,7 +82,14 @@ func cmdSync(ctx context.Context, env *cliEnv, args []string) error {
 		})
 		close(progress)
 		<-done
-		return err
+		if err != nil {
+			return err
+		}
+		// Messages waiting after a temporary failure go out with the sync.
+		if err := p.FlushOutbox(ctx); err != nil {
+			fmt.Fprintf(env.err, "warning: the outbox could not be sent: %s (see `sealpost outbox list`)\n", userMessage(err))
+		}
+		return nil
 	})
 }
 

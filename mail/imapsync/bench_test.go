@@ -50,6 +50,29 @@ func BenchmarkFullSync(b *testing.B) {
 	})
 }
 
+// BenchmarkHeadersOnlySync syncs the summaries of the whole INBOX, without
+// raw messages, into an empty profile.
+func BenchmarkHeadersOnlySync(b *testing.B) {
+	benchServers(b, func(b *testing.B, srv *testServer) {
+		ctx := context.Background()
+		for b.Loop() {
+			b.StopTimer()
+			st := newStore(b)
+			s := newSyncer(b, st, srv.connector("", nil), func(o *Options) {
+				o.BatchSize, o.InFlight, o.HeadersOnly = 0, 0, true
+			})
+			b.StartTimer()
+			if err := s.SyncFolder(ctx, "INBOX"); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			_ = s.Close()
+			_ = st.Close()
+			b.StartTimer()
+		}
+	})
+}
+
 // BenchmarkNoChangeResync syncs an up-to-date INBOX again.
 func BenchmarkNoChangeResync(b *testing.B) {
 	benchServers(b, func(b *testing.B, srv *testServer) {

@@ -263,3 +263,30 @@ func countUIDs(t testing.TB, line string) int {
 	}
 	return n
 }
+
+func TestSyncFolderCancel(t *testing.T) {
+	srv := startMemServer(t, memCaps)
+	want := fill(t, srv.admin(t), "INBOX", 1, 30, 500)
+	st := newStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := newSyncer(t, st, srv.connector("", nil), func(o *Options) {
+		o.InFlight = 1
+		o.Progress = func(p Progress) {
+			if p.Done > 0 {
+				cancel() // after the first stored batch
+			}
+		}
+	})
+	if err := s.SyncFolder(ctx, "INBOX"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("SyncFolder with a cancelled context: got error %v, want context.Canceled", err)
+	}
+	if n, _ := st.Messages().CountSummaries(testUser, "INBOX"); n == 0 || n == len(want) {
+		t.Errorf("after cancelling, %d of %d messages are stored, want some but not all", n, len(want))
+	}
+	// The next sync completes the folder.
+	if err := s.SyncFolder(context.Background(), "INBOX"); err != nil {
+		t.Fatalf("SyncFolder after cancel: %v", err)
+	}
+	checkStored(t, st, "INBOX", want)
+}
