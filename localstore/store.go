@@ -59,6 +59,7 @@ var (
 	bktOutbox        = []byte("outbox")
 	bktSettings      = []byte("settings")
 	bktAudit         = []byte("audit")
+	bktPeers         = []byte("peers")
 
 	subSummaries = []byte("summaries")
 	subRaw       = []byte("raw")
@@ -69,7 +70,7 @@ var (
 	keySettings  = []byte("settings")
 
 	topBuckets = [][]byte{bktMeta, bktAccounts, bktFolders, bktMessages, bktOwnKeys,
-		bktContacts, bktContactEmails, bktOutbox, bktSettings, bktAudit}
+		bktContacts, bktContactEmails, bktOutbox, bktSettings, bktAudit, bktPeers}
 )
 
 // Options tune Create, Open and ChangePassphrase; a nil *Options means defaults.
@@ -121,7 +122,9 @@ const baseSchema = 1
 
 // migrations[i] upgrades a profile from schema baseSchema+i to baseSchema+i+1.
 // Append new steps at the end; never reorder or remove them.
-var migrations []migration
+var migrations = []migration{
+	{name: "add the Autocrypt peers bucket", apply: addPeersBucket},
+}
 
 // currentSchema is the schema version this build writes.
 func currentSchema() int { return baseSchema + len(migrations) }

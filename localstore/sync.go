@@ -30,6 +30,32 @@ func (r Messages) PutBatch(account, folder string, sums []Summary, raws []RawMes
 	return nil
 }
 
+// PutFetchedRaw stores the raw bytes of a message whose summary was stored
+// without them (RawOmitted), and clears RawOmitted, in one transaction. It
+// returns ErrNotFound if the folder holds no summary for uid.
+func (r Messages) PutFetchedRaw(account, folder string, uid uint32, raw []byte) error {
+	err := r.s.update(func(tx *bolt.Tx) error {
+		found := false
+		err := r.editSummariesIn(tx, account, folder, []uint32{uid}, func(m *Summary) bool {
+			found = true
+			changed := m.RawOmitted
+			m.RawOmitted = false
+			return changed
+		})
+		if err != nil {
+			return err
+		}
+		if !found {
+			return ErrNotFound
+		}
+		return r.putRawsIn(tx, account, folder, []RawMessage{{UID: uid, Raw: raw}})
+	})
+	if err != nil {
+		return fmt.Errorf("store fetched message: %w", err)
+	}
+	return nil
+}
+
 // UIDs returns the UIDs of the folder's summaries in ascending order. It reads
 // only the record keys (nothing is decrypted), so it is cheap enough for
 // expunge detection on large folders.

@@ -40,6 +40,30 @@ func TestPutBatchAndUIDs(t *testing.T) {
 	}
 }
 
+func TestPutFetchedRaw(t *testing.T) {
+	s := newTestStore(t)
+	m := s.Messages()
+	const acct, folder = "a@example.org", "INBOX"
+	if err := m.PutBatch(acct, folder, []Summary{{UID: 4, RawOmitted: true}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.PutFetchedRaw(acct, folder, 4, []byte("the body")); err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := m.Summary(acct, folder, 4); err != nil || sum.RawOmitted {
+		t.Errorf("summary after PutFetchedRaw = %+v, %v; want RawOmitted false", sum, err)
+	}
+	if raw, err := m.Raw(acct, folder, 4); err != nil || string(raw) != "the body" {
+		t.Errorf("Raw = %q, %v; want %q", raw, err, "the body")
+	}
+	if err := m.PutFetchedRaw(acct, folder, 5, []byte("x")); !errors.Is(err, ErrNotFound) {
+		t.Errorf("PutFetchedRaw for an unknown UID: error = %v, want ErrNotFound", err)
+	}
+	if _, err := m.Raw(acct, folder, 5); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Raw of the unknown UID: error = %v, want ErrNotFound (nothing stored)", err)
+	}
+}
+
 func TestSetFlags(t *testing.T) {
 	s := newTestStore(t)
 	m := s.Messages()

@@ -1,14 +1,25 @@
 package mail
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"net/mail"
+	"sort"
+	"strings"
 	"sync"
 
+	"github.com/sealpost/sealpost/crypto/verdict"
 	"github.com/sealpost/sealpost/mail/backend"
+	"github.com/sealpost/sealpost/mail/imapsync"
 )
 
 // ErrProfileLocked means an operation needs the unlocked profile.
 var ErrProfileLocked = errors.New("the profile is locked: unlock it with your passphrase")
+
+// wellKnownFolders are the folder names the engine looks for in the store
+// besides those it saw during a sync in this session.
+var wellKnownFolders = []string{"INBOX", "Sent", "Drafts", "Archive", "Junk", "Trash"}
 
 // Engine is what the desktop app talks to: one profile folder, locked or
 // unlocked. Its methods are safe to call from any goroutine; the UI calls
@@ -17,8 +28,11 @@ type Engine struct {
 	dir  string
 	opts *ProfileOptions
 
-	mu      sync.Mutex
+	mu      sync.RWMutex // guards profile; read-held while a call uses it
 	profile *Profile
+
+	seenMu sync.Mutex
+	seen   map[string]map[string]bool // account -> folders seen syncing
 }
 
 // NewEngine returns an engine for the profile in dir, locked.
@@ -53,9 +67,13 @@ func (e *Engine) Unlock(passphrase []byte) error {
 }
 
 // Lock closes the profile; decrypted state held by the engine is dropped.
+// It waits for calls that are using the profile.
 func (e *Engine) Lock() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.seenMu.Lock()
+	e.seen = nil
+	e.seenMu.Unlock()
 	if e.profile == nil {
 		return nil
 	}
@@ -64,14 +82,248 @@ func (e *Engine) Lock() error {
 	return err
 }
 
-// ListKeys lists own and contacts' keys of the unlocked profile.
-func (e *Engine) ListKeys() ([]KeyInfo, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+// with runs f with the unlocked profile, which stays open until f returns.
+func (e *Engine) with(f func(p *Profile) error) error {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	if e.profile == nil {
-		return nil, ErrProfileLocked
+		return ErrProfileLocked
 	}
-	return e.profile.ListKeys()
+	return f(e.profile)
+}
+
+// ListKeys lists own and contacts' keys of the unlocked profile.
+func (e *Engine) ListKeys() (keys []KeyInfo, err error) {
+	err = e.with(func(p *Profile) error { keys, err = p.ListKeys(); return err })
+	return keys, err
+}
+
+// ImportKeys imports public keys. Secret keys are refused here: the key
+// manager imports them with their passphrase.
+func (e *Engine) ImportKeys(data []byte) (keys []KeyInfo, err error) {
+	err = e.with(func(p *Profile) error {
+		res, err := p.ImportKeys(data, func(fingerprint string, _ []string) ([]byte, error) {
+			return nil, fmt.Errorf("%s is a protected secret key: import it with `sealpost keys import`", GroupFingerprint(fingerprint))
+		})
+		for _, r := range res {
+			keys = append(keys, r.Key)
+		}
+		return err
+	})
+	return keys, err
+}
+
+// VerifyKey marks a contact's key as verified.
+func (e *Engine) VerifyKey(fingerprint string) (key KeyInfo, err error) {
+	err = e.with(func(p *Profile) error { key, err = p.VerifyKey(fingerprint); return err })
+	return key, err
+}
+
+// KeyStates returns the key each address would be encrypted to: an own
+// key, else a usable verified contact key, else the newest usable one.
+func (e *Engine) KeyStates(addresses []string) (states []backend.KeyState, err error) {
+	err = e.with(func(p *Profile) error {
+		all, err := p.ListKeys()
+		if err != nil {
+			return err
+		}
+		states = make([]backend.KeyState, len(addresses))
+		for i, a := range addresses {
+			states[i] = keyStateFor(a, all)
+		}
+		return nil
+	})
+	return states, err
+}
+
+func keyStateFor(address string, all []KeyInfo) backend.KeyState {
+	st := backend.KeyState{Address: address}
+	email := address
+	if a, err := mail.ParseAddress(address); err == nil {
+		email = a.Address
+	}
+	rank := func(k KeyInfo) int {
+		switch k.Verification {
+		case backend.VerificationOwn:
+			return 3
+		case backend.VerificationVerified:
+			return 2
+		}
+		return 1
+	}
+	best := -1
+	for i, k := range all {
+		if k.Usable != "" || !containsFold(k.Emails, email) {
+			continue
+		}
+		if best < 0 || rank(k) > rank(all[best]) || (rank(k) == rank(all[best]) && k.CreatedAt.After(all[best].CreatedAt)) {
+			best = i
+		}
+	}
+	if best >= 0 {
+		st.Fingerprint, st.Verification = all[best].Fingerprint, all[best].Verification
+	}
+	return st
+}
+
+// Accounts lists the configured accounts.
+func (e *Engine) Accounts() (out []backend.Account, err error) {
+	err = e.with(func(p *Profile) error {
+		accts, err := p.Accounts()
+		for _, a := range accts {
+			out = append(out, backend.Account{Email: a.Email, Name: a.Name})
+		}
+		return err
+	})
+	return out, err
+}
+
+// Folders lists the folders of account that are in the local store: the
+// well-known names and every folder a sync in this session reported.
+func (e *Engine) Folders(account string) (out []backend.Folder, err error) {
+	names := append([]string(nil), wellKnownFolders...)
+	e.seenMu.Lock()
+	var extra []string
+	for f := range e.seen[strings.ToLower(account)] {
+		if !containsFold(names, f) {
+			extra = append(extra, f)
+		}
+	}
+	e.seenMu.Unlock()
+	sort.Strings(extra)
+	names = append(names, extra...)
+	err = e.with(func(p *Profile) error {
+		for _, name := range names {
+			// ListMessages fails for a folder that was never synchronised.
+			if _, err := p.ListMessages(account, name, 1); err == nil {
+				out = append(out, backend.Folder{Account: account, Name: name})
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Messages lists the newest limit messages of folder in account.
+func (e *Engine) Messages(account, folder string, limit int) (out []backend.MessageSummary, err error) {
+	err = e.with(func(p *Profile) error {
+		sums, err := p.ListMessages(account, folder, limit)
+		out = make([]backend.MessageSummary, len(sums))
+		for i, s := range sums {
+			out[i] = backend.MessageSummary{
+				Account: s.Account, Folder: s.Folder, UID: s.UID, From: s.From, Subject: s.Subject, Date: s.Date,
+				Seen: s.Seen(), Flagged: s.Flagged(), Encrypted: s.Encrypted, Signed: s.Signed, HasAttachments: s.HasAttachments,
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
+// Open decrypts and verifies a stored message and says how the account's
+// last IMAP connection was secured.
+func (e *Engine) Open(account, folder string, uid uint32) (m backend.Message, err error) {
+	err = e.with(func(p *Profile) error {
+		raw, err := p.RawMessage(account, folder, uid)
+		if err != nil {
+			return fmt.Errorf("message %d of %s: %w", uid, folder, err)
+		}
+		if m, err = inspectMessage(p, raw); err != nil {
+			return err
+		}
+		if c, ok := p.LastConnection(account, "imap"); ok {
+			m.Transport = &backend.Transport{
+				Server: c.Server.Host, Version: c.Version, CipherSuite: c.CipherSuite, CertSHA256: c.CertSHA256, Pinned: c.Pinned,
+			}
+		}
+		return nil
+	})
+	return m, err
+}
+
+// Inspect decrypts and verifies raw, a whole message, as Open does for a
+// stored one.
+func (e *Engine) Inspect(raw []byte) (m backend.Message, err error) {
+	err = e.with(func(p *Profile) error { m, err = inspectMessage(p, raw); return err })
+	return m, err
+}
+
+func inspectMessage(p *Profile, raw []byte) (backend.Message, error) {
+	v, err := p.Inspect(raw)
+	if err != nil {
+		return backend.Message{}, fmt.Errorf("reading the message: %w", err)
+	}
+	m := messageOf(v)
+	if fpr := v.Signature.SignerFingerprint; fpr != "" {
+		if keys, err := p.FindKeys(fpr); err == nil && len(keys) > 0 {
+			m.Signature.Verification = keys[0].Verification
+			if len(keys[0].UserIDs) > 0 {
+				m.Signature.Signer = keys[0].UserIDs[0]
+			}
+		}
+	}
+	return m, nil
+}
+
+func messageOf(v verdict.Result) backend.Message {
+	m := backend.Message{
+		From: v.From, Subject: v.Subject, Encrypted: v.Encrypted, Decrypted: v.IntegrityProtected, Body: v.BodyText,
+		Warnings: v.Warnings,
+		Signature: backend.Signature{
+			Status: string(v.Signature.Status), Fingerprint: v.Signature.SignerFingerprint,
+			MatchesFrom: v.Signature.SignerMatchesFrom, WholeMessage: v.Signature.CoversWholeMessage,
+		},
+	}
+	for _, a := range v.Attachments {
+		m.Attachments = append(m.Attachments, backend.Attachment{Filename: a.Filename, ContentType: a.ContentType, Size: a.Size})
+	}
+	return m
+}
+
+// Sync fetches new mail of account (every account when empty).
+func (e *Engine) Sync(ctx context.Context, account string, progress func(backend.SyncProgress)) error {
+	return e.with(func(p *Profile) error {
+		return p.Sync(ctx, SyncRequest{Account: account, Progress: func(pr imapsync.Progress) {
+			e.saw(pr.Account, pr.Folder)
+			if progress != nil {
+				progress(backend.SyncProgress{Account: pr.Account, Folder: pr.Folder, Done: pr.Done, Total: pr.Total})
+			}
+		}})
+	})
+}
+
+func (e *Engine) saw(account, folder string) {
+	e.seenMu.Lock()
+	defer e.seenMu.Unlock()
+	if e.seen == nil {
+		e.seen = make(map[string]map[string]bool)
+	}
+	acct := strings.ToLower(account)
+	if e.seen[acct] == nil {
+		e.seen[acct] = make(map[string]bool)
+	}
+	e.seen[acct][folder] = true
+}
+
+// Send composes and submits d from account. A missing recipient key is
+// reported as a *backend.MissingKeysError; nothing is sent then.
+func (e *Engine) Send(ctx context.Context, account string, d backend.Draft, sec backend.Security) error {
+	mode := map[string]string{
+		backend.ModeEncrypt: ModeEncrypt, backend.ModeSign: ModeSign,
+		backend.ModePassword: ModePassword, backend.ModePlain: ModePlain,
+	}[sec.Mode]
+	if mode == "" {
+		return fmt.Errorf("%q: %w", sec.Mode, ErrUnknownMode)
+	}
+	return e.with(func(p *Profile) error {
+		_, err := p.Send(ctx, account, Draft{To: d.To, Cc: d.Cc, Subject: d.Subject, Body: d.Body, InReplyTo: d.InReplyTo},
+			SecurityOptions{Mode: mode, Password: sec.Password})
+		var missing *MissingKeysError
+		if errors.As(err, &missing) {
+			return &backend.MissingKeysError{Addresses: missing.Addresses}
+		}
+		return err
+	})
 }
 
 func (e *Engine) swap(p *Profile) {

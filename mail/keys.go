@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"github.com/sealpost/sealpost/crypto"
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail/backend"
+	"github.com/sealpost/sealpost/mail/keylookup"
 )
 
 // Verification levels, as in the backend package.
@@ -631,4 +633,35 @@ func firstOr(s []string) string {
 		return ""
 	}
 	return s[0]
+}
+
+// LookupKeys asks the network for address's key when the user requests it:
+// the domain's Web Key Directory, then keys.openpgp.org. With save, the
+// keys found are imported as unverified contact keys with their source.
+// client nil means the default client.
+func (p *Profile) LookupKeys(ctx context.Context, address string, client *keylookup.Client, save bool) ([]ImportResult, string, error) {
+	if client == nil {
+		client = &keylookup.Client{}
+	}
+	res, err := client.Lookup(ctx, address)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []ImportResult
+	for _, key := range res.Keys {
+		if !save {
+			rec, err := contactRecord(key, localstore.ContactKey{Source: res.Source, Verification: VerificationUnverified})
+			if err != nil {
+				return nil, "", err
+			}
+			out = append(out, ImportResult{Key: p.contactInfo(rec), Status: "found"})
+			continue
+		}
+		r, err := p.importPublic(key, res.Source)
+		if err != nil {
+			return out, res.Source, err
+		}
+		out = append(out, r)
+	}
+	return out, res.Source, nil
 }

@@ -32,16 +32,17 @@ func (p *Profile) outbox() (*submit.Outbox, error) {
 	})
 }
 
-// Send builds the message, seals it in the outbox and submits it. On
-// failure the message stays in the outbox (the error wraps
-// ErrKeptInOutbox and names the item), to be retried or discarded.
-func (p *Profile) Send(ctx context.Context, account string, d Draft) (string, error) {
+// Send composes the message as sec asks (see Compose: fail closed), seals
+// it in the outbox and submits it. On a failed submission the message stays
+// in the outbox (the error wraps ErrKeptInOutbox and names the item), to be
+// retried or discarded.
+func (p *Profile) Send(ctx context.Context, account string, d Draft, sec SecurityOptions) (string, error) {
 	acct, err := p.account(account)
 	if err != nil {
 		return "", err
 	}
-	d.From, d.FromName = acct.Email, acct.DisplayName
-	raw, err := BuildMessage(d, p.now())
+	d.FromName = acct.DisplayName
+	raw, err := p.Compose(acct.Email, d, sec)
 	if err != nil {
 		return "", err
 	}
@@ -146,4 +147,18 @@ func (p *Profile) sentFolder(account string) (string, error) {
 		}
 	}
 	return "Sent", nil
+}
+
+// ComposeFor composes like Send would, without network: from the account
+// (its address and display name) or, with no account, from the address
+// given, using the own key for it.
+func (p *Profile) ComposeFor(account, from string, d Draft, sec SecurityOptions) ([]byte, error) {
+	if account != "" {
+		acct, err := p.account(account)
+		if err != nil {
+			return nil, err
+		}
+		from, d.FromName = acct.Email, acct.DisplayName
+	}
+	return p.Compose(from, d, sec)
 }

@@ -22,10 +22,14 @@ type SyncRequest struct {
 	// Progress, if set, receives progress from the sync's goroutines; it
 	// must return quickly.
 	Progress func(imapsync.Progress)
+	// Warn, if set, receives warnings meant for the user, such as a sender
+	// whose key changed (learnt from the Autocrypt header of new mail).
+	Warn func(string)
 }
 
 // Sync brings the local copy of the requested accounts and folders up to
 // date: queued local actions first, then the folder list, then messages.
+// New INBOX mail updates its senders' Autocrypt state.
 func (p *Profile) Sync(ctx context.Context, req SyncRequest) error {
 	accts, err := p.selectAccounts(req.Account)
 	if err != nil {
@@ -45,16 +49,54 @@ func (p *Profile) syncAccount(ctx context.Context, acct localstore.Account, req 
 		return err
 	}
 	defer syncer.Close()
+	before, err := p.store.Messages().MaxUID(acct.Email, inbox)
+	if err != nil && !errors.Is(err, localstore.ErrNotFound) {
+		return err
+	}
 	if req.Folder == "" {
-		return syncer.SyncAll(ctx)
+		err = syncer.SyncAll(ctx)
+	} else if _, err = syncer.ReplayActions(ctx); err == nil {
+		if _, err = syncer.SyncFolders(ctx); err == nil {
+			err = syncer.SyncFolder(ctx, req.Folder)
+		}
 	}
-	if _, err := syncer.ReplayActions(ctx); err != nil {
+	if err != nil {
 		return err
 	}
-	if _, err := syncer.SyncFolders(ctx); err != nil {
+	return p.observeNewMail(acct.Email, before, req.Warn)
+}
+
+// inbox is the one folder name IMAP fixes.
+const inbox = "INBOX"
+
+// observeNewMail reads the Autocrypt headers of INBOX messages newer than
+// the UID before. Messages stored without their body are skipped.
+func (p *Profile) observeNewMail(account string, before uint32, warn func(string)) error {
+	uids, err := p.store.Messages().UIDs(account, inbox)
+	if err != nil {
 		return err
 	}
-	return syncer.SyncFolder(ctx, req.Folder)
+	for _, uid := range uids {
+		if uid <= before {
+			continue
+		}
+		raw, err := p.store.Messages().Raw(account, inbox, uid)
+		if errors.Is(err, localstore.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		updates, err := p.ObserveAutocrypt(raw, nil)
+		if err != nil {
+			continue // a message we cannot read teaches nothing; it stays listed
+		}
+		for _, u := range updates {
+			if u.Warning != "" && warn != nil {
+				warn(u.Warning)
+			}
+		}
+	}
+	return nil
 }
 
 func (p *Profile) syncer(acct localstore.Account, headersOnly bool, progress func(imapsync.Progress)) (*imapsync.Syncer, error) {
@@ -125,7 +167,7 @@ func (p *Profile) ListMessages(account, folder string, limit int) ([]MessageSumm
 		return nil, errors.New("there are several accounts: choose one with --account")
 	}
 	if folder == "" {
-		folder = "INBOX"
+		folder = inbox
 	}
 	acct := accts[0].Email
 	if _, err := p.store.Folders().Get(acct, folder); errors.Is(err, localstore.ErrNotFound) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
@@ -22,16 +23,20 @@ const MinPassphraseRunes = 10
 // App is the Sealpost main window and the screens shown in it.
 type App struct {
 	backend backend.Backend
+	app     fyne.App
 	window  fyne.Window
 	tasks   tasks
+	now     func() time.Time
+
+	main       *mainView
+	keyManager *keyManager
+	extra      []fyne.Window // composer and key windows, closed on lock
 
 	// Widgets of the current screen, kept for tests and focus handling.
 	passphrase *widget.Entry
 	repeat     *widget.Entry
 	submit     *widget.Button
 	status     *widget.Label
-	keys       *widget.List
-	keyRows    []backend.KeyInfo
 }
 
 // New builds the main window for b in app a. It shows the unlock screen, or
@@ -42,7 +47,7 @@ func New(a fyne.App, b backend.Backend, icon fyne.Resource) *App {
 		w.SetIcon(icon)
 	}
 	w.Resize(fyne.NewSize(960, 640))
-	ui := &App{backend: b, window: w}
+	ui := &App{backend: b, app: a, window: w, now: time.Now}
 	w.SetOnClosed(func() { _ = b.Lock() })
 	if b.ProfileExists() {
 		ui.showUnlock()
@@ -50,6 +55,16 @@ func New(a fyne.App, b backend.Backend, icon fyne.Resource) *App {
 		ui.showCreate()
 	}
 	return ui
+}
+
+// forget drops a closed window from the windows closed on lock.
+func (ui *App) forget(w fyne.Window) {
+	for i, x := range ui.extra {
+		if x == w {
+			ui.extra = append(ui.extra[:i], ui.extra[i+1:]...)
+			return
+		}
+	}
 }
 
 // Window is the main window.
@@ -90,7 +105,7 @@ func (ui *App) create() {
 			ui.failed(err)
 			return
 		}
-		ui.showKeys()
+		ui.showMain()
 	})
 }
 
@@ -120,7 +135,7 @@ func (ui *App) unlock() {
 			ui.failed(err)
 			return
 		}
-		ui.showKeys()
+		ui.showMain()
 	})
 }
 
@@ -132,53 +147,6 @@ func (ui *App) busy(message string) {
 func (ui *App) failed(err error) {
 	ui.submit.Enable()
 	ui.status.SetText(readable(err))
-}
-
-// showKeys is the unlocked view for now: the profile's keys.
-func (ui *App) showKeys() {
-	ui.keyRows = nil
-	ui.status = widget.NewLabel("Loading keys…")
-	ui.keys = widget.NewList(
-		func() int { return len(ui.keyRows) },
-		func() fyne.CanvasObject {
-			return container.NewVBox(widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-				widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}))
-		},
-		func(id widget.ListItemID, o fyne.CanvasObject) {
-			k := ui.keyRows[id]
-			rows := o.(*fyne.Container).Objects
-			rows[0].(*widget.Label).SetText(keyTitle(k))
-			rows[1].(*widget.Label).SetText(backend.GroupFingerprint(k.Fingerprint))
-		})
-	lock := widget.NewButton("Lock", func() {
-		_ = ui.backend.Lock()
-		ui.showUnlock()
-	})
-	header := container.NewBorder(nil, nil, widget.NewLabelWithStyle("Keys", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), lock)
-	ui.window.SetContent(container.NewBorder(header, ui.status, nil, nil, ui.keys))
-	var keys []backend.KeyInfo
-	ui.tasks.run(func() (err error) { keys, err = ui.backend.ListKeys(); return err }, func(err error) {
-		if err != nil {
-			ui.status.SetText(readable(err))
-			return
-		}
-		ui.keyRows = keys
-		ui.keys.Refresh()
-		if len(keys) == 0 {
-			ui.status.SetText("No keys yet. Create one with `sealpost keys generate` (the key manager comes next).")
-		} else {
-			ui.status.SetText(fmt.Sprintf("%d keys", len(keys)))
-		}
-	})
-}
-
-func keyTitle(k backend.KeyInfo) string {
-	who := strings.Join(k.UserIDs, ", ")
-	state := k.Verification
-	if k.Usable != "" {
-		state += ", " + k.Usable
-	}
-	return fmt.Sprintf("%s  (%s)", who, state)
 }
 
 // readable turns an error into one line a person can act on.

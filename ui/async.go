@@ -9,13 +9,17 @@ import (
 	"fyne.io/fyne/v2"
 )
 
-// onUI runs f on the Fyne UI goroutine. Every widget change that starts on
-// another goroutine goes through here.
-func onUI(f func()) { fyne.Do(f) }
-
 // tasks runs work off the UI goroutine and hands each result back on it.
+// It is the one place where results cross to the UI goroutine.
 type tasks struct {
 	running sync.WaitGroup
+
+	// queued, when not nil, replaces fyne.Do: UI updates wait in it until
+	// wait runs them on the goroutine that calls wait. Tests use it so that
+	// updates never run concurrently with the test's own taps and typing,
+	// just as a real event loop runs them one at a time.
+	mu     sync.Mutex
+	queued *[]func()
 }
 
 // run executes work on a new goroutine and then done(err) on the UI
@@ -34,9 +38,46 @@ func (t *tasks) run(work func() error, done func(error)) {
 			}()
 			err = work()
 		}()
-		fyne.DoAndWait(func() { done(err) })
+		t.do(func() { done(err) })
 	}()
 }
 
-// wait blocks until every task started so far, and its UI update, is done.
-func (t *tasks) wait() { t.running.Wait() }
+// do runs f on the UI goroutine and returns when it has run (or, in
+// tests, when it is queued).
+func (t *tasks) do(f func()) {
+	t.mu.Lock()
+	if t.queued != nil {
+		*t.queued = append(*t.queued, f)
+		t.mu.Unlock()
+		return
+	}
+	t.mu.Unlock()
+	fyne.DoAndWait(f)
+}
+
+// queueUpdates makes UI updates wait for wait (tests only).
+func (t *tasks) queueUpdates() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.queued = new([]func())
+}
+
+// wait blocks until every task started so far, and its UI update, is done,
+// including tasks that those updates start.
+func (t *tasks) wait() {
+	for {
+		t.running.Wait()
+		t.mu.Lock()
+		var q []func()
+		if t.queued != nil {
+			q, *t.queued = *t.queued, nil
+		}
+		t.mu.Unlock()
+		if len(q) == 0 {
+			return
+		}
+		for _, f := range q {
+			f()
+		}
+	}
+}

@@ -247,3 +247,32 @@ func expiryText(t time.Time) string {
 	}
 	return t.UTC().Format("2006-01-02")
 }
+
+func cmdKeysLookup(ctx context.Context, env *cliEnv, args []string) error {
+	fs := env.flags("keys lookup")
+	save := fs.Bool("import", false, "import the keys found (as unverified contact keys)")
+	if err := parse(fs, args, 1, 1); err != nil {
+		return err
+	}
+	return env.withProfile(func(p *mail.Profile) error {
+		results, source, err := p.LookupKeys(ctx, fs.Arg(0), nil, *save)
+		for _, r := range results {
+			fmt.Fprintf(env.out, "%s %s %s (%s, from %s)\n", r.Status, mail.GroupFingerprint(r.Key.Fingerprint),
+				strings.Join(r.Key.UserIDs, ", "), keyState(r.Key), source)
+			for _, w := range r.Warnings {
+				fmt.Fprintf(env.err, "warning: %s\n", w)
+			}
+		}
+		if err == nil && !*save && len(results) > 0 {
+			fmt.Fprintln(env.err, "Not imported: compare the fingerprint with its owner, then run again with --import.")
+		}
+		return err
+	})
+}
+
+func keyState(k mail.KeyInfo) string {
+	if k.Usable != "" {
+		return k.Usable
+	}
+	return k.Verification
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -73,6 +74,7 @@ func cmdSync(ctx context.Context, env *cliEnv, args []string) error {
 		}()
 		err := p.Sync(ctx, mail.SyncRequest{
 			Account: *account, Folder: *folder, HeadersOnly: *headersOnly,
+			Warn: func(w string) { fmt.Fprintf(env.err, "warning: %s\n", w) },
 			Progress: func(pr imapsync.Progress) {
 				select {
 				case progress <- pr:
@@ -151,49 +153,118 @@ type listFlag []string
 func (l *listFlag) String() string     { return strings.Join(*l, ", ") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
+// messageFlags are the flags send and compose share.
+type messageFlags struct {
+	account, from, subject, bodyFile string
+	mode, passwordFile               string
+	attachKey                        bool
+	to, cc, bcc, attach              listFlag
+}
+
+func (m *messageFlags) register(fs *flag.FlagSet, withFrom bool) {
+	fs.StringVar(&m.account, "account", "", "send from this account")
+	if withFrom {
+		fs.StringVar(&m.from, "from", "", "sender `ADDRESS` when no account is configured (uses your own key for it)")
+	}
+	fs.Var(&m.to, "to", "recipient (repeatable; commas allowed)")
+	fs.Var(&m.cc, "cc", "copy recipient (repeatable)")
+	fs.Var(&m.bcc, "bcc", "blind copy recipient (repeatable; never in the headers sent)")
+	fs.Var(&m.attach, "attach", "attach `FILE` (repeatable)")
+	fs.StringVar(&m.subject, "subject", "", "subject")
+	fs.StringVar(&m.bodyFile, "body-file", "", "read the text from `FILE`, or - for standard input")
+	fs.StringVar(&m.mode, "mode", mail.ModeAuto, "security: auto (encrypt+sign when every recipient has a key, else refuse), encrypt, sign, password or plain")
+	fs.StringVar(&m.passwordFile, "password-file", "", "with --mode password: read the message password from `FILE`")
+	fs.BoolVar(&m.attachKey, "attach-key", false, "attach your public key")
+}
+
+// draft reads the body and attachments named by the flags.
+func (m *messageFlags) draft(in io.Reader) (mail.Draft, mail.SecurityOptions, error) {
+	d := mail.Draft{To: m.to, Cc: m.cc, Bcc: m.bcc, Subject: m.subject}
+	sec := mail.SecurityOptions{Mode: m.mode, AttachKey: m.attachKey}
+	if m.bodyFile != "" {
+		var body []byte
+		var err error
+		if m.bodyFile == "-" {
+			body, err = io.ReadAll(in)
+		} else {
+			body, err = os.ReadFile(m.bodyFile)
+		}
+		if err != nil {
+			return d, sec, fmt.Errorf("read the message text: %w", err)
+		}
+		d.Body = string(body)
+	}
+	for _, f := range m.attach {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return d, sec, fmt.Errorf("attach %s: %w", f, err)
+		}
+		d.Attachments = append(d.Attachments, mail.Attachment{Filename: filepath.Base(f), Data: data})
+	}
+	if m.passwordFile != "" {
+		if m.mode != mail.ModePassword {
+			return d, sec, fmt.Errorf("%w: --password-file goes with --mode password", errUsage)
+		}
+		pw, err := readSecretFile(m.passwordFile)
+		if err != nil {
+			return d, sec, err
+		}
+		sec.Password = pw
+	}
+	return d, sec, nil
+}
+
 func cmdSend(ctx context.Context, env *cliEnv, args []string) error {
 	fs := env.flags("send")
-	account := fs.String("account", "", "send from this account (required)")
-	var to, cc, bcc, attach listFlag
-	fs.Var(&to, "to", "recipient (repeatable; commas allowed)")
-	fs.Var(&cc, "cc", "copy recipient (repeatable)")
-	fs.Var(&bcc, "bcc", "blind copy recipient (repeatable; never in the headers sent)")
-	fs.Var(&attach, "attach", "attach `FILE` (repeatable)")
-	subject := fs.String("subject", "", "subject")
-	bodyFile := fs.String("body-file", "", "read the text from `FILE`, or - for standard input")
+	var m messageFlags
+	m.register(fs, false)
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	if *account == "" {
+	if m.account == "" {
 		return fmt.Errorf("%w: --account ADDRESS is required", errUsage)
 	}
-	draft := mail.Draft{To: to, Cc: cc, Bcc: bcc, Subject: *subject}
-	if *bodyFile != "" {
-		var body []byte
-		var err error
-		if *bodyFile == "-" {
-			body, err = io.ReadAll(env.in)
-		} else {
-			body, err = os.ReadFile(*bodyFile)
-		}
-		if err != nil {
-			return fmt.Errorf("read the message text: %w", err)
-		}
-		draft.Body = string(body)
-	}
-	for _, f := range attach {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return fmt.Errorf("attach %s: %w", f, err)
-		}
-		draft.Attachments = append(draft.Attachments, mail.Attachment{Filename: filepath.Base(f), Data: data})
+	d, sec, err := m.draft(env.in)
+	if err != nil {
+		return err
 	}
 	return env.withProfile(func(p *mail.Profile) error {
-		id, err := p.Send(ctx, *account, draft)
+		id, err := p.Send(ctx, m.account, d, sec)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(env.out, "Sent (outbox id %s).\n", id)
+		return nil
+	})
+}
+
+func cmdCompose(_ context.Context, env *cliEnv, args []string) error {
+	fs := env.flags("compose")
+	var m messageFlags
+	m.register(fs, true)
+	output := fs.String("output", "", "write the message to `FILE.eml` (required)")
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if *output == "" {
+		return fmt.Errorf("%w: --output FILE is required", errUsage)
+	}
+	if (m.account == "") == (m.from == "") {
+		return fmt.Errorf("%w: give either --account or --from", errUsage)
+	}
+	d, sec, err := m.draft(env.in)
+	if err != nil {
+		return err
+	}
+	return env.withProfile(func(p *mail.Profile) error {
+		raw, err := p.ComposeFor(m.account, m.from, d, sec)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*output, raw, 0o600); err != nil {
+			return fmt.Errorf("write %s: %w", *output, err)
+		}
+		fmt.Fprintf(env.out, "Wrote %s (%d bytes).\n", *output, len(raw))
 		return nil
 	})
 }

@@ -58,7 +58,7 @@ func TestAccountSendSyncListThroughRealServers(t *testing.T) {
 	mustSucceed(t, sealpost(t, aliceDir, pass, "sync"))
 	attachment := writeFile(t, "notes.txt", "attached\n")
 	r = mustSucceed(t, sealpost(t, aliceDir, pass, "send", "--account", alice, "--to", bob, "--subject", "Hello Bob",
-		"--body-file", writeFile(t, "body", "Hi!\n"), "--attach", attachment))
+		"--body-file", writeFile(t, "body", "Hi!\n"), "--attach", attachment, "--mode", "plain"))
 	if !strings.HasPrefix(r.out, "Sent") {
 		t.Errorf("send output = %q", r.out)
 	}
@@ -88,7 +88,9 @@ func TestSendFailureKeepsMessageInOutbox(t *testing.T) {
 	dir, pass := newProfile(t)
 	addAccount(t, srv, dir, pass, alice)
 	// A recipient outside the test domain is refused by the MTA (no relaying).
-	failsWith(t, sealpost(t, dir, pass, "send", "--account", alice, "--to", "someone@elsewhere.invalid", "--subject", "x"), 1, "kept in the outbox")
+	// Without keys the default (auto) refuses before anything is queued.
+	failsWith(t, sealpost(t, dir, pass, "send", "--account", alice, "--to", "someone@elsewhere.invalid", "--subject", "x"), 1, "no usable own key")
+	failsWith(t, sealpost(t, dir, pass, "send", "--account", alice, "--to", "someone@elsewhere.invalid", "--subject", "x", "--mode", "plain"), 1, "kept in the outbox")
 	r := mustSucceed(t, sealpost(t, dir, pass, "outbox", "list", "--json"))
 	var items []outboxJSON
 	if err := json.Unmarshal([]byte(r.out), &items); err != nil {

@@ -4,7 +4,12 @@
 // without depending on how mail is fetched or stored.
 package backend
 
-import "time"
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Verification levels of a key as the user sees them.
 const (
@@ -28,6 +33,174 @@ type Backend interface {
 	Lock() error
 	// ListKeys lists own keys, then contacts' keys.
 	ListKeys() ([]KeyInfo, error)
+	// ImportKeys imports armored or binary public keys and returns them.
+	ImportKeys(data []byte) ([]KeyInfo, error)
+	// VerifyKey marks a contact's key verified after the user compared
+	// its fingerprint.
+	VerifyKey(fingerprint string) (KeyInfo, error)
+	// KeyStates says, for each address, which key Sealpost would encrypt
+	// to and how far it is trusted.
+	KeyStates(addresses []string) ([]KeyState, error)
+
+	// Accounts lists the configured accounts, sorted by address.
+	Accounts() ([]Account, error)
+	// Folders lists the locally known folders of account, INBOX first.
+	Folders(account string) ([]Folder, error)
+	// Messages lists the newest limit messages of a folder, newest first.
+	Messages(account, folder string, limit int) ([]MessageSummary, error)
+	// Open decrypts and verifies one stored message.
+	Open(account, folder string, uid uint32) (Message, error)
+	// Sync fetches new mail of account (every account when empty) and
+	// reports progress as it goes.
+	Sync(ctx context.Context, account string, progress func(SyncProgress)) error
+	// Send composes d from account, protected as sec says, and submits
+	// it. It never downgrades: without keys for every recipient an
+	// encrypting mode fails with a *MissingKeysError and nothing is sent.
+	Send(ctx context.Context, account string, d Draft, sec Security) error
+}
+
+// Account is a configured mail account.
+type Account struct {
+	Email, Name string
+}
+
+// Folder is a mailbox of an account that has been synchronised.
+type Folder struct {
+	Account, Name string
+}
+
+// MessageSummary is one row of the message list.
+type MessageSummary struct {
+	Account, Folder string
+	UID             uint32
+	From, Subject   string
+	Date            time.Time
+	Seen, Flagged   bool
+	Encrypted       bool
+	Signed          bool
+	HasAttachments  bool
+}
+
+// Signature states as the engine reports them.
+const (
+	SigNone       = "none"
+	SigValid      = "valid"
+	SigInvalid    = "invalid"
+	SigUnknownKey = "unknown_key"
+	SigExpiredKey = "expired_key"
+	SigRevokedKey = "revoked_key"
+	SigError      = "error"
+)
+
+// Message is an opened message: what Sealpost verified about it and what it
+// shows.
+type Message struct {
+	From, Subject string
+	Date          time.Time
+	// Encrypted is true when the message was encrypted; Decrypted when it
+	// was decrypted with integrity protection.
+	Encrypted, Decrypted bool
+	Signature            Signature
+	Body                 string
+	Attachments          []Attachment
+	// Warnings are problems found, in words a user can act on.
+	Warnings []string
+	// Transport is how the account's last IMAP connection was secured;
+	// nil when there was none in this session.
+	Transport *Transport
+}
+
+// Signature is the verdict on a message's signature.
+type Signature struct {
+	// Status is one of the Sig constants.
+	Status string
+	// Fingerprint is the signer's key fingerprint when the key is known.
+	Fingerprint string
+	// Signer is the user ID of the signer's key when the key is known.
+	Signer string
+	// Verification is the signer key's verification level (Verification
+	// constants) when the key is known.
+	Verification string
+	// MatchesFrom is true when the signing key carries the From address.
+	MatchesFrom bool
+	// WholeMessage is true when the signature covers everything shown.
+	WholeMessage bool
+}
+
+// Counts reports whether the signature may be presented as the sender's:
+// valid, by a key of the From address, over the whole message.
+func (s Signature) Counts() bool {
+	return s.Status == SigValid && s.MatchesFrom && s.WholeMessage
+}
+
+// Attachment describes one attachment of an opened message.
+type Attachment struct {
+	Filename, ContentType string
+	Size                  int
+}
+
+// Transport describes how a connection was secured.
+type Transport struct {
+	Server      string
+	Version     string
+	CipherSuite string
+	CertSHA256  string
+	// Pinned is true when the certificate was accepted only because the
+	// user pinned it.
+	Pinned bool
+}
+
+// SyncProgress reports how far a sync of one folder is.
+type SyncProgress struct {
+	Account, Folder string
+	Done, Total     int
+}
+
+// Draft is a message being composed.
+type Draft struct {
+	To, Cc        []string
+	Subject, Body string
+	InReplyTo     string
+}
+
+// Security modes of an outgoing message.
+const (
+	// ModeEncrypt encrypts to every recipient and signs; it fails with a
+	// *MissingKeysError when a recipient has no key.
+	ModeEncrypt = "encrypt"
+	// ModeSign signs without encrypting.
+	ModeSign = "sign"
+	// ModePassword encrypts with a password shared out of band.
+	ModePassword = "password"
+	// ModePlain sends without any protection.
+	ModePlain = "plain"
+)
+
+// Security says how an outgoing message is protected.
+type Security struct {
+	// Mode is one of the Mode constants.
+	Mode string
+	// Password is the shared password of ModePassword.
+	Password []byte
+}
+
+// KeyState is the key Sealpost would encrypt to for one address.
+type KeyState struct {
+	Address string
+	// Fingerprint is empty when there is no usable key.
+	Fingerprint string
+	// Verification is a Verification constant; empty without a key.
+	Verification string
+}
+
+// MissingKeysError lists recipients without a usable key. Nothing was sent.
+type MissingKeysError struct {
+	Addresses []string
+}
+
+func (e *MissingKeysError) Error() string {
+	return fmt.Sprintf("no key for %s: nothing was sent; encrypt with a password or send unencrypted on purpose",
+		strings.Join(e.Addresses, ", "))
 }
 
 // KeyInfo describes one key in the profile, own or a contact's.

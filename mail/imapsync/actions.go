@@ -114,11 +114,20 @@ func (s *Syncer) ReplayActions(ctx context.Context) (int, error) {
 	}
 	sent := 0
 	err = s.withConn(ctx, func(c *imapclient.Client) error {
+		var open *imap.SelectData // the folder selected by the previous action
+		openName := ""
 		for _, a := range actions {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := replay(c, a); err != nil {
+			if open == nil || !sameName(openName, a.Folder) {
+				sel, err := c.Select(a.Folder, nil).Wait()
+				if err != nil {
+					return fmt.Errorf("send queued %s action (%d of %d): open folder: %w", a.Kind, sent+1, len(actions), err)
+				}
+				open, openName = sel, a.Folder
+			}
+			if err := replay(c, open, a); err != nil {
 				return fmt.Errorf("send queued %s action (%d of %d): %w", a.Kind, sent+1, len(actions), err)
 			}
 			if err := s.opts.Store.Actions().Done(a.ID); err != nil {
@@ -131,12 +140,9 @@ func (s *Syncer) ReplayActions(ctx context.Context) (int, error) {
 	return sent, err
 }
 
-// replay performs one action on the server. A stale action counts as done.
-func replay(c *imapclient.Client, a localstore.PendingAction) error {
-	sel, err := c.Select(a.Folder, nil).Wait()
-	if err != nil {
-		return fmt.Errorf("open folder: %w", err)
-	}
+// replay performs one action on the server, in its folder, which is
+// selected read-write (sel). A stale action counts as done.
+func replay(c *imapclient.Client, sel *imap.SelectData, a localstore.PendingAction) error {
 	if sel.UIDValidity != a.UIDValidity {
 		return nil
 	}

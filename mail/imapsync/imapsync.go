@@ -8,10 +8,12 @@
 // Connector (mail/transport enforces the TLS policy there). go-imap types stay
 // inside this package, except in the Connector's signature.
 //
-// Connections: each one is owned by exactly one goroutine at a time. Calls
-// like SyncFolder take the Syncer's parked connection (or connect), use it on
-// the calling goroutine and park it again; Watch owns its own connection for
-// IDLE. Cancellation: go-imap has no context, so a cancelled context closes
+// Connections: each one is owned by exactly one goroutine at a time, the
+// only one that sends commands on it. Calls like SyncFolder take the
+// Syncer's parked connection (or connect), use it on the calling goroutine
+// and park it again; Watch owns its own connection for IDLE. The responses
+// of pipelined FETCH commands are drained by one helper goroutine per
+// command (see runJobs), and the store is written by another. Cancellation: go-imap has no context, so a cancelled context closes
 // the connection in use (see withConn and Watch), which ends every command
 // on it; the call then returns the context's error.
 //
@@ -122,6 +124,10 @@ type Options struct {
 	// RetryMin and RetryMax bound Watch's reconnect backoff, which doubles
 	// from RetryMin up to RetryMax with random jitter; 0 means the defaults.
 	RetryMin, RetryMax time.Duration
+	// WatchError, if set, is called with each failure that Watch recovers
+	// from by reconnecting (a lost connection, a failed login or sync), from
+	// Watch's goroutine; it must return quickly.
+	WatchError func(error)
 }
 
 // Sentinel errors that callers branch on with errors.Is.
@@ -139,6 +145,9 @@ var (
 	ErrConnectionLost = errors.New("the connection to the mail server was lost")
 	// ErrProtocol means the server sent something the sync cannot accept.
 	ErrProtocol = errors.New("the mail server sent an unexpected response")
+	// ErrMessageGone means the server no longer has the requested message
+	// (it was expunged, or the folder's UIDVALIDITY changed).
+	ErrMessageGone = errors.New("the message is no longer on the server: sync the folder")
 )
 
 var errBadOptions = errors.New("imapsync: Options need Account, Store and Connect")
@@ -197,13 +206,16 @@ func New(opts Options) (*Syncer, error) {
 func (s *Syncer) Close() error {
 	s.mu.Lock()
 	s.closed = true
-	s.mu.Unlock()
+	var c *imapclient.Client
 	select {
-	case c := <-s.parked:
-		return closeClient(c)
+	case c = <-s.parked:
 	default:
+	}
+	s.mu.Unlock()
+	if c == nil {
 		return nil
 	}
+	return closeClient(c)
 }
 
 // closeClient logs out politely and closes the connection.
@@ -286,16 +298,18 @@ func (s *Syncer) runOn(ctx context.Context, c *imapclient.Client, fn func(c *ima
 // the Syncer is closed.
 func (s *Syncer) park(c *imapclient.Client) {
 	s.mu.Lock()
-	closed := s.closed
-	s.mu.Unlock()
-	if !closed {
+	parked := false
+	if !s.closed {
 		select {
 		case s.parked <- c:
-			return
+			parked = true
 		default:
 		}
 	}
-	_ = closeClient(c)
+	s.mu.Unlock()
+	if !parked {
+		_ = closeClient(c)
+	}
 }
 
 func isDone(ch <-chan struct{}) bool {

@@ -115,7 +115,14 @@ func (s *Syncer) syncFolder(c *imapclient.Client, name string) error {
 			return err
 		}
 	}
-	rec.UIDNext, rec.HighestModSeq, rec.LastSync = uint32(sel.UIDNext), sel.HighestModSeq, time.Now().UTC()
+	// Re-read the record: SyncFolders may have updated its other fields.
+	if cur, err := store.Folders().Get(acct, name); err == nil {
+		rec = cur
+	} else if !errors.Is(err, localstore.ErrNotFound) {
+		return err
+	}
+	rec.UIDValidity, rec.UIDNext, rec.HighestModSeq = sel.UIDValidity, uint32(sel.UIDNext), sel.HighestModSeq
+	rec.LastSync = time.Now().UTC()
 	return store.Folders().Put(rec)
 }
 
@@ -492,4 +499,50 @@ func sameName(a, b string) bool {
 		return strings.EqualFold(b, "INBOX")
 	}
 	return a == b
+}
+
+// FetchRaw returns the full message uid of folder, from the store if it is
+// there, else from the server (for a message stored without it: headers-only
+// sync or over the size cap), in which case it is stored too.
+func (s *Syncer) FetchRaw(ctx context.Context, folder string, uid uint32) ([]byte, error) {
+	msgs := s.opts.Store.Messages()
+	raw, err := msgs.Raw(s.opts.Account, folder, uid)
+	if !errors.Is(err, localstore.ErrNotFound) {
+		return raw, err
+	}
+	rec, err := s.syncedFolder(folder)
+	if err != nil {
+		return nil, err
+	}
+	err = s.withConn(ctx, func(c *imapclient.Client) error {
+		sel, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+		if err != nil {
+			return fmt.Errorf("open folder: %w", err)
+		}
+		if sel.UIDValidity != rec.UIDValidity {
+			return ErrMessageGone
+		}
+		list, err := c.Fetch(imap.UIDSetNum(imap.UID(uid)), &imap.FetchOptions{
+			UID: true, BodySection: []*imap.FetchItemBodySection{rawSection},
+		}).Collect()
+		if err != nil {
+			return fmt.Errorf("fetch message: %w", err)
+		}
+		for _, m := range list {
+			if uint32(m.UID) == uid {
+				raw = m.FindBodySection(rawSection)
+			}
+		}
+		if raw == nil {
+			return ErrMessageGone
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := msgs.PutFetchedRaw(s.opts.Account, folder, uid, raw); err != nil {
+		return nil, err
+	}
+	return raw, nil
 }

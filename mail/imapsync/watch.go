@@ -16,8 +16,10 @@ import (
 // server announces new or expunged messages or changed flags it ends IDLE
 // and syncs INBOX again. IDLE is re-issued every IdleRestart. After a lost
 // connection (or any failed sync) it reconnects with exponential backoff
-// from RetryMin to RetryMax, jittered. It returns ErrNoIdle at once if the
-// server lacks IDLE. Close does not stop Watch: cancel ctx.
+// from RetryMin to RetryMax, jittered, reporting each failure to
+// Options.WatchError; failures to connect or log in are retried the same
+// way. It returns ErrNoIdle at once if the server lacks IDLE. Close does not
+// stop Watch: cancel ctx.
 func (s *Syncer) Watch(ctx context.Context) error {
 	wait := s.opts.RetryMin
 	for {
@@ -27,6 +29,9 @@ func (s *Syncer) Watch(ctx context.Context) error {
 		}
 		if errors.Is(err, ErrNoIdle) {
 			return err
+		}
+		if s.opts.WatchError != nil {
+			s.opts.WatchError(err)
 		}
 		if healthy {
 			wait = s.opts.RetryMin
@@ -77,6 +82,12 @@ func (s *Syncer) watchOnce(ctx context.Context) (healthy bool, err error) {
 	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
 	defer stop()
 	defer c.Close()
+	defer func() {
+		broken := isDone(c.Closed()) || c.State() == imap.ConnStateLogout
+		if err != nil && broken && !errors.Is(err, ErrConnectionLost) {
+			err = fmt.Errorf("%w: %w", ErrConnectionLost, err)
+		}
+	}()
 	if caps := c.Caps(); !caps.Has(imap.CapIdle) && !caps.Has(imap.CapIMAP4rev2) {
 		return false, ErrNoIdle
 	}

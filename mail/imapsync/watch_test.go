@@ -17,10 +17,12 @@ func TestWatch(t *testing.T) {
 		st := newStore(t)
 		progress := make(chan Progress, 256)
 		idling := make(chan struct{}, 256)
+		failures := make(chan error, 256)
 		s := newSyncer(t, st, srv.connector(proxy.addr(), nil), func(o *Options) {
 			o.Progress = func(p Progress) { progress <- p }
 			o.IdleRestart = 50 * time.Millisecond
 			o.RetryMin, o.RetryMax = 5*time.Millisecond, 20*time.Millisecond
+			o.WatchError = func(err error) { failures <- err }
 		})
 		s.idleStarted = func() { idling <- struct{}{} }
 		ctx, cancel := context.WithCancel(context.Background())
@@ -79,6 +81,14 @@ func TestWatch(t *testing.T) {
 		proxy.closeAll()
 		drain()
 		waitIdle("after reconnect")
+		select {
+		case err := <-failures:
+			if !errors.Is(err, ErrConnectionLost) {
+				t.Errorf("reported failure = %v, want ErrConnectionLost", err)
+			}
+		default:
+			t.Error("the lost connection was not reported to WatchError")
+		}
 		arrives(2)
 
 		cancel()

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/sealpost/sealpost/mail"
+)
+
+// inspectJSON is the stable JSON form of one file in `inspect --json`.
+type inspectJSON struct {
+	File               string           `json:"file"`
+	From               string           `json:"from"`
+	Subject            string           `json:"subject"`
+	Encrypted          bool             `json:"encrypted"`
+	IntegrityProtected bool             `json:"integrity_protected"`
+	HeaderProtection   string           `json:"header_protection"`
+	Signature          signatureJSON    `json:"signature"`
+	BodyText           string           `json:"body_text"`
+	Attachments        []attachmentJSON `json:"attachments"`
+	Warnings           []string         `json:"warnings"`
+	Error              string           `json:"error"`
+}
+
+type signatureJSON struct {
+	Status             string `json:"status"`
+	SignerFingerprint  string `json:"signer_fingerprint"`
+	SignerMatchesFrom  bool   `json:"signer_matches_from"`
+	CoversWholeMessage bool   `json:"covers_whole_message"`
+}
+
+type attachmentJSON struct {
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Size        int    `json:"size"`
+}
+
+// errUnreadable marks an inspect run in which a file could not be read.
+var errUnreadable = errors.New("some files could not be read")
+
+func cmdInspect(_ context.Context, env *cliEnv, args []string) error {
+	fs := env.flags("inspect")
+	asJSON := fs.Bool("json", false, "print one JSON object per file (see docs/cli.md)")
+	if err := parse(fs, args, 1, -1); err != nil {
+		return err
+	}
+	return env.withProfile(func(p *mail.Profile) error {
+		var results []inspectJSON
+		failed := 0
+		for _, file := range fs.Args() {
+			res := inspectFile(p, file)
+			if res.Error != "" {
+				failed++
+			}
+			results = append(results, res)
+		}
+		if *asJSON {
+			if err := writeJSON(env.out, results); err != nil {
+				return err
+			}
+		} else {
+			for _, r := range results {
+				printVerdict(env, r)
+			}
+		}
+		if failed > 0 {
+			return fmt.Errorf("%w (%d of %d)", errUnreadable, failed, len(results))
+		}
+		return nil
+	})
+}
+
+func inspectFile(p *mail.Profile, file string) inspectJSON {
+	res := inspectJSON{File: file, Attachments: []attachmentJSON{}, Warnings: []string{}, HeaderProtection: "none",
+		Signature: signatureJSON{Status: "none"}}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	v, err := p.Inspect(raw)
+	if err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	res.From, res.Subject = v.From, v.Subject
+	res.Encrypted, res.IntegrityProtected = v.Encrypted, v.IntegrityProtected
+	res.HeaderProtection = v.HeaderProtection
+	res.Signature = signatureJSON{Status: string(v.Signature.Status), SignerFingerprint: v.Signature.SignerFingerprint,
+		SignerMatchesFrom: v.Signature.SignerMatchesFrom, CoversWholeMessage: v.Signature.CoversWholeMessage}
+	res.BodyText = v.BodyText
+	for _, a := range v.Attachments {
+		res.Attachments = append(res.Attachments, attachmentJSON{a.Filename, a.ContentType, a.Size})
+	}
+	res.Warnings = append(res.Warnings, v.Warnings...)
+	return res
+}
+
+func printVerdict(env *cliEnv, r inspectJSON) {
+	fmt.Fprintf(env.out, "== %s\n", r.File)
+	if r.Error != "" {
+		fmt.Fprintf(env.out, "error: %s\n\n", r.Error)
+		return
+	}
+	enc := "not encrypted"
+	if r.Encrypted && r.IntegrityProtected {
+		enc = "encrypted (integrity protected)"
+	} else if r.Encrypted {
+		enc = "encrypted WITHOUT integrity protection"
+	}
+	sig := r.Signature.Status
+	switch {
+	case r.Signature.Status == "valid" && r.Signature.SignerMatchesFrom:
+		sig = "valid, by the sender (" + mail.GroupFingerprint(r.Signature.SignerFingerprint) + ")"
+	case r.Signature.Status == "valid":
+		sig = "valid, but NOT by the sender's key (" + mail.GroupFingerprint(r.Signature.SignerFingerprint) + ")"
+	}
+	if r.Signature.Status != "none" && !r.Signature.CoversWholeMessage {
+		sig += "; covers only part of the message"
+	}
+	fmt.Fprintf(env.out, "From: %s\nSubject: %s\nSecurity: %s; signature %s; header protection %s\n", r.From, r.Subject, enc, sig, r.HeaderProtection)
+	for _, w := range r.Warnings {
+		fmt.Fprintf(env.out, "warning: %s\n", w)
+	}
+	for _, a := range r.Attachments {
+		fmt.Fprintf(env.out, "attachment: %s (%s, %d bytes)\n", a.Filename, a.ContentType, a.Size)
+	}
+	fmt.Fprintf(env.out, "\n%s\n", strings.TrimRight(r.BodyText, "\n"))
+}

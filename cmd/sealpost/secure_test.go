@@ -1,0 +1,114 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// twoProfilesWithKeys makes alice's and bob's profiles, each with an own
+// key and the other's public key (verified).
+func twoProfilesWithKeys(t *testing.T) (aliceDir, bobDir, pass string) {
+	t.Helper()
+	aliceDir, pass = newProfile(t)
+	bobDir, _ = newProfile(t)
+	mustSucceed(t, sealpost(t, aliceDir, pass, "keys", "generate", "--name", "Alice", "--email", "alice@example.org"))
+	mustSucceed(t, sealpost(t, bobDir, pass, "keys", "generate", "--name", "Bob", "--email", "bob@example.net"))
+	for _, x := range []struct{ from, to, email string }{{aliceDir, bobDir, "alice@example.org"}, {bobDir, aliceDir, "bob@example.net"}} {
+		pub := mustSucceed(t, sealpost(t, x.from, pass, "keys", "export", "--email", x.email)).out
+		mustSucceed(t, sealpost(t, x.to, pass, "keys", "import", writeFile(t, "k.asc", pub)))
+		mustSucceed(t, sealpost(t, x.to, pass, "keys", "verify", findKeyByEmail(t, listKeys(t, x.to, pass), x.email).Fingerprint))
+	}
+	return aliceDir, bobDir, pass
+}
+
+func findKeyByEmail(t *testing.T, keys []keyJSON, email string) keyJSON {
+	t.Helper()
+	for _, k := range keys {
+		for _, e := range k.Emails {
+			if e == email {
+				return k
+			}
+		}
+	}
+	t.Fatalf("no key for %s", email)
+	return keyJSON{}
+}
+
+func inspect(t *testing.T, dir, pass string, files ...string) []inspectJSON {
+	t.Helper()
+	r := mustSucceed(t, sealpost(t, dir, pass, append([]string{"inspect", "--json"}, files...)...))
+	var out []inspectJSON
+	if err := json.Unmarshal([]byte(r.out), &out); err != nil {
+		t.Fatalf("inspect --json: %v\n%s", err, r.out)
+	}
+	return out
+}
+
+func TestComposeThenInspect(t *testing.T) {
+	aliceDir, bobDir, pass := twoProfilesWithKeys(t)
+	body := writeFile(t, "body", "The launch code is 4711-QX.\n")
+	tests := []struct {
+		mode             string
+		encrypted        bool
+		headerProtection string
+	}{
+		{"auto", true, "rfc9788"},
+		{"encrypt", true, "rfc9788"},
+		{"sign", false, "rfc9788"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "m.eml")
+			mustSucceed(t, sealpost(t, aliceDir, pass, "compose", "--from", "alice@example.org", "--to", "bob@example.net",
+				"--subject", "Launch", "--body-file", body, "--mode", tt.mode, "--output", out))
+			raw, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.encrypted && (strings.Contains(string(raw), "4711-QX") || strings.Contains(string(raw), "Launch")) {
+				t.Fatal("the encrypted message shows its text or subject")
+			}
+			v := inspect(t, bobDir, pass, out)[0]
+			if v.Error != "" || v.Encrypted != tt.encrypted || v.Subject != "Launch" || v.Signature.Status != "valid" ||
+				!v.Signature.SignerMatchesFrom || !v.Signature.CoversWholeMessage || !strings.Contains(v.BodyText, "4711-QX") ||
+				v.HeaderProtection != tt.headerProtection {
+				t.Errorf("bob's verdict = %+v", v)
+			}
+		})
+	}
+}
+
+func TestComposeFailsClosed(t *testing.T) {
+	aliceDir, _, pass := twoProfilesWithKeys(t)
+	out := filepath.Join(t.TempDir(), "m.eml")
+	r := sealpost(t, aliceDir, pass, "compose", "--from", "alice@example.org", "--to", "bob@example.net",
+		"--to", "carol@example.com", "--subject", "x", "--output", out)
+	failsWith(t, r, 1, "carol@example.com")
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Error("a message was written although a recipient has no key")
+	}
+	failsWith(t, sealpost(t, aliceDir, pass, "compose", "--from", "alice@example.org", "--to", "carol@example.com",
+		"--mode", "password", "--output", out), 1, "password")
+	mustSucceed(t, sealpost(t, aliceDir, pass, "compose", "--from", "alice@example.org", "--to", "carol@example.com",
+		"--mode", "password", "--password-file", writeFile(t, "pw", "shared out of band"), "--output", out))
+	failsWith(t, sealpost(t, aliceDir, pass, "compose", "--to", "x@example.com", "--output", out), 2, "--account or --from")
+}
+
+func TestInspectUnreadableFile(t *testing.T) {
+	dir, pass := newProfile(t)
+	good := writeFile(t, "plain.eml", "From: a@example.org\r\nTo: b@example.org\r\nSubject: hi\r\n\r\nhello\r\n")
+	r := sealpost(t, dir, pass, "inspect", "--json", good, filepath.Join(t.TempDir(), "missing.eml"))
+	if r.code != 1 {
+		t.Fatalf("exit code = %d, want 1 when a file cannot be read", r.code)
+	}
+	var out []inspectJSON
+	if err := json.Unmarshal([]byte(r.out), &out); err != nil || len(out) != 2 {
+		t.Fatalf("inspect output: %v\n%s", err, r.out)
+	}
+	if out[0].Error != "" || out[0].Subject != "hi" || out[0].Encrypted || out[0].Signature.Status != "none" || out[1].Error == "" {
+		t.Errorf("verdicts = %+v", out)
+	}
+}

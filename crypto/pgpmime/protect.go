@@ -1,0 +1,642 @@
+package pgpmime
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ProtonMail/go-crypto/openpgp/armor"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
+	"github.com/emersion/go-message/mail"
+
+	"github.com/sealpost/sealpost/crypto"
+)
+
+// Mode is the security mode of an outgoing message.
+type Mode string
+
+// Modes.
+const (
+	// ModeEncrypt signs, then encrypts to every recipient key: RFC 3156
+	// multipart/encrypted with one OpenPGP message (embedded signature).
+	ModeEncrypt Mode = "encrypt"
+	// ModeSign signs only: RFC 3156 multipart/signed.
+	ModeSign Mode = "sign"
+	// ModePassword encrypts the message with a password shared out of band and
+	// sends it as the attachment message.asc with a plaintext cover note.
+	ModePassword Mode = "password"
+	// ModePlain sends the message unprotected (only the Autocrypt header and,
+	// if asked, the public key are added).
+	ModePlain Mode = "plain"
+)
+
+// ErrMalformedMessage reports an input that is not a well-formed RFC 5322
+// message with MIME, or one Protect cannot carry safely.
+var ErrMalformedMessage = errors.New("malformed message")
+
+// Subject placeholder visible outside encrypted mail (RFC 9788 hcp_baseline).
+const hiddenSubject = "[...]"
+
+// Options configures Protect.
+type Options struct {
+	// Mode is the security mode.
+	Mode Mode
+	// Signer is the sender's own unlocked secret key. Required for
+	// ModeEncrypt and ModeSign; optional for ModePassword (the message is then
+	// signed too); ignored for ModePlain.
+	Signer *crypto.Key
+	// Recipients are the public keys to encrypt to in ModeEncrypt: one for
+	// every To, Cc and Bcc recipient, and the sender's own key so that the
+	// Sent copy stays readable. In ModePassword they are optional keys that can
+	// open the message besides the password (typically the sender's own).
+	Recipients []*crypto.Key
+	// Password encrypts the message in ModePassword.
+	Password []byte
+	// Gossip are recipients' public keys to announce in Autocrypt-Gossip
+	// headers inside encrypted mail (ModeEncrypt only). A key is gossiped for
+	// each To or Cc address it carries, other than the sender's; never for a
+	// Bcc address (that would reveal the Bcc recipient to the others). Nothing
+	// is gossiped unless at least two addresses are.
+	Gossip []*crypto.Key
+	// Autocrypt, when not nil, is the sender's own key, announced in an
+	// Autocrypt header (prefer-encrypt=mutual). It must carry the From address.
+	Autocrypt *crypto.Key
+	// AttachPublicKey attaches the sender's public key (application/pgp-keys,
+	// the Signer's, else the Autocrypt key) inside the protected payload.
+	AttachPublicKey bool
+	// Now is the time for key validity and signatures; zero means time.Now().
+	Now time.Time
+}
+
+// Protect returns msg, an RFC 5322 message as mail.BuildMessage writes it,
+// protected as opts.Mode says. The output has CRLF line ends. Bcc stays in
+// the outer header (the submission removes it) and never enters the
+// protected payload.
+//
+// Errors wrap ErrMalformedMessage for an unusable msg, crypto.ErrInvalidOptions
+// for missing or unusable options, and the crypto sentinels (ErrKeyExpired,
+// ErrKeyRevoked, ErrNoEncryptionKey, ErrNoSigningKey, ErrKeyLocked, ...) for a
+// key that cannot be used, naming it. On error nothing is returned.
+func Protect(msg []byte, opts Options) ([]byte, error) {
+	c, err := newComposer(msg, opts)
+	if err != nil {
+		return nil, err
+	}
+	switch opts.Mode {
+	case ModeEncrypt:
+		return c.encrypt()
+	case ModeSign:
+		return c.sign()
+	case ModePassword:
+		return c.password()
+	case ModePlain:
+		return c.plain()
+	default:
+		return nil, fmt.Errorf("%w: unknown security mode %q (want encrypt, sign, password or plain)", crypto.ErrInvalidOptions, opts.Mode)
+	}
+}
+
+// composer holds one Protect call's parsed input.
+type composer struct {
+	opts      Options
+	now       time.Time
+	msg       entity
+	from      string   // the sender's address
+	visible   []string // To and Cc addresses, lower case
+	autocrypt []byte   // the Autocrypt field, or nil
+}
+
+func newComposer(msg []byte, opts Options) (*composer, error) {
+	c := &composer{opts: opts, now: opts.Now}
+	if c.now.IsZero() {
+		c.now = time.Now()
+	}
+	var err error
+	if c.msg, err = parseEntity(msg); err != nil {
+		return nil, err
+	}
+	var h mail.Header
+	for _, f := range c.msg.header {
+		h.Add(f.name, f.value)
+	}
+	from, err := h.AddressList("From")
+	if err != nil || len(from) != 1 {
+		return nil, fmt.Errorf("%w: the From field must hold exactly one address", ErrMalformedMessage)
+	}
+	c.from = strings.ToLower(from[0].Address)
+	for _, name := range []string{"To", "Cc"} {
+		list, err := h.AddressList(name)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrMalformedMessage, name, err)
+		}
+		for _, a := range list {
+			if addr := strings.ToLower(a.Address); !slices.Contains(c.visible, addr) {
+				c.visible = append(c.visible, addr)
+			}
+		}
+	}
+	if opts.Autocrypt != nil {
+		if c.autocrypt, err = autocryptField("Autocrypt", opts.Autocrypt, c.from, true, c.now); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// protectedFields are the header fields that travel inside the payload
+// (RFC 9788 section 2.1): what the reader is shown. Bcc is never among them.
+var protectedFields = []string{"From", "To", "Cc", "Subject", "Date", "Message-Id", "Reply-To", "In-Reply-To", "References"}
+
+// deliveryFields are the fields the outside of encrypted mail keeps: what
+// delivery and threading by the recipient's server need.
+var deliveryFields = []string{"From", "To", "Cc", "Bcc", "Date", "Message-Id"}
+
+// isMIMEField reports whether a field describes the body (moves with it).
+func isMIMEField(name string) bool {
+	return strings.HasPrefix(name, "Content-")
+}
+
+// outerHeader returns the outer header fields: for encrypted mail only the
+// delivery fields and the Subject placeholder, otherwise every field of the
+// message except the MIME ones and any Autocrypt field; then the Autocrypt
+// field, MIME-Version and Content-Type.
+func (c *composer) outerHeader(encrypted bool, contentType string) ([]field, error) {
+	var out []field
+	for _, f := range c.msg.header {
+		switch {
+		case f.name == "Subject" && encrypted:
+			raw, err := formatField("Subject", hiddenSubject)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, field{name: "Subject", value: hiddenSubject, raw: raw})
+		case encrypted && !slices.Contains(deliveryFields, f.name),
+			isMIMEField(f.name), f.name == "Mime-Version", f.name == "Autocrypt":
+		default:
+			out = append(out, f)
+		}
+	}
+	if c.autocrypt != nil {
+		out = append(out, field{name: "Autocrypt", raw: c.autocrypt})
+	}
+	e := entity{header: out}
+	if err := e.set("MIME-Version", "1.0"); err != nil {
+		return nil, err
+	}
+	if err := e.set("Content-Type", contentType); err != nil {
+		return nil, err
+	}
+	return e.header, nil
+}
+
+// payload returns the cryptographic payload: the message body as a MIME
+// entity, canonicalised (CRLF, 7-bit), with the public key attached if asked
+// and, when hp is "cipher" or "clear", the protected header fields (RFC
+// 9788). outer is the outer header, for HP-Outer; gossip adds
+// Autocrypt-Gossip fields.
+func (c *composer) payload(hp string, outer []field, gossip bool) (entity, error) {
+	body := entity{body: c.msg.body}
+	for _, f := range c.msg.header {
+		if isMIMEField(f.name) {
+			body.header = append(body.header, f)
+		}
+	}
+	body, err := canonicalize(body, 0)
+	if err != nil {
+		return entity{}, err
+	}
+	if c.opts.AttachPublicKey {
+		if body, err = c.attachKey(body); err != nil {
+			return entity{}, err
+		}
+	}
+	if hp == "" {
+		return body, nil
+	}
+	mt, params, err := body.mediaType()
+	if err != nil {
+		return entity{}, err
+	}
+	params["hp"] = hp
+	params["protected-headers"] = "v1"
+	if err := body.set("Content-Type", mime.FormatMediaType(mt, params)); err != nil {
+		return entity{}, err
+	}
+	for _, f := range c.msg.header {
+		if slices.Contains(protectedFields, f.name) {
+			body.header = append(body.header, f)
+		}
+	}
+	if hp == "cipher" {
+		for _, f := range outer {
+			if f.name == "Bcc" || f.name == "Autocrypt" || f.name == "Mime-Version" || isMIMEField(f.name) {
+				continue
+			}
+			raw, err := formatField("HP-Outer", f.name+": "+f.value)
+			if err != nil {
+				return entity{}, err
+			}
+			body.header = append(body.header, field{name: "Hp-Outer", raw: raw})
+		}
+	}
+	if gossip {
+		g, err := c.gossip()
+		if err != nil {
+			return entity{}, err
+		}
+		body.header = append(body.header, g...)
+	}
+	return body, nil
+}
+
+// gossip returns Autocrypt-Gossip fields for the To and Cc addresses other
+// than the sender's that a key in Gossip carries, when there are at least
+// two. Bcc addresses are never gossiped (that would reveal them).
+func (c *composer) gossip() ([]field, error) {
+	var out []field
+	for _, addr := range c.visible {
+		if addr == c.from {
+			continue
+		}
+		for _, k := range c.opts.Gossip {
+			if !slices.Contains(k.Emails(), addr) {
+				continue
+			}
+			raw, err := autocryptField("Autocrypt-Gossip", k, addr, false, c.now)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, field{name: "Autocrypt-Gossip", raw: raw})
+			break
+		}
+	}
+	if len(out) < 2 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// attachKey wraps body in a multipart/mixed entity with the sender's public
+// key as a second part.
+func (c *composer) attachKey(body entity) (entity, error) {
+	k := c.opts.Signer
+	if k == nil {
+		k = c.opts.Autocrypt
+	}
+	if k == nil {
+		return entity{}, fmt.Errorf("%w: AttachPublicKey needs a Signer or Autocrypt key", crypto.ErrInvalidOptions)
+	}
+	armored, err := k.ArmorPublic()
+	if err != nil {
+		return entity{}, fmt.Errorf("attach public key %s: %w", k.Fingerprint(), err)
+	}
+	name := "OpenPGP_0x" + k.KeyID() + ".asc"
+	var keyPart entity
+	for _, kv := range [][2]string{
+		{"Content-Type", mime.FormatMediaType("application/pgp-keys", map[string]string{"name": name})},
+		{"Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name})},
+		{"Content-Description", "OpenPGP public key"},
+		{"Content-Transfer-Encoding", "7bit"},
+	} {
+		if err := keyPart.set(kv[0], kv[1]); err != nil {
+			return entity{}, err
+		}
+	}
+	keyPart.body = toCRLF([]byte(armored))
+	return c.multipart("multipart/mixed", nil, "", body.bytes(), keyPart.bytes())
+}
+
+// multipart returns an entity of media type mt (with params) holding parts.
+func (c *composer) multipart(mt string, params map[string]string, preamble string, parts ...[]byte) (entity, error) {
+	boundary, err := newBoundary()
+	if err != nil {
+		return entity{}, err
+	}
+	if params == nil {
+		params = map[string]string{}
+	}
+	params["boundary"] = boundary
+	var e entity
+	if err := e.set("Content-Type", mime.FormatMediaType(mt, params)); err != nil {
+		return entity{}, err
+	}
+	e.body = multipartBody(boundary, preamble, parts...)
+	return e, nil
+}
+
+// checkRecipients reports the first recipient key that cannot be encrypted to.
+func (c *composer) checkRecipients() error {
+	for _, k := range c.opts.Recipients {
+		if k == nil {
+			return fmt.Errorf("%w: a recipient key is missing", crypto.ErrInvalidOptions)
+		}
+		if err := k.CanEncrypt(c.now); err != nil {
+			return fmt.Errorf("cannot encrypt to %s: %w", describe(k), err)
+		}
+	}
+	return nil
+}
+
+// checkSigner reports why the signer cannot sign, naming it.
+func (c *composer) checkSigner() error {
+	if err := c.opts.Signer.CanSign(c.now); err != nil {
+		return fmt.Errorf("cannot sign with your key %s: %w", describe(c.opts.Signer), err)
+	}
+	if c.opts.Signer.IsLocked() || !c.opts.Signer.IsSecret() {
+		return fmt.Errorf("cannot sign with your key %s: %w", describe(c.opts.Signer), crypto.ErrKeyLocked)
+	}
+	return nil
+}
+
+// describe names a key for an error message: its first address and fingerprint.
+func describe(k *crypto.Key) string {
+	if emails := k.Emails(); len(emails) > 0 {
+		return emails[0] + " (" + k.Fingerprint() + ")"
+	}
+	return k.Fingerprint()
+}
+
+// finish serializes the outer message.
+func finish(outer []field, body []byte) []byte {
+	e := entity{header: outer, body: body}
+	return e.bytes()
+}
+
+// encrypt builds a multipart/encrypted message (RFC 3156 section 4).
+func (c *composer) encrypt() ([]byte, error) {
+	if c.opts.Signer == nil {
+		return nil, fmt.Errorf("%w: encrypted mail is always signed: give your own key as Signer", crypto.ErrInvalidOptions)
+	}
+	if len(c.opts.Recipients) == 0 {
+		return nil, fmt.Errorf("%w: encrypt mode needs the recipients' keys", crypto.ErrNoRecipients)
+	}
+	if err := c.checkSigner(); err != nil {
+		return nil, err
+	}
+	if err := c.checkRecipients(); err != nil {
+		return nil, err
+	}
+	// The outer Content-Type is replaced below; its value does not enter
+	// HP-Outer.
+	outer, err := c.outerHeader(true, "multipart/encrypted")
+	if err != nil {
+		return nil, err
+	}
+	inner, err := c.payload("cipher", outer, true)
+	if err != nil {
+		return nil, err
+	}
+	armored, err := encryptArmored(inner.bytes(), nil, crypto.EncryptOptions{
+		Recipients: c.opts.Recipients, Signer: c.opts.Signer, Now: c.now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var version, data entity
+	if err := setAll(&version, [][2]string{
+		{"Content-Type", "application/pgp-encrypted"},
+		{"Content-Description", "PGP/MIME version identification"},
+	}); err != nil {
+		return nil, err
+	}
+	version.body = []byte("Version: 1\r\n")
+	if err := setAll(&data, [][2]string{
+		{"Content-Type", `application/octet-stream; name="encrypted.asc"`},
+		{"Content-Description", "OpenPGP encrypted message"},
+		{"Content-Disposition", `inline; filename="encrypted.asc"`},
+	}); err != nil {
+		return nil, err
+	}
+	data.body = toCRLF(armored)
+	mp, err := c.multipart("multipart/encrypted", map[string]string{"protocol": "application/pgp-encrypted"},
+		"This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)", version.bytes(), data.bytes())
+	if err != nil {
+		return nil, err
+	}
+	outer, err = c.outerHeader(true, mp.get("Content-Type"))
+	if err != nil {
+		return nil, err
+	}
+	return finish(outer, mp.body), nil
+}
+
+// encryptArmored encrypts (and signs, with opts.Signer) plaintext into an
+// armored OpenPGP message, with the password too when it is not nil. The
+// literal data is binary: the MIME entity is already CRLF-canonical and must
+// come out byte for byte.
+func encryptArmored(plaintext, password []byte, opts crypto.EncryptOptions) ([]byte, error) {
+	opts.Armor, opts.Binary = true, true
+	var out bytes.Buffer
+	// Armor makes 4 characters of 3 bytes, in lines of 64, plus headers.
+	out.Grow(len(plaintext)/48*66 + 4096)
+	var (
+		w   io.WriteCloser
+		err error
+	)
+	if password != nil {
+		w, err = crypto.EncryptWithPassword(&out, password, opts)
+	} else {
+		w, err = crypto.Encrypt(&out, opts)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("encrypt message: %w", err)
+	}
+	if _, err := w.Write(plaintext); err != nil {
+		return nil, fmt.Errorf("encrypt message: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("encrypt message: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+// sign builds a multipart/signed message (RFC 3156 section 5).
+func (c *composer) sign() ([]byte, error) {
+	if c.opts.Signer == nil {
+		return nil, fmt.Errorf("%w: sign mode needs your own key as Signer", crypto.ErrInvalidOptions)
+	}
+	if err := c.checkSigner(); err != nil {
+		return nil, err
+	}
+	inner, err := c.payload("clear", nil, false)
+	if err != nil {
+		return nil, err
+	}
+	signed := inner.bytes()
+	if err := check7bit(signed); err != nil {
+		return nil, fmt.Errorf("%w: the signed part would not survive transport (8-bit header field?): %w", ErrMalformedMessage, err)
+	}
+	sig, err := crypto.SignDetached(bytes.NewReader(signed), c.opts.Signer, false, c.now)
+	if err != nil {
+		return nil, fmt.Errorf("sign message: %w", err)
+	}
+	micalg, err := micalgOf(sig)
+	if err != nil {
+		return nil, err
+	}
+	var armored bytes.Buffer
+	w, err := armor.Encode(&armored, "PGP SIGNATURE", nil)
+	if err == nil {
+		_, err = w.Write(sig)
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("armor signature: %w", err)
+	}
+	armored.WriteString("\n")
+	var sigPart entity
+	if err := setAll(&sigPart, [][2]string{
+		{"Content-Type", `application/pgp-signature; name="OpenPGP_signature.asc"`},
+		{"Content-Description", "OpenPGP digital signature"},
+		{"Content-Disposition", `attachment; filename="OpenPGP_signature.asc"`},
+	}); err != nil {
+		return nil, err
+	}
+	sigPart.body = toCRLF(armored.Bytes())
+	mp, err := c.multipart("multipart/signed", map[string]string{"micalg": micalg, "protocol": "application/pgp-signature"},
+		"This is an OpenPGP/MIME signed message (RFC 4880 and 3156)", signed, sigPart.bytes())
+	if err != nil {
+		return nil, err
+	}
+	outer, err := c.outerHeader(false, mp.get("Content-Type"))
+	if err != nil {
+		return nil, err
+	}
+	return finish(outer, mp.body), nil
+}
+
+// micalgOf returns the RFC 3156 micalg name of the hash a binary signature uses.
+func micalgOf(sig []byte) (string, error) {
+	p, err := packet.Read(bytes.NewReader(sig))
+	if err != nil {
+		return "", fmt.Errorf("read own signature: %w", err)
+	}
+	s, ok := p.(*packet.Signature)
+	if !ok {
+		return "", fmt.Errorf("read own signature: %w: packet %T", crypto.ErrMalformedMessage, p)
+	}
+	name, ok := algorithmNames[s.Hash.String()]
+	if !ok {
+		return "", fmt.Errorf("read own signature: %w: hash %v has no micalg name", crypto.ErrInvalidOptions, s.Hash)
+	}
+	return "pgp-" + name, nil
+}
+
+// algorithmNames maps Go hash names to OpenPGP hash names (RFC 4880
+// section 9.4), as micalg uses them.
+var algorithmNames = map[string]string{
+	"SHA-224": "sha224", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512",
+	"SHA3-256": "sha3-256", "SHA3-512": "sha3-512",
+}
+
+// coverNote is the plaintext part of a password-encrypted message.
+const coverNote = `This message is encrypted with a password that the sender gives you
+separately (for example in person or by phone), not in this e-mail.
+
+To read it, save the attachment message.asc and open it with any OpenPGP
+program, for example GnuPG:
+
+    gpg --decrypt message.asc
+
+and enter the password when asked. What you get is the original message
+in MIME format; save it as a .eml file to open it in a mail program.
+`
+
+// password builds a multipart/mixed message with a cover note and the
+// password-encrypted payload as message.asc.
+func (c *composer) password() ([]byte, error) {
+	if len(c.opts.Password) == 0 {
+		return nil, fmt.Errorf("%w: password mode needs a password", crypto.ErrInvalidOptions)
+	}
+	if c.opts.Signer != nil {
+		if err := c.checkSigner(); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.checkRecipients(); err != nil {
+		return nil, err
+	}
+	outer, err := c.outerHeader(true, "multipart/mixed")
+	if err != nil {
+		return nil, err
+	}
+	inner, err := c.payload("cipher", outer, false)
+	if err != nil {
+		return nil, err
+	}
+	armored, err := encryptArmored(inner.bytes(), c.opts.Password, crypto.EncryptOptions{
+		Recipients: c.opts.Recipients, Signer: c.opts.Signer, Now: c.now, Filename: "message.eml",
+	})
+	if err != nil {
+		return nil, err
+	}
+	var note, data entity
+	if err := setAll(&note, [][2]string{
+		{"Content-Type", "text/plain; charset=us-ascii"},
+		{"Content-Transfer-Encoding", "7bit"},
+	}); err != nil {
+		return nil, err
+	}
+	note.body = toCRLF([]byte(coverNote))
+	if err := setAll(&data, [][2]string{
+		{"Content-Type", `application/octet-stream; name="message.asc"`},
+		{"Content-Description", "Password-encrypted OpenPGP message"},
+		{"Content-Disposition", `attachment; filename="message.asc"`},
+		{"Content-Transfer-Encoding", "7bit"},
+	}); err != nil {
+		return nil, err
+	}
+	data.body = toCRLF(armored)
+	mp, err := c.multipart("multipart/mixed", nil, "", note.bytes(), data.bytes())
+	if err != nil {
+		return nil, err
+	}
+	outer, err = c.outerHeader(true, mp.get("Content-Type"))
+	if err != nil {
+		return nil, err
+	}
+	return finish(outer, mp.body), nil
+}
+
+// plain returns the message with the Autocrypt field (and, if asked, the
+// public key attached); nothing else changes.
+func (c *composer) plain() ([]byte, error) {
+	if !c.opts.AttachPublicKey {
+		var out []field
+		for _, f := range c.msg.header {
+			if f.name != "Autocrypt" {
+				out = append(out, f)
+			}
+		}
+		if c.autocrypt != nil {
+			out = append(out, field{name: "Autocrypt", raw: c.autocrypt})
+		}
+		return finish(out, c.msg.body), nil
+	}
+	body, err := c.payload("", nil, false)
+	if err != nil {
+		return nil, err
+	}
+	outer, err := c.outerHeader(false, body.get("Content-Type"))
+	if err != nil {
+		return nil, err
+	}
+	return finish(outer, body.body), nil
+}
+
+// setAll sets header fields on e in order.
+func setAll(e *entity, fields [][2]string) error {
+	for _, kv := range fields {
+		if err := e.set(kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,126 @@
+package verdict
+
+import (
+	"encoding/base64"
+	"slices"
+	"testing"
+)
+
+// base64Std encodes s in standard base64.
+func base64Std(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+func TestSplitMultipart(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want []string
+	}{
+		{"two parts", "pre\r\n--b\r\nA\r\n--b\r\nB\r\n--b--\r\nepilogue", []string{"A", "B"}},
+		{"LF line ends", "--b\nA\n--b\nB\n--b--\n", []string{"A", "B"}},
+		{"part keeps inner line breaks", "--b\nA\n\nA2\n--b--", []string{"A\n\nA2"}},
+		{"empty part", "--b\n--b--\n", []string{""}},
+		{"no close delimiter", "--b\nA\n--b\nB\n", []string{"A", "B\n"}},
+		{"boundary prefix is not a delimiter", "--b\nA\n--bc\nB\n--b--", []string{"A\n--bc\nB"}},
+		{"trailing white space after delimiter", "--b \t\nA\n--b--", []string{"A"}},
+		{"no delimiter at all", "just text", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, p := range splitMultipart([]byte(tc.body), "b") {
+				got = append(got, string(p))
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("splitMultipart = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestDecodeBase64(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"plain", base64Std("hello world"), "hello world"},
+		{"line breaks and junk", "aGVs\r\nbG8g*d29y\nbGQ=", "hello world"},
+		{"data after padding ignored", "aGVsbG8gd29ybGQ=x", "hello world"},
+		{"truncated group", "aGVsbG8gd29ybGQx9", "hello world1"},
+		{"empty", "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := string(decodeBase64([]byte(tc.in))); got != tc.want {
+				t.Errorf("decodeBase64(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCanonicalCRLF(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"a\nb\n", "a\r\nb\r\n"},
+		{"a\r\nb", "a\r\nb"},
+		{"a\rb", "a\r\nb"},
+		{"", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := string(canonicalCRLF([]byte(tc.in))); got != tc.want {
+				t.Errorf("canonicalCRLF(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestHTMLToText(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"entities and blocks", "<p>Hello &amp; welcome</p><p>second</p>", "Hello & welcome\n\nsecond"},
+		{"script and style dropped", "<style>p{color:red}</style><script>alert(1)</script>text", "text"},
+		{"remote image dropped", "a<img src=\"http://track.example/p.gif\">b", "ab"},
+		{"line breaks", "one<br>two<br/>three", "one\ntwo\nthree"},
+		{"whitespace collapsed", "  many   spaces\n\n\n\n<div>next</div>", "many spaces\n\nnext"},
+		{"unclosed script hides the rest", "visible<script>hidden", "visible"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := htmlToText(tc.in); got != tc.want {
+				t.Errorf("htmlToText(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSanitizeFilename(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"report.pdf", "report.pdf"},
+		{"../../etc/passwd", "passwd"},
+		{`C:\Users\x\evil.exe`, "evil.exe"},
+		{"invoice\u202egpj.exe", "invoicegpj.exe"},
+		{"a\x00b\nc", "abc"},
+		{"..", ""},
+		{"", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := sanitizeFilename(tc.in); got != tc.want {
+				t.Errorf("sanitizeFilename(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestToUTF8(t *testing.T) {
+	tests := []struct{ name, in, charset, want string }{
+		{"utf-8", "grüße", "utf-8", "grüße"},
+		{"latin1", "gr\xfc\xdfe", "iso-8859-1", "grüße"},
+		{"invalid utf-8 replaced", "a\xffb", "", "a\uFFFDb"},
+		{"unknown charset", "abc", "x-unknown", "abc"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := toUTF8([]byte(tc.in), tc.charset); got != tc.want {
+				t.Errorf("toUTF8(%q, %q) = %q, want %q", tc.in, tc.charset, got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,130 @@
+package mail
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	netmail "net/mail"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message/textproto"
+
+	"github.com/sealpost/sealpost/crypto/autocrypt"
+	"github.com/sealpost/sealpost/localstore"
+)
+
+// Audit kinds for Autocrypt.
+const (
+	AuditPeerKeyChanged = "key.changed"
+)
+
+// PeerUpdate says what one received message taught about its sender's key.
+type PeerUpdate struct {
+	Address string
+	// Change is "first", "same", "changed" or "" (nothing learnt).
+	Change string
+	// Warning is set when the sender's key changed: never silent.
+	Warning string
+}
+
+// ObserveAutocrypt updates the Autocrypt state of a received message's
+// sender from its Autocrypt header (Level 1), and gossip found inside its
+// encrypted part (gossip values come from the verdict). A new key becomes
+// an unverified contact key with source "autocrypt"; a changed key is
+// imported too, with a warning and an audit entry.
+func (p *Profile) ObserveAutocrypt(raw []byte, gossip []string) ([]PeerUpdate, error) {
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
+	if err != nil {
+		return nil, fmt.Errorf("read the message header: %w", err)
+	}
+	if ct := strings.ToLower(h.Get("Content-Type")); strings.HasPrefix(ct, "multipart/report") {
+		return nil, nil // delivery reports carry no peer state (Level 1)
+	}
+	from, err := netmail.ParseAddress(h.Get("From"))
+	if err != nil {
+		return nil, nil // no single sender: nothing to learn
+	}
+	date, err := netmail.ParseDate(h.Get("Date"))
+	if err != nil {
+		date = time.Time{}
+	}
+	now := p.now()
+	header, _ := autocrypt.SelectHeader(h.Values("Autocrypt"), from.Address, now)
+	var out []PeerUpdate
+	u, err := p.observe(autocrypt.Observation{From: from.Address, Date: date, Header: header}, "autocrypt")
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, u)
+	if len(gossip) > 0 {
+		var recipients []string
+		for _, field := range []string{"To", "Cc"} {
+			if list, err := netmail.ParseAddressList(h.Get(field)); err == nil {
+				for _, a := range list {
+					recipients = append(recipients, a.Address)
+				}
+			}
+		}
+		gossiped, _ := autocrypt.SelectGossip(gossip, recipients, now)
+		for _, g := range gossiped {
+			u, err := p.observe(autocrypt.Observation{From: g.Addr, Date: date, Header: g, Gossip: true}, "gossip")
+			if err != nil {
+				return out, err
+			}
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+func (p *Profile) observe(obs autocrypt.Observation, source string) (PeerUpdate, error) {
+	addr := autocrypt.NormalizeAddr(obs.From)
+	peer, err := p.store.Peers().Get(addr)
+	if err != nil && !errors.Is(err, localstore.ErrNotFound) {
+		return PeerUpdate{}, err
+	}
+	state, change := autocrypt.Update(peerState(peer), obs, p.now())
+	update := PeerUpdate{Address: addr}
+	if !change.Updated {
+		return update, nil
+	}
+	var notes []localstore.AuditNote
+	switch change.Key {
+	case autocrypt.KeyFirst:
+		update.Change = "first"
+	case autocrypt.KeySame:
+		update.Change = "same"
+	case autocrypt.KeyChanged:
+		update.Change = "changed"
+		update.Warning = fmt.Sprintf("%s now uses key %s instead of %s (seen via %s): compare fingerprints before trusting it",
+			addr, GroupFingerprint(change.NewFingerprint), GroupFingerprint(change.OldFingerprint), source)
+		notes = append(notes, auditNote(AuditPeerKeyChanged, addr, update.Warning))
+	}
+	if err := p.store.Peers().Put(storedPeer(state), notes...); err != nil {
+		return update, err
+	}
+	if obs.Header != nil && (change.Key == autocrypt.KeyFirst || change.Key == autocrypt.KeyChanged) {
+		if _, err := p.importPublic(obs.Header.Key, source); err != nil {
+			return update, err
+		}
+	}
+	return update, nil
+}
+
+func peerState(p localstore.Peer) autocrypt.PeerState {
+	return autocrypt.PeerState{
+		Addr: p.Addr, LastSeen: p.LastSeen, AutocryptTimestamp: p.AutocryptTimestamp, PublicKey: p.PublicKey,
+		PublicKeyFingerprint: p.PublicKeyFingerprint, PreferEncrypt: autocrypt.PreferEncrypt(p.PreferEncrypt),
+		GossipTimestamp: p.GossipTimestamp, GossipKey: p.GossipKey, GossipKeyFingerprint: p.GossipKeyFingerprint,
+	}
+}
+
+func storedPeer(s autocrypt.PeerState) localstore.Peer {
+	return localstore.Peer{
+		Addr: s.Addr, LastSeen: s.LastSeen, AutocryptTimestamp: s.AutocryptTimestamp, PublicKey: s.PublicKey,
+		PublicKeyFingerprint: s.PublicKeyFingerprint, PreferEncrypt: string(s.PreferEncrypt),
+		GossipTimestamp: s.GossipTimestamp, GossipKey: s.GossipKey, GossipKeyFingerprint: s.GossipKeyFingerprint,
+	}
+}

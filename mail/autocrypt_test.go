@@ -1,0 +1,71 @@
+package mail
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sealpost/sealpost/crypto"
+	"github.com/sealpost/sealpost/localstore"
+)
+
+func TestAutocryptHeaderTeachesAndWarns(t *testing.T) {
+	// Alice's clock moves a minute per reading, so each message is newer.
+	tick := time.Now().Add(-time.Hour)
+	alice, err := CreateProfile(filepath.Join(t.TempDir(), "a"), []byte("test passphrase 123"), &ProfileOptions{
+		Store: &localstore.Options{KDF: &cheapKDF},
+		Now:   func() time.Time { tick = tick.Add(time.Minute); return tick },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer alice.Close()
+	bob := newTestProfile(t)
+	first, err := alice.GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compose := func() []byte {
+		raw, err := alice.Compose("alice@example.org", Draft{To: []string{"bob@example.net"}, Subject: "hi"}, SecurityOptions{Mode: ModePlain})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	updates, err := bob.ObserveAutocrypt(compose(), nil)
+	if err != nil || len(updates) != 1 || updates[0].Change != "first" || updates[0].Warning != "" {
+		t.Fatalf("first message: %+v, %v", updates, err)
+	}
+	keys, _ := bob.ListKeys()
+	if len(keys) != 1 || keys[0].Fingerprint != first.Fingerprint || keys[0].Source != "autocrypt" || keys[0].Verification != VerificationUnverified {
+		t.Fatalf("bob's keys = %+v, want alice's key from Autocrypt, unverified", keys)
+	}
+	if updates, _ := bob.ObserveAutocrypt(compose(), nil); updates[0].Change != "same" {
+		t.Errorf("second message: %+v, want the same key", updates)
+	}
+
+	// Alice's new key: bob is warned, and the audit trail records it.
+	if err := alice.DeleteKey(first.Fingerprint, true); err != nil {
+		t.Fatal(err)
+	}
+	second, err := alice.GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	updates, err = bob.ObserveAutocrypt(compose(), nil)
+	if err != nil || updates[0].Change != "changed" || !strings.Contains(updates[0].Warning, GroupFingerprint(second.Fingerprint)) {
+		t.Fatalf("changed key: %+v, %v; want a warning naming the new key", updates, err)
+	}
+	entries, _ := bob.AuditEntries()
+	if last := entries[len(entries)-1]; last.Kind != AuditPeerKeyChanged && last.Kind != AuditKeyImported {
+		t.Errorf("last audit entry = %s, want the key change recorded", last.Kind)
+	}
+	found := false
+	for _, e := range entries {
+		found = found || e.Kind == AuditPeerKeyChanged
+	}
+	if !found {
+		t.Error("no key.changed audit entry")
+	}
+}

@@ -1,0 +1,227 @@
+package mail
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sealpost/sealpost/crypto"
+	"github.com/sealpost/sealpost/crypto/pgpmime"
+)
+
+// Security modes of an outgoing message.
+const (
+	ModeAuto     = "auto"
+	ModeEncrypt  = "encrypt"
+	ModeSign     = "sign"
+	ModePassword = "password"
+	ModePlain    = "plain"
+)
+
+// SecurityOptions say how an outgoing message is protected.
+type SecurityOptions struct {
+	// Mode is one of the Mode constants; empty means ModeAuto.
+	Mode string
+	// Password encrypts the message in ModePassword; share it out of band.
+	Password []byte
+	// AttachKey attaches the sender's public key.
+	AttachKey bool
+}
+
+var (
+	// ErrNoOwnKey means the sender has no usable own key to sign with.
+	ErrNoOwnKey = errors.New("no usable own key for the sender: create one with `sealpost keys generate` or import one")
+	// ErrUnknownMode means the security mode is not one Sealpost knows.
+	ErrUnknownMode = errors.New("unknown security mode: use auto, encrypt, sign, password or plain")
+	// ErrPasswordNeeded means ModePassword was chosen without a password.
+	ErrPasswordNeeded = errors.New("password mode needs a password (share it with the recipients out of band)")
+)
+
+// MissingKeysError lists the recipients that cannot be encrypted to. Nothing
+// was sent or queued: the user picks another mode.
+type MissingKeysError struct {
+	Addresses []string
+}
+
+func (e *MissingKeysError) Error() string {
+	return fmt.Sprintf("no usable key for %s: nothing was sent; look their keys up (`sealpost keys lookup`), use --mode password, or send with --mode plain on purpose",
+		strings.Join(e.Addresses, ", "))
+}
+
+// Compose builds the message d from the address from, protected as sec
+// asks, exactly as it would be submitted. In auto mode (the default) the
+// message is encrypted and signed when every recipient has a usable key;
+// otherwise it is refused with a *MissingKeysError, never downgraded.
+func (p *Profile) Compose(from string, d Draft, sec SecurityOptions) ([]byte, error) {
+	mode := sec.Mode
+	if mode == "" {
+		mode = ModeAuto
+	}
+	switch mode {
+	case ModeAuto, ModeEncrypt, ModeSign, ModePassword, ModePlain:
+	default:
+		return nil, fmt.Errorf("%q: %w", mode, ErrUnknownMode)
+	}
+	if mode == ModePassword && len(sec.Password) == 0 {
+		return nil, ErrPasswordNeeded
+	}
+	d.From = from
+	now := p.now()
+	raw, err := BuildMessage(d, now)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := p.signingKey(from, now)
+	if err != nil && (mode != ModePlain && mode != ModePassword) {
+		return nil, err
+	}
+	if signer != nil {
+		defer signer.ClearPrivate()
+	}
+	opts := pgpmime.Options{Signer: signer, Password: sec.Password, AttachPublicKey: sec.AttachKey, Now: now}
+	if signer != nil {
+		opts.Autocrypt = signer.Public()
+	}
+	switch mode {
+	case ModeAuto, ModeEncrypt:
+		recipients, err := p.recipientKeys(d, now)
+		if err != nil {
+			return nil, err
+		}
+		opts.Mode = pgpmime.ModeEncrypt
+		opts.Recipients = append(recipients, signer.Public())
+		if len(recipients) > 1 {
+			opts.Gossip = recipients
+		}
+	case ModeSign:
+		opts.Mode = pgpmime.ModeSign
+	case ModePassword:
+		opts.Mode = pgpmime.ModePassword
+	case ModePlain:
+		opts.Mode = pgpmime.ModePlain
+	}
+	return pgpmime.Protect(raw, opts)
+}
+
+// signingKey loads the default own key for address (else a usable one).
+func (p *Profile) signingKey(address string, now time.Time) (*crypto.Key, error) {
+	owns, err := p.store.OwnKeys().List()
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(owns, func(i, j int) bool { return owns[i].Default && !owns[j].Default })
+	for _, rec := range owns {
+		if !containsFold(emailsOf(rec.UserIDs), address) {
+			continue
+		}
+		key, err := p.parseOwn(rec)
+		if err != nil {
+			return nil, err
+		}
+		if key.CanSign(now) == nil && key.CanEncrypt(now) == nil {
+			return key, nil
+		}
+		key.ClearPrivate()
+	}
+	return nil, fmt.Errorf("%s: %w", address, ErrNoOwnKey)
+}
+
+// recipientKeys finds a usable public key for every recipient of d: an own
+// key for one's own addresses, else a contact key, verified ones first,
+// then the newest.
+func (p *Profile) recipientKeys(d Draft, now time.Time) ([]*crypto.Key, error) {
+	addrs, err := parseAddresses(append(append(append([]string{}, d.To...), d.Cc...), d.Bcc...))
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var keys []*crypto.Key
+	var missing []string
+	for _, a := range addrs {
+		email := strings.ToLower(a.Address)
+		if seen[email] {
+			continue
+		}
+		seen[email] = true
+		key, err := p.encryptionKeyFor(email, now)
+		if err != nil {
+			return nil, err
+		}
+		if key == nil {
+			missing = append(missing, email)
+			continue
+		}
+		keys = append(keys, key)
+	}
+	if len(missing) > 0 {
+		return nil, &MissingKeysError{Addresses: missing}
+	}
+	return keys, nil
+}
+
+func (p *Profile) encryptionKeyFor(email string, now time.Time) (*crypto.Key, error) {
+	if own, err := p.signingKey(email, now); err == nil {
+		defer own.ClearPrivate()
+		return own.Public(), nil
+	} else if !errors.Is(err, ErrNoOwnKey) {
+		return nil, err
+	}
+	contacts, err := p.store.ContactKeys().ByEmail(email)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(contacts, func(i, j int) bool {
+		vi, vj := contacts[i].Verification == VerificationVerified, contacts[j].Verification == VerificationVerified
+		if vi != vj {
+			return vi
+		}
+		return contacts[i].CreatedAt.After(contacts[j].CreatedAt)
+	})
+	for _, c := range contacts {
+		keys, err := crypto.ParseKeys(c.PublicKey)
+		if err != nil || len(keys) != 1 {
+			return nil, fmt.Errorf("stored key %s is unreadable: %w", c.Fingerprint, err)
+		}
+		if keys[0].CanEncrypt(now) == nil {
+			return keys[0], nil
+		}
+	}
+	return nil, nil
+}
+
+// verifierKeys loads every contact key, to verify incoming signatures with
+// (own keys are verifiers too: they come with ownSecretKeys).
+func (p *Profile) verifierKeys() ([]*crypto.Key, error) {
+	var out []*crypto.Key
+	contacts, err := p.store.ContactKeys().List()
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range contacts {
+		keys, err := crypto.ParseKeys(c.PublicKey)
+		if err != nil {
+			return nil, fmt.Errorf("stored key %s is unreadable: %w", c.Fingerprint, err)
+		}
+		out = append(out, keys...)
+	}
+	return out, nil
+}
+
+// ownSecretKeys loads every own key, for decryption. The caller clears them.
+func (p *Profile) ownSecretKeys() ([]*crypto.Key, error) {
+	owns, err := p.store.OwnKeys().List()
+	if err != nil {
+		return nil, err
+	}
+	var out []*crypto.Key
+	for _, rec := range owns {
+		key, err := p.parseOwn(rec)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, key)
+	}
+	return out, nil
+}

@@ -1,0 +1,414 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/sealpost/sealpost/mail/backend"
+)
+
+// sendEntry is a text entry in which Ctrl+Enter sends the message (a
+// focused entry receives shortcuts before the window does).
+type sendEntry struct {
+	widget.Entry
+	onSend func()
+}
+
+func newSendEntry(multiLine bool, onSend func()) *sendEntry {
+	e := &sendEntry{onSend: onSend}
+	e.MultiLine = multiLine
+	if multiLine {
+		e.Wrapping = fyne.TextWrapWord
+	}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// TypedShortcut sends on Ctrl+Enter and leaves other shortcuts to the entry.
+func (e *sendEntry) TypedShortcut(s fyne.Shortcut) {
+	if isSendShortcut(s) {
+		e.onSend()
+		return
+	}
+	e.Entry.TypedShortcut(s)
+}
+
+func isSendShortcut(s fyne.Shortcut) bool {
+	c, ok := s.(*desktop.CustomShortcut)
+	return ok && c.Modifier == fyne.KeyModifierShortcutDefault && (c.KeyName == fyne.KeyReturn || c.KeyName == fyne.KeyEnter)
+}
+
+// chip is a recipient as the composer shows it.
+type chip struct {
+	address string // as typed, "Name <a@b>" or "a@b"
+	email   string // the bare address, lower case; empty when invalid
+	state   string // a chip constant
+}
+
+// composer is the message composer in its own window.
+type composer struct {
+	ui       *App
+	window   fyne.Window
+	accounts []backend.Account
+	ctx      context.Context
+	cancel   context.CancelFunc
+
+	from               *widget.Select
+	to, cc, subject    *sendEntry
+	body               *sendEntry
+	toChips, ccChips   *fyne.Container
+	chips              []chip
+	states             map[string]backend.KeyState // lower-case address -> key
+	lookups            int                         // generation of the latest key lookup
+	encrypt, sign      *widget.Check
+	encryptTouched     bool
+	summary, status    *widget.Label
+	sendButton         *widget.Button
+	offer              *fyne.Container
+	offerText          *widget.Label
+	passwordButton     *widget.Button
+	plainButton        *widget.Button
+	password           *widget.Entry
+	sendPasswordButton *widget.Button
+	inReplyTo          string
+	sending            bool
+	onSent             func()
+	passwordRow        *fyne.Container
+}
+
+// newComposer opens a composer window for d, sending from account (the
+// first account when empty).
+func (ui *App) newComposer(accounts []backend.Account, account string, d backend.Draft) *composer {
+	c := &composer{ui: ui, accounts: accounts, states: map[string]backend.KeyState{}, inReplyTo: d.InReplyTo}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.window = ui.app.NewWindow("New message – Sealpost")
+	ui.extra = append(ui.extra, c.window)
+	c.window.SetOnClosed(func() { c.cancel(); ui.forget(c.window) })
+
+	var froms []string
+	for _, a := range accounts {
+		froms = append(froms, a.Email)
+	}
+	c.from = widget.NewSelect(froms, func(string) { c.lookupKeys() })
+	c.from.PlaceHolder = "No account yet"
+	c.to = newSendEntry(false, c.send)
+	c.to.SetPlaceHolder("name@example.org, …")
+	c.cc = newSendEntry(false, c.send)
+	c.subject = newSendEntry(false, c.send)
+	c.body = newSendEntry(true, c.send)
+	c.to.SetText(strings.Join(d.To, ", "))
+	c.cc.SetText(strings.Join(d.Cc, ", "))
+	c.subject.SetText(d.Subject)
+	c.body.SetText(d.Body)
+	c.to.OnChanged = func(string) { c.lookupKeys() }
+	c.cc.OnChanged = func(string) { c.lookupKeys() }
+	c.toChips, c.ccChips = container.NewHBox(), container.NewHBox()
+
+	c.encrypt = widget.NewCheck("Encrypt", func(bool) { c.encryptTouched = true; c.update() })
+	c.sign = widget.NewCheck("Sign", nil)
+	c.sign.SetChecked(true)
+	c.sign.OnChanged = func(bool) { c.update() }
+	c.summary = widget.NewLabel("")
+	c.summary.Wrapping = fyne.TextWrapWord
+	c.status = widget.NewLabel("")
+	c.status.Wrapping = fyne.TextWrapWord
+	c.sendButton = widget.NewButtonWithIcon("Send", theme.MailSendIcon(), c.send)
+	c.sendButton.Importance = widget.HighImportance
+
+	c.offerText = widget.NewLabel("")
+	c.offerText.Wrapping = fyne.TextWrapWord
+	c.passwordButton = widget.NewButton("Encrypt with a password…", c.askPassword)
+	c.plainButton = widget.NewButton("Send without encryption", c.sendUnencrypted)
+	c.password = widget.NewPasswordEntry()
+	c.password.SetPlaceHolder("Password to share with the recipients by phone or in person")
+	c.sendPasswordButton = widget.NewButton("Send with password", c.sendWithPassword)
+	c.passwordRow = container.NewBorder(nil, nil, nil, c.sendPasswordButton, c.password)
+	c.passwordRow.Hide()
+	c.offer = container.NewVBox(c.offerText,
+		container.NewHBox(c.passwordButton, c.plainButton, widget.NewButton("Back to editing", c.hideOffer)), c.passwordRow)
+	c.offer.Hide()
+
+	form := widget.NewForm(
+		widget.NewFormItem("From", c.from),
+		widget.NewFormItem("To", container.NewVBox(c.to, container.NewHScroll(c.toChips))),
+		widget.NewFormItem("Cc", container.NewVBox(c.cc, container.NewHScroll(c.ccChips))),
+		widget.NewFormItem("Subject", c.subject),
+	)
+	actions := container.NewBorder(nil, nil, container.NewHBox(c.encrypt, c.sign), c.sendButton, c.summary)
+	bottom := container.NewVBox(c.offer, actions, c.status)
+	c.window.SetContent(container.NewBorder(form, bottom, nil, nil, c.body))
+	c.window.Resize(fyne.NewSize(720, 560))
+	for _, key := range []fyne.KeyName{fyne.KeyReturn, fyne.KeyEnter} {
+		c.window.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault},
+			func(fyne.Shortcut) { c.send() })
+	}
+	if account == "" && len(froms) > 0 {
+		account = froms[0]
+	}
+	if account != "" {
+		c.from.SetSelected(account) // starts the key lookup
+	} else {
+		c.lookupKeys()
+	}
+	c.window.Show()
+	if len(d.To) == 0 {
+		c.window.Canvas().Focus(c.to)
+	} else {
+		c.window.Canvas().Focus(c.body)
+	}
+	return c
+}
+
+// parseRecipients splits an address field into chips.
+func parseRecipients(field string) []chip {
+	var out []chip
+	for _, part := range strings.FieldsFunc(field, func(r rune) bool { return r == ',' || r == ';' }) {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		ch := chip{address: part, state: chipInvalid}
+		if a, err := mail.ParseAddress(part); err == nil {
+			ch.email, ch.state = strings.ToLower(a.Address), chipChecking
+		}
+		out = append(out, ch)
+	}
+	return out
+}
+
+// lookupKeys asks the engine, off the UI goroutine, which key every
+// recipient and the sender have; the latest lookup wins.
+func (c *composer) lookupKeys() {
+	c.lookups++
+	gen := c.lookups
+	addrs := []string{}
+	if c.from.Selected != "" {
+		addrs = append(addrs, strings.ToLower(c.from.Selected))
+	}
+	for _, ch := range append(parseRecipients(c.to.Text), parseRecipients(c.cc.Text)...) {
+		if ch.email != "" {
+			addrs = append(addrs, ch.email)
+		}
+	}
+	c.update()
+	var states []backend.KeyState
+	c.ui.tasks.run(func() (err error) { states, err = c.ui.backend.KeyStates(addrs); return err }, func(err error) {
+		if gen != c.lookups {
+			return
+		}
+		if err != nil {
+			c.status.SetText(readable(err))
+			return
+		}
+		for _, s := range states {
+			c.states[strings.ToLower(s.Address)] = s
+		}
+		c.update()
+	})
+}
+
+// update redraws the chips, the toggles and the sentence from the state.
+func (c *composer) update() {
+	toChips, ccChips := parseRecipients(c.to.Text), parseRecipients(c.cc.Text)
+	for _, list := range [][]chip{toChips, ccChips} {
+		for i := range list {
+			if s, ok := c.states[list[i].email]; ok && list[i].email != "" {
+				list[i].state = chipState(s.Verification)
+			}
+		}
+	}
+	c.chips = append(toChips, ccChips...)
+	fill := func(box *fyne.Container, chips []chip) {
+		box.Objects = box.Objects[:0]
+		for _, ch := range chips {
+			box.Add(newChip(ch.address, ch.state))
+		}
+		box.Refresh()
+	}
+	fill(c.toChips, toChips)
+	fill(c.ccChips, ccChips)
+
+	if !c.encryptTouched {
+		c.encrypt.Checked = len(c.chips) > 0 && len(c.missing()) == 0
+		c.encrypt.Refresh()
+	}
+	if c.encrypt.Checked {
+		c.sign.Checked = true
+		c.sign.Disable()
+	} else {
+		c.sign.Enable()
+	}
+	c.sign.Refresh()
+	c.summary.SetText(c.describe())
+}
+
+// missing lists the recipients without a usable key (or not checked yet).
+func (c *composer) missing() []string {
+	var out []string
+	for _, ch := range c.chips {
+		if ch.state != chipOwn && ch.state != chipVerified && ch.state != chipUnverified {
+			out = append(out, ch.address)
+		}
+	}
+	return out
+}
+
+// ownKey names the sender's own key, or "" when there is none.
+func (c *composer) ownKey() string {
+	s, ok := c.states[strings.ToLower(c.from.Selected)]
+	if !ok || s.Verification != backend.VerificationOwn {
+		return ""
+	}
+	g := backend.GroupFingerprint(s.Fingerprint)
+	if len(g) > 9 {
+		g = g[:9] + " …"
+	}
+	return "your key " + g
+}
+
+// describe says in words what Send will do.
+func (c *composer) describe() string {
+	n := len(c.chips)
+	own := c.ownKey()
+	signed := "signed with " + own
+	if own == "" {
+		signed = "but you have no key of your own to sign with: create one in Keys"
+	}
+	switch {
+	case n == 0:
+		return "Add at least one recipient."
+	case c.encrypt.Checked && len(c.missing()) > 0:
+		return fmt.Sprintf("No key for %s: Send will stop and let you choose a password or no encryption.", strings.Join(c.missing(), ", "))
+	case c.encrypt.Checked:
+		return fmt.Sprintf("Encrypted to %s and you, %s.", plural(n, "recipient"), signed)
+	case c.sign.Checked:
+		return fmt.Sprintf("Not encrypted: anyone on the way can read it; %s. Send asks you to confirm.", signed)
+	}
+	return "Not encrypted and not signed: anyone on the way can read or change it. Send asks you to confirm."
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func (c *composer) draft() (backend.Draft, error) {
+	d := backend.Draft{Subject: c.subject.Text, Body: c.body.Text, InReplyTo: c.inReplyTo}
+	for _, ch := range c.chips {
+		if ch.email == "" {
+			return d, fmt.Errorf("%q is not an e-mail address", ch.address)
+		}
+	}
+	for _, ch := range parseRecipients(c.to.Text) {
+		d.To = append(d.To, ch.address)
+	}
+	for _, ch := range parseRecipients(c.cc.Text) {
+		d.Cc = append(d.Cc, ch.address)
+	}
+	if len(d.To)+len(d.Cc) == 0 {
+		return d, errors.New("add at least one recipient")
+	}
+	if c.from.Selected == "" {
+		return d, errors.New("there is no account to send from: add one with `sealpost account add`")
+	}
+	return d, nil
+}
+
+// send is the Send action. It only ever sends encrypted; anything else
+// needs an explicit choice in the offer below.
+func (c *composer) send() {
+	if c.sending {
+		return
+	}
+	if _, err := c.draft(); err != nil {
+		c.status.SetText(readable(err))
+		return
+	}
+	if missing := c.missing(); len(missing) > 0 {
+		c.showOffer(fmt.Sprintf("No key for %s: nothing was sent. Encrypt with a password you share with them out of band, or send without encryption on purpose.",
+			strings.Join(missing, ", ")))
+		return
+	}
+	if !c.encrypt.Checked {
+		c.showOffer("Encryption is off: nothing was sent. Choose how to send it.")
+		return
+	}
+	c.submit(backend.Security{Mode: backend.ModeEncrypt})
+}
+
+func (c *composer) showOffer(text string) {
+	c.offerText.SetText(text)
+	c.status.SetText(text)
+	c.passwordRow.Hide()
+	c.offer.Show()
+}
+
+func (c *composer) hideOffer() {
+	c.offer.Hide()
+	c.status.SetText("")
+}
+
+func (c *composer) askPassword() {
+	c.passwordRow.Show()
+	c.window.Canvas().Focus(c.password)
+}
+
+func (c *composer) sendWithPassword() {
+	if c.password.Text == "" {
+		c.status.SetText("Enter the password you will share with the recipients.")
+		return
+	}
+	c.submit(backend.Security{Mode: backend.ModePassword, Password: []byte(c.password.Text)})
+}
+
+// sendUnencrypted is the explicit choice to send readable mail: signed
+// when Sign is on.
+func (c *composer) sendUnencrypted() {
+	mode := backend.ModePlain
+	if c.sign.Checked {
+		mode = backend.ModeSign
+	}
+	c.submit(backend.Security{Mode: mode})
+}
+
+func (c *composer) submit(sec backend.Security) {
+	d, err := c.draft()
+	if err != nil {
+		c.status.SetText(readable(err))
+		return
+	}
+	c.sending = true
+	c.sendButton.Disable()
+	c.offer.Hide()
+	c.status.SetText("Sending…")
+	from := c.from.Selected
+	c.ui.tasks.run(func() error { return c.ui.backend.Send(c.ctx, from, d, sec) }, func(err error) {
+		c.sending = false
+		c.sendButton.Enable()
+		var missing *backend.MissingKeysError
+		switch {
+		case errors.As(err, &missing):
+			c.lookupKeys()
+			c.showOffer(readable(err))
+		case err != nil:
+			c.status.SetText(readable(err))
+		default:
+			c.status.SetText("Sent.")
+			if c.onSent != nil {
+				c.onSent()
+			}
+			c.window.Close()
+		}
+	})
+}

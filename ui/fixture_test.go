@@ -1,0 +1,201 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail"
+	"github.com/sealpost/sealpost/mail/backend"
+)
+
+// fixtureNow is the time the fixtures were made at (see testdata/gen).
+var fixtureNow = time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
+
+const (
+	fixturePassphrase = "the right passphrase"
+	fixtureSecretPass = "fixture passphrase only" // protects testdata/alice.sec.asc
+	alice             = "alice@example.org"
+)
+
+// fixtureMessage is one message of Alice's inbox in the fixture.
+type fixtureMessage struct {
+	file, from, subject string
+	encrypted, signed   bool
+	seen, flagged       bool
+	attachments         bool
+}
+
+var inbox = []fixtureMessage{
+	{file: "good.eml", from: `"Bob Example" <bob@example.net>`, subject: "Q3 numbers", encrypted: true, signed: true, attachments: true},
+	{file: "spoofed.eml", from: `"Bob Example" <bob@example.net>`, subject: "Urgent: new bank details", signed: true, flagged: true},
+	{file: "signed.eml", from: `"Bob Example" <bob@example.net>`, subject: "Lunch on Friday?", signed: true, seen: true},
+	{file: "plain.eml", from: `"Bob Example" <bob@example.net>`, subject: "Parking notice", seen: true},
+}
+
+func readFixture(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// fixtureEngine returns a locked engine whose profile holds Alice's key,
+// Bob's verified key, Alice's account and her inbox with the fixture
+// messages, as a sync would have stored them. The profile is built once
+// per test run and copied for each test.
+func fixtureEngine(t *testing.T) *mail.Engine {
+	t.Helper()
+	template.once.Do(func() {
+		dir, err := os.MkdirTemp("", "sealpost-ui-fixture")
+		if err != nil {
+			template.err = err
+			return
+		}
+		template.dir = filepath.Join(dir, "profile")
+		template.err = buildFixture(template.dir)
+	})
+	if template.err != nil {
+		t.Fatalf("building the fixture profile: %v", template.err)
+	}
+	e := newEngine(t)
+	if err := os.CopyFS(e.ProfileDir(), os.DirFS(template.dir)); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// template is the fixture profile every test copies.
+var template struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if template.dir != "" {
+		os.RemoveAll(filepath.Dir(template.dir))
+	}
+	os.Exit(code)
+}
+
+func buildFixture(dir string) error {
+	read := func(name string) []byte {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			panic(err) // the fixtures are part of the source tree
+		}
+		return data
+	}
+	p, err := mail.CreateProfile(dir, []byte(fixturePassphrase), profileOptions())
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	if _, err := p.ImportKeys(read("alice.sec.asc"), func(string, []string) ([]byte, error) {
+		return []byte(fixtureSecretPass), nil
+	}); err != nil {
+		return err
+	}
+	res, err := p.ImportKeys(read("bob.pub.asc"), nil)
+	if err != nil {
+		return err
+	}
+	if _, err := p.VerifyKey(res[0].Key.Fingerprint); err != nil {
+		return err
+	}
+	if err := p.Close(); err != nil {
+		return err
+	}
+
+	st, err := localstore.Open(dir, []byte(fixturePassphrase), profileOptions().Store)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Accounts().Put(localstore.Account{Email: alice, DisplayName: "Alice Example"}); err != nil {
+		return err
+	}
+	if err := st.Folders().Put(localstore.Folder{Account: alice, Name: "INBOX", Delimiter: "/"}); err != nil {
+		return err
+	}
+	var sums []localstore.Summary
+	var raws []localstore.RawMessage
+	for i, m := range inbox {
+		uid := uint32(len(inbox) - i) // newest first in the list
+		var flags []string
+		if m.seen {
+			flags = append(flags, `\Seen`)
+		}
+		if m.flagged {
+			flags = append(flags, `\Flagged`)
+		}
+		raw := read(m.file)
+		sums = append(sums, localstore.Summary{
+			UID: uid, From: m.from, To: "Alice Example <alice@example.org>", Subject: m.subject,
+			Date: fixtureNow.Add(-time.Duration(i) * 26 * time.Hour), Flags: flags, Size: uint32(len(raw)),
+			Encrypted: m.encrypted, Signed: m.signed, HasAttachments: m.attachments,
+		})
+		raws = append(raws, localstore.RawMessage{UID: uid, Raw: raw})
+	}
+	if err := st.Messages().PutSummaries(alice, "INBOX", sums); err != nil {
+		return err
+	}
+	if err := st.Messages().PutRawBatch(alice, "INBOX", raws); err != nil {
+		return err
+	}
+	return st.Close()
+}
+
+// unlocked opens the app on b's profile through the unlock screen and
+// waits until the main window has loaded.
+func unlocked(t *testing.T, app *App) *App {
+	t.Helper()
+	app.now = func() time.Time { return fixtureNow }
+	test.Type(app.passphrase, fixturePassphrase)
+	test.Tap(app.submit)
+	app.tasks.wait()
+	if app.main == nil {
+		t.Fatalf("the main window did not open; status %q", app.status.Text)
+	}
+	return app
+}
+
+// newApp builds the app on b in the current test app, with UI updates
+// queued for tasks.wait.
+func newApp(b backend.Backend) *App {
+	app := New(fyne.CurrentApp(), b, nil)
+	app.tasks.queueUpdates()
+	app.window.Resize(fyne.NewSize(1200, 720))
+	return app
+}
+
+// openFixture builds the app on the fixture profile and unlocks it.
+func openFixture(t *testing.T) (*App, *mail.Engine) {
+	t.Helper()
+	e := fixtureEngine(t)
+	app := newApp(e)
+	return unlocked(t, app), e
+}
+
+// rowOf returns the list row whose subject contains subject.
+func rowOf(t *testing.T, v *mainView, subject string) int {
+	t.Helper()
+	for i := 0; i < v.rows.len(); i++ {
+		if strings.Contains(v.rows.at(i).Subject, subject) {
+			return i
+		}
+	}
+	t.Fatalf("no row with subject %q", subject)
+	return -1
+}

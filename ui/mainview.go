@@ -1,0 +1,376 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/sealpost/sealpost/mail/backend"
+)
+
+// listLimit is how many messages of a folder the list loads.
+const listLimit = 100_000
+
+// folderSep joins an account and a folder name into a tree node ID.
+const folderSep = "\x00"
+
+// mainView is the three-pane main window: accounts and folders, the
+// message list, the reader; a toolbar above and a status bar below.
+type mainView struct {
+	ui *App
+
+	accounts []backend.Account
+	folders  map[string][]backend.Folder
+	tree     *widget.Tree
+
+	rows   messageList
+	list   *widget.List
+	search *widget.Entry
+
+	account, folder string
+	opened          *backend.MessageSummary
+	message         *backend.Message
+	reader          *reader
+	lastComposer    *composer
+
+	newButton, replyButton, syncButton, keysButton, lockButton *widget.Button
+
+	progress *widget.ProgressBar
+	status   *widget.Label
+	syncing  context.CancelFunc
+}
+
+func (ui *App) showMain() {
+	v := &mainView{ui: ui, folders: map[string][]backend.Folder{}}
+	ui.main = v
+	ui.window.SetTitle("Sealpost")
+
+	v.newButton = widget.NewButtonWithIcon("New", theme.MailComposeIcon(), func() { v.compose(nil) })
+	v.replyButton = widget.NewButtonWithIcon("Reply", theme.MailReplyIcon(), v.reply)
+	v.replyButton.Disable()
+	v.syncButton = widget.NewButtonWithIcon("Sync", theme.ViewRefreshIcon(), v.sync)
+	v.keysButton = widget.NewButtonWithIcon("Keys", theme.AccountIcon(), ui.showKeyManager)
+	v.lockButton = widget.NewButtonWithIcon("Lock", lockIcon, ui.lock)
+	v.search = widget.NewEntry()
+	v.search.SetPlaceHolder("Search loaded mail (Ctrl+F)")
+	v.search.OnChanged = v.filter
+	toolbar := container.NewBorder(nil, nil,
+		container.NewHBox(v.newButton, v.replyButton, v.syncButton, widget.NewSeparator(), v.keysButton, v.lockButton), nil,
+		v.search)
+
+	v.tree = widget.NewTree(v.treeChildren, v.treeIsBranch,
+		func(bool) fyne.CanvasObject { return widget.NewLabel("") },
+		func(id widget.TreeNodeID, _ bool, o fyne.CanvasObject) {
+			label := o.(*widget.Label)
+			acct, folder, isFolder := strings.Cut(id, folderSep)
+			label.TextStyle.Bold = !isFolder
+			if isFolder {
+				label.SetText(folderTitle(folder))
+			} else {
+				label.SetText(acct)
+			}
+		})
+	v.tree.OnSelected = func(id widget.TreeNodeID) {
+		if acct, folder, ok := strings.Cut(id, folderSep); ok {
+			v.openFolder(acct, folder)
+		}
+	}
+
+	v.list = widget.NewList(v.rows.len, newMessageRow, func(id widget.ListItemID, o fyne.CanvasObject) {
+		if id < v.rows.len() {
+			o.(*messageRow).show(v.rows.at(id), ui.now())
+		}
+	})
+	v.list.OnSelected = v.select_
+
+	v.reader = newReader()
+	v.progress = widget.NewProgressBar()
+	v.progress.Hide()
+	v.status = widget.NewLabel("")
+	v.status.Truncation = fyne.TextTruncateEllipsis
+	statusBar := container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(220, v.progress.MinSize().Height), v.progress), v.status)
+
+	right := container.NewHSplit(v.list, v.reader.object)
+	right.Offset = 0.42
+	panes := container.NewHSplit(v.tree, right)
+	panes.Offset = 0.2
+	ui.window.SetContent(container.NewBorder(toolbar, statusBar, nil, nil, panes))
+
+	c := ui.window.Canvas()
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { v.compose(nil) })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { v.reply() })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { c.Focus(v.search) })
+
+	v.loadAccounts()
+}
+
+// lock closes the profile and returns to the unlock screen, dropping every
+// decrypted view.
+func (ui *App) lock() {
+	if v := ui.main; v != nil && v.syncing != nil {
+		v.syncing()
+	}
+	for _, w := range append([]fyne.Window(nil), ui.extra...) {
+		w.Close()
+	}
+	ui.extra = nil
+	ui.main = nil
+	ui.tasks.run(ui.backend.Lock, func(error) { ui.showUnlock() })
+}
+
+func folderTitle(name string) string {
+	if name == "INBOX" {
+		return "Inbox"
+	}
+	return name
+}
+
+func (v *mainView) treeChildren(id widget.TreeNodeID) []widget.TreeNodeID {
+	if id == "" {
+		ids := make([]string, len(v.accounts))
+		for i, a := range v.accounts {
+			ids[i] = a.Email
+		}
+		return ids
+	}
+	var ids []string
+	for _, f := range v.folders[id] {
+		ids = append(ids, id+folderSep+f.Name)
+	}
+	return ids
+}
+
+func (v *mainView) treeIsBranch(id widget.TreeNodeID) bool {
+	return !strings.Contains(id, folderSep)
+}
+
+// loadAccounts reads the accounts and their folders and opens the first
+// account's inbox.
+func (v *mainView) loadAccounts() {
+	v.status.SetText("Loading accounts…")
+	var accounts []backend.Account
+	folders := map[string][]backend.Folder{}
+	v.ui.tasks.run(func() error {
+		var err error
+		if accounts, err = v.ui.backend.Accounts(); err != nil {
+			return err
+		}
+		for _, a := range accounts {
+			if folders[a.Email], err = v.ui.backend.Folders(a.Email); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, func(err error) {
+		if err != nil {
+			v.status.SetText(readable(err))
+			return
+		}
+		v.accounts, v.folders = accounts, folders
+		v.tree.Refresh()
+		if len(accounts) == 0 {
+			v.status.SetText("No accounts yet: add one with `sealpost account add`, then press Sync.")
+			return
+		}
+		v.status.SetText(fmt.Sprintf("%d accounts", len(accounts)))
+		v.tree.OpenAllBranches()
+		first := accounts[0].Email
+		if fs := folders[first]; len(fs) > 0 {
+			v.tree.Select(first + folderSep + fs[0].Name)
+		} else {
+			v.status.SetText("No mail synchronised yet: press Sync.")
+		}
+	})
+}
+
+// openFolder loads a folder's messages into the list.
+func (v *mainView) openFolder(account, folder string) {
+	v.account, v.folder = account, folder
+	v.status.SetText("Loading " + folderTitle(folder) + "…")
+	var msgs []backend.MessageSummary
+	v.ui.tasks.run(func() (err error) {
+		msgs, err = v.ui.backend.Messages(account, folder, listLimit)
+		return err
+	}, func(err error) {
+		if v.account != account || v.folder != folder {
+			return // another folder was chosen meanwhile
+		}
+		if err != nil {
+			v.status.SetText(readable(err))
+			return
+		}
+		v.list.UnselectAll()
+		v.rows.set(msgs)
+		v.list.Refresh()
+		v.list.ScrollToTop()
+		v.showCount()
+	})
+}
+
+func (v *mainView) showCount() {
+	text := fmt.Sprintf("%s: %d messages", folderTitle(v.folder), len(v.rows.all))
+	if v.rows.query != "" {
+		text = fmt.Sprintf("%s: %d of %d messages match", folderTitle(v.folder), v.rows.len(), len(v.rows.all))
+	}
+	v.status.SetText(text)
+}
+
+func (v *mainView) filter(query string) {
+	v.list.UnselectAll()
+	v.rows.filter(query)
+	v.list.Refresh()
+	v.list.ScrollToTop()
+	v.showCount()
+}
+
+// select_ opens the message in the reader.
+func (v *mainView) select_(id widget.ListItemID) {
+	if id >= v.rows.len() {
+		return
+	}
+	m := v.rows.at(id)
+	v.opened = &m
+	v.message = nil
+	v.replyButton.Disable()
+	v.reader.loading(m)
+	var msg backend.Message
+	v.ui.tasks.run(func() (err error) {
+		msg, err = v.ui.backend.Open(m.Account, m.Folder, m.UID)
+		return err
+	}, func(err error) {
+		if v.opened == nil || *v.opened != m {
+			return // another message was selected meanwhile
+		}
+		if err != nil {
+			v.reader.failed(err)
+			return
+		}
+		v.showMessage(msg)
+	})
+}
+
+// showMessage puts an opened message in the reader.
+func (v *mainView) showMessage(m backend.Message) {
+	v.message = &m
+	v.reader.show(m)
+	v.replyButton.Enable()
+}
+
+func (v *mainView) reply() {
+	if v.message == nil {
+		return
+	}
+	m := *v.message
+	subject := m.Subject
+	if !strings.HasPrefix(strings.ToLower(subject), "re:") {
+		subject = "Re: " + subject
+	}
+	var quoted strings.Builder
+	quoted.WriteString("\n\n" + senderName(m.From) + " wrote:\n")
+	for _, l := range strings.Split(strings.TrimRight(m.Body, "\n"), "\n") {
+		quoted.WriteString("> " + l + "\n")
+	}
+	v.compose(&backend.Draft{To: []string{m.From}, Subject: subject, Body: quoted.String()})
+}
+
+func (v *mainView) compose(d *backend.Draft) {
+	if d == nil {
+		d = &backend.Draft{}
+	}
+	c := v.ui.newComposer(v.accounts, v.account, *d)
+	c.onSent = func() { v.status.SetText("Sent.") }
+	v.lastComposer = c
+}
+
+// sync fetches new mail for every account, showing progress.
+func (v *mainView) sync() {
+	if v.syncing != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	v.syncing = cancel
+	v.syncButton.Disable()
+	v.progress.SetValue(0)
+	v.progress.Show()
+	v.status.SetText("Syncing…")
+	v.ui.tasks.run(func() error {
+		return v.ui.backend.Sync(ctx, "", func(p backend.SyncProgress) {
+			v.ui.tasks.do(func() {
+				if p.Total > 0 {
+					v.progress.SetValue(float64(p.Done) / float64(p.Total))
+				}
+				v.status.SetText(fmt.Sprintf("Syncing %s of %s: %d / %d", folderTitle(p.Folder), p.Account, p.Done, p.Total))
+			})
+		})
+	}, func(err error) {
+		cancel()
+		v.syncing = nil
+		v.syncButton.Enable()
+		v.progress.Hide()
+		if err != nil && !errors.Is(err, context.Canceled) {
+			v.status.SetText("Sync failed: " + readable(err))
+			return
+		}
+		v.loadAccounts()
+	})
+}
+
+// messageRow is one row of the message list.
+type messageRow struct {
+	widget.BaseWidget
+	unread, flagged, lock, signed *widget.Icon
+	sender, subject, date         *widget.Label
+}
+
+func newMessageRow() fyne.CanvasObject {
+	r := &messageRow{
+		unread: widget.NewIcon(nil), flagged: widget.NewIcon(nil), lock: widget.NewIcon(nil), signed: widget.NewIcon(nil),
+		sender: widget.NewLabel(""), subject: widget.NewLabel(""), date: widget.NewLabel(""),
+	}
+	r.sender.Truncation = fyne.TextTruncateEllipsis
+	r.subject.Truncation = fyne.TextTruncateEllipsis
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+// CreateRenderer lays the row out: markers and sender, subject, security
+// icons and date.
+func (r *messageRow) CreateRenderer() fyne.WidgetRenderer {
+	sender := container.NewGridWrap(fyne.NewSize(150, r.sender.MinSize().Height), r.sender)
+	date := container.NewGridWrap(fyne.NewSize(90, r.date.MinSize().Height), r.date)
+	left := container.NewHBox(r.unread, r.flagged, sender)
+	right := container.NewHBox(r.lock, r.signed, date)
+	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, left, right, r.subject))
+}
+
+func (r *messageRow) show(m backend.MessageSummary, now time.Time) {
+	r.unread.SetResource(pick(!m.Seen, unreadIcon))
+	r.flagged.SetResource(pick(m.Flagged, flagIcon))
+	r.lock.SetResource(pick(m.Encrypted, lockIcon))
+	r.signed.SetResource(pick(m.Signed, sealIcon))
+	r.sender.TextStyle.Bold = !m.Seen
+	r.subject.TextStyle.Bold = !m.Seen
+	r.sender.SetText(senderName(m.From))
+	subject := m.Subject
+	if subject == "" {
+		subject = "(no subject)"
+	}
+	r.subject.SetText(subject)
+	r.date.SetText(listDate(m.Date, now))
+}
+
+func pick(on bool, r fyne.Resource) fyne.Resource {
+	if on {
+		return r
+	}
+	return nil
+}

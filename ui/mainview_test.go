@@ -1,0 +1,185 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+
+	"github.com/sealpost/sealpost/mail/backend"
+)
+
+func TestMainWindowListsInbox(t *testing.T) {
+	test.NewTempApp(t)
+	app, _ := openFixture(t)
+	v := app.main
+
+	if got := app.Window().Title(); !strings.Contains(got, "Sealpost") {
+		t.Errorf("title = %q, want it to contain Sealpost", got)
+	}
+	if got := v.treeChildren(""); len(got) != 1 || got[0] != alice {
+		t.Fatalf("accounts in the tree = %q, want [%s]", got, alice)
+	}
+	if got := v.treeChildren(alice); len(got) != 1 || !strings.HasSuffix(got[0], "INBOX") {
+		t.Fatalf("folders of %s = %q, want the inbox", alice, got)
+	}
+	if v.account != alice || v.folder != "INBOX" {
+		t.Fatalf("open folder = %s/%s, want the first account's inbox", v.account, v.folder)
+	}
+	if got := v.rows.len(); got != len(inbox) {
+		t.Fatalf("list rows = %d, want %d", got, len(inbox))
+	}
+	if got := v.rows.at(0).Subject; got != "Q3 numbers" {
+		t.Errorf("first row = %q, want the newest message, Q3 numbers", got)
+	}
+	if got := v.status.Text; got != "Inbox: 4 messages" {
+		t.Errorf("status = %q, want %q", got, "Inbox: 4 messages")
+	}
+
+	test.Type(v.search, "lunch")
+	if got := v.rows.len(); got != 1 || v.rows.at(0).Subject != "Lunch on Friday?" {
+		t.Errorf("after searching for lunch: %d rows, want only Lunch on Friday?", got)
+	}
+	v.search.SetText("")
+	if got := v.rows.len(); got != len(inbox) {
+		t.Errorf("after clearing the search: %d rows, want %d", got, len(inbox))
+	}
+}
+
+// TestReaderSecurityBar opens each fixture message through the list and
+// checks what the security bar says.
+func TestReaderSecurityBar(t *testing.T) {
+	test.NewTempApp(t)
+	app, _ := openFixture(t)
+	v := app.main
+
+	tests := []struct {
+		subject   string
+		level     level
+		want      []string // phrases that must appear in the bar
+		forbidden []string // phrases that must not
+	}{
+		{"Q3 numbers", levelGood, []string{"Encrypted", "Signed by Bob Example <bob@example.net>", ", verified"}, []string{"NOT"}},
+		{"Urgent: new bank details", levelCaution, []string{"Not encrypted"}, []string{"Signed by"}},
+		{"Lunch on Friday?", levelNeutral, []string{"Not encrypted", "Signed by Bob Example"}, nil},
+		{"Parking notice", levelNeutral, []string{"Not encrypted", "Not signed"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.subject, func(t *testing.T) {
+			v.list.Select(rowOf(t, v, tt.subject))
+			app.tasks.wait()
+			if v.message == nil {
+				t.Fatalf("reader shows %q, want the message", v.reader.placeholder.Text)
+			}
+			bar := v.reader.bar
+			var text []string
+			for _, l := range bar.state.lines {
+				text = append(text, l.text)
+			}
+			all := strings.Join(text, "\n")
+			if bar.state.level != tt.level {
+				t.Errorf("level = %s, want %s; bar:\n%s", bar.state.level, tt.level, all)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("bar lacks %q; bar:\n%s", w, all)
+				}
+			}
+			for _, f := range tt.forbidden {
+				if strings.Contains(all, f) {
+					t.Errorf("bar says %q; bar:\n%s", f, all)
+				}
+			}
+			if !bar.object.Visible() || len(bar.lines.Objects) != len(bar.state.lines) {
+				t.Errorf("bar visible = %v with %d lines, want visible with %d", bar.object.Visible(), len(bar.lines.Objects), len(bar.state.lines))
+			}
+			if v.reader.subject.Text != tt.subject {
+				t.Errorf("reader subject = %q, want %q", v.reader.subject.Text, tt.subject)
+			}
+		})
+	}
+
+	v.list.Select(rowOf(t, v, "Q3 numbers"))
+	app.tasks.wait()
+	if got := v.reader.body.Text; !strings.Contains(got, "Revenue is up") {
+		t.Errorf("body = %q, want the decrypted text", got)
+	}
+	if got := v.reader.attachments.Text; !v.reader.attachments.Visible() || !strings.Contains(got, "q3.csv") {
+		t.Errorf("attachments = %q (visible %v), want q3.csv", got, v.reader.attachments.Visible())
+	}
+}
+
+func TestSpoofedMessageWarns(t *testing.T) {
+	test.NewTempApp(t)
+	app, e := openFixture(t)
+	m, err := e.Inspect(readFixture(t, "spoofed.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Signature.Counts() {
+		t.Fatalf("signature %+v counts as Bob's, want it refused", m.Signature)
+	}
+	app.main.showMessage(m)
+	bar := app.main.reader.bar.state
+	var warnings []string
+	for _, l := range bar.lines {
+		if l.icon == theme.WarningIcon() || l.icon == theme.ErrorIcon() {
+			warnings = append(warnings, l.text)
+		}
+		if strings.HasPrefix(l.text, "Signed by") {
+			t.Errorf("bar line %q presents the forged message as signed by its sender", l.text)
+		}
+	}
+	if len(warnings) == 0 {
+		t.Errorf("bar = %+v, want a warning", bar.lines)
+	}
+	if bar.level < levelCaution {
+		t.Errorf("level = %s, want caution or bad", bar.level)
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	verified := backend.Signature{Status: backend.SigValid, Fingerprint: "AAAABBBBCCCCDDDD", Signer: "Bob <bob@example.net>",
+		Verification: backend.VerificationVerified, MatchesFrom: true, WholeMessage: true}
+	unverified := verified
+	unverified.Verification = backend.VerificationUnverified
+	other := verified
+	other.MatchesFrom = false
+	part := verified
+	part.WholeMessage = false
+	tests := []struct {
+		name  string
+		msg   backend.Message
+		level level
+		want  string
+	}{
+		{"encrypted and verified", backend.Message{Encrypted: true, Decrypted: true, Signature: verified}, levelGood, "AAAA BBBB CCCC DDDD, verified"},
+		{"unverified key", backend.Message{Encrypted: true, Decrypted: true, Signature: unverified}, levelCaution, "not verified yet"},
+		{"signer is not the sender", backend.Message{From: "bob@example.net", Signature: other}, levelBad, "NOT by bob@example.net"},
+		{"partly signed", backend.Message{Signature: part}, levelCaution, "Only part"},
+		{"invalid", backend.Message{Signature: backend.Signature{Status: backend.SigInvalid}}, levelBad, "INVALID"},
+		{"unknown key", backend.Message{Signature: backend.Signature{Status: backend.SigUnknownKey}}, levelCaution, "do not have"},
+		{"undecryptable", backend.Message{Encrypted: true}, levelBad, "could not decrypt"},
+		{"plain", backend.Message{Signature: backend.Signature{Status: backend.SigNone}}, levelNeutral, "Not signed"},
+		{"warning lowers good", backend.Message{Encrypted: true, Decrypted: true, Signature: verified, Warnings: []string{"date in the future"}}, levelCaution, "date in the future"},
+		{"transport", backend.Message{Transport: &backend.Transport{Server: "imap.example.org", Version: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256",
+			CertSHA256: "0123456789abcdef0123", Pinned: true}}, levelNeutral, "Fetched over TLS 1.3 (TLS_AES_128_GCM_SHA256) from imap.example.org, certificate SHA-256 0123 4567 89ab cdef…, pinned by you"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := describe(tt.msg)
+			var lines []string
+			for _, l := range s.lines {
+				lines = append(lines, l.text)
+			}
+			all := strings.Join(lines, "\n")
+			if s.level != tt.level {
+				t.Errorf("level = %s, want %s", s.level, tt.level)
+			}
+			if !strings.Contains(all, tt.want) {
+				t.Errorf("lines = %q, want one containing %q", all, tt.want)
+			}
+		})
+	}
+}

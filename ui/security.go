@@ -1,0 +1,212 @@
+package ui
+
+import (
+	"fmt"
+	"image/color"
+	"net/mail"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/sealpost/sealpost/mail/backend"
+)
+
+// level is how the security bar rates a message.
+type level int
+
+const (
+	levelNeutral level = iota // not protected, nothing wrong found
+	levelGood                 // encrypted, signed by the sender, key verified
+	levelCaution              // protected in part, or by a key not verified
+	levelBad                  // forged, tampered with or unreadable
+)
+
+// String names the level for tests and accessibility.
+func (l level) String() string {
+	return [...]string{"neutral", "good", "caution", "bad"}[l]
+}
+
+// barLine is one line of the security bar.
+type barLine struct {
+	icon fyne.Resource
+	text string
+}
+
+// securityState is what the security bar says about a message. It is
+// computed from what the engine verified only, never from the message's
+// own content.
+type securityState struct {
+	level level
+	lines []barLine
+}
+
+func (s *securityState) raise(l level) {
+	if l > s.level {
+		s.level = l
+	}
+}
+
+// describe turns the engine's verdict on m into the security bar's words.
+func describe(m backend.Message) securityState {
+	s := securityState{level: levelNeutral}
+	switch {
+	case m.Encrypted && m.Decrypted:
+		s.lines = append(s.lines, barLine{lockIcon, "Encrypted: only you and the other recipients can read it"})
+	case m.Encrypted:
+		s.raise(levelBad)
+		s.lines = append(s.lines, barLine{theme.ErrorIcon(), "Encrypted, but Sealpost could not decrypt it with integrity protection"})
+	default:
+		s.lines = append(s.lines, barLine{openLockIcon, "Not encrypted: servers on the way could read it"})
+	}
+
+	sig := m.Signature
+	signer := sig.Signer
+	if signer == "" {
+		signer = m.From
+	}
+	key := ""
+	if sig.Fingerprint != "" {
+		key = "key " + backend.GroupFingerprint(sig.Fingerprint)
+	}
+	switch {
+	case sig.Counts():
+		line := "Signed by " + signer
+		switch sig.Verification {
+		case backend.VerificationVerified:
+			line += fmt.Sprintf(", %s, verified", key)
+			if m.Encrypted && m.Decrypted {
+				s.raise(levelGood)
+			}
+		case backend.VerificationOwn:
+			line += fmt.Sprintf(", your own %s", key)
+			if m.Encrypted && m.Decrypted {
+				s.raise(levelGood)
+			}
+		default:
+			line += fmt.Sprintf(", %s, not verified yet: compare fingerprints in Keys", key)
+			s.raise(levelCaution)
+		}
+		s.lines = append(s.lines, barLine{sealIcon, line})
+	case sig.Status == backend.SigValid && !sig.MatchesFrom:
+		s.raise(levelBad)
+		s.lines = append(s.lines, barLine{theme.ErrorIcon(),
+			fmt.Sprintf("Signed, but NOT by %s: the signing key (%s) belongs to someone else", fromAddress(m.From), keyOr(key))})
+	case sig.Status == backend.SigValid:
+		s.raise(levelCaution)
+		s.lines = append(s.lines, barLine{theme.WarningIcon(), "Only part of this message is signed by " + signer})
+	case sig.Status == backend.SigInvalid:
+		s.raise(levelBad)
+		s.lines = append(s.lines, barLine{theme.ErrorIcon(), "The signature is INVALID: the message was changed or forged"})
+	case sig.Status == backend.SigUnknownKey:
+		s.raise(levelCaution)
+		s.lines = append(s.lines, barLine{theme.WarningIcon(), "Signed with a key you do not have: import the sender's key to check it"})
+	case sig.Status == backend.SigExpiredKey:
+		s.raise(levelCaution)
+		s.lines = append(s.lines, barLine{theme.WarningIcon(), "Signed with an expired key (" + keyOr(key) + ")"})
+	case sig.Status == backend.SigRevokedKey:
+		s.raise(levelBad)
+		s.lines = append(s.lines, barLine{theme.ErrorIcon(), "Signed with a revoked key (" + keyOr(key) + ")"})
+	case sig.Status == backend.SigError:
+		s.raise(levelBad)
+		s.lines = append(s.lines, barLine{theme.ErrorIcon(), "The signature could not be checked"})
+	default:
+		s.lines = append(s.lines, barLine{theme.InfoIcon(), "Not signed: the sender cannot be confirmed"})
+	}
+
+	if t := m.Transport; t != nil {
+		line := fmt.Sprintf("Fetched over %s (%s) from %s, certificate %s", t.Version, t.CipherSuite, t.Server, shortHash(t.CertSHA256))
+		if t.Pinned {
+			line += ", pinned by you"
+		}
+		s.lines = append(s.lines, barLine{theme.StorageIcon(), line})
+	} else {
+		s.lines = append(s.lines, barLine{theme.StorageIcon(), "Read from the local encrypted store; no server connection in this session"})
+	}
+	for _, w := range m.Warnings {
+		s.raise(levelCaution)
+		s.lines = append(s.lines, barLine{theme.WarningIcon(), w})
+	}
+	return s
+}
+
+func keyOr(key string) string {
+	if key == "" {
+		return "unknown key"
+	}
+	return key
+}
+
+func fromAddress(from string) string {
+	if a, err := mail.ParseAddress(from); err == nil {
+		return a.Address
+	}
+	if from == "" {
+		return "the sender"
+	}
+	return from
+}
+
+func shortHash(h string) string {
+	if len(h) > 16 {
+		return "SHA-256 " + backend.GroupFingerprint(h[:16]) + "…"
+	}
+	return "SHA-256 " + h
+}
+
+// levelColor is the bar's tint for a level, from the theme so that it
+// follows light and dark mode.
+func levelColor(l level) color.Color {
+	name := map[level]fyne.ThemeColorName{
+		levelNeutral: theme.ColorNameDisabledButton, levelGood: theme.ColorNameSuccess,
+		levelCaution: theme.ColorNameWarning, levelBad: theme.ColorNameError,
+	}[l]
+	return theme.Color(name)
+}
+
+// securityBar is the band above the reader. It belongs to the app: the
+// message cannot draw into it.
+type securityBar struct {
+	state  securityState
+	stripe *canvas.Rectangle
+	tint   *canvas.Rectangle
+	lines  *fyne.Container
+	object fyne.CanvasObject
+}
+
+func newSecurityBar() *securityBar {
+	b := &securityBar{stripe: canvas.NewRectangle(color.Transparent), tint: canvas.NewRectangle(color.Transparent)}
+	b.stripe.SetMinSize(fyne.NewSize(6, 0))
+	b.lines = container.NewVBox()
+	b.object = container.NewStack(b.tint, container.NewBorder(nil, nil, b.stripe, nil, b.lines))
+	b.object.Hide()
+	return b
+}
+
+func (b *securityBar) show(m backend.Message) {
+	b.state = describe(m)
+	c := levelColor(b.state.level)
+	b.stripe.FillColor = c
+	r, g, bl, _ := c.RGBA()
+	b.tint.FillColor = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(bl >> 8), A: 0x38}
+	objs := make([]fyne.CanvasObject, 0, len(b.state.lines))
+	for i, l := range b.state.lines {
+		label := widget.NewLabel(l.text)
+		label.Wrapping = fyne.TextWrapWord
+		if i == 0 {
+			label.TextStyle.Bold = true
+		}
+		objs = append(objs, container.NewBorder(nil, nil, widget.NewIcon(l.icon), nil, label))
+	}
+	b.lines.Objects = objs
+	b.object.Show()
+	b.object.Refresh()
+}
+
+func (b *securityBar) clear() {
+	b.state = securityState{}
+	b.lines.Objects = nil
+	b.object.Hide()
+}
