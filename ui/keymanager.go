@@ -141,8 +141,8 @@ func (km *keyManager) askVerify(k backend.KeyInfo) {
 	groups := strings.Fields(backend.GroupFingerprint(k.Fingerprint))
 	half := (len(groups) + 1) / 2
 	big := widget.NewRichText(
-		&widget.TextSegment{Text: strings.Join(groups[:half], "  "), Style: widget.RichTextStyle{SizeName: theme.SizeNameSubHeadingText, TextStyle: fyne.TextStyle{Monospace: true, Bold: true}, Alignment: fyne.TextAlignCenter}},
-		&widget.TextSegment{Text: strings.Join(groups[half:], "  "), Style: widget.RichTextStyle{SizeName: theme.SizeNameSubHeadingText, TextStyle: fyne.TextStyle{Monospace: true, Bold: true}, Alignment: fyne.TextAlignCenter}},
+		&widget.TextSegment{Text: strings.Join(groups[:half], "  "), Style: widget.RichTextStyle{SizeName: theme.SizeNameSubHeadingText, TextStyle: fyne.TextStyle{Monospace: true}, Alignment: fyne.TextAlignCenter}},
+		&widget.TextSegment{Text: strings.Join(groups[half:], "  "), Style: widget.RichTextStyle{SizeName: theme.SizeNameSubHeadingText, TextStyle: fyne.TextStyle{Monospace: true}, Alignment: fyne.TextAlignCenter}},
 	)
 	explain := widget.NewLabel(fmt.Sprintf("Ask %s to read their key's fingerprint to you over a channel you trust: in person or "+
 		"on a call where you recognise their voice. Mark the key verified only if every group matches.", keyName(k)))

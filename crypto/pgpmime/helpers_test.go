@@ -30,7 +30,7 @@ const simpleMessage = "Date: Sun, 01 Mar 2026 12:00:00 +0000\r\n" +
 	"Cc: carol@sealpost.test\r\n" +
 	"Bcc: dave@hidden.test\r\n" +
 	"Subject: " + secretSubject + "\r\n" +
-	"Message-Id: <1234@sealpost.test>\r\n" +
+	"Message-ID: <1234@sealpost.test>\r\n" +
 	"In-Reply-To: <0999@sealpost.test>\r\n" +
 	"User-Agent: Sealpost/1.0\r\n" +
 	"Mime-Version: 1.0\r\n" +

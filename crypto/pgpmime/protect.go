@@ -222,9 +222,9 @@ func (c *composer) payload(hp string, outer []field, gossip bool) (entity, error
 	if err != nil {
 		return entity{}, err
 	}
-	params["hp"] = hp
-	params["protected-headers"] = "v1"
-	if err := body.set("Content-Type", mime.FormatMediaType(mt, params)); err != nil {
+	// Quoted as in RFC 9788's examples, for readers that match it literally.
+	ct := mime.FormatMediaType(mt, params) + `; hp="` + hp + `"; protected-headers="v1"`
+	if err := body.set("Content-Type", ct); err != nil {
 		return entity{}, err
 	}
 	for _, f := range c.msg.header {
@@ -237,7 +237,7 @@ func (c *composer) payload(hp string, outer []field, gossip bool) (entity, error
 			if f.name == "Bcc" || f.name == "Autocrypt" || f.name == "Mime-Version" || isMIMEField(f.name) {
 				continue
 			}
-			raw, err := formatField("HP-Outer", f.name+": "+f.value)
+			raw, err := formatField("HP-Outer", fieldName(f)+": "+f.value)
 			if err != nil {
 				return entity{}, err
 			}
@@ -254,6 +254,13 @@ func (c *composer) payload(hp string, outer []field, gossip bool) (entity, error
 	return body, nil
 }
 
+// fieldName returns the name of f as written ("Message-ID", where f.name is
+// "Message-Id").
+func fieldName(f field) string {
+	name, _, _ := bytes.Cut(f.raw, []byte(":"))
+	return string(bytes.TrimSpace(name))
+}
+
 // gossip returns Autocrypt-Gossip fields for the To and Cc addresses other
 // than the sender's that a key in Gossip carries, when there are at least
 // two. Bcc addresses are never gossiped (that would reveal them).
@@ -264,7 +271,7 @@ func (c *composer) gossip() ([]field, error) {
 			continue
 		}
 		for _, k := range c.opts.Gossip {
-			if !slices.Contains(k.Emails(), addr) {
+			if k == nil || !slices.Contains(k.Emails(), addr) {
 				continue
 			}
 			raw, err := autocryptField("Autocrypt-Gossip", k, addr, false, c.now)
@@ -347,7 +354,10 @@ func (c *composer) checkSigner() error {
 	if err := c.opts.Signer.CanSign(c.now); err != nil {
 		return fmt.Errorf("cannot sign with your key %s: %w", describe(c.opts.Signer), err)
 	}
-	if c.opts.Signer.IsLocked() || !c.opts.Signer.IsSecret() {
+	switch {
+	case !c.opts.Signer.IsSecret():
+		return fmt.Errorf("cannot sign with your key %s: %w", describe(c.opts.Signer), crypto.ErrNotSecretKey)
+	case c.opts.Signer.IsLocked():
 		return fmt.Errorf("cannot sign with your key %s: %w", describe(c.opts.Signer), crypto.ErrKeyLocked)
 	}
 	return nil

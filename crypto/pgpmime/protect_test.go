@@ -117,7 +117,7 @@ func TestEncryptStructure(t *testing.T) {
 		}
 		got := inner.header.Values("Hp-Outer")
 		want := []string{"Date: Sun, 01 Mar 2026 12:00:00 +0000", "From: Alice <alice@sealpost.test>", "To: Bob <bob@sealpost.test>",
-			"Cc: carol@sealpost.test", "Subject: [...]", "Message-Id: <1234@sealpost.test>"}
+			"Cc: carol@sealpost.test", "Subject: [...]", "Message-ID: <1234@sealpost.test>"}
 		if !slices.Equal(got, want) {
 			t.Errorf("HP-Outer = %q, want %q", got, want)
 		}
@@ -394,7 +394,7 @@ func TestFailClosed(t *testing.T) {
 		{"sign-only recipient", simpleMessage, Options{Mode: ModeEncrypt, Signer: k.alice, Recipients: []*crypto.Key{k.bob.Public(), signOnly}}, crypto.ErrNoEncryptionKey, "carol@sealpost.test"},
 		{"no recipients", simpleMessage, Options{Mode: ModeEncrypt, Signer: k.alice}, crypto.ErrNoRecipients, ""},
 		{"encrypt without signer", simpleMessage, Options{Mode: ModeEncrypt, Recipients: bobs}, crypto.ErrInvalidOptions, "Signer"},
-		{"public key as signer", simpleMessage, Options{Mode: ModeSign, Signer: k.alice.Public()}, crypto.ErrKeyLocked, "alice@sealpost.test"},
+		{"public key as signer", simpleMessage, Options{Mode: ModeSign, Signer: k.alice.Public()}, crypto.ErrNotSecretKey, "alice@sealpost.test"},
 		{"expired signer", simpleMessage, Options{Mode: ModeSign, Signer: expiring}, crypto.ErrKeyExpired, "eve@sealpost.test"},
 		{"empty password", simpleMessage, Options{Mode: ModePassword}, crypto.ErrInvalidOptions, "password"},
 		{"unknown mode", simpleMessage, Options{Mode: "auto"}, crypto.ErrInvalidOptions, "auto"},

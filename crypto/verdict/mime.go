@@ -38,9 +38,10 @@ func (p *part) isMultipart(sub string) bool {
 }
 
 // childPath returns the IMAP-style section number of child i of a part at
-// path parent.
+// path parent ("" is the root; "2/" the root of the content decrypted from
+// part 2).
 func childPath(parent string, i int) string {
-	if parent == "" {
+	if parent == "" || strings.HasSuffix(parent, "/") {
 		return strconv.Itoa(i + 1)
 	}
 	return parent + "." + strconv.Itoa(i+1)

@@ -37,6 +37,26 @@ func TestSplitMultipart(t *testing.T) {
 	}
 }
 
+func TestChildPath(t *testing.T) {
+	tests := []struct {
+		parent string
+		i      int
+		want   string
+	}{
+		{"", 0, "1"},
+		{"1", 1, "1.2"},
+		{"2/", 0, "2/1"},
+		{"2/1", 2, "2/1.3"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.want, func(t *testing.T) {
+			if got := childPath(tc.parent, tc.i); got != tc.want {
+				t.Errorf("childPath(%q, %d) = %q, want %q", tc.parent, tc.i, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestDecodeBase64(t *testing.T) {
 	tests := []struct {
 		name, in, want string
