@@ -69,3 +69,24 @@ func TestAutocryptHeaderTeachesAndWarns(t *testing.T) {
 		t.Error("no key.changed audit entry")
 	}
 }
+
+func TestGossipTeachesOtherRecipientsKeys(t *testing.T) {
+	alice, bob := keyedPair(t)
+	carol := newTestProfile(t)
+	exchangeKeys(t, alice, "alice@example.org", carol, "carol@example.com")
+	raw, err := alice.Compose("alice@example.org", Draft{To: []string{"bob@example.net", "carol@example.com"}, Subject: "team"}, SecurityOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := bob.Inspect(raw)
+	if err != nil || len(v.Gossip) == 0 {
+		t.Fatalf("bob's verdict has no gossip: %v, %+v", err, v.Gossip)
+	}
+	if _, err := bob.ObserveAutocrypt(raw, v.Gossip); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := bob.FindKeys("carol@example.com")
+	if err != nil || len(keys) != 1 || keys[0].Source != "gossip" || keys[0].Verification != VerificationUnverified {
+		t.Fatalf("carol's key at bob = %+v, %v; want one unverified key from gossip", keys, err)
+	}
+}

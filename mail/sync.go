@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -76,6 +77,12 @@ func (p *Profile) observeNewMail(account string, before uint32, warn func(string
 	if err != nil {
 		return err
 	}
+	var in *inspector // loaded on the first encrypted message
+	defer func() {
+		if in != nil {
+			in.close()
+		}
+	}()
 	for _, uid := range uids {
 		if uid <= before {
 			continue
@@ -86,7 +93,19 @@ func (p *Profile) observeNewMail(account string, before uint32, warn func(string
 		} else if err != nil {
 			return err
 		}
-		updates, err := p.ObserveAutocrypt(raw, nil)
+		// Gossip travels inside the encryption: decrypt to learn it.
+		var gossip []string
+		if looksEncrypted(raw) {
+			if in == nil {
+				if in, err = p.newInspector(); err != nil {
+					return err
+				}
+			}
+			if v, err := in.inspect(raw); err == nil {
+				gossip = v.Gossip
+			}
+		}
+		updates, err := p.ObserveAutocrypt(raw, gossip)
 		if err != nil {
 			continue // a message we cannot read teaches nothing; it stays listed
 		}
@@ -193,4 +212,17 @@ func (p *Profile) ListMessages(account, folder string, limit int) ([]MessageSumm
 // RawMessage returns the stored full message.
 func (p *Profile) RawMessage(account, folder string, uid uint32) ([]byte, error) {
 	return p.store.Messages().Raw(strings.ToLower(account), folder, uid)
+}
+
+// looksEncrypted reports whether raw's top-level Content-Type is PGP/MIME
+// encrypted (the only place gossip may come from).
+func looksEncrypted(raw []byte) bool {
+	end := bytes.Index(raw, []byte("\r\n\r\n"))
+	if end < 0 {
+		end = bytes.Index(raw, []byte("\n\n"))
+	}
+	if end < 0 {
+		end = len(raw)
+	}
+	return bytes.Contains(bytes.ToLower(raw[:end]), []byte("multipart/encrypted"))
 }

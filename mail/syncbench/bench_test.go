@@ -91,7 +91,9 @@ func BenchmarkFullSync(b *testing.B) {
 	for _, name := range []string{caseLimitFull, caseOursFull, caseMbsyncFull, caseOursResync, caseMbsyncResync} {
 		b.ReportMetric(t.seconds(name), name+"-s")
 	}
+	b.ReportMetric(t.seconds(caseOursFull+storedSuffix), caseOursFull+storedSuffix+"-s")
 	b.ReportMetric(t.ratio(caseOursFull, caseLimitFull), "ours/limit")
+	b.ReportMetric(t.ratio(caseOursFull+storedSuffix, caseLimitFull), "stored/limit")
 	b.ReportMetric(t.ratio(caseOursFull, caseMbsyncFull), "ours/mbsync")
 	b.ReportMetric(t.ratio(caseOursResync, caseMbsyncResync), "resync-ours/mbsync")
 	b.ReportMetric(float64(t.peakRSS[caseOursFull])/(1<<20), "ours-peak-MB")
@@ -118,7 +120,9 @@ func BenchmarkHeadersOnly(b *testing.B) {
 	for _, name := range []string{caseLimitHeaders, caseOursHeaders, caseOursHdrRe} {
 		b.ReportMetric(t.seconds(name), name+"-s")
 	}
+	b.ReportMetric(t.seconds(caseOursHeaders+storedSuffix), caseOursHeaders+storedSuffix+"-s")
 	b.ReportMetric(t.ratio(caseOursHeaders, caseLimitHeaders), "ours/limit")
+	b.ReportMetric(t.ratio(caseOursHeaders+storedSuffix, caseLimitHeaders), "stored/limit")
 	b.ReportMetric(float64(t.peakRSS[caseOursHeaders])/(1<<20), "ours-peak-MB")
 	b.Log(headersTable(n, t))
 }

@@ -14,10 +14,12 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail"
+	"github.com/sealpost/sealpost/mail/imapsync"
 	"github.com/sealpost/sealpost/mail/testservers"
 )
 
@@ -48,6 +50,10 @@ type childRequest struct {
 // childReport is what the child prints on its standard output.
 type childReport struct {
 	Seconds float64
+	// StoredSeconds is when the sync's last progress event came: the new
+	// messages were all fetched and stored then. What follows is the rest
+	// of Profile.Sync (flag refresh, post-processing). 0 without new mail.
+	StoredSeconds float64
 	// PeakRSSKiB is the child's VmHWM. The rusage of a child says less:
 	// Go starts children with vfork (CLONE_VM), and Linux carries the
 	// parent's high-water RSS from the shared address space into the
@@ -59,6 +65,7 @@ type childReport struct {
 // syncRun is one measured sync of ours.
 type syncRun struct {
 	elapsed time.Duration
+	stored  time.Duration // until the last new message was stored
 	peakRSS int64 // bytes, of the whole child process
 }
 
@@ -134,6 +141,7 @@ func (o *ours) sync(headersOnly bool, cpuProfile string) (syncRun, error) {
 	}
 	return syncRun{
 		elapsed: time.Duration(rep.Seconds * float64(time.Second)),
+		stored:  time.Duration(rep.StoredSeconds * float64(time.Second)),
 		peakRSS: rep.PeakRSSKiB << 10,
 	}, nil
 }
@@ -199,8 +207,12 @@ func runChild(reqJSON string) error {
 			return fmt.Errorf("start CPU profile: %w", err)
 		}
 	}
+	var lastProgress atomic.Int64 // nanoseconds since start
 	start := time.Now()
-	err = p.Sync(ctx, mail.SyncRequest{Folder: "INBOX", HeadersOnly: req.HeadersOnly})
+	err = p.Sync(ctx, mail.SyncRequest{
+		Folder: "INBOX", HeadersOnly: req.HeadersOnly,
+		Progress: func(imapsync.Progress) { lastProgress.Store(int64(time.Since(start))) },
+	})
 	elapsed := time.Since(start)
 	if req.CPUProfile != "" {
 		pprof.StopCPUProfile()
@@ -215,7 +227,9 @@ func runChild(reqJSON string) error {
 	if err != nil {
 		return err
 	}
-	return json.NewEncoder(os.Stdout).Encode(childReport{Seconds: elapsed.Seconds(), PeakRSSKiB: peak})
+	return json.NewEncoder(os.Stdout).Encode(childReport{
+		Seconds: elapsed.Seconds(), StoredSeconds: time.Duration(lastProgress.Load()).Seconds(), PeakRSSKiB: peak,
+	})
 }
 
 // errNoVmHWM means /proc/self/status has no VmHWM line (not Linux?).
