@@ -28,7 +28,7 @@ const heloName = "localhost"
 // policy is the TLS policy for acct's servers: system roots (or the
 // profile's test roots) plus the certificates the user pinned.
 func (p *Profile) policy(acct localstore.Account) transport.Policy {
-	pol := transport.Policy{RootCAs: p.rootCAs}
+	pol := transport.Policy{RootCAs: p.rootCAs, Dialer: p.dialer}
 	for _, pin := range acct.PinnedCerts {
 		pol.Pins = append(pol.Pins, transport.Pin{Host: pin.Host, Port: pin.Port, SHA256: pin.SHA256})
 	}
@@ -158,7 +158,7 @@ func (p *Profile) discoverer(opts *AccountOptions) *autoconfig.Discoverer {
 		return opts.Discoverer
 	}
 	probe := func(ctx context.Context, protocol string, s autoconfig.Server) error {
-		pol := transport.Policy{RootCAs: p.rootCAs, DialTimeout: 10 * time.Second}
+		pol := transport.Policy{RootCAs: p.rootCAs, Dialer: p.dialer, DialTimeout: 10 * time.Second}
 		var conn net.Conn
 		var err error
 		if protocol == autoconfig.ProtocolIMAP {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/transport"
 )
 
 // Audit entry kinds written by the engine.
@@ -31,6 +32,7 @@ type Profile struct {
 	store   *localstore.Store
 	now     func() time.Time
 	rootCAs *x509.CertPool
+	dialer  transport.Dialer
 
 	connMu sync.Mutex
 	conns  map[string]Connection // latest connection per account and protocol
@@ -46,6 +48,9 @@ type ProfileOptions struct {
 	// RootCAs replaces the system's certificate authorities, for tests
 	// against servers with generated certificates.
 	RootCAs *x509.CertPool
+	// Dialer replaces the network dialer, for tests that map host names
+	// to loopback servers.
+	Dialer transport.Dialer
 }
 
 func (o *ProfileOptions) clock() func() time.Time {
@@ -55,11 +60,12 @@ func (o *ProfileOptions) clock() func() time.Time {
 	return time.Now
 }
 
-func (o *ProfileOptions) roots() *x509.CertPool {
+// network returns the roots and dialer connections use (nil: the system's).
+func (o *ProfileOptions) network() (*x509.CertPool, transport.Dialer) {
 	if o == nil {
-		return nil
+		return nil, nil
 	}
-	return o.RootCAs
+	return o.RootCAs, o.Dialer
 }
 
 func (o *ProfileOptions) storeOptions() *localstore.Options {
@@ -79,7 +85,8 @@ func CreateProfile(dir string, passphrase []byte, opts *ProfileOptions) (*Profil
 	if err != nil {
 		return nil, err
 	}
-	p := &Profile{store: store, now: opts.clock(), rootCAs: opts.roots()}
+	p := &Profile{store: store, now: opts.clock()}
+	p.rootCAs, p.dialer = opts.network()
 	if _, err := store.AppendAudit(AuditProfileCreated, "", "encrypted profile created"); err != nil {
 		store.Close()
 		return nil, fmt.Errorf("record profile creation: %w", err)
@@ -95,7 +102,9 @@ func OpenProfile(dir string, passphrase []byte, opts *ProfileOptions) (*Profile,
 	if err != nil {
 		return nil, err
 	}
-	return &Profile{store: store, now: opts.clock(), rootCAs: opts.roots()}, nil
+	p := &Profile{store: store, now: opts.clock()}
+	p.rootCAs, p.dialer = opts.network()
+	return p, nil
 }
 
 // Close locks the profile again.

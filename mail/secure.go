@@ -99,6 +99,10 @@ func (p *Profile) Compose(from string, d Draft, sec SecurityOptions) ([]byte, er
 		opts.Mode = pgpmime.ModeSign
 	case ModePassword:
 		opts.Mode = pgpmime.ModePassword
+		if signer != nil {
+			// The Sent copy stays readable with the sender's own key.
+			opts.Recipients = []*crypto.Key{signer.Public()}
+		}
 	case ModePlain:
 		opts.Mode = pgpmime.ModePlain
 	}

@@ -36,9 +36,30 @@ func chipState(verification string) string {
 	return chipUnverified
 }
 
-// newChip draws a rounded tag: an icon and a colour for the state, the
+// chipView draws a rounded tag: an icon and a colour for the state, the
 // text, and the state in words (colour is never the only signal).
-func newChip(text, state string) fyne.CanvasObject {
+type chipView struct {
+	widget.BaseWidget
+	bg    *canvas.Rectangle
+	icon  *widget.Icon
+	label *widget.Label
+}
+
+func newChip(text, state string) *chipView {
+	c := &chipView{bg: canvas.NewRectangle(color.Transparent), icon: widget.NewIcon(nil), label: widget.NewLabel("")}
+	c.bg.CornerRadius = theme.Padding() * 2
+	c.ExtendBaseWidget(c)
+	c.set(text, state)
+	return c
+}
+
+// CreateRenderer puts the icon and the text on the tinted background.
+func (c *chipView) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(container.NewStack(c.bg, container.NewHBox(c.icon, c.label)))
+}
+
+// set shows text in state.
+func (c *chipView) set(text, state string) {
 	icon, colorName := theme.WarningIcon(), theme.ColorNameWarning
 	switch state {
 	case chipOwn, chipVerified:
@@ -51,8 +72,8 @@ func newChip(text, state string) fyne.CanvasObject {
 		icon, colorName = theme.ErrorIcon(), theme.ColorNameError
 	}
 	r, g, b, _ := theme.Color(colorName).RGBA()
-	bg := canvas.NewRectangle(color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 0x40})
-	bg.CornerRadius = theme.Padding() * 2
-	label := widget.NewLabel(text + " · " + state)
-	return container.NewStack(bg, container.NewHBox(widget.NewIcon(icon), label))
+	c.bg.FillColor = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 0x40}
+	c.icon.SetResource(icon)
+	c.label.SetText(text + " · " + state)
+	c.Refresh() // the text's width changed: lay the chip out again
 }

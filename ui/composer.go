@@ -269,10 +269,7 @@ func (c *composer) ownKey() string {
 		return ""
 	}
 	g := backend.GroupFingerprint(s.Fingerprint)
-	if len(g) > 9 {
-		g = g[:9] + " …"
-	}
-	return "your key " + g
+	return "your key " + g[:min(len(g), 9)]
 }
 
 // describe says in words what Send will do.

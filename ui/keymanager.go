@@ -184,7 +184,7 @@ func keyName(k backend.KeyInfo) string {
 // keyRow is one key in the key manager.
 type keyRow struct {
 	widget.BaseWidget
-	chip        *fyne.Container
+	chip        *chipView
 	fingerprint *widget.Label
 	details     *widget.Label
 	verify      *widget.Button
@@ -192,7 +192,7 @@ type keyRow struct {
 
 func newKeyRow() fyne.CanvasObject {
 	r := &keyRow{
-		chip:        container.NewStack(),
+		chip:        newChip("", chipChecking),
 		fingerprint: widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}),
 		details:     widget.NewLabel(""),
 		verify:      widget.NewButton("Verify…", nil),
@@ -210,8 +210,7 @@ func (r *keyRow) CreateRenderer() fyne.WidgetRenderer {
 }
 
 func (r *keyRow) show(k backend.KeyInfo, verify func()) {
-	r.chip.Objects = []fyne.CanvasObject{newChip(keyName(k), chipState(k.Verification))}
-	r.chip.Refresh()
+	r.chip.set(keyName(k), chipState(k.Verification))
 	r.fingerprint.SetText(backend.GroupFingerprint(k.Fingerprint))
 	details := []string{k.Algorithm}
 	if !k.CreatedAt.IsZero() {
@@ -233,4 +232,5 @@ func (r *keyRow) show(k backend.KeyInfo, verify func()) {
 	} else {
 		r.verify.Show()
 	}
+	r.Refresh()
 }

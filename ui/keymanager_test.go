@@ -6,19 +6,13 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/sealpost/sealpost/mail/backend"
 )
 
 // chipText returns the text of the chip in a rendered key row.
 func chipText(r *keyRow) string {
-	for _, o := range test.LaidOutObjects(r.chip) {
-		if l, ok := o.(*widget.Label); ok {
-			return l.Text
-		}
-	}
-	return ""
+	return r.chip.label.Text
 }
 
 // renderedKeyRow finds the rendered row of the key named name.

@@ -100,9 +100,9 @@ func (ui *App) showMain() {
 	statusBar := container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(220, v.progress.MinSize().Height), v.progress), v.status)
 
 	right := container.NewHSplit(v.list, v.reader.object)
-	right.Offset = 0.42
+	right.Offset = 0.4
 	panes := container.NewHSplit(v.tree, right)
-	panes.Offset = 0.2
+	panes.Offset = 0.18
 	ui.window.SetContent(container.NewBorder(toolbar, statusBar, nil, nil, panes))
 
 	c := ui.window.Canvas()
@@ -342,14 +342,33 @@ func newMessageRow() fyne.CanvasObject {
 	return r
 }
 
-// CreateRenderer lays the row out: markers and sender, subject, security
-// icons and date.
+// CreateRenderer lays the row out on two lines: markers, sender and date;
+// subject and security icons.
 func (r *messageRow) CreateRenderer() fyne.WidgetRenderer {
-	sender := container.NewGridWrap(fyne.NewSize(150, r.sender.MinSize().Height), r.sender)
-	date := container.NewGridWrap(fyne.NewSize(90, r.date.MinSize().Height), r.date)
-	left := container.NewHBox(r.unread, r.flagged, sender)
-	right := container.NewHBox(r.lock, r.signed, date)
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, left, right, r.subject))
+	top := container.NewBorder(nil, nil, container.NewHBox(r.unread, r.flagged), r.date, r.sender)
+	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(r.lock, r.signed), r.subject)
+	return widget.NewSimpleRenderer(container.New(&rowLayout{}, top, bottom))
+}
+
+// rowLayout stacks a row's two lines without the extra padding of a VBox.
+type rowLayout struct{}
+
+func (*rowLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objects {
+		m := o.MinSize()
+		s.Width = max(s.Width, m.Width)
+		s.Height += m.Height
+	}
+	return s.SubtractWidthHeight(0, theme.Padding()*2)
+}
+
+func (*rowLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	h := size.Height / float32(len(objects))
+	for i, o := range objects {
+		o.Move(fyne.NewPos(0, float32(i)*h))
+		o.Resize(fyne.NewSize(size.Width, h))
+	}
 }
 
 func (r *messageRow) show(m backend.MessageSummary, now time.Time) {
@@ -366,6 +385,7 @@ func (r *messageRow) show(m backend.MessageSummary, now time.Time) {
 	}
 	r.subject.SetText(subject)
 	r.date.SetText(listDate(m.Date, now))
+	r.Refresh() // the date's width changed: lay the row out again
 }
 
 func pick(on bool, r fyne.Resource) fyne.Resource {

@@ -49,12 +49,14 @@ func (r *reader) loading(m backend.MessageSummary) {
 	r.attachments.Hide()
 	r.placeholder.SetText("Decrypting and verifying…")
 	r.placeholder.Show()
+	r.object.Refresh()
 }
 
 func (r *reader) failed(err error) {
 	r.bar.clear()
 	r.placeholder.SetText(readable(err))
 	r.placeholder.Show()
+	r.object.Refresh()
 }
 
 // show displays m. The security bar comes only from the engine's verdict.
@@ -68,16 +70,17 @@ func (r *reader) show(m backend.Message) {
 	r.from.SetText("From: " + m.From)
 	r.placeholder.Hide()
 	r.body.SetText(m.Body)
-	if len(m.Attachments) == 0 {
-		r.attachments.Hide()
-		return
+	r.attachments.Hide()
+	if len(m.Attachments) > 0 {
+		text := plural(len(m.Attachments), "attachment") + ":"
+		for _, a := range m.Attachments {
+			text += fmt.Sprintf("\n  %s  (%s, %s)", a.Filename, a.ContentType, byteSize(a.Size))
+		}
+		r.attachments.SetText(text)
+		r.attachments.Show()
 	}
-	text := fmt.Sprintf("%d attachments:", len(m.Attachments))
-	for _, a := range m.Attachments {
-		text += fmt.Sprintf("\n  %s  (%s, %s)", a.Filename, a.ContentType, byteSize(a.Size))
-	}
-	r.attachments.SetText(text)
-	r.attachments.Show()
+	// The bar and the headers changed size: lay the pane out again.
+	r.object.Refresh()
 }
 
 func byteSize(n int) string {

@@ -379,13 +379,13 @@ func canonicalMultipart(e entity, boundary string, depth int) (entity, error) {
 		parts = append(parts, p.bytes())
 	}
 	e.body = multipartBody(boundary, "", parts...)
-	e.header = slicesDeleteCTE(e.header)
+	e.header = withoutCTE(e.header)
 	return e, nil
 }
 
-// slicesDeleteCTE drops Content-Transfer-Encoding fields (a multipart entity
+// withoutCTE drops Content-Transfer-Encoding fields (a multipart entity
 // is 7-bit once its parts are).
-func slicesDeleteCTE(h []field) []field {
+func withoutCTE(h []field) []field {
 	out := h[:0:0]
 	for _, f := range h {
 		if f.name != "Content-Transfer-Encoding" {

@@ -48,7 +48,7 @@ type Options struct {
 	Mode Mode
 	// Signer is the sender's own unlocked secret key. Required for
 	// ModeEncrypt and ModeSign; optional for ModePassword (the message is then
-	// signed too); ignored for ModePlain.
+	// signed too); in ModePlain only the key AttachPublicKey attaches.
 	Signer *crypto.Key
 	// Recipients are the public keys to encrypt to in ModeEncrypt: one for
 	// every To, Cc and Bcc recipient, and the sender's own key so that the
@@ -74,7 +74,8 @@ type Options struct {
 }
 
 // Protect returns msg, an RFC 5322 message as mail.BuildMessage writes it,
-// protected as opts.Mode says. The output has CRLF line ends. Bcc stays in
+// protected as opts.Mode says. The output has CRLF line ends (a ModePlain
+// body without an attached key is left exactly as it was). Bcc stays in
 // the outer header (the submission removes it) and never enters the
 // protected payload.
 //
@@ -222,6 +223,8 @@ func (c *composer) payload(hp string, outer []field, gossip bool) (entity, error
 	if err != nil {
 		return entity{}, err
 	}
+	delete(params, "hp")
+	delete(params, "protected-headers")
 	// Quoted as in RFC 9788's examples, for readers that match it literally.
 	ct := mime.FormatMediaType(mt, params) + `; hp="` + hp + `"; protected-headers="v1"`
 	if err := body.set("Content-Type", ct); err != nil {
@@ -262,8 +265,8 @@ func fieldName(f field) string {
 }
 
 // gossip returns Autocrypt-Gossip fields for the To and Cc addresses other
-// than the sender's that a key in Gossip carries, when there are at least
-// two. Bcc addresses are never gossiped (that would reveal them).
+// than the sender's that a usable key in Gossip carries, when there are at
+// least two. Bcc addresses are never gossiped (that would reveal them).
 func (c *composer) gossip() ([]field, error) {
 	var out []field
 	for _, addr := range c.visible {
@@ -271,7 +274,7 @@ func (c *composer) gossip() ([]field, error) {
 			continue
 		}
 		for _, k := range c.opts.Gossip {
-			if k == nil || !slices.Contains(k.Emails(), addr) {
+			if k == nil || !slices.Contains(k.Emails(), addr) || k.CanEncrypt(c.now) != nil {
 				continue
 			}
 			raw, err := autocryptField("Autocrypt-Gossip", k, addr, false, c.now)
@@ -304,22 +307,20 @@ func (c *composer) attachKey(body entity) (entity, error) {
 	}
 	name := "OpenPGP_0x" + k.KeyID() + ".asc"
 	var keyPart entity
-	for _, kv := range [][2]string{
+	if err := setAll(&keyPart, [][2]string{
 		{"Content-Type", mime.FormatMediaType("application/pgp-keys", map[string]string{"name": name})},
 		{"Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name})},
 		{"Content-Description", "OpenPGP public key"},
 		{"Content-Transfer-Encoding", "7bit"},
-	} {
-		if err := keyPart.set(kv[0], kv[1]); err != nil {
-			return entity{}, err
-		}
+	}); err != nil {
+		return entity{}, err
 	}
 	keyPart.body = toCRLF([]byte(armored))
-	return c.multipart("multipart/mixed", nil, "", body.bytes(), keyPart.bytes())
+	return newMultipart("multipart/mixed", nil, "", body.bytes(), keyPart.bytes())
 }
 
-// multipart returns an entity of media type mt (with params) holding parts.
-func (c *composer) multipart(mt string, params map[string]string, preamble string, parts ...[]byte) (entity, error) {
+// newMultipart returns an entity of media type mt (with params) holding parts.
+func newMultipart(mt string, params map[string]string, preamble string, parts ...[]byte) (entity, error) {
 	boundary, err := newBoundary()
 	if err != nil {
 		return entity{}, err
@@ -423,7 +424,7 @@ func (c *composer) encrypt() ([]byte, error) {
 		return nil, err
 	}
 	data.body = toCRLF(armored)
-	mp, err := c.multipart("multipart/encrypted", map[string]string{"protocol": "application/pgp-encrypted"},
+	mp, err := newMultipart("multipart/encrypted", map[string]string{"protocol": "application/pgp-encrypted"},
 		"This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)", version.bytes(), data.bytes())
 	if err != nil {
 		return nil, err
@@ -510,7 +511,7 @@ func (c *composer) sign() ([]byte, error) {
 		return nil, err
 	}
 	sigPart.body = toCRLF(armored.Bytes())
-	mp, err := c.multipart("multipart/signed", map[string]string{"micalg": micalg, "protocol": "application/pgp-signature"},
+	mp, err := newMultipart("multipart/signed", map[string]string{"micalg": micalg, "protocol": "application/pgp-signature"},
 		"This is an OpenPGP/MIME signed message (RFC 4880 and 3156)", signed, sigPart.bytes())
 	if err != nil {
 		return nil, err
@@ -604,7 +605,7 @@ func (c *composer) password() ([]byte, error) {
 		return nil, err
 	}
 	data.body = toCRLF(armored)
-	mp, err := c.multipart("multipart/mixed", nil, "", note.bytes(), data.bytes())
+	mp, err := newMultipart("multipart/mixed", nil, "", note.bytes(), data.bytes())
 	if err != nil {
 		return nil, err
 	}

@@ -115,6 +115,9 @@ func TestEncryptStructure(t *testing.T) {
 		if bytes.Contains(raw, []byte("dave@hidden.test")) {
 			t.Errorf("inner part names the Bcc recipient:\n%s", raw)
 		}
+		if !bytes.Contains(raw, []byte(`hp="cipher"`)) {
+			t.Errorf("inner part lacks the literal hp=\"cipher\":\n%s", raw)
+		}
 		got := inner.header.Values("Hp-Outer")
 		want := []string{"Date: Sun, 01 Mar 2026 12:00:00 +0000", "From: Alice <alice@sealpost.test>", "To: Bob <bob@sealpost.test>",
 			"Cc: carol@sealpost.test", "Subject: [...]", "Message-ID: <1234@sealpost.test>"}
@@ -209,6 +212,9 @@ func TestSignStructure(t *testing.T) {
 				if bytes.HasPrefix(line, []byte("From ")) || bytes.HasSuffix(line, []byte(" ")) {
 					t.Errorf("signed line %d %q starts with \"From \" or ends in white space", i, line)
 				}
+			}
+			if !bytes.Contains(signed, []byte(`hp="clear"`)) {
+				t.Errorf("signed part lacks the literal hp=\"clear\"")
 			}
 			inner := parseTree(t, signed)
 			if inner.params["hp"] != "clear" || inner.header.Get("Subject") != secretSubject || inner.header.Get("Bcc") != "" || inner.header.Get("Hp-Outer") != "" {
@@ -380,6 +386,14 @@ func TestFailClosed(t *testing.T) {
 		t.Fatalf("Revoke: %v", err)
 	}
 	signOnly := signOnlyKey(t, k.carol)
+	exported, err := k.alice.ExportSecret([]byte("pass"))
+	if err != nil {
+		t.Fatalf("ExportSecret: %v", err)
+	}
+	locked, err := crypto.ParseKeys([]byte(exported))
+	if err != nil || len(locked) != 1 || !locked[0].IsLocked() {
+		t.Fatalf("ParseKeys(exported secret) = %v, %v, want one locked key", locked, err)
+	}
 	bobs := []*crypto.Key{k.bob.Public()}
 	tests := []struct {
 		name    string
@@ -395,6 +409,7 @@ func TestFailClosed(t *testing.T) {
 		{"no recipients", simpleMessage, Options{Mode: ModeEncrypt, Signer: k.alice}, crypto.ErrNoRecipients, ""},
 		{"encrypt without signer", simpleMessage, Options{Mode: ModeEncrypt, Recipients: bobs}, crypto.ErrInvalidOptions, "Signer"},
 		{"public key as signer", simpleMessage, Options{Mode: ModeSign, Signer: k.alice.Public()}, crypto.ErrNotSecretKey, "alice@sealpost.test"},
+		{"locked signer", simpleMessage, Options{Mode: ModeEncrypt, Signer: locked[0], Recipients: bobs}, crypto.ErrKeyLocked, "alice@sealpost.test"},
 		{"expired signer", simpleMessage, Options{Mode: ModeSign, Signer: expiring}, crypto.ErrKeyExpired, "eve@sealpost.test"},
 		{"empty password", simpleMessage, Options{Mode: ModePassword}, crypto.ErrInvalidOptions, "password"},
 		{"unknown mode", simpleMessage, Options{Mode: "auto"}, crypto.ErrInvalidOptions, "auto"},

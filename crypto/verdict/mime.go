@@ -42,7 +42,7 @@ func (p *part) isMultipart(sub string) bool {
 // part 2).
 func childPath(parent string, i int) string {
 	if parent == "" || strings.HasSuffix(parent, "/") {
-		return strconv.Itoa(i + 1)
+		return parent + strconv.Itoa(i+1)
 	}
 	return parent + "." + strconv.Itoa(i+1)
 }

@@ -96,7 +96,6 @@ const (
 // shows.
 type Message struct {
 	From, Subject string
-	Date          time.Time
 	// Encrypted is true when the message was encrypted; Decrypted when it
 	// was decrypted with integrity protection.
 	Encrypted, Decrypted bool

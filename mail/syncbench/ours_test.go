@@ -66,7 +66,7 @@ type childReport struct {
 type syncRun struct {
 	elapsed time.Duration
 	stored  time.Duration // until the last new message was stored
-	peakRSS int64 // bytes, of the whole child process
+	peakRSS int64         // bytes, of the whole child process
 }
 
 // ours is a Sealpost profile with one account on the test servers, synced

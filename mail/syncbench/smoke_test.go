@@ -55,7 +55,7 @@ func TestSmoke(t *testing.T) {
 		populate(t, srv, user, c, 2, owner, true)
 		tm := newTimings()
 		measureFull(t, srv, user, smokeMessages, 1, tm)
-		for _, name := range []string{caseLimitFull, caseOursFull, caseMbsyncFull, caseOursResync, caseMbsyncResync} {
+		for _, name := range []string{caseLimitFull, caseOursFull, caseOursFull + storedSuffix, caseMbsyncFull, caseOursResync, caseMbsyncResync} {
 			if got := tm.seconds(name); got <= 0 {
 				t.Errorf("%s: got = %v s, want > 0", name, got)
 			}
@@ -70,7 +70,7 @@ func TestSmoke(t *testing.T) {
 		populate(t, srv, user, c, 2, owner, false)
 		tm := newTimings()
 		measureHeaders(t, srv, user, smokeMessages, 1, tm)
-		for _, name := range []string{caseLimitHeaders, caseOursHeaders, caseOursHdrRe} {
+		for _, name := range []string{caseLimitHeaders, caseOursHeaders, caseOursHeaders + storedSuffix, caseOursHdrRe} {
 			if got := tm.seconds(name); got <= 0 {
 				t.Errorf("%s: got = %v s, want > 0", name, got)
 			}
