@@ -40,17 +40,27 @@ func (r Peers) key(addr string) []byte { return r.s.keys.blind(labelPeer, normEm
 // Put stores or replaces the state of p.Addr and appends notes to the audit
 // log (for example a key change), in one transaction.
 func (r Peers) Put(p Peer, notes ...AuditNote) error {
-	if normEmail(p.Addr) == "" {
-		return errNoPeerAddr
+	return r.PutBatch([]Peer{p}, notes...)
+}
+
+// PutBatch stores several peers and appends notes to the audit log in one
+// transaction (one disk sync for a whole sync run's worth of senders).
+func (r Peers) PutBatch(peers []Peer, notes ...AuditNote) error {
+	for _, p := range peers {
+		if normEmail(p.Addr) == "" {
+			return errNoPeerAddr
+		}
 	}
 	err := r.s.update(func(tx *bolt.Tx) error {
-		if err := r.s.putJSON(tx, [][]byte{bktPeers}, r.key(p.Addr), &p); err != nil {
-			return err
+		for i := range peers {
+			if err := r.s.putJSON(tx, [][]byte{bktPeers}, r.key(peers[i].Addr), &peers[i]); err != nil {
+				return err
+			}
 		}
 		return r.s.appendNotes(tx, notes)
 	})
 	if err != nil {
-		return fmt.Errorf("store Autocrypt peer: %w", err)
+		return fmt.Errorf("store Autocrypt peers: %w", err)
 	}
 	return nil
 }

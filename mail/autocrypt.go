@@ -35,6 +35,36 @@ type PeerUpdate struct {
 // an unverified contact key with source "autocrypt"; a changed key is
 // imported too, with a warning and an audit entry.
 func (p *Profile) ObserveAutocrypt(raw []byte, gossip []string) ([]PeerUpdate, error) {
+	b := p.newPeerBatch()
+	updates, err := b.observeMessage(raw, gossip)
+	if err != nil {
+		return nil, err
+	}
+	return updates, b.flush()
+}
+
+// peerBatch applies the Autocrypt observations of many messages in memory
+// and writes the changed peers in one transaction.
+type peerBatch struct {
+	p       *Profile
+	states  map[string]autocrypt.PeerState
+	dirty   map[string]bool
+	notes   []localstore.AuditNote
+	imports []peerImport
+}
+
+type peerImport struct {
+	header *autocrypt.Header
+	source string
+}
+
+func (p *Profile) newPeerBatch() *peerBatch {
+	return &peerBatch{p: p, states: map[string]autocrypt.PeerState{}, dirty: map[string]bool{}}
+}
+
+// observeMessage reads raw's header and applies its Autocrypt header and
+// the given gossip values.
+func (b *peerBatch) observeMessage(raw []byte, gossip []string) ([]PeerUpdate, error) {
 	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
 	if err != nil {
 		return nil, fmt.Errorf("read the message header: %w", err)
@@ -50,10 +80,10 @@ func (p *Profile) ObserveAutocrypt(raw []byte, gossip []string) ([]PeerUpdate, e
 	if err != nil {
 		date = time.Time{}
 	}
-	now := p.now()
+	now := b.p.now()
 	header, _ := autocrypt.SelectHeader(h.Values("Autocrypt"), from.Address, now)
 	var out []PeerUpdate
-	u, err := p.observe(autocrypt.Observation{From: from.Address, Date: date, Header: header}, "autocrypt")
+	u, err := b.observe(autocrypt.Observation{From: from.Address, Date: date, Header: header}, "autocrypt")
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +99,7 @@ func (p *Profile) ObserveAutocrypt(raw []byte, gossip []string) ([]PeerUpdate, e
 		}
 		gossiped, _ := autocrypt.SelectGossip(gossip, recipients, now)
 		for _, g := range gossiped {
-			u, err := p.observe(autocrypt.Observation{From: g.Addr, Date: date, Header: g, Gossip: true}, "gossip")
+			u, err := b.observe(autocrypt.Observation{From: g.Addr, Date: date, Header: g, Gossip: true}, "gossip")
 			if err != nil {
 				return out, err
 			}
@@ -79,18 +109,23 @@ func (p *Profile) ObserveAutocrypt(raw []byte, gossip []string) ([]PeerUpdate, e
 	return out, nil
 }
 
-func (p *Profile) observe(obs autocrypt.Observation, source string) (PeerUpdate, error) {
+func (b *peerBatch) observe(obs autocrypt.Observation, source string) (PeerUpdate, error) {
 	addr := autocrypt.NormalizeAddr(obs.From)
-	peer, err := p.store.Peers().Get(addr)
-	if err != nil && !errors.Is(err, localstore.ErrNotFound) {
-		return PeerUpdate{}, err
+	state, known := b.states[addr]
+	if !known {
+		peer, err := b.p.store.Peers().Get(addr)
+		if err != nil && !errors.Is(err, localstore.ErrNotFound) {
+			return PeerUpdate{}, err
+		}
+		state = peerState(peer)
 	}
-	state, change := autocrypt.Update(peerState(peer), obs, p.now())
+	state, change := autocrypt.Update(state, obs, b.p.now())
+	b.states[addr] = state
 	update := PeerUpdate{Address: addr}
 	if !change.Updated {
 		return update, nil
 	}
-	var notes []localstore.AuditNote
+	b.dirty[addr] = true
 	switch change.Key {
 	case autocrypt.KeyFirst:
 		update.Change = "first"
@@ -100,17 +135,34 @@ func (p *Profile) observe(obs autocrypt.Observation, source string) (PeerUpdate,
 		update.Change = "changed"
 		update.Warning = fmt.Sprintf("%s now uses key %s instead of %s (seen via %s): compare fingerprints before trusting it",
 			addr, GroupFingerprint(change.NewFingerprint), GroupFingerprint(change.OldFingerprint), source)
-		notes = append(notes, auditNote(AuditPeerKeyChanged, addr, update.Warning))
-	}
-	if err := p.store.Peers().Put(storedPeer(state), notes...); err != nil {
-		return update, err
+		b.notes = append(b.notes, auditNote(AuditPeerKeyChanged, addr, update.Warning))
 	}
 	if obs.Header != nil && (change.Key == autocrypt.KeyFirst || change.Key == autocrypt.KeyChanged) {
-		if _, err := p.importPublic(obs.Header.Key, source); err != nil {
-			return update, err
-		}
+		b.imports = append(b.imports, peerImport{obs.Header, source})
 	}
 	return update, nil
+}
+
+// flush writes the changed peers and their audit notes in one transaction,
+// then imports the keys learnt.
+func (b *peerBatch) flush() error {
+	if len(b.dirty) == 0 {
+		return nil
+	}
+	peers := make([]localstore.Peer, 0, len(b.dirty))
+	for addr := range b.dirty {
+		peers = append(peers, storedPeer(b.states[addr]))
+	}
+	if err := b.p.store.Peers().PutBatch(peers, b.notes...); err != nil {
+		return err
+	}
+	for _, imp := range b.imports {
+		if _, err := b.p.importPublic(imp.header.Key, imp.source); err != nil {
+			return err
+		}
+	}
+	b.dirty, b.notes, b.imports = map[string]bool{}, nil, nil
+	return nil
 }
 
 func peerState(p localstore.Peer) autocrypt.PeerState {

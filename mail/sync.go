@@ -61,8 +61,8 @@ func (p *Profile) syncAccount(ctx context.Context, acct localstore.Account, req 
 			err = syncer.SyncFolder(ctx, req.Folder)
 		}
 	}
-	if err != nil {
-		return err
+	if err != nil || req.HeadersOnly {
+		return err // without bodies there are no headers to learn keys from
 	}
 	return p.observeNewMail(acct.Email, before, req.Warn)
 }
@@ -83,13 +83,14 @@ func (p *Profile) observeNewMail(account string, before uint32, warn func(string
 			in.close()
 		}
 	}()
+	batch := p.newPeerBatch()
 	for _, uid := range uids {
 		if uid <= before {
 			continue
 		}
 		raw, err := p.store.Messages().Raw(account, inbox, uid)
 		if errors.Is(err, localstore.ErrNotFound) {
-			continue
+			continue // stored without its body (headers-only or over the size cap)
 		} else if err != nil {
 			return err
 		}
@@ -105,7 +106,7 @@ func (p *Profile) observeNewMail(account string, before uint32, warn func(string
 				gossip = v.Gossip
 			}
 		}
-		updates, err := p.ObserveAutocrypt(raw, gossip)
+		updates, err := batch.observeMessage(raw, gossip)
 		if err != nil {
 			continue // a message we cannot read teaches nothing; it stays listed
 		}
@@ -115,7 +116,7 @@ func (p *Profile) observeNewMail(account string, before uint32, warn func(string
 			}
 		}
 	}
-	return nil
+	return batch.flush()
 }
 
 func (p *Profile) syncer(acct localstore.Account, headersOnly bool, progress func(imapsync.Progress)) (*imapsync.Syncer, error) {

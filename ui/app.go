@@ -46,7 +46,7 @@ func New(a fyne.App, b backend.Backend, icon fyne.Resource) *App {
 	if icon != nil {
 		w.SetIcon(icon)
 	}
-	w.Resize(fyne.NewSize(960, 640))
+	w.Resize(fyne.NewSize(1200, 760))
 	ui := &App{backend: b, app: a, window: w, now: time.Now}
 	w.SetOnClosed(func() { _ = b.Lock() })
 	if b.ProfileExists() {
@@ -164,7 +164,9 @@ func readable(err error) string {
 	if errors.Is(err, errInternal) {
 		msg = "Sealpost hit an internal error; your data was not changed."
 	}
-	msg = strings.ToUpper(msg[:1]) + msg[1:]
+	if first, _, _ := strings.Cut(msg, " "); !strings.Contains(first, "@") { // keep addresses as they are
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+	}
 	if !strings.HasSuffix(msg, ".") {
 		msg += "."
 	}

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -97,5 +99,26 @@ func TestUnlockWrongThenRight(t *testing.T) {
 	}
 	if !strings.Contains(ui.Window().Title(), "Sealpost") {
 		t.Errorf("title = %q, want it to contain Sealpost", ui.Window().Title())
+	}
+}
+
+func TestReadable(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"capitalised with a full stop", errors.New("the profile is locked"), "The profile is locked."},
+		{"first line only", errors.New("bad thing\n\tdetail"), "Bad thing."},
+		{"address kept", errors.New("alice@example.org: no such account"), "alice@example.org: no such account."},
+		{"internal", fmt.Errorf("%w: boom", errInternal), "Sealpost hit an internal error; your data was not changed."},
+		{"empty", errors.New(" \n "), "Something went wrong."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := readable(tt.err); got != tt.want {
+				t.Errorf("got = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

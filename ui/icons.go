@@ -11,7 +11,7 @@ var (
 	lockIcon = theme.NewThemedResource(fyne.NewStaticResource("lock.svg", []byte(
 		`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path fill="#000" d="M12 2a5 5 0 0 0-5 5v3H6a2 2 0 0 0-2 2v8a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-8a2 2 0 0 0-2-2h-1V7a5 5 0 0 0-5-5zm-3 5a3 3 0 0 1 6 0v3H9zm3 7a2 2 0 0 1 1 3.7V20h-2v-2.3A2 2 0 0 1 12 14z"/></svg>`)))
 	openLockIcon = theme.NewThemedResource(fyne.NewStaticResource("lock-open.svg", []byte(
-		`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path fill="#000" d="M12 2a5 5 0 0 0-5 5h2a3 3 0 0 1 6 0v3H6a2 2 0 0 0-2 2v8a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-8a2 2 0 0 0-2-2h-1V7a5 5 0 0 0-5-5zm0 12a2 2 0 0 1 1 3.7V20h-2v-2.3A2 2 0 0 1 12 14z"/></svg>`)))
+		`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path fill="#000" d="M16 1a5 5 0 0 0-5 5v4H4a2 2 0 0 0-2 2v8a2 2 0 0 0 2 2h11a2 2 0 0 0 2-2v-8a2 2 0 0 0-2-2h-2V6a3 3 0 0 1 6 0v2h2V6a5 5 0 0 0-5-5zM9.5 14a2 2 0 0 1 1 3.7V20h-2v-2.3A2 2 0 0 1 9.5 14z"/></svg>`)))
 	flagIcon = theme.NewThemedResource(fyne.NewStaticResource("flag.svg", []byte(
 		`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path fill="#000" d="M5 2h2v1h12l-3 5 3 5H7v9H5z"/></svg>`)))
 	unreadIcon = theme.NewPrimaryThemedResource(fyne.NewStaticResource("unread.svg", []byte(

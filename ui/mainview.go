@@ -90,7 +90,7 @@ func (ui *App) showMain() {
 			o.(*messageRow).show(v.rows.at(id), ui.now())
 		}
 	})
-	v.list.OnSelected = v.select_
+	v.list.OnSelected = v.openRow
 
 	v.reader = newReader()
 	v.progress = widget.NewProgressBar()
@@ -181,8 +181,12 @@ func (v *mainView) loadAccounts() {
 			v.status.SetText("No accounts yet: add one with `sealpost account add`, then press Sync.")
 			return
 		}
-		v.status.SetText(fmt.Sprintf("%d accounts", len(accounts)))
+		v.status.SetText(plural(len(accounts), "account"))
 		v.tree.OpenAllBranches()
+		if v.folder != "" { // reloading after a sync: stay where the user is
+			v.openFolder(v.account, v.folder)
+			return
+		}
 		first := accounts[0].Email
 		if fs := folders[first]; len(fs) > 0 {
 			v.tree.Select(first + folderSep + fs[0].Name)
@@ -232,8 +236,8 @@ func (v *mainView) filter(query string) {
 	v.showCount()
 }
 
-// select_ opens the message in the reader.
-func (v *mainView) select_(id widget.ListItemID) {
+// openRow opens the message of a list row in the reader.
+func (v *mainView) openRow(id widget.ListItemID) {
 	if id >= v.rows.len() {
 		return
 	}
@@ -342,17 +346,19 @@ func newMessageRow() fyne.CanvasObject {
 	return r
 }
 
-// CreateRenderer lays the row out on two lines: markers, sender and date;
-// subject and security icons.
+// CreateRenderer lays the row out: unread and flag markers in a column,
+// then two lines: sender and date; subject and security icons.
 func (r *messageRow) CreateRenderer() fyne.WidgetRenderer {
-	top := container.NewBorder(nil, nil, container.NewHBox(r.unread, r.flagged), r.date, r.sender)
+	markers := container.New(&rowLayout{}, container.NewCenter(r.unread), container.NewCenter(r.flagged))
+	top := container.NewBorder(nil, nil, nil, r.date, r.sender)
 	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(r.lock, r.signed), r.subject)
-	return widget.NewSimpleRenderer(container.New(&rowLayout{}, top, bottom))
+	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, markers, nil, container.New(&rowLayout{}, top, bottom)))
 }
 
 // rowLayout stacks a row's two lines without the extra padding of a VBox.
 type rowLayout struct{}
 
+// MinSize is the lines' height together, less one line's padding.
 func (*rowLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	var s fyne.Size
 	for _, o := range objects {
@@ -363,6 +369,7 @@ func (*rowLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	return s.SubtractWidthHeight(0, theme.Padding()*2)
 }
 
+// Layout gives every line an equal share of the height.
 func (*rowLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 	h := size.Height / float32(len(objects))
 	for i, o := range objects {

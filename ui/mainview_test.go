@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
@@ -181,5 +183,45 @@ func TestDescribe(t *testing.T) {
 				t.Errorf("lines = %q, want one containing %q", all, tt.want)
 			}
 		})
+	}
+}
+
+func TestMainWindowShortcuts(t *testing.T) {
+	test.NewTempApp(t)
+	app, _ := openFixture(t)
+	v := app.main
+	press := func(key fyne.KeyName) {
+		app.window.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault})
+		app.tasks.wait()
+	}
+
+	press(fyne.KeyR)
+	if len(app.extra) != 0 {
+		t.Fatalf("Ctrl+R with no message open opened %d windows", len(app.extra))
+	}
+	v.list.Select(rowOf(t, v, "Q3 numbers"))
+	app.tasks.wait()
+	press(fyne.KeyR)
+	c := v.lastComposer
+	if len(app.extra) != 1 || c.subject.Text != "Re: Q3 numbers" || !strings.Contains(c.body.Text, "> the Q3 numbers are attached") {
+		t.Fatalf("Ctrl+R: %d windows, subject %q; want a reply quoting the message", len(app.extra), c.subject.Text)
+	}
+	if got := chipStates(c); len(got) != 1 || got[0] != "bob@example.net "+chipVerified {
+		t.Errorf("reply chips = %q, want Bob with his verified key", got)
+	}
+
+	press(fyne.KeyN)
+	if len(app.extra) != 2 || v.lastComposer.to.Text != "" {
+		t.Fatalf("Ctrl+N: %d windows; want a second, empty composer", len(app.extra))
+	}
+	press(fyne.KeyF)
+	if app.window.Canvas().Focused() != v.search {
+		t.Errorf("Ctrl+F did not focus the search box")
+	}
+
+	test.Tap(v.lockButton)
+	app.tasks.wait()
+	if len(app.extra) != 0 || app.main != nil || app.submit.Text != "Unlock" {
+		t.Errorf("after Lock: %d extra windows, main view kept %v; want every window closed and the unlock screen", len(app.extra), app.main != nil)
 	}
 }

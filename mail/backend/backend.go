@@ -197,6 +197,7 @@ type MissingKeysError struct {
 	Addresses []string
 }
 
+// Error names the recipients and the ways forward.
 func (e *MissingKeysError) Error() string {
 	return fmt.Sprintf("no key for %s: nothing was sent; encrypt with a password or send unencrypted on purpose",
 		strings.Join(e.Addresses, ", "))

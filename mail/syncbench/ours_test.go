@@ -149,7 +149,7 @@ func (o *ours) sync(headersOnly bool, cpuProfile string) (syncRun, error) {
 // count returns how many messages of INBOX the profile holds and how many
 // of them are stored offline.
 func (o *ours) count() (total, offline int, err error) {
-	p, err := o.open()
+	p, err := openProfile(o.dir, o.caPEM)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -164,10 +164,6 @@ func (o *ours) count() (total, offline int, err error) {
 		}
 	}
 	return len(sums), offline, nil
-}
-
-func (o *ours) open() (*mail.Profile, error) {
-	return openProfile(o.dir, o.caPEM)
 }
 
 // openProfile unlocks the profile in dir, trusting the CA in caPEM.
