@@ -280,6 +280,26 @@ func messageOf(v verdict.Result) backend.Message {
 	return m
 }
 
+// Reply prepares an answer to a stored message.
+func (e *Engine) Reply(account, folder string, uid uint32, all bool) (r backend.Reply, err error) {
+	err = e.with(func(p *Profile) error {
+		raw, err := p.RawMessage(account, folder, uid)
+		if err != nil {
+			return fmt.Errorf("message %d of %s: %w", uid, folder, err)
+		}
+		prepared, err := p.PrepareReply(raw, all)
+		if err != nil {
+			return err
+		}
+		d := prepared.Draft
+		r = backend.Reply{Warnings: prepared.Warnings, Draft: backend.Draft{
+			To: d.To, Cc: d.Cc, Subject: d.Subject, Body: d.Body, InReplyTo: d.InReplyTo, References: d.References,
+		}}
+		return nil
+	})
+	return r, err
+}
+
 // Sync fetches new mail of account (every account when empty).
 func (e *Engine) Sync(ctx context.Context, account string, progress func(backend.SyncProgress)) error {
 	return e.with(func(p *Profile) error {
@@ -316,7 +336,8 @@ func (e *Engine) Send(ctx context.Context, account string, d backend.Draft, sec 
 		return fmt.Errorf("%q: %w", sec.Mode, ErrUnknownMode)
 	}
 	return e.with(func(p *Profile) error {
-		_, err := p.Send(ctx, account, Draft{To: d.To, Cc: d.Cc, Subject: d.Subject, Body: d.Body, InReplyTo: d.InReplyTo},
+		draft := Draft{To: d.To, Cc: d.Cc, Subject: d.Subject, Body: d.Body, InReplyTo: d.InReplyTo, References: d.References}
+		_, err := p.Send(ctx, account, draft,
 			SecurityOptions{Mode: mode, Password: sec.Password})
 		var missing *MissingKeysError
 		if errors.As(err, &missing) {

@@ -147,6 +147,7 @@ func TestEngineLocked(t *testing.T) {
 		"Messages":   func() error { _, err := e.Messages("a@example.org", "INBOX", 1); return err },
 		"Open":       func() error { _, err := e.Open("a@example.org", "INBOX", 1); return err },
 		"Inspect":    func() error { _, err := e.Inspect(nil); return err },
+		"Reply":      func() error { _, err := e.Reply("a@example.org", "INBOX", 1, false); return err },
 		"Sync":       func() error { return e.Sync(context.Background(), "", nil) },
 		"Send": func() error {
 			return e.Send(context.Background(), "a@example.org", backend.Draft{}, backend.Security{Mode: backend.ModePlain})
@@ -158,5 +159,23 @@ func TestEngineLocked(t *testing.T) {
 				t.Errorf("got = %v, want ErrProfileLocked", err)
 			}
 		})
+	}
+}
+
+func TestEngineReply(t *testing.T) {
+	e := engineWithMail(t)
+	r, err := e.Reply("alice@example.org", "INBOX", 7, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := r.Draft
+	if len(d.To) != 1 || !strings.Contains(d.To[0], "alice@example.org") || d.Subject != "Re: Note to self" {
+		t.Errorf("draft to %q, subject %q; want a reply to Alice about Note to self", d.To, d.Subject)
+	}
+	if !strings.Contains(d.Body, "> remember") || d.InReplyTo == "" || len(d.References) == 0 || d.References[len(d.References)-1] != d.InReplyTo {
+		t.Errorf("draft = %+v, want the quoted text and the thread's Message-IDs", d)
+	}
+	if _, err := e.Reply("alice@example.org", "INBOX", 8, false); err == nil {
+		t.Error("replying to a missing message succeeded")
 	}
 }

@@ -80,6 +80,7 @@ type composer struct {
 	password           *widget.Entry
 	sendPasswordButton *widget.Button
 	inReplyTo          string
+	references         []string
 	sending            bool
 	onSent             func()
 	passwordRow        *fyne.Container
@@ -88,7 +89,7 @@ type composer struct {
 // newComposer opens a composer window for d, sending from account (the
 // first account when empty).
 func (ui *App) newComposer(accounts []backend.Account, account string, d backend.Draft) *composer {
-	c := &composer{ui: ui, accounts: accounts, states: map[string]backend.KeyState{}, inReplyTo: d.InReplyTo}
+	c := &composer{ui: ui, accounts: accounts, states: map[string]backend.KeyState{}, inReplyTo: d.InReplyTo, references: d.References}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.window = ui.app.NewWindow("New message – Sealpost")
 	ui.extra = append(ui.extra, c.window)
@@ -301,7 +302,7 @@ func plural(n int, word string) string {
 }
 
 func (c *composer) draft() (backend.Draft, error) {
-	d := backend.Draft{Subject: c.subject.Text, Body: c.body.Text, InReplyTo: c.inReplyTo}
+	d := backend.Draft{Subject: c.subject.Text, Body: c.body.Text, InReplyTo: c.inReplyTo, References: c.references}
 	for _, ch := range c.chips {
 		if ch.email == "" {
 			return d, fmt.Errorf("%q is not an e-mail address", ch.address)

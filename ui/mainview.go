@@ -30,6 +30,7 @@ type mainView struct {
 
 	accounts []backend.Account
 	folders  map[string][]backend.Folder
+	unread   map[string]int // tree node ID -> unread messages, for loaded folders
 	tree     *widget.Tree
 
 	rows   messageList
@@ -42,7 +43,8 @@ type mainView struct {
 	reader          *reader
 	lastComposer    *composer
 
-	newButton, replyButton, syncButton, keysButton, lockButton *widget.Button
+	newButton, replyButton, replyAllButton, syncButton *widget.Button
+	keysButton, lockButton                             *widget.Button
 
 	progress *widget.ProgressBar
 	status   *widget.Label
@@ -50,13 +52,15 @@ type mainView struct {
 }
 
 func (ui *App) showMain() {
-	v := &mainView{ui: ui, folders: map[string][]backend.Folder{}}
+	v := &mainView{ui: ui, folders: map[string][]backend.Folder{}, unread: map[string]int{}}
 	ui.main = v
 	ui.window.SetTitle("Sealpost")
 
 	v.newButton = widget.NewButtonWithIcon("New", theme.MailComposeIcon(), func() { v.compose(nil) })
-	v.replyButton = widget.NewButtonWithIcon("Reply", theme.MailReplyIcon(), v.reply)
+	v.replyButton = widget.NewButtonWithIcon("Reply", theme.MailReplyIcon(), func() { v.reply(false) })
 	v.replyButton.Disable()
+	v.replyAllButton = widget.NewButtonWithIcon("Reply all", theme.MailReplyAllIcon(), func() { v.reply(true) })
+	v.replyAllButton.Disable()
 	v.syncButton = widget.NewButtonWithIcon("Sync", theme.ViewRefreshIcon(), v.sync)
 	v.keysButton = widget.NewButtonWithIcon("Keys", theme.AccountIcon(), ui.showKeyManager)
 	v.lockButton = widget.NewButtonWithIcon("Lock", lockIcon, ui.lock)
@@ -64,7 +68,7 @@ func (ui *App) showMain() {
 	v.search.SetPlaceHolder("Search loaded mail (Ctrl+F)")
 	v.search.OnChanged = v.filter
 	toolbar := container.NewBorder(nil, nil,
-		container.NewHBox(v.newButton, v.replyButton, v.syncButton, widget.NewSeparator(), v.keysButton, v.lockButton), nil,
+		container.NewHBox(v.newButton, v.replyButton, v.replyAllButton, v.syncButton, widget.NewSeparator(), v.keysButton, v.lockButton), nil,
 		v.search)
 
 	v.tree = widget.NewTree(v.treeChildren, v.treeIsBranch,
@@ -74,7 +78,11 @@ func (ui *App) showMain() {
 			acct, folder, isFolder := strings.Cut(id, folderSep)
 			label.TextStyle.Bold = !isFolder
 			if isFolder {
-				label.SetText(folderTitle(folder))
+				title := folderTitle(folder)
+				if n := v.unread[id]; n > 0 {
+					title += fmt.Sprintf(" (%d)", n)
+				}
+				label.SetText(title)
 			} else {
 				label.SetText(acct)
 			}
@@ -107,7 +115,7 @@ func (ui *App) showMain() {
 
 	c := ui.window.Canvas()
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { v.compose(nil) })
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { v.reply() })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { v.reply(false) })
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { c.Focus(v.search) })
 
 	v.loadAccounts()
@@ -214,6 +222,14 @@ func (v *mainView) openFolder(account, folder string) {
 		}
 		v.list.UnselectAll()
 		v.rows.set(msgs)
+		unread := 0
+		for _, m := range msgs {
+			if !m.Seen {
+				unread++
+			}
+		}
+		v.unread[account+folderSep+folder] = unread
+		v.tree.RefreshItem(account + folderSep + folder)
 		v.list.Refresh()
 		v.list.ScrollToTop()
 		v.showCount()
@@ -245,6 +261,7 @@ func (v *mainView) openRow(id widget.ListItemID) {
 	v.opened = &m
 	v.message = nil
 	v.replyButton.Disable()
+	v.replyAllButton.Disable()
 	v.reader.loading(m)
 	var msg backend.Message
 	v.ui.tasks.run(func() (err error) {
@@ -267,23 +284,30 @@ func (v *mainView) showMessage(m backend.Message) {
 	v.message = &m
 	v.reader.show(m)
 	v.replyButton.Enable()
+	v.replyAllButton.Enable()
 }
 
-func (v *mainView) reply() {
-	if v.message == nil {
+// reply opens a composer answering the open message, prepared by the
+// engine (recipients, Reply-To, threading, a safe quote).
+func (v *mainView) reply(all bool) {
+	if v.message == nil || v.opened == nil {
 		return
 	}
-	m := *v.message
-	subject := m.Subject
-	if !strings.HasPrefix(strings.ToLower(subject), "re:") {
-		subject = "Re: " + subject
-	}
-	var quoted strings.Builder
-	quoted.WriteString("\n\n" + senderName(m.From) + " wrote:\n")
-	for _, l := range strings.Split(strings.TrimRight(m.Body, "\n"), "\n") {
-		quoted.WriteString("> " + l + "\n")
-	}
-	v.compose(&backend.Draft{To: []string{m.From}, Subject: subject, Body: quoted.String()})
+	m := *v.opened
+	var r backend.Reply
+	v.ui.tasks.run(func() (err error) {
+		r, err = v.ui.backend.Reply(m.Account, m.Folder, m.UID, all)
+		return err
+	}, func(err error) {
+		if err != nil {
+			v.status.SetText("Cannot reply: " + readable(err))
+			return
+		}
+		v.compose(&r.Draft)
+		if len(r.Warnings) > 0 {
+			v.lastComposer.status.SetText("Check before sending: " + strings.Join(r.Warnings, "; ") + ".")
+		}
+	})
 }
 
 func (v *mainView) compose(d *backend.Draft) {

@@ -38,6 +38,9 @@ func TestMainWindowListsInbox(t *testing.T) {
 	if got := v.status.Text; got != "Inbox: 4 messages" {
 		t.Errorf("status = %q, want %q", got, "Inbox: 4 messages")
 	}
+	if got := v.unread[alice+folderSep+"INBOX"]; got != 2 {
+		t.Errorf("unread in the inbox = %d, want 2", got)
+	}
 
 	test.Type(v.search, "lunch")
 	if got := v.rows.len(); got != 1 || v.rows.at(0).Subject != "Lunch on Friday?" {

@@ -87,3 +87,17 @@ func TestListDate(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkMessageListFilter(b *testing.B) {
+	all := make([]backend.MessageSummary, 100_000)
+	for i := range all {
+		all[i] = backend.MessageSummary{UID: uint32(i), From: "Sender <s@example.net>", Subject: "Message " + time.Duration(i).String()}
+	}
+	var l messageList
+	l.set(all)
+	b.ResetTimer()
+	for b.Loop() {
+		l.filter("message 99")
+		l.filter("")
+	}
+}

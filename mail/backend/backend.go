@@ -50,6 +50,10 @@ type Backend interface {
 	Messages(account, folder string, limit int) ([]MessageSummary, error)
 	// Open decrypts and verifies one stored message.
 	Open(account, folder string, uid uint32) (Message, error)
+	// Reply prepares an answer to a stored message: to its sender (or
+	// Reply-To), with all to every other recipient too, quoting only what
+	// the reader showed.
+	Reply(account, folder string, uid uint32, all bool) (Reply, error)
 	// Sync fetches new mail of account (every account when empty) and
 	// reports progress as it goes.
 	Sync(ctx context.Context, account string, progress func(SyncProgress)) error
@@ -159,7 +163,16 @@ type SyncProgress struct {
 type Draft struct {
 	To, Cc        []string
 	Subject, Body string
-	InReplyTo     string
+	// InReplyTo and References are Message-IDs without angle brackets.
+	InReplyTo  string
+	References []string
+}
+
+// Reply is a prepared answer and what the user should check before
+// sending it.
+type Reply struct {
+	Draft    Draft
+	Warnings []string
 }
 
 // Security modes of an outgoing message.
