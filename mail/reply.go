@@ -128,3 +128,33 @@ func (p *Profile) ownAddresses() (map[string]bool, error) {
 	}
 	return out, nil
 }
+
+// PrepareForward makes a new message carrying raw's text, under the same
+// rule as replies: only the text the verdict shows is included, never
+// unencrypted siblings of decrypted content. Forwarding an encrypted
+// message is encrypted (fail closed). Attachments are not carried over
+// yet; the returned warnings say so when the original had any.
+func (p *Profile) PrepareForward(raw []byte) (Reply, error) {
+	v, err := p.Inspect(raw)
+	if err != nil {
+		return Reply{}, err
+	}
+	var r Reply
+	subject := v.Subject
+	if !strings.HasPrefix(strings.ToLower(subject), "fwd:") {
+		subject = "Fwd: " + subject
+	}
+	r.Draft.Subject = subject
+	if v.Encrypted && !v.IntegrityProtected {
+		r.Warnings = append(r.Warnings, "the original could not be decrypted safely, so nothing of it is included")
+	} else {
+		r.Draft.Body = "\n\n---------- Forwarded message ----------\nFrom: " + v.From + "\nSubject: " + v.Subject + "\n\n" + v.BodyText
+	}
+	if len(v.Attachments) > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("the original's %d attachment(s) are not forwarded", len(v.Attachments)))
+	}
+	if v.Encrypted {
+		r.Security.Mode = ModeEncrypt
+	}
+	return r, nil
+}

@@ -83,3 +83,23 @@ func TestReplyAllAndReplyToWarning(t *testing.T) {
 		t.Errorf("threading = %q / %q", r.Draft.InReplyTo, r.Draft.References)
 	}
 }
+
+func TestForwardOfEncryptedStaysEncrypted(t *testing.T) {
+	alice, bob := keyedPair(t)
+	raw, err := alice.Compose("alice@example.org", Draft{To: []string{"bob@example.net"}, Subject: "Plans", Body: "Meet at noon.\n"}, SecurityOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := bob.PrepareForward(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Security.Mode != ModeEncrypt || f.Draft.Subject != "Fwd: Plans" || !strings.Contains(f.Draft.Body, "Meet at noon.") {
+		t.Fatalf("forward = %+v", f)
+	}
+	// To someone without a key, the forward is refused rather than sent plain.
+	f.Draft.To = []string{"carol@example.com"}
+	if _, err := bob.Compose("bob@example.net", f.Draft, f.Security); err == nil {
+		t.Fatal("an encrypted message was forwarded to a recipient without a key")
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -114,9 +113,13 @@ func (ui *App) showMain() {
 	ui.window.SetContent(container.NewBorder(toolbar, statusBar, nil, nil, panes))
 
 	c := ui.window.Canvas()
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { v.compose(nil) })
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { v.reply(false) })
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { c.Focus(v.search) })
+	for key, action := range map[fyne.KeyName]func(){
+		fyne.KeyN: func() { v.compose(nil) },
+		fyne.KeyR: func() { v.reply(false) },
+		fyne.KeyF: func() { c.Focus(v.search) },
+	} {
+		c.AddShortcut(mainShortcut(key), func(fyne.Shortcut) { action() })
+	}
 
 	v.loadAccounts()
 }
@@ -132,7 +135,20 @@ func (ui *App) lock() {
 	}
 	ui.extra = nil
 	ui.main = nil
-	ui.tasks.run(ui.backend.Lock, func(error) { ui.showUnlock() })
+	for _, key := range []fyne.KeyName{fyne.KeyN, fyne.KeyR, fyne.KeyF} {
+		ui.window.Canvas().RemoveShortcut(mainShortcut(key))
+	}
+	ui.tasks.run(ui.backend.Lock, func(err error) {
+		ui.showUnlock()
+		if err != nil {
+			ui.status.SetText(readable(err))
+		}
+	})
+}
+
+// mainShortcut is Ctrl (Cmd on macOS) with key.
+func mainShortcut(key fyne.KeyName) *desktop.CustomShortcut {
+	return &desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault}
 }
 
 func folderTitle(name string) string {

@@ -227,4 +227,8 @@ func TestMainWindowShortcuts(t *testing.T) {
 	if len(app.extra) != 0 || app.main != nil || app.submit.Text != "Unlock" {
 		t.Errorf("after Lock: %d extra windows, main view kept %v; want every window closed and the unlock screen", len(app.extra), app.main != nil)
 	}
+	press(fyne.KeyN)
+	if len(app.extra) != 0 {
+		t.Errorf("Ctrl+N on the unlock screen opened a composer")
+	}
 }
