@@ -56,11 +56,10 @@ type chip struct {
 
 // composer is the message composer in its own window.
 type composer struct {
-	ui       *App
-	window   fyne.Window
-	accounts []backend.Account
-	ctx      context.Context
-	cancel   context.CancelFunc
+	ui     *App
+	window fyne.Window
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	from               *widget.Select
 	to, cc, subject    *sendEntry
@@ -89,7 +88,7 @@ type composer struct {
 // newComposer opens a composer window for d, sending from account (the
 // first account when empty).
 func (ui *App) newComposer(accounts []backend.Account, account string, d backend.Draft) *composer {
-	c := &composer{ui: ui, accounts: accounts, states: map[string]backend.KeyState{}, inReplyTo: d.InReplyTo, references: d.References}
+	c := &composer{ui: ui, states: map[string]backend.KeyState{}, inReplyTo: d.InReplyTo, references: d.References}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.window = ui.app.NewWindow("New message – Sealpost")
 	ui.extra = append(ui.extra, c.window)

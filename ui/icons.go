@@ -16,6 +16,11 @@ var (
 		`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path fill="#000" d="M5 2h2v1h12l-3 5 3 5H7v9H5z"/></svg>`)))
 	unreadIcon = theme.NewPrimaryThemedResource(fyne.NewStaticResource("unread.svg", []byte(
 		`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle fill="#000" cx="12" cy="12" r="5"/></svg>`)))
+	// signaturePresentIcon marks a list row whose message carries a
+	// signature that has not been checked yet (the list never decrypts or
+	// verifies): a pen, deliberately unlike the verified seal.
+	signaturePresentIcon = theme.NewThemedResource(fyne.NewStaticResource("signature.svg", []byte(
+		`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path fill="#000" d="M4 20l1.5-5.5 10-10 4 4-10 10zm2.4-4.2l-.7 2.5 2.5-.7z"/></svg>`)))
 	sealIcon = theme.NewThemedResource(fyne.NewStaticResource("signed.svg", []byte(
 		`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path fill="#000" d="M12 1l3 2.5 3.9-.4.9 3.8 3.2 2.3-1.7 3.6 1.7 3.6-3.2 2.3-.9 3.8-3.9-.4L12 23l-3-2.5-3.9.4-.9-3.8L1 14.8l1.7-3.6L1 7.6l3.2-2.3.9-3.8 3.9.4zm-1.2 14.6l6-6-1.4-1.4-4.6 4.6-2.4-2.4-1.4 1.4z"/></svg>`)))
 )

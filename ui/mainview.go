@@ -422,7 +422,7 @@ func (r *messageRow) show(m backend.MessageSummary, now time.Time) {
 	r.unread.SetResource(pick(!m.Seen, unreadIcon))
 	r.flagged.SetResource(pick(m.Flagged, flagIcon))
 	r.lock.SetResource(pick(m.Encrypted, lockIcon))
-	r.signed.SetResource(pick(m.Signed, sealIcon))
+	r.signed.SetResource(pick(m.Signed, signaturePresentIcon))
 	r.sender.TextStyle.Bold = !m.Seen
 	r.subject.TextStyle.Bold = !m.Seen
 	r.sender.SetText(senderName(m.From))
