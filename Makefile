@@ -12,7 +12,7 @@ DEB_PKGS   := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr
 DEMO_DIR   ?= $(CURDIR)/.demo-profile
 FUZZTIME   ?= 20s
 
-.PHONY: help deps build run demo test vet unit bench fuzz clean
+.PHONY: help deps build run demo test vet unit bench fuzz package clean
 
 help:
 	@echo "make demo   build, install missing system packages (as root), open the app on a demo profile"
@@ -20,6 +20,7 @@ help:
 	@echo "make test   everything: vet, unit and integration tests with -race (real gpg included)"
 	@echo "make bench  benchmarks (store, OpenPGP against gpg); see docs/performance.md"
 	@echo "make fuzz   run each fuzzer for FUZZTIME (default $(FUZZTIME))"
+	@echo "make package  the Linux bundle (Sealpost.tar.xz: binary, icon, desktop file, mailto: handler)"
 	@echo "make deps   install the Debian packages the build and tests need (root), else print the command"
 
 deps:
@@ -69,6 +70,19 @@ fuzz: deps
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
+
+# fyne's packager comes from the Go module proxy, pinned; the desktop file it writes is then
+# registered as the handler of mailto: links (Exec with %u, MimeType x-scheme-handler/mailto).
+FYNE_TOOLS := fyne.io/tools/cmd/fyne@v1.7.4
+package: build
+	rm -rf bin/pkg && mkdir -p bin/pkg
+	GOBIN=$(CURDIR)/bin $(GO) install $(FYNE_TOOLS)
+	./bin/fyne package --os linux --exe $(BIN) --name Sealpost --icon assets/icon.png --app-id io.sealpost.app --release
+	tar -xJf Sealpost.tar.xz -C bin/pkg && rm Sealpost.tar.xz
+	desktop=$$(find bin/pkg -name '*.desktop') && \
+	  sed -i -e 's|^Exec=\([^ ]*\).*|Exec=\1 %u|' -e '/^Keywords=/a MimeType=x-scheme-handler/mailto;' "$$desktop" && cat "$$desktop"
+	tar -cJf bin/Sealpost.tar.xz -C bin/pkg .
+	@echo "Linux bundle: bin/Sealpost.tar.xz (install: tar -xJf bin/Sealpost.tar.xz && sudo make -C sealpost install)"
 
 clean:
 	rm -rf bin bench.out

@@ -30,7 +30,10 @@ type App struct {
 
 	main       *mainView
 	keyManager *keyManager
-	extra      []fyne.Window // composer and key windows, closed on lock
+	// pending is a message to compose once the profile is open (from a
+	// mailto: link the app was started with).
+	pending *backend.Draft
+	extra   []fyne.Window // composer and key windows, closed on lock
 
 	// Widgets of the current screen, kept for tests and focus handling.
 	passphrase *widget.Entry
@@ -66,6 +69,11 @@ func (ui *App) forget(w fyne.Window) {
 		}
 	}
 }
+
+// ComposeWhenOpen opens a composer with d as soon as the profile is
+// unlocked and its accounts are loaded (the app was started for a mailto:
+// link).
+func (ui *App) ComposeWhenOpen(d backend.Draft) { ui.pending = &d }
 
 // Window is the main window.
 func (ui *App) Window() fyne.Window { return ui.window }

@@ -201,6 +201,10 @@ func (v *mainView) loadAccounts() {
 		}
 		v.accounts, v.folders = accounts, folders
 		v.tree.Refresh()
+		if d := v.ui.pending; d != nil {
+			v.ui.pending = nil
+			v.compose(d)
+		}
 		if len(accounts) == 0 {
 			v.status.SetText("No accounts yet: add one with `sealpost account add`, then press Sync.")
 			return

@@ -232,3 +232,21 @@ func TestMainWindowShortcuts(t *testing.T) {
 		t.Errorf("Ctrl+N on the unlock screen opened a composer")
 	}
 }
+
+// TestMailtoOpensComposerAfterUnlock: started for a mailto: link, the app
+// asks for the passphrase first and then opens a composer with the link's
+// recipient and subject.
+func TestMailtoOpensComposerAfterUnlock(t *testing.T) {
+	test.NewTempApp(t)
+	app := newApp(fixtureEngine(t))
+	app.ComposeWhenOpen(backend.Draft{To: []string{"bob@example.net"}, Subject: "From a link"})
+	if app.main != nil {
+		t.Fatal("the main window opened before unlocking")
+	}
+	unlocked(t, app)
+	app.tasks.wait()
+	c := app.main.lastComposer
+	if c == nil || c.to.Text != "bob@example.net" || c.subject.Text != "From a link" {
+		t.Fatalf("composer after unlock = %+v", c)
+	}
+}

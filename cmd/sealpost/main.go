@@ -6,12 +6,17 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
 func main() {
 	if len(os.Args) < 2 {
 		os.Exit(runGUI(os.Stderr))
+	}
+	// The desktop file registers Sealpost for mailto: links.
+	if len(os.Args) == 2 && strings.HasPrefix(strings.ToLower(os.Args[1]), "mailto:") {
+		os.Exit(runGUIForMailto(os.Stderr, os.Args[1]))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr})
