@@ -265,3 +265,47 @@ func (p *Profile) testLogin(ctx context.Context, acct *localstore.Account, proto
 	conn, err = p.login(ctx, *acct, proto)
 	return conn, &pin, err
 }
+
+// RemoveAccount deletes an account and its local copy of mail; the server
+// keeps the mail. Recorded in the audit trail.
+func (p *Profile) RemoveAccount(email string) error {
+	acct, err := p.account(email)
+	if err != nil {
+		return err
+	}
+	return p.store.Accounts().Delete(acct.Email, auditNote(AuditAccountRemoved, acct.Email, "account and its local mail removed"))
+}
+
+// FolderInfo describes one synchronised folder.
+type FolderInfo struct {
+	Name, SpecialUse string
+	Messages         int
+}
+
+// Folders lists the synchronised folders of account, INBOX first, then by
+// name.
+func (p *Profile) Folders(account string) ([]FolderInfo, error) {
+	acct, err := p.account(account)
+	if err != nil {
+		return nil, err
+	}
+	folders, err := p.store.Folders().List(acct.Email)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]FolderInfo, 0, len(folders))
+	for _, f := range folders {
+		n, err := p.store.Messages().CountSummaries(acct.Email, f.Name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, FolderInfo{Name: f.Name, SpecialUse: f.SpecialUse, Messages: n})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if (out[i].Name == inbox) != (out[j].Name == inbox) {
+			return out[i].Name == inbox
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out, nil
+}

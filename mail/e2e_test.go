@@ -124,4 +124,25 @@ func TestSendAndReceiveThroughRealServers(t *testing.T) {
 	if again, _ := pb.ListMessages(bob, "INBOX", 10); len(again) != 1 {
 		t.Errorf("after a no-change resync bob has %d messages", len(again))
 	}
+
+	folders, err := pb.Folders(bob)
+	if err != nil || len(folders) < 2 || folders[0].Name != "INBOX" || folders[0].Messages != 1 {
+		t.Fatalf("bob's folders = %+v, %v; want INBOX first with one message", folders, err)
+	}
+	sentFolder := false
+	for _, f := range folders {
+		sentFolder = sentFolder || (f.SpecialUse == `\Sent` && f.Messages == 0)
+	}
+	if !sentFolder {
+		t.Errorf("bob's folders %+v lack an empty \\Sent folder", folders)
+	}
+	if err := pb.RemoveAccount(bob); err != nil {
+		t.Fatal(err)
+	}
+	if accts, _ := pb.Accounts(); len(accts) != 0 {
+		t.Errorf("accounts after removal = %+v", accts)
+	}
+	if _, err := pb.ListMessages(bob, "INBOX", 1); err == nil {
+		t.Error("the removed account's mail is still listed")
+	}
 }

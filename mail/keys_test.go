@@ -154,3 +154,18 @@ func TestDefaultKeyPerAddress(t *testing.T) {
 		}
 	}
 }
+
+func TestSettingsRoundTrip(t *testing.T) {
+	p := newTestProfile(t)
+	s, err := p.Settings()
+	if err != nil || s.AutoLockMinutes != 15 {
+		t.Fatalf("default settings = %+v, %v; want auto-lock after 15 minutes", s, err)
+	}
+	s.AutoLockMinutes = 5
+	if err := p.SaveSettings(s); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := p.Settings(); got.AutoLockMinutes != 5 {
+		t.Errorf("settings after save = %+v", got)
+	}
+}

@@ -147,3 +147,10 @@ func (p *Profile) audit(kind, subject, detail string) error {
 func auditNote(kind, subject, detail string) localstore.AuditNote {
 	return localstore.AuditNote{Kind: kind, Subject: subject, Detail: detail}
 }
+
+// Settings returns the profile's settings (the defaults when none were
+// saved yet).
+func (p *Profile) Settings() (localstore.Settings, error) { return p.store.GetSettings() }
+
+// SaveSettings stores the profile's settings, sealed.
+func (p *Profile) SaveSettings(s localstore.Settings) error { return p.store.PutSettings(s) }
