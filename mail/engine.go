@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
-	"sort"
-	"strings"
 	"sync"
 
 	"github.com/sealpost/sealpost/crypto/verdict"
@@ -17,10 +15,6 @@ import (
 // ErrProfileLocked means an operation needs the unlocked profile.
 var ErrProfileLocked = errors.New("the profile is locked: unlock it with your passphrase")
 
-// wellKnownFolders are the folder names the engine looks for in the store
-// besides those it saw during a sync in this session.
-var wellKnownFolders = []string{"INBOX", "Sent", "Drafts", "Archive", "Junk", "Trash"}
-
 // Engine is what the desktop app talks to: one profile folder, locked or
 // unlocked. Its methods are safe to call from any goroutine; the UI calls
 // them off the UI goroutine because unlocking takes a noticeable moment.
@@ -30,9 +24,6 @@ type Engine struct {
 
 	mu      sync.RWMutex // guards profile; read-held while a call uses it
 	profile *Profile
-
-	seenMu sync.Mutex
-	seen   map[string]map[string]bool // account -> folders seen syncing
 }
 
 // NewEngine returns an engine for the profile in dir, locked.
@@ -71,9 +62,6 @@ func (e *Engine) Unlock(passphrase []byte) error {
 func (e *Engine) Lock() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.seenMu.Lock()
-	e.seen = nil
-	e.seenMu.Unlock()
 	if e.profile == nil {
 		return nil
 	}
@@ -181,25 +169,12 @@ func (e *Engine) Accounts() (out []backend.Account, err error) {
 // Folders lists the folders of account that are in the local store: the
 // well-known names and every folder a sync in this session reported.
 func (e *Engine) Folders(account string) (out []backend.Folder, err error) {
-	names := append([]string(nil), wellKnownFolders...)
-	e.seenMu.Lock()
-	var extra []string
-	for f := range e.seen[strings.ToLower(account)] {
-		if !containsFold(names, f) {
-			extra = append(extra, f)
-		}
-	}
-	e.seenMu.Unlock()
-	sort.Strings(extra)
-	names = append(names, extra...)
 	err = e.with(func(p *Profile) error {
-		for _, name := range names {
-			// ListMessages fails for a folder that was never synchronised.
-			if _, err := p.ListMessages(account, name, 1); err == nil {
-				out = append(out, backend.Folder{Account: account, Name: name})
-			}
+		folders, err := p.Folders(account)
+		for _, f := range folders {
+			out = append(out, backend.Folder{Account: account, Name: f.Name})
 		}
-		return nil
+		return err
 	})
 	return out, err
 }
@@ -304,25 +279,11 @@ func (e *Engine) Reply(account, folder string, uid uint32, all bool) (r backend.
 func (e *Engine) Sync(ctx context.Context, account string, progress func(backend.SyncProgress)) error {
 	return e.with(func(p *Profile) error {
 		return p.Sync(ctx, SyncRequest{Account: account, Progress: func(pr imapsync.Progress) {
-			e.saw(pr.Account, pr.Folder)
 			if progress != nil {
 				progress(backend.SyncProgress{Account: pr.Account, Folder: pr.Folder, Done: pr.Done, Total: pr.Total})
 			}
 		}})
 	})
-}
-
-func (e *Engine) saw(account, folder string) {
-	e.seenMu.Lock()
-	defer e.seenMu.Unlock()
-	if e.seen == nil {
-		e.seen = make(map[string]map[string]bool)
-	}
-	acct := strings.ToLower(account)
-	if e.seen[acct] == nil {
-		e.seen[acct] = make(map[string]bool)
-	}
-	e.seen[acct][folder] = true
 }
 
 // Send composes and submits d from account. A missing recipient key is
