@@ -8,7 +8,7 @@ GO         ?= go
 # Debian packages the build (Fyne needs cgo, OpenGL and X11 headers) and the tests need.
 DEB_PKGS   := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
               libxinerama-dev libxi-dev libxxf86vm-dev gnupg xvfb x11-utils \
-              dovecot-imapd dovecot-lmtpd postfix isync
+              dovecot-imapd dovecot-lmtpd postfix isync imagemagick
 DEMO_DIR   ?= $(CURDIR)/.demo-profile
 FUZZTIME   ?= 20s
 
@@ -41,15 +41,10 @@ build: deps
 run: build
 	./$(BIN)
 
-# The demo profile is throwaway: its passphrase is public (testdata/demo-passphrase).
+# The demo profile is throwaway: its passphrase is public (testdata/demo-passphrase). The demo mail
+# servers run inside the sealpost process and stop when the window closes.
 demo: build
-	@if [ ! -d "$(DEMO_DIR)" ]; then \
-	  ./$(BIN) --profile "$(DEMO_DIR)" --passphrase-file testdata/demo-passphrase init && \
-	  ./$(BIN) --profile "$(DEMO_DIR)" --passphrase-file testdata/demo-passphrase keys generate --name "Alice Demo" --email alice@demo.sealpost.test >/dev/null && \
-	  ./$(BIN) --profile "$(DEMO_DIR)" --passphrase-file testdata/demo-passphrase keys generate --name "Bob Demo" --email bob@demo.sealpost.test >/dev/null; \
-	fi
-	@echo "Demo profile in $(DEMO_DIR); its passphrase is: $$(cat testdata/demo-passphrase)"
-	SEALPOST_PROFILE="$(DEMO_DIR)" ./$(BIN)
+	./$(BIN) --passphrase-file testdata/demo-passphrase demo --dir "$(DEMO_DIR)"
 
 vet: deps
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }

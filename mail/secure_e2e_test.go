@@ -74,6 +74,9 @@ func TestEncryptedMailThroughRealServers(t *testing.T) {
 	if err != nil || len(msgs) != 1 {
 		t.Fatalf("bob's INBOX: %v, %v", msgs, err)
 	}
+	if msgs[0].Subject != subject || !msgs[0].Encrypted {
+		t.Errorf("bob's list shows %q (encrypted %v), want the protected subject from the encrypted part", msgs[0].Subject, msgs[0].Encrypted)
+	}
 	raw, err := pb.RawMessage(bob, "INBOX", msgs[0].UID)
 	if err != nil {
 		t.Fatal(err)

@@ -84,6 +84,7 @@ func (p *Profile) observeNewMail(account string, before uint32, warn func(string
 		}
 	}()
 	batch := p.newPeerBatch()
+	var protected []protectedHeaders
 	for _, uid := range uids {
 		if uid <= before {
 			continue
@@ -104,6 +105,9 @@ func (p *Profile) observeNewMail(account string, before uint32, warn func(string
 			}
 			if v, err := in.inspect(raw); err == nil {
 				gossip = v.Gossip
+				if v.HeaderProtection != "none" && v.IntegrityProtected {
+					protected = append(protected, protectedHeaders{uid, v.Subject, v.From})
+				}
 			}
 		}
 		updates, err := batch.observeMessage(raw, gossip)
@@ -116,7 +120,36 @@ func (p *Profile) observeNewMail(account string, before uint32, warn func(string
 			}
 		}
 	}
+	if err := p.showProtectedHeaders(account, protected); err != nil {
+		return err
+	}
 	return batch.flush()
+}
+
+// protectedHeaders are the real Subject and From of an encrypted message
+// whose outer header carries placeholders (header protection).
+type protectedHeaders struct {
+	uid           uint32
+	subject, from string
+}
+
+// showProtectedHeaders puts the decrypted Subject and From into the sealed
+// summaries, so the message list shows them instead of "[...]", in one
+// transaction.
+func (p *Profile) showProtectedHeaders(account string, protected []protectedHeaders) error {
+	if len(protected) == 0 {
+		return nil
+	}
+	sums := make([]localstore.Summary, 0, len(protected))
+	for _, ph := range protected {
+		s, err := p.store.Messages().Summary(account, inbox, ph.uid)
+		if err != nil {
+			return err
+		}
+		s.Subject, s.From, s.Encrypted = ph.subject, ph.from, true
+		sums = append(sums, s)
+	}
+	return p.store.Messages().PutSummaries(account, inbox, sums)
 }
 
 func (p *Profile) syncer(acct localstore.Account, headersOnly bool, progress func(imapsync.Progress)) (*imapsync.Syncer, error) {

@@ -56,6 +56,7 @@ func commands() []command {
 		{"outbox", "queued messages: outbox list [--json] | retry ID | discard ID", cmdOutbox},
 		{"audit list", "show the audit trail [--json]", cmdAuditList},
 		{"audit verify", "check the audit trail's hash chain", cmdAuditVerify},
+		{"demo", "open the app on a throwaway demo profile with in-process mail servers: [--dir DIR] [--no-gui]", cmdDemo},
 	}
 }
 

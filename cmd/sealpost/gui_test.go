@@ -71,3 +71,64 @@ func TestGUIOpensWindow(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestDemoWindowScreenshot starts the real binary's demo (its own mail
+// servers and a seeded profile) on a virtual display, waits for the window
+// and takes a screenshot of it.
+func TestDemoWindowScreenshot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts the real binary")
+	}
+	if _, err := exec.LookPath("import"); err != nil {
+		t.Skip("ImageMagick's import is not installed (make deps installs imagemagick)")
+	}
+	display := startXvfb(t)
+	bin := filepath.Join(t.TempDir(), "sealpost")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	pass, err := filepath.Abs("../../testdata/demo-passphrase")
+	if err != nil {
+		t.Fatal(err)
+	}
+	demo := exec.CommandContext(ctx, bin, "--passphrase-file", pass, "demo", "--dir", filepath.Join(t.TempDir(), "demo"))
+	demo.Env = append(os.Environ(), "DISPLAY="+display)
+	if err := demo.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { demo.Process.Signal(os.Interrupt); demo.Wait() })
+
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		out, _ := exec.Command("xwininfo", "-display", display, "-root", "-tree").Output()
+		if strings.Contains(string(out), `"Sealpost"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo window did not appear; windows:\n%s", out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// The window is mapped before it is painted: take screenshots until one
+	// shows more than a blank screen (a blank PNG compresses to a few
+	// hundred bytes; the unlock screen to tens of kilobytes).
+	shot := filepath.Join(t.TempDir(), "demo.png")
+	for {
+		if out, err := exec.Command("import", "-display", display, "-window", "root", shot).CombinedOutput(); err != nil {
+			t.Fatalf("screenshot: %v\n%s", err, out)
+		}
+		data, err := os.ReadFile(shot)
+		if err != nil || len(data) < 8 || string(data[1:4]) != "PNG" {
+			t.Fatalf("screenshot %s is not a PNG: %v", shot, err)
+		}
+		if len(data) > 10_000 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo window stayed blank (%d-byte screenshot)", len(data))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
