@@ -202,10 +202,10 @@ func (p *Profile) discover(ctx context.Context, info *AccountInfo, opts *Account
 	d := p.discoverer(opts)
 	found, err := d.Discover(ctx, info.Email)
 	if err != nil {
-		return fmt.Errorf("no server settings found for %s; give --imap and --smtp: %w", info.Email, err)
+		return fmt.Errorf("no server settings found for %s; enter the IMAP and SMTP servers yourself: %w", info.Email, err)
 	}
 	if !found.Confirmed {
-		return fmt.Errorf("the servers found for %s (IMAP %s, SMTP %s) are outside its domain; check them with your provider and give them with --imap and --smtp",
+		return fmt.Errorf("the servers found for %s (IMAP %s, SMTP %s) are outside its domain; check them with your provider and enter them yourself",
 			info.Email, found.IMAP, found.SMTP)
 	}
 	if info.IMAP.Host == "" {

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/sealpost/sealpost/mail"
+	"github.com/sealpost/sealpost/mail/autoconfig"
 	"github.com/sealpost/sealpost/mail/transport"
 )
 
@@ -80,6 +81,9 @@ func cmdAccountAdd(ctx context.Context, env *cliEnv, args []string) error {
 			var certErr *transport.CertificateError
 			if errors.As(err, &certErr) && errors.Is(err, transport.ErrUntrustedCertificate) {
 				return fmt.Errorf("%w; if you trust it, run again with --trust-cert %s", err, certErr.SHA256)
+			}
+			if errors.Is(err, autoconfig.ErrNotFound) {
+				return fmt.Errorf("%w (give them with --imap HOST:PORT and --smtp HOST:PORT)", err)
 			}
 			return err
 		}
