@@ -28,12 +28,18 @@ type App struct {
 	tasks   tasks
 	now     func() time.Time
 
-	main       *mainView
-	keyManager *keyManager
+	main         *mainView
+	keyManager   *keyManager
+	accountSetup *accountSetup // the add-account window while it is open
+	firstSteps   *firstSteps   // the steps offered after the profile was created
 	// pending is a message to compose once the profile is open (from a
 	// mailto: link the app was started with).
 	pending *backend.Draft
 	extra   []fyne.Window // composer and key windows, closed on lock
+
+	// settings holds the preferences, auto-lock and the settings and
+	// audit windows.
+	settings *settingsState
 
 	// Widgets of the current screen, kept for tests and focus handling.
 	passphrase *widget.Entry
@@ -114,6 +120,7 @@ func (ui *App) create() {
 			return
 		}
 		ui.showMain()
+		ui.showFirstSteps()
 	})
 }
 

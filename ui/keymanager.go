@@ -26,6 +26,7 @@ type keyManager struct {
 	status *widget.Label
 
 	importButton, pasteButton *widget.Button
+	actions                   *keyActions // generate, export, back up, revoke, look up; nil if unsupported
 
 	// The fingerprint comparison dialog while it is open.
 	verifying                *backend.KeyInfo
@@ -54,7 +55,11 @@ func (ui *App) showKeyManager() {
 			o.(*keyRow).show(k, func() { km.askVerify(k) })
 		}
 	})
-	top := container.NewHBox(km.importButton, km.pasteButton)
+	km.actions = newKeyActions(km)
+	if km.actions != nil {
+		km.list.OnSelected = km.actions.selected
+	}
+	top := km.actions.toolbar(container.NewHBox(km.importButton, km.pasteButton))
 	km.window.SetContent(container.NewBorder(top, km.status, nil, nil, km.list))
 	km.window.Resize(fyne.NewSize(760, 480))
 	km.window.Show()

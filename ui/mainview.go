@@ -44,6 +44,7 @@ type mainView struct {
 
 	newButton, replyButton, replyAllButton, syncButton *widget.Button
 	keysButton, lockButton                             *widget.Button
+	addAccountButton                                   *widget.Button
 
 	progress *widget.ProgressBar
 	status   *widget.Label
@@ -62,12 +63,14 @@ func (ui *App) showMain() {
 	v.replyAllButton.Disable()
 	v.syncButton = widget.NewButtonWithIcon("Sync", theme.ViewRefreshIcon(), v.sync)
 	v.keysButton = widget.NewButtonWithIcon("Keys", theme.AccountIcon(), ui.showKeyManager)
-	v.lockButton = widget.NewButtonWithIcon("Lock", lockIcon, ui.lock)
+	v.lockButton = widget.NewButtonWithIcon("Lock", lockIcon, ui.lockAndWipe)
+	v.addAccountButton = widget.NewButtonWithIcon("Add account", theme.ContentAddIcon(), func() { ui.showAccountSetup() })
 	v.search = widget.NewEntry()
 	v.search.SetPlaceHolder("Search loaded mail (Ctrl+F)")
 	v.search.OnChanged = v.filter
 	toolbar := container.NewBorder(nil, nil,
-		container.NewHBox(v.newButton, v.replyButton, v.replyAllButton, v.syncButton, widget.NewSeparator(), v.keysButton, v.lockButton), nil,
+		container.NewHBox(v.newButton, v.replyButton, v.replyAllButton, v.syncButton, widget.NewSeparator(), v.keysButton, v.addAccountButton,
+			widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), ui.showSettings), v.lockButton), nil,
 		v.search)
 
 	v.tree = widget.NewTree(v.treeChildren, v.treeIsBranch,
@@ -122,6 +125,7 @@ func (ui *App) showMain() {
 	}
 
 	v.loadAccounts()
+	ui.startAutoLock()
 }
 
 // lock closes the profile and returns to the unlock screen, dropping every
@@ -206,7 +210,7 @@ func (v *mainView) loadAccounts() {
 			v.compose(d)
 		}
 		if len(accounts) == 0 {
-			v.status.SetText("No accounts yet: add one with `sealpost account add`, then press Sync.")
+			v.status.SetText("No accounts yet: press Add account, then Sync.")
 			return
 		}
 		v.status.SetText(plural(len(accounts), "account"))
@@ -350,8 +354,9 @@ func (v *mainView) sync() {
 	v.progress.SetValue(0)
 	v.progress.Show()
 	v.status.SetText("Syncing…")
+	syncMail := v.ui.newMailSync()
 	v.ui.tasks.run(func() error {
-		return v.ui.backend.Sync(ctx, "", func(p backend.SyncProgress) {
+		return syncMail(ctx, "", func(p backend.SyncProgress) {
 			v.ui.tasks.do(func() {
 				if p.Total > 0 {
 					v.progress.SetValue(float64(p.Done) / float64(p.Total))

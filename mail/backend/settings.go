@@ -1,0 +1,45 @@
+package backend
+
+import (
+	"context"
+	"time"
+)
+
+// Settings is what a backend may offer beyond Backend for the audit trail
+// viewer and the settings window. It is optional: the UI checks for it with
+// a type assertion and leaves out what the backend cannot do.
+type Settings interface {
+	// AuditTrail reads the profile's audit trail and verifies its hash
+	// chain.
+	AuditTrail() (AuditTrail, error)
+	// SyncWith is Sync with the user's sync options.
+	SyncWith(ctx context.Context, account string, opts SyncOptions, progress func(SyncProgress)) error
+}
+
+// AuditEntry is one record of the audit trail.
+type AuditEntry struct {
+	Seq     uint64
+	Time    time.Time
+	Kind    string
+	Subject string
+	Detail  string
+}
+
+// AuditTrail is the audit trail and the result of checking it.
+type AuditTrail struct {
+	// Entries are the readable entries, newest first. It is empty when the
+	// trail could not be read because an entry fails authentication; the
+	// problems then say which.
+	Entries []AuditEntry
+	// Intact is true when the hash chain verified without a problem.
+	Intact bool
+	// Problems name the broken entries by sequence number, one line each.
+	Problems []string
+}
+
+// SyncOptions are the user's choices for synchronising mail.
+type SyncOptions struct {
+	// HeadersOnly keeps only the message list offline: bodies are not
+	// stored, so they cannot be read or searched without a connection.
+	HeadersOnly bool
+}

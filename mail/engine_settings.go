@@ -1,0 +1,52 @@
+package mail
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/sealpost/sealpost/mail/backend"
+	"github.com/sealpost/sealpost/mail/imapsync"
+)
+
+// AuditTrail reads the profile's audit trail, newest first, and verifies
+// its hash chain. When an entry fails authentication the trail cannot be
+// read: the result then holds no entries and the problems found.
+func (e *Engine) AuditTrail() (trail backend.AuditTrail, err error) {
+	err = e.with(func(p *Profile) error {
+		rep, err := p.VerifyAudit()
+		if err != nil {
+			return err
+		}
+		trail.Intact, trail.Problems = rep.OK, rep.Problems
+		entries, err := p.AuditEntries()
+		if err != nil {
+			if !rep.OK {
+				return nil // the problems say why the entries cannot be shown
+			}
+			return fmt.Errorf("reading the audit trail: %w", err)
+		}
+		trail.Entries = make([]backend.AuditEntry, len(entries))
+		for i, en := range entries {
+			trail.Entries[i] = backend.AuditEntry{Seq: en.Seq, Time: en.Time, Kind: en.Kind, Subject: en.Subject, Detail: en.Detail}
+		}
+		slices.Reverse(trail.Entries)
+		return nil
+	})
+	return trail, err
+}
+
+// SyncWith fetches new mail of account (every account when empty) as
+// opts say.
+func (e *Engine) SyncWith(ctx context.Context, account string, opts backend.SyncOptions, progress func(backend.SyncProgress)) error {
+	return e.with(func(p *Profile) error {
+		return p.Sync(ctx, SyncRequest{Account: account, HeadersOnly: opts.HeadersOnly, Progress: func(pr imapsync.Progress) {
+			if progress != nil {
+				progress(backend.SyncProgress{Account: pr.Account, Folder: pr.Folder, Done: pr.Done, Total: pr.Total})
+			}
+		}})
+	})
+}
+
+// The engine offers the optional settings interface.
+var _ backend.Settings = (*Engine)(nil)

@@ -1,0 +1,79 @@
+package mail
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/sealpost/sealpost/localstore"
+)
+
+func TestEngineAuditTrail(t *testing.T) {
+	opts := &ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}}
+	e := NewEngine(filepath.Join(t.TempDir(), "p"), opts)
+	t.Cleanup(func() { _ = e.Lock() })
+	if _, err := e.AuditTrail(); !errors.Is(err, ErrProfileLocked) {
+		t.Fatalf("locked: got = %v, want ErrProfileLocked", err)
+	}
+	if err := e.CreateProfile([]byte(enginePass)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.with(func(p *Profile) error {
+		return p.ChangePassphrase([]byte(enginePass), []byte(enginePass+" changed"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	trail, err := e.AuditTrail()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, en := range trail.Entries {
+		kinds = append(kinds, en.Kind)
+	}
+	if got, want := strings.Join(kinds, ","), AuditPassphraseChange+","+AuditProfileCreated; got != want {
+		t.Errorf("kinds got = %s, want %s (newest first)", got, want)
+	}
+	if !trail.Intact || len(trail.Problems) != 0 {
+		t.Errorf("intact got = %v (%v), want true", trail.Intact, trail.Problems)
+	}
+
+	// Alter the newest entry's sealed value on disk.
+	if err := e.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(filepath.Join(e.ProfileDir(), localstore.DBFileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("audit"))
+		if b == nil {
+			return errors.New("no audit bucket")
+		}
+		k, v := b.Cursor().Last()
+		v = append([]byte(nil), v...)
+		v[len(v)-1] ^= 1
+		return b.Put(k, v)
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Unlock([]byte(enginePass + " changed")); err != nil {
+		t.Fatal(err)
+	}
+	trail, err = e.AuditTrail()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if trail.Intact || len(trail.Problems) == 0 || !strings.Contains(trail.Problems[0], "entry 2") {
+		t.Errorf("after tampering got = intact %v, problems %q; want entry 2 reported", trail.Intact, trail.Problems)
+	}
+}

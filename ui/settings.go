@@ -1,0 +1,184 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/sealpost/sealpost/mail/backend"
+)
+
+// defaultAutoLockMinutes is the idle time after which the app locks unless
+// the user chose another.
+const defaultAutoLockMinutes = 15
+
+// autoLockChoices are the idle times the settings window offers, in
+// minutes; 0 turns auto-lock off.
+var autoLockChoices = []int{1, 5, 10, 15, 30, 60, 0}
+
+// preferences are the user's choices in the settings window. The profile
+// cannot store them yet, so they last until the app quits.
+type preferences struct {
+	autoLockMinutes int
+	// privateNotifications keeps subjects and senders out of
+	// notifications.
+	privateNotifications bool
+	// offlineBodies keeps whole messages offline, not only the list.
+	offlineBodies bool
+}
+
+func defaultPreferences() preferences {
+	return preferences{autoLockMinutes: defaultAutoLockMinutes, privateNotifications: true, offlineBodies: true}
+}
+
+// settingsState is what the settings, audit and auto-lock code keeps
+// between screens.
+type settingsState struct {
+	prefs preferences
+	idle  idleLock
+
+	window *settingsWindow
+	audit  *auditViewer
+}
+
+// settingsOf returns the app's settings state, creating it with the
+// defaults.
+func (ui *App) settingsOf() *settingsState {
+	if ui.settings == nil {
+		ui.settings = &settingsState{prefs: defaultPreferences()}
+	}
+	return ui.settings
+}
+
+// settingsWindow is the settings window: security, sync, appearance and
+// accounts.
+type settingsWindow struct {
+	ui     *App
+	window fyne.Window
+
+	autoLock *widget.Select
+	private  *widget.Check
+	offline  *widget.Check
+	accounts *widget.Label
+}
+
+// showSettings opens the settings window (or raises it).
+func (ui *App) showSettings() {
+	s := ui.settingsOf()
+	if s.window != nil {
+		s.window.window.RequestFocus()
+		return
+	}
+	sw := &settingsWindow{ui: ui, window: ui.app.NewWindow("Settings – Sealpost")}
+	s.window = sw
+	ui.extra = append(ui.extra, sw.window)
+	sw.window.SetOnClosed(func() { s.window = nil; ui.forget(sw.window) })
+
+	options := make([]string, len(autoLockChoices))
+	for i, m := range autoLockChoices {
+		options[i] = autoLockLabel(m)
+	}
+	sw.autoLock = widget.NewSelect(options, func(choice string) {
+		for _, m := range autoLockChoices {
+			if autoLockLabel(m) == choice && m != s.prefs.autoLockMinutes {
+				s.prefs.autoLockMinutes = m
+				ui.armAutoLock()
+			}
+		}
+	})
+	sw.autoLock.SetSelected(autoLockLabel(s.prefs.autoLockMinutes))
+	sw.private = widget.NewCheck("Private notifications: say only \"New mail\", never the subject or sender", func(on bool) {
+		s.prefs.privateNotifications = on
+	})
+	sw.private.SetChecked(s.prefs.privateNotifications)
+	security := container.NewVBox(
+		widget.NewForm(widget.NewFormItem("Lock when idle for", sw.autoLock)),
+		wrapped("Locking closes the profile, drops decrypted mail from every window and asks for the passphrase again."),
+		sw.private,
+		widget.NewSeparator(),
+		container.NewHBox(widget.NewButtonWithIcon("Show the audit trail…", theme.ListIcon(), ui.showAudit)),
+	)
+
+	sw.offline = widget.NewCheck("Keep whole messages offline (read and search without a connection)", func(on bool) {
+		s.prefs.offlineBodies = on
+	})
+	sw.offline.SetChecked(s.prefs.offlineBodies)
+	syncNote := "Without offline messages, Sync stores only the message list. A size cap for offline messages is not available yet."
+	if _, ok := ui.backend.(backend.Settings); !ok {
+		sw.offline.Disable()
+		syncNote = "This backend always keeps whole messages offline. A size cap for offline messages is not available yet."
+	}
+	syncTab := container.NewVBox(sw.offline, wrapped(syncNote))
+
+	variant := "light"
+	if ui.app.Settings().ThemeVariant() == theme.VariantDark {
+		variant = "dark"
+	}
+	appearance := container.NewVBox(wrapped("Sealpost follows your system's light or dark theme; it is " + variant +
+		" now. Change it in your desktop's settings."))
+
+	sw.accounts = wrapped("Loading accounts…")
+	accountsTab := container.NewVBox(sw.accounts,
+		wrapped("Removing or editing an account is not available here yet; add one with `sealpost account add`."))
+
+	tabs := container.NewAppTabs(
+		container.NewTabItemWithIcon("Security", lockIcon, security),
+		container.NewTabItemWithIcon("Sync", theme.ViewRefreshIcon(), syncTab),
+		container.NewTabItemWithIcon("Appearance", theme.ColorPaletteIcon(), appearance),
+		container.NewTabItemWithIcon("Accounts", theme.AccountIcon(), accountsTab),
+	)
+	footer := wrapped("These settings last until Sealpost quits: the profile cannot store them yet.")
+	sw.window.SetContent(container.NewBorder(nil, footer, nil, nil, tabs))
+	sw.window.Resize(fyne.NewSize(560, 380))
+	sw.window.Show()
+	sw.loadAccounts()
+}
+
+func (sw *settingsWindow) loadAccounts() {
+	var accounts []backend.Account
+	sw.ui.tasks.run(func() (err error) { accounts, err = sw.ui.backend.Accounts(); return err }, func(err error) {
+		if err != nil {
+			sw.accounts.SetText(readable(err))
+			return
+		}
+		if len(accounts) == 0 {
+			sw.accounts.SetText("No accounts yet.")
+			return
+		}
+		lines := make([]string, len(accounts))
+		for i, a := range accounts {
+			lines[i] = a.Email
+			if a.Name != "" {
+				lines[i] = a.Name + " <" + a.Email + ">"
+			}
+		}
+		sw.accounts.SetText(strings.Join(lines, "\n"))
+	})
+}
+
+// autoLockLabel names an auto-lock choice.
+func autoLockLabel(minutes int) string {
+	switch minutes {
+	case 0:
+		return "Never"
+	case 1:
+		return "1 minute"
+	case 60:
+		return "1 hour"
+	}
+	return strconv.Itoa(minutes) + " minutes"
+}
+
+// autoLockDuration is the idle time of a choice; 0 means never.
+func autoLockDuration(minutes int) time.Duration { return time.Duration(minutes) * time.Minute }
+
+func wrapped(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}

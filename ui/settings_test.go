@@ -1,0 +1,366 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/sealpost/sealpost/mail"
+	"github.com/sealpost/sealpost/mail/backend"
+)
+
+// fakeTimers replaces the auto-lock timer: tests fire it themselves.
+type fakeTimers struct {
+	armed   []time.Duration
+	fire    func()
+	stopped int
+}
+
+func (f *fakeTimers) after(d time.Duration, fire func()) func() bool {
+	f.armed = append(f.armed, d)
+	f.fire = fire
+	return func() bool { f.stopped++; return true }
+}
+
+// withFakeTimers opens the fixture with fake auto-lock timers and a clock
+// the test moves.
+func withFakeTimers(t *testing.T) (*App, *mail.Engine, *fakeTimers, *time.Time) {
+	t.Helper()
+	timers := &fakeTimers{}
+	e := fixtureEngine(t)
+	app := newApp(e)
+	app.settingsOf().idle.after = timers.after
+	unlocked(t, app)
+	clock := fixtureNow
+	app.now = func() time.Time { return clock }
+	return app, e, timers, &clock
+}
+
+func TestAuditViewerShowsEntriesAndIntact(t *testing.T) {
+	test.NewTempApp(t)
+	app, _ := openFixture(t)
+	app.showSettings()
+	app.tasks.wait()
+	test.Tap(buttonIn(t, app.settings.window.window.Content(), "Show the audit trail…"))
+	app.tasks.wait()
+	av := app.settings.audit
+	if av == nil {
+		t.Fatal("no audit trail window")
+	}
+	if got := av.result.Text; !strings.HasPrefix(got, "Intact: ") {
+		t.Errorf("result got = %q, want it to say intact", got)
+	}
+	// The fixture: profile created, Alice's and Bob's keys imported, Bob's
+	// key verified.
+	entries := av.trail.Entries
+	if av.list.Length() != len(entries) || len(entries) < 4 {
+		t.Fatalf("rows got = %d for %d entries, want at least 4", av.list.Length(), len(entries))
+	}
+	if got, want := entries[0].Kind, mail.AuditKeyVerified; got != want {
+		t.Errorf("newest entry got = %s, want %s", got, want)
+	}
+	if got, want := entries[len(entries)-1].Kind, mail.AuditProfileCreated; got != want {
+		t.Errorf("oldest entry got = %s, want %s", got, want)
+	}
+	row := newAuditRow().(*auditRow)
+	row.show(entries[0])
+	if !strings.HasPrefix(row.when.Text, "#") || row.kind.Text != mail.AuditKeyVerified || strings.Count(row.subject.Text, " ") != 9 {
+		t.Errorf("row got = %q %q %q, want number and time, kind, fingerprint in groups of four", row.when.Text, row.kind.Text, row.subject.Text)
+	}
+
+	test.Tap(app.main.lockButton)
+	app.tasks.wait()
+	if app.settings.audit != nil || app.settings.window != nil || len(app.extra) != 0 {
+		t.Errorf("after Lock the settings and audit windows must be closed; %d windows open", len(app.extra))
+	}
+}
+
+func TestAuditSummary(t *testing.T) {
+	tests := []struct {
+		name  string
+		trail backend.AuditTrail
+		want  string
+	}{
+		{"intact", backend.AuditTrail{Intact: true, Entries: make([]backend.AuditEntry, 3)},
+			"Intact: 3 entries, every link of the hash chain verified."},
+		{"one entry", backend.AuditTrail{Intact: true, Entries: make([]backend.AuditEntry, 1)},
+			"Intact: 1 entry, every link of the hash chain verified."},
+		{"broken", backend.AuditTrail{Entries: make([]backend.AuditEntry, 3), Problems: []string{"entry 2: content does not match its hash"}},
+			"Broken:\nentry 2: content does not match its hash"},
+		{"unreadable", backend.AuditTrail{Problems: []string{"entry 2: fails authentication", "entry 3: missing"}},
+			"Broken, the entries cannot be shown:\nentry 2: fails authentication\nentry 3: missing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := auditSummary(tt.trail); got != tt.want {
+				t.Errorf("got = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAutoLockAfterIdle(t *testing.T) {
+	test.NewTempApp(t)
+	app, e, timers, clock := withFakeTimers(t)
+	if len(timers.armed) != 1 || timers.armed[0] != 15*time.Minute {
+		t.Fatalf("armed got = %v, want one 15 minute timer", timers.armed)
+	}
+	v := app.main
+	r := v.reader
+	v.list.Select(rowOf(t, v, "Q3 numbers"))
+	app.tasks.wait()
+	if !strings.Contains(r.body.Text, "Q3 numbers") {
+		t.Fatalf("reader got = %q, want the opened message", r.body.Text)
+	}
+
+	// Opening the message was input: the timer starts again.
+	*clock = clock.Add(15 * time.Minute)
+	timers.fire()
+	app.tasks.wait()
+	if app.main == nil || len(timers.armed) != 2 || timers.armed[1] != 15*time.Minute {
+		t.Fatalf("after input: locked %v, armed %v; want unlocked and a new 15 minute timer", app.main == nil, timers.armed)
+	}
+
+	// Mouse movement ten minutes in starts the idle time again from there:
+	// the timer fires five minutes later and waits ten more.
+	*clock = clock.Add(10 * time.Minute)
+	app.sawInput()
+	*clock = clock.Add(5 * time.Minute)
+	timers.fire()
+	app.tasks.wait()
+	if app.main == nil || len(timers.armed) != 3 || timers.armed[2] != 10*time.Minute {
+		t.Fatalf("after mouse input: locked %v, armed %v; want unlocked and a 10 minute timer", app.main == nil, timers.armed)
+	}
+
+	*clock = clock.Add(10 * time.Minute)
+	timers.fire()
+	app.tasks.wait()
+	if app.main != nil || app.submit == nil || app.submit.Text != "Unlock" {
+		t.Fatal("after the idle time the unlock screen must show")
+	}
+	if r.body.Text != "" || r.subject.Text != "" || r.from.Text != "" || v.rows.len() != 0 || v.message != nil {
+		t.Errorf("after locking the reader holds %q / %q and the list %d rows; want nothing", r.subject.Text, r.body.Text, v.rows.len())
+	}
+	if _, err := e.ListKeys(); !errors.Is(err, mail.ErrProfileLocked) {
+		t.Errorf("engine after auto-lock got = %v, want ErrProfileLocked", err)
+	}
+
+	// A timer that fires late after locking does nothing.
+	timers.fire()
+	app.tasks.wait()
+	if app.submit.Text != "Unlock" {
+		t.Errorf("a stale timer changed the unlock screen")
+	}
+}
+
+func TestAutoLockKeepsTypingComposer(t *testing.T) {
+	test.NewTempApp(t)
+	app, _, timers, clock := withFakeTimers(t)
+	test.Tap(app.main.newButton)
+	c := app.main.lastComposer
+	c.window.Canvas().Focus(c.body)
+	*clock = clock.Add(15 * time.Minute)
+	timers.fire()
+	app.tasks.wait()
+	if app.main == nil {
+		t.Fatal("opening a composer was input, yet the app locked")
+	}
+	test.Type(c.body, "a long letter")
+	*clock = clock.Add(15 * time.Minute)
+	timers.fire()
+	app.tasks.wait()
+	if app.main == nil {
+		t.Fatal("typing in the composer was input, yet the app locked")
+	}
+	*clock = clock.Add(15 * time.Minute)
+	timers.fire()
+	app.tasks.wait()
+	if app.main != nil || len(app.extra) != 0 {
+		t.Errorf("after 15 idle minutes: main view kept %v, %d windows open; want locked with every window closed", app.main != nil, len(app.extra))
+	}
+}
+
+func TestSettingsAutoLockChoice(t *testing.T) {
+	test.NewTempApp(t)
+	app, _, timers, _ := withFakeTimers(t)
+	app.showSettings()
+	app.tasks.wait()
+	sw := app.settings.window
+	if got := sw.accounts.Text; !strings.Contains(got, alice) {
+		t.Errorf("accounts got = %q, want %s", got, alice)
+	}
+	tests := []struct {
+		name      string
+		choice    string
+		wantArmed []time.Duration
+	}{
+		{"five minutes", "5 minutes", []time.Duration{15 * time.Minute, 5 * time.Minute}},
+		{"never", "Never", []time.Duration{15 * time.Minute, 5 * time.Minute}},
+		{"one hour", "1 hour", []time.Duration{15 * time.Minute, 5 * time.Minute, time.Hour}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sw.autoLock.SetSelected(tt.choice)
+			if got, want := fmtDurations(timers.armed), fmtDurations(tt.wantArmed); got != want {
+				t.Errorf("armed got = %s, want %s", got, want)
+			}
+		})
+	}
+	if timers.stopped != 2 {
+		t.Errorf("stopped got = %d, want 2 (the 15 and the 5 minute timers)", timers.stopped)
+	}
+}
+
+func fmtDurations(ds []time.Duration) string {
+	var s []string
+	for _, d := range ds {
+		s = append(s, d.String())
+	}
+	return strings.Join(s, ",")
+}
+
+// newMailEngine is the real engine whose inbox shows its two newest
+// messages only after a sync, as if the sync had fetched them.
+type newMailEngine struct {
+	*mail.Engine
+	synced      atomic.Bool
+	headersOnly atomic.Bool
+}
+
+func (e *newMailEngine) Sync(context.Context, string, func(backend.SyncProgress)) error {
+	e.synced.Store(true)
+	return nil
+}
+
+func (e *newMailEngine) SyncWith(_ context.Context, _ string, opts backend.SyncOptions, _ func(backend.SyncProgress)) error {
+	e.headersOnly.Store(opts.HeadersOnly)
+	e.synced.Store(true)
+	return nil
+}
+
+func (e *newMailEngine) Messages(account, folder string, limit int) ([]backend.MessageSummary, error) {
+	msgs, err := e.Engine.Messages(account, folder, limit)
+	if e.synced.Load() {
+		return msgs, err
+	}
+	var older []backend.MessageSummary
+	for _, m := range msgs {
+		if m.UID <= 2 {
+			older = append(older, m)
+		}
+	}
+	return older, err
+}
+
+func TestNewMailNotification(t *testing.T) {
+	tests := []struct {
+		name        string
+		private     bool
+		offline     bool
+		want        *fyne.Notification
+		headersOnly bool
+	}{
+		{"private by default", true, true, fyne.NewNotification("Sealpost", "New mail: 2 messages"), false},
+		{"not private", false, true, fyne.NewNotification("2 new messages, the newest from Bob Example", "Q3 numbers"), false},
+		{"headers only", true, false, fyne.NewNotification("Sealpost", "New mail: 2 messages"), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			test.NewTempApp(t)
+			e := &newMailEngine{Engine: fixtureEngine(t)}
+			app := unlocked(t, newApp(e))
+			app.showSettings()
+			app.tasks.wait()
+			sw := app.settings.window
+			if !sw.private.Checked || !sw.offline.Checked {
+				t.Fatalf("defaults got = private %v, offline %v; want both on", sw.private.Checked, sw.offline.Checked)
+			}
+			sw.private.SetChecked(tt.private)
+			sw.offline.SetChecked(tt.offline)
+			test.AssertNotificationSent(t, tt.want, func() {
+				test.Tap(app.main.syncButton)
+				app.tasks.wait()
+			})
+			if got := e.headersOnly.Load(); got != tt.headersOnly {
+				t.Errorf("headers only got = %v, want %v", got, tt.headersOnly)
+			}
+			// Nothing new since: no notification.
+			test.AssertNotificationSent(t, nil, func() {
+				test.Tap(app.main.syncButton)
+				app.tasks.wait()
+			})
+		})
+	}
+}
+
+func TestNewMailNotificationText(t *testing.T) {
+	bob := `"Bob Example" <bob@example.net>`
+	one := []backend.MessageSummary{{From: bob, Subject: "Hello", Date: fixtureNow}}
+	two := []backend.MessageSummary{{From: "carol@example.com", Subject: "Older", Date: fixtureNow.Add(-time.Hour)}, {From: bob, Date: fixtureNow}}
+	tests := []struct {
+		name        string
+		fresh       []backend.MessageSummary
+		private     bool
+		wantNil     bool
+		title, text string
+		mustNotShow string
+	}{
+		{name: "none", wantNil: true},
+		{name: "private one", fresh: one, private: true, title: "Sealpost", text: "New mail", mustNotShow: "Hello"},
+		{name: "private two", fresh: two, private: true, title: "Sealpost", text: "New mail: 2 messages", mustNotShow: "Bob"},
+		{name: "public one", fresh: one, title: "New mail from Bob Example", text: "Hello"},
+		{name: "public newest without subject", fresh: two, title: "2 new messages, the newest from Bob Example", text: "(no subject)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := newMailNotification(tt.fresh, tt.private)
+			if tt.wantNil {
+				if n != nil {
+					t.Errorf("got = %+v, want none", n)
+				}
+				return
+			}
+			if n == nil || n.Title != tt.title || n.Content != tt.text {
+				t.Fatalf("got = %+v, want %q / %q", n, tt.title, tt.text)
+			}
+			if tt.mustNotShow != "" && strings.Contains(n.Title+n.Content, tt.mustNotShow) {
+				t.Errorf("got = %+v, must not show %q", n, tt.mustNotShow)
+			}
+		})
+	}
+}
+
+// buttonIn finds the button labelled text among what root shows.
+func buttonIn(t *testing.T, root fyne.CanvasObject, text string) *widget.Button {
+	t.Helper()
+	var found *widget.Button
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *widget.Button:
+			if x.Text == text && found == nil {
+				found = x
+			}
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(x).Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(root)
+	if found == nil {
+		t.Fatalf("no button %q", text)
+	}
+	return found
+}

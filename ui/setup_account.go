@@ -1,0 +1,269 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/sealpost/sealpost/mail/backend"
+)
+
+// accountSetupTimeout bounds discovery plus both test logins.
+const accountSetupTimeout = 2 * time.Minute
+
+// Choices of the security selects; there is no plaintext choice.
+const (
+	securityAuto     = "Automatic (from the port)"
+	securityTLS      = "TLS"
+	securityStartTLS = "STARTTLS"
+)
+
+// accountSetup is the add-account window: address, name and password, the
+// servers behind an "Advanced" expander, and a test that adds the account
+// once both logins succeeded over verified (or explicitly trusted) TLS.
+type accountSetup struct {
+	ui      *App
+	setup   backend.Setup
+	window  fyne.Window
+	cancel  context.CancelFunc
+	trusted string // the certificate fingerprint the user chose to trust
+
+	email, name, password *widget.Entry
+	imap, smtp            serverFields
+	advanced              *widget.Accordion
+	testButton            *widget.Button
+	status                *widget.Label
+	result                *widget.Label
+
+	// The pin dialog while it is open.
+	pending                    *backend.CertificateError
+	pinDialog                  dialog.Dialog
+	pinText                    *widget.Label
+	trustButton, noTrustButton *widget.Button
+}
+
+// serverFields are the manual settings of one server.
+type serverFields struct {
+	host, port *widget.Entry
+	security   *widget.Select
+}
+
+func newServerFields(hostHint string) serverFields {
+	f := serverFields{host: widget.NewEntry(), port: widget.NewEntry(),
+		security: widget.NewSelect([]string{securityAuto, securityTLS, securityStartTLS}, nil)}
+	f.host.SetPlaceHolder(hostHint)
+	f.port.SetPlaceHolder("Port")
+	f.security.SetSelected(securityAuto)
+	return f
+}
+
+// settings reads the fields; an empty host means "find it".
+func (f serverFields) settings(what string) (backend.ServerSettings, error) {
+	s := backend.ServerSettings{Host: strings.TrimSpace(f.host.Text)}
+	if p := strings.TrimSpace(f.port.Text); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return s, fmt.Errorf("the %s port must be a number from 1 to 65535", what)
+		}
+		s.Port = n
+	}
+	switch f.security.Selected {
+	case securityTLS:
+		s.Security = backend.SecurityTLS
+	case securityStartTLS:
+		s.Security = backend.SecurityStartTLS
+	}
+	if s.Host == "" && (s.Port != 0 || s.Security != "") {
+		return s, fmt.Errorf("give the %s host too, or clear its port and security to find all of it from the address", what)
+	}
+	return s, nil
+}
+
+func (f serverFields) form() *widget.Form {
+	return widget.NewForm(widget.NewFormItem("Host", f.host), widget.NewFormItem("Port", f.port),
+		widget.NewFormItem("Security", f.security))
+}
+
+// showAccountSetup opens the add-account window (or raises it) and returns
+// it; it returns nil, after saying why, when the backend cannot set up
+// accounts.
+func (ui *App) showAccountSetup() *accountSetup {
+	setup, ok := ui.backend.(backend.Setup)
+	if !ok {
+		dialog.ShowInformation("Add account", "This version of Sealpost can add accounts only with `sealpost account add`.", ui.window)
+		return nil
+	}
+	if ui.accountSetup != nil {
+		ui.accountSetup.window.RequestFocus()
+		return ui.accountSetup
+	}
+	a := &accountSetup{ui: ui, setup: setup}
+	ui.accountSetup = a
+	a.window = ui.app.NewWindow("Add account – Sealpost")
+	ui.extra = append(ui.extra, a.window)
+	a.window.SetOnClosed(func() {
+		if a.cancel != nil {
+			a.cancel()
+		}
+		ui.accountSetup = nil
+		ui.forget(a.window)
+	})
+	a.email = widget.NewEntry()
+	a.email.SetPlaceHolder("you@example.org")
+	a.name = widget.NewEntry()
+	a.name.SetPlaceHolder("Your name, as recipients see it")
+	a.password = widget.NewPasswordEntry()
+	a.password.OnSubmitted = func(string) { a.test() }
+	a.imap = newServerFields("imap.example.org")
+	a.smtp = newServerFields("smtp.example.org")
+	a.advanced = widget.NewAccordion(widget.NewAccordionItem("Advanced: server settings",
+		container.NewVBox(
+			widget.NewLabel("Leave empty to find them from the address. Connections always use TLS."),
+			widget.NewLabelWithStyle("Incoming (IMAP)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), a.imap.form(),
+			widget.NewLabelWithStyle("Outgoing (SMTP submission)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), a.smtp.form())))
+	a.testButton = widget.NewButtonWithIcon("Test connection and add", theme.ConfirmIcon(), a.test)
+	a.testButton.Importance = widget.HighImportance
+	a.status = widget.NewLabel("Sealpost logs in to both servers over verified TLS before it stores anything.")
+	a.status.Wrapping = fyne.TextWrapWord
+	a.result = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	a.result.Wrapping = fyne.TextWrapWord
+	form := widget.NewForm(widget.NewFormItem("Address", a.email), widget.NewFormItem("Name", a.name),
+		widget.NewFormItem("Password", a.password))
+	a.window.SetContent(container.NewVScroll(container.NewPadded(container.NewVBox(
+		form, a.advanced, container.NewHBox(a.testButton), a.status, a.result))))
+	a.window.Resize(fyne.NewSize(560, 520))
+	a.window.Show()
+	a.window.Canvas().Focus(a.email)
+	return a
+}
+
+// test runs the engine's AddAccount with what the fields say.
+func (a *accountSetup) test() {
+	acct := backend.NewAccount{Email: strings.TrimSpace(a.email.Text), Name: strings.TrimSpace(a.name.Text),
+		Password: []byte(a.password.Text), TrustCert: a.trusted}
+	var err error
+	if acct.IMAP, err = a.imap.settings("IMAP"); err == nil {
+		acct.SMTP, err = a.smtp.settings("SMTP")
+	}
+	switch {
+	case err != nil:
+	case acct.Email == "":
+		err = errors.New("enter the e-mail address of the account")
+	case len(acct.Password) == 0:
+		err = errors.New("enter the account's password")
+	}
+	if err != nil {
+		a.status.SetText(readable(err))
+		return
+	}
+	a.testButton.Disable()
+	a.result.SetText("")
+	a.status.SetText("Finding the servers and logging in over TLS…")
+	ctx, cancel := context.WithTimeout(context.Background(), accountSetupTimeout)
+	a.cancel = cancel
+	var added backend.AddedAccount
+	a.ui.tasks.run(func() (err error) {
+		defer cancel()
+		added, err = a.setup.AddAccount(ctx, acct)
+		return err
+	}, func(err error) {
+		a.testButton.Enable()
+		var certErr *backend.CertificateError
+		switch {
+		case errors.As(err, &certErr):
+			a.askTrust(certErr)
+		case err != nil:
+			a.status.SetText(readable(err))
+		default:
+			a.done(added)
+		}
+	})
+}
+
+// done shows how the account's connections were secured and refreshes the
+// main window.
+func (a *accountSetup) done(added backend.AddedAccount) {
+	a.status.SetText(fmt.Sprintf("Added %s (settings: %s). Press Sync in the main window to fetch its mail.", added.Email, added.Discovery))
+	lines := []string{"IMAP " + added.IMAP.String(), "SMTP " + added.SMTP.String()}
+	for i, c := range added.Tested {
+		proto := "IMAP"
+		if i == 1 {
+			proto = "SMTP"
+		}
+		how := "verified"
+		if c.Pinned {
+			how = "trusted by you"
+		}
+		lines = append(lines, fmt.Sprintf("%s: %s, %s\n  certificate %s (%s)", proto, c.Version, c.CipherSuite,
+			backend.GroupFingerprint(strings.ToUpper(c.CertSHA256)), how))
+	}
+	lines = append(lines, added.Notes...)
+	a.result.SetText(strings.Join(lines, "\n"))
+	a.testButton.SetText("Close")
+	a.testButton.SetIcon(theme.CancelIcon())
+	a.testButton.OnTapped = a.window.Close
+	if v := a.ui.main; v != nil {
+		v.loadAccounts()
+	}
+}
+
+// askTrust shows the pin dialog for a certificate that does not verify.
+func (a *accountSetup) askTrust(e *backend.CertificateError) {
+	a.status.SetText(readable(e))
+	target := fmt.Sprintf("%s:%d", e.Host, e.Port)
+	groups := strings.Fields(backend.GroupFingerprint(strings.ToUpper(e.SHA256)))
+	half := (len(groups) + 1) / 2
+	var text string
+	switch {
+	case e.Changed:
+		text = fmt.Sprintf("The certificate of %s differs from the one you trusted before. This may be an attack: "+
+			"nothing was sent. Ask the server's operator whether they changed it.", target)
+	case a.trusted != "" && !strings.EqualFold(a.trusted, e.SHA256):
+		text = fmt.Sprintf("%s presents another untrusted certificate than the one you just trusted. Sealpost trusts one "+
+			"certificate per account setup: ask your provider for certificates that verify.", target)
+	default:
+		text = fmt.Sprintf("Sealpost cannot verify the certificate of %s (%s). Nothing was sent to it. Trust it only if "+
+			"the server's operator confirmed this fingerprint to you.", target, e.Reason)
+	}
+	a.pinText = widget.NewLabel(text)
+	a.pinText.Wrapping = fyne.TextWrapWord
+	style := widget.RichTextStyle{SizeName: theme.SizeNameSubHeadingText, TextStyle: fyne.TextStyle{Monospace: true}}
+	fpr := widget.NewRichText(&widget.TextSegment{Text: strings.Join(groups[:half], " "), Style: style},
+		&widget.TextSegment{Text: strings.Join(groups[half:], " "), Style: style})
+	names := widget.NewLabel(fmt.Sprintf("Subject: %s\nIssuer: %s\nValid %s to %s", e.Subject, e.Issuer,
+		e.NotBefore.UTC().Format(time.DateOnly), e.NotAfter.UTC().Format(time.DateOnly)))
+	names.Wrapping = fyne.TextWrapWord
+	a.pending = e
+	a.noTrustButton = widget.NewButton("Cancel", a.closeTrust)
+	a.trustButton = widget.NewButtonWithIcon("Trust this exact certificate for "+target, theme.ConfirmIcon(), a.trust)
+	a.trustButton.Importance = widget.DangerImportance
+	buttons := container.NewHBox(a.noTrustButton, a.trustButton)
+	if e.Changed || (a.trusted != "" && !strings.EqualFold(a.trusted, e.SHA256)) {
+		a.trustButton.Hide()
+	}
+	content := container.NewVBox(a.pinText, widget.NewLabel("SHA-256 fingerprint:"), fpr, names, buttons)
+	a.pinDialog = dialog.NewCustomWithoutButtons("Untrusted certificate", content, a.window)
+	a.pinDialog.Resize(fyne.NewSize(540, 380))
+	a.pinDialog.Show()
+}
+
+func (a *accountSetup) closeTrust() {
+	a.pinDialog.Hide()
+	a.pending = nil
+}
+
+// trust retries the setup trusting exactly the pending certificate.
+func (a *accountSetup) trust() {
+	a.trusted = a.pending.SHA256
+	a.closeTrust()
+	a.test()
+}
