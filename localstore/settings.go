@@ -10,6 +10,12 @@ import (
 // Settings are the user's application preferences, stored as one sealed record.
 type Settings struct {
 	AutoLockMinutes int    // lock after this many idle minutes; 0 disables auto-lock
+	// NotificationDetails lets new-mail notifications name the sender and
+	// subject; off (private) by default.
+	NotificationDetails bool
+	// HeadersOnlySync keeps only the message list offline, not whole
+	// messages; off by default.
+	HeadersOnlySync bool
 	DefaultAccount  string // address of the account preselected in the composer
 	Signature       string // text appended to new messages
 }

@@ -48,5 +48,28 @@ func (e *Engine) SyncWith(ctx context.Context, account string, opts backend.Sync
 	})
 }
 
+// Preferences reads the settings window's choices from the profile.
+func (e *Engine) Preferences() (prefs backend.Preferences, err error) {
+	err = e.with(func(p *Profile) error {
+		s, err := p.Settings()
+		prefs = backend.Preferences{AutoLockMinutes: s.AutoLockMinutes, PrivateNotifications: !s.NotificationDetails, OfflineBodies: !s.HeadersOnlySync}
+		return err
+	})
+	return prefs, err
+}
+
+// SavePreferences stores the settings window's choices in the profile,
+// keeping its other settings.
+func (e *Engine) SavePreferences(prefs backend.Preferences) error {
+	return e.with(func(p *Profile) error {
+		s, err := p.Settings()
+		if err != nil {
+			return err
+		}
+		s.AutoLockMinutes, s.NotificationDetails, s.HeadersOnlySync = prefs.AutoLockMinutes, !prefs.PrivateNotifications, !prefs.OfflineBodies
+		return p.SaveSettings(s)
+	})
+}
+
 // The engine offers the optional settings interface.
 var _ backend.Settings = (*Engine)(nil)

@@ -3,6 +3,7 @@ package ui
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -21,8 +22,8 @@ const defaultAutoLockMinutes = 15
 // minutes; 0 turns auto-lock off.
 var autoLockChoices = []int{1, 5, 10, 15, 30, 60, 0}
 
-// preferences are the user's choices in the settings window. The profile
-// cannot store them yet, so they last until the app quits.
+// preferences are the user's choices in the settings window, kept sealed
+// in the profile when the backend offers backend.Settings.
 type preferences struct {
 	autoLockMinutes int
 	// privateNotifications keeps subjects and senders out of
@@ -36,11 +37,69 @@ func defaultPreferences() preferences {
 	return preferences{autoLockMinutes: defaultAutoLockMinutes, privateNotifications: true, offlineBodies: true}
 }
 
+// loadPreferences reads the stored preferences after unlocking and re-arms
+// the auto-lock with them.
+func (ui *App) loadPreferences() {
+	sb, ok := ui.backend.(backend.Settings)
+	if !ok {
+		return
+	}
+	var stored backend.Preferences
+	ui.tasks.run(func() (err error) { stored, err = sb.Preferences(); return err }, func(err error) {
+		if err != nil {
+			return // the defaults stay in force; the settings window shows them
+		}
+		s := ui.settingsOf()
+		rearm := s.prefs.autoLockMinutes != stored.AutoLockMinutes
+		s.prefs = preferences{autoLockMinutes: stored.AutoLockMinutes,
+			privateNotifications: stored.PrivateNotifications, offlineBodies: stored.OfflineBodies}
+		if rearm {
+			ui.armAutoLock()
+		}
+	})
+}
+
+// savePreferences stores the current preferences in the profile; a failure
+// is shown in the settings window.
+func (ui *App) savePreferences() {
+	sb, ok := ui.backend.(backend.Settings)
+	if !ok {
+		return
+	}
+	s := ui.settingsOf()
+	p := backend.Preferences{AutoLockMinutes: s.prefs.autoLockMinutes, PrivateNotifications: s.prefs.privateNotifications,
+		OfflineBodies: s.prefs.offlineBodies}
+	s.saves.Lock()
+	s.saves.issued++
+	seq := s.saves.issued
+	s.saves.Unlock()
+	ui.tasks.run(func() error {
+		s.saves.Lock()
+		defer s.saves.Unlock()
+		if seq < s.saves.stored {
+			return nil // a newer choice is already stored
+		}
+		s.saves.stored = seq
+		return sb.SavePreferences(p)
+	}, func(err error) {
+		if err != nil && s.window != nil {
+			s.window.footer.SetText("Could not save the settings: " + readable(err))
+		}
+	})
+}
+
 // settingsState is what the settings, audit and auto-lock code keeps
 // between screens.
 type settingsState struct {
 	prefs preferences
 	idle  idleLock
+
+	// saves orders the background saves of prefs: the newest wins even when
+	// an older save's goroutine runs later.
+	saves struct {
+		sync.Mutex
+		issued, stored int
+	}
 
 	window *settingsWindow
 	audit  *auditViewer
@@ -64,6 +123,7 @@ type settingsWindow struct {
 	autoLock *widget.Select
 	private  *widget.Check
 	offline  *widget.Check
+	footer   *widget.Label
 	accounts *widget.Label
 }
 
@@ -88,12 +148,16 @@ func (ui *App) showSettings() {
 			if autoLockLabel(m) == choice && m != s.prefs.autoLockMinutes {
 				s.prefs.autoLockMinutes = m
 				ui.armAutoLock()
+				ui.savePreferences()
 			}
 		}
 	})
 	sw.autoLock.SetSelected(autoLockLabel(s.prefs.autoLockMinutes))
 	sw.private = widget.NewCheck("Private notifications: say only \"New mail\", never the subject or sender", func(on bool) {
-		s.prefs.privateNotifications = on
+		if on != s.prefs.privateNotifications {
+			s.prefs.privateNotifications = on
+			ui.savePreferences()
+		}
 	})
 	sw.private.SetChecked(s.prefs.privateNotifications)
 	security := container.NewVBox(
@@ -105,7 +169,10 @@ func (ui *App) showSettings() {
 	)
 
 	sw.offline = widget.NewCheck("Keep whole messages offline (read and search without a connection)", func(on bool) {
-		s.prefs.offlineBodies = on
+		if on != s.prefs.offlineBodies {
+			s.prefs.offlineBodies = on
+			ui.savePreferences()
+		}
 	})
 	sw.offline.SetChecked(s.prefs.offlineBodies)
 	syncNote := "Without offline messages, Sync stores only the message list. A size cap for offline messages is not available yet."
@@ -124,7 +191,7 @@ func (ui *App) showSettings() {
 
 	sw.accounts = wrapped("Loading accounts…")
 	accountsTab := container.NewVBox(sw.accounts,
-		wrapped("Removing or editing an account is not available here yet; add one with `sealpost account add`."))
+		wrapped("Add accounts with Add account in the main window; editing and removing them here comes next."))
 
 	tabs := container.NewAppTabs(
 		container.NewTabItemWithIcon("Security", lockIcon, security),
@@ -132,8 +199,11 @@ func (ui *App) showSettings() {
 		container.NewTabItemWithIcon("Appearance", theme.ColorPaletteIcon(), appearance),
 		container.NewTabItemWithIcon("Accounts", theme.AccountIcon(), accountsTab),
 	)
-	footer := wrapped("These settings last until Sealpost quits: the profile cannot store them yet.")
-	sw.window.SetContent(container.NewBorder(nil, footer, nil, nil, tabs))
+	sw.footer = wrapped("These settings are kept in your encrypted profile.")
+	if _, ok := ui.backend.(backend.Settings); !ok {
+		sw.footer.SetText("These settings last until Sealpost quits: this backend cannot store them.")
+	}
+	sw.window.SetContent(container.NewBorder(nil, sw.footer, nil, nil, tabs))
 	sw.window.Resize(fyne.NewSize(560, 380))
 	sw.window.Show()
 	sw.loadAccounts()

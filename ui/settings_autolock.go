@@ -53,6 +53,7 @@ func (ui *App) startAutoLock() {
 	}
 	c.SetOnTypedRune(func(rune) { ui.sawInput() })
 	ui.armAutoLock()
+	ui.loadPreferences()
 }
 
 // armAutoLock (re)starts the idle timer with the chosen idle time.

@@ -364,3 +364,24 @@ func buttonIn(t *testing.T, root fyne.CanvasObject, text string) *widget.Button 
 	}
 	return found
 }
+
+// TestPreferencesKeptInProfile: a choice made in the settings window is
+// stored in the profile and in force again after locking and unlocking.
+func TestPreferencesKeptInProfile(t *testing.T) {
+	test.NewTempApp(t)
+	app, _ := openFixture(t)
+	app.showSettings()
+	app.tasks.wait()
+	app.settings.window.autoLock.SetSelected("5 minutes")
+	app.settings.window.private.SetChecked(false)
+	app.tasks.wait()
+
+	app.lock()
+	app.tasks.wait()                          // the unlock screen is shown once the profile is closed
+	app.settings.prefs = defaultPreferences() // what a fresh start would have
+	unlocked(t, app)
+	app.tasks.wait()
+	if got := app.settings.prefs; got.autoLockMinutes != 5 || got.privateNotifications || !got.offlineBodies {
+		t.Errorf("preferences after unlocking = %+v, want 5 minutes, details in notifications, offline bodies", got)
+	}
+}

@@ -14,6 +14,22 @@ type Settings interface {
 	AuditTrail() (AuditTrail, error)
 	// SyncWith is Sync with the user's sync options.
 	SyncWith(ctx context.Context, account string, opts SyncOptions, progress func(SyncProgress)) error
+	// Preferences reads the user's choices stored (sealed) in the profile.
+	Preferences() (Preferences, error)
+	// SavePreferences stores them.
+	SavePreferences(Preferences) error
+}
+
+// Preferences are the choices of the settings window that the profile
+// keeps.
+type Preferences struct {
+	// AutoLockMinutes is the idle time before the app locks; 0 never.
+	AutoLockMinutes int
+	// PrivateNotifications keeps subjects and senders out of
+	// notifications.
+	PrivateNotifications bool
+	// OfflineBodies keeps whole messages offline, not only the list.
+	OfflineBodies bool
 }
 
 // AuditEntry is one record of the audit trail.
