@@ -3,17 +3,12 @@ package submit
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"errors"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"path/filepath"
 	"strings"
@@ -25,6 +20,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/internal/testcert"
 )
 
 // Test credentials.
@@ -253,7 +249,7 @@ type testServer struct {
 // newTLSServer starts an implicit-TLS submission server.
 func newTLSServer(t testing.TB, b *backend) *testServer {
 	t.Helper()
-	cert, pool := newCert(t)
+	cert, pool := testcert.SelfSigned(t, "localhost")
 	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	if err != nil {
 		t.Fatalf("listen: %v", err)
@@ -311,37 +307,6 @@ func (ts *testServer) connector(auth Auth) Connector {
 }
 
 var passwordAuth = Auth{Username: testUser, Secret: testPassword}
-
-// newCert returns a self-signed certificate for localhost and a pool that trusts it.
-func newCert(t testing.TB) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "localhost"},
-		DNSNames:              []string{"localhost"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
-}
 
 // testMessage builds a message with the given extra header lines.
 func testMessage(headers ...string) []byte {
