@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sealpost/sealpost/localstore"
@@ -45,15 +46,12 @@ func (p *Profile) Sync(ctx context.Context, req SyncRequest) error {
 }
 
 func (p *Profile) syncAccount(ctx context.Context, acct localstore.Account, req SyncRequest) error {
-	syncer, err := p.syncer(acct, req.HeadersOnly, req.Progress)
+	var arrived newMail
+	syncer, err := p.syncerWith(acct, req, &arrived)
 	if err != nil {
 		return err
 	}
 	defer syncer.Close()
-	before, err := p.store.Messages().MaxUID(acct.Email, inbox)
-	if err != nil && !errors.Is(err, localstore.ErrNotFound) {
-		return err
-	}
 	if req.Folder == "" {
 		err = syncer.SyncAll(ctx)
 	} else if _, err = syncer.ReplayActions(ctx); err == nil {
@@ -61,22 +59,51 @@ func (p *Profile) syncAccount(ctx context.Context, acct localstore.Account, req 
 			err = syncer.SyncFolder(ctx, req.Folder)
 		}
 	}
-	if err != nil || req.HeadersOnly {
-		return err // without bodies there are no headers to learn keys from
+	if err != nil {
+		return err
 	}
-	return p.observeNewMail(acct.Email, before, req.Warn)
+	return p.observeNewMail(acct.Email, arrived.items, req.Warn)
 }
 
 // inbox is the one folder name IMAP fixes.
 const inbox = "INBOX"
 
-// observeNewMail reads the Autocrypt headers of INBOX messages newer than
-// the UID before. Messages stored without their body are skipped.
-func (p *Profile) observeNewMail(account string, before uint32, warn func(string)) error {
-	uids, err := p.store.Messages().UIDs(account, inbox)
-	if err != nil {
-		return err
+// newMail collects, while the sync stores them, what the Autocrypt pass
+// needs of new INBOX messages: the header of each, and the whole message
+// only when it is encrypted (gossip and protected headers are inside).
+type newMail struct {
+	mu    sync.Mutex
+	items []arrival
+}
+
+type arrival struct {
+	uid  uint32
+	data []byte // the header section, or the whole message when encrypted
+	enc  bool
+}
+
+// add is the sync's Stored callback; it copies what it keeps.
+func (n *newMail) add(folder string, raws []localstore.RawMessage) {
+	if folder != inbox {
+		return
 	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, r := range raws {
+		head := r.Raw[:headerEnd(r.Raw)]
+		a := arrival{uid: r.UID, enc: looksEncrypted(head)}
+		if a.enc {
+			a.data = bytes.Clone(r.Raw)
+		} else {
+			a.data = bytes.Clone(head)
+		}
+		n.items = append(n.items, a)
+	}
+}
+
+// observeNewMail learns from the Autocrypt headers of new INBOX messages
+// (and, for encrypted ones, the gossip inside and the protected headers).
+func (p *Profile) observeNewMail(account string, arrived []arrival, warn func(string)) error {
 	var in *inspector // loaded on the first encrypted message
 	defer func() {
 		if in != nil {
@@ -85,32 +112,24 @@ func (p *Profile) observeNewMail(account string, before uint32, warn func(string
 	}()
 	batch := p.newPeerBatch()
 	var protected []protectedHeaders
-	for _, uid := range uids {
-		if uid <= before {
-			continue
-		}
-		raw, err := p.store.Messages().Raw(account, inbox, uid)
-		if errors.Is(err, localstore.ErrNotFound) {
-			continue // stored without its body (headers-only or over the size cap)
-		} else if err != nil {
-			return err
-		}
+	for _, a := range arrived {
 		// Gossip travels inside the encryption: decrypt to learn it.
 		var gossip []string
-		if looksEncrypted(raw) {
+		if a.enc {
+			var err error
 			if in == nil {
 				if in, err = p.newInspector(); err != nil {
 					return err
 				}
 			}
-			if v, err := in.inspect(raw); err == nil {
+			if v, err := in.inspect(a.data); err == nil {
 				gossip = v.Gossip
 				if v.HeaderProtection != "none" && v.IntegrityProtected {
-					protected = append(protected, protectedHeaders{uid, v.Subject, v.From})
+					protected = append(protected, protectedHeaders{a.uid, v.Subject, v.From})
 				}
 			}
 		}
-		updates, err := batch.observeMessage(raw, gossip)
+		updates, err := batch.observeMessage(a.data, gossip)
 		if err != nil {
 			continue // a message we cannot read teaches nothing; it stays listed
 		}
@@ -153,10 +172,20 @@ func (p *Profile) showProtectedHeaders(account string, protected []protectedHead
 }
 
 func (p *Profile) syncer(acct localstore.Account, headersOnly bool, progress func(imapsync.Progress)) (*imapsync.Syncer, error) {
-	return imapsync.New(imapsync.Options{
+	return p.syncerWith(acct, SyncRequest{HeadersOnly: headersOnly, Progress: progress}, nil)
+}
+
+// syncerWith makes the account's Syncer for req; with arrived set, new
+// messages are collected there as they are stored.
+func (p *Profile) syncerWith(acct localstore.Account, req SyncRequest, arrived *newMail) (*imapsync.Syncer, error) {
+	opts := imapsync.Options{
 		Account: acct.Email, Store: p.store, Connect: p.imapConnector(acct),
-		HeadersOnly: headersOnly, Progress: progress,
-	})
+		HeadersOnly: req.HeadersOnly, Progress: req.Progress,
+	}
+	if arrived != nil {
+		opts.Stored = arrived.add
+	}
+	return imapsync.New(opts)
 }
 
 func (p *Profile) selectAccounts(email string) ([]localstore.Account, error) {
@@ -248,15 +277,19 @@ func (p *Profile) RawMessage(account, folder string, uid uint32) ([]byte, error)
 	return p.store.Messages().Raw(strings.ToLower(account), folder, uid)
 }
 
-// looksEncrypted reports whether raw's top-level Content-Type is PGP/MIME
-// encrypted (the only place gossip may come from).
-func looksEncrypted(raw []byte) bool {
-	end := bytes.Index(raw, []byte("\r\n\r\n"))
-	if end < 0 {
-		end = bytes.Index(raw, []byte("\n\n"))
+// headerEnd is the length of raw's header section, with the blank line.
+func headerEnd(raw []byte) int {
+	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
+		return i + 4
 	}
-	if end < 0 {
-		end = len(raw)
+	if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
+		return i + 2
 	}
-	return bytes.Contains(bytes.ToLower(raw[:end]), []byte("multipart/encrypted"))
+	return len(raw)
+}
+
+// looksEncrypted reports whether a header section's Content-Type is
+// PGP/MIME encrypted (the only place gossip may come from).
+func looksEncrypted(head []byte) bool {
+	return bytes.Contains(bytes.ToLower(head), []byte("multipart/encrypted"))
 }

@@ -117,6 +117,11 @@ type Options struct {
 	// Progress, if set, is called after each stored batch, from a goroutine
 	// of the Syncer; it must return quickly (forward to a channel).
 	Progress func(Progress)
+	// Stored, if set, is called after each batch of new messages was
+	// stored, with their full bytes, from a goroutine of the Syncer; it
+	// must return quickly and must not keep raws' slices beyond the call
+	// without copying what it needs.
+	Stored func(folder string, raws []localstore.RawMessage)
 	// IdleRestart is how long Watch lets one IDLE command run before it
 	// re-issues it (servers may drop IDLE after 30 minutes); 0 means
 	// DefaultIdleRestart.

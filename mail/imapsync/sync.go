@@ -173,6 +173,9 @@ func (s *Syncer) fetchNew(c *imapclient.Client, folder string, from uint32) erro
 			if err = s.opts.Store.Messages().PutBatch(s.opts.Account, folder, b.sums, b.raws); err != nil {
 				return
 			}
+			if s.opts.Stored != nil && len(b.raws) > 0 {
+				s.opts.Stored(folder, b.raws)
+			}
 			done += len(b.sums)
 			s.progress(folder, done, total)
 		}
