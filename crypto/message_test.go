@@ -100,7 +100,9 @@ func TestEncryptIsUncompressedSEIPDv1AES256(t *testing.T) {
 	}
 	packets := packet.NewReader(bytes.NewReader(msg))
 	var types []string
-	for {
+	// The SEIPD packet is the last one: its encrypted body is not read, so
+	// reading on would parse random ciphertext as packet headers.
+	for len(types) == 0 || types[len(types)-1] != "seipd" {
 		p, err := packets.Next()
 		if err != nil {
 			break

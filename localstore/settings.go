@@ -9,7 +9,7 @@ import (
 
 // Settings are the user's application preferences, stored as one sealed record.
 type Settings struct {
-	AutoLockMinutes int    // lock after this many idle minutes; 0 disables auto-lock
+	AutoLockMinutes int // lock after this many idle minutes; 0 disables auto-lock
 	// NotificationDetails lets new-mail notifications name the sender and
 	// subject; off (private) by default.
 	NotificationDetails bool

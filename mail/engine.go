@@ -250,7 +250,7 @@ func messageOf(v verdict.Result) backend.Message {
 		},
 	}
 	for _, a := range v.Attachments {
-		m.Attachments = append(m.Attachments, backend.Attachment{Filename: a.Filename, ContentType: a.ContentType, Size: a.Size})
+		m.Attachments = append(m.Attachments, backend.Attachment{Filename: a.Filename, ContentType: a.ContentType, Size: a.Size, Data: a.Data})
 	}
 	return m
 }
@@ -298,6 +298,9 @@ func (e *Engine) Send(ctx context.Context, account string, d backend.Draft, sec 
 	}
 	return e.with(func(p *Profile) error {
 		draft := Draft{To: d.To, Cc: d.Cc, Subject: d.Subject, Body: d.Body, InReplyTo: d.InReplyTo, References: d.References}
+		for _, a := range d.Attachments {
+			draft.Attachments = append(draft.Attachments, Attachment{Filename: a.Filename, ContentType: a.ContentType, Data: a.Data})
+		}
 		_, err := p.Send(ctx, account, draft,
 			SecurityOptions{Mode: mode, Password: sec.Password})
 		var missing *MissingKeysError

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/mail"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -83,12 +86,34 @@ type composer struct {
 	sending            bool
 	onSent             func()
 	passwordRow        *fyne.Container
+
+	// attached are the files that go with the message, listed in
+	// attachList; open is the file dialog, replaced in tests.
+	attached     []backend.Attachment
+	attachList   *fyne.Container
+	attachButton *widget.Button
+	open         openFunc
 }
+
+// maxAttachments is the most the attachments of one message may add up
+// to: mail servers commonly refuse messages above 25 MB, and base64 adds a
+// third.
+const maxAttachments = 18 << 20
+
+// errTooLarge is returned when a file would make the attachments larger
+// than maxAttachments.
+var errTooLarge = fmt.Errorf("attachments may add up to at most %d MB: mail servers refuse larger messages", maxAttachments>>20)
+
+// openFunc asks for a file to attach and reads it. done runs on the UI
+// goroutine with the file's name and content, or the error; with an empty
+// name and no error when the user cancelled.
+type openFunc func(done func(name string, data []byte, err error))
 
 // newComposer opens a composer window for d, sending from account (the
 // first account when empty).
 func (ui *App) newComposer(accounts []backend.Account, account string, d backend.Draft) *composer {
 	c := &composer{ui: ui, states: map[string]backend.KeyState{}, inReplyTo: d.InReplyTo, references: d.References}
+	c.open = c.openWithDialog
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.window = ui.app.NewWindow("New message – Sealpost")
 	ui.extra = append(ui.extra, c.window)
@@ -137,6 +162,13 @@ func (ui *App) newComposer(accounts []backend.Account, account string, d backend
 		container.NewHBox(c.passwordButton, c.plainButton, widget.NewButton("Back to editing", c.hideOffer)), c.passwordRow)
 	c.offer.Hide()
 
+	c.attachButton = widget.NewButtonWithIcon("Attach…", theme.MailAttachmentIcon(), c.attach)
+	c.attachList = container.NewVBox()
+	for _, a := range d.Attachments {
+		c.addAttachment(a.Filename, a.Data)
+	}
+	c.window.SetOnDropped(c.dropped)
+
 	form := widget.NewForm(
 		widget.NewFormItem("From", c.from),
 		widget.NewFormItem("To", container.NewVBox(c.to, container.NewHScroll(c.toChips))),
@@ -144,7 +176,8 @@ func (ui *App) newComposer(accounts []backend.Account, account string, d backend
 		widget.NewFormItem("Subject", c.subject),
 	)
 	actions := container.NewBorder(nil, nil, container.NewHBox(c.encrypt, c.sign), c.sendButton, c.summary)
-	bottom := container.NewVBox(c.offer, actions, c.status)
+	attachBar := container.NewBorder(nil, nil, container.NewVBox(c.attachButton), nil, c.attachList)
+	bottom := container.NewVBox(attachBar, c.offer, actions, c.status)
 	c.window.SetContent(container.NewBorder(form, bottom, nil, nil, c.body))
 	c.window.Resize(fyne.NewSize(720, 560))
 	for _, key := range []fyne.KeyName{fyne.KeyReturn, fyne.KeyEnter} {
@@ -301,7 +334,8 @@ func plural(n int, word string) string {
 }
 
 func (c *composer) draft() (backend.Draft, error) {
-	d := backend.Draft{Subject: c.subject.Text, Body: c.body.Text, InReplyTo: c.inReplyTo, References: c.references}
+	d := backend.Draft{Subject: c.subject.Text, Body: c.body.Text, InReplyTo: c.inReplyTo, References: c.references,
+		Attachments: append([]backend.Attachment(nil), c.attached...)}
 	for _, ch := range c.chips {
 		if ch.email == "" {
 			return d, fmt.Errorf("%q is not an e-mail address", ch.address)
@@ -408,4 +442,104 @@ func (c *composer) submit(sec backend.Security) {
 			c.window.Close()
 		}
 	})
+}
+
+// attach is the Attach… action.
+func (c *composer) attach() {
+	c.open(func(name string, data []byte, err error) {
+		switch {
+		case err != nil:
+			c.status.SetText(readable(err))
+		case name != "":
+			c.addAttachment(name, data)
+		}
+	})
+}
+
+// openWithDialog asks for a file with Fyne's open dialog and reads it off
+// the UI goroutine.
+func (c *composer) openWithDialog(done func(string, []byte, error)) {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			done("", nil, err)
+			return
+		}
+		c.read(r, done)
+	}, c.window)
+	d.Show()
+}
+
+// dropped attaches the files dropped onto the composer window.
+func (c *composer) dropped(_ fyne.Position, uris []fyne.URI) {
+	for _, u := range uris {
+		r, err := storage.Reader(u)
+		if err != nil {
+			c.status.SetText(readable(fmt.Errorf("cannot attach %s: %w", u.Name(), err)))
+			continue
+		}
+		c.read(r, func(name string, data []byte, err error) {
+			if err != nil {
+				c.status.SetText(readable(err))
+				return
+			}
+			c.addAttachment(name, data)
+		})
+	}
+}
+
+// read reads a file to attach off the UI goroutine, refusing files that
+// would exceed maxAttachments.
+func (c *composer) read(r fyne.URIReadCloser, done func(string, []byte, error)) {
+	name := r.URI().Name()
+	var data []byte
+	c.ui.tasks.run(func() (err error) {
+		defer r.Close()
+		data, err = io.ReadAll(io.LimitReader(r, maxAttachments+1))
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", name, err)
+		}
+		if len(data) > maxAttachments {
+			return fmt.Errorf("%s: %w", name, errTooLarge)
+		}
+		return nil
+	}, func(err error) {
+		if err != nil {
+			done("", nil, err)
+			return
+		}
+		done(name, data, nil)
+	})
+}
+
+// addAttachment adds a file to the message, unless the attachments would
+// grow too large.
+func (c *composer) addAttachment(name string, data []byte) {
+	total := len(data)
+	for _, a := range c.attached {
+		total += len(a.Data)
+	}
+	if total > maxAttachments {
+		c.status.SetText(readable(fmt.Errorf("%s was not attached: %w", name, errTooLarge)))
+		return
+	}
+	c.attached = append(c.attached, backend.Attachment{Filename: name, Size: len(data), Data: data})
+	c.showAttachments()
+}
+
+// removeAttachment takes the i-th attachment off the message.
+func (c *composer) removeAttachment(i int) {
+	if i < len(c.attached) {
+		c.attached = append(c.attached[:i], c.attached[i+1:]...)
+		c.showAttachments()
+	}
+}
+
+// showAttachments lists the attachments, each with a remove button.
+func (c *composer) showAttachments() {
+	c.attachList.RemoveAll()
+	for i, a := range c.attached {
+		remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { c.removeAttachment(i) })
+		c.attachList.Add(container.NewBorder(nil, nil, nil, remove,
+			widget.NewLabel(fmt.Sprintf("%s  (%s)", a.Filename, byteSize(a.Size)))))
+	}
 }

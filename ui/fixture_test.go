@@ -126,7 +126,7 @@ func buildFixture(dir string) error {
 	if err := st.Accounts().Put(localstore.Account{Email: alice, DisplayName: "Alice Example"}); err != nil {
 		return err
 	}
-	if err := st.Folders().Put(localstore.Folder{Account: alice, Name: "INBOX", Delimiter: "/"}); err != nil {
+	if err := st.Folders().Put(localstore.Folder{Account: alice, Name: "INBOX", Delimiter: "/", UIDValidity: 1, UIDNext: uint32(len(inbox) + 1)}); err != nil {
 		return err
 	}
 	var sums []localstore.Summary

@@ -40,6 +40,7 @@ type mainView struct {
 	opened          *backend.MessageSummary
 	message         *backend.Message
 	reader          *reader
+	actions         *messageActions // nil when the backend cannot act on messages
 	lastComposer    *composer
 
 	newButton, replyButton, replyAllButton, syncButton *widget.Button
@@ -61,6 +62,7 @@ func (ui *App) showMain() {
 	v.replyButton.Disable()
 	v.replyAllButton = widget.NewButtonWithIcon("Reply all", theme.MailReplyAllIcon(), func() { v.reply(true) })
 	v.replyAllButton.Disable()
+	v.actions = newMessageActions(v)
 	v.syncButton = widget.NewButtonWithIcon("Sync", theme.ViewRefreshIcon(), v.sync)
 	v.keysButton = widget.NewButtonWithIcon("Keys", theme.AccountIcon(), ui.showKeyManager)
 	v.lockButton = widget.NewButtonWithIcon("Lock", lockIcon, ui.lockAndWipe)
@@ -109,7 +111,7 @@ func (ui *App) showMain() {
 	v.status.Truncation = fyne.TextTruncateEllipsis
 	statusBar := container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(220, v.progress.MinSize().Height), v.progress), v.status)
 
-	right := container.NewHSplit(v.list, v.reader.object)
+	right := container.NewHSplit(v.list, v.actions.above(v.reader.object))
 	right.Offset = 0.4
 	panes := container.NewHSplit(v.tree, right)
 	panes.Offset = 0.18
@@ -123,6 +125,7 @@ func (ui *App) showMain() {
 	} {
 		c.AddShortcut(mainShortcut(key), func(fyne.Shortcut) { action() })
 	}
+	v.actions.bind(c)
 
 	v.loadAccounts()
 	ui.startAutoLock()
@@ -138,6 +141,9 @@ func (ui *App) lock() {
 		w.Close()
 	}
 	ui.extra = nil
+	if ui.main != nil {
+		ui.main.actions.unbind(ui.window.Canvas())
+	}
 	ui.main = nil
 	for _, key := range []fyne.KeyName{fyne.KeyN, fyne.KeyR, fyne.KeyF} {
 		ui.window.Canvas().RemoveShortcut(mainShortcut(key))
@@ -246,6 +252,7 @@ func (v *mainView) openFolder(account, folder string) {
 		}
 		v.list.UnselectAll()
 		v.rows.set(msgs)
+		v.actions.update()
 		unread := 0
 		for _, m := range msgs {
 			if !m.Seen {
@@ -287,6 +294,7 @@ func (v *mainView) openRow(id widget.ListItemID) {
 	v.replyButton.Disable()
 	v.replyAllButton.Disable()
 	v.reader.loading(m)
+	v.actions.opened(m)
 	var msg backend.Message
 	v.ui.tasks.run(func() (err error) {
 		msg, err = v.ui.backend.Open(m.Account, m.Folder, m.UID)

@@ -142,7 +142,7 @@ func (in *inspector) attach(p *part, fallback string) {
 		name = fallback
 	}
 	data := in.decodeBody(p)
-	in.res.Attachments = append(in.res.Attachments, Attachment{Filename: name, ContentType: p.mediaType, Size: len(data)})
+	in.res.Attachments = append(in.res.Attachments, Attachment{Filename: name, ContentType: p.mediaType, Size: len(data), Data: data})
 	if bytes.HasPrefix(bytes.TrimSpace(data), armorMessage) {
 		note := fmt.Sprintf("the attachment %q holds an encrypted OpenPGP message; it was not decrypted into this message", name)
 		in.warn("%s", note)

@@ -113,6 +113,9 @@ type Attachment struct {
 	Filename    string
 	ContentType string
 	Size        int
+	// Data is the decoded content. Only attachments of the displayed
+	// message are listed, so Data never holds a part the verdict refused.
+	Data []byte
 }
 
 // PartVerdict is the security state of one security-relevant part.

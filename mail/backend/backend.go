@@ -140,6 +140,8 @@ func (s Signature) Counts() bool {
 type Attachment struct {
 	Filename, ContentType string
 	Size                  int
+	// Data is the decoded content; on a Draft, what is sent.
+	Data []byte
 }
 
 // Transport describes how a connection was secured.
@@ -163,6 +165,9 @@ type SyncProgress struct {
 type Draft struct {
 	To, Cc        []string
 	Subject, Body string
+	// Attachments are sent with the message (encrypted with it when
+	// encrypting); Size is not used.
+	Attachments []Attachment
 	// InReplyTo and References are Message-IDs without angle brackets.
 	InReplyTo  string
 	References []string

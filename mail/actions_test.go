@@ -1,0 +1,162 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+
+	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/testservers"
+)
+
+// serverFlags returns the flags of every message in mailbox on the server,
+// by subject.
+func serverFlags(t *testing.T, srv *testservers.Servers, user, mailbox string) map[string][]imap.Flag {
+	t.Helper()
+	c := srv.DialIMAP(t, user, nil)
+	sel, err := c.Select(mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
+	if err != nil {
+		t.Fatalf("select %s: %v", mailbox, err)
+	}
+	out := map[string][]imap.Flag{}
+	if sel.NumMessages == 0 {
+		return out
+	}
+	var all imap.SeqSet
+	all.AddRange(1, sel.NumMessages)
+	msgs, err := c.Fetch(all, &imap.FetchOptions{Flags: true, Envelope: true}).Collect()
+	if err != nil {
+		t.Fatalf("fetch %s: %v", mailbox, err)
+	}
+	for _, m := range msgs {
+		out[m.Envelope.Subject] = m.Flags
+	}
+	return out
+}
+
+// TestActionsReachTheServer marks read, flags, moves and deletes messages,
+// checks the local copy at once, then syncs and checks Dovecot's state.
+func TestActionsReachTheServer(t *testing.T) {
+	srv := testservers.Start(t)
+	alice := "alice@" + srv.Domain
+	p := profileWithAccount(t, srv, alice, false)
+	subjects := []string{"read me", "flag me", "move me", "delete me"}
+	for _, s := range subjects {
+		srv.Deliver(t, "bob@"+srv.Domain, alice, fmt.Appendf(nil,
+			"From: bob@%s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s@test>\r\n\r\nbody\r\n", srv.Domain, alice, s, s[:4]))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := p.Sync(ctx, SyncRequest{}); err != nil {
+		t.Fatalf("first sync: %v", err)
+	}
+	uid := map[string]uint32{}
+	msgs, err := p.ListMessages(alice, "INBOX", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		uid[m.Subject] = m.UID
+	}
+	if len(uid) != len(subjects) {
+		t.Fatalf("INBOX got = %d messages, want %d", len(uid), len(subjects))
+	}
+
+	if err := p.MarkRead(alice, "INBOX", []uint32{uid["read me"]}, true); err != nil {
+		t.Fatalf("mark read: %v", err)
+	}
+	if err := p.SetFlagged(alice, "INBOX", []uint32{uid["flag me"]}, true); err != nil {
+		t.Fatalf("flag: %v", err)
+	}
+	if err := p.Move(alice, "INBOX", []uint32{uid["move me"]}, "Archive"); err != nil {
+		t.Fatalf("move: %v", err)
+	}
+	if err := p.Delete(alice, "INBOX", []uint32{uid["delete me"]}); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+
+	// The local copy changes at once, before any sync.
+	local := func() map[string]MessageSummary {
+		t.Helper()
+		msgs, err := p.ListMessages(alice, "INBOX", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]MessageSummary{}
+		for _, m := range msgs {
+			out[m.Subject] = m
+		}
+		return out
+	}
+	if got := local(); len(got) != 2 || !got["read me"].Seen() || !got["flag me"].Flagged() || got["flag me"].Seen() {
+		t.Errorf("local INBOX before sync got = %+v, want only \"read me\" (seen) and \"flag me\" (flagged, unseen)", got)
+	}
+	if got := serverFlags(t, srv, alice, "INBOX"); len(got) != 4 {
+		t.Errorf("server INBOX before sync got = %d messages, want 4 (nothing sent yet)", len(got))
+	}
+
+	if err := p.Sync(ctx, SyncRequest{}); err != nil {
+		t.Fatalf("sync after the actions: %v", err)
+	}
+	inbox := serverFlags(t, srv, alice, "INBOX")
+	tests := []struct {
+		name, mailbox, subject string
+		flag                   imap.Flag
+	}{
+		{"read", "INBOX", "read me", imap.FlagSeen},
+		{"flagged", "INBOX", "flag me", imap.FlagFlagged},
+		{"moved", "Archive", "move me", ""},
+		{"deleted", "Trash", "delete me", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			box := inbox
+			if tt.mailbox != "INBOX" {
+				box = serverFlags(t, srv, alice, tt.mailbox)
+			}
+			flags, ok := box[tt.subject]
+			if !ok {
+				t.Fatalf("server %s got = %v, want %q in it", tt.mailbox, box, tt.subject)
+			}
+			if tt.flag != "" && !slices.Contains(flags, tt.flag) {
+				t.Errorf("server flags of %q got = %v, want %s", tt.subject, flags, tt.flag)
+			}
+		})
+	}
+	if len(inbox) != 2 {
+		t.Errorf("server INBOX after sync got = %v, want the read and the flagged message only", inbox)
+	}
+
+	// Deleting from the Trash deletes for good.
+	trash, err := p.ListMessages(alice, "Trash", 10)
+	if err != nil || len(trash) != 1 {
+		t.Fatalf("local Trash got = %+v, %v; want the deleted message", trash, err)
+	}
+	if err := p.Delete(alice, "Trash", []uint32{trash[0].UID}); err != nil {
+		t.Fatalf("delete from Trash: %v", err)
+	}
+	if err := p.Sync(ctx, SyncRequest{}); err != nil {
+		t.Fatalf("sync after emptying: %v", err)
+	}
+	if got := serverFlags(t, srv, alice, "Trash"); len(got) != 0 {
+		t.Errorf("server Trash got = %v, want empty", got)
+	}
+}
+
+// TestActionsNeedAnAccount checks the error for an unknown account.
+func TestActionsNeedAnAccount(t *testing.T) {
+	p, err := CreateProfile(t.TempDir()+"/p", []byte("test passphrase 123"),
+		&ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.MarkRead("nobody@example.org", "INBOX", []uint32{1}, true); !errors.Is(err, ErrNoAccount) {
+		t.Errorf("MarkRead on an unknown account got = %v, want ErrNoAccount", err)
+	}
+}

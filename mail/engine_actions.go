@@ -1,0 +1,57 @@
+package mail
+
+import (
+	"fmt"
+
+	"github.com/sealpost/sealpost/mail/backend"
+)
+
+// MarkRead marks stored messages read or unread; the server follows on the
+// next sync.
+func (e *Engine) MarkRead(account, folder string, uids []uint32, read bool) error {
+	return e.with(func(p *Profile) error { return p.MarkRead(account, folder, uids, read) })
+}
+
+// SetFlagged flags or unflags stored messages; the server follows on the
+// next sync.
+func (e *Engine) SetFlagged(account, folder string, uids []uint32, flagged bool) error {
+	return e.with(func(p *Profile) error { return p.SetFlagged(account, folder, uids, flagged) })
+}
+
+// Move moves stored messages to dest; the server follows on the next sync.
+func (e *Engine) Move(account, folder string, uids []uint32, dest string) error {
+	return e.with(func(p *Profile) error { return p.Move(account, folder, uids, dest) })
+}
+
+// Delete moves stored messages to the Trash (or deletes them from it); the
+// server follows on the next sync.
+func (e *Engine) Delete(account, folder string, uids []uint32) error {
+	return e.with(func(p *Profile) error { return p.Delete(account, folder, uids) })
+}
+
+// Forward prepares a forward of a stored message; an encrypted original
+// gives an encrypted forward.
+func (e *Engine) Forward(account, folder string, uid uint32) (f backend.Forward, err error) {
+	err = e.with(func(p *Profile) error {
+		raw, err := p.RawMessage(account, folder, uid)
+		if err != nil {
+			return fmt.Errorf("message %d of %s: %w", uid, folder, err)
+		}
+		prepared, err := p.PrepareForward(raw)
+		if err != nil {
+			return fmt.Errorf("forward message %d of %s: %w", uid, folder, err)
+		}
+		d := prepared.Draft
+		f = backend.Forward{Warnings: prepared.Warnings, Draft: backend.Draft{
+			To: d.To, Cc: d.Cc, Subject: d.Subject, Body: d.Body,
+		}}
+		if prepared.Security.Mode == ModeEncrypt {
+			f.Security = backend.ModeEncrypt
+		}
+		return nil
+	})
+	return f, err
+}
+
+// The engine offers the message actions.
+var _ backend.Actions = (*Engine)(nil)
