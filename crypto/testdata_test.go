@@ -7,32 +7,9 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-)
 
-// sharedTestdata returns the shared interop corpus (../shared/testdata from
-// the repository root) or skips the test when it is absent.
-func sharedTestdata(t *testing.T, parts ...string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("Getwd: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root not found: shared interop testdata not used")
-		}
-		dir = parent
-	}
-	root := filepath.Join(append([]string{dir, "..", "shared", "testdata"}, parts...)...)
-	if _, err := os.Stat(root); err != nil {
-		t.Skipf("shared testdata %s is absent: interop corpus tests skipped", root)
-	}
-	return root
-}
+	"github.com/sealpost/sealpost/crypto/internal/testenv"
+)
 
 func readShared(t *testing.T, path string) []byte {
 	t.Helper()
@@ -44,7 +21,7 @@ func readShared(t *testing.T, path string) []byte {
 }
 
 func TestThunderbirdKeys(t *testing.T) {
-	dir := sharedTestdata(t, "interop", "thunderbird", "keys")
+	dir := testenv.SharedTestdata(t, "interop", "thunderbird", "keys")
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		file       string
@@ -106,7 +83,7 @@ func armoredMessage(t *testing.T, eml []byte) []byte {
 }
 
 func TestThunderbirdIntegrityCases(t *testing.T) {
-	root := sharedTestdata(t, "interop", "thunderbird")
+	root := testenv.SharedTestdata(t, "interop", "thunderbird")
 	keys, err := ParseKeys(readShared(t, filepath.Join(root, "keys", "bob@openpgp.example-0xfbfcc82a015e7330-secret.asc")))
 	if err != nil {
 		t.Fatalf("ParseKeys(bob): %v", err)

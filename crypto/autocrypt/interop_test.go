@@ -13,32 +13,8 @@ import (
 
 	"github.com/emersion/go-message/textproto"
 	"github.com/sealpost/sealpost/crypto"
+	"github.com/sealpost/sealpost/crypto/internal/testenv"
 )
-
-// sharedTestdata returns ../shared/testdata/<parts> relative to the module
-// root, or skips the test when it is absent.
-func sharedTestdata(t *testing.T, parts ...string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("Getwd: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root not found: shared interop testdata not used")
-		}
-		dir = parent
-	}
-	root := filepath.Join(append([]string{dir, "..", "shared", "testdata"}, parts...)...)
-	if _, err := os.Stat(root); err != nil {
-		t.Skipf("shared testdata %s is absent: Autocrypt interop tests skipped", root)
-	}
-	return root
-}
 
 // mailHeader reads the top-level header of an .eml file.
 func mailHeader(t *testing.T, path string) textproto.Header {
@@ -96,7 +72,7 @@ func fileFingerprint(t *testing.T, path string) string {
 // TestSpecExamples runs the Autocrypt specification's example messages
 // through SelectHeader, SelectGossip and Update.
 func TestSpecExamples(t *testing.T) {
-	dir := sharedTestdata(t, "interop", "autocrypt", "doc", "appendix")
+	dir := testenv.SharedTestdata(t, "interop", "autocrypt", "doc", "appendix")
 	simple := mailHeader(t, filepath.Join(dir, "example-simple-autocrypt.eml"))
 	date := dateOf(t, simple)
 	alice := fileFingerprint(t, filepath.Join(dir, "alice@autocrypt.example.pub.asc"))
@@ -167,7 +143,7 @@ func TestSpecExamples(t *testing.T) {
 // TestRealClientHeaders parses the Autocrypt headers that Thunderbird and
 // Delta Chat wrote, at each message's date.
 func TestRealClientHeaders(t *testing.T) {
-	root := sharedTestdata(t, "interop")
+	root := testenv.SharedTestdata(t, "interop")
 	tests := []struct {
 		file string
 		want PreferEncrypt
@@ -198,7 +174,7 @@ func TestRealClientHeaders(t *testing.T) {
 // type=). As they are, Level 1 must ignore every one of them; rewritten to
 // Level 1 names they exercise the unknown-attribute and base64 rules.
 func TestHistoricalVectors(t *testing.T) {
-	dir := sharedTestdata(t, "interop", "autocrypt", "src-tests-data-historical")
+	dir := testenv.SharedTestdata(t, "interop", "autocrypt", "src-tests-data-historical")
 	tests := []struct {
 		file    string
 		wantErr error // after rewriting to Level 1 names; nil: valid
@@ -249,7 +225,7 @@ func TestHistoricalVectors(t *testing.T) {
 // TestThunderbirdGossip decrypts Thunderbird's message to two recipients and
 // reads the Autocrypt-Gossip headers from its encrypted part.
 func TestThunderbirdGossip(t *testing.T) {
-	dir := sharedTestdata(t, "interop", "thunderbird")
+	dir := testenv.SharedTestdata(t, "interop", "thunderbird")
 	path := filepath.Join(dir, "eml", "signed-encrypted-autocrypt-gossip.eml")
 	outer := mailHeader(t, path)
 	raw, err := os.ReadFile(path)

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/sealpost/sealpost/crypto"
+
+	"github.com/sealpost/sealpost/crypto/internal/testenv"
 )
 
 // Header protection values, short for the tables.
@@ -185,13 +187,13 @@ func runCorpus(t *testing.T, dir string, cases []corpusCase) {
 }
 
 func TestThunderbirdCorpus(t *testing.T) {
-	runCorpus(t, filepath.Join(sharedTestdata(t, "interop", "thunderbird"), "eml"), thunderbirdCases)
+	runCorpus(t, filepath.Join(testenv.SharedTestdata(t, "interop", "thunderbird"), "eml"), thunderbirdCases)
 }
 
 // TestThunderbirdCorpusComplete keeps the table in step with the corpus: a
 // new file there must get an expected verdict here.
 func TestThunderbirdCorpusComplete(t *testing.T) {
-	dir := filepath.Join(sharedTestdata(t, "interop", "thunderbird"), "eml")
+	dir := filepath.Join(testenv.SharedTestdata(t, "interop", "thunderbird"), "eml")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatalf("ReadDir: %v", err)
@@ -237,7 +239,7 @@ var deltachatCases = []corpusCase{
 }
 
 func TestDeltachatCorpus(t *testing.T) {
-	runCorpus(t, filepath.Join(sharedTestdata(t, "interop", "deltachat-core-rust", "test-data"), "message"), deltachatCases)
+	runCorpus(t, filepath.Join(testenv.SharedTestdata(t, "interop", "deltachat-core-rust", "test-data"), "message"), deltachatCases)
 }
 
 // autocryptCases are the Autocrypt specification's examples, read as Bob
@@ -261,7 +263,7 @@ var autocryptCases = []corpusCase{
 }
 
 func TestAutocryptCorpus(t *testing.T) {
-	runCorpus(t, sharedTestdata(t, "interop", "autocrypt"), autocryptCases)
+	runCorpus(t, testenv.SharedTestdata(t, "interop", "autocrypt"), autocryptCases)
 }
 
 // mimetreeparserCases are KDE's mimetreeparser test mails, read with the
@@ -349,9 +351,9 @@ var mimetreeparserCases = []corpusCase{
 }
 
 func TestMimetreeparserCorpus(t *testing.T) {
-	runCorpus(t, filepath.Join(sharedTestdata(t, "interop", "mimetreeparser", "autotests"), "testdata"), mimetreeparserCases)
+	runCorpus(t, filepath.Join(testenv.SharedTestdata(t, "interop", "mimetreeparser", "autotests"), "testdata"), mimetreeparserCases)
 	t.Run("empty.mbox", func(t *testing.T) {
-		dir := sharedTestdata(t, "interop", "mimetreeparser", "autotests", "testdata")
+		dir := testenv.SharedTestdata(t, "interop", "mimetreeparser", "autotests", "testdata")
 		if _, err := Inspect(readFile(t, filepath.Join(dir, "empty.mbox")), Options{}); err == nil {
 			t.Errorf("Inspect(empty.mbox) error = nil, want an error")
 		}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/sealpost/sealpost/crypto/internal/testenv"
 )
 
 // fuzzLimits keep each fuzz input cheap while still exercising every limit.
@@ -25,7 +27,7 @@ func FuzzInspect(f *testing.F) {
 		filepath.Join("interop", "enmime", "testdata"),
 		filepath.Join("interop", "thunderbird", "eml"),
 	} {
-		root := sharedTestdata(f, dir)
+		root := testenv.SharedTestdata(f, dir)
 		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err

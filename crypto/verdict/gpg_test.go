@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/sealpost/sealpost/crypto"
+
+	"github.com/sealpost/sealpost/crypto/internal/testenv"
 )
 
 // gpgHome is a throwaway GnuPG home.
@@ -83,7 +85,7 @@ func (g *gpgHome) run(stdin []byte, args ...string) []byte {
 // the mimetreeparser GnuPG home, one armored block each.
 func exportMimetreeparserKeys(t *testing.T, fingerprints ...string) map[string][]byte {
 	t.Helper()
-	g := newGPGHome(t, filepath.Join(sharedTestdata(t, "interop", "mimetreeparser", "autotests"), "gnupg_home"))
+	g := newGPGHome(t, filepath.Join(testenv.SharedTestdata(t, "interop", "mimetreeparser", "autotests"), "gnupg_home"))
 	out := map[string][]byte{}
 	for _, fp := range fingerprints {
 		out[fp] = g.run(nil, "--armor", "--export-secret-keys", fp)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/sealpost/sealpost/crypto"
+
+	"github.com/sealpost/sealpost/crypto/internal/testenv"
 )
 
 // corpusNow is the time at which the corpus keys are judged.
@@ -61,7 +63,7 @@ func corpusProfile(t *testing.T, name string) Options {
 	var o Options
 	switch name {
 	case profileTB, profileRC, profileEx, profileBenny:
-		keys := filepath.Join(sharedTestdata(t, "interop", "thunderbird"), "keys")
+		keys := filepath.Join(testenv.SharedTestdata(t, "interop", "thunderbird"), "keys")
 		k := func(file, pass string) *crypto.Key { return loadKey(t, filepath.Join(keys, file), pass) }
 		alice := k("alice@openpgp.example-0xf231550c4f47e38e-secret-with-pp.asc", "alice-passphrase")
 		bob := k("bob@openpgp.example-0xfbfcc82a015e7330-secret.asc", "")
@@ -80,14 +82,14 @@ func corpusProfile(t *testing.T, name string) Options {
 			o = Options{Keys: []*crypto.Key{alice}, Verifiers: append([]*crypto.Key{k("benny-hashwell-0xc55ccd9c5ab482b2-pub.asc", "")}, tb...)}
 		}
 	case profileDC:
-		dir := filepath.Join(sharedTestdata(t, "interop", "deltachat-core-rust", "test-data"), "key")
+		dir := filepath.Join(testenv.SharedTestdata(t, "interop", "deltachat-core-rust", "test-data"), "key")
 		for _, n := range []string{"alice", "bob", "charlie", "dom", "elena", "fiona"} {
 			sk := loadKey(t, filepath.Join(dir, n+"-secret.asc"), "")
 			o.Keys = append(o.Keys, sk)
 			o.Verifiers = append(o.Verifiers, sk.Public())
 		}
 	case profileAC:
-		dir := filepath.Join(sharedTestdata(t, "interop", "autocrypt"), "doc", "appendix")
+		dir := filepath.Join(testenv.SharedTestdata(t, "interop", "autocrypt"), "doc", "appendix")
 		o = Options{
 			Keys: []*crypto.Key{loadKey(t, filepath.Join(dir, "bob@autocrypt.example.sec.asc"), ""),
 				loadKey(t, filepath.Join(dir, "alice@autocrypt.example.sec.asc"), "")},
