@@ -297,7 +297,7 @@ func (e *Engine) Send(ctx context.Context, account string, d backend.Draft, sec 
 		return fmt.Errorf("%q: %w", sec.Mode, ErrUnknownMode)
 	}
 	return e.with(func(p *Profile) error {
-		draft := Draft{To: d.To, Cc: d.Cc, Subject: d.Subject, Body: d.Body, InReplyTo: d.InReplyTo, References: d.References}
+		draft := Draft{To: d.To, Cc: d.Cc, Bcc: d.Bcc, Subject: d.Subject, Body: d.Body, InReplyTo: d.InReplyTo, References: d.References}
 		for _, a := range d.Attachments {
 			draft.Attachments = append(draft.Attachments, Attachment{Filename: a.Filename, ContentType: a.ContentType, Data: a.Data})
 		}

@@ -171,6 +171,7 @@ func (a *messageActions) setRead(m backend.MessageSummary, read bool, status str
 				a.v.unread[node]++
 			}
 			a.v.tree.RefreshItem(node)
+			a.v.ui.updateTray()
 		}
 		a.v.list.Refresh()
 		a.update()
@@ -305,6 +306,7 @@ func (a *messageActions) removed(m backend.MessageSummary, status string) {
 			}
 			v.unread[m.Account+folderSep+m.Folder] = unread
 			v.tree.RefreshItem(m.Account + folderSep + m.Folder)
+			v.ui.updateTray()
 			v.list.Refresh()
 		})
 	}

@@ -40,10 +40,12 @@ type App struct {
 	// settings holds the preferences, auto-lock and the settings and
 	// audit windows.
 	settings *settingsState
+	tray     *tray // nil where the desktop has no system tray
 
 	// Widgets of the current screen, kept for tests and focus handling.
 	passphrase *widget.Entry
 	repeat     *widget.Entry
+	strength   *strengthMeter // first-run screen only
 	submit     *widget.Button
 	status     *widget.Label
 }
@@ -52,12 +54,16 @@ type App struct {
 // the first-run screen when there is no profile yet.
 func New(a fyne.App, b backend.Backend, icon fyne.Resource) *App {
 	w := a.NewWindow("Sealpost")
+	// Closing the main window quits the app (and so locks the profile),
+	// even while a composer or key window is open.
+	w.SetMaster()
 	if icon != nil {
 		w.SetIcon(icon)
 	}
 	w.Resize(fyne.NewSize(1200, 760))
 	ui := &App{backend: b, app: a, window: w, now: time.Now}
 	w.SetOnClosed(func() { _ = b.Lock() })
+	ui.setupTray(icon)
 	if b.ProfileExists() {
 		ui.showUnlock()
 	} else {
@@ -87,6 +93,8 @@ func (ui *App) Window() fyne.Window { return ui.window }
 func (ui *App) showCreate() {
 	ui.passphrase = widget.NewPasswordEntry()
 	ui.passphrase.SetPlaceHolder("Passphrase (at least 10 characters)")
+	ui.strength = newStrengthMeter()
+	ui.passphrase.OnChanged = ui.strength.update
 	ui.repeat = widget.NewPasswordEntry()
 	ui.repeat.SetPlaceHolder("Repeat the passphrase")
 	ui.status = widget.NewLabel("")
@@ -98,7 +106,7 @@ func (ui *App) showCreate() {
 		"Choose a passphrase to protect it. Nobody can recover it for you: if you lose it, the local copy of your mail " +
 		"and your secret keys cannot be opened. Back up your secret keys separately.")
 	intro.Wrapping = fyne.TextWrapWord
-	ui.window.SetContent(centered("Welcome to Sealpost", intro, ui.passphrase, ui.repeat, ui.submit, ui.status,
+	ui.window.SetContent(centered("Welcome to Sealpost", intro, ui.passphrase, ui.strength.object(), ui.repeat, ui.submit, ui.status,
 		widget.NewLabel("Profile folder: "+ui.backend.ProfileDir())))
 	ui.window.Canvas().Focus(ui.passphrase)
 }

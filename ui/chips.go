@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"fmt"
 	"image/color"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -76,4 +78,118 @@ func (c *chipView) set(text, state string) {
 	c.icon.SetResource(icon)
 	c.label.SetText(text + " · " + state)
 	c.Refresh() // the text's width changed: lay the chip out again
+}
+
+// fillChips shows chips in box, each recipient without a key followed by
+// "Look up key" (when the backend can look keys up) and "Remove".
+func (c *composer) fillChips(field *sendEntry, box *fyne.Container, chips []chip) {
+	box.Objects = box.Objects[:0]
+	_, canLookUp := c.ui.backend.(backend.Setup)
+	for i, ch := range chips {
+		box.Add(newChip(ch.address, ch.state))
+		if ch.state != chipNoKey {
+			continue
+		}
+		if canLookUp {
+			box.Add(widget.NewButtonWithIcon("Look up key", theme.SearchIcon(), func() { c.lookUpKey(ch.email) }))
+		}
+		box.Add(widget.NewButtonWithIcon("Remove", theme.ContentRemoveIcon(), func() { c.removeRecipient(field, i) }))
+	}
+	box.Refresh()
+	if scroll := c.scrolls[box]; scroll != nil {
+		if scroll.Visible() != (len(chips) > 0) {
+			if len(chips) == 0 {
+				scroll.Hide()
+			} else {
+				scroll.Show()
+			}
+			c.relayout()
+		}
+	}
+}
+
+// removeRecipient takes the i-th recipient out of field.
+func (c *composer) removeRecipient(field *sendEntry, i int) {
+	var keep []string
+	for j, ch := range parseRecipients(field.Text) {
+		if j != i {
+			keep = append(keep, ch.address)
+		}
+	}
+	field.SetText(strings.Join(keep, ", ")) // OnChanged redraws the chips
+}
+
+// lookUpKey asks the network, off the UI goroutine and only now, for the
+// keys of address, and shows what it found.
+func (c *composer) lookUpKey(address string) {
+	setup, ok := c.ui.backend.(backend.Setup)
+	if !ok {
+		return
+	}
+	c.status.SetText(fmt.Sprintf("Looking up a key for %s on the network…", address))
+	var found backend.KeyLookup
+	c.ui.tasks.run(func() (err error) { found, err = setup.LookupKeys(c.ctx, address); return err }, func(err error) {
+		switch {
+		case err != nil:
+			c.status.SetText(readable(fmt.Errorf("looking up a key for %s: %w", address, err)))
+		case len(found.Keys) == 0:
+			c.status.SetText(fmt.Sprintf("No key for %s was found on the network: ask them to send you their public key.", address))
+		default:
+			c.status.SetText("")
+			c.showFound(setup, address, found)
+		}
+	})
+}
+
+// describeFound says what a lookup found: where, each key's fingerprint in
+// groups, and that none of it is verified.
+func describeFound(address string, found backend.KeyLookup) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Found for %s in %s:\n", address, found.Source)
+	for _, k := range found.Keys {
+		fmt.Fprintf(&b, "\n%s\n%s\n", backend.GroupFingerprint(k.Fingerprint), strings.Join(k.UserIDs, ", "))
+	}
+	fmt.Fprintf(&b, "\nUnverified: whoever controls that server could have put it there. "+
+		"Import it, then compare the fingerprint with %s in person or by phone and mark it verified in Keys.", address)
+	return b.String()
+}
+
+// showFound shows what a lookup found and imports it when the user
+// confirms.
+func (c *composer) showFound(setup backend.Setup, address string, found backend.KeyLookup) {
+	var fingerprints []string
+	for _, k := range found.Keys {
+		fingerprints = append(fingerprints, k.Fingerprint)
+	}
+	c.foundText = widget.NewLabel(describeFound(address, found))
+	c.foundText.Wrapping = fyne.TextWrapWord
+	cancel := widget.NewButton("Cancel", func() { c.found.Hide() })
+	c.importButton = widget.NewButton("Import as unverified", func() {
+		c.found.Hide()
+		c.status.SetText(fmt.Sprintf("Importing the key for %s…", address))
+		c.ui.tasks.run(func() error {
+			_, err := setup.ImportLookedUpKeys(c.ctx, address, fingerprints)
+			return err
+		}, func(err error) {
+			if err != nil {
+				c.status.SetText(readable(fmt.Errorf("importing the key for %s: %w", address, err)))
+				return
+			}
+			c.status.SetText(fmt.Sprintf("Imported %s for %s, unverified: compare the fingerprint with them in Keys.",
+				plural(len(fingerprints), "key"), address))
+			c.lookupKeys()
+		})
+	})
+	c.importButton.Importance = widget.HighImportance
+	content := container.NewBorder(nil, container.NewHBox(cancel, c.importButton), nil, nil, c.foundText)
+	c.found = widget.NewModalPopUp(content, c.window.Canvas())
+	c.found.Resize(fyne.NewSize(480, content.MinSize().Height))
+	c.found.Show()
+}
+
+// relayout lays the composer out again after a row appeared or went.
+func (c *composer) relayout() {
+	if content := c.window.Content(); content != nil {
+		content.Refresh()
+	}
 }

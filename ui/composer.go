@@ -24,6 +24,10 @@ import (
 type sendEntry struct {
 	widget.Entry
 	onSend func()
+	// complete, when set, takes the field's first address suggestion and
+	// reports whether there was one; suggesting reports whether there is.
+	complete   func() bool
+	suggesting func() bool
 }
 
 func newSendEntry(multiLine bool, onSend func()) *sendEntry {
@@ -45,6 +49,24 @@ func (e *sendEntry) TypedShortcut(s fyne.Shortcut) {
 	e.Entry.TypedShortcut(s)
 }
 
+// AcceptsTab keeps Tab in an address field while it shows a suggestion,
+// so that Tab completes instead of moving the focus.
+func (e *sendEntry) AcceptsTab() bool {
+	return e.MultiLine || (e.suggesting != nil && e.suggesting())
+}
+
+// TypedKey completes the address being typed on Tab or Enter when there is
+// a suggestion, and otherwise types as usual.
+func (e *sendEntry) TypedKey(k *fyne.KeyEvent) {
+	switch k.Name {
+	case fyne.KeyTab, fyne.KeyReturn, fyne.KeyEnter:
+		if !e.MultiLine && e.complete != nil && e.complete() {
+			return
+		}
+	}
+	e.Entry.TypedKey(k)
+}
+
 func isSendShortcut(s fyne.Shortcut) bool {
 	c, ok := s.(*desktop.CustomShortcut)
 	return ok && c.Modifier == fyne.KeyModifierShortcutDefault && (c.KeyName == fyne.KeyReturn || c.KeyName == fyne.KeyEnter)
@@ -64,28 +86,44 @@ type composer struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	from               *widget.Select
-	to, cc, subject    *sendEntry
-	body               *sendEntry
-	toChips, ccChips   *fyne.Container
-	chips              []chip
-	states             map[string]backend.KeyState // lower-case address -> key
-	lookups            int                         // generation of the latest key lookup
-	encrypt, sign      *widget.Check
-	encryptTouched     bool
-	summary, status    *widget.Label
-	sendButton         *widget.Button
-	offer              *fyne.Container
-	offerText          *widget.Label
-	passwordButton     *widget.Button
-	plainButton        *widget.Button
-	password           *widget.Entry
-	sendPasswordButton *widget.Button
-	inReplyTo          string
-	references         []string
-	sending            bool
-	onSent             func()
-	passwordRow        *fyne.Container
+	from                 *widget.Select
+	to, cc, bcc, subject *sendEntry
+	body                 *sendEntry
+	toChips, ccChips     *fyne.Container
+	bccChips             *fyne.Container
+	chips                []chip
+	states               map[string]backend.KeyState // lower-case address -> key
+	lookups              int                         // generation of the latest key lookup
+	encrypt, sign        *widget.Check
+	encryptTouched       bool
+	summary, status      *widget.Label
+	sendButton           *widget.Button
+	offer                *fyne.Container
+	offerText            *widget.Label
+	passwordButton       *widget.Button
+	plainButton          *widget.Button
+	password             *widget.Entry
+	sendPasswordButton   *widget.Button
+	inReplyTo            string
+	references           []string
+	sending              bool
+	onSent               func()
+	passwordRow          *fyne.Container
+
+	// known are the addresses completion suggests, from the accounts and
+	// the keys; matches and boxes are each address field's suggestions
+	// and the buttons showing them under the field.
+	known   []contact
+	matches map[*sendEntry][]contact
+	boxes   map[*sendEntry]*fyne.Container
+	// scrolls hold each field's chips, hidden while there are none.
+	scrolls map[*fyne.Container]*container.Scroll
+
+	// found shows what a network key lookup found, with importButton to
+	// confirm the import.
+	found        *widget.PopUp
+	foundText    *widget.Label
+	importButton *widget.Button
 
 	// attached are the files that go with the message, listed in
 	// attachList; open is the file dialog, replaced in tests.
@@ -134,9 +172,23 @@ func (ui *App) newComposer(accounts []backend.Account, account string, d backend
 	c.cc.SetText(strings.Join(d.Cc, ", "))
 	c.subject.SetText(d.Subject)
 	c.body.SetText(d.Body)
-	c.to.OnChanged = func(string) { c.lookupKeys() }
-	c.cc.OnChanged = func(string) { c.lookupKeys() }
-	c.toChips, c.ccChips = container.NewHBox(), container.NewHBox()
+	c.bcc = newSendEntry(false, c.send)
+	c.bcc.SetText(strings.Join(d.Bcc, ", "))
+	c.toChips, c.ccChips, c.bccChips = container.NewHBox(), container.NewHBox(), container.NewHBox()
+	c.matches, c.boxes = map[*sendEntry][]contact{}, map[*sendEntry]*fyne.Container{}
+	for _, e := range []*sendEntry{c.to, c.cc, c.bcc} {
+		c.boxes[e] = container.NewVBox()
+		c.boxes[e].Hide()
+		e.OnChanged = func(string) { c.lookupKeys(); c.suggest(e) }
+		e.complete = func() bool { return c.completeFirst(e) }
+		e.suggesting = func() bool { return len(c.matches[e]) > 0 }
+	}
+	c.scrolls = map[*fyne.Container]*container.Scroll{}
+	for _, box := range []*fyne.Container{c.toChips, c.ccChips, c.bccChips} {
+		c.scrolls[box] = container.NewHScroll(box)
+		c.scrolls[box].Hide()
+	}
+	c.loadContacts(accounts)
 
 	c.encrypt = widget.NewCheck("Encrypt", func(bool) { c.encryptTouched = true; c.update() })
 	c.sign = widget.NewCheck("Sign", nil)
@@ -171,11 +223,12 @@ func (ui *App) newComposer(accounts []backend.Account, account string, d backend
 
 	form := widget.NewForm(
 		widget.NewFormItem("From", c.from),
-		widget.NewFormItem("To", container.NewVBox(c.to, container.NewHScroll(c.toChips))),
-		widget.NewFormItem("Cc", container.NewVBox(c.cc, container.NewHScroll(c.ccChips))),
+		widget.NewFormItem("To", container.NewVBox(c.to, c.boxes[c.to], c.scrolls[c.toChips])),
+		widget.NewFormItem("Cc", container.NewVBox(c.cc, c.boxes[c.cc], c.scrolls[c.ccChips])),
+		widget.NewFormItem("Bcc", container.NewVBox(c.bcc, c.boxes[c.bcc], c.scrolls[c.bccChips])),
 		widget.NewFormItem("Subject", c.subject),
 	)
-	actions := container.NewBorder(nil, nil, container.NewHBox(c.encrypt, c.sign), c.sendButton, c.summary)
+	actions := container.NewBorder(nil, nil, container.NewVBox(container.NewHBox(c.encrypt, c.sign)), container.NewVBox(c.sendButton), c.summary)
 	attachBar := container.NewBorder(nil, nil, container.NewVBox(c.attachButton), nil, c.attachList)
 	bottom := container.NewVBox(attachBar, c.offer, actions, c.status)
 	c.window.SetContent(container.NewBorder(form, bottom, nil, nil, c.body))
@@ -227,7 +280,7 @@ func (c *composer) lookupKeys() {
 	if c.from.Selected != "" {
 		addrs = append(addrs, strings.ToLower(c.from.Selected))
 	}
-	for _, ch := range append(parseRecipients(c.to.Text), parseRecipients(c.cc.Text)...) {
+	for _, ch := range c.recipients() {
 		if ch.email != "" {
 			addrs = append(addrs, ch.email)
 		}
@@ -249,26 +302,27 @@ func (c *composer) lookupKeys() {
 	})
 }
 
+// recipients are the chips of To, Cc and Bcc, in that order.
+func (c *composer) recipients() []chip {
+	return append(append(parseRecipients(c.to.Text), parseRecipients(c.cc.Text)...), parseRecipients(c.bcc.Text)...)
+}
+
 // update redraws the chips, the toggles and the sentence from the state.
 func (c *composer) update() {
-	toChips, ccChips := parseRecipients(c.to.Text), parseRecipients(c.cc.Text)
-	for _, list := range [][]chip{toChips, ccChips} {
+	c.chips = nil
+	for _, f := range []struct {
+		entry *sendEntry
+		box   *fyne.Container
+	}{{c.to, c.toChips}, {c.cc, c.ccChips}, {c.bcc, c.bccChips}} {
+		list := parseRecipients(f.entry.Text)
 		for i := range list {
 			if s, ok := c.states[list[i].email]; ok && list[i].email != "" {
 				list[i].state = chipState(s.Verification)
 			}
 		}
+		c.chips = append(c.chips, list...)
+		c.fillChips(f.entry, f.box, list)
 	}
-	c.chips = append(toChips, ccChips...)
-	fill := func(box *fyne.Container, chips []chip) {
-		box.Objects = box.Objects[:0]
-		for _, ch := range chips {
-			box.Add(newChip(ch.address, ch.state))
-		}
-		box.Refresh()
-	}
-	fill(c.toChips, toChips)
-	fill(c.ccChips, ccChips)
 
 	if !c.encryptTouched {
 		c.encrypt.Checked = len(c.chips) > 0 && len(c.missing()) == 0
@@ -347,7 +401,10 @@ func (c *composer) draft() (backend.Draft, error) {
 	for _, ch := range parseRecipients(c.cc.Text) {
 		d.Cc = append(d.Cc, ch.address)
 	}
-	if len(d.To)+len(d.Cc) == 0 {
+	for _, ch := range parseRecipients(c.bcc.Text) {
+		d.Bcc = append(d.Bcc, ch.address)
+	}
+	if len(d.To)+len(d.Cc)+len(d.Bcc) == 0 {
 		return d, errors.New("add at least one recipient")
 	}
 	if c.from.Selected == "" {
@@ -542,4 +599,128 @@ func (c *composer) showAttachments() {
 		c.attachList.Add(container.NewBorder(nil, nil, nil, remove,
 			widget.NewLabel(fmt.Sprintf("%s  (%s)", a.Filename, byteSize(a.Size)))))
 	}
+}
+
+// contact is an address completion can suggest.
+type contact struct {
+	email   string // lower case
+	display string // "Name <email>" when a key names it, else the email
+}
+
+// maxSuggestions is how many completions a field shows at most.
+const maxSuggestions = 5
+
+// loadContacts collects, off the UI goroutine, the addresses completion
+// suggests: the accounts' and those on the keys.
+func (c *composer) loadContacts(accounts []backend.Account) {
+	var keys []backend.KeyInfo
+	c.ui.tasks.run(func() (err error) { keys, err = c.ui.backend.ListKeys(); return err }, func(err error) {
+		if err != nil {
+			c.status.SetText(readable(fmt.Errorf("address completion is off: %w", err)))
+		}
+		c.known = contactsOf(accounts, keys)
+	})
+}
+
+// contactsOf lists each address of the accounts and keys once, with the
+// first user ID that names it.
+func contactsOf(accounts []backend.Account, keys []backend.KeyInfo) []contact {
+	seen := map[string]bool{}
+	var out []contact
+	add := func(email, display string) {
+		email = strings.ToLower(email)
+		if email == "" || seen[email] {
+			return
+		}
+		seen[email] = true
+		out = append(out, contact{email: email, display: display})
+	}
+	for _, a := range accounts {
+		add(a.Email, a.Email)
+	}
+	for _, k := range keys {
+		for _, email := range k.Emails {
+			display := email
+			for _, id := range k.UserIDs {
+				if a, err := mail.ParseAddress(id); err == nil && strings.EqualFold(a.Address, email) && a.Name != "" {
+					display = id
+					break
+				}
+			}
+			add(email, display)
+		}
+	}
+	return out
+}
+
+// typing splits an address field into what comes before the address being
+// typed (up to and including the last separator) and that address.
+func typing(field string) (before, current string) {
+	i := strings.LastIndexAny(field, ",;")
+	return field[:i+1], strings.TrimSpace(field[i+1:])
+}
+
+// suggestions lists the contacts whose address or name contains what is
+// being typed in field, leaving out those already in it.
+func suggestions(known []contact, field string) []contact {
+	before, current := typing(field)
+	current = strings.ToLower(current)
+	if current == "" {
+		return nil
+	}
+	present := map[string]bool{}
+	for _, ch := range parseRecipients(before) {
+		present[ch.email] = true
+	}
+	var out []contact
+	for _, k := range known {
+		if present[k.email] || k.email == current || !strings.Contains(strings.ToLower(k.display), current) {
+			continue
+		}
+		if out = append(out, k); len(out) == maxSuggestions {
+			break
+		}
+	}
+	return out
+}
+
+// suggest shows field's completions under it, one button each.
+func (c *composer) suggest(field *sendEntry) {
+	c.matches[field] = suggestions(c.known, field.Text)
+	box := c.boxes[field]
+	box.RemoveAll()
+	for _, k := range c.matches[field] {
+		b := widget.NewButton(k.display, func() { c.completeWith(field, k) })
+		b.Alignment = widget.ButtonAlignLeading
+		b.Importance = widget.LowImportance
+		box.Add(b)
+	}
+	if box.Hidden != (len(box.Objects) == 0) {
+		box.Hidden = len(box.Objects) == 0
+		c.relayout()
+	}
+	box.Refresh()
+}
+
+// completeFirst completes field with its first suggestion, if any.
+func (c *composer) completeFirst(field *sendEntry) bool {
+	if len(c.matches[field]) == 0 {
+		return false
+	}
+	c.completeWith(field, c.matches[field][0])
+	return true
+}
+
+// completeWith replaces the address being typed in field with k and starts
+// the next one.
+func (c *composer) completeWith(field *sendEntry, k contact) {
+	before, _ := typing(field.Text)
+	if before != "" {
+		before += " "
+	}
+	text := before + k.display + ", "
+	field.SetText(text)
+	field.CursorColumn = len([]rune(text))
+	field.Refresh()
+	c.window.Canvas().Focus(field)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
@@ -31,6 +32,7 @@ type keyManager struct {
 	// The fingerprint comparison dialog while it is open.
 	verifying                *backend.KeyInfo
 	verifyDialog             dialog.Dialog
+	verifyQR                 *canvas.Image // the fingerprint as a QR code; nil if it could not be encoded
 	matchButton, ditchButton *widget.Button
 }
 
@@ -155,10 +157,15 @@ func (km *keyManager) askVerify(k backend.KeyInfo) {
 	km.matchButton = widget.NewButtonWithIcon("Every group matches: mark verified", theme.ConfirmIcon(), km.confirmVerify)
 	km.matchButton.Importance = widget.HighImportance
 	km.ditchButton = widget.NewButton("They differ or I cannot check now", km.closeVerify)
-	content := container.NewVBox(widget.NewLabelWithStyle(keyName(k), fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
-		big, explain, container.NewHBox(km.ditchButton, km.matchButton))
+	content := container.NewVBox(widget.NewLabelWithStyle(keyName(k), fyne.TextAlignCenter, fyne.TextStyle{Bold: true}), big)
+	km.verifyQR, _ = fingerprintQRImage(k.Fingerprint) // an extra for phone apps: the groups above stay the reference
+	if km.verifyQR != nil {
+		content.Add(container.NewCenter(km.verifyQR))
+	}
+	content.Add(explain)
+	content.Add(container.NewHBox(km.ditchButton, km.matchButton))
 	km.verifyDialog = dialog.NewCustomWithoutButtons("Compare fingerprints", content, km.window)
-	km.verifyDialog.Resize(fyne.NewSize(560, 300))
+	km.verifyDialog.Resize(fyne.NewSize(560, 500))
 	km.verifyDialog.Show()
 }
 

@@ -67,6 +67,9 @@ func TestKeyManagerImportThenVerify(t *testing.T) {
 	if km.verifying == nil || km.verifying.Fingerprint != fpr {
 		t.Fatalf("the comparison dialog is not open for Bob's key")
 	}
+	if km.verifyQR == nil || km.verifyQR.Image == nil || !km.verifyQR.Visible() {
+		t.Errorf("the comparison dialog shows no fingerprint QR code")
+	}
 	test.Tap(km.ditchButton)
 	app.tasks.wait()
 	if km.keys[0].Verification != backend.VerificationUnverified {

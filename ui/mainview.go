@@ -129,6 +129,7 @@ func (ui *App) showMain() {
 
 	v.loadAccounts()
 	ui.startAutoLock()
+	ui.updateTray()
 }
 
 // lock closes the profile and returns to the unlock screen, dropping every
@@ -145,6 +146,7 @@ func (ui *App) lock() {
 		ui.main.actions.unbind(ui.window.Canvas())
 	}
 	ui.main = nil
+	ui.updateTray()
 	for _, key := range []fyne.KeyName{fyne.KeyN, fyne.KeyR, fyne.KeyF} {
 		ui.window.Canvas().RemoveShortcut(mainShortcut(key))
 	}
@@ -260,6 +262,7 @@ func (v *mainView) openFolder(account, folder string) {
 			}
 		}
 		v.unread[account+folderSep+folder] = unread
+		v.ui.updateTray()
 		v.tree.RefreshItem(account + folderSep + folder)
 		v.list.Refresh()
 		v.list.ScrollToTop()

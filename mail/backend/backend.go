@@ -163,7 +163,9 @@ type SyncProgress struct {
 
 // Draft is a message being composed.
 type Draft struct {
-	To, Cc        []string
+	To, Cc []string
+	// Bcc are blind copies: sent to, never shown to the other recipients.
+	Bcc           []string
 	Subject, Body string
 	// Attachments are sent with the message (encrypted with it when
 	// encrypting); Size is not used.
