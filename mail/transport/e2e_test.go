@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -191,7 +192,8 @@ func startSMTPServer(t testing.TB, cfg *tls.Config, implicit bool) (*testDialer,
 	srv.Domain = testHost
 	srv.ErrorLog = log.New(io.Discard, "", 0)
 	srv.Debug = debug
-	var ln net.Listener = listen(t)
+	tracked := &trackedListener{Listener: listen(t)}
+	var ln net.Listener = tracked
 	if implicit {
 		ln = tls.NewListener(ln, cfg)
 	} else {
@@ -200,6 +202,7 @@ func startSMTPServer(t testing.TB, cfg *tls.Config, implicit bool) (*testDialer,
 	var wg sync.WaitGroup
 	wg.Go(func() { srv.Serve(ln) })
 	t.Cleanup(func() {
+		tracked.waitClosed(5 * time.Second)
 		srv.Close()
 		wg.Wait()
 	})
@@ -314,4 +317,45 @@ func TestSTARTTLSStrippedByProxy(t *testing.T) {
 			conn.Close()
 		})
 	}
+}
+
+// trackedListener counts the accepted connections that are still open.
+// go-smtp v0.25.1's Server.Close reads a connection's fields without a lock
+// while a STARTTLS on it may still be replacing them (a data race inside the
+// library), so cleanup first waits for the server to finish its
+// connections, which it does once the client has gone.
+type trackedListener struct {
+	net.Listener
+	open sync.WaitGroup
+}
+
+func (l *trackedListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.open.Add(1)
+	return &trackedConn{Conn: c, done: l.open.Done}, nil
+}
+
+// waitClosed waits until every accepted connection was closed, or max.
+func (l *trackedListener) waitClosed(max time.Duration) {
+	done := make(chan struct{})
+	go func() { l.open.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(max):
+	}
+}
+
+type trackedConn struct {
+	net.Conn
+	once sync.Once
+	done func()
+}
+
+func (c *trackedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.done)
+	return err
 }
