@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sealpost/sealpost/crypto/internal/testenv"
 )
 
 // gpgHome is a throwaway GnuPG home for interop tests and benchmarks.
@@ -18,44 +20,22 @@ type gpgHome struct {
 	tb   testing.TB
 	bin  string
 	home string
+	env  []string
 }
 
-// newGPG creates a GnuPG home under /tmp (short enough for the agent socket),
-// removed, with its agent killed, at cleanup. It skips when gpg is missing.
+// newGPG creates a GnuPG home (see testenv.GPGHome); it skips when gpg is
+// missing.
 func newGPG(tb testing.TB) *gpgHome {
 	tb.Helper()
-	bin, err := exec.LookPath("gpg")
-	if err != nil {
-		tb.Skip("gpg is not installed: GnuPG interop not tested")
-	}
-	home, err := os.MkdirTemp("/tmp", "spg")
-	if err != nil {
-		tb.Fatalf("MkdirTemp: %v", err)
-	}
-	if err := os.Chmod(home, 0o700); err != nil {
-		tb.Fatalf("chmod: %v", err)
-	}
-	g := &gpgHome{tb: tb, bin: bin, home: home}
-	tb.Cleanup(func() {
-		kill := exec.Command("gpgconf", "--kill", "all")
-		kill.Env = g.env()
-		_ = kill.Run() // best effort: the directory is removed next either way
-		if err := os.RemoveAll(home); err != nil {
-			tb.Errorf("remove GnuPG home: %v", err)
-		}
-	})
-	return g
-}
-
-func (g *gpgHome) env() []string {
-	return append(os.Environ(), "GNUPGHOME="+g.home, "LC_ALL=C")
+	bin, home, env := testenv.GPGHome(tb)
+	return &gpgHome{tb: tb, bin: bin, home: home, env: env}
 }
 
 // cmd builds a gpg command in batch mode with loopback pinentry.
 func (g *gpgHome) cmd(stdin io.Reader, stdout io.Writer, args ...string) *exec.Cmd {
 	full := append([]string{"--batch", "--no-tty", "--pinentry-mode", "loopback", "--status-fd", "2"}, args...)
 	c := exec.Command(g.bin, full...)
-	c.Env = g.env()
+	c.Env = g.env
 	c.Stdin = stdin
 	c.Stdout = stdout
 	return c

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sealpost/sealpost/crypto"
+	"github.com/sealpost/sealpost/crypto/internal/testenv"
 )
 
 // gnupg is a throwaway GnuPG home for the interop tests.
@@ -20,38 +21,15 @@ type gnupg struct {
 	t    *testing.T
 	bin  string
 	home string
+	env  []string
 }
 
-// newGnuPG creates a GnuPG home under /tmp (short enough for the agent
-// socket), removed with its agent killed at cleanup; it skips when gpg is
+// newGnuPG creates a GnuPG home (see testenv.GPGHome); it skips when gpg is
 // missing.
 func newGnuPG(t *testing.T) *gnupg {
 	t.Helper()
-	bin, err := exec.LookPath("gpg")
-	if err != nil {
-		t.Skip("gpg is not installed: GnuPG round trips not tested")
-	}
-	home, err := os.MkdirTemp("/tmp", "spm")
-	if err != nil {
-		t.Fatalf("MkdirTemp: %v", err)
-	}
-	if err := os.Chmod(home, 0o700); err != nil {
-		t.Fatalf("chmod: %v", err)
-	}
-	g := &gnupg{t: t, bin: bin, home: home}
-	t.Cleanup(func() {
-		kill := exec.Command("gpgconf", "--kill", "all")
-		kill.Env = g.env()
-		_ = kill.Run() // best effort: the home is removed next either way
-		if err := os.RemoveAll(home); err != nil {
-			t.Errorf("remove GnuPG home: %v", err)
-		}
-	})
-	return g
-}
-
-func (g *gnupg) env() []string {
-	return append(os.Environ(), "GNUPGHOME="+g.home, "LC_ALL=C")
+	bin, home, env := testenv.GPGHome(t)
+	return &gnupg{t: t, bin: bin, home: home, env: env}
 }
 
 // run runs gpg in batch mode with stdin and returns stdout and the status
@@ -60,7 +38,7 @@ func (g *gnupg) run(stdin []byte, args ...string) ([]byte, []string) {
 	g.t.Helper()
 	full := append([]string{"--batch", "--no-tty", "--pinentry-mode", "loopback", "--trust-model", "always", "--status-fd", "2"}, args...)
 	c := exec.Command(g.bin, full...)
-	c.Env = g.env()
+	c.Env = g.env
 	c.Stdin = bytes.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	c.Stdout, c.Stderr = &out, &errOut

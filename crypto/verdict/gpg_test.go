@@ -20,30 +20,15 @@ type gpgHome struct {
 	t    *testing.T
 	bin  string
 	home string
+	env  []string
 }
 
-// newGPGHome creates a GnuPG home under /tmp (short enough for the agent
-// socket), copying src into it when src is not empty. At cleanup the agent
-// is killed and the home removed. It skips when gpg is missing.
+// newGPGHome creates a GnuPG home (see testenv.GPGHome), copying src into
+// it when src is not empty. It skips when gpg is missing.
 func newGPGHome(t *testing.T, src string) *gpgHome {
 	t.Helper()
-	bin, err := exec.LookPath("gpg")
-	if err != nil {
-		t.Skip("gpg is not installed: GnuPG interop not tested")
-	}
-	home, err := os.MkdirTemp("/tmp", "spv")
-	if err != nil {
-		t.Fatalf("MkdirTemp: %v", err)
-	}
-	g := &gpgHome{t: t, bin: bin, home: home}
-	t.Cleanup(func() {
-		kill := exec.Command("gpgconf", "--kill", "all")
-		kill.Env = g.env()
-		_ = kill.Run() // best effort: the directory is removed next either way
-		if err := os.RemoveAll(home); err != nil {
-			t.Errorf("remove GnuPG home: %v", err)
-		}
-	})
+	bin, home, env := testenv.GPGHome(t)
+	g := &gpgHome{t: t, bin: bin, home: home, env: env}
 	if src != "" {
 		if err := os.CopyFS(home, os.DirFS(src)); err != nil {
 			t.Fatalf("copy GnuPG home: %v", err)
@@ -63,10 +48,6 @@ func newGPGHome(t *testing.T, src string) *gpgHome {
 	return g
 }
 
-func (g *gpgHome) env() []string {
-	return append(os.Environ(), "GNUPGHOME="+g.home, "LC_ALL=C")
-}
-
 // run runs gpg in batch mode and returns its standard output; it fails the
 // test on a non-zero exit.
 func (g *gpgHome) run(stdin []byte, args ...string) []byte {
@@ -74,7 +55,7 @@ func (g *gpgHome) run(stdin []byte, args ...string) []byte {
 	var stdout, stderr bytes.Buffer
 	full := append([]string{"--batch", "--no-tty", "--pinentry-mode", "loopback", "--passphrase", "", "--trust-model", "always"}, args...)
 	c := exec.Command(g.bin, full...)
-	c.Env, c.Stdin, c.Stdout, c.Stderr = g.env(), bytes.NewReader(stdin), &stdout, &stderr
+	c.Env, c.Stdin, c.Stdout, c.Stderr = g.env, bytes.NewReader(stdin), &stdout, &stderr
 	if err := c.Run(); err != nil {
 		g.t.Fatalf("gpg %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 	}

@@ -4,14 +4,8 @@ import (
 	"bytes"
 	"context"
 	stdcrypto "crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -26,41 +20,11 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 
 	"github.com/sealpost/sealpost/crypto"
+	"github.com/sealpost/sealpost/mail/internal/testcert"
 )
 
 // testHosts are the names the test certificate is valid for.
 var testHosts = []string{"openpgpkey.example.org", "example.org", "keys.openpgp.org"}
-
-// selfSigned makes one certificate for testHosts that is its own root.
-func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: testHosts[0]},
-		DNSNames:              testHosts,
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool
-}
 
 // reply is a canned HTTP response.
 type reply struct {
@@ -83,7 +47,7 @@ type fakeWeb struct {
 
 func newFakeWeb(t *testing.T, hosts ...string) *fakeWeb {
 	t.Helper()
-	cert, pool := selfSigned(t)
+	cert, pool := testcert.SelfSigned(t, testHosts...)
 	w := &fakeWeb{resolvable: make(map[string]bool), routes: make(map[string]reply)}
 	for _, h := range hosts {
 		w.resolvable[h] = true

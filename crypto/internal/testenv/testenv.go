@@ -1,9 +1,10 @@
-// Package testenv finds what crypto's tests share with the rest of the
-// project: the interop corpus in ../shared/testdata.
+// Package testenv holds what crypto's tests share: the interop corpus in
+// ../shared/testdata and throwaway GnuPG homes.
 package testenv
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -31,4 +32,33 @@ func SharedTestdata(t testing.TB, parts ...string) string {
 		t.Skipf("shared testdata %s is absent: interop corpus tests skipped", root)
 	}
 	return root
+}
+
+// GPGHome creates a throwaway GnuPG home under /tmp (short enough for the
+// agent's socket) and returns the gpg binary, the home and the environment
+// that points gpg at it. At cleanup the agent is killed and the home
+// removed. It skips the test when gpg is not installed.
+func GPGHome(tb testing.TB) (bin, home string, env []string) {
+	tb.Helper()
+	bin, err := exec.LookPath("gpg")
+	if err != nil {
+		tb.Skip("gpg is not installed: GnuPG interop not tested")
+	}
+	home, err = os.MkdirTemp("/tmp", "spg")
+	if err != nil {
+		tb.Fatalf("MkdirTemp: %v", err)
+	}
+	if err := os.Chmod(home, 0o700); err != nil {
+		tb.Fatalf("chmod: %v", err)
+	}
+	env = append(os.Environ(), "GNUPGHOME="+home, "LC_ALL=C")
+	tb.Cleanup(func() {
+		kill := exec.Command("gpgconf", "--kill", "all")
+		kill.Env = env
+		_ = kill.Run() // best effort: the home is removed next either way
+		if err := os.RemoveAll(home); err != nil {
+			tb.Errorf("remove GnuPG home: %v", err)
+		}
+	})
+	return bin, home, env
 }
