@@ -73,6 +73,18 @@ func New(a fyne.App, b backend.Backend, icon fyne.Resource) *App {
 }
 
 // forget drops a closed window from the windows closed on lock.
+// sideWindow opens a window titled "title – Sealpost" that belongs to the
+// unlocked session: locking closes it. onClosed runs when it closes.
+func (ui *App) sideWindow(title string, onClosed func()) fyne.Window {
+	w := ui.app.NewWindow(title + " – Sealpost")
+	ui.extra = append(ui.extra, w)
+	w.SetOnClosed(func() {
+		onClosed()
+		ui.forget(w)
+	})
+	return w
+}
+
 func (ui *App) forget(w fyne.Window) {
 	for i, x := range ui.extra {
 		if x == w {

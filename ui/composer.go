@@ -153,9 +153,7 @@ func (ui *App) newComposer(accounts []backend.Account, account string, d backend
 	c := &composer{ui: ui, states: map[string]backend.KeyState{}, inReplyTo: d.InReplyTo, references: d.References}
 	c.open = c.openWithDialog
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	c.window = ui.app.NewWindow("New message – Sealpost")
-	ui.extra = append(ui.extra, c.window)
-	c.window.SetOnClosed(func() { c.cancel(); ui.forget(c.window) })
+	c.window = ui.sideWindow("New message", func() { c.cancel() })
 
 	var froms []string
 	for _, a := range accounts {

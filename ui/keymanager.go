@@ -44,9 +44,7 @@ func (ui *App) showKeyManager() {
 	}
 	km := &keyManager{ui: ui}
 	ui.keyManager = km
-	km.window = ui.app.NewWindow("Keys – Sealpost")
-	ui.extra = append(ui.extra, km.window)
-	km.window.SetOnClosed(func() { ui.keyManager = nil; ui.forget(km.window) })
+	km.window = ui.sideWindow("Keys", func() { ui.keyManager = nil })
 	km.status = widget.NewLabel("Loading keys…")
 	km.status.Wrapping = fyne.TextWrapWord
 	km.importButton = widget.NewButtonWithIcon("Import from file…", theme.FolderOpenIcon(), km.importFile)

@@ -134,10 +134,8 @@ func (ui *App) showSettings() {
 		s.window.window.RequestFocus()
 		return
 	}
-	sw := &settingsWindow{ui: ui, window: ui.app.NewWindow("Settings – Sealpost")}
+	sw := &settingsWindow{ui: ui, window: ui.sideWindow("Settings", func() { s.window = nil })}
 	s.window = sw
-	ui.extra = append(ui.extra, sw.window)
-	sw.window.SetOnClosed(func() { s.window = nil; ui.forget(sw.window) })
 
 	options := make([]string, len(autoLockChoices))
 	for i, m := range autoLockChoices {

@@ -32,10 +32,8 @@ func (ui *App) showAudit() {
 		s.audit.window.RequestFocus()
 		return
 	}
-	av := &auditViewer{ui: ui, window: ui.app.NewWindow("Audit trail – Sealpost")}
+	av := &auditViewer{ui: ui, window: ui.sideWindow("Audit trail", func() { s.audit = nil })}
 	s.audit = av
-	ui.extra = append(ui.extra, av.window)
-	av.window.SetOnClosed(func() { s.audit = nil; ui.forget(av.window) })
 	av.result = widget.NewLabel("Verifying the audit trail…")
 	av.result.TextStyle.Bold = true
 	av.list = widget.NewList(func() int { return len(av.trail.Entries) }, newAuditRow, func(id widget.ListItemID, o fyne.CanvasObject) {

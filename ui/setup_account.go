@@ -108,14 +108,11 @@ func (ui *App) showAccountSetup() *accountSetup {
 	}
 	a := &accountSetup{ui: ui, setup: setup}
 	ui.accountSetup = a
-	a.window = ui.app.NewWindow("Add account – Sealpost")
-	ui.extra = append(ui.extra, a.window)
-	a.window.SetOnClosed(func() {
+	a.window = ui.sideWindow("Add account", func() {
 		if a.cancel != nil {
 			a.cancel()
 		}
 		ui.accountSetup = nil
-		ui.forget(a.window)
 	})
 	a.email = widget.NewEntry()
 	a.email.SetPlaceHolder("you@example.org")

@@ -26,9 +26,7 @@ func (ui *App) showFirstSteps() {
 	}
 	fs := &firstSteps{}
 	ui.firstSteps = fs
-	fs.window = ui.app.NewWindow("Get started – Sealpost")
-	ui.extra = append(ui.extra, fs.window)
-	fs.window.SetOnClosed(func() { ui.firstSteps = nil; ui.forget(fs.window) })
+	fs.window = ui.sideWindow("Get started", func() { ui.firstSteps = nil })
 
 	fs.createKeyButton = widget.NewButtonWithIcon("Create my key", theme.ContentAddIcon(), func() {
 		if ka := ui.openKeyActions(); ka != nil {
