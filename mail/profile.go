@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sealpost/sealpost/crypto"
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail/transport"
 )
@@ -36,6 +37,9 @@ type Profile struct {
 
 	connMu sync.Mutex
 	conns  map[string]Connection // latest connection per account and protocol
+
+	parsedMu sync.Mutex
+	parsed   map[[32]byte][]*crypto.Key // parsed public keys by SHA-256 of their stored bytes
 }
 
 // ProfileOptions tune how a profile is created or opened. The zero value is
