@@ -120,9 +120,9 @@ func (r Accounts) List() ([]Account, error) {
 	return out, nil
 }
 
-// Delete removes the account together with its folders, message summaries and
-// raw messages, and appends notes to the audit log, all in one transaction.
-// It returns ErrNotFound if there is no such account.
+// Delete removes the account together with its folders, message summaries,
+// raw messages, search index and drafts, and appends notes to the audit log,
+// all in one transaction. It returns ErrNotFound if there is no such account.
 func (r Accounts) Delete(email string, notes ...AuditNote) error {
 	err := r.s.update(func(tx *bolt.Tx) error {
 		k := r.key(email)
@@ -132,8 +132,10 @@ func (r Accounts) Delete(email string, notes ...AuditNote) error {
 		if err := deleteBucketAt(tx, [][]byte{bktFolders, k}); err != nil {
 			return err
 		}
-		if err := deleteBucketAt(tx, [][]byte{bktMessages, k}); err != nil {
-			return err
+		for _, top := range [][]byte{bktMessages, bktSearch, bktDrafts} {
+			if err := deleteBucketAt(tx, [][]byte{top, k}); err != nil {
+				return err
+			}
 		}
 		return r.s.appendNotes(tx, notes)
 	})

@@ -124,8 +124,10 @@ func TestPeersMigration(t *testing.T) {
 		t.Fatalf("Put contact: %v", err)
 	}
 	if err := s.db.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(bktPeers); err != nil {
-			return err
+		for _, name := range [][]byte{bktPeers, bktSearch, bktDrafts} {
+			if err := tx.DeleteBucket(name); err != nil {
+				return err
+			}
 		}
 		return s.putSchema(tx, baseSchema)
 	}); err != nil {

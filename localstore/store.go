@@ -60,6 +60,8 @@ var (
 	bktSettings      = []byte("settings")
 	bktAudit         = []byte("audit")
 	bktPeers         = []byte("peers")
+	bktSearch        = []byte("search")
+	bktDrafts        = []byte("drafts")
 
 	subSummaries = []byte("summaries")
 	subRaw       = []byte("raw")
@@ -70,7 +72,7 @@ var (
 	keySettings  = []byte("settings")
 
 	topBuckets = [][]byte{bktMeta, bktAccounts, bktFolders, bktMessages, bktOwnKeys,
-		bktContacts, bktContactEmails, bktOutbox, bktSettings, bktAudit, bktPeers}
+		bktContacts, bktContactEmails, bktOutbox, bktSettings, bktAudit, bktPeers, bktSearch, bktDrafts}
 )
 
 // Options tune Create, Open and ChangePassphrase; a nil *Options means defaults.
@@ -124,6 +126,7 @@ const baseSchema = 1
 // Append new steps at the end; never reorder or remove them.
 var migrations = []migration{
 	{name: "add the Autocrypt peers bucket", apply: addPeersBucket},
+	{name: "add the search index and drafts buckets", apply: addSearchAndDraftsBuckets},
 }
 
 // currentSchema is the schema version this build writes.
@@ -631,6 +634,17 @@ func deleteBucketAt(tx *bolt.Tx, path [][]byte) error {
 	err = parent.DeleteBucket(path[len(path)-1])
 	if err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 		return fmt.Errorf("delete bucket: %w", err)
+	}
+	return nil
+}
+
+// addSearchAndDraftsBuckets creates the top-level buckets of the sealed
+// search index and of saved drafts (schema 3).
+func addSearchAndDraftsBuckets(tx *bolt.Tx, _ *Store) error {
+	for _, name := range [][]byte{bktSearch, bktDrafts} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
 	}
 	return nil
 }
