@@ -15,6 +15,7 @@ import (
 
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail/autoconfig"
+	"github.com/sealpost/sealpost/mail/backend"
 	"github.com/sealpost/sealpost/mail/imapsync"
 	"github.com/sealpost/sealpost/mail/internal/xoauth2"
 	"github.com/sealpost/sealpost/mail/submit"
@@ -61,7 +62,7 @@ func (p *Profile) dialIMAP(ctx context.Context, acct localstore.Account, opts *i
 	srv := Server{acct.IMAP.Host, acct.IMAP.Port, acct.IMAP.Security}
 	conn, state, err := transport.DialIMAP(ctx, srv.Host, srv.Port, transport.Security(srv.Security), p.policy(acct))
 	if err != nil {
-		return nil, Connection{}, fmt.Errorf("IMAP %s: %w", srv, err)
+		return nil, Connection{}, fmt.Errorf("IMAP %s: %w", srv, markCertificate(err))
 	}
 	info := Connection{Server: srv, ConnState: state}
 	p.recordConn(acct.Email, autoconfig.ProtocolIMAP, info)
@@ -72,6 +73,10 @@ func (p *Profile) dialIMAP(ctx context.Context, acct localstore.Account, opts *i
 		c.Close()
 		if ctx.Err() != nil {
 			return nil, info, ctx.Err()
+		}
+		var refused *imap.Error
+		if errors.As(err, &refused) {
+			err = fmt.Errorf("%w: %w", backend.ErrLoginRejected, err)
 		}
 		return nil, info, fmt.Errorf("IMAP login to %s as %s: %w", srv.Host, acct.Username, err)
 	}
@@ -119,11 +124,21 @@ func (p *Profile) dialSMTP(ctx context.Context, acct localstore.Account) (net.Co
 	srv := Server{acct.SMTP.Host, acct.SMTP.Port, acct.SMTP.Security}
 	conn, state, err := transport.DialSMTP(ctx, srv.Host, srv.Port, transport.Security(srv.Security), p.policy(acct), heloName)
 	if err != nil {
-		return nil, Connection{}, fmt.Errorf("SMTP %s: %w", srv, err)
+		return nil, Connection{}, fmt.Errorf("SMTP %s: %w", srv, markCertificate(err))
 	}
 	info := Connection{Server: srv, ConnState: state}
 	p.recordConn(acct.Email, autoconfig.ProtocolSMTP, info)
 	return conn, info, nil
+}
+
+// markCertificate adds backend.ErrCertificateRejected to a connection error
+// caused by the server's certificate, so the UI can point to the account's
+// settings.
+func markCertificate(err error) error {
+	if errors.Is(err, transport.ErrUntrustedCertificate) || errors.Is(err, transport.ErrPinMismatch) {
+		return fmt.Errorf("%w: %w", backend.ErrCertificateRejected, err)
+	}
+	return err
 }
 
 func submitAuth(acct localstore.Account) submit.Auth {
@@ -145,6 +160,9 @@ func (p *Profile) login(ctx context.Context, acct localstore.Account, proto stri
 		return info, err
 	}
 	if err := submit.CheckLogin(ctx, conn, heloName, submitAuth(acct)); err != nil {
+		if errors.Is(err, submit.ErrAuthFailed) {
+			err = fmt.Errorf("%w: %w", backend.ErrLoginRejected, err)
+		}
 		return info, fmt.Errorf("SMTP login to %s as %s: %w", acct.SMTP.Host, acct.Username, err)
 	}
 	return info, nil

@@ -6,6 +6,7 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -16,6 +17,17 @@ const (
 	VerificationOwn        = "own"
 	VerificationVerified   = "verified"
 	VerificationUnverified = "unverified"
+)
+
+// Errors a backend returns for problems the user fixes in an account's
+// settings rather than by trying again.
+var (
+	// ErrLoginRejected means a mail server refused the account's user name
+	// or password (or token).
+	ErrLoginRejected = errors.New("the mail server refused the login: check the account's password")
+	// ErrCertificateRejected means a mail server's certificate did not
+	// verify, or differs from the one pinned for it. Nothing was sent.
+	ErrCertificateRejected = errors.New("the mail server's certificate was not accepted, so nothing was sent")
 )
 
 // Backend is everything the UI asks of the engine. Calls may block (key

@@ -1,0 +1,68 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/backend"
+	"github.com/sealpost/sealpost/mail/testservers"
+)
+
+// TestConnectionErrorsPointToSettings checks that a refused password and an
+// untrusted certificate come back as the sentinels the UI turns into an
+// "Open settings" action, for IMAP and SMTP, and that other failures do not.
+func TestConnectionErrorsPointToSettings(t *testing.T) {
+	srv := testservers.Start(t)
+	user := "alice@" + srv.Domain
+	trusting := profileWithAccount(t, srv, user, false)
+	acct, err := trusting.account(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	untrusting, err := CreateProfile(filepath.Join(t.TempDir(), "p"), []byte("test passphrase 123"),
+		&ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { untrusting.Close() })
+
+	wrongPassword := acct
+	wrongPassword.Secret.Value = "not the password"
+	closedPort := acct
+	closedPort.IMAP.Port, closedPort.SMTP.Port = 1, 1
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, tt := range []struct {
+		name    string
+		p       *Profile
+		acct    localstore.Account
+		want    error
+		notWant error
+	}{
+		{"wrong password", trusting, wrongPassword, backend.ErrLoginRejected, backend.ErrCertificateRejected},
+		{"untrusted certificate", untrusting, acct, backend.ErrCertificateRejected, backend.ErrLoginRejected},
+		{"closed port", trusting, closedPort, nil, nil},
+	} {
+		for _, proto := range []string{"imap", "smtp"} {
+			t.Run(tt.name+"/"+proto, func(t *testing.T) {
+				_, err := tt.p.login(ctx, tt.acct, proto)
+				if err == nil {
+					t.Fatal("login succeeded, want an error")
+				}
+				if tt.want != nil && !errors.Is(err, tt.want) {
+					t.Errorf("login error = %v, want it to wrap %v", err, tt.want)
+				}
+				for _, not := range []error{tt.notWant, backend.ErrLoginRejected, backend.ErrCertificateRejected} {
+					if not != nil && not != tt.want && errors.Is(err, not) {
+						t.Errorf("login error = %v, should not wrap %v", err, not)
+					}
+				}
+			})
+		}
+	}
+}
