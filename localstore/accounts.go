@@ -120,12 +120,26 @@ func (r Accounts) List() ([]Account, error) {
 	return out, nil
 }
 
+// ErrOutboxNotEmpty means an account cannot be deleted because messages
+// from it still wait in the outbox.
+var ErrOutboxNotEmpty = errors.New("the account has unsent messages in the outbox")
+
 // Delete removes the account together with its folders, message summaries,
 // raw messages, search index and drafts, and appends notes to the audit log,
-// all in one transaction. It returns ErrNotFound if there is no such account.
+// all in one transaction. It returns ErrNotFound if there is no such
+// account, and ErrOutboxNotEmpty, deleting nothing, while the outbox holds
+// messages of the account.
 func (r Accounts) Delete(email string, notes ...AuditNote) error {
 	err := r.s.update(func(tx *bolt.Tx) error {
 		k := r.key(email)
+		if tx.Bucket(bktAccounts).Get(k) == nil {
+			return ErrNotFound
+		}
+		if n, err := r.s.queuedFrom(tx, email); err != nil {
+			return err
+		} else if n > 0 {
+			return fmt.Errorf("%w: %d waiting", ErrOutboxNotEmpty, n)
+		}
 		if err := deleteKey(tx, [][]byte{bktAccounts}, k); err != nil {
 			return err
 		}
@@ -143,4 +157,21 @@ func (r Accounts) Delete(email string, notes ...AuditNote) error {
 		return fmt.Errorf("delete account: %w", err)
 	}
 	return nil
+}
+
+// queuedFrom counts the outbox items of account within tx.
+func (s *Store) queuedFrom(tx *bolt.Tx, account string) (int, error) {
+	n := 0
+	path := [][]byte{bktOutbox}
+	err := tx.Bucket(bktOutbox).ForEach(func(k, v []byte) error {
+		var it OutboxItem
+		if err := s.openJSON(path, k, v, &it); err != nil {
+			return err
+		}
+		if normEmail(it.Account) == normEmail(account) {
+			n++
+		}
+		return nil
+	})
+	return n, err
 }

@@ -102,12 +102,15 @@ func (r Folders) List(account string) ([]Folder, error) {
 	return out, nil
 }
 
-// Delete removes the folder and all its summaries and raw messages in one
-// transaction; ErrNotFound if there is no such folder.
+// Delete removes the folder and all its summaries, raw messages and search
+// records in one transaction; ErrNotFound if there is no such folder.
 func (r Folders) Delete(account, name string) error {
 	err := r.s.update(func(tx *bolt.Tx) error {
 		acct, fold := r.s.folderKeys(account, name)
 		if err := deleteKey(tx, [][]byte{bktFolders, acct}, fold); err != nil {
+			return err
+		}
+		if err := deleteBucketAt(tx, [][]byte{bktSearch, acct, fold}); err != nil {
 			return err
 		}
 		return deleteBucketAt(tx, [][]byte{bktMessages, acct, fold})

@@ -167,8 +167,8 @@ func (r Messages) CountSummaries(account, folder string) (int, error) {
 	return n, nil
 }
 
-// DeleteSummaries removes the summaries and raw messages of uids (expunged
-// messages) in one transaction. Absent UIDs are ignored.
+// DeleteSummaries removes the summaries, raw messages and search records of
+// uids (expunged messages) in one transaction. Absent UIDs are ignored.
 func (r Messages) DeleteSummaries(account, folder string, uids ...uint32) error {
 	err := r.s.update(func(tx *bolt.Tx) error {
 		return r.deleteMessagesIn(tx, account, folder, uids)
@@ -179,11 +179,14 @@ func (r Messages) DeleteSummaries(account, folder string, uids ...uint32) error 
 	return nil
 }
 
-// DropFolderMessages removes every summary and raw message of the folder (for
-// a UIDVALIDITY change); the folder record itself stays.
+// DropFolderMessages removes every summary, raw message and search record of
+// the folder (for a UIDVALIDITY change); the folder record itself stays.
 func (r Messages) DropFolderMessages(account, folder string) error {
 	err := r.s.update(func(tx *bolt.Tx) error {
 		acct, fold := r.s.folderKeys(account, folder)
+		if err := deleteBucketAt(tx, [][]byte{bktSearch, acct, fold}); err != nil {
+			return err
+		}
 		return deleteBucketAt(tx, [][]byte{bktMessages, acct, fold})
 	})
 	if err != nil {
@@ -208,10 +211,15 @@ func (r Messages) PutRawBatch(account, folder string, batch []RawMessage) error 
 	return nil
 }
 
-// putRawsIn seals and writes batch inside tx, replacing earlier bytes.
+// putRawsIn seals and writes batch inside tx, replacing earlier bytes, and
+// drops the messages' search records so they are indexed again with the body.
 func (r Messages) putRawsIn(tx *bolt.Tx, account, folder string, batch []RawMessage) error {
 	path := r.path(account, folder, subRaw)
 	b, err := bucketAt(tx, true, path)
+	if err != nil {
+		return err
+	}
+	search, err := bucketAt(tx, false, [][]byte{bktSearch, path[1], path[2]})
 	if err != nil {
 		return err
 	}
@@ -221,6 +229,11 @@ func (r Messages) putRawsIn(tx *bolt.Tx, account, folder string, batch []RawMess
 		}
 		if err := deleteRawChunks(b, m.UID); err != nil {
 			return err
+		}
+		if search != nil {
+			if err := search.Delete(uidKey(m.UID)); err != nil {
+				return fmt.Errorf("delete search record: %w", err)
+			}
 		}
 		if err := r.putRawChunks(b, path, m); err != nil {
 			return err

@@ -16,8 +16,12 @@ type Settings struct {
 	// HeadersOnlySync keeps only the message list offline, not whole
 	// messages; off by default.
 	HeadersOnlySync bool
-	DefaultAccount  string // address of the account preselected in the composer
-	Signature       string // text appended to new messages
+	// MaxMessageMB is the size cap for offline messages in MiB: larger
+	// ones are stored as summaries only. 0 means the sync's built-in
+	// default.
+	MaxMessageMB   int
+	DefaultAccount string // address of the account preselected in the composer
+	Signature      string // text appended to new messages
 }
 
 // DefaultSettings returns the settings used when none are stored.

@@ -60,9 +60,19 @@ func (r Messages) PutFetchedRaw(account, folder string, uid uint32, raw []byte) 
 // only the record keys (nothing is decrypted), so it is cheap enough for
 // expunge detection on large folders.
 func (r Messages) UIDs(account, folder string) ([]uint32, error) {
+	out, err := r.s.uidsAt(r.path(account, folder, subSummaries), "summary")
+	if err != nil {
+		return nil, fmt.Errorf("list message UIDs: %w", err)
+	}
+	return out, nil
+}
+
+// uidsAt lists, in order, the UIDs that key the records of the bucket at
+// path (none when it does not exist); what names the records in errors.
+func (s *Store) uidsAt(path [][]byte, what string) ([]uint32, error) {
 	var out []uint32
-	err := r.s.view(func(tx *bolt.Tx) error {
-		b, err := bucketAt(tx, false, r.path(account, folder, subSummaries))
+	err := s.view(func(tx *bolt.Tx) error {
+		b, err := bucketAt(tx, false, path)
 		if err != nil || b == nil {
 			return err
 		}
@@ -70,16 +80,13 @@ func (r Messages) UIDs(account, folder string) ([]uint32, error) {
 		c := b.Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
 			if len(k) != 4 {
-				return fmt.Errorf("%w: summary key of %d bytes", ErrCorrupt, len(k))
+				return fmt.Errorf("%w: %s key of %d bytes", ErrCorrupt, what, len(k))
 			}
 			out = append(out, binary.BigEndian.Uint32(k))
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("list message UIDs: %w", err)
-	}
-	return out, nil
+	return out, err
 }
 
 // MaxUID returns the highest UID with a summary in the folder, or 0 if the
@@ -183,9 +190,14 @@ func (r Messages) editSummariesIn(tx *bolt.Tx, account, folder string, uids []ui
 	return r.putSummariesIn(tx, account, folder, batch)
 }
 
-// deleteMessagesIn removes the summaries and raw messages of uids inside tx.
+// deleteMessagesIn removes the summaries, raw messages and search records of
+// uids inside tx.
 func (r Messages) deleteMessagesIn(tx *bolt.Tx, account, folder string, uids []uint32) error {
-	sb, err := bucketAt(tx, false, r.path(account, folder, subSummaries))
+	path := r.path(account, folder, subSummaries)
+	if err := deleteSearchIn(tx, path[1], path[2], uids); err != nil {
+		return err
+	}
+	sb, err := bucketAt(tx, false, path)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail/autoconfig"
+	"github.com/sealpost/sealpost/mail/backend"
 	"github.com/sealpost/sealpost/mail/transport"
 )
 
@@ -23,6 +24,7 @@ const (
 const (
 	AuditAccountAdded   = "account.added"
 	AuditAccountRemoved = "account.removed"
+	AuditAccountChanged = "account.changed"
 	AuditCertPinned     = "cert.pinned"
 )
 
@@ -31,6 +33,9 @@ var (
 	ErrAccountExists = errors.New("an account with this address already exists")
 	// ErrNoAccount means no account matches the address given.
 	ErrNoAccount = errors.New("no such account")
+	// ErrAccountHasOutbox means an account cannot be removed while its
+	// unsent messages wait in the outbox; it is backend.ErrAccountHasOutbox.
+	ErrAccountHasOutbox = backend.ErrAccountHasOutbox
 	// ErrTrustCertUnused means --trust-cert named a certificate that no
 	// server of the account presented.
 	ErrTrustCertUnused = errors.New("the certificate to trust was not presented by the account's servers")
@@ -143,28 +148,129 @@ func (p *Profile) AddAccount(ctx context.Context, settings AccountSettings, opts
 		Secret: localstore.Secret{Kind: kind, Value: string(settings.Secret)}, CreatedAt: p.now(),
 		ServerSavesSent: settings.ServerSavesSent,
 	}
-	var notes []localstore.AuditNote
-	for _, proto := range []string{autoconfig.ProtocolIMAP, autoconfig.ProtocolSMTP} {
-		conn, pinned, err := p.testLogin(ctx, &acct, proto, trust)
-		if err != nil {
-			return AccountInfo{}, err
-		}
-		info.Tested = append(info.Tested, conn)
-		if pinned != nil {
-			notes = append(notes, auditNote(AuditCertPinned, fmt.Sprintf("%s:%d", pinned.Host, pinned.Port),
-				"certificate SHA-256 "+pinned.SHA256+" trusted by the user for "+proto))
-		}
+	tested, notes, err := p.testLogins(ctx, &acct, trust)
+	if err != nil {
+		return AccountInfo{}, err
 	}
-	if trust != "" && len(notes) == 0 {
-		return AccountInfo{}, fmt.Errorf("%s: %w (both servers have certificates that verify; nothing was pinned)", trust, ErrTrustCertUnused)
-	}
-	info.Pins = acct.PinnedCerts
+	info.Tested, info.Pins = tested, acct.PinnedCerts
 	notes = append(notes, auditNote(AuditAccountAdded, email, fmt.Sprintf("IMAP %s, SMTP %s", info.IMAP, info.SMTP)))
 	if err := p.store.Accounts().Put(acct, notes...); err != nil {
 		return AccountInfo{}, fmt.Errorf("store the account: %w", err)
 	}
 	return info, nil
 }
+
+// AccountChange says what to change of an account; zero fields keep what
+// is stored.
+type AccountChange struct {
+	// Email names the account.
+	Email string
+	// Name is the new display name (empty clears it); nil keeps it.
+	Name *string
+	// IMAP and SMTP are new servers, completed as AddAccount completes
+	// them; an empty Host keeps the stored server.
+	IMAP, SMTP Server
+	// Secret is the new password (or OAuth2 token); empty keeps it.
+	Secret []byte
+	// TrustCert is the SHA-256 fingerprint of a certificate to trust, as
+	// for AddAccount.
+	TrustCert string
+}
+
+// UpdateAccount changes an account. When a server, the secret or the
+// certificate to trust changes, it first logs in to both servers over
+// verified TLS as AddAccount does, and a failed test changes nothing; a
+// name change alone needs no network. Pins of servers the account no
+// longer uses are dropped. The local copy of mail is kept even when the
+// IMAP server changes: the next sync compares each folder's UIDVALIDITY and
+// starts a folder over when it differs (queued actions on it are dropped
+// the same way). The change is recorded in the audit trail. Nothing is
+// stored when nothing changes.
+func (p *Profile) UpdateAccount(ctx context.Context, ch AccountChange) (AccountInfo, error) {
+	acct, err := p.account(ch.Email)
+	if err != nil {
+		return AccountInfo{}, err
+	}
+	next := acct
+	var changes []string
+	if ch.Name != nil && *ch.Name != acct.DisplayName {
+		next.DisplayName = *ch.Name
+		changes = append(changes, "display name changed")
+	}
+	network := false
+	for _, srv := range []struct {
+		proto string
+		in    Server
+		cfg   *localstore.ServerConfig
+	}{{"IMAP", ch.IMAP, &next.IMAP}, {"SMTP", ch.SMTP, &next.SMTP}} {
+		if srv.in.Host == "" {
+			if srv.in.Port != 0 || srv.in.Security != "" {
+				return AccountInfo{}, fmt.Errorf("give the %s host too, or leave its port and security empty to keep the server", srv.proto)
+			}
+			continue
+		}
+		s := srv.in
+		if err := completeServer(&s, srv.proto == "IMAP"); err != nil {
+			return AccountInfo{}, fmt.Errorf("%s: %w", srv.proto, err)
+		}
+		cfg := localstore.ServerConfig{Host: s.Host, Port: s.Port, Security: s.Security}
+		if cfg != *srv.cfg {
+			changes = append(changes, fmt.Sprintf("%s %s instead of %s", srv.proto, s, serverFromConfig(*srv.cfg)))
+			*srv.cfg, network = cfg, true
+		}
+	}
+	if len(ch.Secret) > 0 {
+		next.Secret.Value = string(ch.Secret)
+		changes = append(changes, "password replaced")
+		network = true
+	}
+	var trust string
+	if ch.TrustCert != "" {
+		if trust, err = transport.NormalizeSHA256(ch.TrustCert); err != nil {
+			return AccountInfo{}, err
+		}
+		network = true
+	}
+	next.PinnedCerts = nil
+	for _, pin := range acct.PinnedCerts {
+		if usesServer(next, pin.Host, pin.Port) {
+			next.PinnedCerts = append(next.PinnedCerts, pin)
+		} else {
+			changes = append(changes, fmt.Sprintf("pinned certificate of %s:%d dropped", pin.Host, pin.Port))
+		}
+	}
+	info := accountInfo(next)
+	info.Discovery = "manual"
+	var notes []localstore.AuditNote
+	if network {
+		if info.Tested, notes, err = p.testLogins(ctx, &next, trust); err != nil {
+			return AccountInfo{}, err
+		}
+		info.Pins = next.PinnedCerts
+	}
+	if len(changes) == 0 && len(notes) == 0 {
+		return info, nil
+	}
+	if len(changes) > 0 {
+		notes = append(notes, auditNote(AuditAccountChanged, acct.Email, strings.Join(changes, "; ")))
+	}
+	if err := p.store.Accounts().Put(next, notes...); err != nil {
+		return AccountInfo{}, fmt.Errorf("store the account: %w", err)
+	}
+	return info, nil
+}
+
+// usesServer reports whether host:port is one of acct's servers.
+func usesServer(acct localstore.Account, host string, port int) bool {
+	for _, s := range []localstore.ServerConfig{acct.IMAP, acct.SMTP} {
+		if strings.EqualFold(s.Host, host) && s.Port == port {
+			return true
+		}
+	}
+	return false
+}
+
+func serverFromConfig(c localstore.ServerConfig) Server { return Server{c.Host, c.Port, c.Security} }
 
 // Accounts lists the configured accounts, sorted by address.
 func (p *Profile) Accounts() ([]AccountInfo, error) {
@@ -192,7 +298,7 @@ func (p *Profile) account(email string) (localstore.Account, error) {
 func accountInfo(a localstore.Account) AccountInfo {
 	return AccountInfo{
 		Email: a.Email, Name: a.DisplayName, Username: a.Username, SecretKind: a.Secret.Kind,
-		IMAP: Server{a.IMAP.Host, a.IMAP.Port, a.IMAP.Security}, SMTP: Server{a.SMTP.Host, a.SMTP.Port, a.SMTP.Security},
+		IMAP: serverFromConfig(a.IMAP), SMTP: serverFromConfig(a.SMTP),
 		Pins: a.PinnedCerts, ServerSavesSent: a.ServerSavesSent,
 	}
 }
@@ -251,6 +357,30 @@ func completeServer(s *Server, imap bool) error {
 	return nil
 }
 
+// testLogins logs in to both of acct's servers, pinning in acct the
+// certificate trust names when a server presents it (see testLogin). It
+// returns the connections and the audit notes of the pins made; trust that
+// no server needed fails with ErrTrustCertUnused.
+func (p *Profile) testLogins(ctx context.Context, acct *localstore.Account, trust string) ([]Connection, []localstore.AuditNote, error) {
+	var tested []Connection
+	var notes []localstore.AuditNote
+	for _, proto := range []string{autoconfig.ProtocolIMAP, autoconfig.ProtocolSMTP} {
+		conn, pinned, err := p.testLogin(ctx, acct, proto, trust)
+		if err != nil {
+			return nil, nil, err
+		}
+		tested = append(tested, conn)
+		if pinned != nil {
+			notes = append(notes, auditNote(AuditCertPinned, fmt.Sprintf("%s:%d", pinned.Host, pinned.Port),
+				"certificate SHA-256 "+pinned.SHA256+" trusted by the user for "+proto))
+		}
+	}
+	if trust != "" && len(notes) == 0 {
+		return nil, nil, fmt.Errorf("%s: %w (both servers have certificates that verify; nothing was pinned)", trust, ErrTrustCertUnused)
+	}
+	return tested, notes, nil
+}
+
 // testLogin connects to one of acct's servers and logs in. When the server's
 // certificate does not verify and trust names it, it is pinned in acct and
 // returned.
@@ -266,14 +396,42 @@ func (p *Profile) testLogin(ctx context.Context, acct *localstore.Account, proto
 	return conn, &pin, err
 }
 
-// RemoveAccount deletes an account and its local copy of mail; the server
-// keeps the mail. Recorded in the audit trail.
+// RemoveAccount deletes an account with its password, pinned certificates
+// and local copy of mail (messages, search index, drafts); the server keeps
+// the mail and own keys stay. Recorded in the audit trail. While messages of
+// the account wait in the outbox it fails with ErrAccountHasOutbox, saying
+// how many, and removes nothing.
 func (p *Profile) RemoveAccount(email string) error {
 	acct, err := p.account(email)
 	if err != nil {
 		return err
 	}
-	return p.store.Accounts().Delete(acct.Email, auditNote(AuditAccountRemoved, acct.Email, "account and its local mail removed"))
+	err = p.store.Accounts().Delete(acct.Email, auditNote(AuditAccountRemoved, acct.Email, "account and its local mail removed"))
+	if errors.Is(err, localstore.ErrOutboxNotEmpty) {
+		return p.outboxBlocks(acct.Email)
+	}
+	return err
+}
+
+// outboxBlocks is the error for an account that cannot go because of its
+// unsent messages: how many and what to do.
+func (p *Profile) outboxBlocks(email string) error {
+	items, err := p.store.Outbox().List()
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, it := range items {
+		if strings.EqualFold(it.Account, email) {
+			n++
+		}
+	}
+	what, it := "1 unsent message waits", "it"
+	if n != 1 {
+		what, it = fmt.Sprintf("%d unsent messages wait", n), "them"
+	}
+	return fmt.Errorf("%s: %s in the outbox, so nothing was removed; send %s first (`sealpost sync`, or `sealpost outbox retry ID`) "+
+		"or discard %s (`sealpost outbox discard ID`; `sealpost outbox list` shows the IDs): %w", email, what, it, it, ErrAccountHasOutbox)
 }
 
 // FolderInfo describes one synchronised folder.

@@ -9,7 +9,6 @@ import (
 
 	"github.com/sealpost/sealpost/crypto/verdict"
 	"github.com/sealpost/sealpost/mail/backend"
-	"github.com/sealpost/sealpost/mail/imapsync"
 )
 
 // ErrProfileLocked means an operation needs the unlocked profile.
@@ -131,10 +130,12 @@ func keyStateFor(address string, all []KeyInfo) backend.KeyState {
 		email = a.Address
 	}
 	rank := func(k KeyInfo) int {
-		switch k.Verification {
-		case backend.VerificationOwn:
+		switch {
+		case k.Verification == backend.VerificationOwn && k.Default:
+			return 4
+		case k.Verification == backend.VerificationOwn:
 			return 3
-		case backend.VerificationVerified:
+		case k.Verification == backend.VerificationVerified:
 			return 2
 		}
 		return 1
@@ -277,13 +278,7 @@ func (e *Engine) Reply(account, folder string, uid uint32, all bool) (r backend.
 
 // Sync fetches new mail of account (every account when empty).
 func (e *Engine) Sync(ctx context.Context, account string, progress func(backend.SyncProgress)) error {
-	return e.with(func(p *Profile) error {
-		return p.Sync(ctx, SyncRequest{Account: account, Progress: func(pr imapsync.Progress) {
-			if progress != nil {
-				progress(backend.SyncProgress{Account: pr.Account, Folder: pr.Folder, Done: pr.Done, Total: pr.Total})
-			}
-		}})
-	})
+	return e.SyncWith(ctx, account, backend.SyncOptions{}, progress)
 }
 
 // Send composes and submits d from account. A missing recipient key is

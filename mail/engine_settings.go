@@ -37,36 +37,52 @@ func (e *Engine) AuditTrail() (trail backend.AuditTrail, err error) {
 }
 
 // SyncWith fetches new mail of account (every account when empty) as
-// opts say.
+// opts say, then indexes what arrived for search.
 func (e *Engine) SyncWith(ctx context.Context, account string, opts backend.SyncOptions, progress func(backend.SyncProgress)) error {
-	return e.with(func(p *Profile) error {
-		return p.Sync(ctx, SyncRequest{Account: account, HeadersOnly: opts.HeadersOnly, Progress: func(pr imapsync.Progress) {
-			if progress != nil {
+	err := e.with(func(p *Profile) error {
+		req := SyncRequest{Account: account, HeadersOnly: opts.HeadersOnly}
+		if progress != nil {
+			req.Progress = func(pr imapsync.Progress) {
 				progress(backend.SyncProgress{Account: pr.Account, Folder: pr.Folder, Done: pr.Done, Total: pr.Total})
 			}
-		}})
+			req.Warn = func(w string) { progress(backend.SyncProgress{Account: account, Warning: w}) }
+		}
+		return p.Sync(ctx, req)
 	})
+	if err != nil {
+		return err
+	}
+	if err := e.updateSearchIndex(ctx, account, "", nil); err != nil {
+		return fmt.Errorf("mail synchronised, but indexing it for search failed: %w", err)
+	}
+	return nil
 }
 
 // Preferences reads the settings window's choices from the profile.
 func (e *Engine) Preferences() (prefs backend.Preferences, err error) {
 	err = e.with(func(p *Profile) error {
 		s, err := p.Settings()
-		prefs = backend.Preferences{AutoLockMinutes: s.AutoLockMinutes, PrivateNotifications: !s.NotificationDetails, OfflineBodies: !s.HeadersOnlySync}
+		prefs = backend.Preferences{AutoLockMinutes: s.AutoLockMinutes, PrivateNotifications: !s.NotificationDetails, OfflineBodies: !s.HeadersOnlySync,
+			MaxMessageMB: s.MaxMessageMB}
 		return err
 	})
 	return prefs, err
 }
 
 // SavePreferences stores the settings window's choices in the profile,
-// keeping its other settings.
+// keeping its other settings. The size cap applies from the next sync on.
 func (e *Engine) SavePreferences(prefs backend.Preferences) error {
+	if prefs.MaxMessageMB < 0 {
+		return fmt.Errorf("the size cap for offline messages must be 0 (the default, %d MB) or more MB, not %d",
+			backend.DefaultMaxMessageMB, prefs.MaxMessageMB)
+	}
 	return e.with(func(p *Profile) error {
 		s, err := p.Settings()
 		if err != nil {
 			return err
 		}
 		s.AutoLockMinutes, s.NotificationDetails, s.HeadersOnlySync = prefs.AutoLockMinutes, !prefs.PrivateNotifications, !prefs.OfflineBodies
+		s.MaxMessageMB = prefs.MaxMessageMB
 		return p.SaveSettings(s)
 	})
 }

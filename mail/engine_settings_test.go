@@ -9,6 +9,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/backend"
 )
 
 func TestEngineAuditTrail(t *testing.T) {
@@ -75,5 +76,33 @@ func TestEngineAuditTrail(t *testing.T) {
 	}
 	if trail.Intact || len(trail.Problems) == 0 || !strings.Contains(trail.Problems[0], "entry 2") {
 		t.Errorf("after tampering got = intact %v, problems %q; want entry 2 reported", trail.Intact, trail.Problems)
+	}
+}
+
+func TestEnginePreferencesSizeCap(t *testing.T) {
+	e := newSetupEngine(t)
+	tests := []struct {
+		name    string
+		mb      int
+		wantErr bool
+	}{
+		{"default", 0, false},
+		{"five", 5, false},
+		{"negative", -1, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := e.SavePreferences(backend.Preferences{AutoLockMinutes: 5, OfflineBodies: true, MaxMessageMB: tt.mb})
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("SavePreferences got = %v, want error %v", err, tt.wantErr)
+			}
+			if tt.wantErr {
+				return
+			}
+			got, err := e.Preferences()
+			if want := (backend.Preferences{AutoLockMinutes: 5, OfflineBodies: true, MaxMessageMB: tt.mb}); err != nil || got != want {
+				t.Errorf("Preferences got = %+v, %v, want %+v", got, err, want)
+			}
+		})
 	}
 }

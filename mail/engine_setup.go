@@ -20,29 +20,42 @@ func (e *Engine) AddAccount(ctx context.Context, a backend.NewAccount) (added ba
 			Email: a.Email, Name: a.Name, Secret: a.Password, TrustCert: a.TrustCert,
 			IMAP: Server(a.IMAP), SMTP: Server(a.SMTP),
 		}, nil)
-		var certErr *transport.CertificateError
-		if errors.As(err, &certErr) {
-			return &backend.CertificateError{
-				Host: certErr.Host, Port: certErr.Port, SHA256: certErr.SHA256,
-				Subject: certErr.Subject, Issuer: certErr.Issuer, NotBefore: certErr.NotBefore, NotAfter: certErr.NotAfter,
-				Changed: errors.Is(certErr, transport.ErrPinMismatch), Reason: fmt.Sprint(certErr.Reason),
-			}
-		}
 		if err != nil {
-			return err
+			return asBackendCertError(err)
 		}
-		added = backend.AddedAccount{
-			Email: info.Email, IMAP: backend.ServerSettings(info.IMAP), SMTP: backend.ServerSettings(info.SMTP),
-			Discovery: info.Discovery, Notes: info.Notes,
-		}
-		for _, c := range info.Tested {
-			added.Tested = append(added.Tested, backend.Transport{
-				Server: c.Server.String(), Version: c.Version, CipherSuite: c.CipherSuite, CertSHA256: c.CertSHA256, Pinned: c.Pinned,
-			})
-		}
+		added = addedAccount(info)
 		return nil
 	})
 	return added, err
+}
+
+// asBackendCertError returns err as a *backend.CertificateError when it is
+// a certificate that does not verify, else err itself.
+func asBackendCertError(err error) error {
+	var certErr *transport.CertificateError
+	if !errors.As(err, &certErr) {
+		return err
+	}
+	return &backend.CertificateError{
+		Host: certErr.Host, Port: certErr.Port, SHA256: certErr.SHA256,
+		Subject: certErr.Subject, Issuer: certErr.Issuer, NotBefore: certErr.NotBefore, NotAfter: certErr.NotAfter,
+		Changed: errors.Is(certErr, transport.ErrPinMismatch), Reason: fmt.Sprint(certErr.Reason),
+	}
+}
+
+// addedAccount says, in the backend's terms, how info was set up and how
+// its test logins were secured.
+func addedAccount(info AccountInfo) backend.AddedAccount {
+	added := backend.AddedAccount{
+		Email: info.Email, IMAP: backend.ServerSettings(info.IMAP), SMTP: backend.ServerSettings(info.SMTP),
+		Discovery: info.Discovery, Notes: info.Notes,
+	}
+	for _, c := range info.Tested {
+		added.Tested = append(added.Tested, backend.Transport{
+			Server: c.Server.String(), Version: c.Version, CipherSuite: c.CipherSuite, CertSHA256: c.CertSHA256, Pinned: c.Pinned,
+		})
+	}
+	return added
 }
 
 // GenerateKey creates an own key for name and email.

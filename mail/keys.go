@@ -36,7 +36,16 @@ var (
 	ErrOwnKeyNeedsConfirmation = errors.New("this is one of your own secret keys: deleting it makes mail encrypted to it unreadable")
 	// ErrKeyPassphraseNeeded means an imported secret key is protected and no passphrase was supplied.
 	ErrKeyPassphraseNeeded = errors.New("the secret key is protected by a passphrase")
+	// ErrKeyLacksAddress means a key cannot be the default for an address
+	// that none of its user IDs carries.
+	ErrKeyLacksAddress = errors.New("the key does not carry this address: add a user ID with it or choose another key")
+	// ErrKeyNotUsable means a revoked or expired key, or one that cannot
+	// both sign and encrypt, was chosen for a job it cannot do.
+	ErrKeyNotUsable = errors.New("the key cannot sign and encrypt now")
 )
+
+// AuditKeyDefault records which own key became the default for an address.
+const AuditKeyDefault = "key.default"
 
 // KeyInfo describes one key in the profile; see backend.KeyInfo.
 type KeyInfo = backend.KeyInfo
@@ -427,6 +436,96 @@ func (p *Profile) RevokeKey(fingerprint, reason string) (string, error) {
 		return "", err
 	}
 	return key.ArmorPublic()
+}
+
+// SetDefaultKey makes the own key with fingerprint the default for email:
+// the key that signs mail from that address and that the sender's own copy
+// is encrypted to. The key must carry email and be able to sign and
+// encrypt now; otherwise nothing changes.
+//
+// The store keeps one default flag per key, so the key becomes the default
+// for every address it carries: any other own key that was the default for
+// one of them stops being a default (addresses left without a default fall
+// back to a usable key that carries them). The change is recorded in the
+// audit trail.
+func (p *Profile) SetDefaultKey(fingerprint, email string) error {
+	fpr, err := NormalizeFingerprint(fingerprint)
+	if err != nil {
+		return err
+	}
+	email = strings.ToLower(strings.TrimSpace(email))
+	rec, err := p.store.OwnKeys().Get(fpr)
+	if errors.Is(err, localstore.ErrNotFound) {
+		return fmt.Errorf("%s is not one of your own keys: %w", GroupFingerprint(fpr), ErrKeyNotFound)
+	} else if err != nil {
+		return err
+	}
+	emails := emailsOf(rec.UserIDs)
+	if !containsFold(emails, email) {
+		return fmt.Errorf("key %s carries %s, not %s: %w", GroupFingerprint(fpr), strings.Join(emails, ", "), email, ErrKeyLacksAddress)
+	}
+	if err := p.checkSignAndEncrypt(rec); err != nil {
+		return fmt.Errorf("key %s cannot be the default for %s: %w", GroupFingerprint(fpr), email, err)
+	}
+	owns, err := p.store.OwnKeys().List()
+	if err != nil {
+		return err
+	}
+	var previous []string
+	for _, other := range owns {
+		if other.Fingerprint == fpr || !other.Default || !sharesAddress(emailsOf(other.UserIDs), emails) {
+			continue
+		}
+		// Cleared before the new default is set: an interruption leaves
+		// no default (a usable key is then chosen), never two.
+		other.Default = false
+		if err := p.store.OwnKeys().Put(other); err != nil {
+			return fmt.Errorf("clear the previous default key: %w", err)
+		}
+		previous = append(previous, GroupFingerprint(other.Fingerprint))
+	}
+	if rec.Default && len(previous) == 0 {
+		return nil // already the only default for its addresses
+	}
+	detail := "default own key for " + strings.Join(emails, ", ") + ", chosen for " + email
+	if len(previous) > 0 {
+		detail += "; was " + strings.Join(previous, ", ")
+	}
+	rec.Default = true
+	if err := p.store.OwnKeys().Put(rec, auditNote(AuditKeyDefault, fpr, detail)); err != nil {
+		return fmt.Errorf("store the default key: %w", err)
+	}
+	return nil
+}
+
+// checkSignAndEncrypt reports why an own key cannot sign and encrypt now,
+// or nil when it can: signingKey skips a default that fails this test.
+func (p *Profile) checkSignAndEncrypt(rec localstore.OwnKey) error {
+	if why := p.ownInfo(rec).Usable; why != "" {
+		return fmt.Errorf("it is %s: %w", why, ErrKeyNotUsable)
+	}
+	key, err := p.parseOwn(rec)
+	if err != nil {
+		return err
+	}
+	defer key.ClearPrivate()
+	now := p.now()
+	if err := key.CanSign(now); err != nil {
+		return fmt.Errorf("%w: %w", ErrKeyNotUsable, err)
+	}
+	if err := key.CanEncrypt(now); err != nil {
+		return fmt.Errorf("%w: %w", ErrKeyNotUsable, err)
+	}
+	return nil
+}
+
+func sharesAddress(a, b []string) bool {
+	for _, e := range a {
+		if containsFold(b, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // GroupFingerprint writes a fingerprint in groups of four for people to

@@ -129,20 +129,24 @@ func TestNormalizeFingerprint(t *testing.T) {
 	}
 }
 
+// threeOwnKeys generates two own keys for alice@example.org, then one for
+// alice@work.example, in that order.
+func threeOwnKeys(t *testing.T, p *Profile) (first, second, work KeyInfo) {
+	t.Helper()
+	var keys [3]KeyInfo
+	for i, uid := range [][2]string{{"Alice", "alice@example.org"}, {"Alice", "alice@example.org"}, {"Alice at work", "alice@work.example"}} {
+		k, err := p.GenerateKey(uid[0], uid[1], crypto.AlgoCurve25519, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[i] = k
+	}
+	return keys[0], keys[1], keys[2]
+}
+
 func TestDefaultKeyPerAddress(t *testing.T) {
 	p := newTestProfile(t)
-	alice, err := p.GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	second, err := p.GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	work, err := p.GenerateKey("Alice at work", "alice@work.example", crypto.AlgoCurve25519, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	alice, second, work := threeOwnKeys(t, p)
 	keys, err := p.ListKeys()
 	if err != nil {
 		t.Fatal(err)
@@ -167,5 +171,132 @@ func TestSettingsRoundTrip(t *testing.T) {
 	}
 	if got, _ := p.Settings(); got.AutoLockMinutes != 5 {
 		t.Errorf("settings after save = %+v", got)
+	}
+}
+
+// signerOf composes a signed note from alice@example.org to herself and
+// returns the fingerprint of the key that signed it.
+func signerOf(t *testing.T, p *Profile) string {
+	t.Helper()
+	raw, err := p.Compose("alice@example.org", Draft{To: []string{"alice@example.org"}, Subject: "which key", Body: "hello\n"},
+		SecurityOptions{Mode: ModeSign})
+	if err != nil {
+		t.Fatalf("compose: %v", err)
+	}
+	v, err := p.Inspect(raw)
+	if err != nil {
+		t.Fatalf("inspect: %v", err)
+	}
+	return v.Signature.SignerFingerprint
+}
+
+func TestSetDefaultKeySignsWithTheChosenKey(t *testing.T) {
+	p := newTestProfile(t)
+	first, second, work := threeOwnKeys(t, p)
+	if got := signerOf(t, p); got != first.Fingerprint {
+		t.Fatalf("signer before choosing got = %s, want the first key %s", got, first.Fingerprint)
+	}
+	defaults := func() map[string]bool {
+		keys, err := p.ListKeys()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, k := range keys {
+			out[k.Fingerprint] = k.Default
+		}
+		return out
+	}
+	auditCount := func() int {
+		entries, err := p.AuditEntries()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(entries)
+	}
+
+	for _, tt := range []struct {
+		name     string
+		fpr      string
+		signer   string
+		defaults map[string]bool
+		audited  bool
+	}{
+		{"second key", second.Fingerprint, second.Fingerprint, map[string]bool{first.Fingerprint: false, second.Fingerprint: true, work.Fingerprint: true}, true},
+		{"again is a no-op", second.Fingerprint, second.Fingerprint, map[string]bool{first.Fingerprint: false, second.Fingerprint: true, work.Fingerprint: true}, false},
+		{"back to the first", first.Fingerprint, first.Fingerprint, map[string]bool{first.Fingerprint: true, second.Fingerprint: false, work.Fingerprint: true}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := auditCount()
+			if err := p.SetDefaultKey(GroupFingerprint(tt.fpr), "alice@example.org"); err != nil {
+				t.Fatalf("SetDefaultKey: %v", err)
+			}
+			for fpr, want := range tt.defaults {
+				if got := defaults()[fpr]; got != want {
+					t.Errorf("key %s: Default got = %v, want %v", fpr, got, want)
+				}
+			}
+			if got := signerOf(t, p); got != tt.signer {
+				t.Errorf("signer got = %s, want %s", got, tt.signer)
+			}
+			entries, err := p.AuditEntries()
+			if err != nil {
+				t.Fatal(err)
+			}
+			added := len(entries) - before
+			switch {
+			case !tt.audited && added != 0:
+				t.Errorf("audit entries added got = %d, want 0", added)
+			case tt.audited && (added != 1 || entries[len(entries)-1].Kind != AuditKeyDefault || entries[len(entries)-1].Subject != tt.fpr):
+				t.Errorf("audit entries added got = %d (last %+v), want one %s entry for %s", added, entries[len(entries)-1], AuditKeyDefault, tt.fpr)
+			}
+		})
+	}
+}
+
+func TestSetDefaultKeyRefuses(t *testing.T) {
+	p := newTestProfile(t)
+	own, err := p.GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked, err := p.GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.RevokeKey(revoked.Fingerprint, "test"); err != nil {
+		t.Fatal(err)
+	}
+	bob, err := crypto.GenerateKey(crypto.GenerateOptions{Name: "Bob", Email: "bob@example.net"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.ImportKeys(armoredPublic(t, bob), nil); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, fpr, email string
+		want             error
+	}{
+		{"address not on the key", own.Fingerprint, "alice@work.example", ErrKeyLacksAddress},
+		{"contact key", bob.Fingerprint(), "bob@example.net", ErrKeyNotFound},
+		{"revoked key", revoked.Fingerprint, "alice@example.org", ErrKeyNotUsable},
+		{"bad fingerprint", "1234", "alice@example.org", ErrBadFingerprint},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := p.SetDefaultKey(tt.fpr, tt.email); !errors.Is(err, tt.want) {
+				t.Errorf("got = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	keys, err := p.ListKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if want := k.Fingerprint == own.Fingerprint; k.Default != want {
+			t.Errorf("key %s after refusals: Default got = %v, want %v", k.Fingerprint, k.Default, want)
+		}
 	}
 }

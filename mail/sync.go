@@ -62,6 +62,7 @@ func (p *Profile) syncAccount(ctx context.Context, acct localstore.Account, req 
 	if err != nil {
 		return err
 	}
+	p.uploadDraftsForSync(ctx, acct.Email, req.Warn)
 	return p.observeNewMail(acct.Email, arrived.items, req.Warn)
 }
 
@@ -175,12 +176,17 @@ func (p *Profile) syncer(acct localstore.Account, headersOnly bool, progress fun
 	return p.syncerWith(acct, SyncRequest{HeadersOnly: headersOnly, Progress: progress}, nil)
 }
 
-// syncerWith makes the account's Syncer for req; with arrived set, new
-// messages are collected there as they are stored.
+// syncerWith makes the account's Syncer for req, with the size cap of the
+// profile's settings; with arrived set, new messages are collected there as
+// they are stored.
 func (p *Profile) syncerWith(acct localstore.Account, req SyncRequest, arrived *newMail) (*imapsync.Syncer, error) {
+	settings, err := p.Settings()
+	if err != nil {
+		return nil, err
+	}
 	opts := imapsync.Options{
 		Account: acct.Email, Store: p.store, Connect: p.imapConnector(acct),
-		HeadersOnly: req.HeadersOnly, Progress: req.Progress,
+		HeadersOnly: req.HeadersOnly, Progress: req.Progress, MaxRawSize: int64(settings.MaxMessageMB) << 20,
 	}
 	if arrived != nil {
 		opts.Stored = arrived.add
@@ -272,9 +278,56 @@ func (p *Profile) ListMessages(account, folder string, limit int) ([]MessageSumm
 	return out, nil
 }
 
-// RawMessage returns the stored full message.
+// fetchTimeout bounds fetching one message that is not stored offline.
+const fetchTimeout = 2 * time.Minute
+
+// ErrNotOffline means a message is stored only as a list entry (a
+// headers-only sync, or larger than the size cap) and could not be fetched
+// from the server now.
+var ErrNotOffline = errors.New("only the list entry of this message is stored on this computer")
+
+// RawMessage returns the full message. One stored only as a list entry is
+// fetched from the server, within fetchTimeout, and then stored too; when
+// that fails the error wraps ErrNotOffline and says why the message was not
+// kept offline.
 func (p *Profile) RawMessage(account, folder string, uid uint32) ([]byte, error) {
-	return p.store.Messages().Raw(strings.ToLower(account), folder, uid)
+	account = strings.ToLower(account)
+	raw, err := p.store.Messages().Raw(account, folder, uid)
+	if !errors.Is(err, localstore.ErrNotFound) {
+		return raw, err
+	}
+	sum, serr := p.store.Messages().Summary(account, folder, uid)
+	if serr != nil || !sum.RawOmitted {
+		return nil, err
+	}
+	acct, err := p.account(account)
+	if err != nil {
+		return nil, err
+	}
+	s, err := p.syncer(acct, false, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), fetchTimeout)
+	defer cancel()
+	raw, err = s.FetchRaw(ctx, folder, uid)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%s) and fetching it from the server failed: %w", ErrNotOffline, p.whyNotOffline(sum), err)
+	}
+	return raw, nil
+}
+
+// whyNotOffline says why a message was stored as a list entry only.
+func (p *Profile) whyNotOffline(sum localstore.Summary) string {
+	capMB := int64(imapsync.DefaultMaxRawSize >> 20)
+	if s, err := p.Settings(); err == nil && s.MaxMessageMB > 0 {
+		capMB = int64(s.MaxMessageMB)
+	}
+	if int64(sum.Size) > capMB<<20 {
+		return fmt.Sprintf("at %.1f MB it is over the %d MB size cap for offline messages in Settings, Sync", float64(sum.Size)/(1<<20), capMB)
+	}
+	return "mail was synchronised without whole messages"
 }
 
 // headerEnd is the length of raw's header section, with the blank line.

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -22,18 +23,21 @@ const serverLater = "; the server is updated on the next sync."
 // forwardShortcut is Ctrl+Shift+F (Cmd+Shift+F on macOS).
 var forwardShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
 
-// messageActions are the toolbar actions on the selected message: delete,
-// read/unread, flag, move and forward, plus marking a message read when it
-// is opened. They exist only when the backend offers backend.Actions.
+// messageActions are the toolbar actions on the selected messages: delete,
+// read/unread, flag, move and forward (one message), plus marking a
+// message read when it is opened. They exist only when the backend offers
+// backend.Actions.
 type messageActions struct {
 	v   *mainView
 	api backend.Actions
 
 	deleteButton, readButton, flagButton, moveButton, forwardButton *widget.Button
 
-	// picker is the folder choice of the open Move dialog.
+	// picker is the folder choice of the open Move dialog, moving the
+	// messages it was opened for.
 	picker       *widget.Select
 	pickerDialog dialog.Dialog
+	moving       []backend.MessageSummary
 }
 
 // newMessageActions returns the actions of v, or nil when the backend
@@ -63,18 +67,18 @@ func (a *messageActions) above(reader fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewBorder(bar, nil, nil, nil, reader)
 }
 
-// bind installs the keyboard shortcuts: Del deletes (when no text field
-// has the focus), Ctrl+Shift+F forwards.
+// bind installs Ctrl+Shift+F, which forwards (Del is the main view's, see
+// listKey); like every key that acts on messages it does nothing while a
+// dialog is shown or a text field has the focus.
 func (a *messageActions) bind(c fyne.Canvas) {
 	if a == nil {
 		return
 	}
-	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
-		if e.Name == fyne.KeyDelete {
-			a.delete()
+	c.AddShortcut(forwardShortcut, func(fyne.Shortcut) {
+		if a.v.keysFree() {
+			a.forward()
 		}
 	})
-	c.AddShortcut(forwardShortcut, func(fyne.Shortcut) { a.forward() })
 }
 
 // unbind removes what bind installed.
@@ -82,49 +86,45 @@ func (a *messageActions) unbind(c fyne.Canvas) {
 	if a == nil {
 		return
 	}
-	c.SetOnTypedKey(nil)
 	c.RemoveShortcut(forwardShortcut)
 }
 
-// selected is the list's current state of the open message; false when
-// none is open or it is no longer listed.
-func (a *messageActions) selected() (backend.MessageSummary, bool) {
-	o := a.v.opened
-	if o == nil {
-		return backend.MessageSummary{}, false
-	}
-	i := a.v.rows.index(o.Account, o.Folder, o.UID)
-	if i < 0 {
-		return backend.MessageSummary{}, false
-	}
-	return a.v.rows.all[i], true
-}
+// targets are the messages the actions apply to: the selected rows, in
+// list order.
+func (a *messageActions) targets() []backend.MessageSummary { return a.v.rows.selection() }
 
-// update enables the buttons and names the toggles after the open
-// message's state.
+// update enables the buttons and names the toggles after the targets'
+// state: Mark read when any is unread, Flag when any is not flagged.
 func (a *messageActions) update() {
 	if a == nil {
 		return
 	}
-	m, ok := a.selected()
-	for _, b := range []*widget.Button{a.deleteButton, a.readButton, a.flagButton, a.moveButton, a.forwardButton} {
-		if ok {
-			b.Enable()
-		} else {
-			b.Disable()
-		}
+	ms := a.targets()
+	for _, b := range []*widget.Button{a.deleteButton, a.readButton, a.flagButton, a.moveButton} {
+		enable(b, len(ms) > 0)
 	}
-	if m.Seen || !ok {
-		a.readButton.SetText("Mark unread")
-		a.readButton.SetIcon(unreadIcon)
-	} else {
+	enable(a.forwardButton, len(ms) == 1)
+	anyUnread := slices.ContainsFunc(ms, func(m backend.MessageSummary) bool { return !m.Seen })
+	anyUnflagged := slices.ContainsFunc(ms, func(m backend.MessageSummary) bool { return !m.Flagged })
+	if anyUnread {
 		a.readButton.SetText("Mark read")
 		a.readButton.SetIcon(theme.ConfirmIcon())
-	}
-	if m.Flagged {
-		a.flagButton.SetText("Unflag")
 	} else {
+		a.readButton.SetText("Mark unread")
+		a.readButton.SetIcon(unreadIcon)
+	}
+	if anyUnflagged || len(ms) == 0 {
 		a.flagButton.SetText("Flag")
+	} else {
+		a.flagButton.SetText("Unflag")
+	}
+}
+
+func enable(b *widget.Button, on bool) {
+	if on {
+		b.Enable()
+	} else {
+		b.Disable()
 	}
 }
 
@@ -135,7 +135,7 @@ func (a *messageActions) opened(m backend.MessageSummary) {
 	}
 	a.update()
 	if !m.Seen {
-		a.setRead(m, true, "")
+		a.setRead([]backend.MessageSummary{m}, true, "")
 	}
 }
 
@@ -147,193 +147,269 @@ func readWord(read bool) string {
 	return "unread"
 }
 
-func (a *messageActions) toggleRead() {
-	if m, ok := a.selected(); ok {
-		a.setRead(m, !m.Seen, "Marked as "+readWord(!m.Seen)+serverLater)
+// counted is what an action's status says it did: "Flagged" for one
+// message, "Flagged 3 messages" for several.
+func counted(verb string, n int, rest string) string {
+	if n == 1 {
+		return verb + rest
 	}
+	return fmt.Sprintf("%s %d messages%s", verb, n, rest)
 }
 
-// setRead marks m read or unread and, when the engine agreed, updates its
-// row, the folder's unread count and status (unless status is empty).
-func (a *messageActions) setRead(m backend.MessageSummary, read bool, status string) {
+// folderGroup is the messages of one folder of one account: the engine
+// acts on one folder per call.
+type folderGroup struct {
+	account, folder string
+	msgs            []backend.MessageSummary
+}
+
+func (g folderGroup) uids() []uint32 {
+	out := make([]uint32, len(g.msgs))
+	for i, m := range g.msgs {
+		out[i] = m.UID
+	}
+	return out
+}
+
+// byFolder groups ms by account and folder, in order of first appearance.
+func byFolder(ms []backend.MessageSummary) []folderGroup {
+	var groups []folderGroup
+	for _, m := range ms {
+		i := slices.IndexFunc(groups, func(g folderGroup) bool { return g.account == m.Account && g.folder == m.Folder })
+		if i < 0 {
+			groups = append(groups, folderGroup{account: m.Account, folder: m.Folder})
+			i = len(groups) - 1
+		}
+		groups[i].msgs = append(groups[i].msgs, m)
+	}
+	return groups
+}
+
+// apply runs act on every folder group of ms off the UI goroutine, then
+// done with the messages of the groups it succeeded for and the first
+// error (later groups are not tried after one fails).
+func (a *messageActions) apply(ms []backend.MessageSummary, act func(folderGroup) error, done func(changed []backend.MessageSummary, err error)) {
+	groups := byFolder(ms)
+	var changed []backend.MessageSummary
 	a.v.ui.tasks.run(func() error {
-		return a.api.MarkRead(m.Account, m.Folder, []uint32{m.UID}, read)
-	}, func(err error) {
-		if err != nil {
-			a.v.status.SetText("Cannot mark the message " + readWord(read) + ": " + readable(err))
-			return
-		}
-		if a.v.rows.change(m.Account, m.Folder, m.UID, func(s *backend.MessageSummary) { s.Seen = read }) {
-			node := m.Account + folderSep + m.Folder
-			if read {
-				a.v.unread[node]--
-			} else {
-				a.v.unread[node]++
+		for _, g := range groups {
+			if err := act(g); err != nil {
+				return fmt.Errorf("%s: %w", folderTitle(g.folder), err)
 			}
-			a.v.tree.RefreshItem(node)
-			a.v.ui.updateTray()
+			changed = append(changed, g.msgs...)
 		}
-		a.v.list.Refresh()
+		return nil
+	}, func(err error) { done(changed, err) })
+}
+
+func (a *messageActions) toggleRead() {
+	ms := a.targets()
+	if len(ms) == 0 {
+		return
+	}
+	read := slices.ContainsFunc(ms, func(m backend.MessageSummary) bool { return !m.Seen })
+	a.setRead(ms, read, counted("Marked", len(ms), " as "+readWord(read)+serverLater))
+}
+
+// setRead marks ms read or unread and, for those the engine changed,
+// updates their rows, their folders' unread counts and status (unless
+// status is empty).
+func (a *messageActions) setRead(ms []backend.MessageSummary, read bool, status string) {
+	a.apply(ms, func(g folderGroup) error {
+		return a.api.MarkRead(g.account, g.folder, g.uids(), read)
+	}, func(changed []backend.MessageSummary, err error) {
+		v := a.v
+		for _, m := range v.rows.changeAll(changed, func(s *backend.MessageSummary) { s.Seen = read }) {
+			node := m.Account + folderSep + m.Folder
+			if _, counted := v.unread[node]; !counted {
+				continue // a folder not loaded yet counts when it is opened
+			}
+			if read {
+				v.unread[node]--
+			} else {
+				v.unread[node]++
+			}
+			v.tree.RefreshItem(node)
+		}
+		v.ui.updateTray()
+		v.list.Refresh()
 		a.update()
-		if status != "" {
-			a.v.status.SetText(status)
+		switch {
+		case err != nil:
+			v.status.SetText("Cannot mark the messages " + readWord(read) + ": " + readable(err))
+		case status != "":
+			v.status.SetText(status)
 		}
 	})
 }
 
 func (a *messageActions) toggleFlag() {
-	m, ok := a.selected()
-	if !ok {
+	ms := a.targets()
+	if len(ms) == 0 {
 		return
 	}
-	flagged := !m.Flagged
-	a.v.ui.tasks.run(func() error {
-		return a.api.SetFlagged(m.Account, m.Folder, []uint32{m.UID}, flagged)
-	}, func(err error) {
-		if err != nil {
-			a.v.status.SetText("Cannot change the flag: " + readable(err))
-			return
-		}
-		a.v.rows.change(m.Account, m.Folder, m.UID, func(s *backend.MessageSummary) { s.Flagged = flagged })
+	flagged := slices.ContainsFunc(ms, func(m backend.MessageSummary) bool { return !m.Flagged })
+	a.apply(ms, func(g folderGroup) error {
+		return a.api.SetFlagged(g.account, g.folder, g.uids(), flagged)
+	}, func(changed []backend.MessageSummary, err error) {
+		a.v.rows.changeAll(changed, func(s *backend.MessageSummary) { s.Flagged = flagged })
 		a.v.list.Refresh()
 		a.update()
-		if flagged {
-			a.v.status.SetText("Flagged" + serverLater)
-		} else {
-			a.v.status.SetText("Unflagged" + serverLater)
+		switch {
+		case err != nil:
+			a.v.status.SetText("Cannot change the flag: " + readable(err))
+		case flagged:
+			a.v.status.SetText(counted("Flagged", len(ms), serverLater))
+		default:
+			a.v.status.SetText(counted("Unflagged", len(ms), serverLater))
 		}
 	})
 }
 
-// delete moves the open message to the Trash (or deletes it from the
-// Trash for good).
+// delete moves the selected messages to the Trash (or deletes them from
+// the Trash for good).
 func (a *messageActions) delete() {
-	m, ok := a.selected()
-	if !ok {
+	ms := a.targets()
+	if len(ms) == 0 {
 		return
 	}
-	a.v.ui.tasks.run(func() error {
-		return a.api.Delete(m.Account, m.Folder, []uint32{m.UID})
-	}, func(err error) {
+	a.apply(ms, func(g folderGroup) error {
+		return a.api.Delete(g.account, g.folder, g.uids())
+	}, func(changed []backend.MessageSummary, err error) {
+		status := counted("Deleted", len(changed), serverLater)
 		if err != nil {
-			a.v.status.SetText("Cannot delete the message: " + readable(err))
-			return
+			status = "Cannot delete the messages: " + readable(err)
 		}
-		a.removed(m, "Deleted"+serverLater)
+		a.removed(changed, status)
 	})
 }
 
-// moveTargets are the folders the open message can move to.
-func (a *messageActions) moveTargets(m backend.MessageSummary) []string {
+// moveTargets are the folders ms can move to: the folders every one of
+// their accounts has, less the folder when they all are in it.
+func (a *messageActions) moveTargets(ms []backend.MessageSummary) []string {
+	groups := byFolder(ms)
 	var names []string
-	for _, f := range a.v.folders[m.Account] {
-		if f.Name != m.Folder {
+	for _, f := range a.v.folders[ms[0].Account] {
+		if len(groups) == 1 && f.Name == groups[0].folder {
+			continue
+		}
+		inAll := true
+		for _, g := range groups {
+			inAll = inAll && slices.ContainsFunc(a.v.folders[g.account], func(o backend.Folder) bool { return o.Name == f.Name })
+		}
+		if inAll {
 			names = append(names, f.Name)
 		}
 	}
 	return names
 }
 
-// showMovePicker asks which folder to move the open message to.
+// showMovePicker asks which folder to move the selected messages to.
 func (a *messageActions) showMovePicker() {
-	m, ok := a.selected()
-	if !ok {
+	ms := a.targets()
+	if len(ms) == 0 {
 		return
 	}
-	targets := a.moveTargets(m)
+	targets := a.moveTargets(ms)
 	if len(targets) == 0 {
-		a.v.status.SetText("There is no other folder to move to: sync to load the account's folders.")
+		a.v.status.SetText("There is no other folder to move to: sync to load the accounts' folders.")
 		return
 	}
+	a.moving = ms
 	a.picker = widget.NewSelect(targets, nil)
 	a.picker.PlaceHolder = "Choose a folder"
+	what := "“" + ms[0].Subject + "”"
+	if len(ms) > 1 {
+		what = plural(len(ms), "message")
+	}
 	a.pickerDialog = dialog.NewCustomConfirm("Move to folder", "Move", "Cancel",
-		container.NewVBox(widget.NewLabel("Move “"+m.Subject+"” to:"), a.picker), a.confirmMove, a.v.ui.window)
+		container.NewVBox(widget.NewLabel("Move "+what+" to:"), a.picker), a.confirmMove, a.v.ui.window)
 	a.pickerDialog.Show()
 }
 
-// confirmMove closes the picker; on ok it moves the open message to the
-// chosen folder.
+// confirmMove closes the picker; on ok it moves the messages to the chosen
+// folder (those already in it stay).
 func (a *messageActions) confirmMove(ok bool) {
-	dest := a.picker.Selected
-	a.picker, a.pickerDialog = nil, nil
-	m, open := a.selected()
-	if !ok || !open {
+	dest, ms := a.picker.Selected, a.moving
+	a.picker, a.pickerDialog, a.moving = nil, nil, nil
+	if !ok || len(ms) == 0 {
 		return
 	}
 	if dest == "" {
 		a.v.status.SetText("Nothing was moved: choose a folder first.")
 		return
 	}
-	a.v.ui.tasks.run(func() error {
-		return a.api.Move(m.Account, m.Folder, []uint32{m.UID}, dest)
-	}, func(err error) {
+	ms = slices.DeleteFunc(ms, func(m backend.MessageSummary) bool { return m.Folder == dest })
+	a.apply(ms, func(g folderGroup) error {
+		return a.api.Move(g.account, g.folder, g.uids(), dest)
+	}, func(changed []backend.MessageSummary, err error) {
+		status := counted("Moved", len(changed), " to "+folderTitle(dest)+serverLater)
 		if err != nil {
-			a.v.status.SetText("Cannot move the message: " + readable(err))
-			return
+			status = "Cannot move the messages: " + readable(err)
 		}
-		a.removed(m, "Moved to "+folderTitle(dest)+serverLater)
+		a.removed(changed, status)
 	})
 }
 
-// removed takes m out of the list after a delete or move, closes it in the
-// reader and reloads the folder from the store.
-func (a *messageActions) removed(m backend.MessageSummary, status string) {
+// removed takes ms out of the list after a delete or move, closes the
+// reader when it showed one of them and reloads the open folder from the
+// store.
+func (a *messageActions) removed(ms []backend.MessageSummary, status string) {
 	v := a.v
-	if o := v.opened; o != nil && o.Account == m.Account && o.Folder == m.Folder && o.UID == m.UID {
-		v.opened, v.message = nil, nil
-		v.replyButton.Disable()
-		v.replyAllButton.Disable()
-		clearReader(v.reader)
+	gone := make(map[msgKey]bool, len(ms))
+	for _, m := range ms {
+		gone[keyOf(m)] = true
+		if node := m.Account + folderSep + m.Folder; !m.Seen {
+			if _, counted := v.unread[node]; counted {
+				v.unread[node]--
+				v.tree.RefreshItem(node)
+			}
+		}
 	}
+	if o := v.opened; o != nil && gone[keyOf(*o)] {
+		v.closeMessage("Select a message to read it.")
+	}
+	v.rows.remove(gone)
+	v.list.Refresh()
 	a.update()
-	if v.account == m.Account && v.folder == m.Folder {
-		var msgs []backend.MessageSummary
-		v.ui.tasks.run(func() (err error) {
-			msgs, err = v.ui.backend.Messages(m.Account, m.Folder, listLimit)
-			return err
-		}, func(err error) {
-			if err != nil || v.account != m.Account || v.folder != m.Folder {
-				return // the status below stays; the list reloads with the next folder change
-			}
-			v.list.UnselectAll()
-			v.rows.set(msgs)
-			unread := 0
-			for _, s := range msgs {
-				if !s.Seen {
-					unread++
-				}
-			}
-			v.unread[m.Account+folderSep+m.Folder] = unread
-			v.tree.RefreshItem(m.Account + folderSep + m.Folder)
-			v.ui.updateTray()
-			v.list.Refresh()
-		})
-	}
+	v.ui.updateTray()
 	v.status.SetText(status)
+	if v.inResults || len(ms) == 0 {
+		return
+	}
+	account, folder := v.account, v.folder
+	var msgs []backend.MessageSummary
+	v.ui.tasks.run(func() (err error) {
+		msgs, err = v.ui.backend.Messages(account, folder, listLimit)
+		return err
+	}, func(err error) {
+		if err != nil || v.ui.main != v || v.account != account || v.folder != folder || v.inResults {
+			return // the status above stays; the list reloads with the next folder change
+		}
+		v.setRows(msgs)
+		unread := 0
+		for _, s := range msgs {
+			if !s.Seen {
+				unread++
+			}
+		}
+		v.unread[account+folderSep+folder] = unread
+		v.tree.RefreshItem(account + folderSep + folder)
+		v.ui.updateTray()
+		a.update()
+	})
 }
 
-// clearReader empties the reader after its message went away.
-func clearReader(r *reader) {
-	r.bar.clear()
-	r.subject.SetText("")
-	r.from.SetText("")
-	r.body.SetText("")
-	r.attachments.Hide()
-	r.placeholder.SetText("Select a message to read it.")
-	r.placeholder.Show()
-	r.object.Refresh()
-}
-
-// forward opens a composer with the open message's text, prepared by the
-// engine. A forward of an encrypted message starts with Encrypt on and
+// forward opens a composer with the text of the selected message (one
+// only), prepared by the engine. A forward of an encrypted message starts with Encrypt on and
 // touched, so it cannot go out in the clear without the composer's
 // explicit password-or-plain choice.
 func (a *messageActions) forward() {
-	m, ok := a.selected()
-	if !ok {
+	ms := a.targets()
+	if len(ms) != 1 {
 		return
 	}
+	m := ms[0]
 	var f backend.Forward
 	a.v.ui.tasks.run(func() (err error) {
 		f, err = a.api.Forward(m.Account, m.Folder, m.UID)
@@ -366,14 +442,23 @@ func (l *messageList) index(account, folder string, uid uint32) int {
 	})
 }
 
-// change applies f to a loaded message and reports whether it changed its
-// read state.
-func (l *messageList) change(account, folder string, uid uint32, f func(*backend.MessageSummary)) bool {
-	i := l.index(account, folder, uid)
-	if i < 0 {
-		return false
+// changeAll applies f to the loaded messages among ms, in one pass, and
+// returns those whose read state it changed.
+func (l *messageList) changeAll(ms []backend.MessageSummary, f func(*backend.MessageSummary)) []backend.MessageSummary {
+	keys := make(map[msgKey]bool, len(ms))
+	for _, m := range ms {
+		keys[keyOf(m)] = true
 	}
-	seen := l.all[i].Seen
-	f(&l.all[i])
-	return l.all[i].Seen != seen
+	var seenChanged []backend.MessageSummary
+	for i := range l.all {
+		if !keys[keyOf(l.all[i])] {
+			continue
+		}
+		seen := l.all[i].Seen
+		f(&l.all[i])
+		if l.all[i].Seen != seen {
+			seenChanged = append(seenChanged, l.all[i])
+		}
+	}
+	return seenChanged
 }

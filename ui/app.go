@@ -36,6 +36,9 @@ type App struct {
 	// mailto: link the app was started with).
 	pending *backend.Draft
 	extra   []fyne.Window // composer and key windows, closed on lock
+	// composers are the open composers, whose unsaved changes are kept as
+	// drafts when the profile locks or the app quits.
+	composers map[*composer]struct{}
 
 	// settings holds the preferences, auto-lock and the settings and
 	// audit windows.
@@ -62,7 +65,10 @@ func New(a fyne.App, b backend.Backend, icon fyne.Resource) *App {
 	}
 	w.Resize(fyne.NewSize(1200, 760))
 	ui := &App{backend: b, app: a, window: w, now: time.Now}
-	w.SetOnClosed(func() { _ = b.Lock() })
+	w.SetOnClosed(func() {
+		_, _ = ui.unsavedDrafts()()
+		_ = b.Lock()
+	})
 	ui.setupTray(icon)
 	if b.ProfileExists() {
 		ui.showUnlock()
@@ -72,7 +78,6 @@ func New(a fyne.App, b backend.Backend, icon fyne.Resource) *App {
 	return ui
 }
 
-// forget drops a closed window from the windows closed on lock.
 // sideWindow opens a window titled "title – Sealpost" that belongs to the
 // unlocked session: locking closes it. onClosed runs when it closes.
 func (ui *App) sideWindow(title string, onClosed func()) fyne.Window {
@@ -85,6 +90,7 @@ func (ui *App) sideWindow(title string, onClosed func()) fyne.Window {
 	return w
 }
 
+// forget drops a closed window from the windows closed on lock.
 func (ui *App) forget(w fyne.Window) {
 	for i, x := range ui.extra {
 		if x == w {

@@ -95,17 +95,99 @@ func (c *composer) fillChips(field *sendEntry, box *fyne.Container, chips []chip
 		}
 		box.Add(widget.NewButtonWithIcon("Remove", theme.ContentRemoveIcon(), func() { c.removeRecipient(field, i) }))
 	}
+	if scroll := c.chipScrolls[box]; scroll != nil {
+		if len(chips) == 0 {
+			scroll.Hide()
+		} else {
+			scroll.Show()
+		}
+		scroll.SetMinSize(fyne.NewSize(0, min(wrappedHeight(box.Objects, c.chipWidth()), maxChipsHeight())))
+	}
 	box.Refresh()
-	if scroll := c.scrolls[box]; scroll != nil {
-		if scroll.Visible() != (len(chips) > 0) {
-			if len(chips) == 0 {
-				scroll.Hide()
-			} else {
-				scroll.Show()
-			}
-			c.relayout()
+	c.relayout()
+}
+
+// maxChipRows is how many rows of chips a field shows; more scroll.
+const maxChipRows = 3
+
+// maxChipsHeight is the height of maxChipRows rows of chips.
+func maxChipsHeight() float32 {
+	row := newChip("x", chipNoKey).MinSize().Height
+	return maxChipRows*row + (maxChipRows-1)*theme.Padding()
+}
+
+// chipWidth is the width the chips wrap in: the address fields' width, or
+// before the window is laid out an estimate from the window's.
+func (c *composer) chipWidth() float32 {
+	if w := c.to.Size().Width; w > 0 {
+		return w
+	}
+	return c.window.Canvas().Size().Width * 0.8
+}
+
+// newChipScroll puts box, which wraps its chips onto rows, in a vertical
+// scroll that fillChips keeps at most maxChipRows high: every button stays
+// reachable however many recipients there are.
+func (c *composer) newChipScroll(box *fyne.Container) {
+	scroll := container.NewVScroll(box)
+	scroll.Hide()
+	c.chipScrolls[box] = scroll
+}
+
+// newChipBox returns an empty container in which chips and their buttons
+// wrap onto as many rows as they need within the address fields' width.
+func (c *composer) newChipBox() *fyne.Container {
+	return container.New(chipWrap{width: c.chipWidth})
+}
+
+// chipWrap lays objects out left to right, wrapping onto a new row where
+// the next would not fit. Its minimum height is that of the rows at the
+// width it will get, so a scroll around it knows its true height before
+// the first layout.
+type chipWrap struct{ width func() float32 }
+
+// MinSize is the widest object's width and the wrapped rows' height.
+func (l chipWrap) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	var widest float32
+	for _, o := range objects {
+		if o.Visible() {
+			widest = max(widest, o.MinSize().Width)
 		}
 	}
+	return fyne.NewSize(widest, wrappedHeight(objects, l.width()))
+}
+
+// Layout places the objects in rows at their minimum sizes.
+func (l chipWrap) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	wrap(objects, size.Width, func(o fyne.CanvasObject, pos fyne.Position, s fyne.Size) {
+		o.Move(pos)
+		o.Resize(s)
+	})
+}
+
+// wrappedHeight is the height objects take when wrapped onto rows of width.
+func wrappedHeight(objects []fyne.CanvasObject, width float32) float32 {
+	return wrap(objects, width, func(fyne.CanvasObject, fyne.Position, fyne.Size) {})
+}
+
+// wrap walks the visible objects in rows of width, calling place for each
+// with its position and size, and returns the rows' total height.
+func wrap(objects []fyne.CanvasObject, width float32, place func(fyne.CanvasObject, fyne.Position, fyne.Size)) float32 {
+	pad := theme.Padding()
+	var x, y, row float32
+	for _, o := range objects {
+		if !o.Visible() {
+			continue
+		}
+		s := o.MinSize()
+		if x > 0 && x+s.Width > width {
+			x, y, row = 0, y+row+pad, 0
+		}
+		place(o, fyne.NewPos(x, y), s)
+		x += s.Width + pad
+		row = max(row, s.Height)
+	}
+	return y + row
 }
 
 // removeRecipient takes the i-th recipient out of field.

@@ -24,6 +24,8 @@ import (
 type sendEntry struct {
 	widget.Entry
 	onSend func()
+	// onSave, when set, saves the draft on Ctrl+S.
+	onSave func()
 	// complete, when set, takes the field's first address suggestion and
 	// reports whether there was one; suggesting reports whether there is.
 	complete   func() bool
@@ -40,13 +42,17 @@ func newSendEntry(multiLine bool, onSend func()) *sendEntry {
 	return e
 }
 
-// TypedShortcut sends on Ctrl+Enter and leaves other shortcuts to the entry.
+// TypedShortcut sends on Ctrl+Enter, saves the draft on Ctrl+S and leaves
+// other shortcuts to the entry.
 func (e *sendEntry) TypedShortcut(s fyne.Shortcut) {
-	if isSendShortcut(s) {
+	switch {
+	case isSendShortcut(s):
 		e.onSend()
-		return
+	case isSaveShortcut(s) && e.onSave != nil:
+		e.onSave()
+	default:
+		e.Entry.TypedShortcut(s)
 	}
-	e.Entry.TypedShortcut(s)
 }
 
 // AcceptsTab keeps Tab in an address field while it shows a suggestion,
@@ -65,6 +71,11 @@ func (e *sendEntry) TypedKey(k *fyne.KeyEvent) {
 		}
 	}
 	e.Entry.TypedKey(k)
+}
+
+func isSaveShortcut(s fyne.Shortcut) bool {
+	c, ok := s.(*desktop.CustomShortcut)
+	return ok && c.Modifier == fyne.KeyModifierShortcutDefault && c.KeyName == fyne.KeyS
 }
 
 func isSendShortcut(s fyne.Shortcut) bool {
@@ -116,8 +127,8 @@ type composer struct {
 	known   []contact
 	matches map[*sendEntry][]contact
 	boxes   map[*sendEntry]*fyne.Container
-	// scrolls hold each field's chips, hidden while there are none.
-	scrolls map[*fyne.Container]*container.Scroll
+	// chipScrolls hold each field's chips, hidden while there are none.
+	chipScrolls map[*fyne.Container]*container.Scroll
 
 	// found shows what a network key lookup found, with importButton to
 	// confirm the import.
@@ -131,6 +142,9 @@ type composer struct {
 	attachList   *fyne.Container
 	attachButton *widget.Button
 	open         openFunc
+
+	// saved is the saved-draft state (see drafts.go).
+	saved draftState
 }
 
 // maxAttachments is the most the attachments of one message may add up
@@ -153,7 +167,12 @@ func (ui *App) newComposer(accounts []backend.Account, account string, d backend
 	c := &composer{ui: ui, states: map[string]backend.KeyState{}, inReplyTo: d.InReplyTo, references: d.References}
 	c.open = c.openWithDialog
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	c.window = ui.sideWindow("New message", func() { c.cancel() })
+	c.window = ui.sideWindow("New message", func() { c.cancel(); c.stopAutosave(); delete(ui.composers, c) })
+	if ui.composers == nil {
+		ui.composers = map[*composer]struct{}{}
+	}
+	ui.composers[c] = struct{}{}
+	c.saved.after = afterFunc
 
 	var froms []string
 	for _, a := range accounts {
@@ -172,19 +191,25 @@ func (ui *App) newComposer(accounts []backend.Account, account string, d backend
 	c.body.SetText(d.Body)
 	c.bcc = newSendEntry(false, c.send)
 	c.bcc.SetText(strings.Join(d.Bcc, ", "))
-	c.toChips, c.ccChips, c.bccChips = container.NewHBox(), container.NewHBox(), container.NewHBox()
+	// The chips wrap onto more rows, so that every button stays on screen
+	// however many recipients there are.
+	c.toChips, c.ccChips, c.bccChips = c.newChipBox(), c.newChipBox(), c.newChipBox()
+	c.chipScrolls = map[*fyne.Container]*container.Scroll{}
+	for _, box := range []*fyne.Container{c.toChips, c.ccChips, c.bccChips} {
+		c.newChipScroll(box)
+	}
 	c.matches, c.boxes = map[*sendEntry][]contact{}, map[*sendEntry]*fyne.Container{}
 	for _, e := range []*sendEntry{c.to, c.cc, c.bcc} {
 		c.boxes[e] = container.NewVBox()
 		c.boxes[e].Hide()
-		e.OnChanged = func(string) { c.lookupKeys(); c.suggest(e) }
+		e.OnChanged = func(string) { c.lookupKeys(); c.suggest(e); c.changed() }
 		e.complete = func() bool { return c.completeFirst(e) }
 		e.suggesting = func() bool { return len(c.matches[e]) > 0 }
 	}
-	c.scrolls = map[*fyne.Container]*container.Scroll{}
-	for _, box := range []*fyne.Container{c.toChips, c.ccChips, c.bccChips} {
-		c.scrolls[box] = container.NewHScroll(box)
-		c.scrolls[box].Hide()
+	c.subject.OnChanged = func(string) { c.changed() }
+	c.body.OnChanged = func(string) { c.changed() }
+	for _, e := range []*sendEntry{c.to, c.cc, c.bcc, c.subject, c.body} {
+		e.onSave = c.saveDraftNow
 	}
 	c.loadContacts(accounts)
 
@@ -221,12 +246,20 @@ func (ui *App) newComposer(accounts []backend.Account, account string, d backend
 
 	form := widget.NewForm(
 		widget.NewFormItem("From", c.from),
-		widget.NewFormItem("To", container.NewVBox(c.to, c.boxes[c.to], c.scrolls[c.toChips])),
-		widget.NewFormItem("Cc", container.NewVBox(c.cc, c.boxes[c.cc], c.scrolls[c.ccChips])),
-		widget.NewFormItem("Bcc", container.NewVBox(c.bcc, c.boxes[c.bcc], c.scrolls[c.bccChips])),
+		widget.NewFormItem("To", container.NewVBox(c.to, c.boxes[c.to], c.chipScrolls[c.toChips])),
+		widget.NewFormItem("Cc", container.NewVBox(c.cc, c.boxes[c.cc], c.chipScrolls[c.ccChips])),
+		widget.NewFormItem("Bcc", container.NewVBox(c.bcc, c.boxes[c.bcc], c.chipScrolls[c.bccChips])),
 		widget.NewFormItem("Subject", c.subject),
 	)
-	actions := container.NewBorder(nil, nil, container.NewVBox(container.NewHBox(c.encrypt, c.sign)), container.NewVBox(c.sendButton), c.summary)
+	buttons := container.NewHBox(c.sendButton)
+	if c.drafts() != nil {
+		c.saved.saveButton = widget.NewButtonWithIcon("Save draft", theme.DocumentSaveIcon(), c.saveDraftNow)
+		buttons = container.NewHBox(c.saved.saveButton, c.sendButton)
+		c.window.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault},
+			func(fyne.Shortcut) { c.saveDraftNow() })
+	}
+	c.window.SetCloseIntercept(c.requestClose)
+	actions := container.NewBorder(nil, nil, container.NewVBox(container.NewHBox(c.encrypt, c.sign)), container.NewVBox(buttons), c.summary)
 	attachBar := container.NewBorder(nil, nil, container.NewVBox(c.attachButton), nil, c.attachList)
 	bottom := container.NewVBox(attachBar, c.offer, actions, c.status)
 	c.window.SetContent(container.NewBorder(form, bottom, nil, nil, c.body))
@@ -244,6 +277,7 @@ func (ui *App) newComposer(accounts []backend.Account, account string, d backend
 		c.lookupKeys()
 	}
 	c.window.Show()
+	c.saved.ready = true
 	if len(d.To) == 0 {
 		c.window.Canvas().Focus(c.to)
 	} else {
@@ -491,6 +525,7 @@ func (c *composer) submit(sec backend.Security) {
 			c.status.SetText(readable(err))
 		default:
 			c.status.SetText("Sent.")
+			c.deleteSentDraft()
 			if c.onSent != nil {
 				c.onSent()
 			}
@@ -579,6 +614,7 @@ func (c *composer) addAttachment(name string, data []byte) {
 	}
 	c.attached = append(c.attached, backend.Attachment{Filename: name, Size: len(data), Data: data})
 	c.showAttachments()
+	c.changed()
 }
 
 // removeAttachment takes the i-th attachment off the message.
@@ -586,6 +622,7 @@ func (c *composer) removeAttachment(i int) {
 	if i < len(c.attached) {
 		c.attached = append(c.attached[:i], c.attached[i+1:]...)
 		c.showAttachments()
+		c.changed()
 	}
 }
 

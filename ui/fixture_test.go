@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -198,4 +199,81 @@ func rowOf(t *testing.T, v *mainView, subject string) int {
 	}
 	t.Fatalf("no row with subject %q", subject)
 	return -1
+}
+
+// searchFixture is the fixture engine with a backend.Search of its own: a
+// plain substring match over the stored summaries and bodies, a stand-in
+// for the decrypted text of each message (keyed by subject), so that a
+// test can find a word that only an encrypted body holds. It reports
+// progress as given, and records the queries.
+type searchFixture struct {
+	*mail.Engine
+	bodies   map[string]string
+	progress []backend.IndexProgress
+	queries  []backend.SearchQuery // written by Search, read after tasks.wait
+}
+
+// fixtureBodies are the texts the search fixture searches: Q3 numbers is
+// encrypted, so only its decrypted text says "revenue".
+var fixtureBodies = map[string]string{
+	"Q3 numbers":    "Hi Alice, the Q3 numbers are attached. Revenue is up.",
+	"Annual report": "The revenue of the year, as promised.",
+}
+
+// Search returns the stored messages that hold every word of q.
+func (s *searchFixture) Search(ctx context.Context, q backend.SearchQuery, progress func(backend.IndexProgress)) ([]backend.MessageSummary, error) {
+	s.queries = append(s.queries, q)
+	for _, p := range s.progress {
+		progress(p)
+	}
+	accounts, err := s.Accounts()
+	if err != nil {
+		return nil, err
+	}
+	words := strings.Fields(strings.ToLower(q.Text))
+	var out []backend.MessageSummary
+	for _, a := range accounts {
+		if q.Account != "" && a.Email != q.Account {
+			continue
+		}
+		folders, err := s.Folders(a.Email)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range folders {
+			if q.Folder != "" && f.Name != q.Folder {
+				continue
+			}
+			msgs, err := s.Messages(a.Email, f.Name, listLimit)
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range msgs {
+				if matches(strings.ToLower(m.From+" "+m.Subject+" "+s.bodies[m.Subject]), words) {
+					out = append(out, m)
+				}
+			}
+		}
+	}
+	return out, ctx.Err()
+}
+
+// openSearchFixture opens the fixture profile, with an Archive folder that
+// holds "Annual report" and an empty Trash, on a searchFixture.
+func openSearchFixture(t *testing.T, progress ...backend.IndexProgress) (*App, *searchFixture) {
+	t.Helper()
+	e, st := fixtureWithFolders(t, 2)
+	raw := readFixture(t, "plain.eml")
+	if err := st.Messages().PutSummaries(alice, "Archive", []localstore.Summary{{UID: 1, From: "Carol <carol@example.com>", Subject: "Annual report",
+		Date: fixtureNow.Add(-30 * 24 * time.Hour), Flags: []string{`\Seen`}, Size: uint32(len(raw))}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Messages().PutRawBatch(alice, "Archive", []localstore.RawMessage{{UID: 1, Raw: raw}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s := &searchFixture{Engine: e, bodies: fixtureBodies, progress: progress}
+	return unlocked(t, newApp(s)), s
 }

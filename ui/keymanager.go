@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -23,8 +24,12 @@ type keyManager struct {
 	ui     *App
 	window fyne.Window
 	keys   []backend.KeyInfo
-	list   *widget.List
-	status *widget.Label
+	// accounts are the configured accounts' addresses, for the "Make
+	// default for" actions.
+	accounts []string
+	defaults backend.KeyDefaults // nil when the backend cannot choose default keys
+	list     *widget.List
+	status   *widget.Label
 
 	importButton, pasteButton *widget.Button
 	actions                   *keyActions // generate, export, back up, revoke, look up; nil if unsupported
@@ -34,6 +39,9 @@ type keyManager struct {
 	verifyDialog             dialog.Dialog
 	verifyQR                 *canvas.Image // the fingerprint as a QR code; nil if it could not be encoded
 	matchButton, ditchButton *widget.Button
+
+	// historyDialog shows a contact key's history while it is open.
+	historyDialog dialog.Dialog
 }
 
 // showKeyManager opens the key manager window (or raises it).
@@ -43,6 +51,7 @@ func (ui *App) showKeyManager() {
 		return
 	}
 	km := &keyManager{ui: ui}
+	km.defaults, _ = ui.backend.(backend.KeyDefaults)
 	ui.keyManager = km
 	km.window = ui.sideWindow("Keys", func() { ui.keyManager = nil })
 	km.status = widget.NewLabel("Loading keys…")
@@ -52,7 +61,12 @@ func (ui *App) showKeyManager() {
 	km.list = widget.NewList(func() int { return len(km.keys) }, newKeyRow, func(id widget.ListItemID, o fyne.CanvasObject) {
 		if id < len(km.keys) {
 			k := km.keys[id]
-			o.(*keyRow).show(k, func() { km.askVerify(k) })
+			o.(*keyRow).show(k, func() { km.askVerify(k) }, km.defaultChoices(k), func(account string) { km.makeDefault(k, account) })
+			var history func()
+			if !k.Own {
+				history = func() { km.showHistory(k) }
+			}
+			o.(*keyRow).showChanges(keyChangeWarning(k, km.keys), history)
 		}
 	})
 	km.actions = newKeyActions(km)
@@ -66,15 +80,27 @@ func (ui *App) showKeyManager() {
 	km.reload("")
 }
 
-// reload lists the keys again and then shows message (or a count).
+// reload lists the keys (and the accounts) again and then shows message
+// (or a count).
 func (km *keyManager) reload(message string) {
 	var keys []backend.KeyInfo
-	km.ui.tasks.run(func() (err error) { keys, err = km.ui.backend.ListKeys(); return err }, func(err error) {
+	var accounts []backend.Account
+	km.ui.tasks.run(func() (err error) {
+		if keys, err = km.ui.backend.ListKeys(); err != nil {
+			return err
+		}
+		accounts, err = km.ui.backend.Accounts()
+		return err
+	}, func(err error) {
 		if err != nil {
 			km.status.SetText(readable(err))
 			return
 		}
 		km.keys = keys
+		km.accounts = km.accounts[:0]
+		for _, a := range accounts {
+			km.accounts = append(km.accounts, a.Email)
+		}
 		km.list.Refresh()
 		if message == "" {
 			message = fmt.Sprintf("%s: own keys first, then your contacts'.", plural(len(keys), "key"))
@@ -184,6 +210,36 @@ func (km *keyManager) confirmVerify() {
 	})
 }
 
+// defaultChoices are the account addresses that own key k carries and
+// could become the default for: none when k is the default already (a key
+// is the default for all its addresses), not usable, or the backend cannot
+// choose.
+func (km *keyManager) defaultChoices(k backend.KeyInfo) []string {
+	if km.defaults == nil || !k.Own || k.Default || k.Usable != "" {
+		return nil
+	}
+	var out []string
+	for _, a := range km.accounts {
+		if slices.ContainsFunc(k.Emails, func(e string) bool { return strings.EqualFold(e, a) }) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// makeDefault makes own key k the default for account's address.
+func (km *keyManager) makeDefault(k backend.KeyInfo, account string) {
+	km.status.SetText("Making " + backend.GroupFingerprint(k.Fingerprint) + " the default for " + account + "…")
+	km.ui.tasks.run(func() error { return km.defaults.SetDefaultKey(k.Fingerprint, account) }, func(err error) {
+		if err != nil {
+			km.status.SetText("The default key did not change: " + readable(err))
+			return
+		}
+		km.reload(fmt.Sprintf("Mail from %s is now signed with %s, and your own copies are encrypted to it.",
+			account, backend.GroupFingerprint(k.Fingerprint)))
+	})
+}
+
 func keyName(k backend.KeyInfo) string {
 	if len(k.UserIDs) > 0 {
 		return k.UserIDs[0]
@@ -195,32 +251,56 @@ func keyName(k backend.KeyInfo) string {
 type keyRow struct {
 	widget.BaseWidget
 	chip        *chipView
+	defaultFor  *widget.Label // "Default for …" on the default own key
 	fingerprint *widget.Label
 	details     *widget.Label
 	verify      *widget.Button
+	makeDefault *fyne.Container // one "Make default for <account>" button per choice
+	warning     *widget.Label   // another key for the same address: a key change
+	history     *widget.Button
 }
 
 func newKeyRow() fyne.CanvasObject {
 	r := &keyRow{
 		chip:        newChip("", chipChecking),
+		defaultFor:  widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		fingerprint: widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}),
 		details:     widget.NewLabel(""),
 		verify:      widget.NewButton("Verify…", nil),
+		makeDefault: container.NewVBox(),
+		warning:     widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		history:     widget.NewButtonWithIcon("History…", theme.HistoryIcon(), nil),
 	}
 	r.details.Truncation = fyne.TextTruncateEllipsis
+	r.warning.Importance = widget.DangerImportance
+	r.warning.Wrapping = fyne.TextWrapWord
+	r.warning.Hide()
 	r.ExtendBaseWidget(r)
 	return r
 }
 
-// CreateRenderer stacks the chip, the fingerprint and the details, with
-// the verify action on the right.
+// CreateRenderer stacks the chip (and the default marker), the fingerprint,
+// the details and a key-change warning, with the verify, history or
+// make-default actions on the right.
 func (r *keyRow) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, nil, container.NewCenter(r.verify),
-		container.NewVBox(container.NewHBox(r.chip), r.fingerprint, r.details)))
+	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, nil, container.NewCenter(container.NewVBox(r.verify, r.history, r.makeDefault)),
+		container.NewVBox(container.NewHBox(r.chip, r.defaultFor), r.fingerprint, r.details, r.warning)))
 }
 
-func (r *keyRow) show(k backend.KeyInfo, verify func()) {
+// show binds the row to k: verify opens the fingerprint comparison, and
+// makeDefault(account) runs for each of choices (see defaultChoices).
+func (r *keyRow) show(k backend.KeyInfo, verify func(), choices []string, makeDefault func(account string)) {
 	r.chip.set(keyName(k), chipState(k.Verification))
+	if k.Own && k.Default {
+		r.defaultFor.SetText("Default for " + strings.Join(k.Emails, ", "))
+		r.defaultFor.Show()
+	} else {
+		r.defaultFor.Hide()
+	}
+	r.makeDefault.RemoveAll()
+	for _, account := range choices {
+		r.makeDefault.Add(widget.NewButtonWithIcon("Make default for "+account, theme.ConfirmIcon(), func() { makeDefault(account) }))
+	}
 	r.fingerprint.SetText(backend.GroupFingerprint(k.Fingerprint))
 	details := []string{k.Algorithm}
 	if !k.CreatedAt.IsZero() {
@@ -243,4 +323,60 @@ func (r *keyRow) show(k backend.KeyInfo, verify func()) {
 		r.verify.Show()
 	}
 	r.Refresh()
+}
+
+// showChanges shows warning (hidden when empty) and, for a contact's key,
+// the History button that runs history.
+func (r *keyRow) showChanges(warning string, history func()) {
+	r.warning.SetText(warning)
+	r.warning.Hidden = warning == ""
+	r.history.OnTapped = history
+	r.history.Hidden = history == nil
+	r.Refresh()
+}
+
+// keyChangeWarning says, for a contact's key, which of its addresses also
+// have another contact key: the sender's key changed (or someone sent a
+// key in their name), so neither should be trusted before comparing
+// fingerprints. It is empty for own keys and for keys without a rival.
+func keyChangeWarning(k backend.KeyInfo, all []backend.KeyInfo) string {
+	if k.Own {
+		return ""
+	}
+	var shared []string
+	for _, email := range k.Emails {
+		for _, other := range all {
+			if !other.Own && other.Fingerprint != k.Fingerprint &&
+				slices.ContainsFunc(other.Emails, func(e string) bool { return strings.EqualFold(e, email) }) {
+				shared = append(shared, email)
+				break
+			}
+		}
+	}
+	if len(shared) == 0 {
+		return ""
+	}
+	return "Key change: " + strings.Join(shared, ", ") + " also has another key. Compare fingerprints with the person before trusting either."
+}
+
+// showHistory shows what happened to a contact's key, newest first.
+func (km *keyManager) showHistory(k backend.KeyInfo) {
+	lines := make([]string, 0, len(k.History))
+	for i := len(k.History) - 1; i >= 0; i-- {
+		e := k.History[i]
+		line := e.At.Local().Format("2006-01-02 15:04") + "  " + e.Event
+		if e.Detail != "" {
+			line += ": " + e.Detail
+		}
+		lines = append(lines, line)
+	}
+	if len(lines) == 0 {
+		lines = append(lines, "Nothing recorded for this key.")
+	}
+	text := widget.NewLabel(strings.Join(lines, "\n"))
+	text.Wrapping = fyne.TextWrapWord
+	title := widget.NewLabelWithStyle(keyName(k)+"\n"+backend.GroupFingerprint(k.Fingerprint), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	km.historyDialog = dialog.NewCustom("Key history", "Close", container.NewBorder(title, nil, nil, nil, container.NewVScroll(text)), km.window)
+	km.historyDialog.Resize(fyne.NewSize(600, 320))
+	km.historyDialog.Show()
 }

@@ -1,11 +1,13 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/sealpost/sealpost/mail/backend"
 )
@@ -95,5 +97,146 @@ func TestKeyManagerImportThenVerify(t *testing.T) {
 	keys, err := engine.ListKeys()
 	if err != nil || len(keys) != 1 || keys[0].Verification != backend.VerificationVerified {
 		t.Errorf("engine keys = %+v (%v), want Bob's key stored as verified", keys, err)
+	}
+
+	if !row.history.Visible() || row.warning.Visible() {
+		t.Fatalf("Bob's row: History shown %v, key-change warning shown %v; want History only", row.history.Visible(), row.warning.Visible())
+	}
+	test.Tap(row.history)
+	if km.historyDialog == nil {
+		t.Fatal("History… opened no dialog")
+	}
+	got := labelsIn(km.window.Canvas().Overlays().Top())
+	if verified, added := strings.Index(got, "verified: fingerprint compared"), strings.Index(got, "added: imported"); verified < 0 || added < verified {
+		t.Errorf("history dialog says %q, want the verification, then (older) the import", got)
+	}
+}
+
+func TestKeyChangeWarning(t *testing.T) {
+	bob := backend.KeyInfo{Fingerprint: "B1", Emails: []string{"bob@example.net"}}
+	bobNew := backend.KeyInfo{Fingerprint: "B2", Emails: []string{"Bob@Example.net", "bob@work.example"}}
+	carol := backend.KeyInfo{Fingerprint: "C1", Emails: []string{"carol@example.com"}}
+	ownBob := backend.KeyInfo{Fingerprint: "O1", Emails: []string{"bob@example.net"}, Own: true}
+	for _, tt := range []struct {
+		name string
+		key  backend.KeyInfo
+		all  []backend.KeyInfo
+		want string
+	}{
+		{"alone", bob, []backend.KeyInfo{bob, carol}, ""},
+		{"a second key for the address", bob, []backend.KeyInfo{bob, bobNew, carol}, "bob@example.net also has another key"},
+		{"the new key, case aside", bobNew, []backend.KeyInfo{bob, bobNew}, "Bob@Example.net also has another key"},
+		{"an own key is no rival", bob, []backend.KeyInfo{bob, ownBob}, ""},
+		{"own keys never warn", ownBob, []backend.KeyInfo{bob, ownBob}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := keyChangeWarning(tt.key, tt.all)
+			if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+				t.Errorf("got = %q, want %q in it", got, tt.want)
+			}
+		})
+	}
+}
+
+// renderedKeyRowOf finds the rendered row of the key with fingerprint fpr.
+func renderedKeyRowOf(t *testing.T, km *keyManager, fpr string) *keyRow {
+	t.Helper()
+	for _, o := range test.LaidOutObjects(km.list) {
+		if r, ok := o.(*keyRow); ok && r.Visible() && r.fingerprint.Text == backend.GroupFingerprint(fpr) {
+			return r
+		}
+	}
+	t.Fatalf("no rendered key row for %s", fpr)
+	return nil
+}
+
+// makeDefaultButtons returns the labels of a row's make-default buttons.
+func makeDefaultButtons(r *keyRow) []string {
+	var out []string
+	for _, o := range r.makeDefault.Objects {
+		out = append(out, o.(*widget.Button).Text)
+	}
+	return out
+}
+
+// defaultMarker is the row's "Default for …" marker, or "" when hidden.
+func defaultMarker(r *keyRow) string {
+	if !r.defaultFor.Visible() {
+		return ""
+	}
+	return r.defaultFor.Text
+}
+
+func TestKeyManagerMakeDefault(t *testing.T) {
+	test.NewTempApp(t)
+	app, e := openFixture(t)
+	keys, err := e.ListKeys()
+	if err != nil || len(keys) == 0 || !keys[0].Own || !keys[0].Default {
+		t.Fatalf("fixture keys = %+v (%v), want Alice's default key first", keys, err)
+	}
+	first := keys[0].Fingerprint
+	second, err := e.GenerateKey("Alice Example", alice, backend.AlgorithmCurve25519)
+	if err != nil {
+		t.Fatal(err)
+	}
+	test.Tap(app.main.keysButton)
+	app.tasks.wait()
+	km := app.keyManager
+
+	type state struct {
+		marker  string
+		buttons []string
+	}
+	check := func(t *testing.T, want map[string]state) {
+		t.Helper()
+		for fpr, w := range want {
+			r := renderedKeyRowOf(t, km, fpr)
+			if got := defaultMarker(r); got != w.marker {
+				t.Errorf("key %s: marker got = %q, want %q", fpr, got, w.marker)
+			}
+			if got := makeDefaultButtons(r); !slices.Equal(got, w.buttons) {
+				t.Errorf("key %s: buttons got = %q, want %q", fpr, got, w.buttons)
+			}
+		}
+	}
+	const marker, button = "Default for " + alice, "Make default for " + alice
+	check(t, map[string]state{first: {marker, nil}, second.Fingerprint: {"", []string{button}}})
+
+	test.Tap(renderedKeyRowOf(t, km, second.Fingerprint).makeDefault.Objects[0].(*widget.Button))
+	app.tasks.wait()
+	check(t, map[string]state{first: {"", []string{button}}, second.Fingerprint: {marker, nil}})
+	if want := "Mail from " + alice + " is now signed with " + backend.GroupFingerprint(second.Fingerprint); !strings.HasPrefix(km.status.Text, want) {
+		t.Errorf("status got = %q, want it to start with %q", km.status.Text, want)
+	}
+	stored, err := e.ListKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range stored {
+		if k.Own && k.Default != (k.Fingerprint == second.Fingerprint) {
+			t.Errorf("stored key %s: Default got = %v, want %v", k.Fingerprint, k.Default, k.Fingerprint == second.Fingerprint)
+		}
+	}
+}
+
+func TestKeyManagerWithoutKeyDefaults(t *testing.T) {
+	test.NewTempApp(t)
+	e := fixtureEngine(t)
+	app := unlocked(t, newApp(struct{ backend.Backend }{e}))
+	if _, err := e.GenerateKey("Alice Example", alice, backend.AlgorithmCurve25519); err != nil {
+		t.Fatal(err)
+	}
+	test.Tap(app.main.keysButton)
+	app.tasks.wait()
+	km := app.keyManager
+	if km.defaults != nil {
+		t.Fatal("defaults got = non-nil for a backend without backend.KeyDefaults, want nil")
+	}
+	for _, k := range km.keys {
+		if k.Own {
+			if got := makeDefaultButtons(renderedKeyRowOf(t, km, k.Fingerprint)); len(got) != 0 {
+				t.Errorf("key %s: buttons got = %q, want none", k.Fingerprint, got)
+			}
+		}
 	}
 }

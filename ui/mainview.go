@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -22,6 +24,20 @@ const listLimit = 100_000
 // folderSep joins an account and a folder name into a tree node ID.
 const folderSep = "\x00"
 
+// The search scopes offered next to the search box.
+const (
+	scopeFolder = "This folder"
+	scopeAll    = "All folders"
+)
+
+// Where rows show their folder: not at all (one folder listed), the folder
+// (results from several folders of one account), or account and folder.
+const (
+	whereNone = iota
+	whereFolder
+	whereAccount
+)
+
 // mainView is the three-pane main window: accounts and folders, the
 // message list, the reader; a toolbar above and a status bar below.
 type mainView struct {
@@ -33,8 +49,19 @@ type mainView struct {
 	tree     *widget.Tree
 
 	rows   messageList
-	list   *widget.List
-	search *widget.Entry
+	list   *messageListWidget
+	search *searchEntry
+	where  int // whereNone, whereFolder or whereAccount for the listed rows
+
+	// searcher searches the local cache (inside encrypted mail too); nil
+	// when the backend cannot, and the search box filters the loaded
+	// folder instead.
+	searcher       backend.Search
+	scope          *widget.Select      // scopeFolder or scopeAll; nil without searcher
+	searchProgress *widget.ProgressBar // indexing progress; nil without searcher
+	inResults      bool                // the list shows search results
+	searchGen      int                 // the current search; older results are dropped
+	searchCancel   context.CancelFunc  // stops the running search; nil when none runs
 
 	account, folder string
 	opened          *backend.MessageSummary
@@ -49,7 +76,11 @@ type mainView struct {
 
 	progress *widget.ProgressBar
 	status   *widget.Label
+	notice   *notice // the status line with a problem's Retry / Open settings
 	syncing  context.CancelFunc
+	// syncWarnings is the dialog with the last sync's warnings; nil until
+	// a sync warned.
+	syncWarnings dialog.Dialog
 }
 
 func (ui *App) showMain() {
@@ -67,13 +98,39 @@ func (ui *App) showMain() {
 	v.keysButton = widget.NewButtonWithIcon("Keys", theme.AccountIcon(), ui.showKeyManager)
 	v.lockButton = widget.NewButtonWithIcon("Lock", lockIcon, ui.lockAndWipe)
 	v.addAccountButton = widget.NewButtonWithIcon("Add account", theme.ContentAddIcon(), func() { ui.showAccountSetup() })
-	v.search = widget.NewEntry()
-	v.search.SetPlaceHolder("Search loaded mail (Ctrl+F)")
-	v.search.OnChanged = v.filter
-	toolbar := container.NewBorder(nil, nil,
-		container.NewHBox(v.newButton, v.replyButton, v.replyAllButton, v.syncButton, widget.NewSeparator(), v.keysButton, v.addAccountButton,
-			widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), ui.showSettings), v.lockButton), nil,
-		v.search)
+	v.search = newSearchEntry(v.escape)
+	var searchBox fyne.CanvasObject = v.search
+	v.searcher, _ = ui.backend.(backend.Search)
+	if v.searcher != nil {
+		v.search.SetPlaceHolder("Search mail, encrypted too (Ctrl+F)")
+		v.search.OnChanged = v.searchChanged
+		v.search.OnSubmitted = func(string) { v.runSearch() }
+		v.scope = widget.NewSelect([]string{scopeFolder, scopeAll}, nil)
+		v.scope.SetSelected(scopeFolder)
+		v.scope.OnChanged = func(string) {
+			if v.inResults {
+				v.runSearch()
+			}
+		}
+		v.searchProgress = widget.NewProgressBar()
+		v.searchProgress.Hide()
+		searchBox = container.NewBorder(nil, v.searchProgress, nil, v.scope, v.search)
+	} else {
+		v.search.SetPlaceHolder("Search loaded mail (Ctrl+F)")
+		v.search.OnChanged = func(q string) {
+			ui.sawInput()
+			v.filter(q)
+		}
+	}
+	buttons := container.NewHBox(v.newButton)
+	if _, ok := ui.backend.(backend.Drafts); ok {
+		buttons.Add(widget.NewButtonWithIcon("Drafts", theme.DocumentIcon(), func() { ui.showDrafts() }))
+	}
+	for _, b := range []fyne.CanvasObject{v.replyButton, v.replyAllButton, v.syncButton, widget.NewSeparator(), v.keysButton,
+		v.addAccountButton, widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), ui.showSettings), v.lockButton} {
+		buttons.Add(b)
+	}
+	toolbar := container.NewBorder(nil, nil, buttons, nil, searchBox)
 
 	v.tree = widget.NewTree(v.treeChildren, v.treeIsBranch,
 		func(bool) fyne.CanvasObject { return widget.NewLabel("") },
@@ -93,23 +150,32 @@ func (ui *App) showMain() {
 		})
 	v.tree.OnSelected = func(id widget.TreeNodeID) {
 		if acct, folder, ok := strings.Cut(id, folderSep); ok {
+			v.leaveSearch(false)
+			v.rows.unselect()
 			v.openFolder(acct, folder)
 		}
 	}
 
-	v.list = widget.NewList(v.rows.len, newMessageRow, func(id widget.ListItemID, o fyne.CanvasObject) {
-		if id < v.rows.len() {
-			o.(*messageRow).show(v.rows.at(id), ui.now())
-		}
-	})
-	v.list.OnSelected = v.openRow
+	v.list = newMessageListWidget(v.rows.len, func() fyne.CanvasObject { return newMessageRow(v.rowTapped) },
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			if id < v.rows.len() {
+				o.(*messageRow).show(id, v.rows.at(id), ui.now(), v.whereOf(v.rows.at(id)), v.rows.isSelected(id))
+			}
+		}, v.listKey)
+	// The list's own selection (keyboard Space, Select in tests) is a
+	// plain click; the selection itself lives in the view model.
+	v.list.OnSelected = func(id widget.ListItemID) {
+		v.list.Unselect(id)
+		v.click(id, 0)
+	}
 
 	v.reader = newReader()
 	v.progress = widget.NewProgressBar()
 	v.progress.Hide()
 	v.status = widget.NewLabel("")
 	v.status.Truncation = fyne.TextTruncateEllipsis
-	statusBar := container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(220, v.progress.MinSize().Height), v.progress), v.status)
+	v.notice = newNotice(v.status)
+	statusBar := container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(220, v.progress.MinSize().Height), v.progress), v.notice.content)
 
 	right := container.NewHSplit(v.list, v.actions.above(v.reader.object))
 	right.Offset = 0.4
@@ -120,10 +186,28 @@ func (ui *App) showMain() {
 	c := ui.window.Canvas()
 	for key, action := range map[fyne.KeyName]func(){
 		fyne.KeyN: func() { v.compose(nil) },
-		fyne.KeyR: func() { v.reply(false) },
-		fyne.KeyF: func() { c.Focus(v.search) },
+		fyne.KeyR: func() {
+			if v.keysFree() {
+				v.reply(false)
+			}
+		},
+		fyne.KeyF: func() {
+			if c.Overlays().Top() == nil {
+				c.Focus(v.search)
+			}
+		},
 	} {
 		c.AddShortcut(mainShortcut(key), func(fyne.Shortcut) { action() })
+	}
+	c.AddShortcut(&fyne.ShortcutSelectAll{}, func(fyne.Shortcut) {
+		if v.keysFree() {
+			v.selectAll()
+		}
+	})
+	if v.actions != nil || v.searcher != nil {
+		// Keys typed while nothing has the focus: Del, and Esc to leave
+		// search results.
+		c.SetOnTypedKey(func(e *fyne.KeyEvent) { v.listKey(e) })
 	}
 	v.actions.bind(c)
 
@@ -135,8 +219,12 @@ func (ui *App) showMain() {
 // lock closes the profile and returns to the unlock screen, dropping every
 // decrypted view.
 func (ui *App) lock() {
-	if v := ui.main; v != nil && v.syncing != nil {
-		v.syncing()
+	keepDrafts := ui.unsavedDrafts()
+	if v := ui.main; v != nil {
+		if v.syncing != nil {
+			v.syncing()
+		}
+		v.stopSearch()
 	}
 	for _, w := range append([]fyne.Window(nil), ui.extra...) {
 		w.Close()
@@ -150,10 +238,22 @@ func (ui *App) lock() {
 	for _, key := range []fyne.KeyName{fyne.KeyN, fyne.KeyR, fyne.KeyF} {
 		ui.window.Canvas().RemoveShortcut(mainShortcut(key))
 	}
-	ui.tasks.run(ui.backend.Lock, func(err error) {
+	ui.window.Canvas().RemoveShortcut(&fyne.ShortcutSelectAll{})
+	ui.window.Canvas().SetOnTypedKey(nil)
+	var kept int
+	var keepErr error
+	ui.tasks.run(func() error {
+		kept, keepErr = keepDrafts()
+		return ui.backend.Lock()
+	}, func(err error) {
 		ui.showUnlock()
-		if err != nil {
+		switch {
+		case err != nil:
 			ui.status.SetText(readable(err))
+		case keepErr != nil:
+			ui.status.SetText(readable(fmt.Errorf("a message you were writing could not be kept as a draft: %w", keepErr)))
+		case kept > 0:
+			ui.status.SetText(fmt.Sprintf("Locked. What you were writing is kept in Drafts (%s).", plural(kept, "message")))
 		}
 	})
 }
@@ -224,7 +324,9 @@ func (v *mainView) loadAccounts() {
 		v.status.SetText(plural(len(accounts), "account"))
 		v.tree.OpenAllBranches()
 		if v.folder != "" { // reloading after a sync: stay where the user is
-			v.openFolder(v.account, v.folder)
+			if !v.inResults { // search results stay until the user leaves them
+				v.openFolder(v.account, v.folder)
+			}
 			return
 		}
 		first := accounts[0].Email
@@ -245,15 +347,14 @@ func (v *mainView) openFolder(account, folder string) {
 		msgs, err = v.ui.backend.Messages(account, folder, listLimit)
 		return err
 	}, func(err error) {
-		if v.account != account || v.folder != folder {
-			return // another folder was chosen meanwhile
+		if v.ui.main != v || v.account != account || v.folder != folder || v.inResults {
+			return // locked, or another folder or a search was chosen meanwhile
 		}
 		if err != nil {
 			v.status.SetText(readable(err))
 			return
 		}
-		v.list.UnselectAll()
-		v.rows.set(msgs)
+		v.setRows(msgs)
 		v.actions.update()
 		unread := 0
 		for _, m := range msgs {
@@ -271,6 +372,9 @@ func (v *mainView) openFolder(account, folder string) {
 }
 
 func (v *mainView) showCount() {
+	if v.inResults {
+		return // the search's own count stays
+	}
 	text := fmt.Sprintf("%s: %d messages", folderTitle(v.folder), len(v.rows.all))
 	if v.rows.query != "" {
 		text = fmt.Sprintf("%s: %d of %d messages match", folderTitle(v.folder), v.rows.len(), len(v.rows.all))
@@ -279,19 +383,242 @@ func (v *mainView) showCount() {
 }
 
 func (v *mainView) filter(query string) {
-	v.list.UnselectAll()
 	v.rows.filter(query)
 	v.list.Refresh()
 	v.list.ScrollToTop()
+	v.actions.update()
 	v.showCount()
 }
 
-// openRow opens the message of a list row in the reader.
-func (v *mainView) openRow(id widget.ListItemID) {
-	if id >= v.rows.len() {
+// setRows lists msgs, keeping the selection of those still listed, and
+// decides whether rows name their folder.
+func (v *mainView) setRows(msgs []backend.MessageSummary) {
+	v.rows.set(msgs)
+	switch folders, accounts := v.rows.spansFolders(); {
+	case accounts:
+		v.where = whereAccount
+	case folders:
+		v.where = whereFolder
+	default:
+		v.where = whereNone
+	}
+	v.list.Refresh()
+}
+
+// whereOf is the folder a row names, when the list spans folders.
+func (v *mainView) whereOf(m backend.MessageSummary) string {
+	switch v.where {
+	case whereFolder:
+		return folderTitle(m.Folder)
+	case whereAccount:
+		return m.Account + " · " + folderTitle(m.Folder)
+	}
+	return ""
+}
+
+// rowTapped is a click on a list row, with the modifier keys held.
+func (v *mainView) rowTapped(row int, mod fyne.KeyModifier) {
+	v.ui.window.Canvas().Focus(v.list)
+	v.click(row, mod)
+}
+
+// click selects as a click on row with mod held does: Ctrl (Cmd on
+// macOS) toggles the row, Shift extends the selection to it.
+func (v *mainView) click(row int, mod fyne.KeyModifier) {
+	if row < 0 || row >= v.rows.len() {
 		return
 	}
-	m := v.rows.at(id)
+	v.rows.click(row, mod&fyne.KeyModifierShortcutDefault != 0, mod&fyne.KeyModifierShift != 0)
+	v.list.Refresh()
+	v.showSelection()
+}
+
+// selectAll selects every listed message.
+func (v *mainView) selectAll() {
+	if v.rows.len() == 0 {
+		return
+	}
+	v.rows.selectAll()
+	v.list.Refresh()
+	v.showSelection()
+}
+
+// showSelection shows the message clicked last in the reader when it is
+// selected, else the only selected one; with several selected otherwise,
+// the reader says how many.
+func (v *mainView) showSelection() {
+	sel := v.rows.selection()
+	m, ok := v.rows.lastClicked()
+	if !ok && len(sel) == 1 {
+		m, ok = sel[0], true
+	}
+	switch {
+	case ok && (v.opened == nil || keyOf(*v.opened) != keyOf(m)):
+		v.openMessage(m)
+	case ok:
+		v.actions.update()
+	case len(sel) == 0:
+		v.closeMessage("Select a message to read it.")
+	default:
+		v.closeMessage(fmt.Sprintf("%d messages selected.", len(sel)))
+	}
+	if len(sel) > 1 {
+		v.status.SetText(fmt.Sprintf("%d messages selected", len(sel)))
+	}
+}
+
+// closeMessage empties the reader, which then says placeholder.
+func (v *mainView) closeMessage(placeholder string) {
+	v.opened, v.message = nil, nil
+	v.replyButton.Disable()
+	v.replyAllButton.Disable()
+	v.reader.clear(placeholder)
+	v.actions.update()
+}
+
+// keysFree reports whether keys may act on messages: no dialog is shown
+// and no text field has the focus (only the message list, or nothing).
+func (v *mainView) keysFree() bool {
+	c := v.ui.window.Canvas()
+	if c.Overlays().Top() != nil {
+		return false
+	}
+	f := c.Focused()
+	return f == nil || f == fyne.Focusable(v.list)
+}
+
+// listKey handles the keys typed on the message list (or with nothing
+// focused): Del deletes the selection, Esc leaves search results. It
+// reports whether it used the key.
+func (v *mainView) listKey(e *fyne.KeyEvent) bool {
+	if !v.keysFree() {
+		return false
+	}
+	switch e.Name {
+	case fyne.KeyDelete:
+		if v.actions != nil {
+			v.actions.delete()
+			return true
+		}
+	case fyne.KeyEscape:
+		return v.escape()
+	}
+	return false
+}
+
+// escape leaves the search (results or filter); it reports whether there
+// was one to leave.
+func (v *mainView) escape() bool {
+	if !v.inResults && v.searchCancel == nil && v.search.Text == "" {
+		return false
+	}
+	v.leaveSearch(true)
+	return true
+}
+
+// searchChanged follows the search box: clearing it returns to the
+// folder. Typing counts as input for auto-lock.
+func (v *mainView) searchChanged(q string) {
+	v.ui.sawInput()
+	if strings.TrimSpace(q) == "" && (v.inResults || v.searchCancel != nil) {
+		v.leaveSearch(true)
+	}
+}
+
+// stopSearch drops the running search, if any, and its progress.
+func (v *mainView) stopSearch() {
+	v.searchGen++
+	if v.searchCancel != nil {
+		v.searchCancel()
+		v.searchCancel = nil
+	}
+	if v.searchProgress != nil {
+		v.searchProgress.Hide()
+	}
+}
+
+// leaveSearch stops searching and empties the search box; when results
+// were shown and reload is set, the folder is listed again.
+func (v *mainView) leaveSearch(reload bool) {
+	wasResults := v.inResults
+	v.stopSearch()
+	v.inResults = false
+	if v.search.Text != "" {
+		v.search.SetText("") // without a searcher this also clears the filter
+	}
+	if wasResults && reload {
+		v.rows.unselect()
+		v.openFolder(v.account, v.folder)
+	}
+}
+
+// runSearch searches the local cache for the search box's words, in the
+// open folder or in all folders, off the UI goroutine; the index may
+// first need to catch up, which the progress bar shows.
+func (v *mainView) runSearch() {
+	text := strings.TrimSpace(v.search.Text)
+	if text == "" {
+		v.leaveSearch(true)
+		return
+	}
+	q := backend.SearchQuery{Text: text}
+	where := "all folders"
+	if v.scope.Selected != scopeAll {
+		if v.folder == "" {
+			v.status.SetText("Choose a folder to search in, or search All folders.")
+			return
+		}
+		q.Account, q.Folder = v.account, v.folder
+		where = folderTitle(v.folder)
+	}
+	v.stopSearch()
+	ctx, cancel := context.WithCancel(context.Background())
+	v.searchCancel = cancel
+	gen := v.searchGen
+	v.searchProgress.SetValue(0)
+	v.status.SetText("Searching " + where + "…")
+	var found []backend.MessageSummary
+	v.ui.tasks.run(func() (err error) {
+		found, err = v.searcher.Search(ctx, q, func(p backend.IndexProgress) {
+			v.ui.tasks.do(func() { v.indexProgress(gen, p) })
+		})
+		return err
+	}, func(err error) {
+		if gen != v.searchGen {
+			return // left, or another search started
+		}
+		cancel()
+		v.searchCancel = nil
+		v.searchProgress.Hide()
+		if err != nil {
+			v.status.SetText("Search failed: " + readable(err))
+			return
+		}
+		v.inResults = true
+		v.rows.unselect()
+		v.setRows(found)
+		v.list.ScrollToTop()
+		v.actions.update()
+		v.status.SetText(fmt.Sprintf("%s in %s match “%s”. Esc returns to the folder.", plural(len(found), "message"), where, text))
+	})
+}
+
+// indexProgress shows how far the search index has caught up.
+func (v *mainView) indexProgress(gen int, p backend.IndexProgress) {
+	if gen != v.searchGen {
+		return
+	}
+	if p.Total == 0 || p.Done >= p.Total {
+		v.searchProgress.Hide()
+		return
+	}
+	v.searchProgress.SetValue(float64(p.Done) / float64(p.Total))
+	v.searchProgress.Show()
+	v.status.SetText(fmt.Sprintf("Indexing mail for search: %d of %d messages", p.Done, p.Total))
+}
+
+// openMessage opens m in the reader.
+func (v *mainView) openMessage(m backend.MessageSummary) {
 	v.opened = &m
 	v.message = nil
 	v.replyButton.Disable()
@@ -354,6 +681,18 @@ func (v *mainView) compose(d *backend.Draft) {
 	v.lastComposer = c
 }
 
+// showSyncWarnings shows what a sync found that the user should check,
+// such as a contact whose key changed, in a dialog: it is too important for
+// the status line, which the next folder load overwrites.
+func (v *mainView) showSyncWarnings(warnings []string) {
+	text := widget.NewLabel("• " + strings.Join(warnings, "\n• "))
+	text.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustom("Check after syncing", "OK", container.NewVScroll(text), v.ui.window)
+	d.Resize(fyne.NewSize(520, 260))
+	d.Show()
+	v.syncWarnings = d
+}
+
 // sync fetches new mail for every account, showing progress.
 func (v *mainView) sync() {
 	if v.syncing != nil {
@@ -364,11 +703,17 @@ func (v *mainView) sync() {
 	v.syncButton.Disable()
 	v.progress.SetValue(0)
 	v.progress.Show()
+	v.notice.clear()
 	v.status.SetText("Syncing…")
 	syncMail := v.ui.newMailSync()
+	var warnings []string
 	v.ui.tasks.run(func() error {
 		return syncMail(ctx, "", func(p backend.SyncProgress) {
 			v.ui.tasks.do(func() {
+				if p.Warning != "" {
+					warnings = append(warnings, p.Warning)
+					return
+				}
 				if p.Total > 0 {
 					v.progress.SetValue(float64(p.Done) / float64(p.Total))
 				}
@@ -380,39 +725,114 @@ func (v *mainView) sync() {
 		v.syncing = nil
 		v.syncButton.Enable()
 		v.progress.Hide()
+		if len(warnings) > 0 {
+			v.showSyncWarnings(warnings)
+		}
 		if err != nil && !errors.Is(err, context.Canceled) {
-			v.status.SetText("Sync failed: " + readable(err))
+			actions := []noticeAction{{"Retry", v.sync}}
+			if fixInSettings(err) {
+				actions = append(actions, noticeAction{"Open settings", v.ui.showAccountSettings})
+			}
+			v.notice.problem("Sync failed: "+readable(err), actions...)
 			return
 		}
 		v.loadAccounts()
 	})
 }
 
-// messageRow is one row of the message list.
-type messageRow struct {
-	widget.BaseWidget
-	unread, flagged, lock, signed *widget.Icon
-	sender, subject, date         *widget.Label
+// messageListWidget is the message list: a widget.List that hands the
+// keys typed on it to onKey first (Del, Esc), since Fyne gives a focused
+// widget's keys to that widget only.
+type messageListWidget struct {
+	widget.List
+	onKey func(*fyne.KeyEvent) bool // reports whether it used the key
 }
 
-func newMessageRow() fyne.CanvasObject {
-	r := &messageRow{
-		unread: widget.NewIcon(nil), flagged: widget.NewIcon(nil), lock: widget.NewIcon(nil), signed: widget.NewIcon(nil),
-		sender: widget.NewLabel(""), subject: widget.NewLabel(""), date: widget.NewLabel(""),
+func newMessageListWidget(length func() int, create func() fyne.CanvasObject, update func(widget.ListItemID, fyne.CanvasObject),
+	onKey func(*fyne.KeyEvent) bool) *messageListWidget {
+	l := &messageListWidget{onKey: onKey}
+	l.Length, l.CreateItem, l.UpdateItem = length, create, update
+	l.ExtendBaseWidget(l)
+	return l
+}
+
+// TypedKey gives the key to onKey, else to the list (arrows, Space).
+func (l *messageListWidget) TypedKey(e *fyne.KeyEvent) {
+	if !l.onKey(e) {
+		l.List.TypedKey(e)
 	}
+}
+
+// searchEntry is the search box: an entry that hands Esc to onEscape.
+type searchEntry struct {
+	widget.Entry
+	onEscape func() bool // reports whether it used the key
+}
+
+func newSearchEntry(onEscape func() bool) *searchEntry {
+	e := &searchEntry{onEscape: onEscape}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// TypedKey leaves the search on Esc and types every other key.
+func (e *searchEntry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && e.onEscape() {
+		return
+	}
+	e.Entry.TypedKey(k)
+}
+
+// messageRow is one row of the message list. It takes the clicks on it
+// itself (widget.List's rows do not tell which modifier keys were held).
+type messageRow struct {
+	widget.BaseWidget
+	background                    *canvas.Rectangle // the selection highlight
+	unread, flagged, lock, signed *widget.Icon
+	sender, subject, date, where  *widget.Label
+
+	row    int              // the list row shown
+	mod    fyne.KeyModifier // the modifiers held when the mouse went down
+	tapped func(row int, mod fyne.KeyModifier)
+}
+
+func newMessageRow(tapped func(row int, mod fyne.KeyModifier)) fyne.CanvasObject {
+	r := &messageRow{
+		background: canvas.NewRectangle(theme.Color(theme.ColorNameSelection)),
+		unread:     widget.NewIcon(nil), flagged: widget.NewIcon(nil), lock: widget.NewIcon(nil), signed: widget.NewIcon(nil),
+		sender: widget.NewLabel(""), subject: widget.NewLabel(""), date: widget.NewLabel(""), where: widget.NewLabel(""),
+		tapped: tapped,
+	}
+	r.background.Hide()
 	r.sender.Truncation = fyne.TextTruncateEllipsis
 	r.subject.Truncation = fyne.TextTruncateEllipsis
+	r.where.Hide()
 	r.ExtendBaseWidget(r)
 	return r
 }
 
-// CreateRenderer lays the row out: unread and flag markers in a column,
-// then two lines: sender and date; subject and security icons.
+// CreateRenderer lays the row out over its selection highlight: unread and
+// flag markers in a column, then two lines: sender, folder (for search
+// results) and date; subject and security icons.
 func (r *messageRow) CreateRenderer() fyne.WidgetRenderer {
 	markers := container.New(&rowLayout{}, container.NewCenter(r.unread), container.NewCenter(r.flagged))
-	top := container.NewBorder(nil, nil, nil, r.date, r.sender)
+	top := container.NewBorder(nil, nil, nil, container.NewHBox(r.where, r.date), r.sender)
 	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(r.lock, r.signed), r.subject)
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, markers, nil, container.New(&rowLayout{}, top, bottom)))
+	return widget.NewSimpleRenderer(container.NewStack(r.background,
+		container.NewBorder(nil, nil, markers, nil, container.New(&rowLayout{}, top, bottom))))
+}
+
+// MouseDown notes the modifier keys of a click.
+func (r *messageRow) MouseDown(e *desktop.MouseEvent) { r.mod = e.Modifier }
+
+// MouseUp is part of a click; MouseDown and Tapped handle it.
+func (r *messageRow) MouseUp(*desktop.MouseEvent) {}
+
+// Tapped selects the row as the modifiers held say.
+func (r *messageRow) Tapped(*fyne.PointEvent) {
+	mod := r.mod
+	r.mod = 0
+	r.tapped(r.row, mod)
 }
 
 // rowLayout stacks a row's two lines without the extra padding of a VBox.
@@ -438,7 +858,14 @@ func (*rowLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 	}
 }
 
-func (r *messageRow) show(m backend.MessageSummary, now time.Time) {
+// show puts m, listed at row, in the row; where names its folder (or is
+// empty) and selected highlights it.
+func (r *messageRow) show(row int, m backend.MessageSummary, now time.Time, where string, selected bool) {
+	r.row = row
+	r.background.FillColor = theme.Color(theme.ColorNameSelection)
+	r.background.Hidden = !selected
+	r.where.SetText(where)
+	r.where.Hidden = where == ""
 	r.unread.SetResource(pick(!m.Seen, unreadIcon))
 	r.flagged.SetResource(pick(m.Flagged, flagIcon))
 	r.lock.SetResource(pick(m.Encrypted, lockIcon))

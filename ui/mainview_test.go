@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,14 +42,27 @@ func TestMainWindowListsInbox(t *testing.T) {
 	if got := v.unread[alice+folderSep+"INBOX"]; got != 2 {
 		t.Errorf("unread in the inbox = %d, want 2", got)
 	}
+}
 
+// TestLocalFilterWithoutSearch: without backend.Search the search box
+// filters the loaded folder as the user types, and Esc clears it.
+func TestLocalFilterWithoutSearch(t *testing.T) {
+	test.NewTempApp(t)
+	app := unlocked(t, newApp(struct{ backend.Backend }{fixtureEngine(t)}))
+	v := app.main
+	if v.searcher != nil || v.scope != nil {
+		t.Fatal("searcher got = non-nil for a backend without backend.Search, want the local filter")
+	}
 	test.Type(v.search, "lunch")
 	if got := v.rows.len(); got != 1 || v.rows.at(0).Subject != "Lunch on Friday?" {
-		t.Errorf("after searching for lunch: %d rows, want only Lunch on Friday?", got)
+		t.Errorf("after typing lunch: %d rows, want only Lunch on Friday?", got)
 	}
-	v.search.SetText("")
-	if got := v.rows.len(); got != len(inbox) {
-		t.Errorf("after clearing the search: %d rows, want %d", got, len(inbox))
+	if want := "Inbox: 1 of 4 messages match"; v.status.Text != want {
+		t.Errorf("status got = %q, want %q", v.status.Text, want)
+	}
+	v.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if got := v.rows.len(); got != len(inbox) || v.search.Text != "" {
+		t.Errorf("after Esc: %d rows, search %q; want %d rows and an empty box", got, v.search.Text, len(inbox))
 	}
 }
 
@@ -248,5 +262,183 @@ func TestMailtoOpensComposerAfterUnlock(t *testing.T) {
 	c := app.main.lastComposer
 	if c == nil || c.to.Text != "bob@example.net" || c.subject.Text != "From a link" {
 		t.Fatalf("composer after unlock = %+v", c)
+	}
+}
+
+// subjects lists the rows' subjects.
+func subjects(v *mainView) []string {
+	var out []string
+	for i := 0; i < v.rows.len(); i++ {
+		out = append(out, v.rows.at(i).Subject)
+	}
+	return out
+}
+
+// renderedRows returns the message rows the list has laid out, by row.
+func renderedRows(v *mainView) map[int]*messageRow {
+	out := map[int]*messageRow{}
+	for _, o := range test.LaidOutObjects(v.list) {
+		if r, ok := o.(*messageRow); ok && r.Visible() && r.row < v.rows.len() && r.subject.Text == v.rows.at(r.row).Subject {
+			out[r.row] = r
+		}
+	}
+	return out
+}
+
+// TestSearchFindsInsideEncryptedMail types a word that only an encrypted
+// body holds, runs the search with Enter, opens the result, widens the
+// scope to all folders and leaves the results with Esc and by clearing
+// the box.
+func TestSearchFindsInsideEncryptedMail(t *testing.T) {
+	test.NewTempApp(t)
+	app, s := openSearchFixture(t)
+	v := app.main
+	if v.searcher == nil || v.scope.Selected != scopeFolder {
+		t.Fatalf("searcher %v, scope %q; want the backend's search, in this folder", v.searcher, v.scope.Selected)
+	}
+	enter := func() {
+		v.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+		app.tasks.wait()
+	}
+
+	test.Type(v.search, "REVENUE")
+	if got := v.rows.len(); got != len(inbox) || len(s.queries) != 0 {
+		t.Fatalf("while typing: %d rows, %d searches; want the folder unchanged until Enter", got, len(s.queries))
+	}
+	enter()
+	if want := (backend.SearchQuery{Text: "REVENUE", Account: alice, Folder: "INBOX"}); len(s.queries) != 1 || s.queries[0] != want {
+		t.Fatalf("queries got = %+v, want [%+v]", s.queries, want)
+	}
+	if got := subjects(v); !slices.Equal(got, []string{"Q3 numbers"}) {
+		t.Fatalf("rows got = %q, want only the encrypted Q3 numbers", got)
+	}
+	if want := "1 message in Inbox match “REVENUE”. Esc returns to the folder."; v.status.Text != want {
+		t.Errorf("status got = %q, want %q", v.status.Text, want)
+	}
+	if r := renderedRows(v)[0]; r == nil || r.where.Visible() {
+		t.Errorf("the result row shows its folder although all results are in one folder")
+	}
+
+	v.list.Select(0)
+	app.tasks.wait()
+	if v.reader.subject.Text != "Q3 numbers" || !strings.Contains(v.reader.body.Text, "Revenue is up") {
+		t.Errorf("reader got = %q / %q, want the decrypted Q3 numbers", v.reader.subject.Text, v.reader.body.Text)
+	}
+
+	v.scope.SetSelected(scopeAll)
+	app.tasks.wait()
+	if want := (backend.SearchQuery{Text: "REVENUE"}); len(s.queries) != 2 || s.queries[1] != want {
+		t.Fatalf("queries got = %+v, want a second one for all folders, %+v", s.queries, want)
+	}
+	if got := subjects(v); !slices.Equal(got, []string{"Q3 numbers", "Annual report"}) {
+		t.Fatalf("rows in all folders got = %q, want Q3 numbers and Annual report", got)
+	}
+	rows := renderedRows(v)
+	for i, want := range []string{"Inbox", "Archive"} {
+		if r := rows[i]; r == nil || !r.where.Visible() || r.where.Text != want {
+			t.Errorf("row %d folder got = %v, want %q shown", i, r, want)
+		}
+	}
+
+	v.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	app.tasks.wait()
+	if got := v.rows.len(); got != len(inbox) || v.inResults || v.search.Text != "" {
+		t.Errorf("after Esc: %d rows, in results %v, search %q; want the inbox back", got, v.inResults, v.search.Text)
+	}
+	if want := "Inbox: 4 messages"; v.status.Text != want {
+		t.Errorf("status after Esc got = %q, want %q", v.status.Text, want)
+	}
+
+	test.Type(v.search, "lunch")
+	enter()
+	if got := subjects(v); !slices.Equal(got, []string{"Lunch on Friday?"}) {
+		t.Fatalf("rows for lunch got = %q, want Lunch on Friday?", got)
+	}
+	v.search.SetText("")
+	app.tasks.wait()
+	if got := v.rows.len(); got != len(inbox) || v.inResults {
+		t.Errorf("after clearing the box: %d rows, in results %v; want the inbox back", got, v.inResults)
+	}
+
+	// Esc with the focus on the list (or nowhere) leaves results too.
+	test.Type(v.search, "parking")
+	enter()
+	app.window.Canvas().Unfocus()
+	app.window.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	app.tasks.wait()
+	if got := v.rows.len(); got != len(inbox) || v.inResults {
+		t.Errorf("after Esc on the list: %d rows, in results %v; want the inbox back", got, v.inResults)
+	}
+}
+
+func TestSearchIndexProgress(t *testing.T) {
+	test.NewTempApp(t)
+	app, _ := openSearchFixture(t, backend.IndexProgress{Done: 0, Total: 2}, backend.IndexProgress{Done: 1, Total: 2})
+	v := app.main
+	steps := []struct {
+		name    string
+		p       backend.IndexProgress
+		visible bool
+		value   float64
+	}{
+		{"started", backend.IndexProgress{Done: 0, Total: 4}, true, 0},
+		{"half", backend.IndexProgress{Done: 2, Total: 4}, true, 0.5},
+		{"caught up", backend.IndexProgress{Done: 4, Total: 4}, false, 0.5},
+	}
+	for _, tt := range steps {
+		t.Run(tt.name, func(t *testing.T) {
+			v.indexProgress(v.searchGen, tt.p)
+			if v.searchProgress.Visible() != tt.visible || v.searchProgress.Value != tt.value {
+				t.Errorf("progress got = visible %v at %v, want visible %v at %v", v.searchProgress.Visible(), v.searchProgress.Value, tt.visible, tt.value)
+			}
+		})
+	}
+	v.indexProgress(v.searchGen-1, backend.IndexProgress{Done: 1, Total: 4})
+	if v.searchProgress.Visible() {
+		t.Error("progress of an older search got = shown, want ignored")
+	}
+	// A search that reports progress hides the bar when its results come.
+	test.Type(v.search, "lunch")
+	v.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	app.tasks.wait()
+	if v.searchProgress.Visible() || v.rows.len() != 1 {
+		t.Errorf("after the search: progress visible %v, %d rows; want hidden and one row", v.searchProgress.Visible(), v.rows.len())
+	}
+}
+
+// TestLockInSearchResultsKeepsNothing: locking while search results are
+// shown leaves no decrypted summary behind in the main view (leaving the
+// search must not list the folder again).
+func TestLockInSearchResultsKeepsNothing(t *testing.T) {
+	test.NewTempApp(t)
+	app, _ := openSearchFixture(t)
+	v := app.main
+	test.Type(v.search, "revenue")
+	v.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	app.tasks.wait()
+	if !v.inResults || v.rows.len() != 1 {
+		t.Fatalf("in results %v with %d rows, want one result shown", v.inResults, v.rows.len())
+	}
+	test.Tap(v.lockButton)
+	app.tasks.wait()
+	if app.main != nil || v.rows.len() != 0 || len(v.rows.all) != 0 || v.opened != nil {
+		t.Errorf("after Lock: main view kept %v, %d rows (%d loaded), opened %v; want nothing", app.main != nil, v.rows.len(), len(v.rows.all), v.opened)
+	}
+}
+
+// TestSearchWithTheEngine runs the search box against the real engine: a
+// word only the encrypted message's text holds finds it.
+func TestSearchWithTheEngine(t *testing.T) {
+	test.NewTempApp(t)
+	app, _ := openFixture(t)
+	v := app.main
+	if v.searcher == nil {
+		t.Fatal("searcher got = nil with the real engine, want its backend.Search")
+	}
+	test.Type(v.search, "revenue")
+	v.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	app.tasks.wait()
+	if got := subjects(v); !slices.Equal(got, []string{"Q3 numbers"}) {
+		t.Fatalf("rows got = %q (status %q), want only the encrypted Q3 numbers", got, v.status.Text)
 	}
 }

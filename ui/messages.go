@@ -8,16 +8,32 @@ import (
 	"github.com/sealpost/sealpost/mail/backend"
 )
 
-// messageList is the message list's view model: the loaded folder and the
-// rows the search box lets through. It is plain Go, tested without a window.
+// messageList is the message list's view model: the loaded messages (a
+// folder or search results), the rows the local filter lets through and
+// which of them are selected. It is plain Go, tested without a window.
 type messageList struct {
 	all   []backend.MessageSummary
 	hay   []string // lower-case sender and subject of all[i], searched
 	shown []int    // indexes into all
 	query string
+
+	// selected holds the selected messages; only shown rows stay selected.
+	selected map[msgKey]bool
+	// anchor is where Shift+click extends from; last is the message
+	// clicked last.
+	anchor, last msgKey
 }
 
-// set replaces the loaded messages and applies the current search.
+// msgKey identifies a message across folders and accounts.
+type msgKey struct {
+	account, folder string
+	uid             uint32
+}
+
+func keyOf(m backend.MessageSummary) msgKey { return msgKey{m.Account, m.Folder, m.UID} }
+
+// set replaces the loaded messages, applies the current filter and keeps
+// the selection of the messages still listed.
 func (l *messageList) set(all []backend.MessageSummary) {
 	l.all = all
 	l.hay = make([]string, len(all))
@@ -26,6 +42,119 @@ func (l *messageList) set(all []backend.MessageSummary) {
 	}
 	l.shown = nil
 	l.apply(l.query, false)
+}
+
+// remove takes the messages with keys out of the list.
+func (l *messageList) remove(keys map[msgKey]bool) {
+	kept := make([]backend.MessageSummary, 0, len(l.all))
+	for _, m := range l.all {
+		if !keys[keyOf(m)] {
+			kept = append(kept, m)
+		}
+	}
+	l.set(kept)
+}
+
+// click changes the selection as a click on row does: alone it selects
+// only that row; toggle (Ctrl) adds or removes it; extend (Shift) selects
+// the rows from the anchor to it, added to the selection with toggle.
+func (l *messageList) click(row int, toggle, extend bool) {
+	if row < 0 || row >= l.len() {
+		return
+	}
+	k := keyOf(l.at(row))
+	if l.selected == nil {
+		l.selected = map[msgKey]bool{}
+	}
+	anchor := l.row(l.anchor)
+	switch {
+	case extend && anchor >= 0:
+		if !toggle {
+			clear(l.selected)
+		}
+		for i := min(anchor, row); i <= max(anchor, row); i++ {
+			l.selected[keyOf(l.at(i))] = true
+		}
+	case toggle:
+		if l.selected[k] {
+			delete(l.selected, k)
+		} else {
+			l.selected[k] = true
+		}
+		l.anchor = k
+	default:
+		clear(l.selected)
+		l.selected[k] = true
+		l.anchor = k
+	}
+	l.last = k
+}
+
+// selectAll selects every shown row.
+func (l *messageList) selectAll() {
+	l.selected = make(map[msgKey]bool, len(l.shown))
+	for _, i := range l.shown {
+		l.selected[keyOf(l.all[i])] = true
+	}
+}
+
+// unselect empties the selection.
+func (l *messageList) unselect() {
+	clear(l.selected)
+	l.anchor, l.last = msgKey{}, msgKey{}
+}
+
+// isSelected reports whether row is selected.
+func (l *messageList) isSelected(row int) bool { return l.selected[keyOf(l.at(row))] }
+
+// selection returns the selected messages in list order.
+func (l *messageList) selection() []backend.MessageSummary {
+	if len(l.selected) == 0 {
+		return nil
+	}
+	out := make([]backend.MessageSummary, 0, len(l.selected))
+	for _, i := range l.shown {
+		if l.selected[keyOf(l.all[i])] {
+			out = append(out, l.all[i])
+		}
+	}
+	return out
+}
+
+// lastClicked returns the message clicked last when it is still selected.
+func (l *messageList) lastClicked() (backend.MessageSummary, bool) {
+	if !l.selected[l.last] {
+		return backend.MessageSummary{}, false
+	}
+	i := l.index(l.last.account, l.last.folder, l.last.uid)
+	if i < 0 {
+		return backend.MessageSummary{}, false
+	}
+	return l.all[i], true
+}
+
+// row returns the shown row of the message with key k, or -1.
+func (l *messageList) row(k msgKey) int {
+	for r, i := range l.shown {
+		if keyOf(l.all[i]) == k {
+			return r
+		}
+	}
+	return -1
+}
+
+// spansFolders reports whether the loaded messages come from more than one
+// folder (search results), and whether from more than one account.
+func (l *messageList) spansFolders() (folders, accounts bool) {
+	if len(l.all) == 0 {
+		return false, false
+	}
+	first := l.all[0]
+	for _, m := range l.all[1:] {
+		accounts = accounts || m.Account != first.Account
+		folders = folders || accounts || m.Folder != first.Folder
+	}
+	return folders, accounts
 }
 
 // filter shows the messages whose sender or subject contains every word of
@@ -38,6 +167,7 @@ func (l *messageList) filter(query string) {
 }
 
 func (l *messageList) apply(query string, narrow bool) {
+	defer l.keepShownSelected()
 	l.query = query
 	words := strings.Fields(strings.ToLower(query))
 	if narrow {
@@ -56,6 +186,21 @@ func (l *messageList) apply(query string, narrow bool) {
 			l.shown = append(l.shown, i)
 		}
 	}
+}
+
+// keepShownSelected drops the selection of rows that are not shown, so
+// that an action never reaches a message the user cannot see.
+func (l *messageList) keepShownSelected() {
+	if len(l.selected) == 0 {
+		return
+	}
+	kept := make(map[msgKey]bool, len(l.selected))
+	for _, i := range l.shown {
+		if k := keyOf(l.all[i]); l.selected[k] {
+			kept[k] = true
+		}
+	}
+	l.selected = kept
 }
 
 func matches(hay string, words []string) bool {

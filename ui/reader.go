@@ -220,3 +220,17 @@ func (r *reader) window() fyne.Window {
 	}
 	return nil
 }
+
+// clear empties the reader after its message went away or while several
+// are selected; it then says placeholder.
+func (r *reader) clear(placeholder string) {
+	r.bar.clear()
+	r.subject.SetText("")
+	r.from.SetText("")
+	r.body.SetText("")
+	r.attachments.Hide()
+	r.showSaves(nil)
+	r.placeholder.SetText(placeholder)
+	r.placeholder.Show()
+	r.object.Refresh()
+}

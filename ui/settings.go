@@ -2,7 +2,6 @@ package ui
 
 import (
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -31,7 +30,14 @@ type preferences struct {
 	privateNotifications bool
 	// offlineBodies keeps whole messages offline, not only the list.
 	offlineBodies bool
+	// maxMessageMB is the size cap for offline messages; 0 is the
+	// backend's default.
+	maxMessageMB int
 }
+
+// sizeCapChoices are the size caps for offline messages the settings window
+// offers, in MB; 0 is the default.
+var sizeCapChoices = []int{0, 1, 5, 10, 25, 50, 100}
 
 func defaultPreferences() preferences {
 	return preferences{autoLockMinutes: defaultAutoLockMinutes, privateNotifications: true, offlineBodies: true}
@@ -52,7 +58,7 @@ func (ui *App) loadPreferences() {
 		s := ui.settingsOf()
 		rearm := s.prefs.autoLockMinutes != stored.AutoLockMinutes
 		s.prefs = preferences{autoLockMinutes: stored.AutoLockMinutes,
-			privateNotifications: stored.PrivateNotifications, offlineBodies: stored.OfflineBodies}
+			privateNotifications: stored.PrivateNotifications, offlineBodies: stored.OfflineBodies, maxMessageMB: stored.MaxMessageMB}
 		if rearm {
 			ui.armAutoLock()
 		}
@@ -68,7 +74,7 @@ func (ui *App) savePreferences() {
 	}
 	s := ui.settingsOf()
 	p := backend.Preferences{AutoLockMinutes: s.prefs.autoLockMinutes, PrivateNotifications: s.prefs.privateNotifications,
-		OfflineBodies: s.prefs.offlineBodies}
+		OfflineBodies: s.prefs.offlineBodies, MaxMessageMB: s.prefs.maxMessageMB}
 	s.saves.Lock()
 	s.saves.issued++
 	seq := s.saves.issued
@@ -103,6 +109,8 @@ type settingsState struct {
 
 	window *settingsWindow
 	audit  *auditViewer
+	// accountEdit is the edit or re-authenticate window while it is open.
+	accountEdit *accountSetup
 }
 
 // settingsOf returns the app's settings state, creating it with the
@@ -123,8 +131,12 @@ type settingsWindow struct {
 	autoLock *widget.Select
 	private  *widget.Check
 	offline  *widget.Check
+	sizeCap  *widget.Select
 	footer   *widget.Label
-	accounts *widget.Label
+	accounts *accountsPane
+
+	tabs        *container.AppTabs
+	accountsTab *container.TabItem
 }
 
 // showSettings opens the settings window (or raises it).
@@ -173,12 +185,28 @@ func (ui *App) showSettings() {
 		}
 	})
 	sw.offline.SetChecked(s.prefs.offlineBodies)
-	syncNote := "Without offline messages, Sync stores only the message list. A size cap for offline messages is not available yet."
+	capOptions := make([]string, len(sizeCapChoices))
+	for i, mb := range sizeCapChoices {
+		capOptions[i] = sizeCapLabel(mb)
+	}
+	sw.sizeCap = widget.NewSelect(capOptions, func(choice string) {
+		for _, mb := range sizeCapChoices {
+			if sizeCapLabel(mb) == choice && mb != s.prefs.maxMessageMB {
+				s.prefs.maxMessageMB = mb
+				ui.savePreferences()
+			}
+		}
+	})
+	sw.sizeCap.SetSelected(sizeCapLabel(s.prefs.maxMessageMB))
+	syncNote := "Without offline messages, Sync stores only the message list. Larger messages than the cap are listed " +
+		"only; opening one fetches it from the server. A new cap applies to mail that arrives from then on."
 	if _, ok := ui.backend.(backend.Settings); !ok {
 		sw.offline.Disable()
-		syncNote = "This backend always keeps whole messages offline. A size cap for offline messages is not available yet."
+		sw.sizeCap.Disable()
+		syncNote = "This backend keeps whole messages offline up to its own size cap."
 	}
-	syncTab := container.NewVBox(sw.offline, wrapped(syncNote))
+	syncTab := container.NewVBox(sw.offline, widget.NewForm(widget.NewFormItem("Keep offline messages up to", sw.sizeCap)),
+		wrapped(syncNote))
 
 	variant := "light"
 	if ui.app.Settings().ThemeVariant() == theme.VariantDark {
@@ -187,46 +215,40 @@ func (ui *App) showSettings() {
 	appearance := container.NewVBox(wrapped("Sealpost follows your system's light or dark theme; it is " + variant +
 		" now. Change it in your desktop's settings."))
 
-	sw.accounts = wrapped("Loading accounts…")
-	accountsTab := container.NewVBox(sw.accounts,
-		wrapped("Add accounts with Add account in the main window; editing and removing them here comes next."))
+	sw.accounts = newAccountsPane(sw)
 
-	tabs := container.NewAppTabs(
+	sw.accountsTab = container.NewTabItemWithIcon("Accounts", theme.AccountIcon(), sw.accounts.content)
+	sw.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon("Security", lockIcon, security),
 		container.NewTabItemWithIcon("Sync", theme.ViewRefreshIcon(), syncTab),
 		container.NewTabItemWithIcon("Appearance", theme.ColorPaletteIcon(), appearance),
-		container.NewTabItemWithIcon("Accounts", theme.AccountIcon(), accountsTab),
+		sw.accountsTab,
 	)
 	sw.footer = wrapped("These settings are kept in your encrypted profile.")
 	if _, ok := ui.backend.(backend.Settings); !ok {
 		sw.footer.SetText("These settings last until Sealpost quits: this backend cannot store them.")
 	}
-	sw.window.SetContent(container.NewBorder(nil, sw.footer, nil, nil, tabs))
+	sw.window.SetContent(container.NewBorder(nil, sw.footer, nil, nil, sw.tabs))
 	sw.window.Resize(fyne.NewSize(560, 380))
 	sw.window.Show()
-	sw.loadAccounts()
+	sw.accounts.load("")
 }
 
-func (sw *settingsWindow) loadAccounts() {
-	var accounts []backend.Account
-	sw.ui.tasks.run(func() (err error) { accounts, err = sw.ui.backend.Accounts(); return err }, func(err error) {
-		if err != nil {
-			sw.accounts.SetText(readable(err))
-			return
-		}
-		if len(accounts) == 0 {
-			sw.accounts.SetText("No accounts yet.")
-			return
-		}
-		lines := make([]string, len(accounts))
-		for i, a := range accounts {
-			lines[i] = a.Email
-			if a.Name != "" {
-				lines[i] = a.Name + " <" + a.Email + ">"
-			}
-		}
-		sw.accounts.SetText(strings.Join(lines, "\n"))
-	})
+// showAccountSettings opens the settings window on its Accounts tab, where
+// a refused password or certificate is fixed.
+func (ui *App) showAccountSettings() {
+	ui.showSettings()
+	if sw := ui.settingsOf().window; sw != nil {
+		sw.tabs.Select(sw.accountsTab)
+	}
+}
+
+// sizeCapLabel names a size cap choice.
+func sizeCapLabel(mb int) string {
+	if mb == 0 {
+		return strconv.Itoa(backend.DefaultMaxMessageMB) + " MB (default)"
+	}
+	return strconv.Itoa(mb) + " MB"
 }
 
 // autoLockLabel names an auto-lock choice.

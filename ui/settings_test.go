@@ -193,8 +193,8 @@ func TestSettingsAutoLockChoice(t *testing.T) {
 	app.showSettings()
 	app.tasks.wait()
 	sw := app.settings.window
-	if got := sw.accounts.Text; !strings.Contains(got, alice) {
-		t.Errorf("accounts got = %q, want %s", got, alice)
+	if _, ok := sw.accounts.buttons[alice]; !ok || len(sw.accounts.buttons) != 1 {
+		t.Errorf("account rows got = %d, want %s alone with its buttons", len(sw.accounts.buttons), alice)
 	}
 	tests := []struct {
 		name      string
@@ -340,29 +340,38 @@ func TestNewMailNotificationText(t *testing.T) {
 // buttonIn finds the button labelled text among what root shows.
 func buttonIn(t *testing.T, root fyne.CanvasObject, text string) *widget.Button {
 	t.Helper()
-	var found *widget.Button
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		switch x := o.(type) {
-		case *widget.Button:
-			if x.Text == text && found == nil {
-				found = x
-			}
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(x).Objects() {
-				walk(c)
-			}
-		}
-	}
-	walk(root)
+	found := findButton(root, text)
 	if found == nil {
 		t.Fatalf("no button %q", text)
 	}
 	return found
+}
+
+// findButton returns the first button labelled text among what root shows,
+// or nil.
+func findButton(root fyne.CanvasObject, text string) *widget.Button {
+	var found *widget.Button
+	walkShown(root, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text && found == nil {
+			found = b
+		}
+	})
+	return found
+}
+
+// walkShown calls visit for root and everything it shows, depth first.
+func walkShown(root fyne.CanvasObject, visit func(fyne.CanvasObject)) {
+	visit(root)
+	switch x := root.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			walkShown(c, visit)
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(x).Objects() {
+			walkShown(c, visit)
+		}
+	}
 }
 
 // TestPreferencesKeptInProfile: a choice made in the settings window is
@@ -374,6 +383,7 @@ func TestPreferencesKeptInProfile(t *testing.T) {
 	app.tasks.wait()
 	app.settings.window.autoLock.SetSelected("5 minutes")
 	app.settings.window.private.SetChecked(false)
+	app.settings.window.sizeCap.SetSelected("5 MB")
 	app.tasks.wait()
 
 	app.lock()
@@ -381,7 +391,7 @@ func TestPreferencesKeptInProfile(t *testing.T) {
 	app.settings.prefs = defaultPreferences() // what a fresh start would have
 	unlocked(t, app)
 	app.tasks.wait()
-	if got := app.settings.prefs; got.autoLockMinutes != 5 || got.privateNotifications || !got.offlineBodies {
-		t.Errorf("preferences after unlocking = %+v, want 5 minutes, details in notifications, offline bodies", got)
+	if got := app.settings.prefs; got.autoLockMinutes != 5 || got.privateNotifications || !got.offlineBodies || got.maxMessageMB != 5 {
+		t.Errorf("preferences after unlocking = %+v, want 5 minutes, details in notifications, offline bodies up to 5 MB", got)
 	}
 }

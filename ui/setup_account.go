@@ -29,13 +29,22 @@ const (
 
 // accountSetup is the add-account window: address, name and password, the
 // servers behind an "Advanced" expander, and a test that adds the account
-// once both logins succeeded over verified (or explicitly trusted) TLS.
+// once both logins succeeded over verified (or explicitly trusted) TLS. The
+// same form edits an account (editing set) or re-authenticates it (reauth
+// set too): the address is fixed, an empty password keeps the stored one,
+// and changes of servers or password are tested the same way before they
+// are stored.
 type accountSetup struct {
 	ui      *App
 	setup   backend.Setup
 	window  fyne.Window
 	cancel  context.CancelFunc
 	trusted string // the certificate fingerprint the user chose to trust
+
+	editor  backend.AccountSettings // set when editing
+	editing string                  // the address of the account edited; "" when adding
+	reauth  bool                    // editing only to give a new password
+	saved   func()                  // runs after an edit was stored
 
 	email, name, password *widget.Entry
 	imap, smtp            serverFields
@@ -108,11 +117,46 @@ func (ui *App) showAccountSetup() *accountSetup {
 	}
 	a := &accountSetup{ui: ui, setup: setup}
 	ui.accountSetup = a
-	a.window = ui.sideWindow("Add account", func() {
+	a.build("Add account", func() { ui.accountSetup = nil })
+	a.window.Show()
+	a.window.Canvas().Focus(a.email)
+	return a
+}
+
+// showAccountEdit opens the form to change the account with address email,
+// prefilled from the backend, with the servers shown; with reauth it asks
+// only for a new password. saved runs after a change was stored. onClosed
+// runs when the window closes.
+func (ui *App) showAccountEdit(editor backend.AccountSettings, email string, reauth bool, saved, onClosed func()) *accountSetup {
+	a := &accountSetup{ui: ui, editor: editor, editing: email, reauth: reauth, saved: saved}
+	title := "Edit account"
+	if reauth {
+		title = "Re-authenticate"
+	}
+	a.build(title, onClosed)
+	a.email.SetText(email)
+	a.email.Disable()
+	a.testButton.Disable()
+	a.status.SetText("Loading the account's settings…")
+	var d backend.AccountDetails
+	ui.tasks.run(func() (err error) { d, err = editor.AccountDetails(email); return err }, func(err error) {
+		if err != nil {
+			a.status.SetText(readable(err))
+			return
+		}
+		a.fill(d)
+	})
+	a.window.Show()
+	return a
+}
+
+// build makes the window and the form.
+func (a *accountSetup) build(title string, onClosed func()) {
+	a.window = a.ui.sideWindow(title, func() {
 		if a.cancel != nil {
 			a.cancel()
 		}
-		ui.accountSetup = nil
+		onClosed()
 	})
 	a.email = widget.NewEntry()
 	a.email.SetPlaceHolder("you@example.org")
@@ -122,12 +166,21 @@ func (ui *App) showAccountSetup() *accountSetup {
 	a.password.OnSubmitted = func(string) { a.test() }
 	a.imap = newServerFields("imap.example.org")
 	a.smtp = newServerFields("smtp.example.org")
+	hint := "Leave empty to find them from the address. Connections always use TLS."
+	if a.editing != "" {
+		hint = "Leave a host empty to keep that server. Connections always use TLS."
+	}
 	a.advanced = widget.NewAccordion(widget.NewAccordionItem("Advanced: server settings",
 		container.NewVBox(
-			widget.NewLabel("Leave empty to find them from the address. Connections always use TLS."),
+			widget.NewLabel(hint),
 			widget.NewLabelWithStyle("Incoming (IMAP)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), a.imap.form(),
 			widget.NewLabelWithStyle("Outgoing (SMTP submission)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), a.smtp.form())))
-	a.testButton = widget.NewButtonWithIcon("Test connection and add", theme.ConfirmIcon(), a.test)
+	button := "Test connection and add"
+	if a.editing != "" {
+		button = "Test and save"
+		a.advanced.Open(0)
+	}
+	a.testButton = widget.NewButtonWithIcon(button, theme.ConfirmIcon(), a.test)
 	a.testButton.Importance = widget.HighImportance
 	a.status = widget.NewLabel("Sealpost logs in to both servers over verified TLS before it stores anything.")
 	a.status.Wrapping = fyne.TextWrapWord
@@ -135,12 +188,45 @@ func (ui *App) showAccountSetup() *accountSetup {
 	a.result.Wrapping = fyne.TextWrapWord
 	form := widget.NewForm(widget.NewFormItem("Address", a.email), widget.NewFormItem("Name", a.name),
 		widget.NewFormItem("Password", a.password))
+	content := []fyne.CanvasObject{form, a.advanced}
+	if a.reauth {
+		form = widget.NewForm(widget.NewFormItem("Address", a.email), widget.NewFormItem("New password", a.password))
+		content = []fyne.CanvasObject{form}
+	}
 	a.window.SetContent(container.NewVScroll(container.NewPadded(container.NewVBox(
-		form, a.advanced, container.NewHBox(a.testButton), a.status, a.result))))
+		append(content, container.NewHBox(a.testButton), a.status, a.result)...))))
 	a.window.Resize(fyne.NewSize(560, 520))
-	a.window.Show()
-	a.window.Canvas().Focus(a.email)
-	return a
+}
+
+// fill shows an account's settings in the form for editing.
+func (a *accountSetup) fill(d backend.AccountDetails) {
+	a.name.SetText(d.Name)
+	for _, f := range []struct {
+		fields serverFields
+		s      backend.ServerSettings
+	}{{a.imap, d.IMAP}, {a.smtp, d.SMTP}} {
+		f.fields.host.SetText(f.s.Host)
+		if f.s.Port > 0 {
+			f.fields.port.SetText(strconv.Itoa(f.s.Port))
+		}
+		switch f.s.Security {
+		case backend.SecurityTLS:
+			f.fields.security.SetSelected(securityTLS)
+		case backend.SecurityStartTLS:
+			f.fields.security.SetSelected(securityStartTLS)
+		}
+	}
+	a.testButton.Enable()
+	if a.reauth {
+		a.password.SetPlaceHolder("The account's new password")
+		a.status.SetText("Sealpost logs in to both servers with the new password over verified TLS before it stores it.")
+		a.window.Canvas().Focus(a.password)
+		return
+	}
+	a.password.SetPlaceHolder("Unchanged")
+	a.status.SetText("Leave the password empty to keep it. A new password or server is tested over verified TLS " +
+		"before anything is stored; a new name alone is saved at once.")
+	a.window.Canvas().Focus(a.name)
 }
 
 // test runs the engine's AddAccount with what the fields say.
@@ -151,11 +237,14 @@ func (a *accountSetup) test() {
 	if acct.IMAP, err = a.imap.settings("IMAP"); err == nil {
 		acct.SMTP, err = a.smtp.settings("SMTP")
 	}
+	if a.reauth { // only the password changes
+		acct.IMAP, acct.SMTP = backend.ServerSettings{}, backend.ServerSettings{}
+	}
 	switch {
 	case err != nil:
 	case acct.Email == "":
 		err = errors.New("enter the e-mail address of the account")
-	case len(acct.Password) == 0:
+	case len(acct.Password) == 0 && (a.editing == "" || a.reauth):
 		err = errors.New("enter the account's password")
 	}
 	if err != nil {
@@ -165,12 +254,19 @@ func (a *accountSetup) test() {
 	a.testButton.Disable()
 	a.result.SetText("")
 	a.status.SetText("Finding the servers and logging in over TLS…")
+	if a.editing != "" {
+		a.status.SetText("Saving; a new password or server is tested over TLS first…")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), accountSetupTimeout)
 	a.cancel = cancel
 	var added backend.AddedAccount
 	a.ui.tasks.run(func() (err error) {
 		defer cancel()
-		added, err = a.setup.AddAccount(ctx, acct)
+		if a.editing != "" {
+			added, err = a.editor.UpdateAccount(ctx, acct)
+		} else {
+			added, err = a.setup.AddAccount(ctx, acct)
+		}
 		return err
 	}, func(err error) {
 		a.testButton.Enable()
@@ -189,7 +285,16 @@ func (a *accountSetup) test() {
 // done shows how the account's connections were secured and refreshes the
 // main window.
 func (a *accountSetup) done(added backend.AddedAccount) {
-	a.status.SetText(fmt.Sprintf("Added %s (settings: %s). Press Sync in the main window to fetch its mail.", added.Email, added.Discovery))
+	switch {
+	case a.editing == "":
+		a.status.SetText(fmt.Sprintf("Added %s (settings: %s). Press Sync in the main window to fetch its mail.", added.Email, added.Discovery))
+	case len(added.Tested) == 0:
+		a.status.SetText(fmt.Sprintf("Saved %s. Nothing needed testing: the servers and the password are unchanged.", added.Email))
+	default:
+		a.status.SetText(fmt.Sprintf("Saved %s after both logins succeeded.", added.Email))
+	}
+	a.password.SetText("")
+	a.trusted = ""
 	lines := []string{"IMAP " + added.IMAP.String(), "SMTP " + added.SMTP.String()}
 	for i, c := range added.Tested {
 		proto := "IMAP"
@@ -208,6 +313,9 @@ func (a *accountSetup) done(added backend.AddedAccount) {
 	a.testButton.SetText("Close")
 	a.testButton.SetIcon(theme.CancelIcon())
 	a.testButton.OnTapped = a.window.Close
+	if a.saved != nil {
+		a.saved()
+	}
 	if v := a.ui.main; v != nil {
 		v.loadAccounts()
 	}

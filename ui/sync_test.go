@@ -2,10 +2,13 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/sealpost/sealpost/mail"
 	"github.com/sealpost/sealpost/mail/backend"
@@ -63,4 +66,86 @@ func TestSyncFailureIsReported(t *testing.T) {
 	if got := v.rows.len(); got != len(inbox) {
 		t.Errorf("rows after a failed sync = %d, want the %d cached messages kept", got, len(inbox))
 	}
+	buttonIn(t, v.notice.content, "Retry")
+	if b := findButton(v.notice.content, "Open settings"); b != nil {
+		t.Errorf("a sync that failed for no account reason offers Open settings")
+	}
+}
+
+// refusingEngine is the real engine whose Sync fails as a refused
+// password does, counting the attempts.
+type refusingEngine struct {
+	*mail.Engine
+	attempts int
+}
+
+func (r *refusingEngine) Sync(context.Context, string, func(backend.SyncProgress)) error {
+	r.attempts++
+	return fmt.Errorf("alice@example.org: IMAP login: %w: NO [AUTHENTICATIONFAILED]", backend.ErrLoginRejected)
+}
+
+// TestSyncFailureOffersRetryAndSettings: a refused login leaves Retry and
+// Open settings in the status bar; Retry syncs again, Open settings opens
+// the settings window on its Accounts tab, and each clears the buttons.
+func TestSyncFailureOffersRetryAndSettings(t *testing.T) {
+	test.NewTempApp(t)
+	e := &refusingEngine{Engine: fixtureEngine(t)}
+	app := unlocked(t, newApp(e))
+	v := app.main
+	test.Tap(v.syncButton)
+	app.tasks.wait()
+	if got := v.status.Text; !strings.Contains(got, "refused the login") {
+		t.Errorf("status = %q, want the refused login named", got)
+	}
+	test.Tap(buttonIn(t, v.notice.content, "Retry"))
+	app.tasks.wait()
+	if e.attempts != 2 {
+		t.Errorf("sync attempts after Retry = %d, want 2", e.attempts)
+	}
+	test.Tap(buttonIn(t, v.notice.content, "Open settings"))
+	app.tasks.wait()
+	sw := app.settings.window
+	if sw == nil || sw.tabs.Selected() != sw.accountsTab {
+		t.Fatalf("Open settings did not open the Accounts tab of the settings window")
+	}
+	if v.notice.hasActions() {
+		t.Errorf("the problem's buttons stay after acting on it")
+	}
+}
+
+// warningEngine is the real engine with a Sync that reports a warning, as a
+// changed contact key does, and then succeeds.
+type warningEngine struct{ *mail.Engine }
+
+func (w *warningEngine) Sync(_ context.Context, _ string, progress func(backend.SyncProgress)) error {
+	progress(backend.SyncProgress{Warning: "the key of bob@example.net changed: compare fingerprints before trusting it"})
+	return nil
+}
+
+// TestSyncWarningsAreShown: a warning reported during a sync is shown in a
+// dialog after it, not lost in the status line.
+func TestSyncWarningsAreShown(t *testing.T) {
+	test.NewTempApp(t)
+	app := unlocked(t, newApp(&warningEngine{fixtureEngine(t)}))
+	v := app.main
+	test.Tap(v.syncButton)
+	app.tasks.wait()
+	if v.syncWarnings == nil {
+		t.Fatal("no dialog shows the sync's warning")
+	}
+	dialogButton(t, app.window.Canvas(), "OK")
+	if got := labelsIn(app.window.Canvas().Overlays().Top()); !strings.Contains(got, "key of bob@example.net changed") {
+		t.Errorf("the dialog says %q, want the changed key named", got)
+	}
+}
+
+// labelsIn joins the texts of the labels among what root shows.
+func labelsIn(root fyne.CanvasObject) string {
+	var texts []string
+	walkShown(root, func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok {
+			texts = append(texts, l.Text)
+		}
+	})
+	return strings.Join(texts, "\n")
 }

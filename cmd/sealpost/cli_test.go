@@ -318,3 +318,13 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 		t.Errorf("audit verify stdout = %q, want the problems listed", r.out)
 	}
 }
+
+// commandNamed returns the command table's entry for words.
+func commandNamed(words string) command {
+	for _, c := range commands() {
+		if c.words == words {
+			return c
+		}
+	}
+	panic("no command " + words)
+}

@@ -1,13 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"golang.org/x/term"
 
 	"github.com/sealpost/sealpost/mail"
 	"github.com/sealpost/sealpost/mail/autoconfig"
@@ -78,28 +84,40 @@ func cmdAccountAdd(ctx context.Context, env *cliEnv, args []string) error {
 	return env.withProfile(func(p *mail.Profile) error {
 		info, err := p.AddAccount(ctx, settings, nil)
 		if err != nil {
-			var certErr *transport.CertificateError
-			if errors.As(err, &certErr) && errors.Is(err, transport.ErrUntrustedCertificate) {
-				return fmt.Errorf("%w; if you trust it, run again with --trust-cert %s", err, certErr.SHA256)
-			}
+			err = withTrustHint(err)
 			if errors.Is(err, autoconfig.ErrNotFound) {
 				return fmt.Errorf("%w (give them with --imap HOST:PORT and --smtp HOST:PORT)", err)
 			}
 			return err
 		}
 		fmt.Fprintf(env.out, "Added %s (settings: %s)\n", info.Email, info.Discovery)
-		for _, c := range info.Tested {
-			pinned := ""
-			if c.Pinned {
-				pinned = ", pinned certificate"
-			}
-			fmt.Fprintf(env.out, "  %s: %s, %s, certificate SHA-256 %s%s\n", c.Server, c.Version, c.CipherSuite, c.CertSHA256, pinned)
-		}
+		printTested(env, info.Tested)
 		for _, n := range info.Notes {
 			fmt.Fprintf(env.err, "note: %s\n", n)
 		}
 		return nil
 	})
+}
+
+// printTested prints how each test login was secured.
+func printTested(env *cliEnv, tested []mail.Connection) {
+	for _, c := range tested {
+		pinned := ""
+		if c.Pinned {
+			pinned = ", pinned certificate"
+		}
+		fmt.Fprintf(env.out, "  %s: %s, %s, certificate SHA-256 %s%s\n", c.Server, c.Version, c.CipherSuite, c.CertSHA256, pinned)
+	}
+}
+
+// withTrustHint adds to an untrusted certificate error how to trust it and
+// returns any other error as it is.
+func withTrustHint(err error) error {
+	var certErr *transport.CertificateError
+	if errors.As(err, &certErr) && errors.Is(err, transport.ErrUntrustedCertificate) {
+		return fmt.Errorf("%w; if you trust it, run again with --trust-cert %s", err, certErr.SHA256)
+	}
+	return err
 }
 
 // serverFlag parses HOST:PORT (the port may be left out) and a security.
@@ -165,4 +183,97 @@ func cmdAccountList(_ context.Context, env *cliEnv, args []string) error {
 		}
 		return tw.Flush()
 	})
+}
+
+func cmdAccountEdit(ctx context.Context, env *cliEnv, args []string) error {
+	fs := env.flags("account edit")
+	email := fs.String("email", "", "the address of the account to change (required)")
+	name := fs.String("name", "", "your name as recipients see it (--name \"\" clears it)")
+	imapAddr := fs.String("imap", "", "new IMAP server as `HOST:PORT`")
+	imapSec := fs.String("imap-security", "", "tls or starttls (default: tls, starttls for port 143)")
+	smtpAddr := fs.String("smtp", "", "new SMTP submission server as `HOST:PORT`")
+	smtpSec := fs.String("smtp-security", "", "tls or starttls (default: tls, starttls for port 587)")
+	passFile := fs.String("password-file", "", "read the new password (or OAuth2 token) from `FILE`")
+	trust := fs.String("trust-cert", "", "trust the certificate with this SHA-256 fingerprint (hex, as printed when it was refused)")
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if *email == "" {
+		return fmt.Errorf("%w: --email ADDRESS is required", errUsage)
+	}
+	change := mail.AccountChange{Email: *email, TrustCert: *trust}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "name" {
+			change.Name = name
+		}
+	})
+	var err error
+	if change.IMAP, err = serverFlag(*imapAddr, *imapSec); err != nil {
+		return fmt.Errorf("%w: --imap: %v", errUsage, err)
+	}
+	if change.SMTP, err = serverFlag(*smtpAddr, *smtpSec); err != nil {
+		return fmt.Errorf("%w: --smtp: %v", errUsage, err)
+	}
+	if *passFile != "" {
+		if change.Secret, err = readSecretFile(*passFile); err != nil {
+			return err
+		}
+	}
+	if change.Name == nil && change.IMAP == (mail.Server{}) && change.SMTP == (mail.Server{}) && len(change.Secret) == 0 && *trust == "" {
+		return fmt.Errorf("%w: nothing to change: give --name, --imap, --smtp, --password-file or --trust-cert", errUsage)
+	}
+	return env.withProfile(func(p *mail.Profile) error {
+		info, err := p.UpdateAccount(ctx, change)
+		if err != nil {
+			return withTrustHint(err)
+		}
+		fmt.Fprintf(env.out, "Updated %s: IMAP %s, SMTP %s\n", info.Email, info.IMAP, info.SMTP)
+		printTested(env, info.Tested)
+		return nil
+	})
+}
+
+func cmdAccountRemove(_ context.Context, env *cliEnv, args []string) error {
+	fs := env.flags("account remove")
+	yes := fs.Bool("yes", false, "do not ask for confirmation")
+	if err := parse(fs, args, 1, -1); err != nil {
+		return err
+	}
+	email := fs.Arg(0)
+	if err := parse(fs, fs.Args()[1:], 0, 0); err != nil { // flags may follow the address
+		return err
+	}
+	if !*yes {
+		ok, err := env.confirm(fmt.Sprintf("Remove %s and its local copy of mail, search index and drafts from this computer? "+
+			"Nothing is deleted on the server. [y/N] ", email))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errors.New("nothing was removed")
+		}
+	}
+	return env.withProfile(func(p *mail.Profile) error {
+		if err := p.RemoveAccount(email); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.out, "Removed %s from this computer; its mail stays on the server.\n", email)
+		return nil
+	})
+}
+
+// confirm asks question on the terminal and reports whether the answer was
+// yes. Without a terminal it fails and names --yes.
+func (env *cliEnv) confirm(question string) (bool, error) {
+	f, ok := env.in.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return false, fmt.Errorf("%w: there is no terminal to ask for confirmation on: add --yes", errUsage)
+	}
+	fmt.Fprint(env.err, question)
+	line, err := bufio.NewReader(f).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, fmt.Errorf("read the answer: %w", err)
+	}
+	answer := strings.ToLower(strings.TrimSpace(line))
+	return answer == "y" || answer == "yes", nil
 }

@@ -276,3 +276,58 @@ func keyState(k mail.KeyInfo) string {
 	}
 	return k.Verification
 }
+
+// cmdKeysDefault makes an own key the default for one of its addresses:
+// keys default FINGERPRINT [--email E]. The fingerprint may be written in
+// groups; --email may come before or after it and is needed only when the
+// key carries several addresses.
+func cmdKeysDefault(_ context.Context, env *cliEnv, args []string) error {
+	fs := env.flags("keys default")
+	email := fs.String("email", "", "the address the key becomes the default for (required when the key carries several)")
+	var words []string
+	for rest := args; ; {
+		if err := parse(fs, rest, 0, -1); err != nil {
+			return err
+		}
+		rest = fs.Args()
+		for len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+			words, rest = append(words, rest[0]), rest[1:]
+		}
+		if len(rest) == 0 {
+			break
+		}
+	}
+	if len(words) == 0 {
+		return fmt.Errorf("%w: the FINGERPRINT of an own key is required", errUsage)
+	}
+	fpr, err := mail.NormalizeFingerprint(strings.Join(words, ""))
+	if err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	return env.withProfile(func(p *mail.Profile) error {
+		keys, err := p.FindKeys(fpr)
+		if err != nil {
+			return err
+		}
+		k := keys[0]
+		if !k.Own {
+			return fmt.Errorf("%s is a contact's key, not one of yours: %w", mail.GroupFingerprint(fpr), mail.ErrKeyNotFound)
+		}
+		address := *email
+		if address == "" {
+			switch len(k.Emails) {
+			case 0:
+				return fmt.Errorf("key %s carries no e-mail address: %w", mail.GroupFingerprint(fpr), mail.ErrKeyLacksAddress)
+			case 1:
+				address = k.Emails[0]
+			default:
+				return fmt.Errorf("%w: key %s carries %s: choose one with --email", errUsage, mail.GroupFingerprint(fpr), strings.Join(k.Emails, ", "))
+			}
+		}
+		if err := p.SetDefaultKey(fpr, address); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.out, "%s is now the default key for %s\n", mail.GroupFingerprint(fpr), strings.Join(k.Emails, ", "))
+		return nil
+	})
+}

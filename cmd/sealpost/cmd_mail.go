@@ -112,31 +112,38 @@ func cmdList(_ context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		if *asJSON {
-			out := make([]messageJSON, 0, len(msgs))
-			for _, m := range msgs {
-				flags := m.Flags
-				if flags == nil {
-					flags = []string{}
-				}
-				out = append(out, messageJSON{
-					Account: m.Account, Folder: m.Folder, UID: m.UID, MessageID: m.MessageID, From: m.From, To: m.To,
-					Cc: m.Cc, Subject: m.Subject, Date: rfc3339(m.Date), Flags: flags, Seen: m.Seen(), Flagged: m.Flagged(),
-					Size: m.Size, HasAttachments: m.HasAttachments, Encrypted: m.Encrypted, Signed: m.Signed, Offline: m.Offline,
-				})
-			}
-			return writeJSON(env.out, out)
-		}
-		tw := tabwriter.NewWriter(env.out, 0, 4, 2, ' ', 0)
-		for _, m := range msgs {
-			mark := " "
-			if !m.Seen() {
-				mark = "*"
-			}
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", mark, m.UID, m.Date.Local().Format("2006-01-02 15:04"), oneLine(m.From, 30), oneLine(m.Subject, 60))
-		}
-		return tw.Flush()
+		return printMessages(env.out, msgs, *asJSON)
 	})
+}
+
+// printMessages writes msgs as `list` shows them: a JSON array of
+// messageJSON, or one line per message (unread mark, UID, date, sender,
+// subject).
+func printMessages(w io.Writer, msgs []mail.MessageSummary, asJSON bool) error {
+	if asJSON {
+		out := make([]messageJSON, 0, len(msgs))
+		for _, m := range msgs {
+			flags := m.Flags
+			if flags == nil {
+				flags = []string{}
+			}
+			out = append(out, messageJSON{
+				Account: m.Account, Folder: m.Folder, UID: m.UID, MessageID: m.MessageID, From: m.From, To: m.To,
+				Cc: m.Cc, Subject: m.Subject, Date: rfc3339(m.Date), Flags: flags, Seen: m.Seen(), Flagged: m.Flagged(),
+				Size: m.Size, HasAttachments: m.HasAttachments, Encrypted: m.Encrypted, Signed: m.Signed, Offline: m.Offline,
+			})
+		}
+		return writeJSON(w, out)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, m := range msgs {
+		mark := " "
+		if !m.Seen() {
+			mark = "*"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", mark, m.UID, m.Date.Local().Format("2006-01-02 15:04"), oneLine(m.From, 30), oneLine(m.Subject, 60))
+	}
+	return tw.Flush()
 }
 
 func oneLine(s string, max int) string {

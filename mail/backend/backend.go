@@ -167,10 +167,14 @@ type Transport struct {
 	Pinned bool
 }
 
-// SyncProgress reports how far a sync of one folder is.
+// SyncProgress reports how far a sync of one folder is, or, when Warning
+// is set, something the sync found that the user should know (a contact's
+// key changed, a draft could not be uploaded); Done and Total are then
+// zero.
 type SyncProgress struct {
 	Account, Folder string
 	Done, Total     int
+	Warning         string
 }
 
 // Draft is a message being composed.

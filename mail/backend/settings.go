@@ -30,7 +30,14 @@ type Preferences struct {
 	PrivateNotifications bool
 	// OfflineBodies keeps whole messages offline, not only the list.
 	OfflineBodies bool
+	// MaxMessageMB is the size cap for offline messages in MiB: larger
+	// messages are kept as list entries only. 0 means DefaultMaxMessageMB.
+	MaxMessageMB int
 }
+
+// DefaultMaxMessageMB is the size cap for offline messages, in MiB, when
+// the user chose none.
+const DefaultMaxMessageMB = 32
 
 // AuditEntry is one record of the audit trail.
 type AuditEntry struct {

@@ -1,0 +1,54 @@
+package mail
+
+import (
+	"context"
+
+	"github.com/sealpost/sealpost/mail/backend"
+)
+
+// AccountDetails returns how the account with address email is set up,
+// without its password.
+func (e *Engine) AccountDetails(email string) (d backend.AccountDetails, err error) {
+	err = e.with(func(p *Profile) error {
+		acct, err := p.account(email)
+		if err != nil {
+			return err
+		}
+		info := accountInfo(acct)
+		d = backend.AccountDetails{Email: info.Email, Name: info.Name, Username: info.Username,
+			IMAP: backend.ServerSettings(info.IMAP), SMTP: backend.ServerSettings(info.SMTP)}
+		for _, pin := range info.Pins {
+			d.Pins = append(d.Pins, backend.PinnedCert{Host: pin.Host, Port: pin.Port, SHA256: pin.SHA256, PinnedAt: pin.PinnedAt})
+		}
+		return nil
+	})
+	return d, err
+}
+
+// UpdateAccount changes an account as Profile.UpdateAccount does: a.Name
+// always replaces the display name, servers with an empty Host and an empty
+// password stay as they are. A certificate that does not verify comes back
+// as a *backend.CertificateError.
+func (e *Engine) UpdateAccount(ctx context.Context, a backend.NewAccount) (updated backend.AddedAccount, err error) {
+	err = e.with(func(p *Profile) error {
+		info, err := p.UpdateAccount(ctx, AccountChange{
+			Email: a.Email, Name: &a.Name, IMAP: Server(a.IMAP), SMTP: Server(a.SMTP), Secret: a.Password, TrustCert: a.TrustCert,
+		})
+		if err != nil {
+			return asBackendCertError(err)
+		}
+		updated = addedAccount(info)
+		return nil
+	})
+	return updated, err
+}
+
+// RemoveAccount deletes an account and its local mail, search index and
+// drafts; it fails with backend.ErrAccountHasOutbox while its messages wait
+// in the outbox.
+func (e *Engine) RemoveAccount(email string) error {
+	return e.with(func(p *Profile) error { return p.RemoveAccount(email) })
+}
+
+// The engine can change and remove accounts.
+var _ backend.AccountSettings = (*Engine)(nil)

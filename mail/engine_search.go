@@ -1,0 +1,88 @@
+package mail
+
+import (
+	"context"
+
+	"github.com/sealpost/sealpost/mail/backend"
+)
+
+// Search brings the search index of the queried accounts and folders up to
+// date, then returns the matching messages newest first (see
+// Profile.Search). progress, which may be nil, is called with Done 0 and
+// the number of messages to index before indexing (Total 0: nothing to
+// do), then after each batch.
+// Indexing runs in batches, each holding the profile only for itself, so a
+// Lock during a long first indexing run waits for one batch at most; the
+// search then fails with ErrProfileLocked.
+func (e *Engine) Search(ctx context.Context, q backend.SearchQuery, progress func(backend.IndexProgress)) ([]backend.MessageSummary, error) {
+	words := searchWords(q.Text)
+	if len(words) == 0 {
+		return nil, ErrEmptySearch
+	}
+	err := e.updateSearchIndex(ctx, q.Account, q.Folder, func(done, total int) {
+		if progress != nil {
+			progress(backend.IndexProgress{Done: done, Total: total})
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []backend.MessageSummary
+	err = e.with(func(p *Profile) error {
+		sums, err := p.searchIndexed(ctx, q, words)
+		out = make([]backend.MessageSummary, len(sums))
+		for i, s := range sums {
+			out[i] = backendSummary(s)
+		}
+		return err
+	})
+	return out, err
+}
+
+// updateSearchIndex indexes what is missing in account and folder (all when
+// empty), one batch per hold of the profile. progress is called once before
+// the first batch and after each.
+func (e *Engine) updateSearchIndex(ctx context.Context, account, folder string, progress func(done, total int)) error {
+	var jobs []indexJob
+	total := 0
+	err := e.with(func(p *Profile) (err error) {
+		jobs, total, err = p.indexBacklog(account, folder)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if progress != nil {
+		progress(0, total)
+	}
+	done := 0
+	for _, job := range jobs {
+		for start := 0; start < len(job.uids); start += searchBatch {
+			chunk := job.uids[start:min(len(job.uids), start+searchBatch)]
+			err := e.with(func(p *Profile) error {
+				ix := p.newIndexer()
+				defer ix.close()
+				return ix.index(ctx, job.account, job.folder, chunk)
+			})
+			if err != nil {
+				return err
+			}
+			done += len(chunk)
+			if progress != nil {
+				progress(done, total)
+			}
+		}
+	}
+	return nil
+}
+
+// backendSummary is the UI's row for a message summary.
+func backendSummary(s MessageSummary) backend.MessageSummary {
+	return backend.MessageSummary{
+		Account: s.Account, Folder: s.Folder, UID: s.UID, From: s.From, Subject: s.Subject, Date: s.Date,
+		Seen: s.Seen(), Flagged: s.Flagged(), Encrypted: s.Encrypted, Signed: s.Signed, HasAttachments: s.HasAttachments,
+	}
+}
+
+// The engine offers search over the local cache.
+var _ backend.Search = (*Engine)(nil)

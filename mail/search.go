@@ -1,0 +1,473 @@
+package mail
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/backend"
+)
+
+// ErrEmptySearch means a search was asked for without any word to find.
+var ErrEmptySearch = errors.New("nothing to search for: give one or more words")
+
+// SearchQuery says what to search for and where (see backend.SearchQuery).
+type SearchQuery = backend.SearchQuery
+
+// searchBatch is how many messages are indexed per store transaction.
+const searchBatch = 200
+
+// Search brings the search index of the queried accounts and folders up to
+// date, then returns the messages in which every word of q.Text occurs
+// (ignoring case, accents and how words are spaced), newest first, at most
+// q.Limit of them (0: all).
+func (p *Profile) Search(ctx context.Context, q SearchQuery) ([]MessageSummary, error) {
+	words := searchWords(q.Text)
+	if len(words) == 0 {
+		return nil, ErrEmptySearch
+	}
+	ix := p.newIndexer()
+	defer ix.close()
+	jobs, _, err := p.indexBacklog(q.Account, q.Folder)
+	if err != nil {
+		return nil, err
+	}
+	for _, job := range jobs {
+		if err := ix.index(ctx, job.account, job.folder, job.uids); err != nil {
+			return nil, err
+		}
+	}
+	return p.searchIndexed(ctx, q, words)
+}
+
+// UpdateSearchIndex indexes the messages of account (every account when
+// empty) that are not indexed yet, in every synchronised folder: sender,
+// recipients, subject, attachment names and, when the message is stored,
+// its shown text, decrypted for encrypted mail. progress, if set, is called
+// after each batch. A message stored without its body is indexed again
+// once the body arrives. A message that does not decrypt is indexed with
+// its summary only, and tried again once the own keys change.
+func (p *Profile) UpdateSearchIndex(ctx context.Context, account string, progress func(done, total int)) error {
+	jobs, total, err := p.indexBacklog(account, "")
+	if err != nil {
+		return err
+	}
+	ix := p.newIndexer()
+	defer ix.close()
+	done := 0
+	for _, job := range jobs {
+		for start := 0; start < len(job.uids); start += searchBatch {
+			chunk := job.uids[start:min(len(job.uids), start+searchBatch)]
+			if err := ix.index(ctx, job.account, job.folder, chunk); err != nil {
+				return err
+			}
+			done += len(chunk)
+			if progress != nil {
+				progress(done, total)
+			}
+		}
+	}
+	return nil
+}
+
+// indexJob is the messages of one folder that are not indexed yet.
+type indexJob struct {
+	account, folder string
+	uids            []uint32
+}
+
+// indexBacklog lists, per folder of account (all accounts when "") and
+// folder (all folders when ""), the stored messages without a search
+// record, and their total. It first drops the records of undecryptable
+// messages when the own keys changed since they were indexed.
+func (p *Profile) indexBacklog(account, folder string) ([]indexJob, int, error) {
+	accts, err := p.selectAccounts(account)
+	if err != nil {
+		return nil, 0, err
+	}
+	tag, err := p.ownKeysTag()
+	if err != nil {
+		return nil, 0, err
+	}
+	var jobs []indexJob
+	total := 0
+	for _, acct := range accts {
+		if _, err := p.store.SearchIndex().RetryUnreadable(acct.Email, tag); err != nil {
+			return nil, 0, err
+		}
+		folders, err := p.searchFolders(acct.Email, folder)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, f := range folders {
+			have, err := p.store.Messages().UIDs(acct.Email, f)
+			if err != nil {
+				return nil, 0, err
+			}
+			done, err := p.store.SearchIndex().Indexed(acct.Email, f)
+			if err != nil {
+				return nil, 0, err
+			}
+			if missing := sortedMinus(have, done); len(missing) > 0 {
+				jobs = append(jobs, indexJob{account: acct.Email, folder: f, uids: missing})
+				total += len(missing)
+			}
+		}
+	}
+	return jobs, total, nil
+}
+
+// searchFolders returns the synchronised folders of account: all of them,
+// or only folder when it is set (none when the account lacks it).
+func (p *Profile) searchFolders(account, folder string) ([]string, error) {
+	if folder != "" {
+		f, err := p.store.Folders().Get(account, folder)
+		if errors.Is(err, localstore.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return []string{f.Name}, nil
+	}
+	all, err := p.store.Folders().List(account)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(all))
+	for i, f := range all {
+		out[i] = f.Name
+	}
+	return out, nil
+}
+
+// ownKeysTag identifies the set of own keys (which decrypt mail): the
+// SHA-256 of their sorted fingerprints.
+func (p *Profile) ownKeysTag() ([]byte, error) {
+	owns, err := p.store.OwnKeys().List()
+	if err != nil {
+		return nil, err
+	}
+	fprs := make([]string, len(owns))
+	for i, k := range owns {
+		fprs[i] = strings.ToUpper(k.Fingerprint)
+	}
+	slices.Sort(fprs)
+	sum := sha256.Sum256([]byte(strings.Join(fprs, "\n")))
+	return sum[:], nil
+}
+
+// sortedMinus returns the elements of a (ascending) that are not in b
+// (ascending).
+func sortedMinus(a, b []uint32) []uint32 {
+	var out []uint32
+	j := 0
+	for _, x := range a {
+		for j < len(b) && b[j] < x {
+			j++
+		}
+		if j < len(b) && b[j] == x {
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+// indexer builds search records; it loads the own secret keys on the first
+// message that needs decrypting. Call close to wipe them.
+type indexer struct {
+	p  *Profile
+	in *inspector
+}
+
+func (p *Profile) newIndexer() *indexer { return &indexer{p: p} }
+
+func (ix *indexer) close() {
+	if ix.in != nil {
+		ix.in.close()
+		ix.in = nil
+	}
+}
+
+// index indexes uids of the folder, checking ctx between messages and
+// writing one transaction per searchBatch messages.
+func (ix *indexer) index(ctx context.Context, account, folder string, uids []uint32) error {
+	docs := make([]localstore.SearchDoc, 0, min(len(uids), searchBatch))
+	flush := func() error {
+		err := ix.p.store.SearchIndex().PutBatch(account, folder, docs)
+		for i := range docs {
+			clear(docs[i].Text)
+		}
+		docs = docs[:0]
+		return err
+	}
+	for _, uid := range uids {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		doc, ok, err := ix.doc(account, folder, uid)
+		if err != nil {
+			return err
+		}
+		if ok {
+			docs = append(docs, doc)
+		}
+		if len(docs) == searchBatch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+// doc builds the search record of one message; ok is false when the
+// message is gone.
+func (ix *indexer) doc(account, folder string, uid uint32) (doc localstore.SearchDoc, ok bool, err error) {
+	s, err := ix.p.store.Messages().Summary(account, folder, uid)
+	if errors.Is(err, localstore.ErrNotFound) {
+		return doc, false, nil
+	}
+	if err != nil {
+		return doc, false, err
+	}
+	doc = localstore.SearchDoc{UID: uid, Date: s.Date}
+	if doc.Date.IsZero() {
+		doc.Date = s.InternalDate
+	}
+	text := make([]byte, 0, 512)
+	for _, f := range []string{s.From, s.To, s.Cc, s.Subject} {
+		text = appendSearchText(text, f)
+	}
+	if s.RawOmitted {
+		doc.Text = text
+		return doc, true, nil
+	}
+	raw, err := ix.p.store.Messages().Raw(account, folder, uid)
+	if errors.Is(err, localstore.ErrNotFound) {
+		doc.Text = text // the summary says stored, the body is not: index what there is
+		return doc, true, nil
+	}
+	if err != nil {
+		return doc, false, err
+	}
+	doc.HasBody = true
+	v, err := ix.inspect(raw)
+	clear(raw)
+	if err != nil {
+		return doc, false, err
+	}
+	if v == nil || (v.Encrypted && !v.IntegrityProtected) {
+		// Unreadable: not a message, or it does not decrypt (or lacks
+		// integrity protection, so Sealpost does not show it either).
+		doc.Unreadable = true
+		doc.Text = text
+		return doc, true, nil
+	}
+	// One buffer big enough for all of it, so growing it leaves no copies
+	// of decrypted text behind (case mapping rarely changes a length much).
+	need := len(text) + len(v.From) + len(v.Subject) + len(v.BodyText) + 4
+	for i := range v.Attachments {
+		need += len(v.Attachments[i].Filename) + 1
+	}
+	full := append(make([]byte, 0, min(need+need/4, localstore.MaxSearchText+utf8.UTFMax+1)), text...)
+	clear(text)
+	full = appendSearchText(full, v.From)
+	full = appendSearchText(full, v.Subject)
+	for i := range v.Attachments {
+		full = appendSearchText(full, v.Attachments[i].Filename)
+		clear(v.Attachments[i].Data)
+	}
+	doc.Text = appendSearchText(full, v.BodyText)
+	return doc, true, nil
+}
+
+// inspect judges raw with the own keys, loading them on first use. A
+// message that cannot be read at all yields nil and no error.
+func (ix *indexer) inspect(raw []byte) (*Verdict, error) {
+	if ix.in == nil {
+		in, err := ix.p.newInspector()
+		if err != nil {
+			return nil, err
+		}
+		ix.in = in
+	}
+	v, err := ix.in.inspect(raw)
+	if err != nil {
+		return nil, nil
+	}
+	return &v, nil
+}
+
+// searchIndexed scans the index of the queried accounts and folders for
+// records that contain every word, and returns their summaries newest first.
+func (p *Profile) searchIndexed(ctx context.Context, q SearchQuery, words [][]byte) ([]MessageSummary, error) {
+	accts, err := p.selectAccounts(q.Account)
+	if err != nil {
+		return nil, err
+	}
+	type hit struct {
+		account, folder string
+		uid             uint32
+		date            time.Time
+	}
+	var hits []hit
+	foundFolder := q.Folder == ""
+	for _, acct := range accts {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if q.Folder != "" {
+			if _, err := p.store.Folders().Get(acct.Email, q.Folder); errors.Is(err, localstore.ErrNotFound) {
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			foundFolder = true
+		}
+		seen := 0
+		var scanErr error
+		err := p.store.SearchIndex().Scan(acct.Email, q.Folder, func(rec *localstore.SearchRecord) bool {
+			if seen++; seen%1024 == 0 {
+				if scanErr = ctx.Err(); scanErr != nil {
+					return false
+				}
+			}
+			if matchesAll(rec.Text, words) {
+				hits = append(hits, hit{account: acct.Email, folder: rec.Folder, uid: rec.UID, date: rec.Date})
+			}
+			return true
+		})
+		if err == nil {
+			err = scanErr
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if !foundFolder {
+		return nil, fmt.Errorf("folder %q is not synchronised: run `sealpost sync`", q.Folder)
+	}
+	slices.SortStableFunc(hits, func(a, b hit) int {
+		if c := b.date.Compare(a.date); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.uid, a.uid); c != 0 {
+			return c
+		}
+		return strings.Compare(a.folder, b.folder)
+	})
+	n := len(hits)
+	if q.Limit > 0 {
+		n = min(n, q.Limit)
+	}
+	out := make([]MessageSummary, 0, n)
+	for _, h := range hits {
+		if q.Limit > 0 && len(out) == q.Limit {
+			break
+		}
+		s, err := p.store.Messages().Summary(h.account, h.folder, h.uid)
+		if errors.Is(err, localstore.ErrNotFound) {
+			continue // deleted since the scan
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, summaryOf(h.account, h.folder, s))
+	}
+	return out, nil
+}
+
+// summaryOf is the engine's view of a stored summary.
+func summaryOf(account, folder string, s localstore.Summary) MessageSummary {
+	return MessageSummary{
+		Account: account, Folder: folder, UID: s.UID, MessageID: s.MessageID, From: s.From, To: s.To, Cc: s.Cc,
+		Subject: s.Subject, Date: s.Date, Flags: s.Flags, Size: s.Size, HasAttachments: s.HasAttachments,
+		Encrypted: s.Encrypted, Signed: s.Signed, Offline: !s.RawOmitted,
+	}
+}
+
+// matchesAll reports whether every word occurs in text.
+func matchesAll(text []byte, words [][]byte) bool {
+	for _, w := range words {
+		if !bytes.Contains(text, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// searchWords splits a query into normalised words.
+func searchWords(query string) [][]byte {
+	var words [][]byte
+	for _, f := range strings.Fields(string(appendSearchText(nil, query))) {
+		words = append(words, []byte(f))
+	}
+	return words
+}
+
+// appendSearchText appends the normalised form of s to dst, separated from
+// what dst holds by one space, and stops at localstore.MaxSearchText bytes.
+// Normalised means: lower case; Latin letters without their accents (é is
+// e, ł is l; also when the accent is a separate combining mark); every run
+// of white space one space.
+func appendSearchText(dst []byte, s string) []byte {
+	sep := len(dst) > 0 && dst[len(dst)-1] != ' ' // a space is due before the next letter
+	for _, r := range s {
+		if len(dst) >= localstore.MaxSearchText {
+			break
+		}
+		switch {
+		case r < utf8.RuneSelf && r != ' ' && (r < '\t' || r > '\r'):
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+		case unicode.IsSpace(r):
+			sep = len(dst) > 0
+			continue
+		case unicode.Is(unicode.Mn, r):
+			continue // combining accents
+		default:
+			r = foldAccent(unicode.ToLower(r))
+		}
+		if sep {
+			dst = append(dst, ' ')
+			sep = false
+		}
+		dst = utf8.AppendRune(dst, r)
+	}
+	return dst
+}
+
+// Base letters of U+00E0..U+00FF and U+0100..U+017F; '_' keeps the letter
+// (æ, ð, ÷, þ, ĳ, œ).
+const (
+	latin1Fold = "aaaaaa_ceeeeiiii_nooooo_ouuuuy_y"
+	latinAFold = "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii__jjkkkllllllllllnnnnnnnnnoooooo__rrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs"
+)
+
+// foldAccent maps an accented Latin letter (lower case, or both cases in
+// Latin Extended-A) to its base letter.
+func foldAccent(r rune) rune {
+	var c byte = '_'
+	switch {
+	case 0xE0 <= r && r <= 0xFF:
+		c = latin1Fold[r-0xE0]
+	case 0x100 <= r && r <= 0x17F:
+		c = latinAFold[r-0x100]
+	}
+	if c == '_' {
+		return r
+	}
+	return rune(c)
+}

@@ -1,0 +1,151 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/sealpost/sealpost/mail/backend"
+)
+
+// accountsPane is the Accounts tab of the settings window: one row per
+// account with Edit, Re-authenticate and Remove when the backend offers
+// backend.AccountSettings.
+type accountsPane struct {
+	sw      *settingsWindow
+	editor  backend.AccountSettings // nil when the backend cannot change accounts
+	content *fyne.Container
+	rows    *fyne.Container
+	status  *widget.Label
+
+	// buttons holds each row's Edit, Re-authenticate and Remove buttons,
+	// by address.
+	buttons map[string][3]*widget.Button
+
+	// The removal confirmation while it is open.
+	removing                    string
+	removeDialog                dialog.Dialog
+	removeText                  *widget.Label
+	removeButton, cancelRemoval *widget.Button
+}
+
+func newAccountsPane(sw *settingsWindow) *accountsPane {
+	p := &accountsPane{sw: sw, rows: container.NewVBox(), status: wrapped("Loading accounts…")}
+	p.editor, _ = sw.ui.backend.(backend.AccountSettings)
+	note := "Add accounts with Add account in the main window."
+	if p.editor == nil {
+		note += " This backend cannot change or remove them."
+	}
+	p.content = container.NewBorder(nil, container.NewVBox(p.status, wrapped(note)), nil, nil, container.NewVScroll(p.rows))
+	return p
+}
+
+// load lists the accounts again and then shows note below them.
+func (p *accountsPane) load(note string) {
+	var accounts []backend.Account
+	p.sw.ui.tasks.run(func() (err error) { accounts, err = p.sw.ui.backend.Accounts(); return err }, func(err error) {
+		if err != nil {
+			p.status.SetText(readable(err))
+			return
+		}
+		p.show(accounts, note)
+	})
+}
+
+// show lays out one row per account, and note below them.
+func (p *accountsPane) show(accounts []backend.Account, note string) {
+	p.buttons = map[string][3]*widget.Button{}
+	p.rows.RemoveAll()
+	p.status.SetText(note)
+	if len(accounts) == 0 {
+		p.status.SetText(strings.TrimSpace("No accounts yet. " + note))
+		return
+	}
+	for _, a := range accounts {
+		label := a.Email
+		if a.Name != "" {
+			label = a.Name + " <" + a.Email + ">"
+		}
+		name := widget.NewLabelWithStyle(label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		name.Truncation = fyne.TextTruncateEllipsis
+		p.rows.Add(name)
+		if p.editor != nil {
+			email := a.Email
+			edit := widget.NewButtonWithIcon("Edit", theme.DocumentCreateIcon(), func() { p.edit(email, false) })
+			reauth := widget.NewButtonWithIcon("Re-authenticate", lockIcon, func() { p.edit(email, true) })
+			remove := widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), func() { p.confirmRemove(email) })
+			p.buttons[email] = [3]*widget.Button{edit, reauth, remove}
+			p.rows.Add(container.NewHBox(edit, reauth, remove))
+		}
+		p.rows.Add(widget.NewSeparator())
+	}
+}
+
+// edit opens the edit (or re-authenticate) window for email, closing one
+// that is open for another account.
+func (p *accountsPane) edit(email string, reauth bool) {
+	s := p.sw.ui.settingsOf()
+	if old := s.accountEdit; old != nil {
+		old.window.Close()
+	}
+	var a *accountSetup
+	a = p.sw.ui.showAccountEdit(p.editor, email, reauth, func() { p.load("") }, func() {
+		if s.accountEdit == a {
+			s.accountEdit = nil
+		}
+	})
+	s.accountEdit = a
+}
+
+// confirmRemove asks whether to remove email, saying what goes and what
+// stays.
+func (p *accountsPane) confirmRemove(email string) {
+	p.removing = email
+	p.removeText = wrapped(fmt.Sprintf("Remove %s from this computer? Sealpost deletes the account's settings and "+
+		"password, its pinned certificates, and its local copy of mail: messages, search index and drafts. Nothing is "+
+		"deleted on the server: add the account again to get its mail back. Your keys stay.", email))
+	p.cancelRemoval = widget.NewButton("Cancel", p.closeRemove)
+	p.removeButton = widget.NewButtonWithIcon("Remove from this computer", theme.DeleteIcon(), p.remove)
+	p.removeButton.Importance = widget.DangerImportance
+	p.removeDialog = dialog.NewCustomWithoutButtons("Remove account",
+		container.NewVBox(p.removeText, container.NewHBox(p.cancelRemoval, p.removeButton)), p.sw.window)
+	p.removeDialog.Resize(fyne.NewSize(480, 240))
+	p.removeDialog.Show()
+}
+
+func (p *accountsPane) closeRemove() {
+	p.removeDialog.Hide()
+	p.removing = ""
+}
+
+// remove removes the account being confirmed and refreshes the settings
+// and main windows.
+func (p *accountsPane) remove() {
+	email := p.removing
+	p.closeRemove()
+	p.status.SetText("Removing " + email + "…")
+	p.sw.ui.tasks.run(func() error { return p.editor.RemoveAccount(email) }, func(err error) {
+		switch {
+		case errors.Is(err, backend.ErrAccountHasOutbox):
+			p.status.SetText(readable(err))
+			dialog.ShowInformation("Unsent mail in the outbox", readable(err), p.sw.window)
+			return
+		case err != nil:
+			p.status.SetText(readable(err))
+			return
+		}
+		p.load("Removed " + email + " from this computer. Its mail stays on the server.")
+		if v := p.sw.ui.main; v != nil {
+			if v.account == email {
+				v.account, v.folder = "", ""
+			}
+			v.loadAccounts()
+		}
+	})
+}
