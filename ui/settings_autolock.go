@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
@@ -47,7 +46,7 @@ func afterFunc(d time.Duration, f func()) func() bool { return time.AfterFunc(d,
 // input.
 func (ui *App) startAutoLock() {
 	c := ui.window.Canvas()
-	ui.window.SetContent(container.NewStack(newInputCatcher(ui.sawInput), c.Content()))
+	ui.window.SetContent(newActivityWatcher(c.Content(), ui.sawInput))
 	if dc, ok := c.(desktop.Canvas); ok {
 		dc.SetOnKeyDown(func(*fyne.KeyEvent) { ui.sawInput() })
 	}
@@ -176,29 +175,44 @@ func (r *reader) wipe() {
 	r.placeholder.SetText("")
 }
 
-// inputCatcher lies under a window's content and notes mouse movement over
-// the parts of the window that do not react to the mouse themselves.
-type inputCatcher struct {
+// activityWatcher wraps a window's content and notes mouse movement
+// anywhere over it. Fyne has no window-wide input hook: mouse events go to
+// the deepest widget that takes them. But on every mouse movement Fyne's
+// desktop driver asks each object under the pointer, ancestors included,
+// for its cursor; the watcher, the ancestor of everything in the window,
+// notes each such question as input. Where nothing else takes the mouse,
+// the watcher receives the movement itself. (Should a later Fyne stop
+// asking for cursors, auto-lock would only lock sooner: it never stays
+// unlocked for lack of this hook.)
+type activityWatcher struct {
 	widget.BaseWidget
-	input func()
+	content fyne.CanvasObject
+	input   func()
 }
 
-func newInputCatcher(input func()) *inputCatcher {
-	c := &inputCatcher{input: input}
-	c.ExtendBaseWidget(c)
-	return c
+func newActivityWatcher(content fyne.CanvasObject, input func()) *activityWatcher {
+	w := &activityWatcher{content: content, input: input}
+	w.ExtendBaseWidget(w)
+	return w
 }
 
-// CreateRenderer draws nothing.
-func (c *inputCatcher) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(container.NewWithoutLayout())
+// CreateRenderer shows the content.
+func (w *activityWatcher) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(w.content)
+}
+
+// Cursor notes input and leaves the cursor to the objects under the
+// pointer.
+func (w *activityWatcher) Cursor() desktop.Cursor {
+	w.input()
+	return desktop.DefaultCursor
 }
 
 // MouseIn notes input.
-func (c *inputCatcher) MouseIn(*desktop.MouseEvent) { c.input() }
+func (w *activityWatcher) MouseIn(*desktop.MouseEvent) { w.input() }
 
 // MouseMoved notes input.
-func (c *inputCatcher) MouseMoved(*desktop.MouseEvent) { c.input() }
+func (w *activityWatcher) MouseMoved(*desktop.MouseEvent) { w.input() }
 
 // MouseOut is not input.
-func (c *inputCatcher) MouseOut() {}
+func (w *activityWatcher) MouseOut() {}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -393,5 +394,38 @@ func TestPreferencesKeptInProfile(t *testing.T) {
 	app.tasks.wait()
 	if got := app.settings.prefs; got.autoLockMinutes != 5 || got.privateNotifications || !got.offlineBodies || got.maxMessageMB != 5 {
 		t.Errorf("preferences after unlocking = %+v, want 5 minutes, details in notifications, offline bodies up to 5 MB", got)
+	}
+}
+
+// TestActivityWatcherSeesMouseOverEverything: the unlocked window's
+// content sits inside the activity watcher, and both ways the desktop
+// driver reports mouse movement to it (asking for its cursor on every move
+// over anything in the window, and moves where nothing else takes the
+// mouse) count as input.
+func TestActivityWatcherSeesMouseOverEverything(t *testing.T) {
+	test.NewTempApp(t)
+	app, _, _, clock := withFakeTimers(t)
+	w, ok := app.window.Canvas().Content().(*activityWatcher)
+	if !ok {
+		t.Fatalf("window content is %T, want the activity watcher around it", app.window.Canvas().Content())
+	}
+	inside := false
+	walkShown(w, func(o fyne.CanvasObject) { inside = inside || o == app.main.list })
+	if !inside {
+		t.Fatal("the message list is not inside the activity watcher")
+	}
+	for _, tt := range []struct {
+		name string
+		move func()
+	}{
+		{"cursor asked", func() { w.Cursor() }},
+		{"moved over", func() { w.MouseMoved(&desktop.MouseEvent{}) }},
+	} {
+		*clock = clock.Add(time.Minute)
+		before := app.settings.idle.lastInput
+		tt.move()
+		if got := app.settings.idle.lastInput; !got.After(before) {
+			t.Errorf("%s: last input stayed at %v, want now (%v)", tt.name, got, *clock)
+		}
 	}
 }
