@@ -103,6 +103,46 @@ func (r Messages) putSummariesIn(tx *bolt.Tx, account, folder string, batch []Su
 	return nil
 }
 
+// ProtectedHeaders are the real Subject and From of one encrypted message
+// whose outer header carries placeholders (header protection).
+type ProtectedHeaders struct {
+	UID           uint32
+	Subject, From string
+}
+
+// ShowProtectedHeaders puts the Subject and From of each entry into the
+// message's summary and marks it encrypted, in one transaction, leaving the
+// rest of the summary (flags, for one) as it is. Only summaries that change
+// are written; UIDs without a summary are skipped (expunged or moved away
+// meanwhile), so no removed message comes back.
+func (r Messages) ShowProtectedHeaders(account, folder string, headers []ProtectedHeaders) error {
+	if len(headers) == 0 {
+		return nil
+	}
+	byUID := make(map[uint32]ProtectedHeaders, len(headers))
+	uids := make([]uint32, 0, len(headers))
+	for _, h := range headers {
+		if _, dup := byUID[h.UID]; !dup {
+			uids = append(uids, h.UID)
+		}
+		byUID[h.UID] = h
+	}
+	err := r.s.update(func(tx *bolt.Tx) error {
+		return r.editSummariesIn(tx, account, folder, uids, func(m *Summary) bool {
+			h, ok := byUID[m.UID]
+			if !ok || (m.Subject == h.Subject && m.From == h.From && m.Encrypted) {
+				return false
+			}
+			m.Subject, m.From, m.Encrypted = h.Subject, h.From, true
+			return true
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("show protected headers: %w", err)
+	}
+	return nil
+}
+
 // Summary returns the summary of uid, or ErrNotFound.
 func (r Messages) Summary(account, folder string, uid uint32) (Summary, error) {
 	var m Summary

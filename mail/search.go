@@ -55,7 +55,10 @@ func (p *Profile) Search(ctx context.Context, q SearchQuery) ([]MessageSummary, 
 // its shown text, decrypted for encrypted mail. progress, if set, is called
 // after each batch. A message stored without its body is indexed again
 // once the body arrives. A message that does not decrypt is indexed with
-// its summary only, and tried again once the own keys change.
+// its summary only, and tried again once the own keys change. Encrypted
+// mail with header protection that decrypts with integrity protection gets
+// its real Subject and From shown in its summary, in every folder (the
+// sync shows those of new INBOX mail already).
 func (p *Profile) UpdateSearchIndex(ctx context.Context, account string, progress func(done, total int)) error {
 	jobs, total, err := p.indexBacklog(account, "")
 	if err != nil {
@@ -200,27 +203,39 @@ func (ix *indexer) close() {
 }
 
 // index indexes uids of the folder, checking ctx between messages and
-// writing one transaction per searchBatch messages.
+// writing per searchBatch messages one transaction that shows the protected
+// headers of decrypted mail in the summaries, then one with the search
+// records: a crash between the two leaves the messages unindexed, and the
+// next run does both again (showing the same headers twice is harmless).
 func (ix *indexer) index(ctx context.Context, account, folder string, uids []uint32) error {
 	docs := make([]localstore.SearchDoc, 0, min(len(uids), searchBatch))
+	var reveal []localstore.ProtectedHeaders
 	flush := func() error {
-		err := ix.p.store.SearchIndex().PutBatch(account, folder, docs)
+		err := ix.p.store.Messages().ShowProtectedHeaders(account, folder, reveal)
+		if err == nil {
+			err = ix.p.store.SearchIndex().PutBatch(account, folder, docs)
+		}
 		for i := range docs {
 			clear(docs[i].Text)
 		}
 		docs = docs[:0]
+		clear(reveal)
+		reveal = reveal[:0]
 		return err
 	}
 	for _, uid := range uids {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		doc, ok, err := ix.doc(account, folder, uid)
+		doc, shown, ok, err := ix.doc(account, folder, uid)
 		if err != nil {
 			return err
 		}
 		if ok {
 			docs = append(docs, doc)
+		}
+		if shown.UID != 0 {
+			reveal = append(reveal, shown)
 		}
 		if len(docs) == searchBatch {
 			if err := flush(); err != nil {
@@ -232,14 +247,16 @@ func (ix *indexer) index(ctx context.Context, account, folder string, uids []uin
 }
 
 // doc builds the search record of one message; ok is false when the
-// message is gone.
-func (ix *indexer) doc(account, folder string, uid uint32) (doc localstore.SearchDoc, ok bool, err error) {
+// message is gone. shown holds the protected Subject and From of a message
+// that decrypted with integrity protection when its summary does not show
+// them yet (the sync shows those of new INBOX mail); else its UID is 0.
+func (ix *indexer) doc(account, folder string, uid uint32) (doc localstore.SearchDoc, shown localstore.ProtectedHeaders, ok bool, err error) {
 	s, err := ix.p.store.Messages().Summary(account, folder, uid)
 	if errors.Is(err, localstore.ErrNotFound) {
-		return doc, false, nil
+		return doc, shown, false, nil
 	}
 	if err != nil {
-		return doc, false, err
+		return doc, shown, false, err
 	}
 	doc = localstore.SearchDoc{UID: uid, Date: s.Date}
 	if doc.Date.IsZero() {
@@ -251,28 +268,31 @@ func (ix *indexer) doc(account, folder string, uid uint32) (doc localstore.Searc
 	}
 	if s.RawOmitted {
 		doc.Text = text
-		return doc, true, nil
+		return doc, shown, true, nil
 	}
 	raw, err := ix.p.store.Messages().Raw(account, folder, uid)
 	if errors.Is(err, localstore.ErrNotFound) {
 		doc.Text = text // the summary says stored, the body is not: index what there is
-		return doc, true, nil
+		return doc, shown, true, nil
 	}
 	if err != nil {
-		return doc, false, err
+		return doc, shown, false, err
 	}
 	doc.HasBody = true
 	v, err := ix.inspect(raw)
 	clear(raw)
 	if err != nil {
-		return doc, false, err
+		return doc, shown, false, err
 	}
 	if v == nil || (v.Encrypted && !v.IntegrityProtected) {
 		// Unreadable: not a message, or it does not decrypt (or lacks
 		// integrity protection, so Sealpost does not show it either).
 		doc.Unreadable = true
 		doc.Text = text
-		return doc, true, nil
+		return doc, shown, true, nil
+	}
+	if ph, ok := protectedOf(uid, *v); ok && (ph.Subject != s.Subject || ph.From != s.From || !s.Encrypted) {
+		shown = ph
 	}
 	// One buffer big enough for all of it, so growing it leaves no copies
 	// of decrypted text behind (case mapping rarely changes a length much).
@@ -289,7 +309,7 @@ func (ix *indexer) doc(account, folder string, uid uint32) (doc localstore.Searc
 		clear(v.Attachments[i].Data)
 	}
 	doc.Text = appendSearchText(full, v.BodyText)
-	return doc, true, nil
+	return doc, shown, true, nil
 }
 
 // inspect judges raw with the own keys, loading them on first use. A

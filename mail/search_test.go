@@ -334,13 +334,13 @@ func TestSearchThroughRealServers(t *testing.T) {
 	if err := pb.Sync(ctx, SyncRequest{}); err != nil {
 		t.Fatal(err)
 	}
-	// The list (and so the result) of folders other than INBOX shows the
-	// outer placeholder subject of header-protected mail: compare Message-IDs.
+	// The move reached the server; the sync stored the Trash copy with its
+	// outer placeholder subject, and indexing showed the protected one.
 	inTrash := func(text string) {
 		t.Helper()
 		got := search(text)
-		if len(got) != 1 || got[0].Folder != "Trash" || got[0].MessageID != enc[0].MessageID {
-			t.Errorf("Search(%q) = %+v, want only the encrypted message %s in Trash", text, got, enc[0].MessageID)
+		if len(got) != 1 || got[0].Folder != "Trash" || got[0].MessageID != enc[0].MessageID || got[0].Subject != "Merger plans" {
+			t.Errorf("Search(%q) = %+v, want only the encrypted message %s in Trash, subject %q", text, got, enc[0].MessageID, "Merger plans")
 		}
 	}
 	inTrash("password")
@@ -581,4 +581,171 @@ func BenchmarkIndexEncrypted(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/message")
+}
+
+// TestIndexShowsProtectedHeaders: indexing puts the protected Subject and
+// From of encrypted mail into the summaries of every folder (the list and
+// search results show them), only for mail that decrypted with integrity
+// protection, keeping the rest of the summary; mail that does not decrypt
+// keeps its placeholder until the own keys change.
+func TestIndexShowsProtectedHeaders(t *testing.T) {
+	alice, bob := keyedPair(t)
+	ctx := context.Background()
+	const bobAddr = "bob@example.net"
+	sent := compose(t, alice, searchAlice, Draft{To: []string{bobAddr}, Subject: "Hazelnut shipment", Body: "Twelve sacks of walnuts.\n"}, ModeEncrypt)
+	draft, _, err := alice.buildDraftMessage(localstore.Account{Email: searchAlice, DisplayName: "Alice Example"},
+		localstore.Draft{To: []string{bobAddr}, Subject: "Pistachio plans", Body: "Unfinished cashew thoughts.\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign := compose(t, bob, bobAddr, Draft{To: []string{bobAddr}, Subject: "Almond ledger", Body: "Not for alice.\n"}, ModeEncrypt)
+	signed := compose(t, alice, searchAlice, Draft{To: []string{bobAddr}, Subject: "Pecan report", Body: "Signed only.\n"}, ModeSign)
+	inbox := compose(t, bob, bobAddr, Draft{To: []string{searchAlice}, Subject: "Macadamia news", Body: "Opened later.\n"}, ModeEncrypt)
+	const outerAlice, outerBob = "Alice <alice@example.org>", "Bob Example <bob@example.net>"
+	storeMail(t, alice, []storedMail{
+		{searchAlice, "Sent", localstore.Summary{UID: 4, From: outerAlice, Subject: "...", Date: searchDay(3), Flags: []string{`\Seen`}, Encrypted: true}, sent},
+		{searchAlice, "Drafts", localstore.Summary{UID: 9, From: outerAlice, Subject: "[...]", Date: searchDay(4), Flags: []string{`\Draft`}}, draft},
+		{searchAlice, "Archive", localstore.Summary{UID: 1, From: outerBob, Subject: "...", Date: searchDay(5), Encrypted: true}, foreign},
+		{searchAlice, "Archive", localstore.Summary{UID: 2, From: outerAlice, Subject: "[...]", Date: searchDay(6), Signed: true}, signed},
+		// INBOX mail the sync's Autocrypt pass did not see: its body was
+		// fetched after a headers-only sync.
+		{searchAlice, "INBOX", localstore.Summary{UID: 7, From: outerBob, Subject: "...", Date: searchDay(7), Encrypted: true}, inbox},
+	})
+	if err := alice.UpdateSearchIndex(ctx, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	type shown struct {
+		subject, from string
+		flags         []string
+		encrypted     bool
+	}
+	listed := func(t *testing.T, folder string, uid uint32) shown {
+		t.Helper()
+		sums, err := alice.ListMessages(searchAlice, folder, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range sums {
+			if s.UID == uid {
+				return shown{s.Subject, s.From, s.Flags, s.Encrypted}
+			}
+		}
+		t.Fatalf("ListMessages(%s) = %v, want UID %d in it", folder, hitNames(sums), uid)
+		return shown{}
+	}
+	tests := []struct {
+		name   string
+		folder string
+		uid    uint32
+		want   shown
+	}{
+		{"Sent: encrypted to bob and self", "Sent", 4, shown{"Hazelnut shipment", searchAlice, []string{`\Seen`}, true}},
+		{"Drafts: own encrypted draft", "Drafts", 9, shown{"Pistachio plans", "Alice Example <alice@example.org>", []string{`\Draft`}, true}},
+		{"does not decrypt: placeholder stays", "Archive", 1, shown{"...", outerBob, nil, true}},
+		{"signed only: its header protection is not encryption", "Archive", 2, shown{"[...]", outerAlice, nil, false}},
+		{"INBOX mail the sync did not reveal", "INBOX", 7, shown{"Macadamia news", bobAddr, nil, true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := listed(t, tt.folder, tt.uid)
+			if got.subject != tt.want.subject || got.from != tt.want.from || !slices.Equal(got.flags, tt.want.flags) || got.encrypted != tt.want.encrypted {
+				t.Errorf("listed %s/%d = %+v, want %+v", tt.folder, tt.uid, got, tt.want)
+			}
+		})
+	}
+	t.Run("search results show the protected subject", func(t *testing.T) {
+		got, err := alice.Search(ctx, SearchQuery{Text: "walnuts"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].Folder != "Sent" || got[0].Subject != "Hazelnut shipment" {
+			t.Errorf("Search(walnuts) = %+v, want Sent/4 with subject %q", got, "Hazelnut shipment")
+		}
+	})
+	t.Run("revealed once the own keys can decrypt it", func(t *testing.T) {
+		armored, err := bob.ExportSecret(bobAddr, []byte("export pass 123"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = alice.ImportKeys([]byte(armored), func(string, []string) ([]byte, error) { return []byte("export pass 123"), nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := alice.UpdateSearchIndex(ctx, "", nil); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := listed(t, "Archive", 1), (shown{"Almond ledger", bobAddr, nil, true}); got.subject != want.subject || got.from != want.from {
+			t.Errorf("listed Archive/1 = %+v, want %+v", got, want)
+		}
+	})
+}
+
+// TestProtectedSubjectsLeaveNoPlaintextOnDisk: the summaries that show
+// protected subjects are sealed like every record; the profile file holds
+// none of them.
+func TestProtectedSubjectsLeaveNoPlaintextOnDisk(t *testing.T) {
+	alice, _ := keyedPair(t)
+	sent := compose(t, alice, searchAlice, Draft{To: []string{"bob@example.net"}, Subject: "Canary tamarind", Body: "quokka\n"}, ModeEncrypt)
+	draft, _, err := alice.buildDraftMessage(localstore.Account{Email: searchAlice},
+		localstore.Draft{To: []string{"bob@example.net"}, Subject: "Canary rambutan", Body: "wombat\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	storeMail(t, alice, []storedMail{
+		{searchAlice, "Sent", localstore.Summary{UID: 1, Subject: "...", Date: searchDay(3)}, sent},
+		{searchAlice, "Drafts", localstore.Summary{UID: 1, Subject: "[...]", Date: searchDay(4)}, draft},
+	})
+	if err := alice.UpdateSearchIndex(context.Background(), "", nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, folder := range []string{"Sent", "Drafts"} {
+		sums, err := alice.ListMessages(searchAlice, folder, 1)
+		if err != nil || len(sums) != 1 || !strings.HasPrefix(sums[0].Subject, "Canary ") {
+			t.Fatalf("ListMessages(%s) = %+v, %v; want the protected subject", folder, sums, err)
+		}
+	}
+	dir := alice.Dir()
+	if err := alice.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, localstore.DBFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"canary", "tamarind", "rambutan", "quokka", "wombat"} {
+		if bytes.Contains(bytes.ToLower(data), []byte(w)) {
+			t.Errorf("the profile file contains %q", w)
+		}
+	}
+}
+
+func TestProtectedOf(t *testing.T) {
+	protected := Verdict{From: "Bob <bob@example.net>", Subject: "Real subject", Encrypted: true, IntegrityProtected: true,
+		HeaderProtection: "rfc9788", BodyText: "body text"}
+	tests := []struct {
+		name   string
+		change func(v *Verdict)
+		wantOK bool
+	}{
+		{"RFC 9788 inside encryption", func(*Verdict) {}, true},
+		{"legacy protected headers", func(v *Verdict) { v.HeaderProtection = "legacy" }, true},
+		{"no header protection", func(v *Verdict) { v.HeaderProtection = "none" }, false},
+		{"no verdict on header protection", func(v *Verdict) { v.HeaderProtection = "" }, false},
+		{"not decrypted", func(v *Verdict) { v.IntegrityProtected = false }, false},
+		{"signed only", func(v *Verdict) { v.Encrypted = false }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := protected
+			tt.change(&v)
+			got, ok := protectedOf(3, v)
+			want := localstore.ProtectedHeaders{}
+			if tt.wantOK {
+				want = localstore.ProtectedHeaders{UID: 3, Subject: "Real subject", From: "Bob <bob@example.net>"}
+			}
+			if ok != tt.wantOK || got != want {
+				t.Errorf("protectedOf = %+v, %v; want %+v, %v", got, ok, want, tt.wantOK)
+			}
+		})
+	}
 }

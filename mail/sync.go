@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sealpost/sealpost/crypto/verdict"
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail/imapsync"
 )
@@ -112,7 +113,7 @@ func (p *Profile) observeNewMail(account string, arrived []arrival, warn func(st
 		}
 	}()
 	batch := p.newPeerBatch()
-	var protected []protectedHeaders
+	var protected []localstore.ProtectedHeaders
 	for _, a := range arrived {
 		// Gossip travels inside the encryption: decrypt to learn it.
 		var gossip []string
@@ -125,8 +126,8 @@ func (p *Profile) observeNewMail(account string, arrived []arrival, warn func(st
 			}
 			if v, err := in.inspect(a.data); err == nil {
 				gossip = v.Gossip
-				if v.HeaderProtection != "none" && v.IntegrityProtected {
-					protected = append(protected, protectedHeaders{a.uid, v.Subject, v.From})
+				if ph, ok := protectedOf(a.uid, v); ok {
+					protected = append(protected, ph)
 				}
 			}
 		}
@@ -140,36 +141,21 @@ func (p *Profile) observeNewMail(account string, arrived []arrival, warn func(st
 			}
 		}
 	}
-	if err := p.showProtectedHeaders(account, protected); err != nil {
+	if err := p.store.Messages().ShowProtectedHeaders(account, inbox, protected); err != nil {
 		return err
 	}
 	return batch.flush()
 }
 
-// protectedHeaders are the real Subject and From of an encrypted message
-// whose outer header carries placeholders (header protection).
-type protectedHeaders struct {
-	uid           uint32
-	subject, from string
-}
-
-// showProtectedHeaders puts the decrypted Subject and From into the sealed
-// summaries, so the message list shows them instead of "[...]", in one
-// transaction.
-func (p *Profile) showProtectedHeaders(account string, protected []protectedHeaders) error {
-	if len(protected) == 0 {
-		return nil
+// protectedOf returns the real Subject and From of message uid that its
+// verdict v found under header protection. ok is false unless the message
+// decrypted with integrity protection: only then may a list show them.
+func protectedOf(uid uint32, v Verdict) (ph localstore.ProtectedHeaders, ok bool) {
+	hp := v.HeaderProtection == verdict.HeaderProtectionRFC9788 || v.HeaderProtection == verdict.HeaderProtectionLegacy
+	if !hp || !v.Encrypted || !v.IntegrityProtected {
+		return ph, false
 	}
-	sums := make([]localstore.Summary, 0, len(protected))
-	for _, ph := range protected {
-		s, err := p.store.Messages().Summary(account, inbox, ph.uid)
-		if err != nil {
-			return err
-		}
-		s.Subject, s.From, s.Encrypted = ph.subject, ph.from, true
-		sums = append(sums, s)
-	}
-	return p.store.Messages().PutSummaries(account, inbox, sums)
+	return localstore.ProtectedHeaders{UID: uid, Subject: v.Subject, From: v.From}, true
 }
 
 func (p *Profile) syncer(acct localstore.Account, headersOnly bool, progress func(imapsync.Progress)) (*imapsync.Syncer, error) {

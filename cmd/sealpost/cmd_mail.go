@@ -87,6 +87,11 @@ func cmdSync(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
+		// What arrived is indexed for search now, which also shows the
+		// protected subjects of encrypted mail in every folder.
+		if err := p.UpdateSearchIndex(ctx, *account, env.indexProgress); err != nil {
+			return fmt.Errorf("mail synchronised, but indexing it for search failed: %w", err)
+		}
 		// Messages waiting after a temporary failure go out with the sync.
 		if err := p.FlushOutbox(ctx); err != nil {
 			fmt.Fprintf(env.err, "warning: the outbox could not be sent: %s (see `sealpost outbox list`)\n", userMessage(err))

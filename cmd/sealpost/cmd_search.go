@@ -29,10 +29,7 @@ func cmdSearch(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("%w: %v", errUsage, mail.ErrEmptySearch)
 	}
 	return env.withProfile(func(p *mail.Profile) error {
-		err := p.UpdateSearchIndex(ctx, *account, func(done, total int) {
-			fmt.Fprintf(env.err, "indexing: %d/%d\n", done, total)
-		})
-		if err != nil {
+		if err := p.UpdateSearchIndex(ctx, *account, env.indexProgress); err != nil {
 			return err
 		}
 		msgs, err := p.Search(ctx, mail.SearchQuery{Account: *account, Folder: *folder, Text: text, Limit: *limit})
@@ -44,4 +41,12 @@ func cmdSearch(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		return printMessages(env.out, msgs, *asJSON)
 	})
+}
+
+// indexProgress prints how far indexing for search is to stderr, when
+// there is anything to index.
+func (env *cliEnv) indexProgress(done, total int) {
+	if total > 0 {
+		fmt.Fprintf(env.err, "indexing: %d/%d\n", done, total)
+	}
 }
