@@ -141,6 +141,15 @@ func markCertificate(err error) error {
 	return err
 }
 
+// markLoginRejected adds backend.ErrLoginRejected to a submission error
+// caused by refused credentials.
+func markLoginRejected(err error) error {
+	if errors.Is(err, submit.ErrAuthFailed) && !errors.Is(err, backend.ErrLoginRejected) {
+		return fmt.Errorf("%w: %w", backend.ErrLoginRejected, err)
+	}
+	return err
+}
+
 func submitAuth(acct localstore.Account) submit.Auth {
 	return submit.Auth{Username: acct.Username, Secret: acct.Secret.Value, OAuth2: acct.Secret.Kind == SecretOAuth2}
 }
@@ -164,10 +173,7 @@ func (p *Profile) login(ctx context.Context, acct localstore.Account, proto stri
 		return info, err
 	}
 	if err := submit.CheckLogin(ctx, conn, heloName, submitAuth(acct)); err != nil {
-		if errors.Is(err, submit.ErrAuthFailed) {
-			err = fmt.Errorf("%w: %w", backend.ErrLoginRejected, err)
-		}
-		return info, fmt.Errorf("SMTP login to %s as %s: %w", acct.SMTP.Host, acct.Username, err)
+		return info, fmt.Errorf("SMTP login to %s as %s: %w", acct.SMTP.Host, acct.Username, markLoginRejected(err))
 	}
 	return info, nil
 }

@@ -66,3 +66,30 @@ func TestConnectionErrorsPointToSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestSendWithRefusedPasswordPointsToSettings: a real send whose password
+// the submission server refuses is kept in the outbox and says so with
+// backend.ErrLoginRejected, both on the first try and on a retry.
+func TestSendWithRefusedPasswordPointsToSettings(t *testing.T) {
+	srv := testservers.Start(t)
+	user := "alice@" + srv.Domain
+	p := profileWithAccount(t, srv, user, false)
+	acct, err := p.account(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct.Secret.Value = "not the password"
+	if err := p.store.Accounts().Put(acct); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	raw := []byte("From: " + user + "\r\nTo: " + user + "\r\nSubject: refused\r\nMessage-ID: <refused@test>\r\n\r\nhello\r\n")
+	id, err := p.SendRaw(ctx, user, raw)
+	if !errors.Is(err, ErrKeptInOutbox) || !errors.Is(err, backend.ErrLoginRejected) {
+		t.Fatalf("SendRaw = %v, want it kept in the outbox and marked ErrLoginRejected", err)
+	}
+	if err := p.RetryOutbox(ctx, id); !errors.Is(err, backend.ErrLoginRejected) {
+		t.Errorf("RetryOutbox = %v, want ErrLoginRejected", err)
+	}
+}

@@ -60,7 +60,7 @@ func (p *Profile) SendRaw(ctx context.Context, account string, raw []byte) (stri
 		return "", err
 	}
 	if err := ob.Send(ctx, item.ID); err != nil {
-		return item.ID, fmt.Errorf("%w (id %s): %w", ErrKeptInOutbox, item.ID, err)
+		return item.ID, fmt.Errorf("%w (id %s): %w", ErrKeptInOutbox, item.ID, markLoginRejected(err))
 	}
 	return item.ID, nil
 }
@@ -74,7 +74,7 @@ func (p *Profile) RetryOutbox(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return ob.Retry(ctx, id)
+	return markLoginRejected(ob.Retry(ctx, id))
 }
 
 // DiscardOutbox removes a queued message without sending it; the audit

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"image/color"
 	"strings"
@@ -91,7 +93,11 @@ func (c *composer) fillChips(field *sendEntry, box *fyne.Container, chips []chip
 			continue
 		}
 		if canLookUp {
-			box.Add(widget.NewButtonWithIcon("Look up key", theme.SearchIcon(), func() { c.lookUpKey(ch.email) }))
+			lookUp := widget.NewButtonWithIcon("Look up key", theme.SearchIcon(), func() { c.lookUpKey(ch.email) })
+			if c.lookupProgress.running() {
+				lookUp.Disable() // one lookup at a time, shown under the addresses
+			}
+			box.Add(lookUp)
 		}
 		box.Add(widget.NewButtonWithIcon("Remove", theme.ContentRemoveIcon(), func() { c.removeRecipient(field, i) }))
 	}
@@ -202,25 +208,58 @@ func (c *composer) removeRecipient(field *sendEntry, i int) {
 }
 
 // lookUpKey asks the network, off the UI goroutine and only now, for the
-// keys of address, and shows what it found.
+// keys of address, and shows what it found. While it runs, a progress bar
+// under the addresses says so and offers Cancel; a failure offers Retry.
 func (c *composer) lookUpKey(address string) {
 	setup, ok := c.ui.backend.(backend.Setup)
-	if !ok {
+	if !ok || c.lookupProgress.running() {
 		return
 	}
-	c.status.SetText(fmt.Sprintf("Looking up a key for %s on the network…", address))
+	ctx := c.startLookup(fmt.Sprintf("Looking up %s…", address))
 	var found backend.KeyLookup
-	c.ui.tasks.run(func() (err error) { found, err = setup.LookupKeys(c.ctx, address); return err }, func(err error) {
+	c.ui.tasks.run(func() (err error) { found, err = setup.LookupKeys(ctx, address); return err }, func(err error) {
+		stopped := c.endLookup(ctx)
 		switch {
+		case err != nil && stopped:
+			c.status.SetText(fmt.Sprintf("Stopped looking up a key for %s.", address))
 		case err != nil:
-			c.status.SetText(readable(fmt.Errorf("looking up a key for %s: %w", address, err)))
+			showProblem(c.notice, c.relayout, lookupProblem(address, err), noticeAction{"Retry", func() { c.lookUpKey(address) }})
 		case len(found.Keys) == 0:
 			c.status.SetText(fmt.Sprintf("No key for %s was found on the network: ask them to send you their public key.", address))
 		default:
-			c.status.SetText("")
 			c.showFound(setup, address, found)
 		}
 	})
+}
+
+// startLookup shows that a network lookup runs, with text and a Cancel,
+// disables the other lookups and returns the lookup's context.
+func (c *composer) startLookup(text string) context.Context {
+	ctx, stop := context.WithCancel(c.ctx)
+	c.notice.clear()
+	c.status.SetText("")
+	c.lookupProgress.start(text, stop)
+	c.update() // disables Look up key
+	return ctx
+}
+
+// endLookup hides the lookup's progress once it has ended and reports
+// whether it was cancelled (by Cancel or by closing the composer).
+func (c *composer) endLookup(ctx context.Context) (cancelled bool) {
+	cancelled = ctx.Err() != nil
+	c.lookupProgress.finish()
+	c.update()
+	return cancelled
+}
+
+// lookupProblem says why a key lookup for address (or the import of what it
+// found, which looks up again) failed: an error of the engine as it is, a
+// timeout in words.
+func lookupProblem(address string, err error) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Sprintf("No answer in time while looking up a key for %s: check the connection to the Internet, then retry.", address)
+	}
+	return readable(fmt.Errorf("looking up a key for %s: %w", address, err))
 }
 
 // describeFound says what a lookup found: where, each key's fingerprint in
@@ -248,18 +287,27 @@ func (c *composer) showFound(setup backend.Setup, address string, found backend.
 	cancel := widget.NewButton("Cancel", func() { c.found.Hide() })
 	c.importButton = widget.NewButton("Import as unverified", func() {
 		c.found.Hide()
-		c.status.SetText(fmt.Sprintf("Importing the key for %s…", address))
+		if c.lookupProgress.running() {
+			return
+		}
+		// The import looks the address up again, so it shows as a lookup.
+		ctx := c.startLookup(fmt.Sprintf("Importing the key for %s…", address))
 		c.ui.tasks.run(func() error {
-			_, err := setup.ImportLookedUpKeys(c.ctx, address, fingerprints)
+			_, err := setup.ImportLookedUpKeys(ctx, address, fingerprints)
 			return err
 		}, func(err error) {
-			if err != nil {
-				c.status.SetText(readable(fmt.Errorf("importing the key for %s: %w", address, err)))
-				return
+			stopped := c.endLookup(ctx)
+			switch {
+			case err != nil && stopped:
+				c.status.SetText(fmt.Sprintf("Stopped importing the key for %s.", address))
+				c.lookupKeys() // the chip shows whether a key arrived before the stop
+			case err != nil:
+				showProblem(c.notice, c.relayout, lookupProblem(address, err), noticeAction{"Look up again", func() { c.lookUpKey(address) }})
+			default:
+				c.status.SetText(fmt.Sprintf("Imported %s for %s, unverified: compare the fingerprint with them in Keys.",
+					plural(len(fingerprints), "key"), address))
+				c.lookupKeys()
 			}
-			c.status.SetText(fmt.Sprintf("Imported %s for %s, unverified: compare the fingerprint with them in Keys.",
-				plural(len(fingerprints), "key"), address))
-			c.lookupKeys()
 		})
 	})
 	c.importButton.Importance = widget.HighImportance

@@ -108,6 +108,7 @@ type composer struct {
 	encrypt, sign        *widget.Check
 	encryptTouched       bool
 	summary, status      *widget.Label
+	notice               *notice // status with a problem's actions (Open settings, Retry)
 	sendButton           *widget.Button
 	offer                *fyne.Container
 	offerText            *widget.Label
@@ -120,6 +121,11 @@ type composer struct {
 	sending              bool
 	onSent               func()
 	passwordRow          *fyne.Container
+
+	// sendProgress shows a running send with its Cancel; lookupProgress a
+	// running network key lookup (or the import that looks up again) with
+	// its Cancel. One lookup runs at a time.
+	sendProgress, lookupProgress *activity
 
 	// known are the addresses completion suggests, from the accounts and
 	// the keys; matches and boxes are each address field's suggestions
@@ -221,6 +227,8 @@ func (ui *App) newComposer(accounts []backend.Account, account string, d backend
 	c.summary.Wrapping = fyne.TextWrapWord
 	c.status = widget.NewLabel("")
 	c.status.Wrapping = fyne.TextWrapWord
+	c.notice = newNotice(c.status)
+	c.sendProgress, c.lookupProgress = newActivity(c.relayout), newActivity(c.relayout)
 	c.sendButton = widget.NewButtonWithIcon("Send", theme.MailSendIcon(), c.send)
 	c.sendButton.Importance = widget.HighImportance
 
@@ -261,8 +269,8 @@ func (ui *App) newComposer(accounts []backend.Account, account string, d backend
 	c.window.SetCloseIntercept(c.requestClose)
 	actions := container.NewBorder(nil, nil, container.NewVBox(container.NewHBox(c.encrypt, c.sign)), container.NewVBox(buttons), c.summary)
 	attachBar := container.NewBorder(nil, nil, container.NewVBox(c.attachButton), nil, c.attachList)
-	bottom := container.NewVBox(attachBar, c.offer, actions, c.status)
-	c.window.SetContent(container.NewBorder(form, bottom, nil, nil, c.body))
+	bottom := container.NewVBox(attachBar, c.offer, actions, c.sendProgress.box, c.notice.content)
+	c.window.SetContent(container.NewBorder(container.NewVBox(form, c.lookupProgress.box), bottom, nil, nil, c.body))
 	c.window.Resize(fyne.NewSize(720, 560))
 	for _, key := range []fyne.KeyName{fyne.KeyReturn, fyne.KeyEnter} {
 		c.window.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault},
@@ -324,7 +332,7 @@ func (c *composer) lookupKeys() {
 			return
 		}
 		if err != nil {
-			c.status.SetText(readable(err))
+			c.status.SetText(readable(fmt.Errorf("checking the recipients' keys: %w", err)))
 			return
 		}
 		for _, s := range states {
@@ -511,16 +519,25 @@ func (c *composer) submit(sec backend.Security) {
 	c.sending = true
 	c.sendButton.Disable()
 	c.offer.Hide()
-	c.status.SetText("Sending…")
+	c.notice.clear()
+	c.status.SetText("")
+	ctx, stop := context.WithCancel(c.ctx)
+	c.sendProgress.start("Sending…", stop)
 	from := c.from.Selected
-	c.ui.tasks.run(func() error { return c.ui.backend.Send(c.ctx, from, d, sec) }, func(err error) {
+	c.ui.tasks.run(func() error { return c.ui.backend.Send(ctx, from, d, sec) }, func(err error) {
+		stopped := ctx.Err() != nil
 		c.sending = false
 		c.sendButton.Enable()
+		c.sendProgress.finish()
 		var missing *backend.MissingKeysError
 		switch {
 		case errors.As(err, &missing):
 			c.lookupKeys()
 			c.showOffer(readable(err))
+		case err != nil && stopped && errors.Is(err, context.Canceled):
+			c.status.SetText(sendStopped)
+		case err != nil && fixInSettings(err):
+			showProblem(c.notice, c.relayout, readable(err), noticeAction{"Open settings", c.ui.showAccountSettings})
 		case err != nil:
 			c.status.SetText(readable(err))
 		default:
@@ -532,6 +549,82 @@ func (c *composer) submit(sec backend.Security) {
 			c.window.Close()
 		}
 	})
+}
+
+// sendStopped is what the composer says after the user cancelled a send.
+// The engine seals a message in the outbox before it connects, and the
+// connection is the only step a cancel stops, so a cancelled send is
+// always kept there.
+const sendStopped = "Sending stopped. The message is kept in the outbox, sealed on this computer: retry or discard it there. " +
+	"Send here would queue a second copy."
+
+// activity shows work that is running: what it does, an infinite progress
+// bar and, when the work can be stopped, a Cancel button. It is hidden,
+// taking no room, while nothing runs.
+type activity struct {
+	box          *fyne.Container
+	label        *widget.Label
+	bar          *widget.ProgressBarInfinite
+	cancelButton *widget.Button
+	stop         context.CancelFunc
+	// resized runs after the activity appeared or went, to lay its window
+	// out again.
+	resized func()
+}
+
+// newActivity returns a hidden activity; resized lays its window out again.
+func newActivity(resized func()) *activity {
+	a := &activity{label: widget.NewLabel(""), bar: widget.NewProgressBarInfinite(), resized: resized}
+	a.cancelButton = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), a.cancel)
+	a.box = container.NewBorder(nil, nil, a.label, a.cancelButton, a.bar)
+	a.bar.Hide() // a hidden bar does not animate
+	a.box.Hide()
+	return a
+}
+
+// start shows text and the running bar, with a Cancel that calls stop;
+// without stop there is no Cancel.
+func (a *activity) start(text string, stop context.CancelFunc) {
+	a.label.SetText(text)
+	a.stop = stop
+	a.cancelButton.Enable()
+	a.cancelButton.Hidden = stop == nil
+	a.bar.Show()
+	a.box.Show()
+	a.resized()
+}
+
+// cancel is the Cancel action: it stops the work, whose end then calls
+// finish.
+func (a *activity) cancel() {
+	if a.stop != nil {
+		a.stop()
+		a.cancelButton.Disable()
+	}
+}
+
+// finish hides the activity once the work has ended and releases the
+// work's context.
+func (a *activity) finish() {
+	if a.stop != nil {
+		a.stop()
+		a.stop = nil
+	}
+	a.bar.Hide()
+	a.box.Hide()
+	a.resized()
+}
+
+// running reports whether the activity is shown.
+func (a *activity) running() bool { return a.box.Visible() }
+
+// showProblem shows text with a button for each of actions in n, then lays
+// n and its window (relayout) out again, so that the buttons and the
+// wrapped text get their room.
+func showProblem(n *notice, relayout func(), text string, actions ...noticeAction) {
+	n.problem(text, actions...)
+	n.content.Refresh()
+	relayout()
 }
 
 // attach is the Attach… action.

@@ -30,6 +30,8 @@ type keyManager struct {
 	defaults backend.KeyDefaults // nil when the backend cannot choose default keys
 	list     *widget.List
 	status   *widget.Label
+	notice   *notice   // the status with a problem's actions (Look up again)
+	progress *activity // generating a key, importing looked-up keys
 
 	importButton, pasteButton *widget.Button
 	actions                   *keyActions // generate, export, back up, revoke, look up; nil if unsupported
@@ -56,6 +58,8 @@ func (ui *App) showKeyManager() {
 	km.window = ui.sideWindow("Keys", func() { ui.keyManager = nil })
 	km.status = widget.NewLabel("Loading keys…")
 	km.status.Wrapping = fyne.TextWrapWord
+	km.notice = newNotice(km.status)
+	km.progress = newActivity(km.relayout)
 	km.importButton = widget.NewButtonWithIcon("Import from file…", theme.FolderOpenIcon(), km.importFile)
 	km.pasteButton = widget.NewButtonWithIcon("Import from clipboard", theme.ContentPasteIcon(), km.importClipboard)
 	km.list = widget.NewList(func() int { return len(km.keys) }, newKeyRow, func(id widget.ListItemID, o fyne.CanvasObject) {
@@ -74,15 +78,22 @@ func (ui *App) showKeyManager() {
 		km.list.OnSelected = km.actions.selected
 	}
 	top := km.actions.toolbar(container.NewHBox(km.importButton, km.pasteButton))
-	km.window.SetContent(container.NewBorder(top, km.status, nil, nil, km.list))
+	km.window.SetContent(container.NewBorder(top, container.NewVBox(km.progress.box, km.notice.content), nil, nil, km.list))
 	km.window.Resize(fyne.NewSize(760, 480))
 	km.window.Show()
 	km.reload("")
 }
 
+// relayout lays the key manager out again after a row appeared or went.
+func (km *keyManager) relayout() {
+	if content := km.window.Content(); content != nil {
+		content.Refresh()
+	}
+}
+
 // reload lists the keys (and the accounts) again and then shows message
-// (or a count).
-func (km *keyManager) reload(message string) {
+// (or a count), with a button for each of actions.
+func (km *keyManager) reload(message string, actions ...noticeAction) {
 	var keys []backend.KeyInfo
 	var accounts []backend.Account
 	km.ui.tasks.run(func() (err error) {
@@ -107,6 +118,10 @@ func (km *keyManager) reload(message string) {
 			if len(keys) == 0 {
 				message = "No keys yet. Import your contacts' public keys from a file or the clipboard."
 			}
+		}
+		if len(actions) > 0 {
+			showProblem(km.notice, km.relayout, message, actions...)
+			return
 		}
 		km.status.SetText(message)
 	})
@@ -232,7 +247,7 @@ func (km *keyManager) makeDefault(k backend.KeyInfo, account string) {
 	km.status.SetText("Making " + backend.GroupFingerprint(k.Fingerprint) + " the default for " + account + "…")
 	km.ui.tasks.run(func() error { return km.defaults.SetDefaultKey(k.Fingerprint, account) }, func(err error) {
 		if err != nil {
-			km.status.SetText("The default key did not change: " + readable(err))
+			km.status.SetText(readable(fmt.Errorf("the default key did not change: %w", err)))
 			return
 		}
 		km.reload(fmt.Sprintf("Mail from %s is now signed with %s, and your own copies are encrypted to it.",

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -62,6 +63,9 @@ type keyActions struct {
 	lookupAddress              *widget.Entry
 	lookupGo, lookupImport     *widget.Button
 	lookupResult               *widget.Label
+	lookupNotice               *notice   // lookupResult with Retry after a failure
+	lookupProgress             *activity // the running lookup, with its Cancel
+	lookupLayout               func()    // lays the lookup dialog out again
 	found                      *backend.KeyLookup
 	ownPass                    *widget.Entry
 	ownImport                  *widget.Button
@@ -107,7 +111,11 @@ func (ka *keyActions) show(title string, content fyne.CanvasObject, size fyne.Si
 	ka.open.Show()
 }
 
+// close closes the open dialog, cancelling a lookup that runs in it.
 func (ka *keyActions) close() {
+	if ka.lookupProgress != nil {
+		ka.lookupProgress.cancel()
+	}
 	if ka.open != nil {
 		ka.open.Hide()
 		ka.open = nil
@@ -149,10 +157,17 @@ func (ka *keyActions) generate() {
 	if ka.genAlgo.Selected == algoRSA4096 {
 		algo = backend.AlgorithmRSA4096
 	}
+	if ka.km.progress.running() {
+		ka.say("The key manager is busy with another key: generate when it is done.")
+		return
+	}
 	ka.close()
-	ka.say("Generating your key…")
+	ka.km.notice.clear()
+	ka.say("")
+	ka.km.progress.start("Generating your key…", nil) // key generation cannot be stopped
 	var key backend.KeyInfo
 	ka.km.ui.tasks.run(func() (err error) { key, err = ka.setup.GenerateKey(name, email, algo); return err }, func(err error) {
+		ka.km.progress.finish()
 		if err != nil {
 			ka.say(readable(err))
 			return
@@ -309,17 +324,30 @@ func (ka *keyActions) askLookup(address string) {
 	ka.lookupResult = widget.NewLabel("Sealpost asks the address's own domain (Web Key Directory), then keys.openpgp.org. " +
 		"Nothing is imported until you confirm.")
 	ka.lookupResult.Wrapping = fyne.TextWrapWord
+	ka.lookupNotice = newNotice(ka.lookupResult)
 	ka.lookupGo = widget.NewButtonWithIcon("Look up", theme.SearchIcon(), ka.lookup)
 	ka.lookupImport = widget.NewButtonWithIcon("Import as unverified", theme.DownloadIcon(), ka.importFound)
 	ka.lookupImport.Importance = widget.HighImportance
 	ka.lookupImport.Disable()
 	ka.lookupAddress.OnSubmitted = func(string) { ka.lookup() }
-	ka.show("Look up a key", container.NewVBox(container.NewBorder(nil, nil, nil, ka.lookupGo, ka.lookupAddress),
-		ka.lookupResult, container.NewHBox(widget.NewButton("Cancel", ka.close), ka.lookupImport)), fyne.NewSize(560, 320))
+	content := container.NewVBox(container.NewBorder(nil, nil, nil, ka.lookupGo, ka.lookupAddress))
+	ka.lookupLayout = content.Refresh
+	ka.lookupProgress = newActivity(content.Refresh)
+	content.Add(ka.lookupProgress.box)
+	content.Add(ka.lookupNotice.content)
+	// Close, not Cancel: the running lookup has the Cancel.
+	content.Add(container.NewHBox(widget.NewButton("Close", ka.close), ka.lookupImport))
+	ka.show("Look up a key", content, fyne.NewSize(560, 320))
 }
 
+// lookup looks up the address entered, showing progress with a Cancel
+// while it runs and Retry when it fails.
 func (ka *keyActions) lookup() {
+	if ka.lookupProgress.running() {
+		return
+	}
 	address := strings.TrimSpace(ka.lookupAddress.Text)
+	ka.lookupNotice.clear()
 	if !strings.Contains(address, "@") {
 		ka.lookupResult.SetText("Enter an e-mail address.")
 		return
@@ -327,20 +355,22 @@ func (ka *keyActions) lookup() {
 	ka.found = nil
 	ka.lookupImport.Disable()
 	ka.lookupGo.Disable()
-	ka.lookupResult.SetText("Looking up " + address + "…")
+	ka.lookupResult.SetText("")
+	ctx, stop := context.WithTimeout(context.Background(), keyLookupTimeout)
+	ka.lookupProgress.start("Looking up "+address+"…", stop)
 	var found backend.KeyLookup
-	ka.km.ui.tasks.run(func() (err error) {
-		ctx, cancel := context.WithTimeout(context.Background(), keyLookupTimeout)
-		defer cancel()
-		found, err = ka.setup.LookupKeys(ctx, address)
-		return err
-	}, func(err error) {
+	ka.km.ui.tasks.run(func() (err error) { found, err = ka.setup.LookupKeys(ctx, address); return err }, func(err error) {
+		stopped := errors.Is(ctx.Err(), context.Canceled)
+		ka.lookupProgress.finish()
 		ka.lookupGo.Enable()
-		if err != nil {
-			ka.lookupResult.SetText(readable(err))
+		switch {
+		case err != nil && stopped:
+			ka.lookupResult.SetText("Stopped looking up " + address + ".")
 			return
-		}
-		if len(found.Keys) == 0 {
+		case err != nil:
+			showProblem(ka.lookupNotice, ka.lookupLayout, lookupProblem(address, err), noticeAction{"Retry", ka.lookup})
+			return
+		case len(found.Keys) == 0:
 			ka.lookupResult.SetText("No key found for " + address + ".")
 			return
 		}
@@ -355,6 +385,9 @@ func (ka *keyActions) lookup() {
 	})
 }
 
+// importFound imports the keys the lookup found, which looks the address
+// up again: the key manager shows progress with a Cancel meanwhile, and
+// Look up again when it fails.
 func (ka *keyActions) importFound() {
 	if ka.found == nil {
 		return
@@ -364,21 +397,29 @@ func (ka *keyActions) importFound() {
 	for _, k := range ka.found.Keys {
 		fprs = append(fprs, k.Fingerprint)
 	}
+	km := ka.km
+	if km.progress.running() {
+		ka.lookupResult.SetText("The key manager is busy with another key: import when it is done.")
+		return
+	}
 	ka.close()
-	ka.say("Importing the keys of " + address + "…")
+	km.notice.clear()
+	ka.say("")
+	ctx, stop := context.WithTimeout(context.Background(), keyLookupTimeout)
+	km.progress.start("Importing the keys of "+address+"…", stop)
 	var keys []backend.KeyInfo
-	ka.km.ui.tasks.run(func() (err error) {
-		ctx, cancel := context.WithTimeout(context.Background(), keyLookupTimeout)
-		defer cancel()
-		keys, err = ka.setup.ImportLookedUpKeys(ctx, address, fprs)
-		return err
-	}, func(err error) {
-		if err != nil {
-			ka.km.reload(readable(err))
-			return
+	km.ui.tasks.run(func() (err error) { keys, err = ka.setup.ImportLookedUpKeys(ctx, address, fprs); return err }, func(err error) {
+		stopped := errors.Is(ctx.Err(), context.Canceled)
+		km.progress.finish()
+		switch {
+		case err != nil && stopped:
+			km.reload("Stopped importing the keys of " + address + ".")
+		case err != nil:
+			km.reload(lookupProblem(address, err), noticeAction{"Look up again", func() { ka.askLookup(address) }})
+		default:
+			km.reload(fmt.Sprintf("Imported %s for %s, unverified. Compare fingerprints before you mark it verified.",
+				plural(len(keys), "key"), address))
 		}
-		ka.km.reload(fmt.Sprintf("Imported %s for %s, unverified. Compare fingerprints before you mark it verified.",
-			plural(len(keys), "key"), address))
 	})
 }
 
