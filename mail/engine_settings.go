@@ -37,7 +37,10 @@ func (e *Engine) AuditTrail() (trail backend.AuditTrail, err error) {
 }
 
 // SyncWith fetches new mail of account (every account when empty) as
-// opts say, then indexes what arrived for search.
+// opts say, then indexes what arrived for search, then sends what is due
+// in the outbox (of every account, as the command line's sync does). A
+// failed send does not fail the sync: progress gets a warning saying how
+// many messages still wait and why.
 func (e *Engine) SyncWith(ctx context.Context, account string, opts backend.SyncOptions, progress func(backend.SyncProgress)) error {
 	err := e.with(func(p *Profile) error {
 		req := SyncRequest{Account: account, HeadersOnly: opts.HeadersOnly}
@@ -52,8 +55,10 @@ func (e *Engine) SyncWith(ctx context.Context, account string, opts backend.Sync
 	if err != nil {
 		return err
 	}
-	if err := e.updateSearchIndex(ctx, account, "", nil); err != nil {
-		return fmt.Errorf("mail synchronised, but indexing it for search failed: %w", err)
+	indexErr := e.updateSearchIndex(ctx, account, "", nil)
+	e.flushOutbox(ctx, progress) // mail waiting to go matters more than the index
+	if indexErr != nil {
+		return fmt.Errorf("mail synchronised, but indexing it for search failed: %w", indexErr)
 	}
 	return nil
 }

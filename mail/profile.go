@@ -11,6 +11,7 @@ import (
 
 	"github.com/sealpost/sealpost/crypto"
 	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/submit"
 	"github.com/sealpost/sealpost/mail/transport"
 )
 
@@ -40,6 +41,12 @@ type Profile struct {
 
 	parsedMu sync.Mutex
 	parsed   map[[32]byte][]*crypto.Key // parsed public keys by SHA-256 of their stored bytes
+
+	// sender is the profile's one outbox sender (see outbox), made once:
+	// its claims keep a message from being submitted by two calls at once.
+	senderOnce sync.Once
+	sender     *submit.Outbox
+	senderErr  error
 }
 
 // ProfileOptions tune how a profile is created or opened. The zero value is

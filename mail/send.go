@@ -2,13 +2,13 @@ package mail
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/backend"
 	"github.com/sealpost/sealpost/mail/imapsync"
 	"github.com/sealpost/sealpost/mail/submit"
 )
@@ -17,10 +17,17 @@ import (
 type OutboxItem = localstore.OutboxItem
 
 // ErrKeptInOutbox wraps a failed send: the message is safe in the outbox.
-var ErrKeptInOutbox = errors.New("the message is kept in the outbox")
+// It is backend.ErrKeptInOutbox, so that the UI can tell.
+var ErrKeptInOutbox = backend.ErrKeptInOutbox
 
-// outbox is the profile's sending queue.
+// outbox is the profile's sending queue: one for the profile, so that a
+// Send, a sync's flush and a Retry never submit the same message at once.
 func (p *Profile) outbox() (*submit.Outbox, error) {
+	p.senderOnce.Do(func() { p.sender, p.senderErr = p.newOutbox() })
+	return p.sender, p.senderErr
+}
+
+func (p *Profile) newOutbox() (*submit.Outbox, error) {
 	return submit.NewOutbox(p.store, submit.Options{
 		Connect: p.smtpConnector(),
 		Sent:    sentAppender{p},

@@ -210,8 +210,8 @@ func TestComposerSendsAttachments(t *testing.T) {
 		t.Fatalf("sends got = %d, want 1; status %q", s.sends, c.status.Text)
 	}
 	// There is no mail server: the message stays in the outbox, as sent.
-	if !strings.Contains(c.status.Text, "outbox") {
-		t.Errorf("status got = %q, want it to say the message is kept in the outbox", c.status.Text)
+	if got := app.main.status.Text; !strings.Contains(got, "kept in the outbox") || app.main.outboxButton.Text != "Outbox (1)" {
+		t.Errorf("main window got = %q, %q, want it to say the message is kept in the outbox and count it", got, app.main.outboxButton.Text)
 	}
 	if err := e.Lock(); err != nil {
 		t.Fatal(err)

@@ -223,7 +223,7 @@ func (c *composer) lookUpKey(address string) {
 		case err != nil && stopped:
 			c.status.SetText(fmt.Sprintf("Stopped looking up a key for %s.", address))
 		case err != nil:
-			showProblem(c.notice, c.relayout, lookupProblem(address, err), noticeAction{"Retry", func() { c.lookUpKey(address) }})
+			c.notice.problem(lookupProblem(address, err), noticeAction{"Retry", func() { c.lookUpKey(address) }})
 		case len(found.Keys) == 0:
 			c.status.SetText(fmt.Sprintf("No key for %s was found on the network: ask them to send you their public key.", address))
 		default:
@@ -302,7 +302,7 @@ func (c *composer) showFound(setup backend.Setup, address string, found backend.
 				c.status.SetText(fmt.Sprintf("Stopped importing the key for %s.", address))
 				c.lookupKeys() // the chip shows whether a key arrived before the stop
 			case err != nil:
-				showProblem(c.notice, c.relayout, lookupProblem(address, err), noticeAction{"Look up again", func() { c.lookUpKey(address) }})
+				c.notice.problem(lookupProblem(address, err), noticeAction{"Look up again", func() { c.lookUpKey(address) }})
 			default:
 				c.status.SetText(fmt.Sprintf("Imported %s for %s, unverified: compare the fingerprint with them in Keys.",
 					plural(len(fingerprints), "key"), address))

@@ -120,6 +120,7 @@ type composer struct {
 	references           []string
 	sending              bool
 	onSent               func()
+	onQueued             func(err error) // Send failed but sealed the message in the outbox: Send again would queue a copy
 	passwordRow          *fyne.Container
 
 	// sendProgress shows a running send with its Cancel; lookupProgress a
@@ -227,7 +228,7 @@ func (ui *App) newComposer(accounts []backend.Account, account string, d backend
 	c.summary.Wrapping = fyne.TextWrapWord
 	c.status = widget.NewLabel("")
 	c.status.Wrapping = fyne.TextWrapWord
-	c.notice = newNotice(c.status)
+	c.notice = newNotice(c.status, c.relayout)
 	c.sendProgress, c.lookupProgress = newActivity(c.relayout), newActivity(c.relayout)
 	c.sendButton = widget.NewButtonWithIcon("Send", theme.MailSendIcon(), c.send)
 	c.sendButton.Importance = widget.HighImportance
@@ -534,10 +535,14 @@ func (c *composer) submit(sec backend.Security) {
 		case errors.As(err, &missing):
 			c.lookupKeys()
 			c.showOffer(readable(err))
+		case errors.Is(err, backend.ErrKeptInOutbox) && c.onQueued != nil:
+			c.deleteSentDraft()
+			c.onQueued(err)
+			c.window.Close()
 		case err != nil && stopped && errors.Is(err, context.Canceled):
 			c.status.SetText(sendStopped)
 		case err != nil && fixInSettings(err):
-			showProblem(c.notice, c.relayout, readable(err), noticeAction{"Open settings", c.ui.showAccountSettings})
+			c.notice.problem(readable(err), noticeAction{"Open settings", c.ui.showAccountSettings})
 		case err != nil:
 			c.status.SetText(readable(err))
 		default:
@@ -617,15 +622,6 @@ func (a *activity) finish() {
 
 // running reports whether the activity is shown.
 func (a *activity) running() bool { return a.box.Visible() }
-
-// showProblem shows text with a button for each of actions in n, then lays
-// n and its window (relayout) out again, so that the buttons and the
-// wrapped text get their room.
-func showProblem(n *notice, relayout func(), text string, actions ...noticeAction) {
-	n.problem(text, actions...)
-	n.content.Refresh()
-	relayout()
-}
 
 // attach is the Attach… action.
 func (c *composer) attach() {

@@ -58,7 +58,7 @@ func (ui *App) showKeyManager() {
 	km.window = ui.sideWindow("Keys", func() { ui.keyManager = nil })
 	km.status = widget.NewLabel("Loading keys…")
 	km.status.Wrapping = fyne.TextWrapWord
-	km.notice = newNotice(km.status)
+	km.notice = newNotice(km.status, km.relayout)
 	km.progress = newActivity(km.relayout)
 	km.importButton = widget.NewButtonWithIcon("Import from file…", theme.FolderOpenIcon(), km.importFile)
 	km.pasteButton = widget.NewButtonWithIcon("Import from clipboard", theme.ContentPasteIcon(), km.importClipboard)
@@ -120,7 +120,7 @@ func (km *keyManager) reload(message string, actions ...noticeAction) {
 			}
 		}
 		if len(actions) > 0 {
-			showProblem(km.notice, km.relayout, message, actions...)
+			km.notice.problem(message, actions...)
 			return
 		}
 		km.status.SetText(message)

@@ -74,6 +74,13 @@ type mainView struct {
 	keysButton, lockButton                             *widget.Button
 	addAccountButton                                   *widget.Button
 
+	// outboxButton is "Outbox (N)" in the status bar, shown while
+	// messages wait (nil when the backend has no outbox); outbox is its
+	// window while open.
+	outboxButton *widget.Button
+	statusRight  *fyne.Container // the status bar's right side, laid out again when outboxButton shows or hides
+	outbox       *outboxWindow
+
 	progress *widget.ProgressBar
 	status   *widget.Label
 	notice   *notice // the status line with a problem's Retry / Open settings
@@ -174,8 +181,12 @@ func (ui *App) showMain() {
 	v.progress.Hide()
 	v.status = widget.NewLabel("")
 	v.status.Truncation = fyne.TextTruncateEllipsis
-	v.notice = newNotice(v.status)
-	statusBar := container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(220, v.progress.MinSize().Height), v.progress), v.notice.content)
+	v.notice = newNotice(v.status, nil)
+	v.statusRight = container.NewHBox(container.NewGridWrap(fyne.NewSize(220, v.progress.MinSize().Height), v.progress))
+	if v.outboxButton = v.newOutboxButton(); v.outboxButton != nil {
+		v.statusRight.Objects = append([]fyne.CanvasObject{v.outboxButton}, v.statusRight.Objects...)
+	}
+	statusBar := container.NewBorder(nil, nil, nil, v.statusRight, v.notice.content)
 
 	right := container.NewHSplit(v.list, v.actions.above(v.reader.object))
 	right.Offset = 0.4
@@ -293,6 +304,7 @@ func (v *mainView) treeIsBranch(id widget.TreeNodeID) bool {
 // account's inbox.
 func (v *mainView) loadAccounts() {
 	v.status.SetText("Loading accounts…")
+	v.loadOutbox("")
 	var accounts []backend.Account
 	folders := map[string][]backend.Folder{}
 	v.ui.tasks.run(func() error {
@@ -677,7 +689,11 @@ func (v *mainView) compose(d *backend.Draft) {
 		d = &backend.Draft{}
 	}
 	c := v.ui.newComposer(v.accounts, v.account, *d)
-	c.onSent = func() { v.status.SetText("Sent.") }
+	c.onSent = func() {
+		v.status.SetText("Sent.")
+		v.loadOutbox("")
+	}
+	c.onQueued = v.keptInOutbox
 	v.lastComposer = c
 }
 
@@ -725,6 +741,7 @@ func (v *mainView) sync() {
 		v.syncing = nil
 		v.syncButton.Enable()
 		v.progress.Hide()
+		v.loadOutbox("") // the sync sent what was due
 		if len(warnings) > 0 {
 			v.showSyncWarnings(warnings)
 		}

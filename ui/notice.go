@@ -20,6 +20,9 @@ type notice struct {
 	label   *widget.Label
 	actions *fyne.Container
 	content *fyne.Container
+	// relayout, when set, lays out again what holds the notice once its
+	// buttons came or went.
+	relayout func()
 }
 
 // noticeAction is one button of a problem.
@@ -28,9 +31,10 @@ type noticeAction struct {
 	run   func()
 }
 
-// newNotice wraps label, the status line's text.
-func newNotice(label *widget.Label) *notice {
-	n := &notice{label: label, actions: container.NewHBox()}
+// newNotice wraps label, the status line's text; relayout (may be nil)
+// lays out what holds it again when its buttons change.
+func newNotice(label *widget.Label, relayout func()) *notice {
+	n := &notice{label: label, actions: container.NewHBox(), relayout: relayout}
 	n.content = container.NewBorder(nil, nil, nil, n.actions, label)
 	return n
 }
@@ -49,10 +53,22 @@ func (n *notice) problem(text string, actions ...noticeAction) {
 	dismiss := widget.NewButtonWithIcon("", theme.CancelIcon(), n.clear)
 	dismiss.Importance = widget.LowImportance
 	n.actions.Add(dismiss)
+	n.changed()
 }
 
 // clear removes the buttons of the last problem.
-func (n *notice) clear() { n.actions.RemoveAll() }
+func (n *notice) clear() {
+	n.actions.RemoveAll()
+	n.changed()
+}
+
+// changed lays the notice, and what holds it, out again.
+func (n *notice) changed() {
+	n.content.Refresh()
+	if n.relayout != nil {
+		n.relayout()
+	}
+}
 
 // hasActions reports whether a problem's buttons are shown.
 func (n *notice) hasActions() bool { return len(n.actions.Objects) > 0 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
@@ -196,9 +197,11 @@ func newActivityWatcher(content fyne.CanvasObject, input func()) *activityWatche
 	return w
 }
 
-// CreateRenderer shows the content.
+// CreateRenderer shows the content, filling the watcher from its top left
+// corner (a stack places it there; the content may come from a window
+// that had moved it).
 func (w *activityWatcher) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(w.content)
+	return widget.NewSimpleRenderer(container.NewStack(w.content))
 }
 
 // Cursor notes input and leaves the cursor to the objects under the

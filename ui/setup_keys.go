@@ -65,7 +65,6 @@ type keyActions struct {
 	lookupResult               *widget.Label
 	lookupNotice               *notice   // lookupResult with Retry after a failure
 	lookupProgress             *activity // the running lookup, with its Cancel
-	lookupLayout               func()    // lays the lookup dialog out again
 	found                      *backend.KeyLookup
 	ownPass                    *widget.Entry
 	ownImport                  *widget.Button
@@ -324,14 +323,14 @@ func (ka *keyActions) askLookup(address string) {
 	ka.lookupResult = widget.NewLabel("Sealpost asks the address's own domain (Web Key Directory), then keys.openpgp.org. " +
 		"Nothing is imported until you confirm.")
 	ka.lookupResult.Wrapping = fyne.TextWrapWord
-	ka.lookupNotice = newNotice(ka.lookupResult)
+	ka.lookupNotice = newNotice(ka.lookupResult, nil)
 	ka.lookupGo = widget.NewButtonWithIcon("Look up", theme.SearchIcon(), ka.lookup)
 	ka.lookupImport = widget.NewButtonWithIcon("Import as unverified", theme.DownloadIcon(), ka.importFound)
 	ka.lookupImport.Importance = widget.HighImportance
 	ka.lookupImport.Disable()
 	ka.lookupAddress.OnSubmitted = func(string) { ka.lookup() }
 	content := container.NewVBox(container.NewBorder(nil, nil, nil, ka.lookupGo, ka.lookupAddress))
-	ka.lookupLayout = content.Refresh
+	ka.lookupNotice.relayout = content.Refresh
 	ka.lookupProgress = newActivity(content.Refresh)
 	content.Add(ka.lookupProgress.box)
 	content.Add(ka.lookupNotice.content)
@@ -368,7 +367,7 @@ func (ka *keyActions) lookup() {
 			ka.lookupResult.SetText("Stopped looking up " + address + ".")
 			return
 		case err != nil:
-			showProblem(ka.lookupNotice, ka.lookupLayout, lookupProblem(address, err), noticeAction{"Retry", ka.lookup})
+			ka.lookupNotice.problem(lookupProblem(address, err), noticeAction{"Retry", ka.lookup})
 			return
 		case len(found.Keys) == 0:
 			ka.lookupResult.SetText("No key found for " + address + ".")

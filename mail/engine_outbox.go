@@ -1,0 +1,158 @@
+package mail
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/emersion/go-message"
+	gomail "github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
+
+	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/backend"
+)
+
+// Outbox lists the messages waiting in the outbox, oldest first. The
+// subject is read from the outer header of the sealed message, which is
+// what travels: "[...]" when header protection hides the real one. Nothing
+// is decrypted.
+func (e *Engine) Outbox() (out []backend.OutboxItem, err error) {
+	err = e.with(func(p *Profile) error {
+		items, err := p.Outbox()
+		for _, it := range items {
+			out = append(out, outboxItem(it))
+		}
+		return err
+	})
+	return out, err
+}
+
+// RetryOutbox submits the message id now: a held or uncertain message is
+// released first (the caller asked the user), a sent one only gets its copy
+// saved in Sent. A message no longer queued fails with
+// backend.ErrNotInOutbox.
+func (e *Engine) RetryOutbox(ctx context.Context, id string) error {
+	return e.with(func(p *Profile) error { return notInOutbox(p.RetryOutbox(ctx, id)) })
+}
+
+// DiscardOutbox deletes the message id from the outbox without sending it
+// and records that in the audit trail. A message no longer queued fails
+// with backend.ErrNotInOutbox.
+func (e *Engine) DiscardOutbox(id string) error {
+	return e.with(func(p *Profile) error { return notInOutbox(p.DiscardOutbox(id)) })
+}
+
+// flushOutbox sends what is due in the outbox after a sync. A failure is
+// reported through progress as a warning, never as the sync's error: the
+// messages stay queued with the reason recorded on each (Outbox lists
+// them), which is all that remains of it when progress is nil.
+func (e *Engine) flushOutbox(ctx context.Context, progress func(backend.SyncProgress)) {
+	var flushErr error
+	waiting := -1 // unknown
+	err := e.with(func(p *Profile) error {
+		if flushErr = p.FlushOutbox(ctx); flushErr == nil {
+			return nil
+		}
+		if items, err := p.Outbox(); err == nil {
+			waiting = len(items)
+		}
+		return nil
+	})
+	if flushErr == nil {
+		flushErr = err
+	}
+	if flushErr == nil || progress == nil {
+		return
+	}
+	progress(backend.SyncProgress{Warning: flushWarning(waiting, flushErr)})
+}
+
+// flushWarning says how many messages still wait (waiting < 0: unknown)
+// and why sending failed, each distinct reason once, without the message
+// IDs that Flush puts before each error: the Outbox window shows the
+// messages themselves.
+func flushWarning(waiting int, err error) string {
+	var reasons []string
+	for _, e := range leafErrors(err) {
+		if r := e.Error(); !slices.Contains(reasons, r) {
+			reasons = append(reasons, r)
+		}
+	}
+	what := "messages still wait"
+	switch {
+	case waiting == 1:
+		what = "1 message still waits"
+	case waiting >= 0:
+		what = fmt.Sprintf("%d messages still wait", waiting)
+	}
+	return fmt.Sprintf("Mail synchronised, but sending from the outbox failed: %s there (open Outbox to retry or discard). %s",
+		what, strings.Join(reasons, "; "))
+}
+
+// leafErrors splits what Flush returns (errors.Join of "message ID: %w"
+// errors) into the underlying errors.
+func leafErrors(err error) []error {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range joined.Unwrap() {
+			out = append(out, leafErrors(e)...)
+		}
+		return out
+	}
+	if inner := errors.Unwrap(err); inner != nil && strings.HasPrefix(err.Error(), "message ") {
+		return []error{inner}
+	}
+	return []error{err}
+}
+
+// notInOutbox maps the store's ErrNotFound to backend.ErrNotInOutbox.
+func notInOutbox(err error) error {
+	if errors.Is(err, localstore.ErrNotFound) {
+		return fmt.Errorf("%w (%w)", backend.ErrNotInOutbox, err)
+	}
+	return err
+}
+
+// outboxItem describes it for the UI from its record and the outer header
+// of its sealed message.
+func outboxItem(it localstore.OutboxItem) backend.OutboxItem {
+	out := backend.OutboxItem{
+		ID: it.ID, Account: it.Account, To: it.Recipients, Subject: outerSubject(it.Raw), Queued: it.CreatedAt,
+		Attempts: it.Attempts, LastError: it.LastError, NextTry: it.NextAttempt,
+	}
+	switch {
+	case !it.AcceptedAt.IsZero():
+		out.State = backend.OutboxSent
+	case !it.SubmittingSince.IsZero() && it.Held:
+		out.State = backend.OutboxUncertain
+	case !it.SubmittingSince.IsZero():
+		out.State = backend.OutboxSending
+	case it.Held:
+		out.State = backend.OutboxHeld
+	default:
+		out.State = backend.OutboxWaiting
+	}
+	return out
+}
+
+// outerSubject is the decoded Subject of raw's top-level header, empty when
+// it has none or cannot be read.
+func outerSubject(raw []byte) string {
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
+	if err != nil {
+		return ""
+	}
+	s, err := (&gomail.Header{Header: message.Header{Header: h}}).Subject()
+	if err != nil {
+		return h.Get("Subject")
+	}
+	return s
+}
+
+// The engine offers the outbox.
+var _ backend.Outbox = (*Engine)(nil)
