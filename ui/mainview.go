@@ -610,7 +610,15 @@ func (v *mainView) runSearch() {
 		v.rows.unselect()
 		v.setRows(found)
 		v.list.ScrollToTop()
-		v.actions.update()
+		// The open message stays open, and selected, when it is a result;
+		// otherwise the reader closes with it.
+		if v.opened != nil {
+			if row := v.rows.row(keyOf(*v.opened)); row >= 0 {
+				v.rows.click(row, false, false)
+				v.list.Refresh()
+			}
+		}
+		v.showSelection()
 		v.status.SetText(fmt.Sprintf("%s in %s match “%s”. Esc returns to the folder.", plural(len(found), "message"), where, text))
 	})
 }

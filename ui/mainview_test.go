@@ -333,6 +333,9 @@ func TestSearchFindsInsideEncryptedMail(t *testing.T) {
 	if got := subjects(v); !slices.Equal(got, []string{"Q3 numbers", "Annual report"}) {
 		t.Fatalf("rows in all folders got = %q, want Q3 numbers and Annual report", got)
 	}
+	if v.opened == nil || !v.rows.isSelected(0) || v.actions.deleteButton.Disabled() {
+		t.Errorf("the open message is a result again but is not selected with its actions (opened %v)", v.opened)
+	}
 	rows := renderedRows(v)
 	for i, want := range []string{"Inbox", "Archive"} {
 		if r := rows[i]; r == nil || !r.where.Visible() || r.where.Text != want {
@@ -353,6 +356,9 @@ func TestSearchFindsInsideEncryptedMail(t *testing.T) {
 	enter()
 	if got := subjects(v); !slices.Equal(got, []string{"Lunch on Friday?"}) {
 		t.Fatalf("rows for lunch got = %q, want Lunch on Friday?", got)
+	}
+	if v.opened != nil || v.reader.subject.Text != "" || !v.replyButton.Disabled() {
+		t.Errorf("results without the open message left it in the reader (%q) with Reply enabled", v.reader.subject.Text)
 	}
 	v.search.SetText("")
 	app.tasks.wait()
