@@ -28,8 +28,12 @@ const (
 	AuditKeyExported      = "key.secret_exported"
 )
 
-// Profile is an unlocked Sealpost profile. It is safe for use by one
-// goroutine at a time; the UI reaches it through the engine, never directly.
+// Profile is an unlocked Sealpost profile. The engine calls it from several
+// goroutines at once: the store serialises writes, and the profile's own
+// caches and its outbox sender have locks. A change made of a read and a
+// later write (such as editing an account) is not atomic against another
+// change of the same record. The UI reaches it through the engine, never
+// directly.
 type Profile struct {
 	store   *localstore.Store
 	now     func() time.Time
