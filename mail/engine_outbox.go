@@ -123,21 +123,27 @@ func notInOutbox(err error) error {
 func outboxItem(it localstore.OutboxItem) backend.OutboxItem {
 	out := backend.OutboxItem{
 		ID: it.ID, Account: it.Account, To: it.Recipients, Subject: outerSubject(it.Raw), Queued: it.CreatedAt,
-		Attempts: it.Attempts, LastError: it.LastError, NextTry: it.NextAttempt,
-	}
-	switch {
-	case !it.AcceptedAt.IsZero():
-		out.State = backend.OutboxSent
-	case !it.SubmittingSince.IsZero() && it.Held:
-		out.State = backend.OutboxUncertain
-	case !it.SubmittingSince.IsZero():
-		out.State = backend.OutboxSending
-	case it.Held:
-		out.State = backend.OutboxHeld
-	default:
-		out.State = backend.OutboxWaiting
+		Attempts: it.Attempts, LastError: it.LastError, NextTry: it.NextAttempt, State: OutboxState(it),
 	}
 	return out
+}
+
+// OutboxState says where a queued message stands, as one of the
+// backend.Outbox… states: sent (only the Sent copy is missing), uncertain
+// (cut off while the server received it; never resent without the user),
+// sending, held (waits for the user) or waiting (for its retry time).
+func OutboxState(it OutboxItem) string {
+	switch {
+	case !it.AcceptedAt.IsZero():
+		return backend.OutboxSent
+	case !it.SubmittingSince.IsZero() && it.Held:
+		return backend.OutboxUncertain
+	case !it.SubmittingSince.IsZero():
+		return backend.OutboxSending
+	case it.Held:
+		return backend.OutboxHeld
+	}
+	return backend.OutboxWaiting
 }
 
 // outerSubject is the decoded Subject of raw's top-level header, empty when

@@ -46,6 +46,7 @@ type outboxJSON struct {
 	Attempts    int      `json:"attempts"`
 	NextAttempt string   `json:"next_attempt"`
 	LastError   string   `json:"last_error"`
+	State       string   `json:"state"`
 }
 
 func rfc3339(t time.Time) string {
@@ -323,7 +324,8 @@ func cmdOutbox(ctx context.Context, env *cliEnv, args []string) error {
 			out := make([]outboxJSON, 0, len(items))
 			for _, it := range items {
 				out = append(out, outboxJSON{ID: it.ID, Account: it.Account, Recipients: nonNil(it.Recipients), Size: len(it.Raw),
-					Created: rfc3339(it.CreatedAt), Attempts: it.Attempts, NextAttempt: rfc3339(it.NextAttempt), LastError: it.LastError})
+					Created: rfc3339(it.CreatedAt), Attempts: it.Attempts, NextAttempt: rfc3339(it.NextAttempt), LastError: it.LastError,
+					State: mail.OutboxState(it)})
 			}
 			return writeJSON(env.out, out)
 		}
@@ -332,7 +334,8 @@ func cmdOutbox(ctx context.Context, env *cliEnv, args []string) error {
 			return nil
 		}
 		for _, it := range items {
-			fmt.Fprintf(env.out, "%s  %s  %d recipient(s)  %d attempt(s)  %s\n", it.ID, it.Account, len(it.Recipients), it.Attempts, it.LastError)
+			fmt.Fprintf(env.out, "%s  %s  %s  %d recipient(s)  %d attempt(s)  %s\n", it.ID, it.Account, mail.OutboxState(it),
+				len(it.Recipients), it.Attempts, it.LastError)
 		}
 		return nil
 	})

@@ -96,8 +96,11 @@ func TestSendFailureKeepsMessageInOutbox(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.out), &items); err != nil {
 		t.Fatal(err)
 	}
-	if len(items) != 1 || items[0].Attempts != 1 || items[0].LastError == "" {
-		t.Fatalf("outbox = %+v, want the refused message with its error", items)
+	if len(items) != 1 || items[0].Attempts != 1 || items[0].LastError == "" || items[0].State != "held" {
+		t.Fatalf("outbox = %+v, want the refused message with its error, held for the user", items)
+	}
+	if r := mustSucceed(t, sealpost(t, dir, pass, "outbox", "list")); !strings.Contains(r.out, items[0].ID+"  "+alice+"  held") {
+		t.Errorf("outbox list = %q, want the message's state", r.out)
 	}
 	mustSucceed(t, sealpost(t, dir, pass, "outbox", "discard", items[0].ID))
 	if r := mustSucceed(t, sealpost(t, dir, pass, "outbox", "list")); !strings.Contains(r.out, "empty") {
