@@ -33,6 +33,8 @@ var (
 	ErrAccountExists = errors.New("an account with this address already exists")
 	// ErrNoAccount means no account matches the address given.
 	ErrNoAccount = errors.New("no such account")
+	// ErrNoAccounts means the profile has no account yet.
+	ErrNoAccounts = errors.New("no accounts yet: add one (Add account in the app, `sealpost account add` on the command line)")
 	// ErrAccountHasOutbox means an account cannot be removed while its
 	// unsent messages wait in the outbox; it is backend.ErrAccountHasOutbox.
 	ErrAccountHasOutbox = backend.ErrAccountHasOutbox

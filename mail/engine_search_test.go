@@ -118,3 +118,17 @@ func TestEngineUpdateSearchIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestEngineWithoutAccounts: searching and syncing a profile without any
+// account fail with ErrNoAccounts, whose words fit the app and the command
+// line alike.
+func TestEngineWithoutAccounts(t *testing.T) {
+	e := newSetupEngine(t)
+	ctx := context.Background()
+	if _, err := e.Search(ctx, backend.SearchQuery{Text: "anything"}, nil); !errors.Is(err, ErrNoAccounts) {
+		t.Errorf("Search: got error = %v, want ErrNoAccounts", err)
+	}
+	if err := e.Sync(ctx, "", nil); !errors.Is(err, ErrNoAccounts) {
+		t.Errorf("Sync: got error = %v, want ErrNoAccounts", err)
+	}
+}

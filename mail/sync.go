@@ -193,7 +193,7 @@ func (p *Profile) selectAccounts(email string) ([]localstore.Account, error) {
 		return nil, err
 	}
 	if len(accts) == 0 {
-		return nil, errors.New("no accounts yet: add one with `sealpost account add`")
+		return nil, ErrNoAccounts
 	}
 	return accts, nil
 }
