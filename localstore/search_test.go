@@ -373,21 +373,8 @@ func TestSearchRecordMovedIsTampered(t *testing.T) {
 			if err := s.view(func(*bolt.Tx) error { src, dst, sk, dk = tt.move(s); return nil }); err != nil {
 				t.Fatal(err)
 			}
-			dir := s.Dir()
-			if err := s.Close(); err != nil {
-				t.Fatal(err)
-			}
-			rawUpdate(t, dir, func(tx *bolt.Tx) error {
-				from, _ := bucketAt(tx, false, src)
-				to, _ := bucketAt(tx, false, dst)
-				return to.Put(dk, bytes.Clone(from.Get(sk)))
-			})
-			s2, err := Open(dir, testPass, testOpts())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s2.Close()
-			err = s2.SearchIndex().Scan(searchAcct, tt.scan, func(*SearchRecord) bool { return true })
+			s2 := copyAndReopen(t, s, src, sk, dst, dk)
+			err := s2.SearchIndex().Scan(searchAcct, tt.scan, func(*SearchRecord) bool { return true })
 			wantErr(t, "Scan", err, ErrTampered)
 		})
 	}
@@ -498,20 +485,28 @@ func TestSearchKeySetMovedIsTampered(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	s2 := copyAndReopen(t, s, src, keyKeySet, dst, keyKeySet)
+	_, err := s2.SearchIndex().RetryUnreadable(other, []byte("tag of "+searchAcct))
+	wantErr(t, "RetryUnreadable", err, ErrTampered)
+}
+
+// copyAndReopen closes s, copies the sealed value at srcPath/srcKey to
+// dstPath/dstKey behind the store's back, and opens the profile again.
+func copyAndReopen(t *testing.T, s *Store, srcPath [][]byte, srcKey []byte, dstPath [][]byte, dstKey []byte) *Store {
+	t.Helper()
 	dir := s.Dir()
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	rawUpdate(t, dir, func(tx *bolt.Tx) error {
-		from, _ := bucketAt(tx, false, src)
-		to, _ := bucketAt(tx, false, dst)
-		return to.Put(keyKeySet, bytes.Clone(from.Get(keyKeySet)))
+		from, _ := bucketAt(tx, false, srcPath)
+		to, _ := bucketAt(tx, false, dstPath)
+		return to.Put(dstKey, bytes.Clone(from.Get(srcKey)))
 	})
 	s2, err := Open(dir, testPass, testOpts())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s2.Close()
-	_, err = s2.SearchIndex().RetryUnreadable(other, []byte("tag of "+searchAcct))
-	wantErr(t, "RetryUnreadable", err, ErrTampered)
+	t.Cleanup(func() { s2.Close() })
+	return s2
 }
