@@ -49,10 +49,7 @@ func cmdAccountAdd(ctx context.Context, env *cliEnv, args []string) error {
 	fs := env.flags("account add")
 	email := fs.String("email", "", "the account's address (required)")
 	name := fs.String("name", "", "your name as recipients see it")
-	imapAddr := fs.String("imap", "", "IMAP server as `HOST:PORT` (default: autoconfiguration)")
-	imapSec := fs.String("imap-security", "", "tls or starttls (default: tls, starttls for port 143)")
-	smtpAddr := fs.String("smtp", "", "SMTP submission server as `HOST:PORT` (default: autoconfiguration)")
-	smtpSec := fs.String("smtp-security", "", "tls or starttls (default: tls, starttls for port 587)")
+	servers := serverFlags(fs, "", " (default: autoconfiguration)")
 	user := fs.String("user", "", "login name (default: the address)")
 	passFile := fs.String("password-file", "", "read the password (or OAuth2 token) from `FILE` (required)")
 	oauth := fs.Bool("oauth2", false, "the password file holds an OAuth2 access token")
@@ -69,11 +66,8 @@ func cmdAccountAdd(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	settings := mail.AccountSettings{Email: *email, Name: *name, Username: *user, TrustCert: *trust, ServerSavesSent: *savesSent}
 	var err error
-	if settings.IMAP, err = serverFlag(*imapAddr, *imapSec); err != nil {
-		return fmt.Errorf("%w: --imap: %v", errUsage, err)
-	}
-	if settings.SMTP, err = serverFlag(*smtpAddr, *smtpSec); err != nil {
-		return fmt.Errorf("%w: --smtp: %v", errUsage, err)
+	if settings.IMAP, settings.SMTP, err = servers(); err != nil {
+		return err
 	}
 	if settings.Secret, err = readSecretFile(*passFile); err != nil {
 		return err
@@ -97,6 +91,25 @@ func cmdAccountAdd(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		return nil
 	})
+}
+
+// serverFlags registers --imap, --imap-security, --smtp and --smtp-security
+// on fs, their help starting with prefix and ending with suffix, and
+// returns the function that reads them once fs is parsed.
+func serverFlags(fs *flag.FlagSet, prefix, suffix string) func() (imap, smtp mail.Server, err error) {
+	imapAddr := fs.String("imap", "", prefix+"IMAP server as `HOST:PORT`"+suffix)
+	imapSec := fs.String("imap-security", "", "tls or starttls (default: tls, starttls for port 143)")
+	smtpAddr := fs.String("smtp", "", prefix+"SMTP submission server as `HOST:PORT`"+suffix)
+	smtpSec := fs.String("smtp-security", "", "tls or starttls (default: tls, starttls for port 587)")
+	return func() (imap, smtp mail.Server, err error) {
+		if imap, err = serverFlag(*imapAddr, *imapSec); err != nil {
+			return imap, smtp, fmt.Errorf("%w: --imap: %v", errUsage, err)
+		}
+		if smtp, err = serverFlag(*smtpAddr, *smtpSec); err != nil {
+			return imap, smtp, fmt.Errorf("%w: --smtp: %v", errUsage, err)
+		}
+		return imap, smtp, nil
+	}
 }
 
 // printTested prints how each test login was secured.
@@ -189,10 +202,7 @@ func cmdAccountEdit(ctx context.Context, env *cliEnv, args []string) error {
 	fs := env.flags("account edit")
 	email := fs.String("email", "", "the address of the account to change (required)")
 	name := fs.String("name", "", "your name as recipients see it (--name \"\" clears it)")
-	imapAddr := fs.String("imap", "", "new IMAP server as `HOST:PORT`")
-	imapSec := fs.String("imap-security", "", "tls or starttls (default: tls, starttls for port 143)")
-	smtpAddr := fs.String("smtp", "", "new SMTP submission server as `HOST:PORT`")
-	smtpSec := fs.String("smtp-security", "", "tls or starttls (default: tls, starttls for port 587)")
+	servers := serverFlags(fs, "new ", "")
 	passFile := fs.String("password-file", "", "read the new password (or OAuth2 token) from `FILE`")
 	trust := fs.String("trust-cert", "", "trust the certificate with this SHA-256 fingerprint (hex, as printed when it was refused)")
 	if err := parse(fs, args, 0, 0); err != nil {
@@ -208,11 +218,8 @@ func cmdAccountEdit(ctx context.Context, env *cliEnv, args []string) error {
 		}
 	})
 	var err error
-	if change.IMAP, err = serverFlag(*imapAddr, *imapSec); err != nil {
-		return fmt.Errorf("%w: --imap: %v", errUsage, err)
-	}
-	if change.SMTP, err = serverFlag(*smtpAddr, *smtpSec); err != nil {
-		return fmt.Errorf("%w: --smtp: %v", errUsage, err)
+	if change.IMAP, change.SMTP, err = servers(); err != nil {
+		return err
 	}
 	if *passFile != "" {
 		if change.Secret, err = readSecretFile(*passFile); err != nil {
