@@ -108,6 +108,31 @@ func (r Messages) putSummariesIn(tx *bolt.Tx, account, folder string, batch []Su
 type ProtectedHeaders struct {
 	UID           uint32
 	Subject, From string
+	// Of, when set, is the identity of the message the headers came from:
+	// a summary that no longer matches it (the folder was refilled and
+	// the UID now names another message) is left alone.
+	Of MessageIdentity
+}
+
+// MessageIdentity tells a message from another that later got the same
+// UID (the folder's UIDVALIDITY changed and it was fetched again): the
+// Message-ID, size and arrival time its summary holds.
+type MessageIdentity struct {
+	MessageID    string
+	Size         uint32
+	InternalDate time.Time
+}
+
+// Identity returns the identity of the summary's message.
+func (m Summary) Identity() MessageIdentity {
+	return MessageIdentity{MessageID: m.MessageID, Size: m.Size, InternalDate: m.InternalDate}
+}
+
+// matches reports whether the summary m belongs to the message with
+// identity id; the zero identity matches every summary.
+func (id MessageIdentity) matches(m Summary) bool {
+	return id == (MessageIdentity{}) ||
+		(id.MessageID == m.MessageID && id.Size == m.Size && id.InternalDate.Equal(m.InternalDate))
 }
 
 // ShowProtectedHeaders puts the Subject and From of each entry into the
@@ -130,7 +155,7 @@ func (r Messages) ShowProtectedHeaders(account, folder string, headers []Protect
 	err := r.s.update(func(tx *bolt.Tx) error {
 		return r.editSummariesIn(tx, account, folder, uids, func(m *Summary) bool {
 			h, ok := byUID[m.UID]
-			if !ok || (m.Subject == h.Subject && m.From == h.From && m.Encrypted) {
+			if !ok || !h.Of.matches(*m) || (m.Subject == h.Subject && m.From == h.From && m.Encrypted) {
 				return false
 			}
 			m.Subject, m.From, m.Encrypted = h.Subject, h.From, true

@@ -108,3 +108,46 @@ func TestShowProtectedHeadersWritesOnlyChanges(t *testing.T) {
 		t.Errorf("Summary(5) = %+v, %v; want subject Plans", got, err)
 	}
 }
+
+// TestWritesSkipAnotherMessageWithTheSameUID: when a folder was refilled
+// (UIDVALIDITY changed) between reading a message and writing what was
+// learnt from it, the protected headers and the search record of the old
+// message must not land on the new one that now has its UID.
+func TestWritesSkipAnotherMessageWithTheSameUID(t *testing.T) {
+	s := newTestStore(t)
+	m := s.Messages()
+	const acct, folder = "a@example.org", "INBOX"
+	old := makeSummaries(1, 2, "old")
+	if err := m.PutSummaries(acct, folder, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.DropFolderMessages(acct, folder); err != nil { // UIDVALIDITY changed
+		t.Fatal(err)
+	}
+	refilled := makeSummaries(1, 2, "new")
+	if err := m.PutSummaries(acct, folder, refilled); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.ShowProtectedHeaders(acct, folder, []ProtectedHeaders{
+		{UID: 1, Subject: "Old secret", From: "x@example.org", Of: old[0].Identity()},
+		{UID: 2, Subject: "Still it", From: "y@example.org", Of: refilled[1].Identity()},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := m.Summary(acct, folder, 1); got.Subject != refilled[0].Subject {
+		t.Errorf("UID 1 subject = %q, want %q: the old message's headers landed on the new one", got.Subject, refilled[0].Subject)
+	}
+	if got, _ := m.Summary(acct, folder, 2); got.Subject != "Still it" {
+		t.Errorf("UID 2 subject = %q, want the headers of the same message shown", got.Subject)
+	}
+
+	if err := s.SearchIndex().PutBatch(acct, folder, []SearchDoc{
+		{UID: 1, Text: []byte("old secret words"), Of: old[0].Identity()},
+		{UID: 2, Text: []byte("the same message"), Of: refilled[1].Identity()},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.SearchIndex().Indexed(acct, folder); err != nil || !slices.Equal(got, []uint32{2}) {
+		t.Errorf("Indexed = %v, %v; want only UID 2 (UID 1 is another message now)", got, err)
+	}
+}

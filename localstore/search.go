@@ -43,6 +43,9 @@ type SearchDoc struct {
 	// Text is the normalised searchable text; at most MaxSearchText bytes
 	// are kept. PutBatch does not retain it: the caller may wipe it after.
 	Text []byte
+	// Of, when set, is the identity of the message indexed: PutBatch skips
+	// the document when the UID's summary now belongs to another message.
+	Of MessageIdentity
 }
 
 // SearchRecord is one record as Scan presents it.
@@ -109,8 +112,18 @@ func (r SearchIndex) PutBatch(account, folder string, docs []SearchDoc) error {
 				return errZeroUID
 			}
 			key := uidKey(d.UID)
-			if sums.Get(key) == nil || (!d.HasBody && raws != nil && raws.Get(rawChunkKey(d.UID, 0)) != nil) {
+			sealedSum := sums.Get(key)
+			if sealedSum == nil || (!d.HasBody && raws != nil && raws.Get(rawChunkKey(d.UID, 0)) != nil) {
 				continue
+			}
+			if d.Of != (MessageIdentity{}) {
+				var m Summary
+				if err := r.s.openJSON(msgs.path(account, folder, subSummaries), key, sealedSum, &m); err != nil {
+					return err
+				}
+				if !d.Of.matches(m) {
+					continue // the UID names another message now
+				}
 			}
 			pt = appendSearchRecord(pt[:0], name, d)
 			ad = appendAD(ad[:0], path, key)
@@ -261,19 +274,6 @@ func (r SearchIndex) Scan(account, folder string, fn func(rec *SearchRecord) boo
 		if !more {
 			break
 		}
-	}
-	return nil
-}
-
-// Delete removes the records of uids in one transaction; absent UIDs are
-// ignored.
-func (r SearchIndex) Delete(account, folder string, uids ...uint32) error {
-	err := r.s.update(func(tx *bolt.Tx) error {
-		acct, fold := r.s.folderKeys(account, folder)
-		return deleteSearchIn(tx, acct, fold, uids)
-	})
-	if err != nil {
-		return fmt.Errorf("delete search records: %w", err)
 	}
 	return nil
 }

@@ -258,7 +258,7 @@ func (ix *indexer) doc(account, folder string, uid uint32) (doc localstore.Searc
 	if err != nil {
 		return doc, shown, false, err
 	}
-	doc = localstore.SearchDoc{UID: uid, Date: s.Date}
+	doc = localstore.SearchDoc{UID: uid, Date: s.Date, Of: s.Identity()}
 	if doc.Date.IsZero() {
 		doc.Date = s.InternalDate
 	}
@@ -293,6 +293,7 @@ func (ix *indexer) doc(account, folder string, uid uint32) (doc localstore.Searc
 	}
 	if ph, ok := protectedOf(uid, *v); ok && (ph.Subject != s.Subject || ph.From != s.From || !s.Encrypted) {
 		shown = ph
+		shown.Of = s.Identity()
 	}
 	// One buffer big enough for all of it, so growing it leaves no copies
 	// of decrypted text behind (case mapping rarely changes a length much).
