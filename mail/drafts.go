@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"slices"
 	"strings"
 	"time"
 
@@ -151,6 +152,14 @@ func (p *Profile) syncDrafts(ctx context.Context, account, only string) error {
 	}
 	if len(work) == 0 {
 		return nil
+	}
+	if !slices.ContainsFunc(work, func(r localstore.Draft) bool { return len(r.Stale()) > 0 }) {
+		// Only uploads to do: without an own key there is nothing to log in for.
+		key, err := p.signingKey(acct.Email, p.now())
+		if err != nil {
+			return fmt.Errorf("%s: %w", draftsNeedOwnKey, err)
+		}
+		key.ClearPrivate()
 	}
 	c, _, err := p.dialIMAP(ctx, acct, nil)
 	if err != nil {
@@ -317,6 +326,10 @@ func (u *draftUploader) remove(copies []localstore.ServerCopy) error {
 	return nil
 }
 
+// draftsNeedOwnKey says why a draft stays on this computer without an own
+// key.
+const draftsNeedOwnKey = "drafts go to the server only encrypted to your own key"
+
 // buildDraftMessage writes d as the Drafts folder keeps it: RFC 3156
 // multipart/encrypted, encrypted to the account's own key only and signed
 // with it. The encrypted part carries the real header fields (From, To,
@@ -328,7 +341,7 @@ func (p *Profile) buildDraftMessage(acct localstore.Account, d localstore.Draft)
 	now := p.now()
 	key, err := p.signingKey(acct.Email, now)
 	if err != nil {
-		return nil, "", fmt.Errorf("drafts go to the server only encrypted to your own key: %w", err)
+		return nil, "", fmt.Errorf("%s: %w", draftsNeedOwnKey, err)
 	}
 	defer key.ClearPrivate()
 	msgID, err := newMessageID(acct.Email)

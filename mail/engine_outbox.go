@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/emersion/go-message"
 	gomail "github.com/emersion/go-message/mail"
@@ -52,6 +53,14 @@ func (e *Engine) DiscardOutbox(id string) error {
 // messages stay queued with the reason recorded on each (Outbox lists
 // them), which is all that remains of it when progress is nil.
 func (e *Engine) flushOutbox(ctx context.Context, progress func(backend.SyncProgress)) {
+	if ctx.Err() != nil {
+		return // the sync was stopped (or the app locks): nothing new starts
+	}
+	// Once started, a submission is not cut off by the sync's cancellation
+	// (a message cut off mid-transfer is left uncertain, and sending it
+	// again may deliver it twice); it is bounded by flushTimeout instead.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
+	defer cancel()
 	var flushErr error
 	waiting := -1 // unknown
 	err := e.with(func(p *Profile) error {
@@ -72,6 +81,9 @@ func (e *Engine) flushOutbox(ctx context.Context, progress func(backend.SyncProg
 	progress(backend.SyncProgress{Warning: flushWarning(waiting, flushErr)})
 }
 
+// flushTimeout bounds the outbox flush after a sync.
+const flushTimeout = 2 * time.Minute
+
 // flushWarning says how many messages still wait (waiting < 0: unknown)
 // and why sending failed, each distinct reason once, without the message
 // IDs that Flush puts before each error: the Outbox window shows the
@@ -90,7 +102,7 @@ func flushWarning(waiting int, err error) string {
 	case waiting >= 0:
 		what = fmt.Sprintf("%d messages still wait", waiting)
 	}
-	return fmt.Sprintf("Mail synchronised, but sending from the outbox failed: %s there (open Outbox to retry or discard). %s",
+	return fmt.Sprintf("Sending from the outbox did not finish: %s there (open Outbox to retry or discard). %s",
 		what, strings.Join(reasons, "; "))
 }
 

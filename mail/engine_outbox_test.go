@@ -39,9 +39,16 @@ func (c *testClock) advance(d time.Duration) {
 // nothing listens there) and returns the port it had.
 func setSMTPPort(t *testing.T, e *Engine, user string, port int) int {
 	t.Helper()
+	return setPort(t, e, user, func(a *localstore.Account) *int { return &a.SMTP.Port }, port)
+}
+
+// setPort sets the stored account's port that which points to and returns
+// the port it had.
+func setPort(t *testing.T, e *Engine, user string, which func(*localstore.Account) *int, port int) int {
+	t.Helper()
 	acct := storedAccount(t, e, user)
-	old := acct.SMTP.Port
-	acct.SMTP.Port = port
+	old := *which(&acct)
+	*which(&acct) = port
 	if err := e.with(func(p *Profile) error { return p.store.Accounts().Put(acct) }); err != nil {
 		t.Fatal(err)
 	}
@@ -51,8 +58,8 @@ func setSMTPPort(t *testing.T, e *Engine, user string, port int) int {
 // TestEngineOutbox: messages whose submission server is unreachable wait in
 // the outbox and are listed; one is discarded (and audited); a sync while
 // the server is still away warns how many wait and why, without failing;
-// once the server is back the next sync sends the rest and empties the
-// outbox.
+// once the submission server is back the next sync sends the rest and
+// empties the outbox, even though the IMAP server is away then.
 func TestEngineOutbox(t *testing.T) {
 	srv := testservers.Start(t)
 	alice, bob := "alice@"+srv.Domain, "bob@"+srv.Domain
@@ -130,11 +137,30 @@ func TestEngineOutbox(t *testing.T) {
 		t.Fatalf("Outbox after the failed flush got = %+v, want the message with 2 attempts", left)
 	}
 
+	// The submission server is back while the IMAP server is away: the
+	// sync fails, and still sends what waits.
 	setSMTPPort(t, e, alice, port)
+	imapPort := setPort(t, e, alice, func(a *localstore.Account) *int { return &a.IMAP.Port }, 1)
+	clock.advance(time.Hour)
+	warnings = nil
+	if err := e.SyncWith(ctx, alice, backend.SyncOptions{}, collect); err == nil {
+		t.Fatal("sync with the IMAP server away succeeded")
+	}
+	srv.WaitForMessages(t, bob, "INBOX", 1, 30*time.Second)
+	got := srv.Messages(t, bob, "INBOX")
+	if len(got) != 1 || !strings.Contains(string(got[0]), "Waits") {
+		t.Errorf("bob's inbox got = %d messages, want the waiting one only", len(got))
+	}
+	// Only its copy in Sent waits now, for the IMAP server.
+	if left, err := e.Outbox(); err != nil || len(left) != 1 || left[0].State != backend.OutboxSent {
+		t.Fatalf("Outbox after sending without IMAP got = %+v, %v, want the message, sent, its Sent copy pending", left, err)
+	}
+
+	setPort(t, e, alice, func(a *localstore.Account) *int { return &a.IMAP.Port }, imapPort)
 	clock.advance(time.Hour)
 	warnings = nil
 	if err := e.SyncWith(ctx, alice, backend.SyncOptions{}, collect); err != nil {
-		t.Fatalf("sync with the server back: %v", err)
+		t.Fatalf("sync with both servers back: %v", err)
 	}
 	if len(warnings) != 0 {
 		t.Errorf("warnings got = %q, want none", warnings)
@@ -142,10 +168,8 @@ func TestEngineOutbox(t *testing.T) {
 	if left, err := e.Outbox(); err != nil || len(left) != 0 {
 		t.Errorf("Outbox after the sync got = %+v, %v, want empty", left, err)
 	}
-	srv.WaitForMessages(t, bob, "INBOX", 1, 30*time.Second)
-	got := srv.Messages(t, bob, "INBOX")
-	if len(got) != 1 || !strings.Contains(string(got[0]), "Waits") {
-		t.Errorf("bob's inbox got = %d messages, want the waiting one only", len(got))
+	if n := len(srv.Messages(t, bob, "INBOX")); n != 1 {
+		t.Errorf("bob's inbox got = %d messages after the Sent copy was saved, want still 1", n)
 	}
 	if err := e.RetryOutbox(ctx, items[0].ID); !errors.Is(err, backend.ErrNotInOutbox) {
 		t.Errorf("RetryOutbox of a sent message: got = %v, want ErrNotInOutbox", err)

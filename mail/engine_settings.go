@@ -53,6 +53,9 @@ func (e *Engine) SyncWith(ctx context.Context, account string, opts backend.Sync
 		return p.Sync(ctx, req)
 	})
 	if err != nil {
+		// The submission server may be reachable when the IMAP server is
+		// not: mail waiting to go is sent all the same.
+		e.flushOutbox(ctx, progress)
 		return err
 	}
 	indexErr := e.updateSearchIndex(ctx, account, "", nil)
