@@ -423,7 +423,7 @@ func (a *messageActions) forward() {
 		c := a.v.lastComposer
 		var notes []string
 		if f.Security == backend.ModeEncrypt {
-			c.encrypt.SetChecked(true)
+			c.requireEncryption()
 			notes = append(notes, "The original was encrypted, so this forward is encrypted too.")
 		}
 		if len(f.Warnings) > 0 {

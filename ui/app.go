@@ -4,6 +4,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -39,6 +40,11 @@ type App struct {
 	// composers are the open composers, whose unsaved changes are kept as
 	// drafts when the profile locks or the app quits.
 	composers map[*composer]struct{}
+	// session ends when the profile locks: network work that only makes
+	// sense while it is open (uploading drafts) stops then instead of
+	// keeping the profile open longer.
+	session    context.Context
+	endSession context.CancelFunc
 
 	// settings holds the preferences, auto-lock and the settings and
 	// audit windows.
@@ -76,6 +82,16 @@ func New(a fyne.App, b backend.Backend, icon fyne.Resource) *App {
 		ui.showCreate()
 	}
 	return ui
+}
+
+// sessionContext is the context of the unlocked session (see App.session),
+// bounded by timeout.
+func (ui *App) sessionContext(timeout time.Duration) (context.Context, context.CancelFunc) {
+	parent := ui.session
+	if parent == nil {
+		parent = context.Background()
+	}
+	return context.WithTimeout(parent, timeout)
 }
 
 // sideWindow opens a window titled "title – Sealpost" that belongs to the

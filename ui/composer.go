@@ -119,8 +119,6 @@ type composer struct {
 	inReplyTo            string
 	references           []string
 	sending              bool
-	onSent               func()
-	onQueued             func(err error) // Send failed but sealed the message in the outbox: Send again would queue a copy
 	passwordRow          *fyne.Container
 
 	// sendProgress shows a running send with its Cancel; lookupProgress a
@@ -220,10 +218,10 @@ func (ui *App) newComposer(accounts []backend.Account, account string, d backend
 	}
 	c.loadContacts(accounts)
 
-	c.encrypt = widget.NewCheck("Encrypt", func(bool) { c.encryptTouched = true; c.update() })
+	c.encrypt = widget.NewCheck("Encrypt", func(bool) { c.encryptTouched = true; c.update(); c.changed() })
 	c.sign = widget.NewCheck("Sign", nil)
 	c.sign.SetChecked(true)
-	c.sign.OnChanged = func(bool) { c.update() }
+	c.sign.OnChanged = func(bool) { c.update(); c.changed() }
 	c.summary = widget.NewLabel("")
 	c.summary.Wrapping = fyne.TextWrapWord
 	c.status = widget.NewLabel("")
@@ -522,7 +520,10 @@ func (c *composer) submit(sec backend.Security) {
 	c.offer.Hide()
 	c.notice.clear()
 	c.status.SetText("")
-	ctx, stop := context.WithCancel(c.ctx)
+	// Only Cancel stops a send: closing the window or locking must not cut
+	// a submission off mid-transfer, which would leave the message
+	// uncertain (and a retry might deliver it twice).
+	ctx, stop := context.WithCancel(context.Background())
 	c.sendProgress.start("Sending…", stop)
 	from := c.from.Selected
 	c.ui.tasks.run(func() error { return c.ui.backend.Send(ctx, from, d, sec) }, func(err error) {
@@ -535,9 +536,12 @@ func (c *composer) submit(sec backend.Security) {
 		case errors.As(err, &missing):
 			c.lookupKeys()
 			c.showOffer(readable(err))
-		case errors.Is(err, backend.ErrKeptInOutbox) && c.onQueued != nil:
+		case errors.Is(err, backend.ErrKeptInOutbox):
+			// Sealed in the outbox: Send here again would queue a copy.
 			c.deleteSentDraft()
-			c.onQueued(err)
+			if v := c.ui.main; v != nil {
+				v.keptInOutbox(err)
+			}
 			c.window.Close()
 		case err != nil && stopped && errors.Is(err, context.Canceled):
 			c.status.SetText(sendStopped)
@@ -548,12 +552,22 @@ func (c *composer) submit(sec backend.Security) {
 		default:
 			c.status.SetText("Sent.")
 			c.deleteSentDraft()
-			if c.onSent != nil {
-				c.onSent()
+			if v := c.ui.main; v != nil {
+				v.status.SetText("Sent.")
+				v.loadOutbox("")
 			}
 			c.window.Close()
 		}
 	})
+}
+
+// requireEncryption turns encryption on as the message's starting point
+// (a forward of encrypted mail), not as an edit of the user's.
+func (c *composer) requireEncryption() {
+	c.encryptTouched = true
+	c.encrypt.Checked = true
+	c.encrypt.Refresh()
+	c.update()
 }
 
 // sendStopped is what the composer says after the user cancelled a send.

@@ -36,6 +36,9 @@ type draftState struct {
 	dirty  bool
 	edits  int
 	saving bool
+	// sent means the message went to the outbox: its draft goes, also
+	// when a save of it is still running.
+	sent bool
 	// after starts the autosave timer and returns its stop function
 	// (afterFunc; tests replace it); stop stops the running one.
 	after func(time.Duration, func()) func() bool
@@ -118,7 +121,7 @@ func (c *composer) saveDraftNow() { c.saveDraft(nil) }
 // draft on this computer.
 func (c *composer) saveDraft(then func()) {
 	drafts := c.drafts()
-	if drafts == nil || c.saved.saving {
+	if drafts == nil || c.saved.saving || c.saved.sent {
 		return
 	}
 	from := c.from.Selected
@@ -135,8 +138,8 @@ func (c *composer) saveDraft(then func()) {
 	c.saved.saving = true
 	c.status.SetText("Saving the draft…")
 	var newID string
+	ctx, cancel := c.ui.sessionContext(draftTimeout)
 	c.ui.tasks.run(func() (err error) {
-		ctx, cancel := context.WithTimeout(context.Background(), draftTimeout)
 		defer cancel()
 		newID, err = drafts.SaveDraft(ctx, from, id, d, mode)
 		if err == nil || errors.Is(err, backend.ErrDraftNotUploaded) {
@@ -155,6 +158,10 @@ func (c *composer) saveDraft(then func()) {
 			return
 		}
 		c.saved.id, c.saved.account = newID, from
+		if c.saved.sent { // sent while this save ran: the draft goes
+			c.deleteSentDraft()
+			return
+		}
 		if edits == c.saved.edits {
 			c.saved.dirty = false
 		}
@@ -176,14 +183,15 @@ func (c *composer) saveDraft(then func()) {
 // deleteSentDraft deletes the draft of a message that was sent.
 func (c *composer) deleteSentDraft() {
 	drafts, id, account, list := c.drafts(), c.saved.id, c.saved.account, c.saved.list
+	c.saved.sent = true
 	c.stopAutosave()
 	c.saved.dirty = false
-	if drafts == nil || id == "" {
-		return
+	if drafts == nil || id == "" || c.saved.saving {
+		return // nothing saved yet, or the running save deletes it when done
 	}
 	c.saved.id = ""
+	ctx, cancel := c.ui.sessionContext(draftTimeout)
 	c.ui.tasks.run(func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), draftTimeout)
 		defer cancel()
 		return drafts.DeleteDraft(ctx, account, id)
 	}, func(err error) {
@@ -403,8 +411,8 @@ func (dw *draftsWindow) askDelete() {
 func (dw *draftsWindow) delete(d backend.SavedDraft) {
 	drafts := dw.ui.backend.(backend.Drafts)
 	dw.status.SetText("Deleting the draft…")
+	ctx, cancel := dw.ui.sessionContext(draftTimeout)
 	dw.ui.tasks.run(func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), draftTimeout)
 		defer cancel()
 		return drafts.DeleteDraft(ctx, d.Account, d.ID)
 	}, func(err error) {
@@ -432,8 +440,8 @@ func (ui *App) unsavedDrafts() func() (kept int, err error) {
 	var pending []unsaved
 	for c := range ui.composers {
 		account := c.from.Selected
-		if !c.saved.dirty || c.sending || account == "" {
-			continue
+		if !c.saved.dirty || c.sending || c.saved.sent || account == "" || (c.saved.saving && c.saved.id == "") {
+			continue // nothing new, gone to the outbox, or its first save is running
 		}
 		id := c.saved.id
 		if !strings.EqualFold(c.saved.account, account) {

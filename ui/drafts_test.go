@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/sealpost/sealpost/mail"
 	"github.com/sealpost/sealpost/mail/backend"
 )
 
@@ -365,4 +367,70 @@ func TestLockKeepsUnsavedMessages(t *testing.T) {
 	if err != nil || full.Draft.Body != "words that must not be lost" {
 		t.Errorf("kept draft body = %q, %v", full.Draft.Body, err)
 	}
+}
+
+// TestSendWhileSavingDeletesTheDraft: a message sent while its first draft
+// save still runs leaves no draft behind, whichever finishes first.
+func TestSendWhileSavingDeletesTheDraft(t *testing.T) {
+	test.NewTempApp(t)
+	app, rec, c := openComposer(t)
+	test.Type(c.to, "bob@example.net")
+	test.Type(c.subject, "Both at once")
+	app.tasks.wait()
+	pressCtrlS(c)
+	if !c.saved.saving {
+		t.Fatal("Ctrl+S started no save")
+	}
+	pressCtrlEnter(c)
+	app.tasks.wait()
+	if got := rec.modes(); len(got) != 1 {
+		t.Fatalf("sent modes = %q, want one message sent", got)
+	}
+	if left := storedDrafts(t, rec); len(left) != 0 {
+		t.Errorf("drafts after sending during the save = %+v, want none", left)
+	}
+}
+
+// uploadingDrafts is the fixture engine whose draft upload waits for the
+// network until its context ends, as a slow server's would.
+type uploadingDrafts struct {
+	*mail.Engine
+	started chan struct{}
+	ended   chan error
+}
+
+func (u *uploadingDrafts) SaveDraft(ctx context.Context, account, id string, d backend.Draft, mode string) (string, error) {
+	u.started <- struct{}{}
+	<-ctx.Done()
+	u.ended <- ctx.Err()
+	return u.Engine.SaveDraft(ctx, account, id, d, mode)
+}
+
+// TestLockStopsDraftUpload: locking ends a draft upload that is under way
+// instead of keeping the profile open until it times out.
+func TestLockStopsDraftUpload(t *testing.T) {
+	test.NewTempApp(t)
+	u := &uploadingDrafts{Engine: fixtureEngine(t), started: make(chan struct{}, 1), ended: make(chan error, 1)}
+	app := unlocked(t, newApp(u))
+	test.Tap(app.main.newButton)
+	app.tasks.wait()
+	c := app.main.lastComposer
+	test.Type(c.body, "slow server")
+	app.tasks.wait()
+	pressCtrlS(c)
+	select {
+	case <-u.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Ctrl+S started no upload")
+	}
+	app.lockAndWipe()
+	select {
+	case err := <-u.ended:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the upload ended with %v, want it cancelled by the lock", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("locking did not stop the draft upload")
+	}
+	app.tasks.wait()
 }

@@ -93,6 +93,7 @@ type mainView struct {
 func (ui *App) showMain() {
 	v := &mainView{ui: ui, folders: map[string][]backend.Folder{}, unread: map[string]int{}}
 	ui.main = v
+	ui.session, ui.endSession = context.WithCancel(context.Background())
 	ui.window.SetTitle("Sealpost")
 
 	v.newButton = widget.NewButtonWithIcon("New", theme.MailComposeIcon(), func() { v.compose(nil) })
@@ -231,6 +232,9 @@ func (ui *App) showMain() {
 // decrypted view.
 func (ui *App) lock() {
 	keepDrafts := ui.unsavedDrafts()
+	if ui.endSession != nil {
+		ui.endSession()
+	}
 	if v := ui.main; v != nil {
 		if v.syncing != nil {
 			v.syncing()
@@ -696,13 +700,7 @@ func (v *mainView) compose(d *backend.Draft) {
 	if d == nil {
 		d = &backend.Draft{}
 	}
-	c := v.ui.newComposer(v.accounts, v.account, *d)
-	c.onSent = func() {
-		v.status.SetText("Sent.")
-		v.loadOutbox("")
-	}
-	c.onQueued = v.keptInOutbox
-	v.lastComposer = c
+	v.lastComposer = v.ui.newComposer(v.accounts, v.account, *d)
 }
 
 // showSyncWarnings shows what a sync found that the user should check,

@@ -70,9 +70,6 @@ func (n *notice) changed() {
 	}
 }
 
-// hasActions reports whether a problem's buttons are shown.
-func (n *notice) hasActions() bool { return len(n.actions.Objects) > 0 }
-
 // fixInSettings reports whether err is fixed in an account's settings
 // rather than by trying again.
 func fixInSettings(err error) bool {
