@@ -66,14 +66,24 @@ func (r OwnKeys) key(fpr string) []byte { return r.s.keys.blind(labelOwnKey, nor
 // transaction. Which key is the default for an address is the caller's
 // decision: Put stores Default as given.
 func (r OwnKeys) Put(k OwnKey, notes ...AuditNote) error {
-	if normFpr(k.Fingerprint) == "" {
-		return errNoFingerprint
+	return r.PutAll([]OwnKey{k}, notes...)
+}
+
+// PutAll stores or replaces every key of keys and appends notes to the
+// audit log, all in one transaction (changing which key is an address's
+// default touches two keys at once).
+func (r OwnKeys) PutAll(keys []OwnKey, notes ...AuditNote) error {
+	for _, k := range keys {
+		if normFpr(k.Fingerprint) == "" {
+			return errNoFingerprint
+		}
 	}
 	err := r.s.update(func(tx *bolt.Tx) error {
 		path := [][]byte{bktOwnKeys}
-		key := r.key(k.Fingerprint)
-		if err := r.s.putJSON(tx, path, key, &k); err != nil {
-			return err
+		for i := range keys {
+			if err := r.s.putJSON(tx, path, r.key(keys[i].Fingerprint), &keys[i]); err != nil {
+				return err
+			}
 		}
 		return r.s.appendNotes(tx, notes)
 	})

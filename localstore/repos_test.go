@@ -498,3 +498,26 @@ func TestAuditNotesAreAtomic(t *testing.T) {
 		t.Errorf("Delete of removed account: want ErrNotFound")
 	}
 }
+
+// TestOwnKeysPutAll stores several keys and the audit note together, and
+// refuses the whole batch when one key has no fingerprint.
+func TestOwnKeysPutAll(t *testing.T) {
+	s := newTestStore(t)
+	if err := s.OwnKeys().PutAll([]OwnKey{{Fingerprint: "AAAA"}, {Fingerprint: ""}}); err == nil {
+		t.Fatal("PutAll with a key without fingerprint succeeded")
+	}
+	if list, err := s.OwnKeys().List(); err != nil || len(list) != 0 {
+		t.Fatalf("List after the refused batch = %v, %v; want nothing stored", list, err)
+	}
+	err := s.OwnKeys().PutAll([]OwnKey{{Fingerprint: "AAAA"}, {Fingerprint: "BBBB", Default: true}}, AuditNote{Kind: "key.default", Subject: "BBBB"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list, err := s.OwnKeys().List(); err != nil || len(list) != 2 || list[0].Fingerprint != "BBBB" {
+		t.Errorf("List = %+v, %v; want both keys, the default first", list, err)
+	}
+	entries, err := s.AuditEntries()
+	if err != nil || len(entries) == 0 || entries[len(entries)-1].Kind != "key.default" {
+		t.Errorf("newest audit entry = %+v, %v; want the batch's note", entries, err)
+	}
+}

@@ -471,17 +471,14 @@ func (p *Profile) SetDefaultKey(fingerprint, email string) error {
 	if err != nil {
 		return err
 	}
+	var changed []localstore.OwnKey
 	var previous []string
 	for _, other := range owns {
 		if other.Fingerprint == fpr || !other.Default || !sharesAddress(emailsOf(other.UserIDs), emails) {
 			continue
 		}
-		// Cleared before the new default is set: an interruption leaves
-		// no default (a usable key is then chosen), never two.
 		other.Default = false
-		if err := p.store.OwnKeys().Put(other); err != nil {
-			return fmt.Errorf("clear the previous default key: %w", err)
-		}
+		changed = append(changed, other)
 		previous = append(previous, GroupFingerprint(other.Fingerprint))
 	}
 	if rec.Default && len(previous) == 0 {
@@ -492,7 +489,8 @@ func (p *Profile) SetDefaultKey(fingerprint, email string) error {
 		detail += "; was " + strings.Join(previous, ", ")
 	}
 	rec.Default = true
-	if err := p.store.OwnKeys().Put(rec, auditNote(AuditKeyDefault, fpr, detail)); err != nil {
+	// The old defaults, the new one and the audit note in one transaction.
+	if err := p.store.OwnKeys().PutAll(append(changed, rec), auditNote(AuditKeyDefault, fpr, detail)); err != nil {
 		return fmt.Errorf("store the default key: %w", err)
 	}
 	return nil
