@@ -391,7 +391,7 @@ func (v *mainView) showCount() {
 	if v.inResults {
 		return // the search's own count stays
 	}
-	text := fmt.Sprintf("%s: %d messages", folderTitle(v.folder), len(v.rows.all))
+	text := fmt.Sprintf("%s: %s", folderTitle(v.folder), plural(len(v.rows.all), "message"))
 	if v.rows.query != "" {
 		text = fmt.Sprintf("%s: %d of %d messages match", folderTitle(v.folder), v.rows.len(), len(v.rows.all))
 	}

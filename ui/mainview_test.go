@@ -448,3 +448,14 @@ func TestSearchWithTheEngine(t *testing.T) {
 		t.Fatalf("rows got = %q (status %q), want only the encrypted Q3 numbers", got, v.status.Text)
 	}
 }
+
+// TestFolderCountSingular: a folder with one message says so in words.
+func TestFolderCountSingular(t *testing.T) {
+	test.NewTempApp(t)
+	app, _ := openSearchFixture(t) // its Archive holds one message
+	app.main.openFolder(alice, "Archive")
+	app.tasks.wait()
+	if got, want := app.main.status.Text, "Archive: 1 message"; got != want {
+		t.Errorf("status got = %q, want %q", got, want)
+	}
+}
