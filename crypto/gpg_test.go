@@ -192,6 +192,36 @@ func TestGPGInterop(t *testing.T) {
 		}
 	})
 
+	t.Run("a hidden recipient is not named, and gpg and we still decrypt", func(t *testing.T) {
+		msg, err := EncryptBytes([]byte("blind copy"), EncryptOptions{Recipients: []*Key{alice.Public()},
+			HiddenRecipients: []*Key{bob, alice.Public()}, Signer: alice, Now: now})
+		if err != nil {
+			t.Fatalf("EncryptBytes: %v", err)
+		}
+		listed, status, _ := g.try(msg, append(trust, "--list-packets", "--batch", "--passphrase", "wrong")...)
+		if strings.Count(string(listed), "pubkey enc packet") != 2 || strings.Count(string(listed), "keyid 0000000000000000") != 1 {
+			t.Errorf("want two PKESKs, one of them anonymous (Alice is named, so only once):\n%s\n%s", listed, strings.Join(status, "\n"))
+		}
+		colons, _ := g.run(nil, "--with-colons", "--list-keys", bobFpr)
+		for _, line := range strings.Split(string(colons), "\n") {
+			if f := strings.Split(line, ":"); len(f) > 4 && (f[0] == "pub" || f[0] == "sub") && bytes.Contains(listed, []byte(f[4])) {
+				t.Errorf("the packets name Bob's key %s:\n%s", f[4], listed)
+			}
+		}
+		out, status := g.run(msg, append(trust, "--passphrase", "bob-pass", "--decrypt")...)
+		if string(out) != "blind copy" || !hasStatus(status, "DECRYPTION_OKAY") {
+			t.Errorf("gpg as the hidden recipient = %q:\n%s", out, strings.Join(status, "\n"))
+		}
+		binSec, _ := g.run(nil, "--passphrase", "bob-pass", "--export-secret-keys", bobFpr)
+		keys, err := ParseKeys(binSec)
+		if err != nil || UnlockKey(keys[0], []byte("bob-pass")) != nil {
+			t.Fatalf("Bob's secret key from gpg: %v", err)
+		}
+		if pt, _, err := DecryptBytes(msg, DecryptOptions{Keys: []*Key{keys[0]}, Now: now}); err != nil || string(pt) != "blind copy" {
+			t.Errorf("we decrypt as the hidden recipient = %q, %v", pt, err)
+		}
+	})
+
 	t.Run("we decrypt and verify what gpg encrypts and signs", func(t *testing.T) {
 		plaintext := []byte("Hello from GnuPG.\nÀèìòù\n")
 		for _, args := range [][]string{{"--armor"}, {"--compress-algo", "none"}, {"--compress-algo", "zlib"}} {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -38,6 +39,12 @@ type EncryptOptions struct {
 	// Recipients are public keys to encrypt to; the caller includes its own
 	// key to keep a readable copy. EncryptWithPassword accepts none or some.
 	Recipients []*Key
+	// HiddenRecipients are encrypted to without naming their keys: their
+	// PKESKs carry the wildcard key ID (RFC 9580 section 5.1), so the other
+	// recipients cannot tell who they are (blind copies). A recipient's
+	// software tries its keys on such a packet. A key also in Recipients is
+	// named.
+	HiddenRecipients []*Key
 	// Signer, when not nil, is an unlocked secret key that signs the message
 	// (one-pass signature inside the encryption).
 	Signer *Key
@@ -107,7 +114,7 @@ func nowOr(t time.Time) time.Time {
 // checked with CanEncrypt and the signer with CanSign before anything is
 // written. The message is SEIPDv1 (MDC) with AES-256, uncompressed.
 func Encrypt(dst io.Writer, opts EncryptOptions) (io.WriteCloser, error) {
-	if len(opts.Recipients) == 0 {
+	if len(opts.Recipients)+len(opts.HiddenRecipients) == 0 {
 		return nil, fmt.Errorf("encrypt: %w", ErrNoRecipients)
 	}
 	return encrypt(dst, nil, opts)
@@ -138,6 +145,16 @@ func encrypt(dst io.Writer, password []byte, opts EncryptOptions) (io.WriteClose
 	if err != nil {
 		return nil, err
 	}
+	hidden, err := recipientEntities(opts.HiddenRecipients, now)
+	if err != nil {
+		return nil, err
+	}
+	named := len(to)
+	for _, e := range hidden {
+		if !slices.ContainsFunc(to[:named], func(n *openpgp.Entity) bool { return bytes.Equal(n.PrimaryKey.Fingerprint, e.PrimaryKey.Fingerprint) }) {
+			to = append(to, e)
+		}
+	}
 	signer, err := signerEntity(opts.Signer, now)
 	if err != nil {
 		return nil, err
@@ -155,7 +172,7 @@ func encrypt(dst io.Writer, password []byte, opts EncryptOptions) (io.WriteClose
 	for i, e := range to {
 		k, _ := e.EncryptionKey(now) // checked by recipientEntities
 		go gate.produce(i, func(w io.Writer) error {
-			if err := packet.SerializeEncryptedKeyAEAD(w, k.PublicKey, packet.CipherAES256, false, sessionKey, cfg); err != nil {
+			if err := packet.SerializeEncryptedKeyAEADwithHiddenOption(w, k.PublicKey, packet.CipherAES256, false, sessionKey, i >= named, cfg); err != nil {
 				return fmt.Errorf("encrypt: session key for %X: %w", e.PrimaryKey.Fingerprint, err)
 			}
 			return nil

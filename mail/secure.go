@@ -87,12 +87,13 @@ func (p *Profile) Compose(from string, d Draft, sec SecurityOptions) ([]byte, er
 	}
 	switch mode {
 	case ModeAuto, ModeEncrypt:
-		recipients, err := p.recipientKeys(d, now)
+		recipients, blind, err := p.recipientKeys(d, now)
 		if err != nil {
 			return nil, err
 		}
 		opts.Mode = pgpmime.ModeEncrypt
 		opts.Recipients = append(recipients, signer.Public())
+		opts.HiddenRecipients = blind
 		if len(recipients) > 1 {
 			opts.Gossip = recipients
 		}
@@ -135,16 +136,21 @@ func (p *Profile) signingKey(address string, now time.Time) (*crypto.Key, error)
 
 // recipientKeys finds a usable public key for every recipient of d: an own
 // key for one's own addresses, else a contact key, verified ones first,
-// then the newest.
-func (p *Profile) recipientKeys(d Draft, now time.Time) ([]*crypto.Key, error) {
-	addrs, err := parseAddresses(append(append(append([]string{}, d.To...), d.Cc...), d.Bcc...))
+// then the newest. named are the To and Cc recipients' keys; blind those of
+// the Bcc recipients who are not also in To or Cc, to encrypt to without
+// naming them.
+func (p *Profile) recipientKeys(d Draft, now time.Time) (named, blind []*crypto.Key, err error) {
+	visible, err := parseAddresses(append(append([]string{}, d.To...), d.Cc...))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	bcc, err := parseAddresses(d.Bcc)
+	if err != nil {
+		return nil, nil, err
 	}
 	seen := map[string]bool{}
-	var keys []*crypto.Key
 	var missing []string
-	for _, a := range addrs {
+	for i, a := range append(visible, bcc...) {
 		email := strings.ToLower(a.Address)
 		if seen[email] {
 			continue
@@ -152,18 +158,21 @@ func (p *Profile) recipientKeys(d Draft, now time.Time) ([]*crypto.Key, error) {
 		seen[email] = true
 		key, err := p.encryptionKeyFor(email, now)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if key == nil {
+		switch {
+		case key == nil:
 			missing = append(missing, email)
-			continue
+		case i < len(visible):
+			named = append(named, key)
+		default:
+			blind = append(blind, key)
 		}
-		keys = append(keys, key)
 	}
 	if len(missing) > 0 {
-		return nil, &MissingKeysError{Addresses: missing}
+		return nil, nil, &MissingKeysError{Addresses: missing}
 	}
-	return keys, nil
+	return named, blind, nil
 }
 
 func (p *Profile) encryptionKeyFor(email string, now time.Time) (*crypto.Key, error) {

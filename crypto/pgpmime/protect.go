@@ -51,10 +51,14 @@ type Options struct {
 	// signed too); in ModePlain only the key AttachPublicKey attaches.
 	Signer *crypto.Key
 	// Recipients are the public keys to encrypt to in ModeEncrypt: one for
-	// every To, Cc and Bcc recipient, and the sender's own key so that the
-	// Sent copy stays readable. In ModePassword they are optional keys that can
+	// every To and Cc recipient, and the sender's own key so that the Sent
+	// copy stays readable. In ModePassword they are optional keys that can
 	// open the message besides the password (typically the sender's own).
 	Recipients []*crypto.Key
+	// HiddenRecipients are the Bcc recipients' keys in ModeEncrypt: the
+	// message is encrypted to them without naming their keys, so the other
+	// recipients cannot learn of the blind copies from the key IDs.
+	HiddenRecipients []*crypto.Key
 	// Password encrypts the message in ModePassword.
 	Password []byte
 	// Gossip are recipients' public keys to announce in Autocrypt-Gossip
@@ -339,7 +343,7 @@ func newMultipart(mt string, params map[string]string, preamble string, parts ..
 
 // checkRecipients reports the first recipient key that cannot be encrypted to.
 func (c *composer) checkRecipients() error {
-	for _, k := range c.opts.Recipients {
+	for _, k := range slices.Concat(c.opts.Recipients, c.opts.HiddenRecipients) {
 		if k == nil {
 			return fmt.Errorf("%w: a recipient key is missing", crypto.ErrInvalidOptions)
 		}
@@ -383,7 +387,7 @@ func (c *composer) encrypt() ([]byte, error) {
 	if c.opts.Signer == nil {
 		return nil, fmt.Errorf("%w: encrypted mail is always signed: give your own key as Signer", crypto.ErrInvalidOptions)
 	}
-	if len(c.opts.Recipients) == 0 {
+	if len(c.opts.Recipients)+len(c.opts.HiddenRecipients) == 0 {
 		return nil, fmt.Errorf("%w: encrypt mode needs the recipients' keys", crypto.ErrNoRecipients)
 	}
 	if err := c.checkSigner(); err != nil {
@@ -403,7 +407,7 @@ func (c *composer) encrypt() ([]byte, error) {
 		return nil, err
 	}
 	armored, err := encryptArmored(inner.bytes(), nil, crypto.EncryptOptions{
-		Recipients: c.opts.Recipients, Signer: c.opts.Signer, Now: c.now,
+		Recipients: c.opts.Recipients, HiddenRecipients: c.opts.HiddenRecipients, Signer: c.opts.Signer, Now: c.now,
 	})
 	if err != nil {
 		return nil, err
