@@ -42,4 +42,7 @@ var (
 	// ErrInvalidOptions reports options that cannot be used (for example a user
 	// ID with forbidden characters or an unsupported algorithm).
 	ErrInvalidOptions = errors.New("invalid options")
+	// ErrWeakKey reports an RSA, DSA or ElGamal key smaller than MinKeyBits:
+	// Sealpost does not encrypt to it.
+	ErrWeakKey = errors.New("key too weak to encrypt to")
 )

@@ -342,6 +342,18 @@ func (k *Key) Algorithm() string {
 	return primary + "/" + enc
 }
 
+// strongEnough refuses an RSA, DSA or ElGamal key below MinKeyBits.
+func strongEnough(pk *packet.PublicKey) error {
+	switch pk.PubKeyAlgo {
+	case packet.PubKeyAlgoRSA, packet.PubKeyAlgoRSAEncryptOnly, packet.PubKeyAlgoRSASignOnly,
+		packet.PubKeyAlgoDSA, packet.PubKeyAlgoElGamal:
+		if bits, err := pk.BitLength(); err == nil && int(bits) < MinKeyBits {
+			return fmt.Errorf("%w: %s, at least %d bits are needed", ErrWeakKey, algoName(pk), MinKeyBits)
+		}
+	}
+	return nil
+}
+
 func algoName(pk *packet.PublicKey) string {
 	switch pk.PubKeyAlgo {
 	case packet.PubKeyAlgoRSA, packet.PubKeyAlgoRSAEncryptOnly, packet.PubKeyAlgoRSASignOnly:
@@ -437,14 +449,19 @@ func (k *Key) IsRevoked() bool {
 	return k.entity.Revoked(time.Now())
 }
 
+// MinKeyBits is the smallest RSA, DSA or ElGamal key Sealpost encrypts to.
+// 1024-bit keys are within reach of a well-funded attacker, and NIST has
+// deprecated them since 2013; elliptic-curve keys have no such minimum.
+const MinKeyBits = 2048
+
 // CanEncrypt reports whether a message can be encrypted to the key at now:
-// nil, or ErrKeyRevoked, ErrKeyExpired or ErrNoEncryptionKey.
+// nil, or ErrKeyRevoked, ErrKeyExpired, ErrNoEncryptionKey or ErrWeakKey.
 func (k *Key) CanEncrypt(now time.Time) error {
 	if err := k.primaryUsable(now); err != nil {
 		return err
 	}
-	if _, ok := k.entity.EncryptionKey(now); ok {
-		return nil
+	if sub, ok := k.entity.EncryptionKey(now); ok {
+		return strongEnough(sub.PublicKey)
 	}
 	return k.subkeyProblem(now, func(s openpgp.Subkey) bool {
 		return s.Sig.FlagsValid && (s.Sig.FlagEncryptCommunications || s.Sig.FlagEncryptStorage) &&

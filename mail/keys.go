@@ -642,6 +642,12 @@ func (p *Profile) ownInfo(k localstore.OwnKey) KeyInfo {
 		CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt, Revoked: k.Revoked,
 	}
 	info.Usable = usability(info, p.now())
+	if info.Usable == "" {
+		if key, err := p.parseOwn(k); err == nil {
+			info.Usable = weakness(key, p.now())
+			key.ClearPrivate()
+		}
+	}
 	return info
 }
 
@@ -652,7 +658,19 @@ func (p *Profile) contactInfo(k localstore.ContactKey) KeyInfo {
 		Revoked: k.Revoked, History: historyOf(k.History),
 	}
 	info.Usable = usability(info, p.now())
+	if keys, err := p.parsePublic(k.PublicKey); info.Usable == "" && err == nil && len(keys) == 1 {
+		info.Usable = weakness(keys[0], p.now())
+	}
 	return info
+}
+
+// weakness says why a key is too weak to encrypt to ("too weak: rsa1024, at
+// least 2048 bits are needed"), or "" when it is not.
+func weakness(k *crypto.Key, now time.Time) string {
+	if err := k.CanEncrypt(now); errors.Is(err, crypto.ErrWeakKey) {
+		return "too weak: " + strings.TrimPrefix(err.Error(), crypto.ErrWeakKey.Error()+": ")
+	}
+	return ""
 }
 
 func historyOf(events []localstore.KeyEvent) []backend.KeyEvent {

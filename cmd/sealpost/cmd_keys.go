@@ -26,7 +26,7 @@ type keyJSON struct {
 	Created      string   `json:"created"`
 	Expires      string   `json:"expires"` // RFC 3339, or "" for never
 	Revoked      bool     `json:"revoked"`
-	Status       string   `json:"status"` // usable | expired | revoked
+	Status       string   `json:"status"` // usable | expired | revoked | weak
 }
 
 func toKeyJSON(k mail.KeyInfo) keyJSON {
@@ -41,7 +41,10 @@ func toKeyJSON(k mail.KeyInfo) keyJSON {
 	if !k.ExpiresAt.IsZero() {
 		out.Expires = k.ExpiresAt.UTC().Format(time.RFC3339)
 	}
-	if k.Usable != "" {
+	switch {
+	case strings.HasPrefix(k.Usable, "too weak"):
+		out.Status = "weak"
+	case k.Usable != "":
 		out.Status = k.Usable
 	}
 	return out

@@ -1,0 +1,52 @@
+package mail
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
+
+	"github.com/sealpost/sealpost/crypto"
+)
+
+// TestWeakContactKey: an RSA-1024 contact key is imported and listed as not
+// usable ("too weak"), and encrypting to its address fails closed, naming
+// the address, as for a missing key.
+func TestWeakContactKey(t *testing.T) {
+	p := newTestProfile(t)
+	if _, err := p.GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0); err != nil {
+		t.Fatal(err)
+	}
+	e, err := openpgp.NewEntity("Old", "", "old@example.org", &packet.Config{Algorithm: packet.PubKeyAlgoRSA, RSABits: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := e.Serialize(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.ImportKeys(buf.Bytes(), nil); err != nil {
+		t.Fatalf("ImportKeys: %v", err)
+	}
+	keys, err := p.ListKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		want := ""
+		if !k.Own {
+			want = "too weak: rsa1024, at least 2048 bits are needed"
+		}
+		if k.Usable != want {
+			t.Errorf("%v: Usable = %q, want %q", k.UserIDs, k.Usable, want)
+		}
+	}
+	_, err = p.Compose("alice@example.org", Draft{To: []string{"old@example.org"}, Subject: "x", Body: "y\n"}, SecurityOptions{Mode: ModeEncrypt})
+	var missing *MissingKeysError
+	if !errors.As(err, &missing) || !strings.Contains(err.Error(), "old@example.org") {
+		t.Errorf("Compose to the weak key = %v, want a *MissingKeysError naming old@example.org", err)
+	}
+}
