@@ -62,6 +62,10 @@ type SignatureResult struct {
 	SignedAt time.Time
 	// Detail explains the status in words.
 	Detail string
+	// WeakKey names the signing key's algorithm and size ("rsa1024") when
+	// it is an RSA or DSA key under MinKeyBits: someone with enough
+	// computing power could have made such a signature. Empty otherwise.
+	WeakKey string
 }
 
 // messageSignature evaluates the signature of a message read to EOF.
@@ -94,6 +98,7 @@ func messageSignature(md *openpgp.MessageDetails, now time.Time) SignatureResult
 func judge(res SignatureResult, err error, e *openpgp.Entity, now time.Time) SignatureResult {
 	k := &Key{entity: e}
 	res.SignerFingerprint = k.Fingerprint()
+	res.WeakKey = weakSigningKey(e, res.SignerKeyID)
 	var unsupported pgperrors.UnsupportedError
 	switch {
 	case err == nil:
@@ -203,6 +208,21 @@ func VerifyDetached(data io.Reader, signature []byte, verifiers []*Key, now time
 		return res
 	}
 	return judge(res, err, signer, now)
+}
+
+// weakSigningKey names the (sub)key of e with key ID id ("rsa1024") when
+// it is below MinKeyBits, else returns "".
+func weakSigningKey(e *openpgp.Entity, id string) string {
+	keys := []*packet.PublicKey{e.PrimaryKey}
+	for _, s := range e.Subkeys {
+		keys = append(keys, s.PublicKey)
+	}
+	for _, pk := range keys {
+		if pk.KeyIdString() == id && strongEnough(pk) != nil {
+			return algoName(pk)
+		}
+	}
+	return ""
 }
 
 func issuerID(sig *packet.Signature) uint64 {

@@ -3,6 +3,7 @@ package crypto
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +19,7 @@ func rsaKeyOf(t *testing.T, bits int) *Key {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := e.Serialize(&buf); err != nil {
+	if err := e.SerializePrivate(&buf, nil); err != nil {
 		t.Fatal(err)
 	}
 	keys, err := ParseKeys(buf.Bytes())
@@ -46,6 +47,26 @@ func TestWeakKeysAreNotEncryptedTo(t *testing.T) {
 		_, err = Encrypt(&out, EncryptOptions{Recipients: []*Key{k}, Now: now})
 		if got := errors.Is(err, ErrWeakKey); got != tt.weak || (tt.weak && out.Len() != 0) {
 			t.Errorf("RSA-%d: Encrypt = %v with %d bytes written, want weak %v and nothing written", tt.bits, err, out.Len(), tt.weak)
+		}
+	}
+}
+
+// TestWeakSignerIsNamed: a valid signature by an RSA key below MinKeyBits
+// says so (WeakKey), one by a key of MinKeyBits does not.
+func TestWeakSignerIsNamed(t *testing.T) {
+	now := time.Now()
+	for _, tt := range []struct {
+		bits int
+		want string
+	}{{1024, "rsa1024"}, {MinKeyBits, ""}} {
+		k := rsaKeyOf(t, tt.bits)
+		sig, err := SignDetached(strings.NewReader("data"), k, false, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := VerifyDetached(strings.NewReader("data"), sig, []*Key{k.Public()}, now)
+		if res.Status != SigValid || res.WeakKey != tt.want {
+			t.Errorf("RSA-%d: %s, WeakKey %q; want valid, %q", tt.bits, res.Status, res.WeakKey, tt.want)
 		}
 	}
 }

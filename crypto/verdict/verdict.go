@@ -435,6 +435,9 @@ func (in *inspector) setSignature(sig crypto.SignatureResult, whole bool) {
 	case crypto.SigError:
 		in.warn("the signature cannot be checked: %s", sig.Detail)
 	}
+	if sig.WeakKey != "" && sig.Status == crypto.SigValid {
+		in.warn("signed with a weak key (%s): someone with enough computing power could have made this signature", sig.WeakKey)
+	}
 }
 
 // judgeSigner decides whether the signer's key carries the From address:
