@@ -12,6 +12,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -340,6 +341,25 @@ func (k *Key) Algorithm() string {
 		return primary
 	}
 	return primary + "/" + enc
+}
+
+// CouldBeWeak reports whether a key whose Algorithm() is algorithm may be
+// below MinKeyBits; false means it certainly is not, so callers can skip
+// parsing the key to find out (elliptic-curve keys, RSA of MinKeyBits or
+// more).
+func CouldBeWeak(algorithm string) bool {
+	for _, part := range strings.Split(algorithm, "/") {
+		switch {
+		case part == "ed25519" || part == "cv25519" || part == "ed448" || part == "cv448":
+		case strings.HasPrefix(part, "rsa"):
+			if bits, err := strconv.Atoi(strings.TrimPrefix(part, "rsa")); err != nil || bits < MinKeyBits {
+				return true
+			}
+		default:
+			return true // DSA, ElGamal and anything unknown: look at the key
+		}
+	}
+	return false
 }
 
 // strongEnough refuses an RSA, DSA or ElGamal key below MinKeyBits.

@@ -70,3 +70,24 @@ func TestWeakSignerIsNamed(t *testing.T) {
 		}
 	}
 }
+
+func TestCouldBeWeak(t *testing.T) {
+	for _, tt := range []struct {
+		algorithm string
+		want      bool
+	}{
+		{"ed25519/cv25519", false}, {"rsa4096", false}, {"rsa2048/rsa2048", false},
+		{"rsa1024", true}, {"ed25519/rsa1024", true}, {"dsa/elgamal", true}, {"rsa", true}, {"algo99", true},
+	} {
+		if got := CouldBeWeak(tt.algorithm); got != tt.want {
+			t.Errorf("CouldBeWeak(%q) = %v, want %v", tt.algorithm, got, tt.want)
+		}
+	}
+	// What Algorithm() says agrees with what CanEncrypt finds.
+	for _, bits := range []int{1024, MinKeyBits} {
+		k := rsaKeyOf(t, bits)
+		if got, weak := CouldBeWeak(k.Algorithm()), errors.Is(k.CanEncrypt(time.Now()), ErrWeakKey); got != weak {
+			t.Errorf("RSA-%d %s: CouldBeWeak %v, CanEncrypt weak %v", bits, k.Algorithm(), got, weak)
+		}
+	}
+}

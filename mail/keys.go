@@ -642,7 +642,7 @@ func (p *Profile) ownInfo(k localstore.OwnKey) KeyInfo {
 		CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt, Revoked: k.Revoked,
 	}
 	info.Usable = usability(info, p.now())
-	if info.Usable == "" {
+	if info.Usable == "" && crypto.CouldBeWeak(k.Algorithm) { // only such keys are parsed to find out
 		if key, err := p.parseOwn(k); err == nil {
 			info.Usable = weakness(key, p.now())
 			key.ClearPrivate()
@@ -658,8 +658,10 @@ func (p *Profile) contactInfo(k localstore.ContactKey) KeyInfo {
 		Revoked: k.Revoked, History: historyOf(k.History),
 	}
 	info.Usable = usability(info, p.now())
-	if keys, err := p.parsePublic(k.PublicKey); info.Usable == "" && err == nil && len(keys) == 1 {
-		info.Usable = weakness(keys[0], p.now())
+	if info.Usable == "" && crypto.CouldBeWeak(k.Algorithm) {
+		if keys, err := p.parsePublic(k.PublicKey); err == nil && len(keys) == 1 {
+			info.Usable = weakness(keys[0], p.now())
+		}
 	}
 	return info
 }
