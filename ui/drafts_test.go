@@ -434,3 +434,27 @@ func TestLockStopsDraftUpload(t *testing.T) {
 	}
 	app.tasks.wait()
 }
+
+// failingDrafts is the fixture engine whose drafts cannot be stored.
+type failingDrafts struct{ *mail.Engine }
+
+func (failingDrafts) SaveDraft(context.Context, string, string, backend.Draft, string) (string, error) {
+	return "", errors.New("disk full")
+}
+
+// TestLockSaysWhenUnsavedTextIsLost: when keeping an open composer's text
+// as a draft fails at lock, the unlock screen says so rather than staying
+// silent.
+func TestLockSaysWhenUnsavedTextIsLost(t *testing.T) {
+	test.NewTempApp(t)
+	app := unlocked(t, newApp(failingDrafts{fixtureEngine(t)}))
+	test.Tap(app.main.newButton)
+	app.tasks.wait()
+	test.Type(app.main.lastComposer.body, "unsaved words")
+	app.tasks.wait()
+	app.lockAndWipe()
+	app.tasks.wait()
+	if got := app.status.Text; !strings.Contains(got, "could not be kept as a draft") || !strings.Contains(got, "disk full") {
+		t.Errorf("unlock screen status = %q, want the lost draft and the reason", got)
+	}
+}
