@@ -133,6 +133,13 @@ type Options struct {
 	// from by reconnecting (a lost connection, a failed login or sync), from
 	// Watch's goroutine; it must return quickly.
 	WatchError func(error)
+	// Idling, if set, is called each time Watch has an IDLE running: the
+	// account is online and waiting for mail. It is called from Watch's
+	// goroutine and must return quickly.
+	Idling func()
+	// WatchSynced, if set, is called after each sync of INBOX that Watch
+	// ran, from Watch's goroutine; it must return quickly.
+	WatchSynced func()
 }
 
 // Sentinel errors that callers branch on with errors.Is.
@@ -167,9 +174,6 @@ type Syncer struct {
 	mu      sync.Mutex
 	folders map[string]chan struct{} // per-folder sync locks
 	closed  bool
-
-	// idleStarted, if set (tests), is called each time Watch has an IDLE running.
-	idleStarted func()
 }
 
 // New returns a Syncer for opts.

@@ -95,6 +95,9 @@ func (s *Syncer) watchOnce(ctx context.Context) (healthy bool, err error) {
 		if err := s.syncInbox(ctx, c); err != nil {
 			return healthy, err
 		}
+		if s.opts.WatchSynced != nil {
+			s.opts.WatchSynced()
+		}
 		// Changes announced during the sync are already in the store or
 		// will be seen by the next sync; start IDLE with a clean slate.
 		select {
@@ -125,8 +128,8 @@ func (s *Syncer) idle(ctx context.Context, c *imapclient.Client, changed <-chan 
 		if err != nil {
 			return fmt.Errorf("start IDLE: %w", err)
 		}
-		if s.idleStarted != nil {
-			s.idleStarted()
+		if s.opts.Idling != nil {
+			s.opts.Idling()
 		}
 		t := time.NewTimer(s.opts.IdleRestart)
 		var reason error

@@ -23,8 +23,8 @@ func TestWatch(t *testing.T) {
 			o.IdleRestart = 50 * time.Millisecond
 			o.RetryMin, o.RetryMax = 5*time.Millisecond, 20*time.Millisecond
 			o.WatchError = func(err error) { failures <- err }
+			o.Idling = func() { idling <- struct{}{} }
 		})
-		s.idleStarted = func() { idling <- struct{}{} }
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		done := make(chan error, 1)
