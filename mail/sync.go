@@ -48,23 +48,43 @@ func (p *Profile) Sync(ctx context.Context, req SyncRequest) error {
 
 func (p *Profile) syncAccount(ctx context.Context, acct localstore.Account, req SyncRequest) error {
 	var arrived newMail
-	syncer, err := p.syncerWith(acct, req, &arrived)
+	opts, err := p.syncOptions(acct, req)
+	if err != nil {
+		return err
+	}
+	opts.Stored = arrived.add
+	syncer, err := imapsync.New(opts)
 	if err != nil {
 		return err
 	}
 	defer syncer.Close()
-	if req.Folder == "" {
-		err = syncer.SyncAll(ctx)
-	} else if _, err = syncer.ReplayActions(ctx); err == nil {
-		if _, err = syncer.SyncFolders(ctx); err == nil {
-			err = syncer.SyncFolder(ctx, req.Folder)
-		}
-	}
-	if err != nil {
+	if err := runSyncRequest(ctx, syncer, req.Folder); err != nil {
 		return err
 	}
-	p.uploadDraftsForSync(ctx, acct.Email, req.Warn)
-	return p.observeNewMail(acct.Email, arrived.items, req.Warn)
+	return p.finishSync(ctx, acct.Email, &arrived, req.Warn)
+}
+
+// runSyncRequest runs one sync on syncer: every folder when folder is
+// empty, else that folder (after the queued actions and the folder list).
+func runSyncRequest(ctx context.Context, syncer *imapsync.Syncer, folder string) error {
+	if folder == "" {
+		return syncer.SyncAll(ctx)
+	}
+	if _, err := syncer.ReplayActions(ctx); err != nil {
+		return err
+	}
+	if _, err := syncer.SyncFolders(ctx); err != nil {
+		return err
+	}
+	return syncer.SyncFolder(ctx, folder)
+}
+
+// finishSync does what follows a sync of account: drafts saved offline are
+// uploaded, and the new INBOX mail collected in arrived teaches its senders'
+// Autocrypt state.
+func (p *Profile) finishSync(ctx context.Context, account string, arrived *newMail, warn func(string)) error {
+	p.uploadDraftsForSync(ctx, account, warn)
+	return p.observeNewMail(account, arrived.take(), warn)
 }
 
 // inbox is the one folder name IMAP fixes.
@@ -82,6 +102,15 @@ type arrival struct {
 	uid  uint32
 	data []byte // the header section, or the whole message when encrypted
 	enc  bool
+}
+
+// take returns what was collected so far and starts over.
+func (n *newMail) take() []arrival {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	items := n.items
+	n.items = nil
+	return items
 }
 
 // add is the sync's Stored callback; it copies what it keeps.
@@ -159,25 +188,24 @@ func protectedOf(uid uint32, v Verdict) (ph localstore.ProtectedHeaders, ok bool
 }
 
 func (p *Profile) syncer(acct localstore.Account, headersOnly bool, progress func(imapsync.Progress)) (*imapsync.Syncer, error) {
-	return p.syncerWith(acct, SyncRequest{HeadersOnly: headersOnly, Progress: progress}, nil)
-}
-
-// syncerWith makes the account's Syncer for req, with the size cap of the
-// profile's settings; with arrived set, new messages are collected there as
-// they are stored.
-func (p *Profile) syncerWith(acct localstore.Account, req SyncRequest, arrived *newMail) (*imapsync.Syncer, error) {
-	settings, err := p.Settings()
+	opts, err := p.syncOptions(acct, SyncRequest{HeadersOnly: headersOnly, Progress: progress})
 	if err != nil {
 		return nil, err
 	}
-	opts := imapsync.Options{
+	return imapsync.New(opts)
+}
+
+// syncOptions are the options of the account's Syncer for req, with the
+// size cap of the profile's settings.
+func (p *Profile) syncOptions(acct localstore.Account, req SyncRequest) (imapsync.Options, error) {
+	settings, err := p.Settings()
+	if err != nil {
+		return imapsync.Options{}, err
+	}
+	return imapsync.Options{
 		Account: acct.Email, Store: p.store, Connect: p.imapConnector(acct),
 		HeadersOnly: req.HeadersOnly, Progress: req.Progress, MaxRawSize: int64(settings.MaxMessageMB) << 20,
-	}
-	if arrived != nil {
-		opts.Stored = arrived.add
-	}
-	return imapsync.New(opts)
+	}, nil
 }
 
 func (p *Profile) selectAccounts(email string) ([]localstore.Account, error) {
