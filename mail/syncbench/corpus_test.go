@@ -56,6 +56,15 @@ type corpus struct {
 	files []corpusFile
 }
 
+// bytes returns the corpus's size in bytes.
+func (c *corpus) bytes() int64 {
+	var n int64
+	for _, f := range c.files {
+		n += int64(f.size)
+	}
+	return n
+}
+
 // mailOwner is the user and group that own Dovecot's mail storage.
 type mailOwner struct{ uid, gid int }
 
@@ -75,11 +84,25 @@ func ownerOf(srv *testservers.Servers) (mailOwner, error) {
 	return mailOwner{uid: int(st.Uid), gid: int(st.Gid)}, nil
 }
 
-// newCorpus writes n generated messages into dir (which must exist and be
-// on the same file system as the mail storage), owned by owner, with their
-// file times set to their dates so that Dovecot uses those as internal
-// dates. Generation is deterministic and runs on every CPU.
+// generator returns message i of a corpus, dated date, drawing from rng.
+type generator func(rng *rand.Rand, i int, date time.Time) ([]byte, error)
+
+// smallMessage is the generator of the small corpus (generateMessage).
+func smallMessage(rng *rand.Rand, i int, date time.Time) ([]byte, error) {
+	return generateMessage(rng, i, date), nil
+}
+
+// newCorpus writes n generated messages of the small corpus into dir
+// (which must exist and be on the same file system as the mail storage),
+// owned by owner, with their file times set to their dates so that Dovecot
+// uses those as internal dates. Generation is deterministic and runs on
+// every CPU.
 func newCorpus(dir string, n int, owner mailOwner) (*corpus, error) {
+	return newCorpusOf(dir, n, owner, smallMessage)
+}
+
+// newCorpusOf is newCorpus with the messages that gen makes.
+func newCorpusOf(dir string, n int, owner mailOwner, gen generator) (*corpus, error) {
 	c := &corpus{dir: dir, files: make([]corpusFile, n)}
 	workers := max(1, min(n, 4))
 	errs := make([]error, workers)
@@ -87,7 +110,7 @@ func newCorpus(dir string, n int, owner mailOwner) (*corpus, error) {
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < n; i += workers {
-				if err := c.write(i, owner); err != nil {
+				if err := c.write(i, owner, gen); err != nil {
 					errs[w] = err
 					return
 				}
@@ -101,11 +124,14 @@ func newCorpus(dir string, n int, owner mailOwner) (*corpus, error) {
 	return c, nil
 }
 
-// write generates message i and stores it.
-func (c *corpus) write(i int, owner mailOwner) error {
+// write generates message i with gen and stores it.
+func (c *corpus) write(i int, owner mailOwner, gen generator) error {
 	rng := rand.New(rand.NewPCG(uint64(i), 0x5ea1905d))
 	date := corpusEpoch.Add(time.Duration(i) * 10 * time.Minute)
-	msg := generateMessage(rng, i, date)
+	msg, err := gen(rng, i, date)
+	if err != nil {
+		return fmt.Errorf("generate message %d: %w", i, err)
+	}
 	f := corpusFile{name: fmt.Sprintf("m%06d", i), size: len(msg)}
 	switch r := rng.IntN(10); {
 	case r < 6:

@@ -28,6 +28,7 @@ var errMbsyncMissing = errors.New("mbsync is not installed: run `" + mbsyncInsta
 // mbsync is the peer: mbsync configured to sync the INBOX of one user on
 // the test Dovecot into a Maildir of its own.
 type mbsync struct {
+	dir     string // holds everything of this mbsync
 	config  string // the mbsyncrc
 	maildir string // the near side's INBOX
 }
@@ -50,7 +51,7 @@ func newMbsync(srv *testservers.Servers, user, dir string) (*mbsync, error) {
 	if err := os.Mkdir(filepath.Join(dir, "mail"), 0o700); err != nil {
 		return nil, fmt.Errorf("create mbsync's Maildir root: %w", err)
 	}
-	m := &mbsync{config: filepath.Join(dir, "mbsyncrc"), maildir: filepath.Join(dir, "mail", "INBOX")}
+	m := &mbsync{dir: dir, config: filepath.Join(dir, "mbsyncrc"), maildir: filepath.Join(dir, "mail", "INBOX")}
 	// "localhost" is a name in the server certificate that mbsync checks;
 	// the servers listen on 127.0.0.1.
 	rc := strings.Join([]string{

@@ -13,7 +13,9 @@ import (
 	"github.com/sealpost/sealpost/mail/testservers"
 )
 
-// Names of the measured cases.
+// Names of the measured cases. A case of ours is a sync as `sealpost sync`
+// runs it, indexing included; the resync is a second sync inside a running
+// session (one connection, already logged in).
 const (
 	caseLimitFull    = "limit-full"
 	caseOursFull     = "ours-full"
@@ -22,7 +24,6 @@ const (
 	caseMbsyncResync = "mbsync-resync"
 	caseLimitHeaders = "limit-headers"
 	caseOursHeaders  = "ours-headers"
-	caseOursHdrRe    = "ours-headers-resync"
 )
 
 // storedSuffix names the part of a case of ours until the last new message
@@ -31,12 +32,14 @@ const storedSuffix = "-stored"
 
 // timings collects the durations of the measured cases.
 type timings struct {
-	runs    map[string][]time.Duration
-	peakRSS map[string]int64 // bytes, largest seen per case
+	runs map[string][]time.Duration
+	// peakRSS, peakAnon and peakFile are the largest peaks seen per case
+	// of ours, in bytes (see syncRun).
+	peakRSS, peakAnon, peakFile map[string]int64
 }
 
 func newTimings() *timings {
-	return &timings{runs: map[string][]time.Duration{}, peakRSS: map[string]int64{}}
+	return &timings{runs: map[string][]time.Duration{}, peakRSS: map[string]int64{}, peakAnon: map[string]int64{}, peakFile: map[string]int64{}}
 }
 
 func (t *timings) add(name string, d time.Duration) { t.runs[name] = append(t.runs[name], d) }
@@ -47,7 +50,12 @@ func (t *timings) addSync(name string, r syncRun) {
 		t.add(name+storedSuffix, r.stored)
 	}
 	t.peakRSS[name] = max(t.peakRSS[name], r.peakRSS)
+	t.peakAnon[name] = max(t.peakAnon[name], r.peakAnon)
+	t.peakFile[name] = max(t.peakFile[name], r.peakFile)
 }
+
+// mb is bytes in MB (2^20).
+func mb(n int64) float64 { return float64(n) / (1 << 20) }
 
 // seconds is the shortest duration of a case in seconds: on a noisy
 // machine the best of several runs is the steadiest estimate of each
@@ -92,13 +100,13 @@ func populate(tb testing.TB, srv *testservers.Servers, user string, c *corpus, c
 	return filled
 }
 
-// measureFull runs the full-sync cases on user's INBOX of n messages,
-// each rounds times: the limit and ours into an empty profile, alternating;
-// then mbsync into an empty Maildir once (it takes ten times as long and
-// its noise does not change the verdict); then the no-change runs of ours
-// and mbsync, alternating. It checks that each fetched or stored all n
-// messages.
-func measureFull(tb testing.TB, srv *testservers.Servers, user string, n, rounds int, t *timings) {
+// measureFull runs the full-sync cases on user's INBOX of n messages, each
+// rounds times: the limit, ours into an empty profile (holding the secret
+// key ownKey, if any) and mbsync into an empty Maildir, in turn; then the
+// no-change runs of ours (inside a session) and mbsync, in turn. It checks
+// that each fetched or stored all n messages, and that ours indexed them
+// all and shows no protected subject's placeholder.
+func measureFull(tb testing.TB, srv *testservers.Servers, user string, n, rounds int, ownKey []byte, t *timings) {
 	tb.Helper()
 	dir, err := os.MkdirTemp("", "syncbench-full-")
 	if err != nil {
@@ -107,55 +115,69 @@ func measureFull(tb testing.TB, srv *testservers.Servers, user string, n, rounds
 	defer os.RemoveAll(dir)
 
 	var o *ours
+	var m *mbsync
 	for r := range rounds {
 		timeLimit(tb, srv, user, n, true, t)
-		if o, err = newOurs(tb.Context(), srv, user, filepath.Join(dir, fmt.Sprintf("profile%d", r))); err != nil {
+		if o != nil {
+			os.RemoveAll(o.dir)
+		}
+		if o, err = newOurs(tb.Context(), srv, user, filepath.Join(dir, fmt.Sprintf("profile%d", r)), ownKey); err != nil {
 			tb.Fatal(err)
 		}
-		timeOurs(tb, o, caseOursFull, false, t)
-		if total, offline, err := o.count(); err != nil || total != n || offline != n {
-			tb.Fatalf("%s: got = %d messages (%d offline), %v, want %d (all offline)", caseOursFull, total, offline, err, n)
+		timeOurs(tb, o, caseOursFull, modeSync, false, t)
+		checkStored(tb, o, caseOursFull, stored{total: n, offline: n, indexed: n})
+		if m != nil {
+			os.RemoveAll(m.dir)
 		}
+		mdir := filepath.Join(dir, fmt.Sprintf("mbsync%d", r))
+		if err := os.Mkdir(mdir, 0o700); err != nil {
+			tb.Fatal(err)
+		}
+		if m, err = newMbsync(srv, user, mdir); err != nil {
+			tb.Fatal(err)
+		}
+		timeMbsync(tb, m, caseMbsyncFull, n, t)
 	}
-
-	m, err := newMbsync(srv, user, dir)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	timeMbsync(tb, m, caseMbsyncFull, n, t)
 	for range rounds {
-		timeOurs(tb, o, caseOursResync, false, t)
-		if total, _, err := o.count(); err != nil || total != n {
-			tb.Fatalf("%s: got = %d messages, %v, want %d", caseOursResync, total, err, n)
-		}
+		timeOurs(tb, o, caseOursResync, modeSessionResync, false, t)
+		checkStored(tb, o, caseOursResync, stored{total: n, offline: n, indexed: n})
 		timeMbsync(tb, m, caseMbsyncResync, n, t)
 	}
 }
 
-// measureHeaders runs the headers-only cases on user's INBOX of n messages,
-// each rounds times: the limit without bodies and ours headers-only into an
-// empty profile, alternating, then ours' no-change run.
-func measureHeaders(tb testing.TB, srv *testservers.Servers, user string, n, rounds int, t *timings) {
+// measureLarge runs the cases of a large INBOX of n messages, each rounds
+// times: the limit without bodies and ours headers-only, then the limit
+// with bodies and ours' full sync, each of ours into an empty profile.
+func measureLarge(tb testing.TB, srv *testservers.Servers, user string, n, rounds int, t *timings) {
 	tb.Helper()
-	dir, err := os.MkdirTemp("", "syncbench-headers-")
+	dir, err := os.MkdirTemp("", "syncbench-large-")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-
-	var o *ours
 	for r := range rounds {
-		timeLimit(tb, srv, user, n, false, t)
-		if o, err = newOurs(tb.Context(), srv, user, filepath.Join(dir, fmt.Sprintf("profile%d", r))); err != nil {
-			tb.Fatal(err)
-		}
-		timeOurs(tb, o, caseOursHeaders, true, t)
-		if total, offline, err := o.count(); err != nil || total != n || offline != 0 {
-			tb.Fatalf("%s: got = %d messages (%d offline), %v, want %d (none offline)", caseOursHeaders, total, offline, err, n)
+		for _, headersOnly := range []bool{true, false} {
+			timeLimit(tb, srv, user, n, !headersOnly, t)
+			o, err := newOurs(tb.Context(), srv, user, filepath.Join(dir, fmt.Sprintf("profile%d-%v", r, headersOnly)), nil)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			name, want := caseOursFull, stored{total: n, offline: n, indexed: n}
+			if headersOnly {
+				name, want.offline = caseOursHeaders, 0
+			}
+			timeOurs(tb, o, name, modeSync, headersOnly, t)
+			checkStored(tb, o, name, want)
+			os.RemoveAll(o.dir)
 		}
 	}
-	for range rounds {
-		timeOurs(tb, o, caseOursHdrRe, true, t)
+}
+
+// checkStored fails tb unless the profile of o holds want.
+func checkStored(tb testing.TB, o *ours, name string, want stored) {
+	tb.Helper()
+	if got, err := o.count(); err != nil || got != want {
+		tb.Fatalf("%s: got = %+v, %v, want %+v", name, got, err, want)
 	}
 }
 
@@ -183,14 +205,21 @@ func timeLimit(tb testing.TB, srv *testservers.Servers, user string, n int, body
 // benchmark process, not the children that run ours.
 var cpuProfileDir = flag.String("syncbench.cpuprofiles", "", "write a CPU profile of each sync of ours into this `directory`")
 
-// timeOurs runs one sync of ours and records it as the case name.
-func timeOurs(tb testing.TB, o *ours, name string, headersOnly bool, t *timings) {
+// memProfileDir makes each sync of ours write heap profiles into that
+// directory, the last one taken near its peak RSS.
+var memProfileDir = flag.String("syncbench.memprofiles", "", "write a heap profile of each sync of ours, near its peak, into this `directory`")
+
+// timeOurs runs one sync of ours in mode and records it as the case name.
+func timeOurs(tb testing.TB, o *ours, name, mode string, headersOnly bool, t *timings) {
 	tb.Helper()
-	var profile string
+	var cpu, mem string
 	if *cpuProfileDir != "" {
-		profile = filepath.Join(*cpuProfileDir, fmt.Sprintf("%s-%d.pprof", name, len(t.runs[name])+1))
+		cpu = filepath.Join(*cpuProfileDir, fmt.Sprintf("%s-%d.pprof", name, len(t.runs[name])+1))
 	}
-	run, err := o.sync(headersOnly, profile)
+	if *memProfileDir != "" {
+		mem = filepath.Join(*memProfileDir, fmt.Sprintf("%s-%d.heap", name, len(t.runs[name])+1))
+	}
+	run, err := o.sync(mode, headersOnly, cpu, mem)
 	if err != nil {
 		tb.Fatalf("%s: %v", name, err)
 	}
@@ -214,25 +243,32 @@ func timeMbsync(tb testing.TB, m *mbsync, name string, n int, t *timings) {
 // fullTable renders the full-sync results for a log.
 func fullTable(n int, t *timings) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n%-30s %9s %9s %9s %9s %11s %12s %10s  %s\n", "case", "ours s", "stored s", "limit s", "mbsync s", "ours/limit", "ours/mbsync", "ours RSS", "target")
-	fmt.Fprintf(&b, "%-30s %9.2f %9.2f %9.2f %9.2f %11.2f %12.2f %7d MB  %s\n", fmt.Sprintf("full sync, %d msgs", n),
+	fmt.Fprintf(&b, "\n%-28s %8s %8s %8s %8s %11s %12s %22s  %s\n", "case", "ours s", "stored s", "limit s", "mbsync s",
+		"ours/limit", "ours/mbsync", "ours RSS (anon+file)", "target")
+	fmt.Fprintf(&b, "%-28s %8.2f %8.2f %8.2f %8.2f %11.2f %12.2f %22s  %s\n", fmt.Sprintf("cold full sync, %d", n),
 		t.seconds(caseOursFull), t.seconds(caseOursFull+storedSuffix), t.seconds(caseLimitFull), t.seconds(caseMbsyncFull),
-		t.ratio(caseOursFull, caseLimitFull), t.ratio(caseOursFull, caseMbsyncFull), t.peakRSS[caseOursFull]>>20,
-		"<= 1.5 x limit, <= 0.5 x mbsync")
-	fmt.Fprintf(&b, "%-30s %9.2f %9s %9s %9.2f %11s %12.2f %7d MB  %s\n", fmt.Sprintf("no-change resync, %d msgs", n),
+		t.ratio(caseOursFull, caseLimitFull), t.ratio(caseOursFull, caseMbsyncFull), rssText(t, caseOursFull),
+		"<= 1.5 x limit, <= 0.5 x mbsync, RSS <= 200 MB")
+	fmt.Fprintf(&b, "%-28s %8.3f %8s %8s %8.3f %11s %12.2f %22s  %s\n", fmt.Sprintf("no-change resync, %d", n),
 		t.seconds(caseOursResync), "-", "-", t.seconds(caseMbsyncResync),
-		"-", t.ratio(caseOursResync, caseMbsyncResync), t.peakRSS[caseOursResync]>>20, "<= 1.0 x mbsync")
+		"-", t.ratio(caseOursResync, caseMbsyncResync), rssText(t, caseOursResync), "<= 1.0 x mbsync")
 	return b.String()
 }
 
-// headersTable renders the headers-only results for a log.
-func headersTable(n int, t *timings) string {
+// largeTable renders the large-folder results for a log.
+func largeTable(n int, t *timings) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n%-30s %9s %9s %9s %11s %10s  %s\n", "case", "ours s", "stored s", "limit s", "ours/limit", "ours RSS", "target")
-	fmt.Fprintf(&b, "%-30s %9.2f %9.2f %9.2f %11.2f %7d MB  %s\n", fmt.Sprintf("headers-only, %d msgs", n),
-		t.seconds(caseOursHeaders), t.seconds(caseOursHeaders+storedSuffix), t.seconds(caseLimitHeaders), t.ratio(caseOursHeaders, caseLimitHeaders),
-		t.peakRSS[caseOursHeaders]>>20, "<= 1.5 x limit, RSS < 200 MB")
-	fmt.Fprintf(&b, "%-30s %9.2f %9s %9s %11s %7d MB  %s\n", fmt.Sprintf("headers no-change, %d msgs", n),
-		t.seconds(caseOursHdrRe), "-", "-", "-", t.peakRSS[caseOursHdrRe]>>20, "(mbsync: about 0.5 s at 100k)")
+	fmt.Fprintf(&b, "\n%-28s %8s %8s %8s %11s %22s  %s\n", "case", "ours s", "stored s", "limit s", "ours/limit", "ours RSS (anon+file)", "target")
+	fmt.Fprintf(&b, "%-28s %8.2f %8.2f %8.2f %11.2f %22s  %s\n", fmt.Sprintf("headers-only, %d", n),
+		t.seconds(caseOursHeaders), t.seconds(caseOursHeaders+storedSuffix), t.seconds(caseLimitHeaders),
+		t.ratio(caseOursHeaders, caseLimitHeaders), rssText(t, caseOursHeaders), "<= 1.5 x limit")
+	fmt.Fprintf(&b, "%-28s %8.2f %8.2f %8.2f %11.2f %22s  %s\n", fmt.Sprintf("full sync, %d", n),
+		t.seconds(caseOursFull), t.seconds(caseOursFull+storedSuffix), t.seconds(caseLimitFull),
+		t.ratio(caseOursFull, caseLimitFull), rssText(t, caseOursFull), "RSS <= 300 MB")
 	return b.String()
+}
+
+// rssText renders the peak RSS of a case and what it was made of.
+func rssText(t *timings, name string) string {
+	return fmt.Sprintf("%.0f MB (%.0f+%.0f)", mb(t.peakRSS[name]), mb(t.peakAnon[name]), mb(t.peakFile[name]))
 }
