@@ -12,12 +12,13 @@ DEB_PKGS   := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr
 DEMO_DIR   ?= $(CURDIR)/.demo-profile
 FUZZTIME   ?= 20s
 
-.PHONY: help deps build run demo test vet unit bench fuzz package clean
+.PHONY: help deps build run demo test vet lint unit bench fuzz package clean
 
 help:
 	@echo "make demo   build, install missing system packages (as root), open the app on a demo profile"
 	@echo "make run    build and open the app on your own profile"
 	@echo "make test   everything: vet, unit and integration tests with -race (real gpg included)"
+	@echo "make lint   staticcheck and errorlint (pinned, installed into bin/)"
 	@echo "make bench  benchmarks (store, OpenPGP against gpg); see docs/performance.md"
 	@echo "make fuzz   run each fuzzer for FUZZTIME (default $(FUZZTIME))"
 	@echo "make package  the Linux bundle (Sealpost.tar.xz: binary, icon, desktop file, mailto: handler)"
@@ -49,6 +50,26 @@ demo: build
 vet: deps
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
+
+# Linters, pinned and installed into bin/ from the Go module proxy on first use; a new version
+# installs next to the old one. errorlint also checks that fmt.Errorf wraps errors with %w
+# (-errorf): use %v only where hiding the cause is the point, and say why.
+STATICCHECK_VERSION := v0.8.2
+ERRORLINT_VERSION   := v1.9.1
+STATICCHECK := bin/lint/staticcheck-$(STATICCHECK_VERSION)
+ERRORLINT   := bin/lint/errorlint-$(ERRORLINT_VERSION)
+
+$(STATICCHECK):
+	rm -rf bin/lint/tmp-sc && GOBIN=$(CURDIR)/bin/lint/tmp-sc $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	mv bin/lint/tmp-sc/staticcheck $@ && rm -rf bin/lint/tmp-sc
+
+$(ERRORLINT):
+	rm -rf bin/lint/tmp-el && GOBIN=$(CURDIR)/bin/lint/tmp-el $(GO) install codeberg.org/polyfloyd/go-errorlint@$(ERRORLINT_VERSION)
+	mv bin/lint/tmp-el/go-errorlint $@ && rm -rf bin/lint/tmp-el
+
+lint: deps $(STATICCHECK) $(ERRORLINT)
+	./$(STATICCHECK) ./...
+	./$(ERRORLINT) -errorf ./...
 
 # SEALPOST_REQUIRE_SERVERS makes the Dovecot/Postfix suites fail instead of skip when they cannot start.
 unit: deps

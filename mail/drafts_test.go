@@ -45,7 +45,7 @@ func openServerDraft(t *testing.T, p *Profile, raw []byte) serverDraft {
 	var parts [][]byte
 	for {
 		part, err := mr.NextPart()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -77,7 +77,7 @@ func openServerDraft(t *testing.T, p *Profile, raw []byte) serverDraft {
 	sd.inner = inner.Header
 	for {
 		part, err := inner.NextPart()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

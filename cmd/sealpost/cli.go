@@ -52,6 +52,7 @@ func commands() []command {
 		{"account edit", "change an account: --email E [--name N] [--imap H:P] [--smtp H:P] [--password-file F] [--trust-cert SHA256]", cmdAccountEdit},
 		{"account remove", "remove an account and its local mail from this computer: EMAIL [--yes]", cmdAccountRemove},
 		{"sync", "synchronise mail [--account E] [--folder F] [--headers-only]", cmdSync},
+		{"watch", "keep mail up to date as it arrives and print what happens: [--account E] [--json] [--check-interval D]", cmdWatch},
 		{"list", "list messages [--account E] [--folder F] [--limit N] [--json]", cmdList},
 		{"search", "find messages, also inside encrypted mail: [--account E] [--folder F] [--limit N] [--json] WORDS...", cmdSearch},
 		{"send", "send a message: --account E --to A [--subject S] [--body-file F|-] [--attach F]... [--mode M]", cmdSend},
@@ -148,7 +149,7 @@ func parse(fs *flag.FlagSet, args []string, minArgs, maxArgs int) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	n := fs.NArg()
 	if n < minArgs || (maxArgs >= 0 && n > maxArgs) {
@@ -245,18 +246,24 @@ func readSecretFile(path string) ([]byte, error) {
 
 // openProfile unlocks the profile for a command.
 func (env *cliEnv) openProfile() (*mail.Profile, error) {
-	dir, err := env.profile()
-	if err != nil {
-		return nil, err
-	}
-	if !mail.ProfileExists(dir) {
-		return nil, fmt.Errorf("no Sealpost profile in %s: create one with `sealpost init`", dir)
-	}
-	pass, err := env.passphrase("Passphrase for " + dir + ": ")
+	dir, pass, err := env.unlockInput()
 	if err != nil {
 		return nil, err
 	}
 	return mail.OpenProfile(dir, pass, nil)
+}
+
+// unlockInput returns the profile folder, which must hold a profile, and
+// its passphrase.
+func (env *cliEnv) unlockInput() (dir string, pass []byte, err error) {
+	if dir, err = env.profile(); err != nil {
+		return "", nil, err
+	}
+	if !mail.ProfileExists(dir) {
+		return "", nil, fmt.Errorf("no Sealpost profile in %s: create one with `sealpost init`", dir)
+	}
+	pass, err = env.passphrase("Passphrase for " + dir + ": ")
+	return dir, pass, err
 }
 
 // withProfile runs fn with the unlocked profile and closes it afterwards.

@@ -103,10 +103,10 @@ func serverFlags(fs *flag.FlagSet, prefix, suffix string) func() (imap, smtp mai
 	smtpSec := fs.String("smtp-security", "", "tls or starttls (default: tls, starttls for port 587)")
 	return func() (imap, smtp mail.Server, err error) {
 		if imap, err = serverFlag(*imapAddr, *imapSec); err != nil {
-			return imap, smtp, fmt.Errorf("%w: --imap: %v", errUsage, err)
+			return imap, smtp, fmt.Errorf("%w: --imap: %w", errUsage, err)
 		}
 		if smtp, err = serverFlag(*smtpAddr, *smtpSec); err != nil {
-			return imap, smtp, fmt.Errorf("%w: --smtp: %v", errUsage, err)
+			return imap, smtp, fmt.Errorf("%w: --smtp: %w", errUsage, err)
 		}
 		return imap, smtp, nil
 	}

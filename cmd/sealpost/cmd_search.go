@@ -26,7 +26,7 @@ func cmdSearch(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	text := strings.Join(fs.Args(), " ")
 	if strings.TrimSpace(text) == "" {
-		return fmt.Errorf("%w: %v", errUsage, mail.ErrEmptySearch)
+		return fmt.Errorf("%w: %w", errUsage, mail.ErrEmptySearch)
 	}
 	return env.withProfile(func(p *mail.Profile) error {
 		if err := p.UpdateSearchIndex(ctx, *account, env.indexProgress); err != nil {
@@ -34,7 +34,7 @@ func cmdSearch(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		msgs, err := p.Search(ctx, mail.SearchQuery{Account: *account, Folder: *folder, Text: text, Limit: *limit})
 		if errors.Is(err, mail.ErrEmptySearch) {
-			return fmt.Errorf("%w: %v", errUsage, err)
+			return fmt.Errorf("%w: %w", errUsage, err)
 		}
 		if err != nil {
 			return err

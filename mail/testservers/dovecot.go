@@ -155,7 +155,7 @@ func startDovecot(st *setup, withMTA bool, tlsPort, startTLSPort int) (*dovecot,
 		if strings.Contains(logText, "Address already in use") {
 			return nil, errAddrInUse
 		}
-		return nil, fmt.Errorf("dovecot did not start: %w (stop: %v)\n%s", err, stopErr, logText)
+		return nil, fmt.Errorf("dovecot did not start: %w\n%s", errors.Join(err, stopErr), logText)
 	}
 	return d, nil
 }

@@ -110,7 +110,7 @@ func startPostfix(st *setup, dc *dovecot, tlsPort, startTLSPort int) (*postfix, 
 	ready := []greeting{{p.smtpTLS, st.certs.pool, "220 "}, {p.smtpStartTLS, nil, "220 "}}
 	if err := waitReady(ready, nil); err != nil {
 		stopErr := p.stop()
-		return nil, fmt.Errorf("postfix did not start: %w (stop: %v)\n%s", err, stopErr, readTail(p.log))
+		return nil, fmt.Errorf("postfix did not start: %w\n%s", errors.Join(err, stopErr), readTail(p.log))
 	}
 	return p, nil
 }
