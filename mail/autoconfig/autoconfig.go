@@ -106,8 +106,7 @@ const (
 
 // Settings are the suggested account settings.
 type Settings struct {
-	// IMAP is the incoming server. In a result of Discover it is always set;
-	// ParseClientConfig leaves it zero when the file names no usable one.
+	// IMAP is the incoming server. In a result of Discover it is always set.
 	IMAP Server
 	// SMTP is the submission server, set like IMAP.
 	SMTP Server
@@ -133,18 +132,11 @@ type Settings struct {
 	//   - every server named by an autoconfig file fetched over verified
 	//     HTTPS from the domain (the domain's owner published it);
 	//   - every guess (a host under the domain whose certificate verified).
-	// ParseClientConfig alone leaves it false: it cannot know where the file
-	// came from.
 	Confirmed bool
 	// Notes explain, in words for the user, anything worth knowing about the
 	// result: skipped plaintext servers, unconfirmed SRV targets, a different
 	// SMTP user name.
 	Notes []string
-}
-
-// Complete reports whether both the IMAP and the SMTP server are set.
-func (s Settings) Complete() bool {
-	return s.IMAP.Host != "" && s.SMTP.Host != ""
 }
 
 // Protocols a Prober is asked to check.

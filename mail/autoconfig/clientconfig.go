@@ -38,7 +38,7 @@ type xmlServer struct {
 	Auth       []string `xml:"authentication"`
 }
 
-// ParseClientConfig parses an autoconfig file in Thunderbird's clientConfig
+// parseClientConfig parses an autoconfig file in Thunderbird's clientConfig
 // format (config-v1.1.xml) for the account email. Of the incomingServer
 // entries of type "imap" and the outgoingServer entries of type "smtp", the
 // first usable one of each wins (the format lists them in order of
@@ -56,7 +56,7 @@ type xmlServer struct {
 // ErrNoUsableServer. Input longer than MaxConfigSize fails with
 // ErrConfigTooLarge, input that is not a clientConfig XML document with
 // ErrMalformedConfig, and an unusable email with ErrInvalidAddress.
-func ParseClientConfig(r io.Reader, email string) (Settings, error) {
+func parseClientConfig(r io.Reader, email string) (Settings, error) {
 	addr, err := parseAddress(email)
 	if err != nil {
 		return Settings{}, err

@@ -168,14 +168,14 @@ func TestParseClientConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseClientConfig(strings.NewReader(tt.doc), tt.email)
+			got, err := parseClientConfig(strings.NewReader(tt.doc), tt.email)
 			if err != nil {
-				t.Fatalf("ParseClientConfig() error = %v, want nil", err)
+				t.Fatalf("parseClientConfig() error = %v, want nil", err)
 			}
 			notes := got.Notes
 			got.Notes = nil
 			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("ParseClientConfig() = %+v, want %+v", got, tt.want)
+				t.Errorf("parseClientConfig() = %+v, want %+v", got, tt.want)
 			}
 			if len(notes) != len(tt.wantNotes) {
 				t.Fatalf("notes = %q, want %d notes containing %q", notes, len(tt.wantNotes), tt.wantNotes)
@@ -268,9 +268,9 @@ func TestParseClientConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseClientConfig(strings.NewReader(tt.doc), tt.email)
+			got, err := parseClientConfig(strings.NewReader(tt.doc), tt.email)
 			if !errors.Is(err, tt.wantErr) {
-				t.Fatalf("ParseClientConfig() = %+v, %v; want error %v", got, err, tt.wantErr)
+				t.Fatalf("parseClientConfig() = %+v, %v; want error %v", got, err, tt.wantErr)
 			}
 			if !strings.Contains(err.Error(), tt.wantMsg) {
 				t.Errorf("error = %q, want it to contain %q", err, tt.wantMsg)
@@ -286,9 +286,9 @@ func TestParseClientConfigSizeLimit(t *testing.T) {
 	if len(doc) != MaxConfigSize {
 		t.Fatalf("test document is %d bytes, want %d", len(doc), MaxConfigSize)
 	}
-	got, err := ParseClientConfig(strings.NewReader(doc), testEmail)
+	got, err := parseClientConfig(strings.NewReader(doc), testEmail)
 	if err != nil {
-		t.Fatalf("ParseClientConfig() error = %v, want nil", err)
+		t.Fatalf("parseClientConfig() error = %v, want nil", err)
 	}
 	if got.IMAP.Host != "imap.example.test" {
 		t.Errorf("IMAP.Host = %q, want %q", got.IMAP.Host, "imap.example.test")
@@ -304,7 +304,7 @@ func BenchmarkParseClientConfig(b *testing.B) {
 	)
 	b.SetBytes(int64(len(doc)))
 	for b.Loop() {
-		if _, err := ParseClientConfig(strings.NewReader(doc), testEmail); err != nil {
+		if _, err := parseClientConfig(strings.NewReader(doc), testEmail); err != nil {
 			b.Fatal(err)
 		}
 	}

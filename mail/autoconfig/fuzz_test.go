@@ -6,21 +6,21 @@ import (
 	"testing"
 )
 
-// FuzzParseClientConfig checks that no input makes ParseClientConfig panic
+// FuzzParseClientConfig checks that no input makes parseClientConfig panic
 // or offer a setting without TLS. Seeds: testdata/fuzz/FuzzParseClientConfig.
 func FuzzParseClientConfig(f *testing.F) {
 	f.Fuzz(func(t *testing.T, doc []byte, email string) {
-		got, err := ParseClientConfig(bytes.NewReader(doc), email)
+		got, err := parseClientConfig(bytes.NewReader(doc), email)
 		if err != nil {
 			for _, sentinel := range []error{ErrInvalidAddress, ErrMalformedConfig, ErrConfigTooLarge, ErrNoUsableServer} {
 				if errors.Is(err, sentinel) {
 					return
 				}
 			}
-			t.Fatalf("ParseClientConfig() error = %v, want one of the sentinel errors", err)
+			t.Fatalf("parseClientConfig() error = %v, want one of the sentinel errors", err)
 		}
 		if got.IMAP.Host == "" && got.SMTP.Host == "" {
-			t.Fatalf("ParseClientConfig() = %+v, nil; want at least one server or an error", got)
+			t.Fatalf("parseClientConfig() = %+v, nil; want at least one server or an error", got)
 		}
 		if got.Source != SourceAutoconfig || got.Confirmed {
 			t.Errorf("Source, Confirmed = %q, %v; want %q, false", got.Source, got.Confirmed, SourceAutoconfig)

@@ -121,9 +121,9 @@ func parseAddress(email string) (address, error) {
 	return address{email: e[:at] + "@" + domain, local: e[:at], domain: domain}, nil
 }
 
-// WKDURLs returns the Web Key Directory key URLs for email: the advanced
+// wkdURLs returns the Web Key Directory key URLs for email: the advanced
 // method's and the direct method's.
-func WKDURLs(email string) (advanced, direct string, err error) {
+func wkdURLs(email string) (advanced, direct string, err error) {
 	a, err := parseAddress(email)
 	if err != nil {
 		return "", "", err

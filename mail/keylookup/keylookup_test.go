@@ -396,15 +396,15 @@ func TestWKDURLs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.email, func(t *testing.T) {
-			adv, dir, err := WKDURLs(tt.email)
+			adv, dir, err := wkdURLs(tt.email)
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
-					t.Errorf("WKDURLs: got error = %v, want %v", err, tt.wantErr)
+					t.Errorf("wkdURLs: got error = %v, want %v", err, tt.wantErr)
 				}
 				return
 			}
 			if err != nil {
-				t.Fatalf("WKDURLs: %v", err)
+				t.Fatalf("wkdURLs: %v", err)
 			}
 			if adv != tt.advanced {
 				t.Errorf("advanced:\ngot  = %s\nwant = %s", adv, tt.advanced)
@@ -417,7 +417,7 @@ func TestWKDURLs(t *testing.T) {
 }
 
 func zbase32Of(local string) string {
-	_, dir, _ := WKDURLs(local + "@example.org")
+	_, dir, _ := wkdURLs(local + "@example.org")
 	i := strings.Index(dir, "/hu/")
 	return dir[i+4 : i+4+32]
 }
