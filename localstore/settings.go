@@ -19,7 +19,11 @@ type Settings struct {
 	// MaxMessageMB is the size cap for offline messages in MiB: larger
 	// ones are stored as summaries only. 0 means the sync's built-in
 	// default.
-	MaxMessageMB   int
+	MaxMessageMB int
+	// CheckMinutes is how often, in minutes, the running app checks the
+	// folders other than INBOX (which it watches with IDLE); 0 means the
+	// engine's default.
+	CheckMinutes   int
 	DefaultAccount string // address of the account preselected in the composer
 	Signature      string // text appended to new messages
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"strings"
 	"sync"
 
 	"github.com/sealpost/sealpost/crypto/verdict"
@@ -17,18 +18,36 @@ var ErrProfileLocked = errors.New("the profile is locked: unlock it with your pa
 // Engine is what the desktop app talks to: one profile folder, locked or
 // unlocked. Its methods are safe to call from any goroutine; the UI calls
 // them off the UI goroutine because unlocking takes a noticeable moment.
+//
+// With ProfileOptions.Sessions set, the engine runs a session per account
+// while the profile is unlocked (see session.go): mail arrives by itself
+// and is reported as events (Subscribe).
 type Engine struct {
-	dir  string
-	opts *ProfileOptions
+	dir    string
+	opts   *ProfileOptions
+	events *eventBus
 
 	mu      sync.RWMutex // guards profile; read-held while a call uses it
 	profile *Profile
+
+	liveMu sync.Mutex // guards live
+	live   *sessions  // running sessions; nil when none run
 }
 
 // NewEngine returns an engine for the profile in dir, locked.
 func NewEngine(dir string, opts *ProfileOptions) *Engine {
-	return &Engine{dir: dir, opts: opts}
+	return &Engine{dir: dir, opts: opts, events: newEventBus(opts.clock())}
 }
+
+// Subscribe returns the engine's events from now on until ctx is done.
+func (e *Engine) Subscribe(ctx context.Context) <-chan backend.Event { return e.events.subscribe(ctx) }
+
+// ConnectionStates returns the latest connection event of each account
+// whose session runs.
+func (e *Engine) ConnectionStates() map[string]backend.Event { return e.events.connectionStates() }
+
+// The engine reports what its sessions do as events.
+var _ backend.Events = (*Engine)(nil)
 
 // ProfileDir is the folder of the engine's profile.
 func (e *Engine) ProfileDir() string { return e.dir }
@@ -57,8 +76,10 @@ func (e *Engine) Unlock(passphrase []byte) error {
 }
 
 // Lock closes the profile; decrypted state held by the engine is dropped.
-// It waits for calls that are using the profile.
+// The sessions are cancelled first; Lock then waits for calls that are
+// using the profile (a submission already under way finishes).
 func (e *Engine) Lock() error {
+	e.stopSessions()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.profile == nil {
@@ -77,6 +98,93 @@ func (e *Engine) with(f func(p *Profile) error) error {
 		return ErrProfileLocked
 	}
 	return f(e.profile)
+}
+
+// withLive is with for a session's goroutines: once ctx is done (the
+// session was stopped, before the profile it belonged to was locked) f no
+// longer runs, so it never touches a later profile.
+func (e *Engine) withLive(ctx context.Context, f func(p *Profile) error) error {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if e.profile == nil {
+		return ErrProfileLocked
+	}
+	return f(e.profile)
+}
+
+// startSessionsIfWanted starts the sessions when the engine runs them.
+func (e *Engine) startSessionsIfWanted() {
+	if e.opts == nil || e.opts.Sessions == nil {
+		return
+	}
+	e.liveMu.Lock()
+	defer e.liveMu.Unlock()
+	if e.live == nil {
+		e.live = e.startSessions(*e.opts.Sessions)
+	}
+}
+
+// stopSessions cancels the running sessions without waiting for them.
+func (e *Engine) stopSessions() {
+	e.liveMu.Lock()
+	live := e.live
+	e.live = nil
+	e.liveMu.Unlock()
+	if live != nil {
+		live.stop()
+	}
+}
+
+// sessions returns the running sessions, or nil.
+func (e *Engine) sessions() *sessions {
+	e.liveMu.Lock()
+	defer e.liveMu.Unlock()
+	return e.live
+}
+
+// accountsChanged starts or stops the session of account after it was
+// added, edited or removed: an edited account's session starts over with
+// the new settings.
+func (e *Engine) accountsChanged(account string, exists bool) {
+	live := e.sessions()
+	if live == nil {
+		return
+	}
+	account = strings.ToLower(account)
+	live.stopAccount(account)
+	if exists {
+		live.startAccount(account)
+	}
+}
+
+// restartSessions starts every session over, so changed settings apply.
+func (e *Engine) restartSessions() {
+	if e.sessions() == nil {
+		return
+	}
+	e.stopSessions()
+	e.startSessionsIfWanted()
+}
+
+// sendFailed has the outbox sender try again after its backoff: a message
+// that could not be sent waits in the outbox.
+func (e *Engine) sendFailed() {
+	if live := e.sessions(); live != nil {
+		signal(live.outboxLate)
+	}
+}
+
+// kickReplay asks the session of account to send its queued actions to
+// the server now.
+func (e *Engine) kickReplay(account string) {
+	if live := e.sessions(); live != nil {
+		if s := live.session(strings.ToLower(account)); s != nil {
+			s.kickReplay()
+		}
+	}
 }
 
 // ListKeys lists own and contacts' keys of the unlocked profile.
@@ -298,6 +406,9 @@ func (e *Engine) Send(ctx context.Context, account string, d backend.Draft, sec 
 		}
 		_, err := p.Send(ctx, account, draft,
 			SecurityOptions{Mode: mode, Password: sec.Password})
+		if err != nil {
+			e.sendFailed()
+		}
 		var missing *MissingKeysError
 		if errors.As(err, &missing) {
 			return &backend.MissingKeysError{Addresses: missing.Addresses}
@@ -307,6 +418,7 @@ func (e *Engine) Send(ctx context.Context, account string, d backend.Draft, sec 
 }
 
 func (e *Engine) swap(p *Profile) {
+	e.stopSessions()
 	e.mu.Lock()
 	old := e.profile
 	e.profile = p
@@ -314,6 +426,7 @@ func (e *Engine) swap(p *Profile) {
 	if old != nil {
 		old.Close()
 	}
+	e.startSessionsIfWanted()
 }
 
 // The engine is the desktop app's backend.

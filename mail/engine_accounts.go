@@ -40,14 +40,25 @@ func (e *Engine) UpdateAccount(ctx context.Context, a backend.NewAccount) (updat
 		updated = addedAccount(info)
 		return nil
 	})
+	if err == nil {
+		e.accountsChanged(updated.Email, true)
+	}
 	return updated, err
 }
 
 // RemoveAccount deletes an account and its local mail, search index and
 // drafts; it fails with backend.ErrAccountHasOutbox while its messages wait
 // in the outbox.
+//
+// The account's session is stopped first, so nothing writes its records
+// while they are removed; it starts again if the removal is refused.
 func (e *Engine) RemoveAccount(email string) error {
-	return e.with(func(p *Profile) error { return p.RemoveAccount(email) })
+	e.accountsChanged(email, false)
+	err := e.with(func(p *Profile) error { return p.RemoveAccount(email) })
+	if err != nil {
+		e.accountsChanged(email, true)
+	}
+	return err
 }
 
 // The engine can change and remove accounts.

@@ -9,24 +9,33 @@ import (
 // MarkRead marks stored messages read or unread; the server follows on the
 // next sync.
 func (e *Engine) MarkRead(account, folder string, uids []uint32, read bool) error {
-	return e.with(func(p *Profile) error { return p.MarkRead(account, folder, uids, read) })
+	return e.queued(account, e.with(func(p *Profile) error { return p.MarkRead(account, folder, uids, read) }))
 }
 
 // SetFlagged flags or unflags stored messages; the server follows on the
 // next sync.
 func (e *Engine) SetFlagged(account, folder string, uids []uint32, flagged bool) error {
-	return e.with(func(p *Profile) error { return p.SetFlagged(account, folder, uids, flagged) })
+	return e.queued(account, e.with(func(p *Profile) error { return p.SetFlagged(account, folder, uids, flagged) }))
 }
 
 // Move moves stored messages to dest; the server follows on the next sync.
 func (e *Engine) Move(account, folder string, uids []uint32, dest string) error {
-	return e.with(func(p *Profile) error { return p.Move(account, folder, uids, dest) })
+	return e.queued(account, e.with(func(p *Profile) error { return p.Move(account, folder, uids, dest) }))
 }
 
 // Delete moves stored messages to the Trash (or deletes them from it); the
 // server follows on the next sync.
 func (e *Engine) Delete(account, folder string, uids []uint32) error {
-	return e.with(func(p *Profile) error { return p.Delete(account, folder, uids) })
+	return e.queued(account, e.with(func(p *Profile) error { return p.Delete(account, folder, uids) }))
+}
+
+// queued asks the account's session to replay the action just queued
+// (when err is nil) and returns err.
+func (e *Engine) queued(account string, err error) error {
+	if err == nil {
+		e.kickReplay(account)
+	}
+	return err
 }
 
 // Forward prepares a forward of a stored message; an encrypted original

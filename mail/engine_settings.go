@@ -41,7 +41,14 @@ func (e *Engine) AuditTrail() (trail backend.AuditTrail, err error) {
 // in the outbox (of every account, as the command line's sync does). A
 // failed send does not fail the sync: progress gets a warning saying how
 // many messages still wait and why.
+//
+// While sessions run, the sync runs on the sessions' own connections (and
+// reports its events there too).
 func (e *Engine) SyncWith(ctx context.Context, account string, opts backend.SyncOptions, progress func(backend.SyncProgress)) error {
+	if handled, err := e.syncInSessions(ctx, account, progress); handled {
+		e.flushOutbox(ctx, progress)
+		return err
+	}
 	err := e.with(func(p *Profile) error {
 		req := SyncRequest{Account: account, HeadersOnly: opts.HeadersOnly}
 		if progress != nil {
@@ -71,28 +78,39 @@ func (e *Engine) Preferences() (prefs backend.Preferences, err error) {
 	err = e.with(func(p *Profile) error {
 		s, err := p.Settings()
 		prefs = backend.Preferences{AutoLockMinutes: s.AutoLockMinutes, PrivateNotifications: !s.NotificationDetails, OfflineBodies: !s.HeadersOnlySync,
-			MaxMessageMB: s.MaxMessageMB}
+			MaxMessageMB: s.MaxMessageMB, CheckMinutes: s.CheckMinutes}
 		return err
 	})
 	return prefs, err
 }
 
 // SavePreferences stores the settings window's choices in the profile,
-// keeping its other settings. The size cap applies from the next sync on.
+// keeping its other settings. The size cap applies from the next sync on;
+// running sessions start over when a choice about syncing changed.
 func (e *Engine) SavePreferences(prefs backend.Preferences) error {
 	if prefs.MaxMessageMB < 0 {
 		return fmt.Errorf("the size cap for offline messages must be 0 (the default, %d MB) or more MB, not %d",
 			backend.DefaultMaxMessageMB, prefs.MaxMessageMB)
 	}
-	return e.with(func(p *Profile) error {
+	if prefs.CheckMinutes < 0 {
+		return fmt.Errorf("the interval for checking folders must be 0 (the default, %d minutes) or more minutes, not %d", backend.DefaultCheckMinutes, prefs.CheckMinutes)
+	}
+	syncChanged := false
+	err := e.with(func(p *Profile) error {
 		s, err := p.Settings()
 		if err != nil {
 			return err
 		}
+		old := s
 		s.AutoLockMinutes, s.NotificationDetails, s.HeadersOnlySync = prefs.AutoLockMinutes, !prefs.PrivateNotifications, !prefs.OfflineBodies
-		s.MaxMessageMB = prefs.MaxMessageMB
+		s.MaxMessageMB, s.CheckMinutes = prefs.MaxMessageMB, prefs.CheckMinutes
+		syncChanged = old.HeadersOnlySync != s.HeadersOnlySync || old.MaxMessageMB != s.MaxMessageMB || old.CheckMinutes != s.CheckMinutes
 		return p.SaveSettings(s)
 	})
+	if err == nil && syncChanged {
+		e.restartSessions()
+	}
+	return err
 }
 
 // The engine offers the optional settings interface.

@@ -26,6 +26,9 @@ func (e *Engine) AddAccount(ctx context.Context, a backend.NewAccount) (added ba
 		added = addedAccount(info)
 		return nil
 	})
+	if err == nil {
+		e.accountsChanged(added.Email, true)
+	}
 	return added, err
 }
 

@@ -66,6 +66,11 @@ type ProfileOptions struct {
 	// Dialer replaces the network dialer, for tests that map host names
 	// to loopback servers.
 	Dialer transport.Dialer
+	// Sessions, if set, makes an Engine run a session per account while
+	// the profile is unlocked: mail is fetched as it arrives and reported
+	// as events. The app and `sealpost watch` set it; one-shot commands
+	// leave it nil.
+	Sessions *SessionOptions
 }
 
 func (o *ProfileOptions) clock() func() time.Time {

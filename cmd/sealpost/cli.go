@@ -285,7 +285,31 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// userMessage renders an error as one line.
+// userMessage renders an error as one line, followed by the command-line
+// way out of it when there is one (see commandHints).
 func userMessage(err error) string {
-	return strings.ReplaceAll(err.Error(), "\n", "; ")
+	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+	for _, h := range commandHints() {
+		if errors.Is(err, h.err) {
+			msg += " (" + h.hint + ")"
+		}
+	}
+	return msg
+}
+
+// commandHints name, for errors the engine words for the app and the
+// command line alike, the commands that help. Packages other than cmd never
+// name commands or flags in their messages: they return a sentinel error,
+// listed here.
+func commandHints() []struct {
+	err  error
+	hint string
+} {
+	return []struct {
+		err  error
+		hint string
+	}{
+		{mail.ErrNoAccount, "`sealpost account list` shows the accounts"},
+		{mail.ErrAccountHasOutbox, "`sealpost outbox list` shows the IDs; `sealpost outbox retry ID` sends one, `sealpost outbox discard ID` discards it"},
+	}
 }

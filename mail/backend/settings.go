@@ -33,7 +33,15 @@ type Preferences struct {
 	// MaxMessageMB is the size cap for offline messages in MiB: larger
 	// messages are kept as list entries only. 0 means DefaultMaxMessageMB.
 	MaxMessageMB int
+	// CheckMinutes is how often the running app checks the folders other
+	// than INBOX, which it watches for new mail as it arrives. 0 means
+	// DefaultCheckMinutes.
+	CheckMinutes int
 }
+
+// DefaultCheckMinutes is how often, in minutes, the folders other than
+// INBOX are checked when the user chose nothing else.
+const DefaultCheckMinutes = 5
 
 // DefaultMaxMessageMB is the size cap for offline messages, in MiB, when
 // the user chose none.

@@ -174,8 +174,9 @@ func (s *Servers) Close() error {
 	return s.closeErr
 }
 
-// deliver appends raw to the INBOX of the demo user address.
-func (s *Servers) deliver(address string, raw []byte) error {
+// Deliver appends raw to the INBOX of the demo user address, as mail
+// arriving from elsewhere would.
+func (s *Servers) Deliver(address string, raw []byte) error {
 	u, ok := s.users[address]
 	if !ok {
 		return fmt.Errorf("%s: %w", address, ErrUnknownUser)
@@ -254,7 +255,7 @@ func (c *smtpSession) Data(r io.Reader) error {
 			Message: "the message is not a valid Internet message"}
 	}
 	for _, to := range c.rcpt {
-		if err := c.s.deliver(to, raw); err != nil {
+		if err := c.s.Deliver(to, raw); err != nil {
 			return fmt.Errorf("deliver to %s: %w", to, err)
 		}
 	}
