@@ -34,9 +34,10 @@ const defaultDialTimeout = 30 * time.Second
 //
 // The TLS handshake offers the ALPN protocol "imap" (RFC 9051), which
 // servers without ALPN ignore. ctx and Policy.DialTimeout bound the whole
-// setup; cancelling ctx closes the connection. The returned connection has
-// no deadline set.
-func DialIMAP(ctx context.Context, host string, port int, sec Security, p Policy) (net.Conn, ConnState, error) {
+// setup; cancelling ctx closes the connection. After that, the returned
+// connection's stall guard bounds every wait for the server (see Conn): the
+// owner marks it Idle while the connection is parked or in IDLE.
+func DialIMAP(ctx context.Context, host string, port int, sec Security, p Policy) (*Conn, ConnState, error) {
 	return dial(ctx, host, port, sec, p, protocol{
 		name:       "IMAP",
 		nextProtos: []string{"imap"},
@@ -61,8 +62,9 @@ func DialIMAP(ctx context.Context, host string, port int, sec Security, p Policy
 // again, over TLS (call Client.Hello(heloName) first to choose the name).
 //
 // ctx and Policy.DialTimeout bound the whole setup; cancelling ctx closes the
-// connection. The returned connection has no deadline set.
-func DialSMTP(ctx context.Context, host string, port int, sec Security, p Policy, heloName string) (net.Conn, ConnState, error) {
+// connection. After that, the returned connection's stall guard bounds every
+// wait for the server (see Conn); SMTP is request and reply, so it stays busy.
+func DialSMTP(ctx context.Context, host string, port int, sec Security, p Policy, heloName string) (*Conn, ConnState, error) {
 	if heloName == "" {
 		heloName = "localhost"
 	}
@@ -89,7 +91,7 @@ type protocol struct {
 	greeting string
 }
 
-func dial(ctx context.Context, host string, port int, sec Security, p Policy, proto protocol) (net.Conn, ConnState, error) {
+func dial(ctx context.Context, host string, port int, sec Security, p Policy, proto protocol) (*Conn, ConnState, error) {
 	sec, err := ParseSecurity(string(sec))
 	if err != nil {
 		return nil, ConnState{}, fmt.Errorf("%s server %s: %w", proto.name, host, err)
@@ -121,7 +123,7 @@ func dial(ctx context.Context, host string, port int, sec Security, p Policy, pr
 	if err != nil {
 		return nil, ConnState{}, fmt.Errorf("connecting to %s server %s: %w", proto.name, addr, err)
 	}
-	conn, cs, err := negotiate(ctx, raw, sec, v, proto)
+	conn, tc, err := negotiate(ctx, raw, sec, v, proto)
 	if err != nil {
 		raw.Close()
 		if _, ok := errors.AsType[*CertificateError](err); ok {
@@ -138,7 +140,12 @@ func dial(ctx context.Context, host string, port int, sec Security, p Policy, pr
 		}
 		return nil, ConnState{}, fmt.Errorf("%s server %s: %w", proto.name, addr, err)
 	}
-	return conn, ConnState{
+	cs := tc.ConnectionState()
+	stall := p.StallTimeout
+	if stall <= 0 {
+		stall = DefaultStallTimeout
+	}
+	return newConn(conn, tc, proto.name+" server "+addr, stall), ConnState{
 		Version:     tls.VersionName(cs.Version),
 		CipherSuite: tls.CipherSuiteName(cs.CipherSuite),
 		CertSHA256:  v.sha256,
@@ -148,14 +155,15 @@ func dial(ctx context.Context, host string, port int, sec Security, p Policy, pr
 	}, nil
 }
 
-// negotiate secures raw. Cancelling ctx closes raw, which ends any blocked
-// read or write; ctx's deadline is also set on raw, and cleared on success.
-func negotiate(ctx context.Context, raw net.Conn, sec Security, v *verifier, proto protocol) (net.Conn, tls.ConnectionState, error) {
+// negotiate secures raw and returns the connection to use and its TLS
+// layer. Cancelling ctx closes raw, which ends any blocked read or write;
+// ctx's deadline is also set on raw, and cleared on success.
+func negotiate(ctx context.Context, raw net.Conn, sec Security, v *verifier, proto protocol) (net.Conn, *tls.Conn, error) {
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	defer stop()
 	if deadline, ok := ctx.Deadline(); ok {
 		if err := raw.SetDeadline(deadline); err != nil {
-			return nil, tls.ConnectionState{}, fmt.Errorf("setting the connection deadline: %w", err)
+			return nil, nil, fmt.Errorf("setting the connection deadline: %w", err)
 		}
 	}
 
@@ -166,21 +174,21 @@ func negotiate(ctx context.Context, raw net.Conn, sec Security, v *verifier, pro
 		conn = tc
 	} else {
 		if err := proto.startTLS(raw); err != nil {
-			return nil, tls.ConnectionState{}, err
+			return nil, nil, err
 		}
 		tc = tls.Client(&guardConn{Conn: raw}, v.tlsConfig(proto.nextProtos))
 		conn = &greetingConn{Conn: tc, pending: []byte(proto.greeting)}
 	}
 	if err := tc.HandshakeContext(ctx); err != nil {
-		return nil, tls.ConnectionState{}, handshakeError(err)
+		return nil, nil, handshakeError(err)
 	}
 	if !stop() {
-		return nil, tls.ConnectionState{}, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
 	if err := raw.SetDeadline(time.Time{}); err != nil {
-		return nil, tls.ConnectionState{}, fmt.Errorf("clearing the connection deadline: %w", err)
+		return nil, nil, fmt.Errorf("clearing the connection deadline: %w", err)
 	}
-	return conn, tc.ConnectionState(), nil
+	return conn, tc, nil
 }
 
 // alertProtocolVersion is the TLS alert a server sends when it supports none

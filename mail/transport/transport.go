@@ -115,8 +115,9 @@ type Pin struct {
 	SHA256 string
 }
 
-// Policy is the trust configuration of one connection attempt. The zero
-// value uses the system roots, no pins, time.Now and a 30 second timeout.
+// Policy is the trust and timeout configuration of one connection attempt.
+// The zero value uses the system roots, no pins, time.Now, a 30 second
+// setup timeout and DefaultStallTimeout.
 type Policy struct {
 	// RootCAs are the trusted roots; nil means the system roots.
 	RootCAs *x509.CertPool
@@ -131,6 +132,10 @@ type Policy struct {
 	DialTimeout time.Duration
 	// Dialer opens the TCP connection; nil means a net.Dialer.
 	Dialer Dialer
+	// StallTimeout is how long an established connection may wait for the
+	// server without progress before it fails with ErrServerStalled (see
+	// Conn); zero means DefaultStallTimeout.
+	StallTimeout time.Duration
 }
 
 // Dialer opens TCP connections; *net.Dialer implements it.

@@ -197,11 +197,7 @@ func TestConnStateOfValidChain(t *testing.T) {
 				t.Fatalf("DialIMAP error = %v, want nil", err)
 			}
 			defer conn.Close()
-			tc, ok := conn.(*tls.Conn)
-			if !ok {
-				t.Fatalf("implicit TLS conn is %T, want *tls.Conn", conn)
-			}
-			cs := tc.ConnectionState()
+			cs := conn.ConnectionState()
 			want := ConnState{
 				Version:     tt.wantVersion,
 				CipherSuite: tls.CipherSuiteName(cs.CipherSuite),
