@@ -80,7 +80,14 @@ func (r Accounts) Put(a Account, notes ...AuditNote) error {
 		return errNoEmail
 	}
 	return r.s.update(func(tx *bolt.Tx) error {
-		if err := r.s.putJSON(tx, [][]byte{bktAccounts}, r.key(a.Email), &a); err != nil {
+		k := r.key(a.Email)
+		if tx.Bucket(bktAccounts).Get(k) == nil {
+			// A new account has no mail to index: its syncs index as they store.
+			if err := r.s.markNoBacklog(tx, k); err != nil {
+				return err
+			}
+		}
+		if err := r.s.putJSON(tx, [][]byte{bktAccounts}, k, &a); err != nil {
 			return fmt.Errorf("store account: %w", err)
 		}
 		return r.s.appendNotes(tx, notes)

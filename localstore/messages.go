@@ -64,7 +64,10 @@ func (r Messages) path(account, folder string, sub []byte) [][]byte {
 // present. Use sync-sized batches (hundreds to thousands).
 func (r Messages) PutSummaries(account, folder string, batch []Summary) error {
 	err := r.s.update(func(tx *bolt.Tx) error {
-		return r.putSummariesIn(tx, account, folder, batch)
+		if err := r.putSummariesIn(tx, account, folder, batch); err != nil {
+			return err
+		}
+		return r.s.markUnindexed(tx, r.s.keys.blind(labelAccount, normEmail(account)))
 	})
 	if err != nil {
 		return fmt.Errorf("store summaries: %w", err)
@@ -265,10 +268,15 @@ func (r Messages) PutRaw(account, folder string, uid uint32, raw []byte) error {
 	return r.PutRawBatch(account, folder, []RawMessage{{UID: uid, Raw: raw}})
 }
 
-// PutRawBatch stores several raw messages in one transaction.
+// PutRawBatch stores several raw messages in one transaction; their search
+// records are dropped, to be made again with the body by the next indexing
+// run.
 func (r Messages) PutRawBatch(account, folder string, batch []RawMessage) error {
 	err := r.s.update(func(tx *bolt.Tx) error {
-		return r.putRawsIn(tx, account, folder, batch)
+		if err := r.putRawsIn(tx, account, folder, batch); err != nil {
+			return err
+		}
+		return r.s.markUnindexed(tx, r.s.keys.blind(labelAccount, normEmail(account)))
 	})
 	if err != nil {
 		return fmt.Errorf("store raw messages: %w", err)

@@ -75,6 +75,11 @@ const (
 // the own keys the account was last indexed with.
 var keyKeySet = []byte("keyset")
 
+// keyBacklog is the record under search/<blind account> that tells whether
+// the account may hold messages without a search record (see Backlog):
+// two big-endian counters, dirty || clean.
+var keyBacklog = []byte("backlog")
+
 // errBadSearchRecord is wrapped with ErrCorrupt for a record that opened but
 // does not parse.
 var errBadSearchRecord = errors.New("search record is malformed")
@@ -90,55 +95,145 @@ func (r SearchIndex) folderPath(account, folder string) [][]byte {
 // raw message has arrived meanwhile: the next indexing run picks it up.
 func (r SearchIndex) PutBatch(account, folder string, docs []SearchDoc) error {
 	err := r.s.update(func(tx *bolt.Tx) error {
-		msgs := r.s.Messages()
-		sums, err := bucketAt(tx, false, msgs.path(account, folder, subSummaries))
-		if err != nil || sums == nil {
-			return err
-		}
-		raws, err := bucketAt(tx, false, msgs.path(account, folder, subRaw))
-		if err != nil {
-			return err
-		}
-		path := r.folderPath(account, folder)
-		b, err := bucketAt(tx, true, path)
-		if err != nil {
-			return err
-		}
-		b.FillPercent = seqFillPercent
-		name := normFolder(folder)
-		var pt, ad []byte
-		for _, d := range docs {
-			if d.UID == 0 {
-				return errZeroUID
-			}
-			key := uidKey(d.UID)
-			sealedSum := sums.Get(key)
-			if sealedSum == nil || (!d.HasBody && raws != nil && raws.Get(rawChunkKey(d.UID, 0)) != nil) {
-				continue
-			}
-			if d.Of != (MessageIdentity{}) {
-				var m Summary
-				if err := r.s.openJSON(msgs.path(account, folder, subSummaries), key, sealedSum, &m); err != nil {
-					return err
-				}
-				if !d.Of.matches(m) {
-					continue // the UID names another message now
-				}
-			}
-			pt = appendSearchRecord(pt[:0], name, d)
-			ad = appendAD(ad[:0], path, key)
-			sealed := r.s.keys.sealTo(make([]byte, 0, len(pt)+sealOverhead), pt, ad)
-			if err := b.Put(key, sealed); err != nil {
-				return fmt.Errorf("write search record: %w", err)
-			}
-		}
-		clear(pt)
-		return nil
+		return r.putDocsIn(tx, account, folder, docs)
 	})
 	if err != nil {
 		return fmt.Errorf("store search records: %w", err)
 	}
 	return nil
+}
+
+// putDocsIn is PutBatch's work inside tx.
+func (r SearchIndex) putDocsIn(tx *bolt.Tx, account, folder string, docs []SearchDoc) error {
+	msgs := r.s.Messages()
+	sums, err := bucketAt(tx, false, msgs.path(account, folder, subSummaries))
+	if err != nil || sums == nil {
+		return err
+	}
+	raws, err := bucketAt(tx, false, msgs.path(account, folder, subRaw))
+	if err != nil {
+		return err
+	}
+	path := r.folderPath(account, folder)
+	b, err := bucketAt(tx, true, path)
+	if err != nil {
+		return err
+	}
+	b.FillPercent = seqFillPercent
+	name := normFolder(folder)
+	var pt, ad []byte
+	defer func() { clear(pt) }()
+	for _, d := range docs {
+		if d.UID == 0 {
+			return errZeroUID
+		}
+		key := uidKey(d.UID)
+		sealedSum := sums.Get(key)
+		if sealedSum == nil || (!d.HasBody && raws != nil && raws.Get(rawChunkKey(d.UID, 0)) != nil) {
+			continue
+		}
+		if d.Of != (MessageIdentity{}) {
+			var m Summary
+			if err := r.s.openJSON(msgs.path(account, folder, subSummaries), key, sealedSum, &m); err != nil {
+				return err
+			}
+			if !d.Of.matches(m) {
+				continue // the UID names another message now
+			}
+		}
+		pt = appendSearchRecord(pt[:0], name, d)
+		ad = appendAD(ad[:0], path, key)
+		sealed := r.s.keys.sealTo(make([]byte, 0, len(pt)+sealOverhead), pt, ad)
+		if err := b.Put(key, sealed); err != nil {
+			return fmt.Errorf("write search record: %w", err)
+		}
+	}
+	return nil
+}
+
+// Backlog reports whether account may hold stored messages without a
+// search record: pending is false only when every message stored since the
+// last complete indexing run was indexed as it was stored (PutIndexedBatch)
+// and no record was dropped since (a raw message stored later, a change of
+// the own keys in RetryUnreadable). An account without that knowledge, from
+// a profile made before it was kept, is pending. A caller that then indexes
+// every message without a record passes gen to MarkIndexed. Backlog reads
+// one record, so a sync can ask it every time instead of listing the
+// records of every folder.
+func (r SearchIndex) Backlog(account string) (gen uint64, pending bool, err error) {
+	err = r.s.view(func(tx *bolt.Tx) error {
+		dirty, clean, found, err := r.s.backlogIn(tx, r.s.keys.blind(labelAccount, normEmail(account)))
+		gen, pending = dirty, !found || dirty != clean
+		return err
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("read the search index backlog: %w", err)
+	}
+	return gen, pending, nil
+}
+
+// MarkIndexed records that every message of account that lacked a search
+// record at generation gen (from Backlog) has one now. Anything that left a
+// message without a record since then keeps the backlog pending.
+func (r SearchIndex) MarkIndexed(account string, gen uint64) error {
+	err := r.s.update(func(tx *bolt.Tx) error {
+		acct := r.s.keys.blind(labelAccount, normEmail(account))
+		dirty, _, found, err := r.s.backlogIn(tx, acct)
+		if err != nil {
+			return err
+		}
+		if !found {
+			dirty = gen
+		}
+		return r.s.putBacklog(tx, acct, dirty, gen)
+	})
+	if err != nil {
+		return fmt.Errorf("record the search index backlog: %w", err)
+	}
+	return nil
+}
+
+// backlogIn reads the backlog counters of the blinded account acct.
+func (s *Store) backlogIn(tx *bolt.Tx, acct []byte) (dirty, clean uint64, found bool, err error) {
+	pt, err := s.getValue(tx, [][]byte{bktSearch, acct}, keyBacklog)
+	if errors.Is(err, ErrNotFound) {
+		return 0, 0, false, nil
+	}
+	if err != nil {
+		return 0, 0, false, err
+	}
+	if len(pt) != 16 {
+		return 0, 0, false, fmt.Errorf("%w: search backlog record of %d bytes", ErrCorrupt, len(pt))
+	}
+	return binary.BigEndian.Uint64(pt), binary.BigEndian.Uint64(pt[8:]), true, nil
+}
+
+// putBacklog writes the backlog counters of the blinded account acct.
+func (s *Store) putBacklog(tx *bolt.Tx, acct []byte, dirty, clean uint64) error {
+	pt := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(make([]byte, 0, 16), dirty), clean)
+	return s.putValue(tx, [][]byte{bktSearch, acct}, keyBacklog, pt)
+}
+
+// markUnindexed records in tx that the blinded account acct may now hold
+// messages without a search record.
+func (s *Store) markUnindexed(tx *bolt.Tx, acct []byte) error {
+	dirty, clean, _, err := s.backlogIn(tx, acct)
+	if err != nil {
+		return err
+	}
+	return s.putBacklog(tx, acct, dirty+1, clean)
+}
+
+// markNoBacklog records in tx that the blinded account acct, which holds no
+// messages yet, has nothing to index, unless a backlog record exists.
+func (s *Store) markNoBacklog(tx *bolt.Tx, acct []byte) error {
+	if _, _, found, err := s.backlogIn(tx, acct); err != nil || found {
+		return err
+	}
+	if b, err := bucketAt(tx, false, [][]byte{bktMessages, acct}); err != nil || b != nil {
+		return err
+	}
+	return s.putBacklog(tx, acct, 0, 0)
 }
 
 // appendSearchRecord encodes d: version(1) || flags(1) || date (Unix
@@ -353,6 +448,11 @@ func (r SearchIndex) RetryUnreadable(account string, tag []byte) (int, error) {
 				}
 			}
 			dropped += len(gone)
+		}
+		if dropped > 0 {
+			if err := r.s.markUnindexed(tx, acctPath[1]); err != nil {
+				return err
+			}
 		}
 		return r.s.putIn(ab, acctPath, keyKeySet, tag)
 	})

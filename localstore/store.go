@@ -127,6 +127,10 @@ const baseSchema = 1
 var migrations = []migration{
 	{name: "add the Autocrypt peers bucket", apply: addPeersBucket},
 	{name: "add the search index and drafts buckets", apply: addSearchAndDraftsBuckets},
+	// Nothing to convert: an account without a backlog record is indexed
+	// in full once. The new version keeps builds that would drop search
+	// records without noting it from opening the profile.
+	{name: "note the search index backlog", apply: func(*bolt.Tx, *Store) error { return nil }},
 }
 
 // currentSchema is the schema version this build writes.

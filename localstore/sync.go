@@ -13,21 +13,56 @@ import (
 // PutBatch stores one sync batch in a single transaction: the summaries and
 // the raw messages of those that have one (replacing records with the same
 // UIDs). After a crash either the whole batch is present or none of it, so a
-// resumed sync neither loses nor duplicates a message.
+// resumed sync neither loses nor duplicates a message. The messages are left
+// for the next indexing run (see SearchIndex.Backlog).
 func (r Messages) PutBatch(account, folder string, sums []Summary, raws []RawMessage) error {
+	return r.PutIndexedBatch(account, folder, sums, raws, nil)
+}
+
+// PutIndexedBatch is PutBatch that also stores the search records docs of
+// the batch's messages in the same transaction, so a message is never
+// stored unindexed. Every summary should have its doc: a message without
+// one is left for the next indexing run. PutIndexedBatch does not retain
+// the docs' text: the caller may wipe it after.
+func (r Messages) PutIndexedBatch(account, folder string, sums []Summary, raws []RawMessage, docs []SearchDoc) error {
 	err := r.s.update(func(tx *bolt.Tx) error {
 		if err := r.putSummariesIn(tx, account, folder, sums); err != nil {
 			return err
 		}
-		if len(raws) == 0 {
+		if len(raws) > 0 {
+			if err := r.putRawsIn(tx, account, folder, raws); err != nil {
+				return err
+			}
+		}
+		if err := r.s.SearchIndex().putDocsIn(tx, account, folder, docs); err != nil {
+			return err
+		}
+		if everyIndexed(sums, docs) {
 			return nil
 		}
-		return r.putRawsIn(tx, account, folder, raws)
+		return r.s.markUnindexed(tx, r.s.keys.blind(labelAccount, normEmail(account)))
 	})
 	if err != nil {
 		return fmt.Errorf("store message batch: %w", err)
 	}
 	return nil
+}
+
+// everyIndexed reports whether every summary has a doc of the same UID.
+func everyIndexed(sums []Summary, docs []SearchDoc) bool {
+	if len(docs) < len(sums) {
+		return false
+	}
+	have := make(map[uint32]bool, len(docs))
+	for _, d := range docs {
+		have[d.UID] = true
+	}
+	for _, m := range sums {
+		if !have[m.UID] {
+			return false
+		}
+	}
+	return true
 }
 
 // PutFetchedRaw stores the raw bytes of a message whose summary was stored
@@ -48,7 +83,10 @@ func (r Messages) PutFetchedRaw(account, folder string, uid uint32, raw []byte) 
 		if !found {
 			return ErrNotFound
 		}
-		return r.putRawsIn(tx, account, folder, []RawMessage{{UID: uid, Raw: raw}})
+		if err := r.putRawsIn(tx, account, folder, []RawMessage{{UID: uid, Raw: raw}}); err != nil {
+			return err
+		}
+		return r.s.markUnindexed(tx, r.s.keys.blind(labelAccount, normEmail(account)))
 	})
 	if err != nil {
 		return fmt.Errorf("store fetched message: %w", err)

@@ -41,22 +41,22 @@ func (e *Engine) Search(ctx context.Context, q backend.SearchQuery, progress fun
 
 // updateSearchIndex indexes what is missing in account and folder (all when
 // empty), one batch per hold of the profile. progress is called once before
-// the first batch and after each.
+// the first batch and after each. Accounts without a backlog cost one read
+// (see Profile.UpdateSearchIndex).
 func (e *Engine) updateSearchIndex(ctx context.Context, account, folder string, progress func(done, total int)) error {
-	var jobs []indexJob
-	total := 0
+	var b backlog
 	err := e.with(func(p *Profile) (err error) {
-		jobs, total, err = p.indexBacklog(account, folder)
+		b, err = p.indexBacklog(account, folder)
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	if progress != nil {
-		progress(0, total)
+		progress(0, b.total)
 	}
 	done := 0
-	for _, job := range jobs {
+	for _, job := range b.jobs {
 		for start := 0; start < len(job.uids); start += searchBatch {
 			chunk := job.uids[start:min(len(job.uids), start+searchBatch)]
 			err := e.with(func(p *Profile) error {
@@ -69,11 +69,11 @@ func (e *Engine) updateSearchIndex(ctx context.Context, account, folder string, 
 			}
 			done += len(chunk)
 			if progress != nil {
-				progress(done, total)
+				progress(done, b.total)
 			}
 		}
 	}
-	return nil
+	return e.with(func(p *Profile) error { return p.markIndexed(b) })
 }
 
 // backendSummary is the UI's row for a message summary.

@@ -35,16 +35,8 @@ func (p *Profile) Search(ctx context.Context, q SearchQuery) ([]MessageSummary, 
 	if len(words) == 0 {
 		return nil, ErrEmptySearch
 	}
-	ix := p.newIndexer()
-	defer ix.close()
-	jobs, _, err := p.indexBacklog(q.Account, q.Folder)
-	if err != nil {
+	if err := p.updateIndex(ctx, q.Account, q.Folder, nil); err != nil {
 		return nil, err
-	}
-	for _, job := range jobs {
-		if err := ix.index(ctx, job.account, job.folder, job.uids); err != nil {
-			return nil, err
-		}
 	}
 	return p.searchIndexed(ctx, q, words)
 }
@@ -57,17 +49,26 @@ func (p *Profile) Search(ctx context.Context, q SearchQuery) ([]MessageSummary, 
 // once the body arrives. A message that does not decrypt is indexed with
 // its summary only, and tried again once the own keys change. Encrypted
 // mail with header protection that decrypts with integrity protection gets
-// its real Subject and From shown in its summary, in every folder (the
-// sync shows those of new INBOX mail already).
+// its real Subject and From shown in its summary, in every folder. A sync
+// indexes new mail as it stores it, so this finds work only where something
+// else left messages unindexed (see localstore.SearchIndex.Backlog), and
+// costs a read of one record per account otherwise.
 func (p *Profile) UpdateSearchIndex(ctx context.Context, account string, progress func(done, total int)) error {
-	jobs, total, err := p.indexBacklog(account, "")
+	return p.updateIndex(ctx, account, "", progress)
+}
+
+// updateIndex indexes the backlog of account and folder (all when empty),
+// in batches of searchBatch messages; progress, if set, is called after
+// each batch.
+func (p *Profile) updateIndex(ctx context.Context, account, folder string, progress func(done, total int)) error {
+	b, err := p.indexBacklog(account, folder)
 	if err != nil {
 		return err
 	}
 	ix := p.newIndexer()
 	defer ix.close()
 	done := 0
-	for _, job := range jobs {
+	for _, job := range b.jobs {
 		for start := 0; start < len(job.uids); start += searchBatch {
 			chunk := job.uids[start:min(len(job.uids), start+searchBatch)]
 			if err := ix.index(ctx, job.account, job.folder, chunk); err != nil {
@@ -75,11 +76,11 @@ func (p *Profile) UpdateSearchIndex(ctx context.Context, account string, progres
 			}
 			done += len(chunk)
 			if progress != nil {
-				progress(done, total)
+				progress(done, b.total)
 			}
 		}
 	}
-	return nil
+	return p.markIndexed(b)
 }
 
 // indexJob is the messages of one folder that are not indexed yet.
@@ -88,45 +89,75 @@ type indexJob struct {
 	uids            []uint32
 }
 
+// backlog is what indexBacklog found: the jobs, how many messages they
+// hold, and the backlog generation of each account listed in full (see
+// localstore.SearchIndex.Backlog), to mark once the jobs are done.
+type backlog struct {
+	jobs  []indexJob
+	total int
+	gens  map[string]uint64
+}
+
 // indexBacklog lists, per folder of account (all accounts when "") and
 // folder (all folders when ""), the stored messages without a search
 // record, and their total. It first drops the records of undecryptable
-// messages when the own keys changed since they were indexed.
-func (p *Profile) indexBacklog(account, folder string) ([]indexJob, int, error) {
+// messages when the own keys changed since they were indexed. Accounts
+// whose backlog is empty are not listed at all: listing reads every
+// record's page of the file.
+func (p *Profile) indexBacklog(account, folder string) (backlog, error) {
+	b := backlog{gens: map[string]uint64{}}
 	accts, err := p.selectAccounts(account)
 	if err != nil {
-		return nil, 0, err
+		return b, err
 	}
 	tag, err := p.ownKeysTag()
 	if err != nil {
-		return nil, 0, err
+		return b, err
 	}
-	var jobs []indexJob
-	total := 0
 	for _, acct := range accts {
 		if _, err := p.store.SearchIndex().RetryUnreadable(acct.Email, tag); err != nil {
-			return nil, 0, err
+			return b, err
+		}
+		gen, pending, err := p.store.SearchIndex().Backlog(acct.Email)
+		if err != nil {
+			return b, err
+		}
+		if !pending {
+			continue
+		}
+		if folder == "" {
+			b.gens[acct.Email] = gen
 		}
 		folders, err := p.searchFolders(acct.Email, folder)
 		if err != nil {
-			return nil, 0, err
+			return b, err
 		}
 		for _, f := range folders {
 			have, err := p.store.Messages().UIDs(acct.Email, f)
 			if err != nil {
-				return nil, 0, err
+				return b, err
 			}
 			done, err := p.store.SearchIndex().Indexed(acct.Email, f)
 			if err != nil {
-				return nil, 0, err
+				return b, err
 			}
 			if missing := sortedMinus(have, done); len(missing) > 0 {
-				jobs = append(jobs, indexJob{account: acct.Email, folder: f, uids: missing})
-				total += len(missing)
+				b.jobs = append(b.jobs, indexJob{account: acct.Email, folder: f, uids: missing})
+				b.total += len(missing)
 			}
 		}
 	}
-	return jobs, total, nil
+	return b, nil
+}
+
+// markIndexed records that the accounts listed in full in b are indexed.
+func (p *Profile) markIndexed(b backlog) error {
+	for account, gen := range b.gens {
+		if err := p.store.SearchIndex().MarkIndexed(account, gen); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // searchFolders returns the synchronised folders of account: all of them,
@@ -246,10 +277,10 @@ func (ix *indexer) index(ctx context.Context, account, folder string, uids []uin
 	return flush()
 }
 
-// doc builds the search record of one message; ok is false when the
-// message is gone. shown holds the protected Subject and From of a message
-// that decrypted with integrity protection when its summary does not show
-// them yet (the sync shows those of new INBOX mail); else its UID is 0.
+// doc builds the search record of one message from the store; ok is
+// false when the message is gone. shown holds the protected Subject and
+// From of a message that decrypted with integrity protection when its
+// summary does not show them yet; else its UID is 0.
 func (ix *indexer) doc(account, folder string, uid uint32) (doc localstore.SearchDoc, shown localstore.ProtectedHeaders, ok bool, err error) {
 	s, err := ix.p.store.Messages().Summary(account, folder, uid)
 	if errors.Is(err, localstore.ErrNotFound) {
@@ -258,7 +289,27 @@ func (ix *indexer) doc(account, folder string, uid uint32) (doc localstore.Searc
 	if err != nil {
 		return doc, shown, false, err
 	}
-	doc = localstore.SearchDoc{UID: uid, Date: s.Date, Of: s.Identity()}
+	var raw []byte
+	if !s.RawOmitted {
+		raw, err = ix.p.store.Messages().Raw(account, folder, uid)
+		switch {
+		case errors.Is(err, localstore.ErrNotFound):
+			// The summary says stored, the body is not: index what there is.
+		case err != nil:
+			return doc, shown, false, err
+		default:
+			defer clear(raw)
+		}
+	}
+	doc, shown, _, err = ix.build(s, raw)
+	return doc, shown, err == nil, err
+}
+
+// build makes the search record of the message with summary s and, when
+// its body is stored, raw (nil when not), with doc.Of set to the summary's
+// identity; shown as for doc. v is raw's verdict, when raw was readable.
+func (ix *indexer) build(s localstore.Summary, raw []byte) (doc localstore.SearchDoc, shown localstore.ProtectedHeaders, v *Verdict, err error) {
+	doc = localstore.SearchDoc{UID: s.UID, Date: s.Date, Of: s.Identity()}
 	if doc.Date.IsZero() {
 		doc.Date = s.InternalDate
 	}
@@ -266,32 +317,23 @@ func (ix *indexer) doc(account, folder string, uid uint32) (doc localstore.Searc
 	for _, f := range []string{s.From, s.To, s.Cc, s.Subject} {
 		text = appendSearchText(text, f)
 	}
-	if s.RawOmitted {
+	if raw == nil {
 		doc.Text = text
-		return doc, shown, true, nil
-	}
-	raw, err := ix.p.store.Messages().Raw(account, folder, uid)
-	if errors.Is(err, localstore.ErrNotFound) {
-		doc.Text = text // the summary says stored, the body is not: index what there is
-		return doc, shown, true, nil
-	}
-	if err != nil {
-		return doc, shown, false, err
+		return doc, shown, nil, nil
 	}
 	doc.HasBody = true
-	v, err := ix.inspect(raw)
-	clear(raw)
+	v, err = ix.inspect(raw)
 	if err != nil {
-		return doc, shown, false, err
+		return doc, shown, nil, err
 	}
 	if v == nil || (v.Encrypted && !v.IntegrityProtected) {
 		// Unreadable: not a message, or it does not decrypt (or lacks
 		// integrity protection, so Sealpost does not show it either).
 		doc.Unreadable = true
 		doc.Text = text
-		return doc, shown, true, nil
+		return doc, shown, nil, nil
 	}
-	if ph, ok := protectedOf(uid, *v); ok && (ph.Subject != s.Subject || ph.From != s.From || !s.Encrypted) {
+	if ph, ok := protectedOf(s.UID, *v); ok && (ph.Subject != s.Subject || ph.From != s.From || !s.Encrypted) {
 		shown = ph
 		shown.Of = s.Identity()
 	}
@@ -310,7 +352,55 @@ func (ix *indexer) doc(account, folder string, uid uint32) (doc localstore.Searc
 		clear(v.Attachments[i].Data)
 	}
 	doc.Text = appendSearchText(full, v.BodyText)
-	return doc, shown, true, nil
+	return doc, shown, v, nil
+}
+
+// indexNew returns the sync's Index hook for account (see
+// imapsync.Options.Index): it builds the search record of each new message
+// of a batch before the batch is stored, shows the real Subject and From of
+// header-protected mail that decrypted with integrity protection in the
+// summary that is stored, and, for INBOX, collects what the mail teaches
+// about Autocrypt state in arrived (if set). The own keys are loaded per
+// batch and wiped after it.
+func (p *Profile) indexNew(account string, arrived *newMail) func(string, []localstore.Summary, []localstore.RawMessage) ([]localstore.SearchDoc, error) {
+	return func(folder string, sums []localstore.Summary, raws []localstore.RawMessage) ([]localstore.SearchDoc, error) {
+		// The records of this batch are made with the current own keys:
+		// the index must know them before it holds such records.
+		tag, err := p.ownKeysTag()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := p.store.SearchIndex().RetryUnreadable(account, tag); err != nil {
+			return nil, err
+		}
+		bodies := make(map[uint32][]byte, len(raws))
+		for _, r := range raws {
+			bodies[r.UID] = r.Raw
+		}
+		ix := p.newIndexer()
+		defer ix.close()
+		docs := make([]localstore.SearchDoc, 0, len(sums))
+		for i := range sums {
+			raw := bodies[sums[i].UID]
+			doc, shown, v, err := ix.build(sums[i], raw)
+			if err != nil {
+				return nil, err
+			}
+			doc.Of = localstore.MessageIdentity{} // stored with its summary
+			if shown.UID != 0 {
+				sums[i].Subject, sums[i].From, sums[i].Encrypted = shown.Subject, shown.From, true
+			}
+			docs = append(docs, doc)
+			if arrived != nil && raw != nil && folder == inbox {
+				var gossip []string
+				if v != nil {
+					gossip = v.Gossip
+				}
+				arrived.observe(p, raw, gossip)
+			}
+		}
+		return docs, nil
+	}
 }
 
 // inspect judges raw with the own keys, loading them on first use. A

@@ -328,14 +328,11 @@ func (s *accountSession) open() error {
 		if err != nil {
 			return err
 		}
-		so, err := p.syncOptions(acct, SyncRequest{HeadersOnly: settings.HeadersOnlySync, Progress: s.onProgress})
+		so, err := p.syncOptions(acct, SyncRequest{HeadersOnly: settings.HeadersOnlySync, Progress: s.onProgress}, &s.arrived)
 		if err != nil {
 			return err
 		}
-		so.Stored = func(folder string, raws []localstore.RawMessage) {
-			s.arrived.add(folder, raws)
-			s.fresh.add(folder, raws)
-		}
+		so.Stored = s.fresh.add
 		so.RetryMin, so.RetryMax, so.IdleRestart = opts.RetryMin, opts.RetryMax, opts.IdleRestart
 		so.Idling = func() {
 			if !s.online.Load() {

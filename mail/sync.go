@@ -1,7 +1,6 @@
 package mail
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -28,11 +27,19 @@ type SyncRequest struct {
 	// Warn, if set, receives warnings meant for the user, such as a sender
 	// whose key changed (learnt from the Autocrypt header of new mail).
 	Warn func(string)
+	// IndexProgress, if set, is called while messages stored earlier
+	// without a search record (see Profile.UpdateSearchIndex) are indexed
+	// after the sync: with done 0 and the total first, then after each
+	// batch. New mail is indexed as it is stored, without it.
+	IndexProgress func(done, total int)
 }
 
 // Sync brings the local copy of the requested accounts and folders up to
-// date: queued local actions first, then the folder list, then messages.
-// New INBOX mail updates its senders' Autocrypt state.
+// date: queued local actions first, then the folder list, then messages,
+// each batch indexed for search as it is stored (in the same transaction).
+// New INBOX mail updates its senders' Autocrypt state. Last, messages left
+// without a search record by anything else (a message opened before its
+// body was stored, a change of the own keys) are indexed.
 func (p *Profile) Sync(ctx context.Context, req SyncRequest) error {
 	accts, err := p.selectAccounts(req.Account)
 	if err != nil {
@@ -48,11 +55,10 @@ func (p *Profile) Sync(ctx context.Context, req SyncRequest) error {
 
 func (p *Profile) syncAccount(ctx context.Context, acct localstore.Account, req SyncRequest) error {
 	var arrived newMail
-	opts, err := p.syncOptions(acct, req)
+	opts, err := p.syncOptions(acct, req, &arrived)
 	if err != nil {
 		return err
 	}
-	opts.Stored = arrived.add
 	syncer, err := imapsync.New(opts)
 	if err != nil {
 		return err
@@ -61,7 +67,10 @@ func (p *Profile) syncAccount(ctx context.Context, acct localstore.Account, req 
 	if err := runSyncRequest(ctx, syncer, req.Folder); err != nil {
 		return err
 	}
-	return p.finishSync(ctx, acct.Email, &arrived, req.Warn)
+	if err := p.finishSync(ctx, acct.Email, &arrived, req.Warn); err != nil {
+		return err
+	}
+	return p.updateIndex(ctx, acct.Email, "", req.IndexProgress)
 }
 
 // runSyncRequest runs one sync on syncer: every folder when folder is
@@ -80,98 +89,60 @@ func runSyncRequest(ctx context.Context, syncer *imapsync.Syncer, folder string)
 }
 
 // finishSync does what follows a sync of account: drafts saved offline are
-// uploaded, and the new INBOX mail collected in arrived teaches its senders'
-// Autocrypt state.
+// uploaded, and what new INBOX mail taught about its senders' Autocrypt
+// state (collected in arrived while the sync indexed it) is stored.
 func (p *Profile) finishSync(ctx context.Context, account string, arrived *newMail, warn func(string)) error {
 	p.uploadDraftsForSync(ctx, account, warn)
-	return p.observeNewMail(account, arrived.take(), warn)
+	return arrived.flush(warn)
 }
 
 // inbox is the one folder name IMAP fixes.
 const inbox = "INBOX"
 
-// newMail collects, while the sync stores them, what the Autocrypt pass
-// needs of new INBOX messages: the header of each, and the whole message
-// only when it is encrypted (gossip and protected headers are inside).
+// newMail is what new INBOX mail teaches about its senders' and, through
+// gossip, its other recipients' Autocrypt state, learnt while the sync
+// indexes each batch (see indexNew) and kept until flush: the state of each
+// peer seen, not the messages, so it stays small however much mail
+// arrives. The zero value is ready to use.
 type newMail struct {
-	mu    sync.Mutex
-	items []arrival
+	mu       sync.Mutex
+	batch    *peerBatch // nil until the first observation
+	warnings []string
 }
 
-type arrival struct {
-	uid  uint32
-	data []byte // the header section, or the whole message when encrypted
-	enc  bool
-}
-
-// take returns what was collected so far and starts over.
-func (n *newMail) take() []arrival {
+// observe applies the Autocrypt header of the message raw (of profile p)
+// and the gossip found inside it.
+func (n *newMail) observe(p *Profile, raw []byte, gossip []string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	items := n.items
-	n.items = nil
-	return items
+	if n.batch == nil {
+		n.batch = p.newPeerBatch()
+	}
+	updates, err := n.batch.observeMessage(raw, gossip)
+	if err != nil {
+		return // a message we cannot read teaches nothing; it stays listed
+	}
+	for _, u := range updates {
+		if u.Warning != "" {
+			n.warnings = append(n.warnings, u.Warning)
+		}
+	}
 }
 
-// add is the sync's Stored callback; it copies what it keeps.
-func (n *newMail) add(folder string, raws []localstore.RawMessage) {
-	if folder != inbox {
-		return
-	}
+// flush stores what was learnt, in one transaction, reports the warnings
+// to warn (if set), and starts over.
+func (n *newMail) flush(warn func(string)) error {
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	for _, r := range raws {
-		head := r.Raw[:headerEnd(r.Raw)]
-		a := arrival{uid: r.UID, enc: looksEncrypted(head)}
-		if a.enc {
-			a.data = bytes.Clone(r.Raw)
-		} else {
-			a.data = bytes.Clone(head)
-		}
-		n.items = append(n.items, a)
-	}
-}
-
-// observeNewMail learns from the Autocrypt headers of new INBOX messages
-// (and, for encrypted ones, the gossip inside and the protected headers).
-func (p *Profile) observeNewMail(account string, arrived []arrival, warn func(string)) error {
-	var in *inspector // loaded on the first encrypted message
-	defer func() {
-		if in != nil {
-			in.close()
-		}
-	}()
-	batch := p.newPeerBatch()
-	var protected []localstore.ProtectedHeaders
-	for _, a := range arrived {
-		// Gossip travels inside the encryption: decrypt to learn it.
-		var gossip []string
-		if a.enc {
-			var err error
-			if in == nil {
-				if in, err = p.newInspector(); err != nil {
-					return err
-				}
-			}
-			if v, err := in.inspect(a.data); err == nil {
-				gossip = v.Gossip
-				if ph, ok := protectedOf(a.uid, v); ok {
-					protected = append(protected, ph)
-				}
-			}
-		}
-		updates, err := batch.observeMessage(a.data, gossip)
-		if err != nil {
-			continue // a message we cannot read teaches nothing; it stays listed
-		}
-		for _, u := range updates {
-			if u.Warning != "" && warn != nil {
-				warn(u.Warning)
-			}
+	batch, warnings := n.batch, n.warnings
+	n.batch, n.warnings = nil, nil
+	n.mu.Unlock()
+	if warn != nil {
+		for _, w := range warnings {
+			warn(w)
 		}
 	}
-	if err := p.store.Messages().ShowProtectedHeaders(account, inbox, protected); err != nil {
-		return err
+	if batch == nil {
+		return nil
 	}
 	return batch.flush()
 }
@@ -188,7 +159,7 @@ func protectedOf(uid uint32, v Verdict) (ph localstore.ProtectedHeaders, ok bool
 }
 
 func (p *Profile) syncer(acct localstore.Account, headersOnly bool, progress func(imapsync.Progress)) (*imapsync.Syncer, error) {
-	opts, err := p.syncOptions(acct, SyncRequest{HeadersOnly: headersOnly, Progress: progress})
+	opts, err := p.syncOptions(acct, SyncRequest{HeadersOnly: headersOnly, Progress: progress}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -196,8 +167,10 @@ func (p *Profile) syncer(acct localstore.Account, headersOnly bool, progress fun
 }
 
 // syncOptions are the options of the account's Syncer for req, with the
-// size cap of the profile's settings.
-func (p *Profile) syncOptions(acct localstore.Account, req SyncRequest) (imapsync.Options, error) {
+// size cap of the profile's settings. The Syncer indexes new mail as it
+// stores it; what new INBOX mail teaches about Autocrypt state is
+// collected in arrived (if set) for finishSync.
+func (p *Profile) syncOptions(acct localstore.Account, req SyncRequest, arrived *newMail) (imapsync.Options, error) {
 	settings, err := p.Settings()
 	if err != nil {
 		return imapsync.Options{}, err
@@ -205,6 +178,7 @@ func (p *Profile) syncOptions(acct localstore.Account, req SyncRequest) (imapsyn
 	return imapsync.Options{
 		Account: acct.Email, Store: p.store, Connect: p.imapConnector(acct),
 		HeadersOnly: req.HeadersOnly, Progress: req.Progress, MaxRawSize: int64(settings.MaxMessageMB) << 20,
+		Index: p.indexNew(acct.Email, arrived),
 	}, nil
 }
 
@@ -342,21 +316,4 @@ func (p *Profile) whyNotOffline(sum localstore.Summary) string {
 		return fmt.Sprintf("at %.1f MB it is over the %d MB size cap for offline messages in Settings, Sync", float64(sum.Size)/(1<<20), capMB)
 	}
 	return "mail was synchronised without whole messages"
-}
-
-// headerEnd is the length of raw's header section, with the blank line.
-func headerEnd(raw []byte) int {
-	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
-		return i + 4
-	}
-	if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
-		return i + 2
-	}
-	return len(raw)
-}
-
-// looksEncrypted reports whether a header section's Content-Type is
-// PGP/MIME encrypted (the only place gossip may come from).
-func looksEncrypted(head []byte) bool {
-	return bytes.Contains(bytes.ToLower(head), []byte("multipart/encrypted"))
 }

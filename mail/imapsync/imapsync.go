@@ -122,6 +122,12 @@ type Options struct {
 	// must return quickly and must not keep raws' slices beyond the call
 	// without copying what it needs.
 	Stored func(folder string, raws []localstore.RawMessage)
+	// Index, if set, makes the search records of each batch of new
+	// messages before the batch is stored: they are stored with it, in
+	// the same transaction (see fetchNew). It is called from a goroutine
+	// of the Syncer, one batch at a time, in UID order; it may edit the
+	// summaries, which are stored as edited, and must not keep raws.
+	Index func(folder string, sums []localstore.Summary, raws []localstore.RawMessage) ([]localstore.SearchDoc, error)
 	// IdleRestart is how long Watch lets one IDLE command run before it
 	// re-issues it (servers may drop IDLE after 30 minutes); 0 means
 	// DefaultIdleRestart.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -137,12 +138,16 @@ type fetchJob struct {
 type storeBatch struct {
 	sums []localstore.Summary
 	raws []localstore.RawMessage
+	docs []localstore.SearchDoc // from Options.Index
 }
 
 // fetchNew stores the messages with UID >= from: a cheap UID FETCH from:*
 // (RFC822.SIZE) lists them and their sizes, then batches of BatchSize UIDs
-// are fetched with InFlight commands in flight while a second goroutine
-// seals and writes the previous batches.
+// are fetched with InFlight commands in flight, and handed one by one
+// through a pipeline of two more goroutines: one indexes the batch
+// (Options.Index), the other seals and writes it with its search records in
+// one transaction. The stages hand over without buffering, so at most
+// InFlight+3 batches are in memory at once.
 func (s *Syncer) fetchNew(c *imapclient.Client, folder string, from uint32) error {
 	var all imap.UIDSet
 	all.AddRange(imap.UID(from), 0)
@@ -158,20 +163,39 @@ func (s *Syncer) fetchNew(c *imapclient.Client, folder string, from uint32) erro
 	slices.SortFunc(list, func(a, b *imapclient.FetchMessageBuffer) int { return cmp.Compare(a.UID, b.UID) })
 	jobs := s.planJobs(list)
 	total := len(list)
+	list = nil
 	s.progress(folder, 0, total)
 
-	batches := make(chan storeBatch, 1)
-	stopped := make(chan struct{})
-	werr := make(chan error, 1)
-	go func() {
-		var err error
-		defer func() { werr <- err }()
-		defer recoverTo(&err)
-		defer close(stopped)
+	p := &pipeline{stop: make(chan struct{})}
+	fetched := make(chan storeBatch)
+	toWrite := fetched
+	if s.opts.Index != nil {
+		toWrite = make(chan storeBatch)
+		p.run(func() error {
+			defer close(toWrite)
+			for b := range fetched {
+				var err error
+				if b.docs, err = s.opts.Index(folder, b.sums, b.raws); err != nil {
+					return fmt.Errorf("index new messages: %w", err)
+				}
+				select {
+				case toWrite <- b:
+				case <-p.stop:
+					return nil
+				}
+			}
+			return nil
+		})
+	}
+	p.run(func() error {
 		done := 0
-		for b := range batches {
-			if err = s.opts.Store.Messages().PutBatch(s.opts.Account, folder, b.sums, b.raws); err != nil {
-				return
+		for b := range toWrite {
+			err := s.opts.Store.Messages().PutIndexedBatch(s.opts.Account, folder, b.sums, b.raws, b.docs)
+			for i := range b.docs {
+				clear(b.docs[i].Text)
+			}
+			if err != nil {
+				return err
 			}
 			if s.opts.Stored != nil && len(b.raws) > 0 {
 				s.opts.Stored(folder, b.raws)
@@ -179,14 +203,44 @@ func (s *Syncer) fetchNew(c *imapclient.Client, folder string, from uint32) erro
 			done += len(b.sums)
 			s.progress(folder, done, total)
 		}
-	}()
+		return nil
+	})
 
-	ferr := s.runJobs(c, jobs, batches, stopped)
-	close(batches)
-	if err := <-werr; err != nil {
+	ferr := s.runJobs(c, jobs, fetched, p.stop)
+	close(fetched)
+	if err := p.wait(); err != nil {
 		return err
 	}
 	return ferr
+}
+
+// pipeline runs the stages behind the fetching: the first to fail stops
+// the others (stop is closed) and its error is the pipeline's.
+type pipeline struct {
+	wg   sync.WaitGroup
+	stop chan struct{}
+	once sync.Once
+	err  error
+}
+
+// run starts stage in a goroutine of its own.
+func (p *pipeline) run(stage func() error) {
+	p.wg.Go(func() {
+		var err error
+		defer func() {
+			if err != nil {
+				p.once.Do(func() { p.err = err; close(p.stop) })
+			}
+		}()
+		defer recoverTo(&err)
+		err = stage()
+	})
+}
+
+// wait waits for every stage and returns the first failure.
+func (p *pipeline) wait() error {
+	p.wg.Wait()
+	return p.err
 }
 
 // planJobs splits the new messages into FETCH commands of at most
@@ -277,7 +331,7 @@ func (s *Syncer) runJobs(c *imapclient.Client, jobs []fetchJob, batches chan<- s
 		select {
 		case batches <- r.b:
 		case <-stopped:
-			return nil // the writer failed; fetchNew returns its error
+			return nil // the pipeline failed; fetchNew returns its error
 		}
 	}
 	return nil
@@ -368,13 +422,31 @@ func collectMessage(msg *imapclient.FetchMessageData) (*imapclient.FetchMessageB
 			var raw []byte
 			if item.Literal != nil {
 				var err error
-				if raw, err = io.ReadAll(item.Literal); err != nil {
+				if raw, err = readLiteral(item.Literal); err != nil {
 					return nil, fmt.Errorf("%w: %w", errBrokenLiteral, err)
 				}
 			}
 			buf.BodySection = append(buf.BodySection, imapclient.FetchBodySectionBuffer{Section: item.Section, Bytes: raw})
 		}
 	}
+}
+
+// maxPrealloc bounds the buffer allocated up front for a message body from
+// the size the server announces; a larger one grows as it is read.
+const maxPrealloc = 64 << 20
+
+// readLiteral reads a message body into a buffer of its announced size, not
+// one that grows (and leaves garbage) as it is read.
+func readLiteral(lit imap.LiteralReader) ([]byte, error) {
+	n := lit.Size()
+	if n < 0 || n > maxPrealloc {
+		return io.ReadAll(lit)
+	}
+	raw := make([]byte, n)
+	if _, err := io.ReadFull(lit, raw); err != nil {
+		return nil, err
+	}
+	return raw, nil
 }
 
 func (s *Syncer) progress(folder string, done, total int) {

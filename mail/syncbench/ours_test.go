@@ -41,8 +41,8 @@ var benchPassphrase = []byte("syncbench passphrase 42")
 const (
 	// modeSync is a sync as `sealpost sync` runs it, indexing included.
 	modeSync = "sync"
-	// modeSessionResync syncs once without timing it, then times a second
-	// sync through the same connection: a resync inside a running session.
+	// modeSessionResync times a sync inside a running session: through the
+	// session's logged-in connection, after a first one (see childSync).
 	modeSessionResync = "session-resync"
 )
 
@@ -234,11 +234,6 @@ func runChild(reqJSON string) error {
 	if err := json.Unmarshal([]byte(reqJSON), &req); err != nil {
 		return fmt.Errorf("decode %s: %w", childEnv, err)
 	}
-	p, err := openProfile(req.Dir, req.CAPEM)
-	if err != nil {
-		return err
-	}
-	defer p.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
 	defer cancel()
 	sampler := startRSSSampler(req.MemProfile)
@@ -248,15 +243,9 @@ func runChild(reqJSON string) error {
 		Folder: "INBOX", HeadersOnly: req.HeadersOnly,
 		Progress: func(imapsync.Progress) { lastProgress.Store(int64(time.Since(start))) },
 	}
-	run, closeRun, err := childSync(p, req.Mode)
+	run, closeRun, err := childSync(req)
 	if err != nil {
 		return err
-	}
-	defer closeRun()
-	if req.Mode == modeSessionResync {
-		if err := run(ctx, sreq); err != nil {
-			return fmt.Errorf("first sync: %w", err)
-		}
 	}
 	if req.CPUProfile != "" {
 		f, err := os.Create(req.CPUProfile)
@@ -279,9 +268,6 @@ func runChild(reqJSON string) error {
 	}
 	anon, file := sampler.stop()
 	closeRun()
-	if err := p.Close(); err != nil {
-		return fmt.Errorf("close profile: %w", err)
-	}
 	peak, err := peakRSSKiB()
 	if err != nil {
 		return err
