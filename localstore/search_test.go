@@ -507,3 +507,114 @@ func copyAndReopen(t *testing.T, s *Store, srcPath [][]byte, srcKey []byte, dstP
 	t.Cleanup(func() { s2.Close() })
 	return s2
 }
+
+// TestSearchBacklog follows the backlog record through everything that
+// leaves a message without a search record, and through MarkIndexed.
+func TestSearchBacklog(t *testing.T) {
+	s := newTestStore(t)
+	idx := s.SearchIndex()
+	pending := func(when string, want bool) uint64 {
+		t.Helper()
+		gen, got, err := idx.Backlog(searchAcct)
+		if err != nil || got != want {
+			t.Fatalf("%s: Backlog pending = %v, %v; want %v", when, got, err, want)
+		}
+		return gen
+	}
+	pending("an account the store does not know", true)
+	if err := s.Accounts().Put(Account{Email: searchAcct}); err != nil {
+		t.Fatal(err)
+	}
+	pending("a new account", false)
+
+	sums := []Summary{{UID: 1, Subject: "one"}, {UID: 2, Subject: "two"}}
+	raws := []RawMessage{{UID: 1, Raw: []byte("Subject: one\r\n\r\nbody one\r\n")}}
+	docs := []SearchDoc{{UID: 1, HasBody: true, Text: []byte("one body one")}, {UID: 2, Text: []byte("two")}}
+	if err := s.Messages().PutIndexedBatch(searchAcct, "INBOX", sums, raws, docs); err != nil {
+		t.Fatal(err)
+	}
+	pending("a batch stored with its records", false)
+	if got := indexed(t, s, searchAcct, "INBOX"); !slices.Equal(got, []uint32{1, 2}) {
+		t.Errorf("records of the batch: got = %v, want [1 2]", got)
+	}
+	if recs := scanAll(t, s, searchAcct, "INBOX"); len(recs) != 2 || string(recs[0].Text) != "one body one" || !recs[0].HasBody {
+		t.Errorf("records: got = %+v, want the docs", recs)
+	}
+
+	if err := s.Messages().PutIndexedBatch(searchAcct, "INBOX", []Summary{{UID: 3}, {UID: 4}}, nil, []SearchDoc{{UID: 3, Text: []byte("three")}}); err != nil {
+		t.Fatal(err)
+	}
+	gen := pending("a batch with a message without its record", true)
+	if err := idx.PutBatch(searchAcct, "INBOX", []SearchDoc{{UID: 4, Text: []byte("four")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.MarkIndexed(searchAcct, gen); err != nil {
+		t.Fatal(err)
+	}
+	pending("after MarkIndexed", false)
+
+	steps := []struct {
+		name string
+		do   func() error
+	}{
+		{"PutBatch", func() error { return s.Messages().PutBatch(searchAcct, "INBOX", []Summary{{UID: 5}}, nil) }},
+		{"PutSummaries", func() error { return s.Messages().PutSummaries(searchAcct, "INBOX", []Summary{{UID: 6}}) }},
+		{"PutRawBatch", func() error {
+			return s.Messages().PutRawBatch(searchAcct, "INBOX", []RawMessage{{UID: 2, Raw: []byte("x")}})
+		}},
+		{"PutFetchedRaw", func() error {
+			if err := s.Messages().PutSummaries(searchAcct, "INBOX", []Summary{{UID: 7, RawOmitted: true}}); err != nil {
+				return err
+			}
+			if err := idx.MarkIndexed(searchAcct, pending("before PutFetchedRaw", true)); err != nil {
+				return err
+			}
+			return s.Messages().PutFetchedRaw(searchAcct, "INBOX", 7, []byte("y"))
+		}},
+		{"RetryUnreadable with other keys", func() error {
+			if _, err := idx.RetryUnreadable(searchAcct, []byte("keys A")); err != nil {
+				return err
+			}
+			if err := idx.PutBatch(searchAcct, "INBOX", []SearchDoc{{UID: 1, HasBody: true, Unreadable: true}}); err != nil {
+				return err
+			}
+			pending("before RetryUnreadable", false)
+			if n, err := idx.RetryUnreadable(searchAcct, []byte("keys B")); err != nil || n != 1 {
+				return fmt.Errorf("RetryUnreadable dropped %d records, %w; want 1", n, err)
+			}
+			return nil
+		}},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			if err := st.do(); err != nil {
+				t.Fatal(err)
+			}
+			gen := pending("after "+st.name, true)
+			// A record left out meanwhile keeps the backlog pending.
+			if err := s.Messages().PutSummaries(searchAcct, "INBOX", []Summary{{UID: 9}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := idx.MarkIndexed(searchAcct, gen); err != nil {
+				t.Fatal(err)
+			}
+			gen = pending("after a change behind MarkIndexed", true)
+			if err := idx.MarkIndexed(searchAcct, gen); err != nil {
+				t.Fatal(err)
+			}
+			pending("after MarkIndexed", false)
+		})
+	}
+
+	t.Run("corrupt", func(t *testing.T) {
+		acct := s.keys.blind(labelAccount, normEmail(searchAcct))
+		if err := s.update(func(tx *bolt.Tx) error {
+			return s.putValue(tx, [][]byte{bktSearch, acct}, keyBacklog, []byte("short"))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := idx.Backlog(searchAcct)
+		wantErr(t, "Backlog of a malformed record", err, ErrCorrupt)
+		wantErr(t, "MarkIndexed over a malformed record", idx.MarkIndexed(searchAcct, 1), ErrCorrupt)
+	})
+}
