@@ -23,6 +23,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -164,12 +165,27 @@ func ensureDir(dir string) error {
 	return nil
 }
 
+// initialMmapSize is how much of the file bbolt maps from the start. bbolt
+// maps the file anew whenever it outgrows the mapping, copying every key and
+// value that the open write transaction holds onto the heap and making
+// readers wait: a sync that grows the file to hundreds of megabytes would
+// do that at every doubling. Mapping is only address space (RSS counts only
+// pages that are read), but on Windows bbolt grows the file to the size of
+// the mapping, so there it maps as the file grows.
+var initialMmapSize = func() int {
+	if runtime.GOOS == "windows" {
+		return 0
+	}
+	return 1 << 30
+}()
+
 func boltOptions(timeout time.Duration, openFile func(string, int, os.FileMode) (*os.File, error)) *bolt.Options {
 	return &bolt.Options{
-		Timeout:      timeout,
-		PageSize:     pageSize,
-		FreelistType: bolt.FreelistMapType,
-		OpenFile:     openFile,
+		Timeout:         timeout,
+		PageSize:        pageSize,
+		FreelistType:    bolt.FreelistMapType,
+		OpenFile:        openFile,
+		InitialMmapSize: initialMmapSize,
 	}
 }
 

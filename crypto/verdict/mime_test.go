@@ -62,6 +62,7 @@ func TestDecodeBase64(t *testing.T) {
 		name, in, want string
 	}{
 		{"plain", base64Std("hello world"), "hello world"},
+		{"line breaks", "aGVs\r\nbG8g\r\nd29y\r\nbGQ=\r\n", "hello world"},
 		{"line breaks and junk", "aGVs\r\nbG8g*d29y\nbGQ=", "hello world"},
 		{"data after padding ignored", "aGVsbG8gd29ybGQ=x", "hello world"},
 		{"truncated group", "aGVsbG8gd29ybGQx9", "hello world1"},

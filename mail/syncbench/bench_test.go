@@ -1,6 +1,7 @@
 package syncbench
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"sync"
@@ -20,7 +21,7 @@ const (
 
 // benchRounds is how often each case runs per benchmark iteration; the
 // best run counts.
-const benchRounds = 3
+var benchRounds = flag.Int("syncbench.rounds", 3, "run each case `n` times; the best run counts")
 
 // sharedCorpus is a corpus generated at most once per run and removed by
 // TestMain.
@@ -105,7 +106,7 @@ func BenchmarkRealistic(b *testing.B) {
 	t := newTimings()
 	b.ResetTimer()
 	for range b.N {
-		measureFull(b, srv, user, len(c.files), benchRounds, ownKey, t)
+		measureFull(b, srv, user, len(c.files), *benchRounds, ownKey, t)
 	}
 	b.StopTimer()
 	b.ReportMetric(filled.Seconds(), "populate-s")
@@ -136,7 +137,7 @@ func BenchmarkLarge(b *testing.B) {
 	t := newTimings()
 	b.ResetTimer()
 	for range b.N {
-		measureLarge(b, srv, user, n, benchRounds, t)
+		measureLarge(b, srv, user, n, *benchRounds, t)
 	}
 	b.StopTimer()
 	b.ReportMetric(filled.Seconds(), "populate-s")
