@@ -20,6 +20,10 @@ type Attachment struct {
 	Filename    string
 	ContentType string // empty: guessed from the file name
 	Data        []byte
+	// Open, when not nil, is used instead of Data: it returns the content,
+	// which streams into the message (a large file is never held in
+	// memory). It is called once, when the message is written.
+	Open func() (io.ReadCloser, error)
 }
 
 // Draft is a message as the user wrote it.
@@ -60,6 +64,26 @@ func parseAddresses(list []string) ([]*gomail.Address, error) {
 // are encoded per RFC 2231. Bcc stays in this copy (it is removed when the
 // message is submitted) so the user's own copy shows who got it.
 func BuildMessage(d Draft, now time.Time) ([]byte, error) {
+	m, err := newOutgoing(d, now)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := m.writeTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// outgoing is a message as BuildMessage writes it: the header is made and
+// checked first, the body (with its attachments) is written as it streams.
+type outgoing struct {
+	h gomail.Header
+	d Draft
+}
+
+// newOutgoing checks d's addresses and makes the header.
+func newOutgoing(d Draft, now time.Time) (*outgoing, error) {
 	from, err := parseAddresses([]string{d.From})
 	if err != nil || len(from) != 1 {
 		return nil, fmt.Errorf("sender %q is not one address", d.From)
@@ -106,65 +130,74 @@ func BuildMessage(d Draft, now time.Time) ([]byte, error) {
 	if len(d.References) > 0 {
 		h.SetMsgIDList("References", d.References)
 	}
+	return &outgoing{h: h, d: d}, nil
+}
 
-	var buf bytes.Buffer
-	if len(d.Attachments) == 0 {
+// writeTo writes the message to w, streaming each attachment.
+func (m *outgoing) writeTo(w io.Writer) error {
+	if len(m.d.Attachments) == 0 {
+		h := m.h.Copy()
 		h.Set("Content-Type", "text/plain; charset=utf-8")
-		w, err := gomail.CreateSingleInlineWriter(&buf, h)
+		tw, err := gomail.CreateSingleInlineWriter(w, h)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return finish(&buf, w, d.Body)
+		return writeAndClose(tw, strings.NewReader(m.d.Body))
 	}
-	mw, err := gomail.CreateWriter(&buf, h)
+	mw, err := gomail.CreateWriter(w, m.h)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var th gomail.InlineHeader
 	th.Set("Content-Type", "text/plain; charset=utf-8")
 	tw, err := mw.CreateSingleInline(th)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if _, err := io.WriteString(tw, d.Body); err != nil {
-		return nil, err
+	if err := writeAndClose(tw, strings.NewReader(m.d.Body)); err != nil {
+		return err
 	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	for _, a := range d.Attachments {
-		var ah gomail.AttachmentHeader
-		ct := a.ContentType
-		if ct == "" {
-			ct = contentTypeFor(a.Filename)
-		}
-		ah.Set("Content-Type", ct)
-		ah.SetFilename(a.Filename)
-		aw, err := mw.CreateAttachment(ah)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := aw.Write(a.Data); err != nil {
-			return nil, err
-		}
-		if err := aw.Close(); err != nil {
-			return nil, err
+	for _, a := range m.d.Attachments {
+		if err := writeAttachment(mw, a); err != nil {
+			return err
 		}
 	}
-	if err := mw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return mw.Close()
 }
 
-func finish(buf *bytes.Buffer, w io.WriteCloser, body string) ([]byte, error) {
-	if _, err := io.WriteString(w, body); err != nil {
-		return nil, err
+// writeAttachment adds a to the message, streaming it from a.Open if set.
+func writeAttachment(mw *gomail.Writer, a Attachment) error {
+	var ah gomail.AttachmentHeader
+	ct := a.ContentType
+	if ct == "" {
+		ct = contentTypeFor(a.Filename)
 	}
-	if err := w.Close(); err != nil {
-		return nil, err
+	ah.Set("Content-Type", ct)
+	ah.SetFilename(a.Filename)
+	aw, err := mw.CreateAttachment(ah)
+	if err != nil {
+		return err
 	}
-	return buf.Bytes(), nil
+	if a.Open == nil {
+		return writeAndClose(aw, bytes.NewReader(a.Data))
+	}
+	src, err := a.Open()
+	if err != nil {
+		return fmt.Errorf("attachment %s: %w", a.Filename, err)
+	}
+	defer src.Close()
+	if err := writeAndClose(aw, src); err != nil {
+		return fmt.Errorf("attachment %s: %w", a.Filename, err)
+	}
+	return nil
+}
+
+// writeAndClose copies src into w and closes w.
+func writeAndClose(w io.WriteCloser, src io.Reader) error {
+	if _, err := io.Copy(w, src); err != nil {
+		return err
+	}
+	return w.Close()
 }
 
 func contentTypeFor(name string) string {

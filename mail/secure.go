@@ -1,9 +1,11 @@
 package mail
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -56,6 +58,39 @@ func (e *MissingKeysError) Error() string {
 // message is encrypted and signed when every recipient has a usable key;
 // otherwise it is refused with a *MissingKeysError, never downgraded.
 func (p *Profile) Compose(from string, d Draft, sec SecurityOptions) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := p.ComposeTo(&buf, from, d, sec); err != nil {
+		clear(buf.Bytes())
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// ComposeForTo composes like Send would, without network, and writes the
+// message to w: from the account (its address and display name) or, with no
+// account, from the address given, using the own key for it. See ComposeTo.
+func (p *Profile) ComposeForTo(w io.Writer, account, from string, d Draft, sec SecurityOptions) error {
+	if account != "" {
+		acct, err := p.account(account)
+		if err != nil {
+			return err
+		}
+		from, d.FromName = acct.Email, acct.DisplayName
+	}
+	return p.ComposeTo(w, from, d, sec)
+}
+
+// errComposeStopped ends the writing of a message that protection no longer
+// reads (it failed, or it has read all it needs).
+var errComposeStopped = errors.New("message composition stopped")
+
+// ComposeTo is Compose for messages of any size: the message streams into w
+// (attachments given with Attachment.Open are read as they are written), in
+// bounded memory. Everything that can be checked before the first byte (the
+// mode, addresses, keys) is; nothing is written to w when it fails. An error
+// after that (an attachment that cannot be read to its end, a failing w)
+// leaves an incomplete message in w, which the caller must discard.
+func (p *Profile) ComposeTo(w io.Writer, from string, d Draft, sec SecurityOptions) error {
 	mode := sec.Mode
 	if mode == "" {
 		mode = ModeAuto
@@ -63,20 +98,20 @@ func (p *Profile) Compose(from string, d Draft, sec SecurityOptions) ([]byte, er
 	switch mode {
 	case ModeAuto, ModeEncrypt, ModeSign, ModePassword, ModePlain:
 	default:
-		return nil, fmt.Errorf("%q: %w", mode, ErrUnknownMode)
+		return fmt.Errorf("%q: %w", mode, ErrUnknownMode)
 	}
 	if mode == ModePassword && len(sec.Password) == 0 {
-		return nil, ErrPasswordNeeded
+		return ErrPasswordNeeded
 	}
 	d.From = from
 	now := p.now()
-	raw, err := BuildMessage(d, now)
+	msg, err := newOutgoing(d, now)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	signer, err := p.signingKey(from, now)
 	if err != nil && (mode != ModePlain && mode != ModePassword) {
-		return nil, err
+		return err
 	}
 	if signer != nil {
 		defer signer.ClearPrivate()
@@ -89,7 +124,7 @@ func (p *Profile) Compose(from string, d Draft, sec SecurityOptions) ([]byte, er
 	case ModeAuto, ModeEncrypt:
 		recipients, blind, err := p.recipientKeys(d, now)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		opts.Mode = pgpmime.ModeEncrypt
 		opts.Recipients = append(recipients, signer.Public())
@@ -108,7 +143,28 @@ func (p *Profile) Compose(from string, d Draft, sec SecurityOptions) ([]byte, er
 	case ModePlain:
 		opts.Mode = pgpmime.ModePlain
 	}
-	return pgpmime.Protect(raw, opts)
+	// The plain message is written into a pipe by its own goroutine and
+	// protected as it is read: it never exists whole.
+	pr, pw := io.Pipe()
+	built := make(chan error, 1)
+	go func() {
+		var err error
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("compose: internal error: %v", r)
+			}
+			pw.CloseWithError(err)
+			built <- err
+		}()
+		err = msg.writeTo(pw)
+	}()
+	err = pgpmime.ProtectTo(w, pr, opts)
+	pr.CloseWithError(errComposeStopped)
+	if berr := <-built; berr != nil && !errors.Is(berr, errComposeStopped) {
+		// The cause: protection failed because the message could not be made.
+		return berr
+	}
+	return err
 }
 
 // signingKey loads the default own key for address (else a usable one).

@@ -155,17 +155,3 @@ func (p *Profile) sentFolder(account string) (string, error) {
 	}
 	return "Sent", nil
 }
-
-// ComposeFor composes like Send would, without network: from the account
-// (its address and display name) or, with no account, from the address
-// given, using the own key for it.
-func (p *Profile) ComposeFor(account, from string, d Draft, sec SecurityOptions) ([]byte, error) {
-	if account != "" {
-		acct, err := p.account(account)
-		if err != nil {
-			return nil, err
-		}
-		from, d.FromName = acct.Email, acct.DisplayName
-	}
-	return p.Compose(from, d, sec)
-}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -208,11 +210,12 @@ func (m *messageFlags) draft(in io.Reader) (mail.Draft, mail.SecurityOptions, er
 		d.Body = string(body)
 	}
 	for _, f := range m.attach {
-		data, err := os.ReadFile(f)
-		if err != nil {
+		if err := checkReadable(f); err != nil {
 			return d, sec, fmt.Errorf("attach %s: %w", f, err)
 		}
-		d.Attachments = append(d.Attachments, mail.Attachment{Filename: filepath.Base(f), Data: data})
+		// The file streams into the message when it is written.
+		d.Attachments = append(d.Attachments, mail.Attachment{Filename: filepath.Base(f),
+			Open: func() (io.ReadCloser, error) { return os.Open(f) }})
 	}
 	if m.passwordFile != "" {
 		if m.mode != mail.ModePassword {
@@ -270,16 +273,92 @@ func cmdCompose(_ context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	return env.withProfile(func(p *mail.Profile) error {
-		raw, err := p.ComposeFor(m.account, m.from, d, sec)
+		// The message streams into the file, which is created only once the
+		// composition passed its checks (keys, addresses, mode).
+		out := &outputFile{path: *output}
+		err := p.ComposeForTo(out, m.account, m.from, d, sec)
+		if err == nil {
+			err = out.Close()
+		} else {
+			out.remove()
+		}
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(*output, raw, 0o600); err != nil {
-			return fmt.Errorf("write %s: %w", *output, err)
-		}
-		fmt.Fprintf(env.out, "Wrote %s (%d bytes).\n", *output, len(raw))
+		fmt.Fprintf(env.out, "Wrote %s (%d bytes).\n", *output, out.n)
 		return nil
 	})
+}
+
+// checkReadable reports why file cannot be attached: it cannot be opened,
+// or it is a directory.
+func checkReadable(file string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if st.IsDir() {
+		return errors.New("is a directory")
+	}
+	return nil
+}
+
+// outputFile is a file (mode 0600) created at its first write and written
+// through a buffer.
+type outputFile struct {
+	path string
+	f    *os.File
+	w    *bufio.Writer
+	n    int64
+}
+
+// Write creates the file on first use.
+func (o *outputFile) Write(p []byte) (int, error) {
+	if o.f == nil {
+		f, err := os.OpenFile(o.path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			return 0, fmt.Errorf("write %s: %w", o.path, err)
+		}
+		o.f, o.w = f, bufio.NewWriterSize(f, 256<<10)
+	}
+	n, err := o.w.Write(p)
+	o.n += int64(n)
+	if err != nil {
+		return n, fmt.Errorf("write %s: %w", o.path, err)
+	}
+	return n, nil
+}
+
+// Close flushes and closes the file (creating it if nothing was written).
+func (o *outputFile) Close() error {
+	if o.f == nil {
+		if _, err := o.Write(nil); err != nil {
+			return err
+		}
+	}
+	err := o.w.Flush()
+	if cerr := o.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(o.path)
+		return fmt.Errorf("write %s: %w", o.path, err)
+	}
+	return nil
+}
+
+// remove deletes a partly written file: an incomplete message must not be
+// left behind.
+func (o *outputFile) remove() {
+	if o.f != nil {
+		o.f.Close()
+		os.Remove(o.path)
+	}
 }
 
 func cmdOutbox(ctx context.Context, env *cliEnv, args []string) error {

@@ -3,8 +3,10 @@
 // 3156), PGP/MIME signed, password-encrypted with a plaintext cover note, or
 // plain; with RFC 9788 header protection and Autocrypt (Level 1) headers.
 //
-// Everything is bytes in, bytes out: the package does no I/O, and on any
-// error it returns no output at all (fail closed).
+// The package does no I/O of its own. Protect is bytes in, bytes out and on
+// any error returns no output at all (fail closed); ProtectTo streams a
+// message of any size from a reader to a writer in bounded memory, and on
+// an error after the first byte its caller discards the partial output.
 //
 // Structure of the cryptographic payload (the part that is encrypted or
 // signed): the message's own MIME body part, canonicalised to CRLF line ends

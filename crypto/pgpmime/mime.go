@@ -4,17 +4,17 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
-	"mime/quotedprintable"
 	nettextproto "net/textproto"
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/sealpost/sealpost/crypto/internal/mimesplit"
 )
 
 // maxDepth bounds the nesting of multipart bodies that canonicalisation
@@ -24,6 +24,12 @@ const maxDepth = 32
 // maxLine is the longest line (without CRLF) RFC 5322 allows.
 const maxLine = 998
 
+// leafLimit is the largest body without transfer encoding that
+// canonicalisation examines whole to choose the lightest safe encoding;
+// a larger one is re-encoded as it streams (text as quoted-printable, other
+// data as base64).
+const leafLimit = 1 << 20
+
 // field is one header field: its canonical name (as textproto spells it,
 // e.g. "Message-Id"), its unfolded value and its raw bytes ending in CRLF.
 type field struct {
@@ -31,32 +37,29 @@ type field struct {
 	raw         []byte
 }
 
-// entity is a MIME entity: header fields in order and the body.
+// entity is the header of a MIME entity: its fields in order.
 type entity struct {
 	header []field
-	body   []byte
 }
 
-// parseEntity splits data into header fields and body.
-func parseEntity(data []byte) (entity, error) {
-	src := bytes.NewReader(data)
-	br := bufio.NewReader(src)
+// readEntity reads the header of an entity from r and returns it with the
+// reader of its body.
+func readEntity(r io.Reader) (entity, io.Reader, error) {
+	br := bufio.NewReader(r)
 	h, err := textproto.ReadHeader(br)
 	if err != nil {
-		return entity{}, fmt.Errorf("%w: header: %w", ErrMalformedMessage, err)
+		return entity{}, nil, fmt.Errorf("%w: header: %w", ErrMalformedMessage, err)
 	}
 	var e entity
 	fs := h.Fields()
 	for fs.Next() {
 		raw, err := fs.Raw()
 		if err != nil {
-			return entity{}, fmt.Errorf("%w: header field %q: %w", ErrMalformedMessage, fs.Key(), err)
+			return entity{}, nil, fmt.Errorf("%w: header field %q: %w", ErrMalformedMessage, fs.Key(), err)
 		}
 		e.header = append(e.header, field{name: fs.Key(), value: fs.Value(), raw: raw})
 	}
-	// The body is what neither the header reader nor its buffer consumed.
-	e.body = data[len(data)-src.Len()-br.Buffered():]
-	return e, nil
+	return e, br, nil
 }
 
 // get returns the value of the first field called name ("" if none).
@@ -94,18 +97,38 @@ func (e *entity) set(name, value string) error {
 	return nil
 }
 
-// bytes serializes the entity.
-func (e *entity) bytes() []byte {
-	n := len(e.body) + 2
+// writeHeader writes the header fields and the empty line that ends them.
+func (e *entity) writeHeader(w io.Writer) error {
 	for _, f := range e.header {
-		n += len(f.raw)
+		if _, err := w.Write(f.raw); err != nil {
+			return err
+		}
 	}
-	b := make([]byte, 0, n)
-	for _, f := range e.header {
-		b = append(b, f.raw...)
+	_, err := io.WriteString(w, "\r\n")
+	return err
+}
+
+// part is an entity whose header is final and whose body writeBody writes
+// (once: a streamed body is consumed).
+type part struct {
+	entity
+	writeBody func(w io.Writer) error
+}
+
+// writeTo writes the whole entity: header, empty line and body.
+func (p *part) writeTo(w io.Writer) error {
+	if err := p.writeHeader(w); err != nil {
+		return err
 	}
-	b = append(b, "\r\n"...)
-	return append(b, e.body...)
+	return p.writeBody(w)
+}
+
+// fixedPart returns a part with the given body bytes.
+func fixedPart(e entity, body []byte) part {
+	return part{entity: e, writeBody: func(w io.Writer) error {
+		_, err := w.Write(body)
+		return err
+	}}
 }
 
 // mediaType returns the entity's media type (lower case) and parameters,
@@ -148,122 +171,42 @@ func newBoundary() (string, error) {
 	return "=_sealpost_" + hex.EncodeToString(r[:]), nil
 }
 
-// multipartBody joins parts (each a serialized entity) with boundary, after
-// an optional preamble.
-func multipartBody(boundary, preamble string, parts ...[]byte) []byte {
-	var b bytes.Buffer
-	n := len(preamble) + 2 + (len(boundary)+6)*(len(parts)+1)
-	for _, p := range parts {
-		n += len(p)
+// multipart returns an entity of media type mt (with params) holding the
+// parts that parts write (each a whole entity: header, empty line, body),
+// after an optional preamble.
+func multipart(mt string, params map[string]string, preamble string, parts ...func(io.Writer) error) (part, error) {
+	boundary, err := newBoundary()
+	if err != nil {
+		return part{}, err
 	}
-	b.Grow(n)
-	if preamble != "" {
-		b.WriteString(preamble + "\r\n")
+	if params == nil {
+		params = map[string]string{}
 	}
-	for _, p := range parts {
-		b.WriteString("--" + boundary + "\r\n")
-		b.Write(p)
-		b.WriteString("\r\n")
+	params["boundary"] = boundary
+	var e entity
+	if err := e.set("Content-Type", mime.FormatMediaType(mt, params)); err != nil {
+		return part{}, err
 	}
-	b.WriteString("--" + boundary + "--\r\n")
-	return b.Bytes()
-}
-
-// splitMultipart returns the body parts of a multipart body (sub-slices of
-// body); preamble and epilogue are dropped.
-func splitMultipart(body []byte, boundary string) ([][]byte, error) {
-	delim := []byte("--" + boundary)
-	var parts [][]byte
-	start := -1 // offset of the current part's first byte, -1 before the first delimiter
-	for pos := 0; pos < len(body); {
-		end := len(body)
-		if i := bytes.IndexByte(body[pos:], '\n'); i >= 0 {
-			end = pos + i + 1
-		}
-		line := bytes.TrimRight(body[pos:end], " \t\r\n")
-		if bytes.HasPrefix(line, delim) {
-			rest := line[len(delim):]
-			if len(rest) != 0 && !bytes.Equal(rest, []byte("--")) {
-				// Readers disagree on such lines: refuse them.
-				return nil, fmt.Errorf("%w: a line in the multipart body starts with its boundary %q", ErrMalformedMessage, boundary)
-			}
-			if start >= 0 {
-				// The line break before the delimiter belongs to it.
-				part := bytes.TrimSuffix(body[start:pos], []byte("\n"))
-				parts = append(parts, bytes.TrimSuffix(part, []byte("\r")))
-			}
-			if len(rest) != 0 {
-				return parts, nil
-			}
-			start = end
-		}
-		pos = end
-	}
-	return nil, fmt.Errorf("%w: multipart body without closing boundary %q", ErrMalformedMessage, boundary)
-}
-
-// errNot7bit reports data that must be re-encoded to travel as 7-bit text.
-var errNot7bit = errors.New("not 7-bit safe")
-
-// check7bit reports whether data is 7-bit safe line-oriented text: bytes 1 to
-// 127, no CR outside CRLF, lines of at most 998 characters.
-func check7bit(data []byte) error {
-	lineLen := 0
-	for i, c := range data {
-		switch {
-		case c == 0 || c >= 0x80:
-			return fmt.Errorf("%w: byte 0x%02x at offset %d", errNot7bit, c, i)
-		case c == '\r' && (i+1 == len(data) || data[i+1] != '\n'):
-			return fmt.Errorf("%w: bare CR at offset %d", errNot7bit, i)
-		case c == '\n':
-			lineLen = 0
-		case c != '\r':
-			lineLen++
-			if lineLen > maxLine {
-				return fmt.Errorf("%w: line longer than %d characters at offset %d", errNot7bit, maxLine, i)
+	return part{entity: e, writeBody: func(w io.Writer) error {
+		if preamble != "" {
+			if _, err := io.WriteString(w, preamble+"\r\n"); err != nil {
+				return err
 			}
 		}
-	}
-	return nil
-}
-
-// toCRLF converts LF and CRLF line ends to CRLF; data must have no bare CR.
-func toCRLF(data []byte) []byte {
-	var b bytes.Buffer
-	b.Grow(len(data) + len(data)/32)
-	for len(data) > 0 {
-		i := bytes.IndexByte(data, '\n')
-		if i < 0 {
-			b.Write(data)
-			break
+		for i := range parts {
+			if _, err := io.WriteString(w, "--"+boundary+"\r\n"); err != nil {
+				return err
+			}
+			if err := parts[i](w); err != nil {
+				return err
+			}
+			if _, err := io.WriteString(w, "\r\n"); err != nil {
+				return err
+			}
 		}
-		b.Write(bytes.TrimSuffix(data[:i], []byte("\r")))
-		b.WriteString("\r\n")
-		data = data[i+1:]
-	}
-	return b.Bytes()
-}
-
-// cleanQP returns quoted-printable text with trailing white space removed
-// from each line (decoders ignore it; some relays strip it and would break
-// the signature) and with lines that begin with "From " escaped (mbox
-// relays rewrite them as ">From ").
-func cleanQP(data []byte) []byte {
-	lines := bytes.SplitAfter(toCRLF(data), []byte("\r\n"))
-	var b bytes.Buffer
-	b.Grow(len(data) + 16)
-	for _, l := range lines {
-		content := bytes.TrimSuffix(l, []byte("\r\n"))
-		end := l[len(content):]
-		content = bytes.TrimRight(content, " \t")
-		if bytes.HasPrefix(content, []byte("From ")) {
-			b.WriteString("=46")
-			content = content[1:]
-		}
-		b.Write(content)
-		b.Write(end)
-	}
-	return b.Bytes()
+		_, err := io.WriteString(w, "--"+boundary+"--\r\n")
+		return err
+	}}, nil
 }
 
 // needsQP reports whether 7-bit text would not survive transport unchanged:
@@ -278,113 +221,166 @@ func needsQP(text []byte) bool {
 	return false
 }
 
-// encodeQP encodes text as quoted-printable with CRLF line ends.
-func encodeQP(text []byte) []byte {
-	var b bytes.Buffer
-	w := quotedprintable.NewWriter(&b)
-	// Writes to a bytes.Buffer cannot fail.
-	_, _ = w.Write(text)
-	_ = w.Close()
-	return cleanQP(b.Bytes())
-}
-
-// encodeBase64 encodes data as base64 in lines of 76 characters; the last
-// line has no line break (the one before the next boundary belongs to it).
-func encodeBase64(data []byte) []byte {
-	enc := base64.StdEncoding.EncodeToString(data)
-	var b bytes.Buffer
-	b.Grow(len(enc) + len(enc)/38 + 2)
-	for len(enc) > 76 {
-		b.WriteString(enc[:76] + "\r\n")
-		enc = enc[76:]
-	}
-	b.WriteString(enc)
-	return b.Bytes()
-}
-
-// canonicalize returns e with CRLF line ends throughout and every body part
-// 7-bit safe: 8-bit or binary text is re-encoded as quoted-printable, other
-// 8-bit or binary data as base64. Multipart preambles and epilogues are
-// dropped. This is what RFC 3156 requires of signed data, and it makes the
-// payload of encrypted mail survive any transport after decryption too.
-func canonicalize(e entity, depth int) (entity, error) {
+// canonicalize returns the entity e with the body read from body, with CRLF
+// line ends throughout and every body part 7-bit safe: 8-bit or binary text
+// is re-encoded as quoted-printable, other 8-bit or binary data as base64.
+// Multipart preambles and epilogues are dropped. This is what RFC 3156
+// requires of signed data, and it makes the payload of encrypted mail
+// survive any transport after decryption too.
+//
+// The header is decided here; the body streams when the part is written,
+// and problems found in it then (a body that does not decode, a missing
+// closing boundary) fail that write with ErrMalformedMessage.
+func canonicalize(e entity, body io.Reader, depth int) (part, error) {
 	if depth > maxDepth {
-		return entity{}, fmt.Errorf("%w: MIME parts nested deeper than %d", ErrMalformedMessage, maxDepth)
+		return part{}, fmt.Errorf("%w: MIME parts nested deeper than %d", ErrMalformedMessage, maxDepth)
 	}
 	mt, params, err := e.mediaType()
 	if err != nil {
-		return entity{}, err
+		return part{}, err
 	}
 	if strings.HasPrefix(mt, "multipart/") {
-		return canonicalMultipart(e, params["boundary"], depth)
+		return canonicalMultipart(e, params["boundary"], body, depth)
 	}
 	cte := strings.ToLower(strings.TrimSpace(e.get("Content-Transfer-Encoding")))
 	switch {
-	case cte == "quoted-printable" || cte == "base64":
-		if err := checkEncoded(cte, e.body); err != nil {
-			return entity{}, fmt.Errorf("%w: %s part: %w", ErrMalformedMessage, cte, err)
-		}
-		if cte == "base64" {
-			e.body = toCRLF(e.body)
-		} else {
-			e.body = cleanQP(e.body)
-		}
-		return e, nil
+	case cte == "base64":
+		return part{entity: e, writeBody: func(w io.Writer) error {
+			return checkedCopy(&crlfWriter{w: w}, cte, body)
+		}}, nil
+	case cte == "quoted-printable":
+		return part{entity: e, writeBody: func(w io.Writer) error {
+			return checkedCopy(&qpCleaner{w: w}, cte, body)
+		}}, nil
 	case cte != "" && cte != "7bit" && cte != "8bit" && cte != "binary":
-		return entity{}, fmt.Errorf("%w: unknown Content-Transfer-Encoding %q", ErrMalformedMessage, cte)
+		return part{}, fmt.Errorf("%w: unknown Content-Transfer-Encoding %q", ErrMalformedMessage, cte)
 	}
-	safe := check7bit(e.body) == nil
+	head, err := io.ReadAll(io.LimitReader(body, leafLimit+1))
+	if err != nil {
+		return part{}, err
+	}
+	if len(head) <= leafLimit {
+		return canonicalLeaf(e, mt, head)
+	}
+	return largeLeaf(e, mt, io.MultiReader(bytes.NewReader(head), body))
+}
+
+// canonicalLeaf canonicalises a leaf without transfer encoding whose whole
+// body is known: it keeps 7-bit text as it is where that is safe.
+func canonicalLeaf(e entity, mt string, body []byte) (part, error) {
+	safe := check7bit(body) == nil
+	var cte string
 	switch {
 	case strings.HasPrefix(mt, "message/"):
 		// RFC 2046 forbids encoding message/* bodies.
 		if !safe {
-			return entity{}, fmt.Errorf("%w: attached message %s contains 8-bit data; attach it as a file instead", ErrMalformedMessage, mt)
+			return part{}, errEightBitMessage(mt)
 		}
-		e.body = toCRLF(e.body)
-		return e, nil
+		return fixedPart(e, toCRLF(body)), nil
+	case strings.HasPrefix(mt, "text/") && safe && !needsQP(body):
+		cte, body = "7bit", toCRLF(body)
 	case strings.HasPrefix(mt, "text/"):
-		if safe && !needsQP(e.body) {
-			e.body = toCRLF(e.body)
-			return e, e.set("Content-Transfer-Encoding", "7bit")
-		}
-		e.body = encodeQP(e.body)
-		return e, e.set("Content-Transfer-Encoding", "quoted-printable")
-	case safe && !bytes.Contains(bytes.ReplaceAll(e.body, []byte("\r\n"), nil), []byte("\n")):
+		cte, body = "quoted-printable", encodeQP(body)
+	case safe && !bytes.Contains(bytes.ReplaceAll(body, []byte("\r\n"), nil), []byte("\n")):
 		// 7-bit data that already has CRLF line ends: nothing changes.
-		return e, e.set("Content-Transfer-Encoding", "7bit")
+		cte = "7bit"
 	default:
-		e.body = encodeBase64(e.body)
-		return e, e.set("Content-Transfer-Encoding", "base64")
+		cte, body = "base64", encodeBase64(body)
 	}
+	if err := e.set("Content-Transfer-Encoding", cte); err != nil {
+		return part{}, err
+	}
+	return fixedPart(e, body), nil
 }
 
-// canonicalMultipart canonicalises each part of a multipart entity.
-func canonicalMultipart(e entity, boundary string, depth int) (entity, error) {
+// errEightBitMessage reports an attached message that cannot travel as it is.
+func errEightBitMessage(mt string) error {
+	return fmt.Errorf("%w: attached message %s contains 8-bit data; attach it as a file instead", ErrMalformedMessage, mt)
+}
+
+// largeLeaf canonicalises a leaf without transfer encoding that is larger
+// than leafLimit as it streams: an attached message must be 7-bit already,
+// text is encoded as quoted-printable, anything else as base64.
+func largeLeaf(e entity, mt string, body io.Reader) (part, error) {
+	var enc func(io.Writer) io.WriteCloser
+	switch {
+	case strings.HasPrefix(mt, "message/"):
+		return part{entity: e, writeBody: func(w io.Writer) error {
+			var check sevenBit
+			if _, err := io.Copy(&crlfWriter{w: w}, io.TeeReader(body, &check)); err != nil {
+				if errors.Is(err, errNot7bit) {
+					return errEightBitMessage(mt)
+				}
+				return err
+			}
+			if check.Close() != nil {
+				return errEightBitMessage(mt)
+			}
+			return nil
+		}}, nil
+	case strings.HasPrefix(mt, "text/"):
+		enc = func(w io.Writer) io.WriteCloser { return newQPEncoder(w) }
+		if err := e.set("Content-Transfer-Encoding", "quoted-printable"); err != nil {
+			return part{}, err
+		}
+	default:
+		enc = func(w io.Writer) io.WriteCloser { return newBase64Encoder(w) }
+		if err := e.set("Content-Transfer-Encoding", "base64"); err != nil {
+			return part{}, err
+		}
+	}
+	return part{entity: e, writeBody: func(w io.Writer) error {
+		ew := enc(w)
+		if _, err := io.Copy(ew, body); err != nil {
+			return err
+		}
+		return ew.Close()
+	}}, nil
+}
+
+// canonicalMultipart canonicalises each part of a multipart entity as it
+// streams.
+func canonicalMultipart(e entity, boundary string, body io.Reader, depth int) (part, error) {
 	if boundary == "" {
-		return entity{}, fmt.Errorf("%w: multipart part without boundary", ErrMalformedMessage)
+		return part{}, fmt.Errorf("%w: multipart part without boundary", ErrMalformedMessage)
 	}
-	raw, err := splitMultipart(e.body, boundary)
-	if err != nil {
-		return entity{}, err
-	}
-	parts := make([][]byte, 0, len(raw))
-	for _, r := range raw {
-		p, err := parseEntity(r)
-		if err != nil {
-			return entity{}, err
-		}
-		if p, err = canonicalize(p, depth+1); err != nil {
-			return entity{}, err
-		}
-		parts = append(parts, p.bytes())
-	}
-	e.body = multipartBody(boundary, "", parts...)
+	// A multipart entity is 7-bit once its parts are.
 	e.header = withoutCTE(e.header)
-	return e, nil
+	return part{entity: e, writeBody: func(w io.Writer) error {
+		s := mimesplit.New(body, boundary, true)
+		for s.Next() {
+			h, rest, err := readEntity(s)
+			if err != nil {
+				return err
+			}
+			p, err := canonicalize(h, rest, depth+1)
+			if err != nil {
+				return err
+			}
+			if _, err := io.WriteString(w, "--"+boundary+"\r\n"); err != nil {
+				return err
+			}
+			if err := p.writeTo(w); err != nil {
+				return err
+			}
+			if _, err := io.WriteString(w, "\r\n"); err != nil {
+				return err
+			}
+		}
+		if err := s.Err(); errors.Is(err, mimesplit.ErrBoundaryInContent) {
+			return fmt.Errorf("%w: %w", ErrMalformedMessage, err)
+		} else if err != nil {
+			return err
+		}
+		if !s.Closed() {
+			return fmt.Errorf("%w: multipart body without closing boundary %q", ErrMalformedMessage, boundary)
+		}
+		_, err := io.WriteString(w, "--"+boundary+"--\r\n")
+		return err
+	}}, nil
 }
 
-// withoutCTE drops Content-Transfer-Encoding fields (a multipart entity
-// is 7-bit once its parts are).
+// withoutCTE drops Content-Transfer-Encoding fields.
 func withoutCTE(h []field) []field {
 	out := h[:0:0]
 	for _, f := range h {
@@ -393,22 +389,4 @@ func withoutCTE(h []field) []field {
 		}
 	}
 	return out
-}
-
-// checkEncoded reports whether body is 7-bit text that decodes as
-// quoted-printable or base64 (cte), so that readers can decode what is signed
-// or encrypted.
-func checkEncoded(cte string, body []byte) error {
-	if err := check7bit(body); err != nil {
-		return err
-	}
-	var r io.Reader = quotedprintable.NewReader(bytes.NewReader(body))
-	if cte == "base64" {
-		// The decoder skips line breaks.
-		r = base64.NewDecoder(base64.StdEncoding, bytes.NewReader(body))
-	}
-	if _, err := io.Copy(io.Discard, r); err != nil {
-		return fmt.Errorf("does not decode: %w", err)
-	}
-	return nil
 }

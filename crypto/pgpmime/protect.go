@@ -1,6 +1,7 @@
 package pgpmime
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -88,41 +89,69 @@ type Options struct {
 // ErrKeyRevoked, ErrNoEncryptionKey, ErrNoSigningKey, ErrKeyLocked, ...) for a
 // key that cannot be used, naming it. On error nothing is returned.
 func Protect(msg []byte, opts Options) ([]byte, error) {
-	c, err := newComposer(msg, opts)
-	if err != nil {
+	var out bytes.Buffer
+	if err := ProtectTo(&out, bytes.NewReader(msg), opts); err != nil {
+		clear(out.Bytes())
 		return nil, err
 	}
+	return out.Bytes(), nil
+}
+
+// ProtectTo is Protect for a message of any size: it reads msg and writes the
+// protected message to dst as it goes, in bounded memory (attachments stream
+// through canonicalisation, signing and encryption).
+//
+// The options, keys and the message header are checked before anything is
+// written. A problem found later in the body (a part that does not decode, a
+// missing closing boundary) or an error reading msg or writing dst fails the
+// call after part of the output was written: the caller must then discard
+// what dst received.
+func ProtectTo(dst io.Writer, msg io.Reader, opts Options) error {
+	c, err := newComposer(msg, opts)
+	if err != nil {
+		return err
+	}
+	var write func(w io.Writer) error
 	switch opts.Mode {
 	case ModeEncrypt:
-		return c.encrypt()
+		write, err = c.encrypt()
 	case ModeSign:
-		return c.sign()
+		write, err = c.sign()
 	case ModePassword:
-		return c.password()
+		write, err = c.password()
 	case ModePlain:
-		return c.plain()
+		write, err = c.plain()
 	default:
-		return nil, fmt.Errorf("%w: unknown security mode %q (want encrypt, sign, password or plain)", crypto.ErrInvalidOptions, opts.Mode)
+		err = fmt.Errorf("%w: unknown security mode %q (want encrypt, sign, password or plain)", crypto.ErrInvalidOptions, opts.Mode)
 	}
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(dst, 64<<10)
+	if err := write(bw); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // composer holds one Protect call's parsed input.
 type composer struct {
 	opts      Options
 	now       time.Time
-	msg       entity
-	from      string   // the sender's address
-	visible   []string // To and Cc addresses, lower case
-	autocrypt []byte   // the Autocrypt field, or nil
+	msg       entity    // the message header
+	body      io.Reader // the message body, read once
+	from      string    // the sender's address
+	visible   []string  // To and Cc addresses, lower case
+	autocrypt []byte    // the Autocrypt field, or nil
 }
 
-func newComposer(msg []byte, opts Options) (*composer, error) {
+func newComposer(msg io.Reader, opts Options) (*composer, error) {
 	c := &composer{opts: opts, now: opts.Now}
 	if c.now.IsZero() {
 		c.now = time.Now()
 	}
 	var err error
-	if c.msg, err = parseEntity(msg); err != nil {
+	if c.msg, c.body, err = readEntity(msg); err != nil {
 		return nil, err
 	}
 	var h mail.Header
@@ -203,21 +232,22 @@ func (c *composer) outerHeader(encrypted bool, contentType string) ([]field, err
 // entity, canonicalised (CRLF, 7-bit), with the public key attached if asked
 // and, when hp is "cipher" or "clear", the protected header fields (RFC
 // 9788). outer is the outer header, for HP-Outer; gossip adds
-// Autocrypt-Gossip fields.
-func (c *composer) payload(hp string, outer []field, gossip bool) (entity, error) {
-	body := entity{body: c.msg.body}
+// Autocrypt-Gossip fields. The body streams from the message when the
+// payload is written.
+func (c *composer) payload(hp string, outer []field, gossip bool) (part, error) {
+	var mimeHeader entity
 	for _, f := range c.msg.header {
 		if isMIMEField(f.name) {
-			body.header = append(body.header, f)
+			mimeHeader.header = append(mimeHeader.header, f)
 		}
 	}
-	body, err := canonicalize(body, 0)
+	body, err := canonicalize(mimeHeader, c.body, 0)
 	if err != nil {
-		return entity{}, err
+		return part{}, err
 	}
 	if c.opts.AttachPublicKey {
 		if body, err = c.attachKey(body); err != nil {
-			return entity{}, err
+			return part{}, err
 		}
 	}
 	if hp == "" {
@@ -225,14 +255,14 @@ func (c *composer) payload(hp string, outer []field, gossip bool) (entity, error
 	}
 	mt, params, err := body.mediaType()
 	if err != nil {
-		return entity{}, err
+		return part{}, err
 	}
 	delete(params, "hp")
 	delete(params, "protected-headers")
 	// Quoted as in RFC 9788's examples, for readers that match it literally.
 	ct := mime.FormatMediaType(mt, params) + `; hp="` + hp + `"; protected-headers="v1"`
 	if err := body.set("Content-Type", ct); err != nil {
-		return entity{}, err
+		return part{}, err
 	}
 	for _, f := range c.msg.header {
 		if slices.Contains(protectedFields, f.name) {
@@ -246,7 +276,7 @@ func (c *composer) payload(hp string, outer []field, gossip bool) (entity, error
 			}
 			raw, err := formatField("HP-Outer", fieldName(f)+": "+f.value)
 			if err != nil {
-				return entity{}, err
+				return part{}, err
 			}
 			body.header = append(body.header, field{name: "Hp-Outer", raw: raw})
 		}
@@ -254,7 +284,7 @@ func (c *composer) payload(hp string, outer []field, gossip bool) (entity, error
 	if gossip {
 		g, err := c.gossip()
 		if err != nil {
-			return entity{}, err
+			return part{}, err
 		}
 		body.header = append(body.header, g...)
 	}
@@ -297,17 +327,17 @@ func (c *composer) gossip() ([]field, error) {
 
 // attachKey wraps body in a multipart/mixed entity with the sender's public
 // key as a second part.
-func (c *composer) attachKey(body entity) (entity, error) {
+func (c *composer) attachKey(body part) (part, error) {
 	k := c.opts.Signer
 	if k == nil {
 		k = c.opts.Autocrypt
 	}
 	if k == nil {
-		return entity{}, fmt.Errorf("%w: AttachPublicKey needs a Signer or Autocrypt key", crypto.ErrInvalidOptions)
+		return part{}, fmt.Errorf("%w: AttachPublicKey needs a Signer or Autocrypt key", crypto.ErrInvalidOptions)
 	}
 	armored, err := k.ArmorPublic()
 	if err != nil {
-		return entity{}, fmt.Errorf("attach public key %s: %w", k.Fingerprint(), err)
+		return part{}, fmt.Errorf("attach public key %s: %w", k.Fingerprint(), err)
 	}
 	name := "OpenPGP_0x" + k.KeyID() + ".asc"
 	var keyPart entity
@@ -317,28 +347,10 @@ func (c *composer) attachKey(body entity) (entity, error) {
 		{"Content-Description", "OpenPGP public key"},
 		{"Content-Transfer-Encoding", "7bit"},
 	}); err != nil {
-		return entity{}, err
+		return part{}, err
 	}
-	keyPart.body = toCRLF([]byte(armored))
-	return newMultipart("multipart/mixed", nil, "", body.bytes(), keyPart.bytes())
-}
-
-// newMultipart returns an entity of media type mt (with params) holding parts.
-func newMultipart(mt string, params map[string]string, preamble string, parts ...[]byte) (entity, error) {
-	boundary, err := newBoundary()
-	if err != nil {
-		return entity{}, err
-	}
-	if params == nil {
-		params = map[string]string{}
-	}
-	params["boundary"] = boundary
-	var e entity
-	if err := e.set("Content-Type", mime.FormatMediaType(mt, params)); err != nil {
-		return entity{}, err
-	}
-	e.body = multipartBody(boundary, preamble, parts...)
-	return e, nil
+	key := fixedPart(keyPart, toCRLF([]byte(armored)))
+	return multipart("multipart/mixed", nil, "", body.writeTo, key.writeTo)
 }
 
 // checkRecipients reports the first recipient key that cannot be encrypted to.
@@ -376,14 +388,31 @@ func describe(k *crypto.Key) string {
 	return k.Fingerprint()
 }
 
-// finish serializes the outer message.
-func finish(outer []field, body []byte) []byte {
-	e := entity{header: outer, body: body}
-	return e.bytes()
+// writeMessage returns the writer of a message: the outer header fields,
+// then body.
+func writeMessage(outer []field, body part) func(w io.Writer) error {
+	return func(w io.Writer) error {
+		e := entity{header: outer}
+		if err := e.writeHeader(w); err != nil {
+			return err
+		}
+		return body.writeBody(w)
+	}
+}
+
+// encryptedPart returns the writer of a part with header h whose body is the
+// armored encryption of *payload (set before the part is written).
+func encryptedPart(h entity, payload *part, password []byte, opts crypto.EncryptOptions) func(io.Writer) error {
+	return func(w io.Writer) error {
+		if err := h.writeHeader(w); err != nil {
+			return err
+		}
+		return encryptArmored(w, *payload, password, opts)
+	}
 }
 
 // encrypt builds a multipart/encrypted message (RFC 3156 section 4).
-func (c *composer) encrypt() ([]byte, error) {
+func (c *composer) encrypt() (func(io.Writer) error, error) {
 	if c.opts.Signer == nil {
 		return nil, fmt.Errorf("%w: encrypted mail is always signed: give your own key as Signer", crypto.ErrInvalidOptions)
 	}
@@ -396,22 +425,6 @@ func (c *composer) encrypt() ([]byte, error) {
 	if err := c.checkRecipients(); err != nil {
 		return nil, err
 	}
-	// The outer Content-Type is replaced below; its value does not enter
-	// HP-Outer.
-	outer, err := c.outerHeader(true, "multipart/encrypted")
-	if err != nil {
-		return nil, err
-	}
-	inner, err := c.payload("cipher", outer, true)
-	if err != nil {
-		return nil, err
-	}
-	armored, err := encryptArmored(inner.bytes(), nil, crypto.EncryptOptions{
-		Recipients: c.opts.Recipients, HiddenRecipients: c.opts.HiddenRecipients, Signer: c.opts.Signer, Now: c.now,
-	})
-	if err != nil {
-		return nil, err
-	}
 	var version, data entity
 	if err := setAll(&version, [][2]string{
 		{"Content-Type", "application/pgp-encrypted"},
@@ -419,7 +432,6 @@ func (c *composer) encrypt() ([]byte, error) {
 	}); err != nil {
 		return nil, err
 	}
-	version.body = []byte("Version: 1\r\n")
 	if err := setAll(&data, [][2]string{
 		{"Content-Type", `application/octet-stream; name="encrypted.asc"`},
 		{"Content-Description", "OpenPGP encrypted message"},
@@ -427,51 +439,62 @@ func (c *composer) encrypt() ([]byte, error) {
 	}); err != nil {
 		return nil, err
 	}
-	data.body = toCRLF(armored)
-	mp, err := newMultipart("multipart/encrypted", map[string]string{"protocol": "application/pgp-encrypted"},
-		"This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)", version.bytes(), data.bytes())
+	var inner part
+	versionPart := fixedPart(version, []byte("Version: 1\r\n"))
+	mp, err := multipart("multipart/encrypted", map[string]string{"protocol": "application/pgp-encrypted"},
+		"This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)", versionPart.writeTo,
+		encryptedPart(data, &inner, nil, crypto.EncryptOptions{
+			Recipients: c.opts.Recipients, HiddenRecipients: c.opts.HiddenRecipients, Signer: c.opts.Signer, Now: c.now,
+		}))
 	if err != nil {
 		return nil, err
 	}
-	outer, err = c.outerHeader(true, mp.get("Content-Type"))
+	outer, err := c.outerHeader(true, mp.get("Content-Type"))
 	if err != nil {
 		return nil, err
 	}
-	return finish(outer, mp.body), nil
+	if inner, err = c.payload("cipher", outer, true); err != nil {
+		return nil, err
+	}
+	return writeMessage(outer, mp), nil
 }
 
-// encryptArmored encrypts (and signs, with opts.Signer) plaintext into an
-// armored OpenPGP message, with the password too when it is not nil. The
-// literal data is binary: the MIME entity is already CRLF-canonical and must
-// come out byte for byte.
-func encryptArmored(plaintext, password []byte, opts crypto.EncryptOptions) ([]byte, error) {
+// encryptArmored encrypts (and signs, with opts.Signer) the payload into an
+// armored OpenPGP message with CRLF line ends, written to w; with the
+// password too when it is not nil. The literal data is binary: the MIME
+// entity is already CRLF-canonical and must come out byte for byte.
+func encryptArmored(w io.Writer, payload part, password []byte, opts crypto.EncryptOptions) error {
 	opts.Armor, opts.Binary = true, true
-	var out bytes.Buffer
-	// Armor makes 4 characters of 3 bytes, in lines of 64, plus headers.
-	out.Grow(len(plaintext)/48*66 + 4096)
 	var (
-		w   io.WriteCloser
+		enc io.WriteCloser
 		err error
 	)
 	if password != nil {
-		w, err = crypto.EncryptWithPassword(&out, password, opts)
+		enc, err = crypto.EncryptWithPassword(&crlfWriter{w: w}, password, opts)
 	} else {
-		w, err = crypto.Encrypt(&out, opts)
+		enc, err = crypto.Encrypt(&crlfWriter{w: w}, opts)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("encrypt message: %w", err)
+		return fmt.Errorf("encrypt message: %w", err)
 	}
-	if _, err := w.Write(plaintext); err != nil {
-		return nil, fmt.Errorf("encrypt message: %w", err)
+	bw := bufio.NewWriterSize(enc, 64<<10)
+	if err := payload.writeTo(bw); err != nil {
+		return err
 	}
-	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("encrypt message: %w", err)
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("encrypt message: %w", err)
 	}
-	return out.Bytes(), nil
+	if err := enc.Close(); err != nil {
+		return fmt.Errorf("encrypt message: %w", err)
+	}
+	return nil
 }
 
-// sign builds a multipart/signed message (RFC 3156 section 5).
-func (c *composer) sign() ([]byte, error) {
+// sign builds a multipart/signed message (RFC 3156 section 5). The signed
+// part streams to the output and into the signature at once; the hash
+// algorithm, which the header names first (micalg), is learnt from a
+// signature over nothing by the same key at the same time.
+func (c *composer) sign() (func(io.Writer) error, error) {
 	if c.opts.Signer == nil {
 		return nil, fmt.Errorf("%w: sign mode needs your own key as Signer", crypto.ErrInvalidOptions)
 	}
@@ -482,18 +505,96 @@ func (c *composer) sign() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	signed := inner.bytes()
-	if err := check7bit(signed); err != nil {
-		return nil, fmt.Errorf("%w: the signed part would not survive transport (8-bit header field?): %w", ErrMalformedMessage, err)
-	}
-	sig, err := crypto.SignDetached(bytes.NewReader(signed), c.opts.Signer, false, c.now)
+	probe, err := crypto.SignDetached(bytes.NewReader(nil), c.opts.Signer, false, c.now)
 	if err != nil {
 		return nil, fmt.Errorf("sign message: %w", err)
 	}
-	micalg, err := micalgOf(sig)
+	micalg, err := micalgOf(probe)
 	if err != nil {
 		return nil, err
 	}
+	var sigPart entity
+	if err := setAll(&sigPart, [][2]string{
+		{"Content-Type", `application/pgp-signature; name="OpenPGP_signature.asc"`},
+		{"Content-Description", "OpenPGP digital signature"},
+		{"Content-Disposition", `attachment; filename="OpenPGP_signature.asc"`},
+	}); err != nil {
+		return nil, err
+	}
+	var sig []byte // made while the signed part is written, before the signature part
+	mp, err := multipart("multipart/signed", map[string]string{"micalg": micalg, "protocol": "application/pgp-signature"},
+		"This is an OpenPGP/MIME signed message (RFC 4880 and 3156)",
+		func(w io.Writer) error {
+			var err error
+			sig, err = c.signWhileWriting(w, inner, micalg)
+			return err
+		},
+		func(w io.Writer) error {
+			if err := sigPart.writeHeader(w); err != nil {
+				return err
+			}
+			armored, err := armorSignature(sig)
+			if err != nil {
+				return err
+			}
+			_, err = w.Write(toCRLF(armored))
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	outer, err := c.outerHeader(false, mp.get("Content-Type"))
+	if err != nil {
+		return nil, err
+	}
+	return writeMessage(outer, mp), nil
+}
+
+// signWhileWriting writes the signed part to w and returns a detached
+// signature over exactly its bytes, after checking that they are 7-bit safe
+// (what is not would be changed in transport and break the signature). The
+// signature must use the hash micalg names.
+func (c *composer) signWhileWriting(w io.Writer, signed part, micalg string) ([]byte, error) {
+	type result struct {
+		sig []byte
+		err error
+	}
+	pr, pw := io.Pipe()
+	done := make(chan result, 1)
+	go func() {
+		var res result
+		defer func() {
+			if p := recover(); p != nil {
+				res = result{err: fmt.Errorf("sign message: internal error: %v", p)}
+			}
+			pr.CloseWithError(res.err) // unblocks the writer if signing stopped early
+			done <- res
+		}()
+		res.sig, res.err = crypto.SignDetached(pr, c.opts.Signer, false, c.now)
+	}()
+	var check sevenBit
+	err := signed.writeTo(io.MultiWriter(&check, w, pw))
+	if err == nil {
+		err = check.Close()
+	}
+	pw.CloseWithError(err) // nil: the signer reads to the end
+	res := <-done
+	switch {
+	case err != nil && errors.Is(err, errNot7bit) && !errors.Is(err, ErrMalformedMessage):
+		return nil, fmt.Errorf("%w: the signed part would not survive transport (8-bit header field?): %w", ErrMalformedMessage, err)
+	case err != nil:
+		return nil, err
+	case res.err != nil:
+		return nil, fmt.Errorf("sign message: %w", res.err)
+	}
+	if got, err := micalgOf(res.sig); err != nil || got != micalg {
+		return nil, fmt.Errorf("sign message: %w: the signature uses %s, not %s as announced (%w)", crypto.ErrInvalidOptions, got, micalg, err)
+	}
+	return res.sig, nil
+}
+
+// armorSignature returns a binary signature armored, ending in a line break.
+func armorSignature(sig []byte) ([]byte, error) {
 	var armored bytes.Buffer
 	w, err := armor.Encode(&armored, "PGP SIGNATURE", nil)
 	if err == nil {
@@ -506,25 +607,7 @@ func (c *composer) sign() ([]byte, error) {
 		return nil, fmt.Errorf("armor signature: %w", err)
 	}
 	armored.WriteString("\n")
-	var sigPart entity
-	if err := setAll(&sigPart, [][2]string{
-		{"Content-Type", `application/pgp-signature; name="OpenPGP_signature.asc"`},
-		{"Content-Description", "OpenPGP digital signature"},
-		{"Content-Disposition", `attachment; filename="OpenPGP_signature.asc"`},
-	}); err != nil {
-		return nil, err
-	}
-	sigPart.body = toCRLF(armored.Bytes())
-	mp, err := newMultipart("multipart/signed", map[string]string{"micalg": micalg, "protocol": "application/pgp-signature"},
-		"This is an OpenPGP/MIME signed message (RFC 4880 and 3156)", signed, sigPart.bytes())
-	if err != nil {
-		return nil, err
-	}
-	outer, err := c.outerHeader(false, mp.get("Content-Type"))
-	if err != nil {
-		return nil, err
-	}
-	return finish(outer, mp.body), nil
+	return armored.Bytes(), nil
 }
 
 // micalgOf returns the RFC 3156 micalg name of the hash a binary signature uses.
@@ -566,7 +649,7 @@ in MIME format; save it as a .eml file to open it in a mail program.
 
 // password builds a multipart/mixed message with a cover note and the
 // password-encrypted payload as message.asc.
-func (c *composer) password() ([]byte, error) {
+func (c *composer) password() (func(io.Writer) error, error) {
 	if len(c.opts.Password) == 0 {
 		return nil, fmt.Errorf("%w: password mode needs a password", crypto.ErrInvalidOptions)
 	}
@@ -578,20 +661,6 @@ func (c *composer) password() ([]byte, error) {
 	if err := c.checkRecipients(); err != nil {
 		return nil, err
 	}
-	outer, err := c.outerHeader(true, "multipart/mixed")
-	if err != nil {
-		return nil, err
-	}
-	inner, err := c.payload("cipher", outer, false)
-	if err != nil {
-		return nil, err
-	}
-	armored, err := encryptArmored(inner.bytes(), c.opts.Password, crypto.EncryptOptions{
-		Recipients: c.opts.Recipients, Signer: c.opts.Signer, Now: c.now, Filename: "message.eml",
-	})
-	if err != nil {
-		return nil, err
-	}
 	var note, data entity
 	if err := setAll(&note, [][2]string{
 		{"Content-Type", "text/plain; charset=us-ascii"},
@@ -599,7 +668,6 @@ func (c *composer) password() ([]byte, error) {
 	}); err != nil {
 		return nil, err
 	}
-	note.body = toCRLF([]byte(coverNote))
 	if err := setAll(&data, [][2]string{
 		{"Content-Type", `application/octet-stream; name="message.asc"`},
 		{"Content-Description", "Password-encrypted OpenPGP message"},
@@ -608,21 +676,28 @@ func (c *composer) password() ([]byte, error) {
 	}); err != nil {
 		return nil, err
 	}
-	data.body = toCRLF(armored)
-	mp, err := newMultipart("multipart/mixed", nil, "", note.bytes(), data.bytes())
+	var inner part
+	notePart := fixedPart(note, toCRLF([]byte(coverNote)))
+	mp, err := multipart("multipart/mixed", nil, "", notePart.writeTo,
+		encryptedPart(data, &inner, c.opts.Password, crypto.EncryptOptions{
+			Recipients: c.opts.Recipients, Signer: c.opts.Signer, Now: c.now, Filename: "message.eml",
+		}))
 	if err != nil {
 		return nil, err
 	}
-	outer, err = c.outerHeader(true, mp.get("Content-Type"))
+	outer, err := c.outerHeader(true, mp.get("Content-Type"))
 	if err != nil {
 		return nil, err
 	}
-	return finish(outer, mp.body), nil
+	if inner, err = c.payload("cipher", outer, false); err != nil {
+		return nil, err
+	}
+	return writeMessage(outer, mp), nil
 }
 
 // plain returns the message with the Autocrypt field (and, if asked, the
 // public key attached); nothing else changes.
-func (c *composer) plain() ([]byte, error) {
+func (c *composer) plain() (func(io.Writer) error, error) {
 	if !c.opts.AttachPublicKey {
 		var out []field
 		for _, f := range c.msg.header {
@@ -633,7 +708,10 @@ func (c *composer) plain() ([]byte, error) {
 		if c.autocrypt != nil {
 			out = append(out, field{name: "Autocrypt", raw: c.autocrypt})
 		}
-		return finish(out, c.msg.body), nil
+		return writeMessage(out, part{writeBody: func(w io.Writer) error {
+			_, err := io.Copy(w, c.body)
+			return err
+		}}), nil
 	}
 	body, err := c.payload("", nil, false)
 	if err != nil {
@@ -643,7 +721,7 @@ func (c *composer) plain() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return finish(outer, body.body), nil
+	return writeMessage(outer, body), nil
 }
 
 // setAll sets header fields on e in order.
