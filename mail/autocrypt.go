@@ -51,7 +51,14 @@ type peerBatch struct {
 	dirty   map[string]bool
 	notes   []localstore.AuditNote
 	imports []peerImport
+	// headers are the Autocrypt headers selected so far, by sender and
+	// header values: a sender's mail repeats the same header, and parsing
+	// its key (with the self-signatures' verification) is most of the work.
+	headers map[string]*autocrypt.Header
 }
+
+// maxCachedHeaders bounds peerBatch.headers; a full cache starts over.
+const maxCachedHeaders = 256
 
 type peerImport struct {
 	header *autocrypt.Header
@@ -59,7 +66,7 @@ type peerImport struct {
 }
 
 func (p *Profile) newPeerBatch() *peerBatch {
-	return &peerBatch{p: p, states: map[string]autocrypt.PeerState{}, dirty: map[string]bool{}}
+	return &peerBatch{p: p, states: map[string]autocrypt.PeerState{}, dirty: map[string]bool{}, headers: map[string]*autocrypt.Header{}}
 }
 
 // observeMessage reads raw's header and applies its Autocrypt header and
@@ -81,7 +88,7 @@ func (b *peerBatch) observeMessage(raw []byte, gossip []string) ([]PeerUpdate, e
 		date = time.Time{}
 	}
 	now := b.p.now()
-	header, _ := autocrypt.SelectHeader(h.Values("Autocrypt"), from.Address, now)
+	header := b.selectHeader(h.Values("Autocrypt"), from.Address, now)
 	var out []PeerUpdate
 	u, err := b.observe(autocrypt.Observation{From: from.Address, Date: date, Header: header}, "autocrypt")
 	if err != nil {
@@ -107,6 +114,23 @@ func (b *peerBatch) observeMessage(raw []byte, gossip []string) ([]PeerUpdate, e
 		}
 	}
 	return out, nil
+}
+
+// selectHeader is autocrypt.SelectHeader, remembered for the batch.
+func (b *peerBatch) selectHeader(values []string, from string, now time.Time) *autocrypt.Header {
+	if len(values) == 0 {
+		return nil
+	}
+	key := from + "\x00" + strings.Join(values, "\x00")
+	if h, ok := b.headers[key]; ok {
+		return h
+	}
+	h, _ := autocrypt.SelectHeader(values, from, now)
+	if len(b.headers) >= maxCachedHeaders {
+		clear(b.headers)
+	}
+	b.headers[key] = h
+	return h
 }
 
 func (b *peerBatch) observe(obs autocrypt.Observation, source string) (PeerUpdate, error) {

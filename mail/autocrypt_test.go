@@ -90,3 +90,41 @@ func TestGossipTeachesOtherRecipientsKeys(t *testing.T) {
 		t.Fatalf("carol's key at bob = %+v, %v; want one unverified key from gossip", keys, err)
 	}
 }
+
+// TestPeerBatchRemembersHeaders observes several messages in one batch, as
+// a sync does: a repeated header is parsed once and still counts for each
+// message, and a new key in the same batch is seen and warned about.
+func TestPeerBatchRemembersHeaders(t *testing.T) {
+	alice, bob := keyedPair(t)
+	msg := func() []byte {
+		return compose(t, alice, "alice@example.org", Draft{To: []string{"bob@example.net"}, Subject: "hi"}, ModePlain)
+	}
+	b := bob.newPeerBatch()
+	first, second := msg(), msg()
+	for i, raw := range [][]byte{first, second} {
+		if _, err := b.observeMessage(raw, nil); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+	}
+	if len(b.headers) != 1 {
+		t.Errorf("remembered headers: got = %d, want 1 (the same header twice)", len(b.headers))
+	}
+	own, err := alice.FindKeys("alice@example.org")
+	if err != nil || len(own) != 1 {
+		t.Fatalf("alice's own key: %v, %v", own, err)
+	}
+	if err := alice.DeleteKey(own[0].Fingerprint, true); err != nil {
+		t.Fatal(err)
+	}
+	renewed, err := alice.GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	updates, err := b.observeMessage(msg(), nil)
+	if err != nil || len(updates) != 1 || updates[0].Change != "changed" || !strings.Contains(updates[0].Warning, GroupFingerprint(renewed.Fingerprint)) {
+		t.Fatalf("new key in the same batch: %+v, %v; want a warning naming it", updates, err)
+	}
+	if err := b.flush(); err != nil {
+		t.Fatal(err)
+	}
+}
