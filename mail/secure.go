@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"errors"
@@ -156,7 +157,12 @@ func (p *Profile) ComposeTo(w io.Writer, from string, d Draft, sec SecurityOptio
 			pw.CloseWithError(err)
 			built <- err
 		}()
-		err = msg.writeTo(pw)
+		// Whole buffers cross the pipe, not MIME lines: each handoff wakes
+		// the other goroutine.
+		bw := bufio.NewWriterSize(pw, 64<<10)
+		if err = msg.writeTo(bw); err == nil {
+			err = bw.Flush()
+		}
 	}()
 	err = pgpmime.ProtectTo(w, pr, opts)
 	pr.CloseWithError(errComposeStopped)

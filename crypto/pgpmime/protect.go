@@ -573,9 +573,14 @@ func (c *composer) signWhileWriting(w io.Writer, signed part, micalg string) ([]
 		res.sig, res.err = crypto.SignDetached(pr, c.opts.Signer, false, c.now)
 	}()
 	var check sevenBit
-	err := signed.writeTo(io.MultiWriter(&check, w, pw))
+	// The signer gets whole buffers: each pipe handoff wakes its goroutine.
+	bw := bufio.NewWriterSize(pw, 64<<10)
+	err := signed.writeTo(io.MultiWriter(&check, w, bw))
 	if err == nil {
 		err = check.Close()
+	}
+	if err == nil {
+		err = bw.Flush()
 	}
 	pw.CloseWithError(err) // nil: the signer reads to the end
 	res := <-done
