@@ -34,7 +34,7 @@ var (
 	// ErrNoAccount means no account matches the address given.
 	ErrNoAccount = errors.New("no such account")
 	// ErrNoAccounts means the profile has no account yet.
-	ErrNoAccounts = errors.New("no accounts yet: add one (Add account in the app, `sealpost account add` on the command line)")
+	ErrNoAccounts = errors.New("no accounts yet: add one first")
 	// ErrAccountHasOutbox means an account cannot be removed while its
 	// unsent messages wait in the outbox; it is backend.ErrAccountHasOutbox.
 	ErrAccountHasOutbox = backend.ErrAccountHasOutbox
@@ -292,7 +292,7 @@ func (p *Profile) Accounts() ([]AccountInfo, error) {
 func (p *Profile) account(email string) (localstore.Account, error) {
 	a, err := p.store.Accounts().Get(strings.ToLower(strings.TrimSpace(email)))
 	if errors.Is(err, localstore.ErrNotFound) {
-		return a, fmt.Errorf("%s: %w (see `sealpost account list`)", email, ErrNoAccount)
+		return a, fmt.Errorf("%s: %w", email, ErrNoAccount)
 	}
 	return a, err
 }
@@ -432,8 +432,8 @@ func (p *Profile) outboxBlocks(email string) error {
 	if n != 1 {
 		what, it = fmt.Sprintf("%d unsent messages wait", n), "them"
 	}
-	return fmt.Errorf("%s: %s in the outbox, so nothing was removed; send %s first (`sealpost sync`, or `sealpost outbox retry ID`) "+
-		"or discard %s (`sealpost outbox discard ID`; `sealpost outbox list` shows the IDs): %w", email, what, it, it, ErrAccountHasOutbox)
+	return fmt.Errorf("%s: %s in the outbox, so nothing was removed; send %s or discard %s first: %w",
+		email, what, it, it, ErrAccountHasOutbox)
 }
 
 // FolderInfo describes one synchronised folder.

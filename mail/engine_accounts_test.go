@@ -227,7 +227,7 @@ func TestEngineRemoveAccount(t *testing.T) {
 
 	err := e.RemoveAccount(alice)
 	if !errors.Is(err, backend.ErrAccountHasOutbox) || !strings.Contains(err.Error(), "2 unsent messages") ||
-		!strings.Contains(err.Error(), "outbox discard") {
+		!strings.Contains(err.Error(), "discard them") {
 		t.Fatalf("got = %v, want ErrAccountHasOutbox naming 2 messages and how to discard them", err)
 	}
 	if accts, err := e.Accounts(); err != nil || len(accts) != 1 {

@@ -93,7 +93,7 @@ func TestAccountRemove(t *testing.T) {
 		t.Errorf("without --yes and a terminal: got = %v, want a usage error naming --yes", err)
 	}
 	if _, _, err := runAccountCmd(dir, pass, "account remove", user, "--yes"); err == nil ||
-		!strings.Contains(err.Error(), "1 unsent message") || !strings.Contains(err.Error(), "outbox discard") {
+		!strings.Contains(err.Error(), "1 unsent message") || !strings.Contains(userMessage(err), "`sealpost outbox discard ID`") {
 		t.Errorf("with a queued message: got = %v, want a refusal naming it and `outbox discard`", err)
 	}
 	if got := len(accountsOf(t, dir, pass)); got != 1 {

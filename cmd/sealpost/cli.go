@@ -309,6 +309,7 @@ func commandHints() []struct {
 		err  error
 		hint string
 	}{
+		{mail.ErrNoAccounts, "`sealpost account add` adds one"},
 		{mail.ErrNoAccount, "`sealpost account list` shows the accounts"},
 		{mail.ErrAccountHasOutbox, "`sealpost outbox list` shows the IDs; `sealpost outbox retry ID` sends one, `sealpost outbox discard ID` discards it"},
 	}

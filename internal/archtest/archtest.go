@@ -4,6 +4,10 @@
 // loads the module's import graph with `go list` and fails on every import
 // that breaks a rule, naming the package, the import and the chain of
 // imports that leads to it.
+//
+// It also checks that only cmd names commands and flags in the text it
+// shows (see CommandLineTexts): every other package's errors reach the app
+// too, whose users have no flags.
 package archtest
 
 import (
@@ -12,11 +16,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -281,4 +291,80 @@ func Rules() []Rule {
 		Transitive: true,
 		Tests:      true,
 	}}
+}
+
+// Text is a string literal in the code that reads like a command line.
+type Text struct {
+	// File is the file's path relative to the module root, with slashes.
+	File string
+	// Line is the literal's line.
+	Line int
+	// Text is the literal's value.
+	Text string
+}
+
+// String says where the text is and what it says.
+func (t Text) String() string {
+	return fmt.Sprintf("%s:%d: %q names a command or flag", t.File, t.Line, t.Text)
+}
+
+// commandLine matches text that names a sealpost command ("sealpost sync")
+// or a long flag ("--account").
+var commandLine = regexp.MustCompile("(^|[\\s(`'\"])(sealpost [a-z]|--[a-z])")
+
+// otherProgram matches, to the end of its line, a command line of another
+// program, whose flags are not Sealpost's (the note in a password-encrypted
+// message tells its reader to run gpg --decrypt).
+var otherProgram = regexp.MustCompile(`(^|\s)(gpg|gpg2|gpgconf|apt-get) -.*`)
+
+// NamesCommandLine reports whether text names a sealpost command or a long
+// flag of one.
+func NamesCommandLine(text string) bool {
+	return commandLine.MatchString(otherProgram.ReplaceAllString(text, ""))
+}
+
+// CommandLineTexts parses the non-test Go files below root, the module's
+// root, and returns the string literals that name a sealpost command or a
+// flag. Files below skip (slash-separated directories relative to root)
+// are left out, and so are directories named testdata or starting with a
+// dot.
+func CommandLineTexts(root string, skip []string) ([]Text, error) {
+	var out []Text
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if rel != "." && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".") || slices.Contains(skip, rel)) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			lit, ok := n.(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				return true
+			}
+			text, err := strconv.Unquote(lit.Value)
+			if err == nil && NamesCommandLine(text) {
+				out = append(out, Text{File: rel, Line: fset.Position(lit.Pos()).Line, Text: text})
+			}
+			return true
+		})
+		return nil
+	})
+	return out, err
 }

@@ -2,6 +2,9 @@ package archtest
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -232,5 +235,113 @@ func TestMatch(t *testing.T) {
 		if got := Match(tt.pattern, tt.path); got != tt.want {
 			t.Errorf("Match(%q, %q) = %v, want %v", tt.pattern, tt.path, got, tt.want)
 		}
+	}
+}
+
+// notUserText are the directories whose strings never reach a user of the
+// app or the command line: cmd owns the command line, and the rest serve
+// tests only.
+var notUserText = []string{
+	"cmd",
+	"internal/archtest",
+	"crypto/internal/testenv",
+	"mail/internal/testcert",
+	"mail/mailtest",
+	"mail/testservers",
+}
+
+// pendingText are files whose messages still name commands or flags while
+// issue 9 moves them to sentinel errors that cmd maps to hints
+// (cmd/sealpost's commandHints). Empty it; never add to it.
+var pendingText = map[string]bool{
+	"mail/search.go":       true,
+	"mail/compose.go":      true,
+	"mail/sync.go":         true,
+	"mail/secure.go":       true,
+	"mail/engine.go":       true,
+	"localstore/store.go":  true,
+	"localstore/errors.go": true,
+	"ui/setup_account.go":  true,
+	"ui/composer.go":       true,
+}
+
+// TestNoCommandLineOutsideCmd keeps the names of commands and flags out of
+// the messages of every package but cmd: the app shows the same errors,
+// and a user there has no flags. Such a package returns a sentinel error
+// that cmd maps to a hint.
+func TestNoCommandLineOutsideCmd(t *testing.T) {
+	root, err := moduleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts, err := CommandLineTexts(root, notUserText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, txt := range texts {
+		if pendingText[txt.File] {
+			t.Logf("pending: %v", txt)
+			continue
+		}
+		t.Errorf("%v: say it in words that work in the app too; cmd adds the command-line hint for a sentinel error", txt)
+	}
+}
+
+// TestNamesCommandLine covers what counts as naming the command line.
+func TestNamesCommandLine(t *testing.T) {
+	tests := []struct {
+		text string
+		want bool
+	}{
+		{"choose one with --account", true},
+		{"--to", true},
+		{"give at least one (--to, --cc)", true},
+		{"run `sealpost sync`", true},
+		{"sealpost keys generate", true},
+		{"no such account", false},
+		{"Sealpost demo CA", false},
+		{"sealpost-demo-bob-", false},
+		{"a -- b", false},
+		{"x--y", false},
+		{"-----BEGIN PGP MESSAGE-----", false},
+		{"open it with GnuPG:\n\n    gpg --decrypt message.asc\n\nand enter", false},
+		{"gpg --decrypt x\nthen sealpost --profile", true},
+	}
+	for _, tt := range tests {
+		if got := NamesCommandLine(tt.text); got != tt.want {
+			t.Errorf("NamesCommandLine(%q) = %v, want %v", tt.text, got, tt.want)
+		}
+	}
+}
+
+// TestCommandLineTexts runs the scan over a small fake tree.
+func TestCommandLineTexts(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{
+		"mail/a.go":        "package mail\n\nvar e = \"run `sealpost sync`\"\n\n// run `sealpost sync` in a comment is fine\nvar ok = \"synchronise first\"\n",
+		"mail/a_test.go":   "package mail\n\nvar e2 = \"--account\"\n",
+		"cmd/x/main.go":    "package main\n\nvar h = \"use --account\"\n",
+		"ui/b.go":          "package ui\n\nvar m = `add one with\n--account`\n",
+		"ui/testdata/c.go": "package x\n\nvar m = \"--x\"\n",
+	}
+	for name, src := range files {
+		path := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	texts, err := CommandLineTexts(root, []string{"cmd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, txt := range texts {
+		got = append(got, fmt.Sprintf("%s:%d", txt.File, txt.Line))
+	}
+	if want := []string{"mail/a.go:3", "ui/b.go:3"}; !slices.Equal(got, want) {
+		t.Errorf("found %v, want %v", got, want)
 	}
 }
