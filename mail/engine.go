@@ -359,7 +359,7 @@ func messageOf(v verdict.Result) backend.Message {
 		},
 	}
 	for _, a := range v.Attachments {
-		m.Attachments = append(m.Attachments, backend.Attachment{Filename: a.Filename, ContentType: a.ContentType, Size: a.Size, Data: a.Data})
+		m.Attachments = append(m.Attachments, backend.Attachment{Filename: a.Filename, ContentType: a.ContentType, Size: int(a.Size), Data: a.Data})
 	}
 	return m
 }

@@ -1,6 +1,9 @@
 package mail
 
 import (
+	"bytes"
+	"io"
+
 	"github.com/sealpost/sealpost/crypto"
 	"github.com/sealpost/sealpost/crypto/verdict"
 )
@@ -10,15 +13,29 @@ import (
 type Verdict = verdict.Result
 
 // Inspect decrypts and verifies raw with the profile's own keys and its
-// contacts' keys, and returns the verdict. Nothing in the message causes
-// network activity.
+// contacts' keys, and returns the verdict with the attachments' data (for
+// saving them; within verdict.DefaultMaxDecodedSize). Nothing in the message
+// causes network activity.
 func (p *Profile) Inspect(raw []byte) (Verdict, error) {
+	return p.inspectWith(bytes.NewReader(raw), int64(len(raw)), true)
+}
+
+// InspectFrom is Inspect for a message of size bytes in src (a file) of any
+// size, in bounded memory: attachments are described (name, type, size,
+// SHA-256) without their data.
+func (p *Profile) InspectFrom(src io.ReaderAt, size int64) (Verdict, error) {
+	return p.inspectWith(src, size, false)
+}
+
+func (p *Profile) inspectWith(src io.ReaderAt, size int64, keepData bool) (Verdict, error) {
 	in, err := p.newInspector()
 	if err != nil {
 		return Verdict{}, err
 	}
 	defer in.close()
-	return in.inspect(raw)
+	opts := in.opts
+	opts.Now, opts.KeepAttachmentData = p.now(), keepData
+	return verdict.InspectFrom(src, size, opts)
 }
 
 // inspector holds the keys for judging several messages in a row.
@@ -45,6 +62,7 @@ func (p *Profile) newInspector() (*inspector, error) {
 	return &inspector{p: p, opts: verdict.Options{Keys: own, Verifiers: verifiers}}, nil
 }
 
+// inspect judges raw; attachments are described without their data.
 func (in *inspector) inspect(raw []byte) (Verdict, error) {
 	opts := in.opts
 	opts.Now = in.p.now()

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -35,7 +37,8 @@ type signatureJSON struct {
 type attachmentJSON struct {
 	Filename    string `json:"filename"`
 	ContentType string `json:"content_type"`
-	Size        int    `json:"size"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
 }
 
 // errUnreadable marks an inspect run in which a file could not be read.
@@ -76,12 +79,7 @@ func cmdInspect(_ context.Context, env *cliEnv, args []string) error {
 func inspectFile(p *mail.Profile, file string) inspectJSON {
 	res := inspectJSON{File: file, Attachments: []attachmentJSON{}, Warnings: []string{}, HeaderProtection: "none",
 		Signature: signatureJSON{Status: "none"}}
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		res.Error = err.Error()
-		return res
-	}
-	v, err := p.Inspect(raw)
+	v, err := inspectPath(p, file)
 	if err != nil {
 		res.Error = err.Error()
 		return res
@@ -93,10 +91,36 @@ func inspectFile(p *mail.Profile, file string) inspectJSON {
 		SignerMatchesFrom: v.Signature.SignerMatchesFrom, CoversWholeMessage: v.Signature.CoversWholeMessage}
 	res.BodyText = v.BodyText
 	for _, a := range v.Attachments {
-		res.Attachments = append(res.Attachments, attachmentJSON{a.Filename, a.ContentType, a.Size})
+		res.Attachments = append(res.Attachments, attachmentJSON{a.Filename, a.ContentType, a.Size, a.SHA256})
 	}
 	res.Warnings = append(res.Warnings, v.Warnings...)
 	return res
+}
+
+// inspectPath judges the message in file. A regular file is read where
+// needed and never held whole (a message of any size fits in bounded
+// memory); anything else (a pipe, a device) is read into memory first.
+func inspectPath(p *mail.Profile, file string) (mail.Verdict, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return mail.Verdict{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return mail.Verdict{}, err
+	}
+	if st.Mode().IsRegular() {
+		return p.InspectFrom(f, st.Size())
+	}
+	if st.IsDir() {
+		return mail.Verdict{}, fmt.Errorf("%s is a directory", file)
+	}
+	raw, err := io.ReadAll(f)
+	if err != nil {
+		return mail.Verdict{}, fmt.Errorf("read %s: %w", file, err)
+	}
+	return p.InspectFrom(bytes.NewReader(raw), int64(len(raw)))
 }
 
 func printVerdict(env *cliEnv, r inspectJSON) {

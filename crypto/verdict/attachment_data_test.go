@@ -36,7 +36,7 @@ func TestAttachmentData(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := Inspect([]byte(tc.msg), Options{})
+			r, err := Inspect([]byte(tc.msg), Options{KeepAttachmentData: true})
 			if err != nil {
 				t.Fatalf("Inspect: %v", err)
 			}
@@ -49,7 +49,7 @@ func TestAttachmentData(t *testing.T) {
 					t.Errorf("got = attachment %q, want none of that name", a.Filename)
 					continue
 				}
-				if !bytes.Equal(a.Data, want) || a.Size != len(want) {
+				if !bytes.Equal(a.Data, want) || a.Size != int64(len(want)) {
 					t.Errorf("%s: got = %q (size %d), want %q (size %d)", a.Filename, a.Data, a.Size, want, len(want))
 				}
 			}

@@ -2,14 +2,19 @@ package verdict
 
 import (
 	"encoding/base64"
+	"io"
 	"slices"
+	"strings"
 	"testing"
+	"testing/iotest"
+
+	"github.com/sealpost/sealpost/crypto/internal/mimesplit"
 )
 
 // base64Std encodes s in standard base64.
 func base64Std(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
-func TestSplitMultipart(t *testing.T) {
+func TestMultipartParts(t *testing.T) {
 	tests := []struct {
 		name string
 		body string
@@ -27,11 +32,16 @@ func TestSplitMultipart(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
-			for _, p := range splitMultipart([]byte(tc.body), "b") {
+			s := mimesplit.New(strings.NewReader(tc.body), "b", false)
+			for s.Next() {
+				p, err := io.ReadAll(s)
+				if err != nil {
+					t.Fatalf("read part: %v", err)
+				}
 				got = append(got, string(p))
 			}
 			if !slices.Equal(got, tc.want) {
-				t.Errorf("splitMultipart = %q, want %q", got, tc.want)
+				t.Errorf("parts = %q, want %q", got, tc.want)
 			}
 		})
 	}
@@ -57,7 +67,7 @@ func TestChildPath(t *testing.T) {
 	}
 }
 
-func TestDecodeBase64(t *testing.T) {
+func TestLenientBase64(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
@@ -70,24 +80,29 @@ func TestDecodeBase64(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := string(decodeBase64([]byte(tc.in))); got != tc.want {
-				t.Errorf("decodeBase64(%q) = %q, want %q", tc.in, got, tc.want)
+			for _, r := range []io.Reader{strings.NewReader(tc.in), iotest.OneByteReader(strings.NewReader(tc.in))} {
+				got, err := io.ReadAll(decoder("base64", r))
+				if err != nil || string(got) != tc.want {
+					t.Errorf("decode(%q) = %q, %v, want %q", tc.in, got, err, tc.want)
+				}
 			}
 		})
 	}
 }
 
-func TestCanonicalCRLF(t *testing.T) {
+func TestCRLFReader(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"a\nb\n", "a\r\nb\r\n"},
 		{"a\r\nb", "a\r\nb"},
 		{"a\rb", "a\r\nb"},
+		{"a\r\r\nb\r", "a\r\n\r\nb\r\n"},
 		{"", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
-			if got := string(canonicalCRLF([]byte(tc.in))); got != tc.want {
-				t.Errorf("canonicalCRLF(%q) = %q, want %q", tc.in, got, tc.want)
+			got, err := io.ReadAll(&crlfReader{r: iotest.OneByteReader(strings.NewReader(tc.in))})
+			if err != nil || string(got) != tc.want {
+				t.Errorf("crlfReader(%q) = %q, %v, want %q", tc.in, got, err, tc.want)
 			}
 		})
 	}

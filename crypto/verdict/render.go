@@ -2,6 +2,7 @@ package verdict
 
 import (
 	"bytes"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"strings"
@@ -117,7 +118,7 @@ func (in *inspector) renderText(p *part) {
 	} else if in.hpKind == HeaderProtectionRFC9788 && p.params["hp-legacy-display"] == "1" {
 		text = stripLegacyDisplay(text)
 	}
-	in.body = append(in.body, strings.TrimRight(text, "\r\n"))
+	in.addText(strings.TrimRight(text, "\r\n"))
 }
 
 // stripLegacyDisplay removes the RFC 9788 legacy display element (header
@@ -141,9 +142,13 @@ func (in *inspector) attach(p *part, fallback string) {
 	if name == "" {
 		name = fallback
 	}
-	data := in.decodeBody(p)
-	in.res.Attachments = append(in.res.Attachments, Attachment{Filename: name, ContentType: p.mediaType, Size: len(data), Data: data})
-	if bytes.HasPrefix(bytes.TrimSpace(data), armorMessage) {
+	sum := in.summarize(p)
+	a := Attachment{Filename: name, ContentType: p.mediaType, Size: sum.size, SHA256: hex.EncodeToString(sum.sha256[:])}
+	if in.opts.KeepAttachmentData {
+		a.Data = in.decodeBody(p)
+	}
+	in.res.Attachments = append(in.res.Attachments, a)
+	if bytes.HasPrefix(bytes.TrimSpace(sum.head), armorMessage) {
 		note := fmt.Sprintf("the attachment %q holds an encrypted OpenPGP message; it was not decrypted into this message", name)
 		in.warn("%s", note)
 		in.addPart(PartVerdict{Path: p.path, ContentType: p.mediaType, Note: note})
@@ -161,7 +166,7 @@ func (in *inspector) inlineRoot(p *part) bool {
 		bytes.Count(block, armorMessage) == 1:
 		outer, outerIntegrity := in.res.Encrypted, in.res.IntegrityProtected
 		in.res.Encrypted = true
-		plain, v, ok := in.decrypt(block, p.path)
+		plain, v, ok := in.decryptText(block, p.path)
 		if !ok {
 			return true
 		}
@@ -171,7 +176,7 @@ func (in *inspector) inlineRoot(p *part) bool {
 			in.setSignature(v.Signature, true)
 		}
 		in.addPart(PartVerdict{Path: p.path, ContentType: p.mediaType, Encrypted: v.Encrypted, Signature: v.Signature.Status, Shown: true, Note: "inline PGP message"})
-		in.body = append(in.body, strings.TrimRight(toUTF8(plain, p.params["charset"]), "\r\n"))
+		in.addText(strings.TrimRight(toUTF8(plain, p.params["charset"]), "\r\n"))
 		return true
 	case bytes.HasPrefix(block, armorSigned) && bytes.HasSuffix(block, armorSignatureEn) &&
 		bytes.Count(block, armorSigned) == 1:
@@ -182,7 +187,7 @@ func (in *inspector) inlineRoot(p *part) bool {
 		sig := in.verifyClearsigned(b)
 		in.setSignature(sig, true)
 		in.addPart(PartVerdict{Path: p.path, ContentType: p.mediaType, Signature: sig.Status, Shown: true, Note: "inline cleartext signature"})
-		in.body = append(in.body, strings.TrimRight(toUTF8(b.Plaintext, p.params["charset"]), "\r\n"))
+		in.addText(strings.TrimRight(toUTF8(b.Plaintext, p.params["charset"]), "\r\n"))
 		return true
 	}
 	return false
@@ -216,5 +221,5 @@ func (in *inspector) inlineFragment(p *part, data []byte) {
 			in.warn("a damaged inline signature block was ignored")
 		}
 	}
-	in.body = append(in.body, strings.TrimRight(toUTF8(data, p.params["charset"]), "\r\n"))
+	in.addText(strings.TrimRight(toUTF8(data, p.params["charset"]), "\r\n"))
 }

@@ -2,8 +2,18 @@
 // decrypts and verifies PGP/MIME and inline PGP, applies header protection
 // and reports exactly what was verified, in one Result per message.
 //
-// Inspect is a pure function: bytes in, Result out. It does no I/O, fetches
-// nothing, and bounds the work an input can cause (Limits).
+// Inspect is a pure function: bytes in, Result out; InspectFrom reads a
+// message of any size from an io.ReaderAt (a file) in bounded memory. They
+// do no other I/O, fetch nothing, and bound the work an input can cause
+// (Limits).
+//
+// Memory: the message is parsed as a stream and its parts are read again
+// from the input when needed, never held whole. Decrypted content cannot be
+// read again (it is never written anywhere): it is parsed while it is
+// decrypted, keeping only text, signatures and (when asked) attachment data
+// within MaxDecodedSize, and a size and SHA-256 of every attachment. None of
+// it is used unless the integrity check at the end of the decryption
+// passes; otherwise what was kept is wiped.
 //
 // Placement rules (after Thunderbird's invariants, EFAIL and "Johnny, You Are
 // Fired"):
@@ -26,9 +36,11 @@
 package verdict
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -43,6 +55,7 @@ const (
 	DefaultMaxDepth       = 20
 	DefaultMaxParts       = 500
 	DefaultMaxDecodedSize = 64 << 20
+	DefaultMaxTextSize    = 1 << 20
 )
 
 // Header protection schemes reported in Result.HeaderProtection.
@@ -59,10 +72,14 @@ type Limits struct {
 	MaxDepth int
 	// MaxParts is the number of MIME parts examined, decrypted ones included.
 	MaxParts int
-	// MaxDecodedSize caps, in bytes, both the total output of
-	// transfer decoding and the plaintext of each decryption (which bounds
+	// MaxDecodedSize caps, in bytes, what is held in memory: the output of
+	// transfer decoding, the parts of decrypted content that are kept, and
+	// decrypted inline text. It also caps how much larger than its
+	// ciphertext the plaintext of a decryption may be (which bounds
 	// decompression).
 	MaxDecodedSize int64
+	// MaxTextSize caps BodyText; longer text is cut with a marker.
+	MaxTextSize int
 }
 
 // withDefaults fills the zero fields of l.
@@ -75,6 +92,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxDecodedSize <= 0 {
 		l.MaxDecodedSize = DefaultMaxDecodedSize
+	}
+	if l.MaxTextSize <= 0 {
+		l.MaxTextSize = DefaultMaxTextSize
 	}
 	return l
 }
@@ -89,6 +109,10 @@ type Options struct {
 	Now time.Time
 	// Limits bound the work; the zero value means the defaults.
 	Limits Limits
+	// KeepAttachmentData fills Attachment.Data (within
+	// Limits.MaxDecodedSize), for a reader that saves attachments. Without
+	// it attachments are only described: name, type, size and SHA-256.
+	KeepAttachmentData bool
 }
 
 // SignatureInfo is the verdict on the message's signature.
@@ -112,9 +136,14 @@ type SignatureInfo struct {
 type Attachment struct {
 	Filename    string
 	ContentType string
-	Size        int
-	// Data is the decoded content. Only attachments of the displayed
-	// message are listed, so Data never holds a part the verdict refused.
+	// Size is the size of the decoded content in bytes.
+	Size int64
+	// SHA256 is the SHA-256 of the decoded content, in lower-case hex.
+	SHA256 string
+	// Data is the decoded content, only with Options.KeepAttachmentData;
+	// shorter than Size when it did not fit in Limits.MaxDecodedSize (a
+	// warning says so). Only attachments of the displayed message are
+	// listed, so Data never holds a part the verdict refused.
 	Data []byte
 }
 
@@ -166,13 +195,20 @@ type Result struct {
 
 // inspector carries the state of one Inspect call.
 type inspector struct {
-	opts   Options
-	lim    Limits
-	now    time.Time
+	opts Options
+	lim  Limits
+	now  time.Time
+	// src is the input; nil while decrypted content streams by.
+	src    io.ReaderAt
 	res    Result
 	parts  int
 	budget int64
-	body   []string
+	// kept lists the bytes of decrypted content held in memory, to wipe
+	// when the decryption fails.
+	kept    [][]byte
+	body    []string
+	textLen int  // bytes in body
+	textCut bool // body was cut at MaxTextSize
 	// sigSet is true once a signature was recorded.
 	sigSet bool
 	// sigAt is the creation time the recorded signature claims.
@@ -186,24 +222,30 @@ type inspector struct {
 // returns an error only when the input cannot be read as a message at all;
 // every other problem is reported in Result.Warnings.
 func Inspect(raw []byte, opts Options) (Result, error) {
-	in := &inspector{opts: opts, lim: opts.Limits.withDefaults(), now: opts.Now}
+	return InspectFrom(bytes.NewReader(raw), int64(len(raw)), opts)
+}
+
+// InspectFrom is Inspect for a message of size bytes in src, typically a
+// file: parts are read from src as they are needed, so memory stays bounded
+// however large the message is (see the package documentation). It also
+// fails when src cannot be read.
+func InspectFrom(src io.ReaderAt, size int64, opts Options) (Result, error) {
+	in := &inspector{opts: opts, lim: opts.Limits.withDefaults(), now: opts.Now, src: src}
 	if in.now.IsZero() {
 		in.now = time.Now()
 	}
 	in.budget = in.lim.MaxDecodedSize
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return Result{}, errors.New("inspect: the message is empty")
-	}
-	in.parts = 1
-	if bytes.HasPrefix(raw, []byte("From ")) {
-		// An mbox separator line ("From - date") before the header.
-		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
-			raw = raw[i+1:]
-		}
-	}
-	root, err := in.parse(raw, "", 0)
+	start, err := messageStart(src, size)
 	if err != nil {
 		return Result{}, fmt.Errorf("inspect: %w", err)
+	}
+	in.parts = 1
+	root, err := in.parse(io.NewSectionReader(src, start, size-start), start, "", 0, "")
+	if err != nil {
+		return Result{}, fmt.Errorf("inspect: read the message: %w", err)
+	}
+	if root.headerErr != nil {
+		return Result{}, fmt.Errorf("inspect: %w", root.headerErr)
 	}
 	in.res.HeaderProtection = HeaderProtectionNone
 	in.res.Signature.Status = crypto.SigNone
@@ -237,7 +279,62 @@ func Inspect(raw []byte, opts Options) (Result, error) {
 	in.judgeSigner(from, outer)
 	in.checkSignatureDate(dateHeader)
 	in.res.BodyText = strings.ReplaceAll(strings.Join(in.body, "\n\n"), "\r\n", "\n")
+	if in.textCut {
+		in.res.BodyText += "\n\n" + textCutMarker
+		in.warn("the text is longer than %d bytes: only its beginning is shown", in.lim.MaxTextSize)
+	}
 	return in.res, nil
+}
+
+// textCutMarker ends a BodyText that was cut at MaxTextSize.
+const textCutMarker = "[… the rest of the text is not shown: it is too long]"
+
+// messageStart returns where the message of size bytes in src begins:
+// after an mbox separator line ("From - date") if there is one. A message
+// of nothing but white space is an error.
+func messageStart(src io.ReaderAt, size int64) (int64, error) {
+	blank := true
+	br := bufio.NewReader(io.NewSectionReader(src, 0, size))
+	for blank {
+		b, err := br.ReadByte()
+		if errors.Is(err, io.EOF) {
+			return 0, errors.New("the message is empty")
+		}
+		if err != nil {
+			return 0, err
+		}
+		blank = strings.IndexByte(" \t\r\n\v\f", b) >= 0
+	}
+	br.Reset(io.NewSectionReader(src, 0, size))
+	if head, _ := br.Peek(5); string(head) != "From " {
+		return 0, nil
+	}
+	var start int64
+	for {
+		line, err := br.ReadSlice('\n')
+		start += int64(len(line))
+		switch {
+		case err == nil:
+			return start, nil
+		case errors.Is(err, io.EOF):
+			return 0, nil // no line break: no separator line
+		case !errors.Is(err, bufio.ErrBufferFull):
+			return 0, err
+		}
+	}
+}
+
+// addText adds a piece of the text to show, as far as MaxTextSize allows.
+func (in *inspector) addText(text string) {
+	if in.textCut {
+		return
+	}
+	if room := in.lim.MaxTextSize - in.textLen; len(text) > room {
+		text = strings.ToValidUTF8(text[:max(room, 0)], "")
+		in.textCut = true
+	}
+	in.body = append(in.body, text)
+	in.textLen += len(text)
 }
 
 // warn adds a formatted warning once.
@@ -405,10 +502,16 @@ func (in *inspector) verifyMultipartSigned(p *part) crypto.SignatureResult {
 	}
 	sigData := in.decodeBody(sigPart)
 	signed := p.children[0].raw
-	res := crypto.VerifyDetached(bytes.NewReader(canonicalCRLF(signed)), sigData, in.opts.Verifiers, in.now)
-	if res.Status == crypto.SigInvalid {
-		if alt := crypto.VerifyDetached(bytes.NewReader(signed), sigData, in.opts.Verifiers, in.now); alt.Status != crypto.SigInvalid {
-			res = alt
+	var res crypto.SignatureResult
+	if !signed.whole() {
+		res = crypto.SignatureResult{Status: crypto.SigError,
+			Detail: fmt.Sprintf("the signed part is larger than %d bytes and was not checked", in.lim.MaxDecodedSize)}
+	} else {
+		res = crypto.VerifyDetached(&crlfReader{r: signed.reader()}, sigData, in.opts.Verifiers, in.now)
+		if res.Status == crypto.SigInvalid {
+			if alt := crypto.VerifyDetached(signed.reader(), sigData, in.opts.Verifiers, in.now); alt.Status != crypto.SigInvalid {
+				res = alt
+			}
 		}
 	}
 	in.addPart(PartVerdict{Path: p.path, ContentType: p.mediaType, Signature: res.Status, Shown: true, Note: res.Detail})
@@ -540,19 +643,123 @@ func (s *stagingBuffer) Discard() {
 	s.buf = nil
 }
 
-// decrypt decrypts an OpenPGP message and reports failures as warnings.
-func (in *inspector) decrypt(ciphertext []byte, path string) ([]byte, crypto.Verdict, bool) {
+// decryptText decrypts an inline OpenPGP message into memory and reports
+// failures as warnings.
+func (in *inspector) decryptText(ciphertext []byte, path string) ([]byte, crypto.Verdict, bool) {
 	st := &stagingBuffer{limit: in.lim.MaxDecodedSize}
-	v, err := crypto.Decrypt(bytes.NewReader(ciphertext), st, crypto.DecryptOptions{
-		Keys: in.opts.Keys, Verifiers: in.opts.Verifiers, Now: in.now,
-	})
+	v, err := crypto.Decrypt(bytes.NewReader(ciphertext), st, in.decryptOptions())
 	if err != nil {
-		note := decryptProblem(err)
-		in.warn("%s", note)
-		in.addPart(PartVerdict{Path: path, ContentType: "application/pgp-encrypted", Note: note})
+		in.decryptFailed(err, path)
 		return nil, v, false
 	}
 	return st.buf, v, true
+}
+
+func (in *inspector) decryptOptions() crypto.DecryptOptions {
+	return crypto.DecryptOptions{Keys: in.opts.Keys, Verifiers: in.opts.Verifiers, Now: in.now}
+}
+
+// decryptFailed reports a failed decryption of the part at path.
+func (in *inspector) decryptFailed(err error, path string) {
+	note := decryptProblem(err)
+	in.warn("%s", note)
+	in.addPart(PartVerdict{Path: path, ContentType: "application/pgp-encrypted", Note: note})
+}
+
+// mimeStaging is a crypto.Staging that parses the decrypted MIME entity as
+// it streams by, in a goroutine reading a pipe, with an inspector of its own
+// (sub). Nothing the parse learns reaches the verdict before Commit, that
+// is before the integrity check passed; Discard wipes what it kept.
+type mimeStaging struct {
+	pw      *io.PipeWriter
+	bw      *bufio.Writer // whole buffers cross the pipe: each handoff wakes the parser
+	done    chan struct{}
+	sub     *inspector
+	root    *part // set by the parser
+	err     error // set by the parser
+	written int64
+	cipher  *countReader // the ciphertext Decrypt reads
+	limit   int64        // how far the plaintext may outgrow the ciphertext
+}
+
+// pipeBuffer is the size of the buffers on both ends of the pipe to the
+// parser of decrypted content.
+const pipeBuffer = 64 << 10
+
+// errDiscarded stops the parser of a discarded decryption.
+var errDiscarded = errors.New("decryption discarded")
+
+// newMIMEStaging starts the parser of the content decrypted from the part
+// at path, read from cipher.
+func (in *inspector) newMIMEStaging(path string, cipher *countReader) *mimeStaging {
+	sub := &inspector{opts: in.opts, lim: in.lim, now: in.now, parts: in.parts, budget: in.budget}
+	pr, pw := io.Pipe()
+	st := &mimeStaging{pw: pw, bw: bufio.NewWriterSize(pw, pipeBuffer), done: make(chan struct{}), sub: sub, cipher: cipher,
+		limit: in.lim.MaxDecodedSize}
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				st.err = fmt.Errorf("internal error reading the decrypted content: %v", r)
+			}
+			// Decrypt's writes must never block, whatever the parser did.
+			_, _ = io.Copy(io.Discard, pr)
+			close(st.done)
+		}()
+		// A header that cannot be read: bare text without MIME headers,
+		// as some clients encrypt it.
+		st.root, st.err = sub.parse(bufio.NewReaderSize(pr, pipeBuffer), 0, path+"/", 1, "text/plain")
+	}()
+	return st
+}
+
+// Write passes decrypted bytes to the parser. Plaintext that outgrows its
+// ciphertext by more than the limit (decompression) is refused.
+func (st *mimeStaging) Write(p []byte) (int, error) {
+	st.written += int64(len(p))
+	if st.written > st.cipher.n+st.limit {
+		return 0, errTooLarge
+	}
+	return st.bw.Write(p)
+}
+
+// Commit ends the plaintext and waits for the parser.
+func (st *mimeStaging) Commit() error {
+	err := st.bw.Flush()
+	st.pw.Close()
+	<-st.done
+	if err != nil {
+		return err
+	}
+	return st.err
+}
+
+// Discard stops the parser and wipes what it kept.
+func (st *mimeStaging) Discard() {
+	st.pw.CloseWithError(errDiscarded)
+	<-st.done
+	for _, b := range st.sub.kept {
+		clear(b)
+	}
+	st.root, st.sub.kept = nil, nil
+}
+
+// decryptMIME decrypts the OpenPGP message in src (the ciphertext part at
+// path) and parses the decrypted MIME entity as it streams. Failures are
+// reported as warnings. On success the parse's limits, budget and warnings
+// join the verdict.
+func (in *inspector) decryptMIME(src io.Reader, path string) (*part, crypto.Verdict, bool) {
+	cipher := &countReader{r: src}
+	st := in.newMIMEStaging(path, cipher)
+	v, err := crypto.Decrypt(cipher, st, in.decryptOptions())
+	if err != nil {
+		in.decryptFailed(err, path)
+		return nil, v, false
+	}
+	in.parts, in.budget = st.sub.parts, st.sub.budget
+	for _, w := range st.sub.res.Warnings {
+		in.warn("%s", w)
+	}
+	return st.root, v, true
 }
 
 // decryptProblem words a decryption error for the user.
@@ -573,20 +780,21 @@ func decryptProblem(err error) string {
 }
 
 // encryptedRoot decrypts the message's own encrypted part and renders only
-// the decrypted content.
+// the decrypted content. The ciphertext streams from the input into the
+// decryption, and the decrypted content into its parser.
 func (in *inspector) encryptedRoot(env, ct *part) {
-	data := in.decodeBody(ct)
-	if bytes.HasPrefix(bytes.TrimSpace(data), armorSigned) {
+	if in.signedText(ct) {
+		data := in.decodeBody(ct)
 		in.warn("the message claims to be encrypted, but holds only signed text")
-		text := &part{raw: data, body: data, decoded: data, done: true, path: ct.path,
-			mediaType: "text/plain", params: map[string]string{}}
+		text := &part{raw: span{kept: data, n: int64(len(data))}, body: span{kept: data, n: int64(len(data))},
+			decoded: data, done: true, path: ct.path, mediaType: "text/plain", params: map[string]string{}}
 		if !in.inlineRoot(text) {
 			in.inlineFragment(text, data)
 		}
 		return
 	}
 	in.res.Encrypted = true
-	plain, v, ok := in.decrypt(data, ct.path)
+	inner, v, ok := in.decryptMIME(decoder(ct.cte(), ct.body.reader()), ct.path)
 	if !ok {
 		return
 	}
@@ -599,12 +807,6 @@ func (in *inspector) encryptedRoot(env, ct *part) {
 	}
 	in.addPart(PartVerdict{Path: env.path, ContentType: env.mediaType, Encrypted: true, Signature: v.Signature.Status, Shown: true})
 	in.parts++
-	prefix := ct.path + "/"
-	inner, err := in.parse(plain, prefix, 1)
-	if err != nil {
-		// Some clients encrypt bare text without MIME headers.
-		inner = &part{raw: plain, body: plain, path: prefix, mediaType: "text/plain", params: map[string]string{}}
-	}
 	in.res.Gossip = append(in.res.Gossip, inner.header.Values("Autocrypt-Gossip")...)
 	payload := inner
 	if inner.isMultipart("signed") && len(inner.children) >= 2 {
@@ -618,4 +820,34 @@ func (in *inspector) encryptedRoot(env, ct *part) {
 		}
 	}
 	in.render(payload, true)
+}
+
+// signedText reports whether the decoded body of ct starts (after white
+// space) with a cleartext signature rather than an encrypted message.
+func (in *inspector) signedText(ct *part) bool {
+	head, _ := io.ReadAll(io.LimitReader(&skipSpace{r: decoder(ct.cte(), ct.body.reader())}, int64(len(armorSigned))))
+	return bytes.Equal(head, armorSigned)
+}
+
+// skipSpace drops the white space at the start of what it reads.
+type skipSpace struct {
+	r       io.Reader
+	started bool
+}
+
+func (s *skipSpace) Read(p []byte) (int, error) {
+	for {
+		n, err := s.r.Read(p)
+		if s.started || n == 0 {
+			return n, err
+		}
+		rest := bytes.TrimLeft(p[:n], " \t\r\n\v\f")
+		if len(rest) > 0 {
+			s.started = true
+			return copy(p, rest), err
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
 }
