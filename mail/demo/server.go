@@ -60,6 +60,9 @@ type Servers struct {
 	// CertSHA256 is the hex SHA-256 of the servers' certificate (DER), the
 	// value to pin.
 	CertSHA256 string
+	// CA holds the demo CA, for clients (tests) that trust it instead of
+	// pinning the certificate.
+	CA *x509.CertPool
 
 	passwords map[string]string
 	mem       *imapmemserver.Server
@@ -80,12 +83,18 @@ func StartServers(addresses ...string) (*Servers, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(cert.Certificate[0])
+	ca, err := x509.ParseCertificate(cert.Certificate[1]) // newCertificate puts the CA second
+	if err != nil {
+		return nil, fmt.Errorf("parse the demo CA certificate: %w", err)
+	}
 	s := &Servers{
 		CertSHA256: hex.EncodeToString(sum[:]),
+		CA:         x509.NewCertPool(),
 		passwords:  make(map[string]string, len(addresses)),
 		mem:        imapmemserver.New(),
 		users:      make(map[string]*imapmemserver.User, len(addresses)),
 	}
+	s.CA.AddCert(ca)
 	for _, addr := range addresses {
 		addr = strings.ToLower(addr)
 		s.passwords[addr] = rand.Text()

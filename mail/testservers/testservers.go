@@ -81,6 +81,10 @@ type Servers struct {
 	CA *x509.CertPool
 	// CAPEM is that CA certificate in PEM.
 	CAPEM []byte
+	// CertSHA256 is the hex SHA-256 of the servers' certificate (DER),
+	// which Dovecot and Postfix share: the value to pin for a client that
+	// does not trust CA.
+	CertSHA256 string
 	// Domain is the mail domain of the users.
 	Domain string
 	// Users maps each address (alice@example.test, bob@example.test) to
@@ -145,7 +149,7 @@ func start(t testing.TB, withMTA bool) *Servers {
 		t.Skipf("testservers: %s", reason)
 	}
 	st := newSetup(t)
-	s := &Servers{CA: st.certs.pool, CAPEM: st.certs.caPEM, Domain: Domain, Users: st.users, Dir: st.dir}
+	s := &Servers{CA: st.certs.pool, CAPEM: st.certs.caPEM, CertSHA256: st.certs.sha256, Domain: Domain, Users: st.users, Dir: st.dir}
 
 	var err error
 	s.dovecot, err = withFreePorts(loopbackHost, startTLSHost, func(tlsPort, startTLSPort int) (*dovecot, error) {

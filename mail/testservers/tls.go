@@ -4,8 +4,10 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"math/big"
@@ -24,6 +26,7 @@ var serverNames = []string{"localhost", "mail." + Domain}
 type certs struct {
 	caPEM    []byte
 	pool     *x509.CertPool
+	sha256   string // hex SHA-256 of the server certificate (DER)
 	certFile string // server certificate, PEM
 	keyFile  string // server private key, PKCS #8 PEM, mode 0600
 }
@@ -78,8 +81,10 @@ func newCerts(dir string, now time.Time) (*certs, error) {
 		return nil, fmt.Errorf("encode server key: %w", err)
 	}
 
+	sum := sha256.Sum256(der)
 	c := &certs{
 		caPEM:    pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
+		sha256:   hex.EncodeToString(sum[:]),
 		pool:     x509.NewCertPool(),
 		certFile: filepath.Join(dir, "server.pem"),
 		keyFile:  filepath.Join(dir, "server.key"),
