@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/sealpost/sealpost/localstore"
-	"github.com/sealpost/sealpost/mail/testservers"
+	"github.com/sealpost/sealpost/mail/mailtest"
 )
 
 // runAccountCmd runs the account command named words in-process, from the
@@ -32,10 +32,9 @@ func accountsOf(t *testing.T, dir, passFile string) []accountJSON {
 }
 
 func TestAccountEdit(t *testing.T) {
-	srv := testservers.Start(t)
-	user := "alice@" + srv.Domain
-	dir, pass := newProfile(t)
-	addAccount(t, srv, dir, pass, user)
+	srv := mailtest.Start(t)
+	user := srv.Alice
+	dir, pass := mailtestProfile(t, srv, user)
 
 	tests := []struct {
 		name      string

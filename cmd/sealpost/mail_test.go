@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sealpost/sealpost/mail/mailtest"
 	"github.com/sealpost/sealpost/mail/testservers"
 )
 
@@ -82,12 +83,18 @@ func TestAccountSendSyncListThroughRealServers(t *testing.T) {
 	}
 }
 
+// mailtestProfile returns a profile folder with user's account on srv,
+// its certificate pinned, and the passphrase file that opens it.
+func mailtestProfile(t *testing.T, srv *mailtest.Servers, user string) (dir, passFile string) {
+	t.Helper()
+	return mailtest.PinnedProfileDir(t, srv, user), writeFile(t, "pass", mailtest.Passphrase+"\n")
+}
+
 func TestSendFailureKeepsMessageInOutbox(t *testing.T) {
-	srv := testservers.Start(t)
-	alice := "alice@" + srv.Domain
-	dir, pass := newProfile(t)
-	addAccount(t, srv, dir, pass, alice)
-	// A recipient outside the test domain is refused by the MTA (no relaying).
+	srv := mailtest.Start(t)
+	alice := srv.Alice
+	dir, pass := mailtestProfile(t, srv, alice)
+	// A recipient outside the test domain is refused by the server (no relaying).
 	// Without keys the default (auto) refuses before anything is queued.
 	failsWith(t, sealpost(t, dir, pass, "send", "--account", alice, "--to", "someone@elsewhere.invalid", "--subject", "x"), 1, "no usable own key")
 	failsWith(t, sealpost(t, dir, pass, "send", "--account", alice, "--to", "someone@elsewhere.invalid", "--subject", "x", "--mode", "plain"), 1, "kept in the outbox")
