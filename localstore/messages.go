@@ -296,6 +296,8 @@ func (r Messages) putRawsIn(tx *bolt.Tx, account, folder string, batch []RawMess
 	if err != nil {
 		return err
 	}
+	var pt []byte // one plaintext buffer for the batch's chunks
+	defer func() { clear(pt[:cap(pt)]) }()
 	for _, m := range batch {
 		if m.UID == 0 {
 			return errZeroUID
@@ -308,7 +310,7 @@ func (r Messages) putRawsIn(tx *bolt.Tx, account, folder string, batch []RawMess
 				return fmt.Errorf("delete search record: %w", err)
 			}
 		}
-		if err := r.putRawChunks(b, path, m); err != nil {
+		if pt, err = r.putRawChunks(b, path, m, pt); err != nil {
 			return err
 		}
 	}
@@ -321,20 +323,20 @@ func rawChunkKey(uid, idx uint32) []byte {
 	return binary.BigEndian.AppendUint32(k, idx)
 }
 
-// putRawChunks writes m as chunks whose plaintext is chunk count (u32) || data.
-func (r Messages) putRawChunks(b *bolt.Bucket, path [][]byte, m RawMessage) error {
+// putRawChunks writes m as chunks whose plaintext is chunk count (u32) ||
+// data, building each in pt (grown as needed; returned for reuse, not
+// wiped: the caller wipes it).
+func (r Messages) putRawChunks(b *bolt.Bucket, path [][]byte, m RawMessage, pt []byte) ([]byte, error) {
 	n := max(1, (len(m.Raw)+rawChunkSize-1)/rawChunkSize)
-	pt := make([]byte, 0, 4+min(len(m.Raw), rawChunkSize))
 	for i := range n {
 		data := m.Raw[i*rawChunkSize : min(len(m.Raw), (i+1)*rawChunkSize)]
 		pt = binary.BigEndian.AppendUint32(pt[:0], uint32(n))
 		pt = append(pt, data...)
 		if err := r.s.putIn(b, path, rawChunkKey(m.UID, uint32(i)), pt); err != nil {
-			return err
+			return pt, err
 		}
 	}
-	clear(pt)
-	return nil
+	return pt, nil
 }
 
 // deleteRawChunks removes every chunk of uid.

@@ -534,15 +534,27 @@ func searchWords(query string) [][]byte {
 // of white space one space.
 func appendSearchText(dst []byte, s string) []byte {
 	sep := len(dst) > 0 && dst[len(dst)-1] != ' ' // a space is due before the next letter
-	for _, r := range s {
-		if len(dst) >= localstore.MaxSearchText {
-			break
-		}
-		switch {
-		case r < utf8.RuneSelf && r != ' ' && (r < '\t' || r > '\r'):
-			if 'A' <= r && r <= 'Z' {
-				r += 'a' - 'A'
+	for i := 0; i < len(s) && len(dst) < localstore.MaxSearchText; {
+		if c := s[i]; c < utf8.RuneSelf {
+			// ASCII, most text: no rune decoding, no tables.
+			i++
+			if c == ' ' || ('\t' <= c && c <= '\r') {
+				sep = len(dst) > 0
+				continue
 			}
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if sep {
+				dst = append(dst, ' ')
+				sep = false
+			}
+			dst = append(dst, c)
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
 		case unicode.IsSpace(r):
 			sep = len(dst) > 0
 			continue

@@ -420,6 +420,9 @@ func TestAppendSearchText(t *testing.T) {
 		{"kept letters", "Æsop Œuvre ß Þ", "æsop œuvre ß þ"},
 		{"other scripts lower-cased", "ΑΘΗΝΑ Москва", "αθηνα москва"},
 		{"punctuation kept", "Re: <bob@example.net>", "re: <bob@example.net>"},
+		{"every ASCII space", "a\v\fb\x20\x20c\td", "a b c d"},
+		{"invalid UTF-8 as U+FFFD", "a\xffB\xc3", "a\ufffdb\ufffd"},
+		{"ASCII between others", "Zürich ZOO über", "zurich zoo uber"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
