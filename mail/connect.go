@@ -27,9 +27,10 @@ import (
 const heloName = "localhost"
 
 // policy is the TLS policy for acct's servers: system roots (or the
-// profile's test roots) plus the certificates the user pinned.
+// profile's test roots) plus the certificates the user pinned, and the
+// profile's stall timeout.
 func (p *Profile) policy(acct localstore.Account) transport.Policy {
-	pol := transport.Policy{RootCAs: p.rootCAs, Dialer: p.dialer}
+	pol := transport.Policy{RootCAs: p.rootCAs, Dialer: p.dialer, StallTimeout: p.stall}
 	for _, pin := range acct.PinnedCerts {
 		pol.Pins = append(pol.Pins, transport.Pin{Host: pin.Host, Port: pin.Port, SHA256: pin.SHA256})
 	}
@@ -59,10 +60,18 @@ func (p *Profile) LastConnection(account, proto string) (Connection, bool) {
 // dialIMAP returns a logged-in IMAP client for acct. Cancelling ctx while
 // it logs in closes the connection.
 func (p *Profile) dialIMAP(ctx context.Context, acct localstore.Account, opts *imapclient.Options) (*imapclient.Client, Connection, error) {
+	c, _, info, err := p.dialIMAPConn(ctx, acct, opts)
+	return c, info, err
+}
+
+// dialIMAPConn is dialIMAP that also returns the connection's stall guard,
+// busy: its owner marks it idle while it waits for nothing, and asks it
+// whether a failure was a stall (see imapStalled).
+func (p *Profile) dialIMAPConn(ctx context.Context, acct localstore.Account, opts *imapclient.Options) (*imapclient.Client, *transport.Conn, Connection, error) {
 	srv := Server{acct.IMAP.Host, acct.IMAP.Port, acct.IMAP.Security}
 	conn, state, err := transport.DialIMAP(ctx, srv.Host, srv.Port, transport.Security(srv.Security), p.policy(acct))
 	if err != nil {
-		return nil, Connection{}, fmt.Errorf("IMAP %s: %w", srv, markCertificate(err))
+		return nil, nil, Connection{}, fmt.Errorf("IMAP %s: %w", srv, markCertificate(err))
 	}
 	info := Connection{Server: srv, ConnState: state}
 	p.recordConn(acct.Email, autoconfig.ProtocolIMAP, info)
@@ -72,15 +81,27 @@ func (p *Profile) dialIMAP(ctx context.Context, acct localstore.Account, opts *i
 	if err := imapLogin(c, acct); err != nil {
 		c.Close()
 		if ctx.Err() != nil {
-			return nil, info, ctx.Err()
+			return nil, nil, info, ctx.Err()
+		}
+		if stalled := conn.Stalled(); stalled != nil {
+			return nil, nil, info, stalled
 		}
 		var refused *imap.Error
 		if errors.As(err, &refused) {
 			err = fmt.Errorf("%w: %w", backend.ErrLoginRejected, err)
 		}
-		return nil, info, fmt.Errorf("IMAP login to %s as %s: %w", srv.Host, acct.Username, err)
+		return nil, nil, info, fmt.Errorf("IMAP login to %s as %s: %w", srv.Host, acct.Username, err)
 	}
-	return c, info, nil
+	return c, conn, info, nil
+}
+
+// imapStalled returns the stall guard's error instead of err when the
+// server stopped responding: go-imap reports read errors as text only.
+func imapStalled(conn *transport.Conn, err error) error {
+	if stalled := conn.Stalled(); stalled != nil && err != nil {
+		return stalled
+	}
+	return err
 }
 
 func imapLogin(c *imapclient.Client, acct localstore.Account) error {
@@ -102,9 +123,12 @@ func imapLogin(c *imapclient.Client, acct localstore.Account) error {
 
 // imapConnector gives the sync engine logged-in clients for acct.
 func (p *Profile) imapConnector(acct localstore.Account) imapsync.Connector {
-	return func(ctx context.Context, opts *imapclient.Options) (*imapclient.Client, error) {
-		c, _, err := p.dialIMAP(ctx, acct, opts)
-		return c, err
+	return func(ctx context.Context, opts *imapclient.Options) (*imapclient.Client, imapsync.Link, error) {
+		c, conn, _, err := p.dialIMAPConn(ctx, acct, opts)
+		if err != nil {
+			return nil, nil, err
+		}
+		return c, conn, nil
 	}
 }
 

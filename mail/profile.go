@@ -39,6 +39,7 @@ type Profile struct {
 	now     func() time.Time
 	rootCAs *x509.CertPool
 	dialer  transport.Dialer
+	stall   time.Duration // transport.Policy.StallTimeout of every connection
 
 	connMu sync.Mutex
 	conns  map[string]Connection // latest connection per account and protocol
@@ -66,6 +67,10 @@ type ProfileOptions struct {
 	// Dialer replaces the network dialer, for tests that map host names
 	// to loopback servers.
 	Dialer transport.Dialer
+	// StallTimeout is how long a connection waits for a server that sends
+	// nothing before it fails with transport.ErrServerStalled; zero means
+	// transport.DefaultStallTimeout.
+	StallTimeout time.Duration
 	// Sessions, if set, makes an Engine run a session per account while
 	// the profile is unlocked: mail is fetched as it arrives and reported
 	// as events. The app and `sealpost watch` set it; one-shot commands
@@ -80,12 +85,13 @@ func (o *ProfileOptions) clock() func() time.Time {
 	return time.Now
 }
 
-// network returns the roots and dialer connections use (nil: the system's).
-func (o *ProfileOptions) network() (*x509.CertPool, transport.Dialer) {
+// network returns the roots and dialer connections use (nil: the system's)
+// and their stall timeout (zero: the default).
+func (o *ProfileOptions) network() (*x509.CertPool, transport.Dialer, time.Duration) {
 	if o == nil {
-		return nil, nil
+		return nil, nil, 0
 	}
-	return o.RootCAs, o.Dialer
+	return o.RootCAs, o.Dialer, o.StallTimeout
 }
 
 func (o *ProfileOptions) storeOptions() *localstore.Options {
@@ -106,7 +112,7 @@ func CreateProfile(dir string, passphrase []byte, opts *ProfileOptions) (*Profil
 		return nil, err
 	}
 	p := &Profile{store: store, now: opts.clock()}
-	p.rootCAs, p.dialer = opts.network()
+	p.rootCAs, p.dialer, p.stall = opts.network()
 	if _, err := store.AppendAudit(AuditProfileCreated, "", "encrypted profile created"); err != nil {
 		store.Close()
 		return nil, fmt.Errorf("record profile creation: %w", err)
@@ -123,7 +129,7 @@ func OpenProfile(dir string, passphrase []byte, opts *ProfileOptions) (*Profile,
 		return nil, err
 	}
 	p := &Profile{store: store, now: opts.clock()}
-	p.rootCAs, p.dialer = opts.network()
+	p.rootCAs, p.dialer, p.stall = opts.network()
 	return p, nil
 }
 

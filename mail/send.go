@@ -2,10 +2,13 @@ package mail
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail/backend"
@@ -107,7 +110,10 @@ func (p *Profile) FlushOutbox(ctx context.Context) error {
 type sentAppender struct{ p *Profile }
 
 // AppendSent APPENDs raw, marked read, to the folder with the \Sent
-// attribute (or one named Sent).
+// attribute (or one named Sent). If the server answers that the folder
+// does not exist (NO [TRYCREATE]), the message has gone out already, so
+// the folder is made (see createSent) and the APPEND repeated, rather than
+// the copy failing.
 func (s sentAppender) AppendSent(ctx context.Context, account string, raw []byte) error {
 	acct, err := s.p.account(account)
 	if err != nil {
@@ -117,24 +123,72 @@ func (s sentAppender) AppendSent(ctx context.Context, account string, raw []byte
 	if err != nil {
 		return err
 	}
-	c, _, err := s.p.dialIMAP(ctx, acct, nil)
+	c, conn, _, err := s.p.dialIMAPConn(ctx, acct, nil)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
+	err = appendSeen(c, folder, raw)
+	if isTryCreate(err) {
+		if folder, err = createSent(c, folder); err == nil {
+			err = appendSeen(c, folder, raw)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("save to %s: %w", folder, imapStalled(conn, err))
+	}
+	return imapStalled(conn, c.Logout().Wait())
+}
+
+// appendSeen APPENDs raw to folder, marked read.
+func appendSeen(c *imapclient.Client, folder string, raw []byte) error {
 	cmd := c.Append(folder, int64(len(raw)), &imap.AppendOptions{Flags: []imap.Flag{imap.FlagSeen}})
 	if _, err := cmd.Write(raw); err != nil {
-		return fmt.Errorf("save to %s: %w", folder, err)
+		return err
 	}
 	if err := cmd.Close(); err != nil {
-		return fmt.Errorf("save to %s: %w", folder, err)
+		return err
 	}
-	if _, err := cmd.Wait(); err != nil {
-		return fmt.Errorf("save to %s: %w", folder, err)
+	_, err := cmd.Wait()
+	return err
+}
+
+// isTryCreate reports whether err is the server's answer that the target
+// folder does not exist and may be created (RFC 9051 section 7.1).
+func isTryCreate(err error) bool {
+	imapErr, ok := errors.AsType[*imap.Error](err)
+	return ok && imapErr.Code == imap.ResponseCodeTryCreate
+}
+
+// createSent makes a Sent folder after an APPEND to missing failed with
+// TRYCREATE, and returns its name. The server's own list comes first: if a
+// folder there has the \Sent attribute (the local list was out of date),
+// that one is used. Otherwise missing is created, marked \Sent where the
+// server supports CREATE-SPECIAL-USE.
+func createSent(c *imapclient.Client, missing string) (string, error) {
+	var listOpts *imap.ListOptions
+	if c.Caps().Has(imap.CapSpecialUse) {
+		listOpts = &imap.ListOptions{ReturnSpecialUse: true}
 	}
-	return c.Logout().Wait()
+	boxes, err := c.List("", "*", listOpts).Collect()
+	if err != nil {
+		return missing, fmt.Errorf("list folders: %w", err)
+	}
+	for _, b := range boxes {
+		if slices.Contains(b.Attrs, imap.MailboxAttrSent) && !slices.Contains(b.Attrs, imap.MailboxAttrNoSelect) {
+			return b.Mailbox, nil
+		}
+	}
+	var createOpts *imap.CreateOptions
+	if c.Caps().Has(imap.CapCreateSpecialUse) {
+		createOpts = &imap.CreateOptions{SpecialUse: []imap.MailboxAttr{imap.MailboxAttrSent}}
+	}
+	if err := c.Create(missing, createOpts).Wait(); err != nil {
+		return missing, fmt.Errorf("create the folder: %w", err)
+	}
+	return missing, nil
 }
 
 // sentFolder finds the account's Sent folder among the synchronised ones.

@@ -98,7 +98,7 @@ func BenchmarkRawFetchLimit(b *testing.B) {
 		ctx := context.Background()
 		s := &Syncer{opts: Options{}}
 		for b.Loop() {
-			c, err := srv.connector("", nil)(ctx, nil)
+			c, _, err := srv.connector("", nil)(ctx, nil)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -125,10 +125,10 @@ func (ts *testServer) connector(addr string, tap *wireTap) Connector {
 	if addr == "" {
 		addr = ts.addr
 	}
-	return func(ctx context.Context, opts *imapclient.Options) (*imapclient.Client, error) {
+	return func(ctx context.Context, opts *imapclient.Options) (*imapclient.Client, Link, error) {
 		conn, err := ts.dial(ctx, addr)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if tap != nil {
 			conn = &tappedConn{Conn: conn, tap: tap}
@@ -139,16 +139,16 @@ func (ts *testServer) connector(addr string, tap *wireTap) Connector {
 		c := imapclient.New(conn, opts)
 		if err := c.Login(ts.user, ts.pass).Wait(); err != nil {
 			_ = c.Close()
-			return nil, err
+			return nil, nil, err
 		}
-		return c, nil
+		return c, nil, nil
 	}
 }
 
 // admin returns a client for changing the server's state behind the syncer's back.
 func (ts *testServer) admin(t testing.TB) *imapclient.Client {
 	t.Helper()
-	c, err := ts.connector("", nil)(context.Background(), nil)
+	c, _, err := ts.connector("", nil)(context.Background(), nil)
 	if err != nil {
 		t.Fatalf("admin login: %v", err)
 	}
@@ -492,6 +492,6 @@ func serverMessages(t testing.TB, admin *imapclient.Client, mailbox string) map[
 // errOffline is what the offline connector returns.
 var errOffline = errors.New("offline")
 
-func offline(context.Context, *imapclient.Options) (*imapclient.Client, error) {
-	return nil, errOffline
+func offline(context.Context, *imapclient.Options) (*imapclient.Client, Link, error) {
+	return nil, nil, errOffline
 }

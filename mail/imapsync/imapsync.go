@@ -8,6 +8,14 @@
 // Connector (mail/transport enforces the TLS policy there). go-imap types stay
 // inside this package, except in the Connector's signature.
 //
+// Stalls: the Connector also hands over the Link to the connection's stall
+// guard (mail/transport's *Conn). The Syncer marks a connection busy while
+// it waits for the server and idle while it is parked or in IDLE, so a
+// server that stops answering fails the call (with the Link's error, which
+// wraps transport.ErrServerStalled) instead of hanging it; Watch keeps IDLE
+// alive by re-issuing it every IdleRestart while busy, which also finds a
+// dead peer.
+//
 // Connections: each one is owned by exactly one goroutine at a time, the
 // only one that sends commands on it. Calls like SyncFolder take the
 // Syncer's parked connection (or connect), use it on the calling goroutine
@@ -49,8 +57,57 @@ import (
 
 // Connector returns a new, logged-in IMAP client built with opts (which carry
 // the Syncer's handler for unsolicited server data; pass them to
-// imapclient.New unchanged). It must honour ctx while dialing and logging in.
-type Connector func(ctx context.Context, opts *imapclient.Options) (*imapclient.Client, error)
+// imapclient.New unchanged), and the Link to its connection's stall guard,
+// busy (nil if the connection has no guard). It must honour ctx while
+// dialing and logging in.
+type Connector func(ctx context.Context, opts *imapclient.Options) (*imapclient.Client, Link, error)
+
+// Link steers the stall guard of one connection; mail/transport's *Conn
+// implements it.
+type Link interface {
+	// Busy says the Syncer now waits for the server: a silence of the
+	// stall timeout fails the connection.
+	Busy()
+	// Idle says the server owes nothing (the connection is parked or in
+	// IDLE): silence is fine.
+	Idle()
+	// Stalled returns the error that closed the connection because the
+	// server stopped responding, or nil.
+	Stalled() error
+}
+
+// noLink is the Link of a connection without a stall guard.
+type noLink struct{}
+
+func (noLink) Busy()          {}
+func (noLink) Idle()          {}
+func (noLink) Stalled() error { return nil }
+
+// conn is a client and the Link to its connection.
+type conn struct {
+	c    *imapclient.Client
+	link Link
+}
+
+// connect gets a new connection from the Connector.
+func (s *Syncer) connect(ctx context.Context, opts *imapclient.Options) (*conn, error) {
+	c, link, err := s.opts.Connect(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if link == nil {
+		link = noLink{}
+	}
+	return &conn{c: c, link: link}, nil
+}
+
+// lostTo is the error of a connection that broke for a reason that says it
+// all (the server stopped responding): its text is the reason's, and it
+// also wraps ErrConnectionLost.
+type lostTo struct{ reason error }
+
+func (e lostTo) Error() string   { return e.reason.Error() }
+func (e lostTo) Unwrap() []error { return []error{e.reason, ErrConnectionLost} }
 
 // Progress reports how far the sync of one folder is: Done of Total new
 // messages are stored.
@@ -175,7 +232,7 @@ var errBadOptions = errors.New("imapsync: Options need Account, Store and Connec
 type Syncer struct {
 	opts Options
 
-	parked chan *imapclient.Client // holds at most one idle connection
+	parked chan *conn // holds at most one idle connection
 
 	mu      sync.Mutex
 	folders map[string]chan struct{} // per-folder sync locks
@@ -211,7 +268,7 @@ func New(opts Options) (*Syncer, error) {
 	opts.RetryMax = max(opts.RetryMax, opts.RetryMin)
 	return &Syncer{
 		opts:    opts,
-		parked:  make(chan *imapclient.Client, 1),
+		parked:  make(chan *conn, 1),
 		folders: make(map[string]chan struct{}),
 	}, nil
 }
@@ -221,22 +278,24 @@ func New(opts Options) (*Syncer, error) {
 func (s *Syncer) Close() error {
 	s.mu.Lock()
 	s.closed = true
-	var c *imapclient.Client
+	var cn *conn
 	select {
-	case c = <-s.parked:
+	case cn = <-s.parked:
 	default:
 	}
 	s.mu.Unlock()
-	if c == nil {
+	if cn == nil {
 		return nil
 	}
-	return closeClient(c)
+	return closeClient(cn)
 }
 
-// closeClient logs out politely and closes the connection.
-func closeClient(c *imapclient.Client) error {
-	_ = c.Logout().Wait()
-	if err := c.Close(); err != nil && !isClosedErr(err) {
+// closeClient logs out politely (bounded by the stall guard) and closes
+// the connection.
+func closeClient(cn *conn) error {
+	cn.link.Busy()
+	_ = cn.c.Logout().Wait()
+	if err := cn.c.Close(); err != nil && !isClosedErr(err) {
 		return fmt.Errorf("close IMAP connection: %w", err)
 	}
 	return nil
@@ -253,38 +312,42 @@ func isClosedErr(err error) bool { return errors.Is(err, net.ErrClosed) }
 // a session whose selected folder another client deleted); if it breaks
 // during fn, fn runs once more on a new connection. Every fn of this package
 // is safe to repeat: syncs are idempotent and queued actions leave the
-// queue only once confirmed.
+// queue only once confirmed. A server that stopped responding is not tried
+// again: the call fails with the stall after one stall timeout.
 func (s *Syncer) withConn(ctx context.Context, fn func(c *imapclient.Client) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var c *imapclient.Client
+	var cn *conn
 	select {
-	case c = <-s.parked:
-		if isDone(c.Closed()) {
-			c = nil
+	case cn = <-s.parked:
+		if isDone(cn.c.Closed()) {
+			cn = nil
 		}
 	default:
 	}
-	if c != nil {
-		err := s.runOn(ctx, c, fn)
-		if !errors.Is(err, ErrConnectionLost) || ctx.Err() != nil {
+	if cn != nil {
+		cn.link.Busy()
+		err := s.runOn(ctx, cn, fn)
+		if !errors.Is(err, ErrConnectionLost) || ctx.Err() != nil || cn.link.Stalled() != nil {
 			return err
 		}
 	}
-	c, err := s.opts.Connect(ctx, &imapclient.Options{})
+	cn, err := s.connect(ctx, &imapclient.Options{})
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		return fmt.Errorf("connect to the IMAP server: %w", err)
 	}
-	return s.runOn(ctx, c, fn)
+	return s.runOn(ctx, cn, fn)
 }
 
-// runOn runs fn on c, closing c if ctx ends meanwhile, and parks c afterwards
-// unless it broke (then the error wraps ErrConnectionLost).
-func (s *Syncer) runOn(ctx context.Context, c *imapclient.Client, fn func(c *imapclient.Client) error) error {
+// runOn runs fn on cn, closing it if ctx ends meanwhile, and parks it
+// afterwards unless it broke (then the error wraps ErrConnectionLost, and
+// is the stall guard's error if the server stopped responding).
+func (s *Syncer) runOn(ctx context.Context, cn *conn, fn func(c *imapclient.Client) error) error {
+	c := cn.c
 	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
 	err := fn(c)
 	if !stop() {
@@ -296,34 +359,45 @@ func (s *Syncer) runOn(ctx context.Context, c *imapclient.Client, fn func(c *ima
 	// saw such a failure.
 	if isDone(c.Closed()) || c.State() == imap.ConnStateLogout || errors.Is(err, ErrConnectionLost) {
 		_ = c.Close()
-		switch {
-		case err == nil:
-			return ErrConnectionLost
-		case errors.Is(err, ErrConnectionLost):
-			return err
-		default:
-			return fmt.Errorf("%w: %w", ErrConnectionLost, err)
-		}
+		return brokenErr(cn, err)
 	}
-	s.park(c)
+	s.park(cn)
 	return err
 }
 
-// park keeps c for the next call, or closes it if one is parked already or
-// the Syncer is closed.
-func (s *Syncer) park(c *imapclient.Client) {
+// brokenErr is the error of a call whose connection broke with err (which
+// may be nil): the stall guard's error if the server stopped responding
+// (go-imap keeps only the text of read errors), else err wrapped in
+// ErrConnectionLost.
+func brokenErr(cn *conn, err error) error {
+	switch {
+	case cn.link.Stalled() != nil:
+		return lostTo{cn.link.Stalled()}
+	case err == nil:
+		return ErrConnectionLost
+	case errors.Is(err, ErrConnectionLost):
+		return err
+	default:
+		return fmt.Errorf("%w: %w", ErrConnectionLost, err)
+	}
+}
+
+// park keeps cn for the next call, idle, or closes it if one is parked
+// already or the Syncer is closed.
+func (s *Syncer) park(cn *conn) {
 	s.mu.Lock()
 	parked := false
 	if !s.closed {
+		cn.link.Idle()
 		select {
-		case s.parked <- c:
+		case s.parked <- cn:
 			parked = true
 		default:
 		}
 	}
 	s.mu.Unlock()
 	if !parked {
-		_ = closeClient(c)
+		_ = closeClient(cn)
 	}
 }
 

@@ -75,17 +75,18 @@ func (s *Syncer) watchOnce(ctx context.Context) (healthy bool, err error) {
 			notify()
 		},
 	}
-	c, err := s.opts.Connect(ctx, &imapclient.Options{UnilateralDataHandler: handler})
+	cn, err := s.connect(ctx, &imapclient.Options{UnilateralDataHandler: handler})
 	if err != nil {
 		return false, fmt.Errorf("connect to the IMAP server: %w", err)
 	}
+	c := cn.c
 	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
 	defer stop()
 	defer c.Close()
 	defer func() {
 		broken := isDone(c.Closed()) || c.State() == imap.ConnStateLogout
-		if err != nil && broken && !errors.Is(err, ErrConnectionLost) {
-			err = fmt.Errorf("%w: %w", ErrConnectionLost, err)
+		if err != nil && broken {
+			err = brokenErr(cn, err)
 		}
 	}()
 	if caps := c.Caps(); !caps.Has(imap.CapIdle) && !caps.Has(imap.CapIMAP4rev2) {
@@ -104,7 +105,7 @@ func (s *Syncer) watchOnce(ctx context.Context) (healthy bool, err error) {
 		case <-changed:
 		default:
 		}
-		if err := s.idle(ctx, c, changed); err != nil {
+		if err := s.idle(ctx, cn, changed); err != nil {
 			return true, err
 		}
 		healthy = true
@@ -121,13 +122,17 @@ func (s *Syncer) syncInbox(ctx context.Context, c *imapclient.Client) error {
 }
 
 // idle runs IDLE, re-issued every IdleRestart, until changed fires (nil), ctx
-// is done or the connection fails.
-func (s *Syncer) idle(ctx context.Context, c *imapclient.Client, changed <-chan struct{}) error {
+// is done or the connection fails. The connection is idle for its stall
+// guard while IDLE runs and busy while IDLE starts and ends: a server that
+// died meanwhile is found when IDLE is re-issued, by the missing reply.
+func (s *Syncer) idle(ctx context.Context, cn *conn, changed <-chan struct{}) error {
+	c := cn.c
 	for {
 		cmd, err := c.Idle()
 		if err != nil {
 			return fmt.Errorf("start IDLE: %w", err)
 		}
+		cn.link.Idle()
 		if s.opts.Idling != nil {
 			s.opts.Idling()
 		}
@@ -144,6 +149,7 @@ func (s *Syncer) idle(ctx context.Context, c *imapclient.Client, changed <-chan 
 			reason = ErrConnectionLost
 		}
 		t.Stop()
+		cn.link.Busy()
 		if reason != nil {
 			return reason
 		}

@@ -145,7 +145,7 @@ func dial(ctx context.Context, host string, port int, sec Security, p Policy, pr
 	if stall <= 0 {
 		stall = DefaultStallTimeout
 	}
-	return newConn(conn, tc, proto.name+" server "+addr, stall), ConnState{
+	return newConn(conn, tc, raw, proto.name+" server "+addr, stall), ConnState{
 		Version:     tls.VersionName(cs.Version),
 		CipherSuite: tls.CipherSuiteName(cs.CipherSuite),
 		CertSHA256:  v.sha256,

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -65,14 +66,20 @@ func seconds(d time.Duration) string {
 // server owes it nothing (Idle); a new Conn is busy, because the server's
 // greeting is due.
 //
-// The guard's rule: while the owner is busy, or while the protocol client
-// is in the middle of a reply, a read fails once StallTimeout passed without
-// a byte received or sent; a write fails once it could send nothing for
-// StallTimeout, busy or not. Either way the guard closes the connection and
+// The guard's rule: while the owner is busy, while the protocol client is
+// in the middle of a reply, or after something was sent on an idle
+// connection (an IMAP DONE or IDLE: the server owes a reply) until a reply
+// begins, a read fails once StallTimeout passed without a byte received or
+// sent; a write fails once it could send nothing for StallTimeout, busy or
+// not. Either way the guard closes the connection and
 // the call fails with a *StallError (ErrServerStalled), which Stalled also
 // returns afterwards: go-imap, for one, reports read errors as text only.
 // Every byte that moves restarts the clock, so a large transfer that keeps
-// progressing never stalls, however long it takes.
+// progressing never stalls, however long it takes. That includes the bytes
+// still in the socket's send buffer after the last write, which a server
+// on a slow link may take a long time to acknowledge before it can answer:
+// on Linux and macOS, the guard asks the kernel before it calls a silence
+// a stall, and a send queue that shrank counts as progress.
 //
 // Deadlines set by the protocol client only tell the guard whether the
 // client is inside a reply (a read deadline is set) or between replies (it
@@ -84,18 +91,25 @@ type Conn struct {
 	net.Conn // the TLS connection that Read and Write use
 
 	tls    *tls.Conn
+	raw    syscall.RawConn // the TCP socket, to ask for its send queue; may be nil
 	server string
 	stall  time.Duration
 
 	mu      sync.Mutex
 	busy    bool        // the owner waits for the server
 	inReply bool        // the client has a read deadline: it is inside a reply
+	owed    bool        // sent while idle, and nothing received since
+	queued  int         // the send queue after the last write, -1 if unknown or read since
 	since   time.Time   // when the current silence began
 	err     *StallError // set once the guard closed the connection
 }
 
-func newConn(conn net.Conn, tc *tls.Conn, server string, stall time.Duration) *Conn {
-	return &Conn{Conn: conn, tls: tc, server: server, stall: stall, busy: true, since: time.Now()}
+func newConn(conn net.Conn, tc *tls.Conn, raw net.Conn, server string, stall time.Duration) *Conn {
+	c := &Conn{Conn: conn, tls: tc, server: server, stall: stall, busy: true, since: time.Now(), queued: -1}
+	if sc, ok := raw.(syscall.Conn); ok {
+		c.raw, _ = sc.SyscallConn()
+	}
+	return c
 }
 
 // ConnectionState returns the TLS state (see tls.Conn.ConnectionState).
@@ -113,12 +127,13 @@ func (c *Conn) Busy() {
 
 // Idle says the server owes the owner nothing, as while the connection is
 // parked or in IDLE: reads wait for as long as it takes, except inside a
-// reply that has begun. The owner keeps a connection in IDLE alive itself,
-// by ending and re-issuing the IDLE command while busy.
+// reply that has begun and after the client sent something. The owner
+// keeps a connection in IDLE alive by ending and re-issuing the IDLE
+// command from time to time: a dead server then fails to reply.
 func (c *Conn) Idle() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.busy = false
+	c.busy, c.owed = false, false
 	c.armLocked()
 }
 
@@ -137,11 +152,15 @@ func (c *Conn) Stalled() error {
 // applies to a Read already waiting.
 func (c *Conn) armLocked() {
 	var d time.Time
-	if c.busy || c.inReply {
+	if c.waitingLocked() {
 		d = c.since.Add(c.stall)
 	}
 	_ = c.Conn.SetReadDeadline(d)
 }
+
+// waitingLocked reports whether the rule expects the server to make
+// progress now.
+func (c *Conn) waitingLocked() bool { return c.busy || c.inReply || c.owed }
 
 // Read reads like the TLS connection's Read, under the guard's rule.
 func (c *Conn) Read(b []byte) (int, error) {
@@ -156,7 +175,7 @@ func (c *Conn) Read(b []byte) (int, error) {
 
 		n, err := c.Conn.Read(b)
 		if n > 0 {
-			c.progress()
+			c.progress(false)
 			return n, err
 		}
 		if !errors.Is(err, os.ErrDeadlineExceeded) {
@@ -195,7 +214,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 		n, err := c.Conn.Write(b[:k])
 		written += n
 		if n > 0 {
-			c.progress()
+			c.progress(true)
 		}
 		switch {
 		case errors.Is(err, os.ErrDeadlineExceeded):
@@ -215,11 +234,18 @@ func (c *Conn) Write(b []byte) (int, error) {
 	}
 }
 
-// progress restarts the silence clock after bytes moved.
-func (c *Conn) progress() {
+// progress restarts the silence clock after bytes were sent or received;
+// what is sent is owed a reply, and the send queue is noted so that check
+// can tell whether the server is still taking it in.
+func (c *Conn) progress(sent bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.since = time.Now()
+	c.owed = sent
+	c.queued = -1
+	if sent && c.raw != nil {
+		c.queued = unsent(c.raw)
+	}
 	c.armLocked()
 }
 
@@ -227,7 +253,14 @@ func (c *Conn) progress() {
 // nil if it has not (the deadline that fired is outdated).
 func (c *Conn) check() error {
 	c.mu.Lock()
-	expired := c.err == nil && (c.busy || c.inReply) && !time.Now().Before(c.since.Add(c.stall))
+	expired := c.err == nil && c.waitingLocked() && !time.Now().Before(c.since.Add(c.stall))
+	if expired && c.raw != nil {
+		// Data still on its way to the server, and less than before, is
+		// progress: the server cannot answer before it has it all.
+		if q := unsent(c.raw); q >= 0 && q < c.queued {
+			c.since, c.queued, expired = time.Now(), q, false
+		}
+	}
 	c.mu.Unlock()
 	if !expired {
 		return c.Stalled()

@@ -225,9 +225,10 @@ func rawServer(t *testing.T, handle func(c *tls.Conn, stop <-chan struct{})) (po
 }
 
 // TestIdleConnectionWaits: a connection marked Idle waits for a late
-// reply however long it takes; a busy one fails after the stall timeout,
-// and so does an idle one whose client is inside a reply (a read deadline
-// is set: the guard replaces its time with its own rule).
+// message from the server however long it takes; a busy one fails after
+// the stall timeout, and so does an idle one whose client is inside a reply
+// (a read deadline is set: the guard replaces its time with its own rule)
+// or has sent something (the server owes a reply).
 func TestIdleConnectionWaits(t *testing.T) {
 	const stall = 400 * time.Millisecond
 	const late = 5 * stall
@@ -239,19 +240,21 @@ func TestIdleConnectionWaits(t *testing.T) {
 		{"idle", func(c *Conn) { c.Idle() }, false},
 		{"busy", func(c *Conn) { c.Idle(); c.Busy() }, true},
 		{"idle inside a reply", func(c *Conn) { c.Idle(); _ = c.SetReadDeadline(time.Now().Add(time.Hour)) }, true},
+		{"idle after a write", func(c *Conn) {
+			c.Idle()
+			if _, err := c.Write([]byte("DONE\r\n")); err != nil {
+				t.Error(err)
+			}
+		}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			port, pol := rawServer(t, func(c *tls.Conn, stop <-chan struct{}) {
-				line := make([]byte, 5)
-				if _, err := io.ReadFull(c, line); err != nil {
-					return
-				}
 				t := time.NewTimer(late) // the server's own slowness
 				defer t.Stop()
 				select {
 				case <-t.C:
-					_, _ = c.Write([]byte("pong\n"))
+					_, _ = c.Write([]byte("late\n"))
 				case <-stop:
 				}
 			})
@@ -262,9 +265,6 @@ func TestIdleConnectionWaits(t *testing.T) {
 			}
 			defer conn.Close()
 			tt.mark(conn)
-			if _, err := conn.Write([]byte("ping\n")); err != nil {
-				t.Fatal(err)
-			}
 			got := within(t, "read", func() error {
 				_, err := io.ReadFull(conn, make([]byte, 5))
 				return err
@@ -279,7 +279,7 @@ func TestIdleConnectionWaits(t *testing.T) {
 				return
 			}
 			if got != nil || conn.Stalled() != nil {
-				t.Fatalf("read error = %v, Stalled() = %v; want the late reply", got, conn.Stalled())
+				t.Fatalf("read error = %v, Stalled() = %v; want the late message", got, conn.Stalled())
 			}
 		})
 	}

@@ -49,7 +49,14 @@ type Rule struct {
 	// bytes at a time, one chunk every Every.
 	Chunk int
 	Every time.Duration
+	// Upload makes Chunk and Every pace the client's bytes to the server
+	// instead, behind a small receive window, so that they wait in the
+	// client's send buffer as on a slow link.
+	Upload bool
 }
+
+// slow reports whether the rule paces the given direction.
+func (r Rule) slow(upload bool) bool { return r.Chunk > 0 && r.Every > 0 && r.Upload == upload }
 
 // Proxy is a TLS server on Host that relays each connection, in
 // cleartext, to a backend server and applies its Rule to it.
@@ -61,6 +68,7 @@ type Proxy struct {
 	// SHA256 is the hex SHA-256 of the certificate, the value to pin.
 	SHA256 string
 
+	cert    tls.Certificate
 	backend string
 	rule    Rule
 	ln      net.Listener
@@ -84,6 +92,19 @@ func (p *Proxy) Stalled() <-chan struct{} { return p.stalled }
 func Start(t testing.TB, backend string, rule Rule) *Proxy {
 	t.Helper()
 	cert, roots := testcert.SelfSigned(t, Host)
+	return start(t, backend, rule, cert, roots)
+}
+
+// Sibling starts another proxy with p's certificate, so that the same
+// roots or pin trust both (as an account's IMAP and SMTP servers often
+// share one certificate).
+func (p *Proxy) Sibling(t testing.TB, backend string, rule Rule) *Proxy {
+	t.Helper()
+	return start(t, backend, rule, p.cert, p.Roots)
+}
+
+func start(t testing.TB, backend string, rule Rule, cert tls.Certificate, roots *x509.CertPool) *Proxy {
+	t.Helper()
 	ln, err := tls.Listen("tcp", net.JoinHostPort(Host, "0"), &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +112,7 @@ func Start(t testing.TB, backend string, rule Rule) *Proxy {
 	sum := sha256.Sum256(cert.Leaf.Raw)
 	p := &Proxy{
 		Port: ln.Addr().(*net.TCPAddr).Port, Roots: roots, SHA256: hex.EncodeToString(sum[:]),
-		backend: backend, rule: rule, ln: ln, stalled: make(chan struct{}),
+		cert: cert, backend: backend, rule: rule, ln: ln, stalled: make(chan struct{}),
 	}
 	p.wg.Go(p.accept)
 	t.Cleanup(p.close)
@@ -103,6 +124,13 @@ func (p *Proxy) accept() {
 		client, err := p.ln.Accept()
 		if err != nil {
 			return
+		}
+		if tc, ok := client.(*tls.Conn); ok && p.rule.slow(true) {
+			// A small receive window, so that the client's socket holds
+			// what the proxy has not taken, as on a slow link.
+			if tcp, ok := tc.NetConn().(*net.TCPConn); ok {
+				_ = tcp.SetReadBuffer(4 * p.rule.Chunk)
+			}
 		}
 		server, err := net.Dial("tcp", p.backend)
 		if err != nil {
@@ -183,6 +211,8 @@ func (s *stall) hasBegun() bool {
 
 // fromClient relays the client's bytes, watching for the rule's After.
 func (p *Proxy) fromClient(client, server net.Conn, st *stall) {
+	up := &pacer{rule: p.rule}
+	defer up.stop()
 	var tail []byte // the last bytes seen, to match After across reads
 	buf := make([]byte, 32<<10)
 	for {
@@ -197,7 +227,13 @@ func (p *Proxy) fromClient(client, server net.Conn, st *stall) {
 					tail = append(tail[:0], tail[len(tail)-keep:]...)
 				}
 			}
-			if _, werr := server.Write(buf[:n]); werr != nil {
+			var werr error
+			if st.hasBegun() && p.rule.slow(true) {
+				werr = up.write(server, buf[:n])
+			} else {
+				_, werr = server.Write(buf[:n])
+			}
+			if werr != nil {
 				return
 			}
 			if st.hasBegun() && p.rule.Deaf {
@@ -215,16 +251,17 @@ func (p *Proxy) fromClient(client, server net.Conn, st *stall) {
 func (p *Proxy) fromServer(server, client net.Conn, st *stall) {
 	buf := make([]byte, 32<<10)
 	pass := p.rule.Pass
-	slow := p.rule.Chunk > 0 && p.rule.Every > 0
+	down := &pacer{rule: p.rule}
+	defer down.stop()
 	for {
 		n, err := server.Read(buf)
 		out := buf[:n]
-		if st.hasBegun() && slow {
-			if !p.trickle(client, out) {
+		if st.hasBegun() && p.rule.slow(false) {
+			if down.write(client, out) != nil {
 				return
 			}
 			out = nil
-		} else if st.hasBegun() {
+		} else if st.hasBegun() && !p.rule.slow(true) {
 			k := min(pass, len(out))
 			pass -= k
 			out = out[:k] // the rest is swallowed: the client hears nothing more
@@ -240,19 +277,37 @@ func (p *Proxy) fromServer(server, client net.Conn, st *stall) {
 	}
 }
 
-// trickle writes b to client Chunk bytes at a time, one chunk every Every.
-func (p *Proxy) trickle(client net.Conn, b []byte) bool {
-	tick := time.NewTicker(p.rule.Every)
-	defer tick.Stop()
+// pacer passes bytes at the rule's pace: Chunk bytes every Every.
+type pacer struct {
+	rule   Rule
+	tick   *time.Ticker // started on first use
+	credit int          // bytes that may pass before the next tick
+}
+
+// write writes b to w at the pace.
+func (pc *pacer) write(w net.Conn, b []byte) error {
+	if pc.tick == nil {
+		pc.tick = time.NewTicker(pc.rule.Every)
+	}
 	for len(b) > 0 {
-		<-tick.C
-		k := min(p.rule.Chunk, len(b))
-		if _, err := client.Write(b[:k]); err != nil {
-			return false
+		if pc.credit == 0 {
+			<-pc.tick.C
+			pc.credit = pc.rule.Chunk
 		}
+		k := min(pc.credit, len(b))
+		if _, err := w.Write(b[:k]); err != nil {
+			return err
+		}
+		pc.credit -= k
 		b = b[k:]
 	}
-	return true
+	return nil
+}
+
+func (pc *pacer) stop() {
+	if pc.tick != nil {
+		pc.tick.Stop()
+	}
 }
 
 // IMAP is an in-memory IMAP server (go-imap's imapmemserver) in cleartext
