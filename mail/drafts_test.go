@@ -96,9 +96,9 @@ func openServerDraft(t *testing.T, p *Profile, raw []byte) serverDraft {
 }
 
 // draftsOnServer returns the drafts in alice's Drafts folder and their flags.
-func draftsOnServer(t *testing.T, srv *testservers.Servers, user string) ([][]byte, map[string][]imap.Flag) {
+func draftsOnServer(t *testing.T, srv *testservers.Servers, user string) ([][]byte, map[string][]string) {
 	t.Helper()
-	return srv.Messages(t, user, draftsFolderName), serverFlags(t, srv, user, draftsFolderName)
+	return srv.Messages(t, user, draftsFolderName), srv.Flags(t, user, draftsFolderName)
 }
 
 // TestDraftsReachTheDraftsFolder saves, replaces and deletes a draft and
@@ -134,7 +134,7 @@ func TestDraftsReachTheDraftsFolder(t *testing.T) {
 	if len(raws) != 1 {
 		t.Fatalf("Drafts folder holds %d messages, want 1", len(raws))
 	}
-	if f := flags[hiddenDraftSubject]; !slices.Contains(f, imap.FlagDraft) || !slices.Contains(f, imap.FlagSeen) {
+	if f := flags[hiddenDraftSubject]; !slices.Contains(f, string(imap.FlagDraft)) || !slices.Contains(f, string(imap.FlagSeen)) {
 		t.Errorf("draft flags = %v, want \\Draft and \\Seen", f)
 	}
 	for _, secret := range []string{"bob@", "carol@", "dave@", "Secret plans", "Meet at noon", "X marks", "orig@example.net", "map.txt"} {

@@ -44,6 +44,8 @@ var folders = []struct {
 	{"Sent", imap.MailboxAttrSent},
 	{"Drafts", imap.MailboxAttrDrafts},
 	{"Trash", imap.MailboxAttrTrash},
+	{"Junk", imap.MailboxAttrJunk},
+	{"Archive", imap.MailboxAttrArchive},
 }
 
 // ErrUnknownUser means an address is not one of the demo server's users.
@@ -76,7 +78,8 @@ type Servers struct {
 }
 
 // StartServers starts the servers for the given addresses, each with a
-// random password, and an INBOX, Sent, Drafts and Trash folder.
+// random password, and an INBOX, Sent, Drafts, Trash, Junk and Archive
+// folder (with their special uses).
 func StartServers(addresses ...string) (*Servers, error) {
 	cert, err := newCertificate(time.Now())
 	if err != nil {

@@ -6,7 +6,7 @@
 // SEALPOST_TEST_SERVERS=dovecot: then the same API is backed by Dovecot
 // and Postfix from mail/testservers (Linux, root, Debian packages; see
 // docs/testing.md). Either way there are two users, alice and bob of
-// Domain, with INBOX, Sent, Drafts and Trash.
+// Domain, with INBOX, Sent, Drafts, Trash, Junk and Archive.
 //
 // NewProfile, NewEngine and PinnedProfileDir make a profile with one of
 // them as its account, with cheap key derivation. Tests inside package
@@ -153,6 +153,13 @@ func (s *Servers) Deliver(t testing.TB, from, to string, raw []byte) {
 func (s *Servers) Messages(t testing.TB, user, mailbox string) [][]byte {
 	t.Helper()
 	return s.imap().Messages(t, user, mailbox)
+}
+
+// Flags returns the flags of every message in mailbox of user on the
+// server, by subject.
+func (s *Servers) Flags(t testing.TB, user, mailbox string) map[string][]string {
+	t.Helper()
+	return s.imap().Flags(t, user, mailbox)
 }
 
 // WaitForMessages waits until mailbox of user holds at least n messages and

@@ -55,6 +55,12 @@ func (s *Servers) WaitForMessages(t testing.TB, user, mailbox string, n uint32, 
 	s.imap().WaitForMessages(t, user, mailbox, n, timeout)
 }
 
+// Flags returns the flags of every message in mailbox of user, by subject.
+func (s *Servers) Flags(t testing.TB, user, mailbox string) map[string][]string {
+	t.Helper()
+	return s.imap().Flags(t, user, mailbox)
+}
+
 // Messages returns every message in mailbox of user, in UID order, exactly as
 // the server stores it (BODY.PEEK[], so \Seen is not set).
 func (s *Servers) Messages(t testing.TB, user, mailbox string) [][]byte {

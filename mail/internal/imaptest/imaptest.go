@@ -100,9 +100,39 @@ func (s *Server) WaitForMessages(t testing.TB, user, mailbox string, n uint32, t
 	}
 }
 
+// Flags returns the flags of every message in mailbox of user, by subject.
+func (s *Server) Flags(t testing.TB, user, mailbox string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, m := range s.fetchAll(t, user, mailbox, &imap.FetchOptions{Flags: true, Envelope: true}) {
+		flags := make([]string, 0, len(m.Flags))
+		for _, f := range m.Flags {
+			flags = append(flags, string(f))
+		}
+		out[m.Envelope.Subject] = flags
+	}
+	return out
+}
+
 // Messages returns every message in mailbox of user, in UID order, exactly
 // as the server stores it (BODY.PEEK[], so \Seen is not set).
 func (s *Server) Messages(t testing.TB, user, mailbox string) [][]byte {
+	t.Helper()
+	section := &imap.FetchItemBodySection{Peek: true}
+	msgs := s.fetchAll(t, user, mailbox, &imap.FetchOptions{BodySection: []*imap.FetchItemBodySection{section}})
+	if len(msgs) == 0 {
+		return nil
+	}
+	raws := make([][]byte, 0, len(msgs))
+	for _, m := range msgs {
+		raws = append(raws, m.FindBodySection(section))
+	}
+	return raws
+}
+
+// fetchAll fetches opts of every message in mailbox of user (read-only),
+// in UID order.
+func (s *Server) fetchAll(t testing.TB, user, mailbox string, opts *imap.FetchOptions) []*imapclient.FetchMessageBuffer {
 	t.Helper()
 	c := s.Dial(t, user, nil)
 	defer c.Close()
@@ -115,14 +145,10 @@ func (s *Server) Messages(t testing.TB, user, mailbox string) [][]byte {
 	}
 	var all imap.UIDSet
 	all.AddRange(1, 0) // 1:*
-	section := &imap.FetchItemBodySection{Peek: true}
-	msgs, err := c.Fetch(all, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
+	opts.UID = true
+	msgs, err := c.Fetch(all, opts).Collect()
 	if err != nil {
 		t.Fatalf("imaptest: FETCH %s as %s: %v", mailbox, user, err)
 	}
-	raws := make([][]byte, 0, len(msgs))
-	for _, m := range msgs {
-		raws = append(raws, m.FindBodySection(section))
-	}
-	return raws
+	return msgs
 }
