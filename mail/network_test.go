@@ -15,7 +15,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/sealpost/sealpost/localstore"
-	"github.com/sealpost/sealpost/mail/internal/stalltest"
+	"github.com/sealpost/sealpost/mail/stalltest"
 	"github.com/sealpost/sealpost/mail/testservers"
 	"github.com/sealpost/sealpost/mail/transport"
 )

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
@@ -70,6 +71,7 @@ type cliEnv struct {
 	stdio
 	profileDir     string
 	passphraseFile string
+	stallTimeout   time.Duration // 0: the engine's default
 }
 
 // run executes one headless command and returns the process exit code.
@@ -121,7 +123,7 @@ func findCommand(args []string) (command, []string, bool) {
 }
 
 func printUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: sealpost [--profile DIR] [--passphrase-file FILE] COMMAND [options]")
+	fmt.Fprintln(w, "Usage: sealpost [--profile DIR] [--passphrase-file FILE] [--stall-timeout DURATION] COMMAND [options]")
 	fmt.Fprintln(w, "Without a command, sealpost opens the desktop app.")
 	fmt.Fprintln(w, "\nCommands:")
 	for _, c := range commands() {
@@ -133,6 +135,7 @@ func printUsage(w io.Writer) {
 func (env *cliEnv) registerGlobals(fs *flag.FlagSet) {
 	fs.StringVar(&env.profileDir, "profile", env.profileDir, "profile folder (default $SEALPOST_PROFILE or the OS config folder)")
 	fs.StringVar(&env.passphraseFile, "passphrase-file", env.passphraseFile, "read the profile passphrase from `FILE` (default $SEALPOST_PASSPHRASE_FILE, else prompt)")
+	fs.DurationVar(&env.stallTimeout, "stall-timeout", env.stallTimeout, "give up on a mail server that sends nothing for `DURATION` (default 60s)")
 }
 
 // flags makes a subcommand's flag set, which also accepts the global options.
@@ -250,12 +253,20 @@ func (env *cliEnv) openProfile() (*mail.Profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	return mail.OpenProfile(dir, pass, nil)
+	return mail.OpenProfile(dir, pass, env.profileOptions())
+}
+
+// profileOptions are the engine options the global flags ask for.
+func (env *cliEnv) profileOptions() *mail.ProfileOptions {
+	return &mail.ProfileOptions{StallTimeout: env.stallTimeout}
 }
 
 // unlockInput returns the profile folder, which must hold a profile, and
 // its passphrase.
 func (env *cliEnv) unlockInput() (dir string, pass []byte, err error) {
+	if env.stallTimeout < 0 {
+		return "", nil, fmt.Errorf("%w: --stall-timeout must not be negative", errUsage)
+	}
 	if dir, err = env.profile(); err != nil {
 		return "", nil, err
 	}

@@ -78,7 +78,9 @@ func (env *cliEnv) openEngine(opts *mail.SessionOptions, subscribe func(*mail.En
 	if err != nil {
 		return liveEngine{}, err
 	}
-	e := mail.NewEngine(dir, &mail.ProfileOptions{Sessions: opts})
+	popts := env.profileOptions()
+	popts.Sessions = opts
+	e := mail.NewEngine(dir, popts)
 	events := subscribe(e)
 	if err := e.Unlock(pass); err != nil {
 		return liveEngine{}, err

@@ -12,7 +12,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
-	"github.com/sealpost/sealpost/mail/internal/stalltest"
+	"github.com/sealpost/sealpost/mail/stalltest"
 	"github.com/sealpost/sealpost/mail/transport"
 )
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sealpost/sealpost/mail/internal/stalltest"
+	"github.com/sealpost/sealpost/mail/stalltest"
 	"github.com/sealpost/sealpost/mail/transport"
 )
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sealpost/sealpost/mail/internal/stalltest"
+	"github.com/sealpost/sealpost/mail/stalltest"
 )
 
 // TestSubmitSlowLargeMessage: a large message that the server takes in

@@ -16,8 +16,8 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
-	"github.com/sealpost/sealpost/mail/internal/stalltest"
 	"github.com/sealpost/sealpost/mail/internal/testcert"
+	"github.com/sealpost/sealpost/mail/stalltest"
 )
 
 // hangLimit is how long a test waits for a result before it calls the
