@@ -72,8 +72,13 @@ lint: deps $(STATICCHECK) $(ERRORLINT)
 	./$(ERRORLINT) -errorf ./...
 
 # SEALPOST_REQUIRE_SERVERS makes the Dovecot/Postfix suites fail instead of skip when they cannot start.
+# Tests on mail/mailtest run on its in-process servers; those in DOVECOT_TESTS, whose outcome depends
+# on the server, run again on Dovecot and Postfix (docs/testing.md).
+DOVECOT_TESTS := TestActionsReachTheServer|TestAccountEdit|TestSendFailureKeepsMessageInOutbox
 unit: deps
 	SEALPOST_REQUIRE_SERVERS=1 $(GO) test -race -count=1 -timeout 30m ./...
+	SEALPOST_REQUIRE_SERVERS=1 SEALPOST_TEST_SERVERS=dovecot $(GO) test -race -count=1 -timeout 10m \
+	  -run '^($(DOVECOT_TESTS))$$' ./mail/ ./cmd/sealpost/
 
 test: vet unit
 
