@@ -46,6 +46,9 @@ func (e *Engine) Subscribe(ctx context.Context) <-chan backend.Event { return e.
 // whose session runs.
 func (e *Engine) ConnectionStates() map[string]backend.Event { return e.events.connectionStates() }
 
+// Live reports whether the engine's sessions run.
+func (e *Engine) Live() bool { return e.sessions() != nil }
+
 // The engine reports what its sessions do as events.
 var _ backend.Events = (*Engine)(nil)
 

@@ -20,6 +20,10 @@ type tasks struct {
 	// just as a real event loop runs them one at a time.
 	mu     sync.Mutex
 	queued *[]func()
+	// queuedSignal, in tests, receives a signal whenever an update is
+	// queued, so a test can wait for updates from goroutines it does not
+	// start (the event stream).
+	queuedSignal chan struct{}
 }
 
 // run executes work on a new goroutine and then done(err) on the UI
@@ -49,6 +53,10 @@ func (t *tasks) do(f func()) {
 	if t.queued != nil {
 		*t.queued = append(*t.queued, f)
 		t.mu.Unlock()
+		select {
+		case t.queuedSignal <- struct{}{}:
+		default:
+		}
 		return
 	}
 	t.mu.Unlock()
@@ -60,6 +68,7 @@ func (t *tasks) queueUpdates() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.queued = new([]func())
+	t.queuedSignal = make(chan struct{}, 1)
 }
 
 // wait blocks until every task started so far, and its UI update, is done,

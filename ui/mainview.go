@@ -88,6 +88,16 @@ type mainView struct {
 	// syncWarnings is the dialog with the last sync's warnings; nil until
 	// a sync warned.
 	syncWarnings dialog.Dialog
+	// warnings are those the sessions reported since the dialog was last
+	// closed.
+	warnings []string
+
+	// connection says in the status bar how the accounts are connected;
+	// nil when the backend has no sessions. connStates holds the latest
+	// connection event of each account.
+	connection  *widget.Label
+	connStates  map[string]backend.Event
+	lastProblem string // the session error shown last, so a retry does not repeat it
 }
 
 func (ui *App) showMain() {
@@ -187,6 +197,7 @@ func (ui *App) showMain() {
 	if v.outboxButton = v.newOutboxButton(); v.outboxButton != nil {
 		v.statusRight.Objects = append([]fyne.CanvasObject{v.outboxButton}, v.statusRight.Objects...)
 	}
+	v.followEvents()
 	statusBar := container.NewBorder(nil, nil, nil, v.statusRight, v.notice.content)
 
 	right := container.NewHSplit(v.list, v.actions.above(v.reader.object))
@@ -358,6 +369,16 @@ func (v *mainView) loadAccounts() {
 func (v *mainView) openFolder(account, folder string) {
 	v.account, v.folder = account, folder
 	v.status.SetText("Loading " + folderTitle(folder) + "…")
+	v.loadFolder(account, folder, func([]backend.MessageSummary) {
+		v.list.ScrollToTop()
+		v.showCount()
+	})
+}
+
+// loadFolder reads the messages of the folder shown and lists them,
+// keeping the selection, then calls shown, unless the view moved on
+// meanwhile (locked, another folder, a search).
+func (v *mainView) loadFolder(account, folder string, shown func([]backend.MessageSummary)) {
 	var msgs []backend.MessageSummary
 	v.ui.tasks.run(func() (err error) {
 		msgs, err = v.ui.backend.Messages(account, folder, listLimit)
@@ -372,18 +393,11 @@ func (v *mainView) openFolder(account, folder string) {
 		}
 		v.setRows(msgs)
 		v.actions.update()
-		unread := 0
-		for _, m := range msgs {
-			if !m.Seen {
-				unread++
-			}
-		}
-		v.unread[account+folderSep+folder] = unread
+		v.unread[account+folderSep+folder] = countUnread(msgs)
 		v.ui.updateTray()
 		v.tree.RefreshItem(account + folderSep + folder)
 		v.list.Refresh()
-		v.list.ScrollToTop()
-		v.showCount()
+		shown(msgs)
 	})
 }
 
@@ -711,6 +725,14 @@ func (v *mainView) showSyncWarnings(warnings []string) {
 	text.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustom("Check after syncing", "OK", container.NewVScroll(text), v.ui.window)
 	d.Resize(fyne.NewSize(520, 260))
+	d.SetOnClosed(func() {
+		if v.syncWarnings == d {
+			v.warnings = nil
+		}
+	})
+	if v.syncWarnings != nil {
+		v.syncWarnings.Hide() // the new dialog lists its warnings too
+	}
 	d.Show()
 	v.syncWarnings = d
 }

@@ -23,16 +23,21 @@ type mailSync func(ctx context.Context, account string, progress func(backend.Sy
 // UI goroutine; the function it returns runs off it.
 func (ui *App) newMailSync() mailSync {
 	prefs := ui.settingsOf().prefs
+	src, _ := ui.backend.(backend.Events)
+	live := src != nil && src.Live()
 	return func(ctx context.Context, account string, progress func(backend.SyncProgress)) error {
-		before := ui.inboxMarks()
+		var before map[string]uint32
+		if !live {
+			before = ui.inboxMarks()
+		}
 		var err error
 		if sb, ok := ui.backend.(backend.Settings); ok && !prefs.offlineBodies {
 			err = sb.SyncWith(ctx, account, backend.SyncOptions{HeadersOnly: true}, progress)
 		} else {
 			err = ui.backend.Sync(ctx, account, progress)
 		}
-		if err != nil {
-			return err
+		if err != nil || live {
+			return err // with sessions, new mail is notified from their events
 		}
 		if n := newMailNotification(ui.newMail(before), prefs.privateNotifications); n != nil {
 			ui.tasks.do(func() { ui.app.SendNotification(n) })

@@ -42,7 +42,7 @@ func openGUI(stderr io.Writer, draft *backend.Draft) int {
 	a := app.NewWithID("io.sealpost.app")
 	icon := fyne.NewStaticResource("sealpost.png", assets.IconPNG)
 	a.SetIcon(icon)
-	view := ui.New(a, mail.NewEngine(dir, nil), icon)
+	view := ui.New(a, mail.NewEngine(dir, &mail.ProfileOptions{Sessions: &mail.SessionOptions{}}), icon)
 	if draft != nil {
 		view.ComposeWhenOpen(*draft)
 	}

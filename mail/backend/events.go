@@ -91,4 +91,7 @@ type Events interface {
 	// ConnectionStates returns the current connection state of every
 	// account with a session, by address.
 	ConnectionStates() map[string]Event
+	// Live reports whether sessions run, so that new mail is reported by
+	// events without anyone asking for a sync.
+	Live() bool
 }
