@@ -68,8 +68,7 @@ $(ERRORLINT):
 	mv bin/lint/tmp-el/go-errorlint $@ && rm -rf bin/lint/tmp-el
 
 lint: deps $(STATICCHECK) $(ERRORLINT)
-	./$(STATICCHECK) ./...
-	./$(ERRORLINT) -errorf ./...
+	@status=0; ./$(STATICCHECK) ./... || status=1; ./$(ERRORLINT) -errorf ./... || status=1; exit $$status
 
 # SEALPOST_REQUIRE_SERVERS makes the Dovecot/Postfix suites fail instead of skip when they cannot start.
 # Tests on mail/mailtest run on its in-process servers; those in DOVECOT_TESTS, whose outcome depends
