@@ -1,8 +1,10 @@
 package transport
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
+	"io"
 	"testing"
 
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -62,4 +64,49 @@ func BenchmarkIMAPSetup(b *testing.B) {
 			c.Close()
 		}
 	})
+}
+
+// BenchmarkStallGuardRead compares reading a stream through go-imap's
+// buffered reader on the connection DialIMAP returns (with the stall
+// guard, busy) and on the TLS connection under it: the guard's cost per
+// read.
+func BenchmarkStallGuardRead(b *testing.B) {
+	for _, guarded := range []bool{true, false} {
+		name := "TLS only"
+		if guarded {
+			name = "stall guard"
+		}
+		b.Run(name, func(b *testing.B) {
+			port, pol := rawServer(b, func(c *tls.Conn, stop <-chan struct{}) {
+				chunk := make([]byte, 64<<10)
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if _, err := c.Write(chunk); err != nil {
+						return
+					}
+				}
+			})
+			conn, _, err := DialIMAP(context.Background(), "127.0.0.1", port, SecurityTLS, pol)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer conn.Close()
+			var r io.Reader = conn
+			if !guarded {
+				r = conn.Conn
+			}
+			br := bufio.NewReaderSize(r, 4096)
+			buf := make([]byte, 1<<20)
+			b.SetBytes(int64(len(buf)))
+			for b.Loop() {
+				if _, err := io.ReadFull(br, buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

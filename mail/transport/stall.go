@@ -246,7 +246,9 @@ func (c *Conn) progress(sent bool) {
 	if sent && c.raw != nil {
 		c.queued = unsent(c.raw)
 	}
-	c.armLocked()
+	if sent {
+		c.armLocked() // for a Read waiting meanwhile; after a read, the next Read arms
+	}
 }
 
 // check fails the connection if the rule's deadline has passed; it returns

@@ -196,7 +196,7 @@ func TestSlowLiteralDoesNotStall(t *testing.T) {
 // rawServer is a TLS server on loopback that runs handle on its only
 // connection once the handshake is done; stop is closed when the test
 // ends, and the test waits for handle to return.
-func rawServer(t *testing.T, handle func(c *tls.Conn, stop <-chan struct{})) (port int, pol Policy) {
+func rawServer(t testing.TB, handle func(c *tls.Conn, stop <-chan struct{})) (port int, pol Policy) {
 	t.Helper()
 	cert, pool := testcert.SelfSigned(t, stalltest.Host)
 	ln, err := net.Listen("tcp", stalltest.Host+":0")
