@@ -58,7 +58,7 @@ func TestConnectionErrorsPointToSettings(t *testing.T) {
 					t.Errorf("login error = %v, want it to wrap %v", err, tt.want)
 				}
 				for _, not := range []error{tt.notWant, backend.ErrLoginRejected, backend.ErrCertificateRejected} {
-					if not != nil && not != tt.want && errors.Is(err, not) {
+					if not != nil && !errors.Is(not, tt.want) && errors.Is(err, not) {
 						t.Errorf("login error = %v, should not wrap %v", err, not)
 					}
 				}

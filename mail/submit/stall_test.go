@@ -14,7 +14,7 @@ import (
 // submitThrough submits raw to a stalltest SMTP server behind a proxy with
 // rule, over DialSMTP with the given stall timeout, and returns Submit's
 // error, failing the test if Submit has not returned within 30 s.
-func submitThrough(t *testing.T, rule stalltest.Rule, stall time.Duration, raw []byte) (error, *stalltest.SMTP) {
+func submitThrough(t *testing.T, rule stalltest.Rule, stall time.Duration, raw []byte) (*stalltest.SMTP, error) {
 	t.Helper()
 	srv := stalltest.StartSMTP(t, testUser, testPassword)
 	p := stalltest.Start(t, srv.Addr, rule)
@@ -31,7 +31,7 @@ func submitThrough(t *testing.T, rule stalltest.Rule, stall time.Duration, raw [
 	go func() { errc <- Submit(context.Background(), conn, "", passwordAuth, env, data) }()
 	select {
 	case err := <-errc:
-		return err, srv
+		return srv, err
 	case <-time.After(30 * time.Second):
 		t.Fatal("Submit still runs after 30 s: it hangs")
 		return nil, nil
@@ -54,7 +54,7 @@ func TestSubmitToStalledServer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err, _ := submitThrough(t, stalltest.Rule{After: tt.after}, time.Second, testMessage("To: bob@example.net"))
+			_, err := submitThrough(t, stalltest.Rule{After: tt.after}, time.Second, testMessage("To: bob@example.net"))
 			if !errors.Is(err, transport.ErrServerStalled) {
 				t.Fatalf("Submit = %v, want ErrServerStalled", err)
 			}

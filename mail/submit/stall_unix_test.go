@@ -22,7 +22,7 @@ func TestSubmitSlowLargeMessage(t *testing.T) {
 	// 32 KiB every 10 ms: about 2.5 s for 8 MiB, five stall timeouts.
 	rule := stalltest.Rule{After: "DATA\r\n", Chunk: 32 << 10, Every: 10 * time.Millisecond, Upload: true}
 	start := time.Now()
-	err, srv := submitThrough(t, rule, stall, raw)
+	srv, err := submitThrough(t, rule, stall, raw)
 	if err != nil {
 		t.Fatalf("Submit = %v, want the message sent", err)
 	}

@@ -131,7 +131,7 @@ func TestCertificateVerification(t *testing.T) {
 			if !errors.Is(err, tt.wantKind) {
 				t.Errorf("error = %v, want %v", err, tt.wantKind)
 			}
-			if tt.wantKind == ErrPinMismatch && errors.Is(err, ErrUntrustedCertificate) {
+			if errors.Is(tt.wantKind, ErrPinMismatch) && errors.Is(err, ErrUntrustedCertificate) {
 				t.Errorf("error %v is also ErrUntrustedCertificate, want only ErrPinMismatch", err)
 			}
 			ce := certError(t, err)
