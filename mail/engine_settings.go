@@ -45,12 +45,12 @@ func (e *Engine) AuditTrail() (trail backend.AuditTrail, err error) {
 // While sessions run, the sync runs on the sessions' own connections (and
 // reports its events there too).
 func (e *Engine) SyncWith(ctx context.Context, account string, opts backend.SyncOptions, progress func(backend.SyncProgress)) error {
-	if handled, err := e.syncInSessions(ctx, account, progress); handled {
+	if handled, err := e.syncInSessions(ctx, account, opts.Folder, progress); handled {
 		e.flushOutbox(ctx, progress)
 		return err
 	}
 	err := e.with(func(p *Profile) error {
-		req := SyncRequest{Account: account, HeadersOnly: opts.HeadersOnly}
+		req := SyncRequest{Account: account, Folder: opts.Folder, HeadersOnly: opts.HeadersOnly}
 		if progress != nil {
 			req.Progress = func(pr imapsync.Progress) {
 				progress(backend.SyncProgress{Account: pr.Account, Folder: pr.Folder, Done: pr.Done, Total: pr.Total})
@@ -65,7 +65,7 @@ func (e *Engine) SyncWith(ctx context.Context, account string, opts backend.Sync
 		e.flushOutbox(ctx, progress)
 		return err
 	}
-	indexErr := e.updateSearchIndex(ctx, account, "", nil)
+	indexErr := e.updateSearchIndex(ctx, account, "", opts.IndexProgress)
 	e.flushOutbox(ctx, progress) // mail waiting to go matters more than the index
 	if indexErr != nil {
 		return fmt.Errorf("mail synchronised, but indexing it for search failed: %w", indexErr)

@@ -356,11 +356,14 @@ func (s *accountSession) onProgress(pr imapsync.Progress) {
 	}
 }
 
+// warn reports something the user should check: to the caller of a sync
+// asked for through SyncWith, which shows it, else as an event.
 func (s *accountSession) warn(w string) {
-	s.publish(backend.Event{Kind: backend.EventWarning, Message: w})
 	if f := s.callProgress.Load(); f != nil {
 		(*f)(backend.SyncProgress{Account: s.account, Warning: w})
+		return
 	}
+	s.publish(backend.Event{Kind: backend.EventWarning, Message: w})
 }
 
 // watch waits in IDLE on INBOX until the session ends. A server without
@@ -666,9 +669,10 @@ func resetTimer(t *time.Timer, d time.Duration) {
 	t.Reset(d)
 }
 
-// syncInSessions runs a sync of account (every account when empty) on the
-// running sessions; handled is false when no session runs for it.
-func (e *Engine) syncInSessions(ctx context.Context, account string, progress func(backend.SyncProgress)) (handled bool, err error) {
+// syncInSessions runs a sync of folder (every folder when empty) of account
+// (every account when empty) on the running sessions; handled is false
+// when no session runs for it.
+func (e *Engine) syncInSessions(ctx context.Context, account, folder string, progress func(backend.SyncProgress)) (handled bool, err error) {
 	live := e.sessions()
 	if live == nil {
 		return false, nil
@@ -688,7 +692,7 @@ func (e *Engine) syncInSessions(ctx context.Context, account string, progress fu
 	}
 	slices.SortFunc(targets, func(a, b *accountSession) int { return strings.Compare(a.account, b.account) })
 	for _, s := range targets {
-		if err := s.request(ctx, "", progress); err != nil {
+		if err := s.request(ctx, folder, progress); err != nil {
 			return true, fmt.Errorf("%s: %w", s.account, err)
 		}
 	}

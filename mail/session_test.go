@@ -60,9 +60,7 @@ func waitFor(t *testing.T, events <-chan backend.Event, what string, match func(
 			if !ok {
 				t.Fatalf("%s: the event stream ended", what)
 			}
-			if ev.Kind == backend.EventError {
-				t.Logf("error event: %s", ev.Message)
-			}
+			t.Logf("event %s %s %s state=%s count=%d %s", ev.Kind, ev.Account, ev.Folder, ev.State, ev.Count, ev.Message)
 			if match(ev) {
 				return ev
 			}

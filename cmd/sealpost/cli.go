@@ -290,6 +290,24 @@ func (env *cliEnv) withProfile(fn func(p *mail.Profile) error) error {
 	return err
 }
 
+// withEngine runs fn with the profile unlocked in an engine that runs no
+// sessions, and locks it afterwards.
+func (env *cliEnv) withEngine(fn func(e *mail.Engine) error) error {
+	dir, pass, err := env.unlockInput()
+	if err != nil {
+		return err
+	}
+	e := mail.NewEngine(dir, env.profileOptions())
+	if err := e.Unlock(pass); err != nil {
+		return err
+	}
+	err = fn(e)
+	if cerr := e.Lock(); err == nil && cerr != nil {
+		err = fmt.Errorf("close profile: %w", cerr)
+	}
+	return err
+}
+
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/sealpost/sealpost/mail"
-	"github.com/sealpost/sealpost/mail/imapsync"
+	"github.com/sealpost/sealpost/mail/backend"
 )
 
 // messageJSON is the stable JSON form of a message in `list --json`.
@@ -66,40 +66,32 @@ func cmdSync(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	return env.withProfile(func(p *mail.Profile) error {
-		progress := make(chan imapsync.Progress, 64)
+	return env.withEngine(func(e *mail.Engine) error {
+		// The app's sync: actions, folders, messages, Autocrypt, drafts,
+		// the search index, then the outbox. Progress goes to stderr; a
+		// slow terminal skips progress lines rather than slowing the sync.
+		lines := make(chan string, 64)
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			for pr := range progress {
-				fmt.Fprintf(env.err, "%s %s: %d/%d\n", pr.Account, pr.Folder, pr.Done, pr.Total)
+			for l := range lines {
+				fmt.Fprintln(env.err, l)
 			}
 		}()
-		err := p.Sync(ctx, mail.SyncRequest{
-			Account: *account, Folder: *folder, HeadersOnly: *headersOnly,
-			Warn: func(w string) { fmt.Fprintf(env.err, "warning: %s\n", w) },
-			Progress: func(pr imapsync.Progress) {
-				select {
-				case progress <- pr:
-				default: // the terminal is slow: skip a progress line rather than the sync
-				}
-			},
+		err := e.SyncWith(ctx, *account, backend.SyncOptions{Folder: *folder, HeadersOnly: *headersOnly,
+			IndexProgress: env.indexProgress}, func(pr backend.SyncProgress) {
+			if pr.Warning != "" {
+				lines <- "warning: " + strings.ReplaceAll(pr.Warning, "\n", "; ")
+				return
+			}
+			select {
+			case lines <- fmt.Sprintf("%s %s: %d/%d", pr.Account, pr.Folder, pr.Done, pr.Total):
+			default:
+			}
 		})
-		close(progress)
+		close(lines)
 		<-done
-		if err != nil {
-			return err
-		}
-		// What arrived is indexed for search now, which also shows the
-		// protected subjects of encrypted mail in every folder.
-		if err := p.UpdateSearchIndex(ctx, *account, env.indexProgress); err != nil {
-			return fmt.Errorf("mail synchronised, but indexing it for search failed: %w", err)
-		}
-		// Messages waiting after a temporary failure go out with the sync.
-		if err := p.FlushOutbox(ctx); err != nil {
-			fmt.Fprintf(env.err, "warning: the outbox could not be sent: %s (see `sealpost outbox list`)\n", userMessage(err))
-		}
-		return nil
+		return err
 	})
 }
 

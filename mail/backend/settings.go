@@ -73,4 +73,10 @@ type SyncOptions struct {
 	// HeadersOnly keeps only the message list offline: bodies are not
 	// stored, so they cannot be read or searched without a connection.
 	HeadersOnly bool
+	// Folder limits the sync to one folder (after the queued actions and
+	// the folder list); empty means every folder.
+	Folder string
+	// IndexProgress, if set, is told how far indexing what arrived for
+	// search is.
+	IndexProgress func(done, total int)
 }

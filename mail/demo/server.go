@@ -131,7 +131,7 @@ func StartServers(addresses ...string) (*Servers, error) {
 
 	s.imap = imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return s.mem.NewSession(), nil, nil
+			return recheckingIdle{s.mem.NewSession().(imapserver.SessionIMAP4rev2)}, nil, nil
 		},
 		Caps:   imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
 		Logger: quiet,
@@ -195,6 +195,47 @@ func (s *Servers) Deliver(address string, raw []byte) error {
 	}
 	_, err := u.Append("INBOX", bytes.NewReader(raw), &imap.AppendOptions{Time: time.Now()})
 	return err
+}
+
+// idleRecheck is how often an IDLE session of the demo server looks for
+// updates that its in-memory backend did not signal.
+const idleRecheck = 200 * time.Millisecond
+
+// recheckingIdle is a session of the in-memory server whose IDLE does not
+// lose updates. go-imap v2.0.0-beta.8's memory server registers for
+// updates only after it sent "+ idling", so mail that arrives in between
+// waits in its queue, unannounced, until the next change (a client that
+// started IDLE then never hears of it). Here IDLE polls that queue first
+// and again every idleRecheck.
+type recheckingIdle struct {
+	imapserver.SessionIMAP4rev2
+}
+
+// Idle writes updates until stop is closed.
+func (s recheckingIdle) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
+	for {
+		if err := s.Poll(w, true); err != nil {
+			return err
+		}
+		inner, done := make(chan struct{}), make(chan error, 1)
+		go func() { done <- s.SessionIMAP4rev2.Idle(w, inner) }()
+		t := time.NewTimer(idleRecheck)
+		select {
+		case <-stop:
+			t.Stop()
+			close(inner)
+			return <-done
+		case <-t.C:
+			close(inner)
+			if err := <-done; err != nil {
+				return err
+			}
+		case err := <-done:
+			t.Stop()
+			close(inner)
+			return err
+		}
+	}
 }
 
 // smtpSession is one SMTP connection: authenticate, then MAIL, RCPT, DATA.

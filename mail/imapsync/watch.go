@@ -99,12 +99,9 @@ func (s *Syncer) watchOnce(ctx context.Context) (healthy bool, err error) {
 		if s.opts.WatchSynced != nil {
 			s.opts.WatchSynced()
 		}
-		// Changes announced during the sync are already in the store or
-		// will be seen by the next sync; start IDLE with a clean slate.
-		select {
-		case <-changed:
-		default:
-		}
+		// A change announced during the sync (mail that arrived after its
+		// SELECT) may be missing from it: such a signal stays, so IDLE
+		// ends at once and INBOX is synced again.
 		if err := s.idle(ctx, cn, changed); err != nil {
 			return true, err
 		}
