@@ -185,3 +185,24 @@ func onlyOurs(stacks string) string {
 	}
 	return strings.Join(keep, "\n\n")
 }
+
+func TestSavingASyncSettingRestartsTheSessions(t *testing.T) {
+	_, e, events := liveDemo(t, mail.SessionOptions{})
+	waitFor(t, events, "online", online)
+	prefs, err := e.Preferences()
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefs.CheckMinutes = 1
+	if err := e.SavePreferences(prefs); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, events, "stopped", func(ev backend.Event) bool {
+		return ev.Kind == backend.EventConnection && ev.State == backend.ConnStopped
+	})
+	waitFor(t, events, "online again", online)
+	prefs.CheckMinutes = -1
+	if err := e.SavePreferences(prefs); err == nil {
+		t.Error("a negative check interval was saved")
+	}
+}

@@ -33,7 +33,14 @@ type preferences struct {
 	// maxMessageMB is the size cap for offline messages; 0 is the
 	// backend's default.
 	maxMessageMB int
+	// checkMinutes is how often the folders other than the inbox are
+	// checked; 0 is the backend's default.
+	checkMinutes int
 }
+
+// checkChoices are the check intervals the settings window offers, in
+// minutes; 0 is the default.
+var checkChoices = []int{1, 2, 0, 10, 15, 30, 60}
 
 // sizeCapChoices are the size caps for offline messages the settings window
 // offers, in MB; 0 is the default.
@@ -58,7 +65,8 @@ func (ui *App) loadPreferences() {
 		s := ui.settingsOf()
 		rearm := s.prefs.autoLockMinutes != stored.AutoLockMinutes
 		s.prefs = preferences{autoLockMinutes: stored.AutoLockMinutes,
-			privateNotifications: stored.PrivateNotifications, offlineBodies: stored.OfflineBodies, maxMessageMB: stored.MaxMessageMB}
+			privateNotifications: stored.PrivateNotifications, offlineBodies: stored.OfflineBodies, maxMessageMB: stored.MaxMessageMB,
+			checkMinutes: stored.CheckMinutes}
 		if rearm {
 			ui.armAutoLock()
 		}
@@ -74,7 +82,7 @@ func (ui *App) savePreferences() {
 	}
 	s := ui.settingsOf()
 	p := backend.Preferences{AutoLockMinutes: s.prefs.autoLockMinutes, PrivateNotifications: s.prefs.privateNotifications,
-		OfflineBodies: s.prefs.offlineBodies, MaxMessageMB: s.prefs.maxMessageMB}
+		OfflineBodies: s.prefs.offlineBodies, MaxMessageMB: s.prefs.maxMessageMB, CheckMinutes: s.prefs.checkMinutes}
 	s.saves.Lock()
 	s.saves.issued++
 	seq := s.saves.issued
@@ -132,6 +140,7 @@ type settingsWindow struct {
 	private  *widget.Check
 	offline  *widget.Check
 	sizeCap  *widget.Select
+	check    *widget.Select // how often the folders other than the inbox are checked
 	footer   *widget.Label
 	accounts *accountsPane
 
@@ -198,15 +207,30 @@ func (ui *App) showSettings() {
 		}
 	})
 	sw.sizeCap.SetSelected(sizeCapLabel(s.prefs.maxMessageMB))
+	checkOptions := make([]string, len(checkChoices))
+	for i, m := range checkChoices {
+		checkOptions[i] = checkLabel(m)
+	}
+	sw.check = widget.NewSelect(checkOptions, func(choice string) {
+		for _, m := range checkChoices {
+			if checkLabel(m) == choice && m != s.prefs.checkMinutes {
+				s.prefs.checkMinutes = m
+				ui.savePreferences()
+			}
+		}
+	})
+	sw.check.SetSelected(checkLabel(s.prefs.checkMinutes))
 	syncNote := "Without offline messages, Sync stores only the message list. Larger messages than the cap are listed " +
 		"only; opening one fetches it from the server. A new cap applies to mail that arrives from then on."
 	if _, ok := ui.backend.(backend.Settings); !ok {
 		sw.offline.Disable()
 		sw.sizeCap.Disable()
+		sw.check.Disable()
 		syncNote = "This backend keeps whole messages offline up to its own size cap."
 	}
-	syncTab := container.NewVBox(sw.offline, widget.NewForm(widget.NewFormItem("Keep offline messages up to", sw.sizeCap)),
-		wrapped(syncNote))
+	syncTab := container.NewVBox(sw.offline, widget.NewForm(widget.NewFormItem("Keep offline messages up to", sw.sizeCap),
+		widget.NewFormItem("Check other folders", sw.check)),
+		wrapped(syncNote), wrapped("New mail in the inbox shows up as it arrives; the other folders are checked as often as set here."))
 
 	variant := "light"
 	if ui.app.Settings().ThemeVariant() == theme.VariantDark {
@@ -249,6 +273,17 @@ func sizeCapLabel(mb int) string {
 		return strconv.Itoa(backend.DefaultMaxMessageMB) + " MB (default)"
 	}
 	return strconv.Itoa(mb) + " MB"
+}
+
+// checkLabel names a check interval choice.
+func checkLabel(minutes int) string {
+	switch minutes {
+	case 0:
+		return "every " + strconv.Itoa(backend.DefaultCheckMinutes) + " minutes (default)"
+	case 1:
+		return "every minute"
+	}
+	return "every " + strconv.Itoa(minutes) + " minutes"
 }
 
 // autoLockLabel names an auto-lock choice.

@@ -385,6 +385,7 @@ func TestPreferencesKeptInProfile(t *testing.T) {
 	app.settings.window.autoLock.SetSelected("5 minutes")
 	app.settings.window.private.SetChecked(false)
 	app.settings.window.sizeCap.SetSelected("5 MB")
+	app.settings.window.check.SetSelected("every 15 minutes")
 	app.tasks.wait()
 
 	app.lock()
@@ -392,8 +393,9 @@ func TestPreferencesKeptInProfile(t *testing.T) {
 	app.settings.prefs = defaultPreferences() // what a fresh start would have
 	unlocked(t, app)
 	app.tasks.wait()
-	if got := app.settings.prefs; got.autoLockMinutes != 5 || got.privateNotifications || !got.offlineBodies || got.maxMessageMB != 5 {
-		t.Errorf("preferences after unlocking = %+v, want 5 minutes, details in notifications, offline bodies up to 5 MB", got)
+	if got := app.settings.prefs; got.autoLockMinutes != 5 || got.privateNotifications || !got.offlineBodies || got.maxMessageMB != 5 ||
+		got.checkMinutes != 15 {
+		t.Errorf("preferences after unlocking = %+v, want 5 minutes, details in notifications, offline bodies up to 5 MB, checks every 15 minutes", got)
 	}
 }
 
