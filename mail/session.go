@@ -273,7 +273,7 @@ func (s *accountSession) run() {
 		case <-s.ctx.Done():
 			return
 		case <-s.inboxSynced:
-			err = s.process(s.ctx, nil)
+			err = s.process(s.ctx, nil, true)
 		case <-s.kick:
 			err = s.replay()
 		case call := <-s.calls:
@@ -441,7 +441,7 @@ func (s *accountSession) syncStep(ctx context.Context, folder string, progress f
 	if err != nil {
 		return err
 	}
-	return s.process(ctx, before)
+	return s.process(ctx, before, false)
 }
 
 // syncAllBut is SyncAll without the folder skip.
@@ -465,10 +465,10 @@ func (s *accountSession) syncAllBut(ctx context.Context, skip string) error {
 }
 
 // process finishes a sync: Autocrypt and drafts as after any sync, the
-// search index, then events for the new mail and the changed folders
-// (compared with before, the folder records ahead of the sync; nil when
-// the watcher synced INBOX).
-func (s *accountSession) process(ctx context.Context, before []localstore.Folder) error {
+// search index, then events for the new mail and the changed folders,
+// compared with before, the folder records ahead of the sync (unknown
+// when the watcher synced INBOX, which then counts as changed).
+func (s *accountSession) process(ctx context.Context, before []localstore.Folder, watcher bool) error {
 	var after []localstore.Folder
 	err := s.withProfile(func(p *Profile) (err error) {
 		if err := p.finishSync(ctx, s.account, &s.arrived, s.warn); err != nil {
@@ -484,18 +484,21 @@ func (s *accountSession) process(ctx context.Context, before []localstore.Folder
 		s.publish(backend.Event{Kind: backend.EventError, Message: "mail synchronised, but indexing it for search failed: " + err.Error(), Err: err})
 	}
 	uids, counts := s.fresh.take()
-	changed := changedFolders(before, after)
-	if before != nil && len(before) != len(after) {
-		s.publish(backend.Event{Kind: backend.EventFoldersChanged})
+	var changed []string
+	if !watcher {
+		changed = changedFolders(before, after)
+		if !sameNames(before, after) {
+			s.publish(backend.Event{Kind: backend.EventFoldersChanged})
+		}
 	}
 	for _, name := range sortedKeys(counts) {
 		s.publish(backend.Event{Kind: backend.EventNewMail, Folder: name, UIDs: uids[name], Count: counts[name],
-			FirstSync: before != nil && !syncedBefore(before, name)})
+			FirstSync: !watcher && !syncedBefore(before, name)})
 		if !slices.Contains(changed, name) {
 			changed = append(changed, name)
 		}
 	}
-	if before == nil && !slices.Contains(changed, inbox) {
+	if watcher && !slices.Contains(changed, inbox) {
 		changed = append(changed, inbox) // flags or expunges the watcher saw
 	}
 	for _, name := range changed {
@@ -509,9 +512,6 @@ func (s *accountSession) process(ctx context.Context, before []localstore.Folder
 // CONDSTORE a flag change leaves no trace there, so such folders count as
 // changed whenever they were synced.
 func changedFolders(before, after []localstore.Folder) []string {
-	if before == nil {
-		return nil
-	}
 	old := make(map[string]localstore.Folder, len(before))
 	for _, f := range before {
 		old[f.Name] = f
@@ -529,6 +529,11 @@ func changedFolders(before, after []localstore.Folder) []string {
 		}
 	}
 	return out
+}
+
+// sameNames reports whether two folder listings name the same folders.
+func sameNames(a, b []localstore.Folder) bool {
+	return slices.EqualFunc(a, b, func(x, y localstore.Folder) bool { return x.Name == y.Name })
 }
 
 func syncedBefore(folders []localstore.Folder, name string) bool {

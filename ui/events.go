@@ -169,6 +169,11 @@ func (v *mainView) reloadFolders(account string) {
 		}
 		v.tree.Refresh()
 		v.tree.OpenAllBranches()
+		if v.folder == "" && len(v.accounts) > 0 { // the first sync brought the first folders
+			if fs := v.folders[v.accounts[0].Email]; len(fs) > 0 {
+				v.tree.Select(v.accounts[0].Email + folderSep + fs[0].Name)
+			}
+		}
 	})
 }
 
