@@ -172,8 +172,8 @@ func (e *Engine) restartSessions() {
 	e.startSessionsIfWanted()
 }
 
-// sendFailed has the outbox sender try again after its backoff: a message
-// that could not be sent waits in the outbox.
+// sendFailed has the outbox sender plan the retry of a message that could
+// not be sent and now waits in the outbox.
 func (e *Engine) sendFailed() {
 	if live := e.sessions(); live != nil {
 		signal(live.outboxLate)

@@ -30,16 +30,11 @@ type SessionOptions struct {
 	// IdleRestart is how long one IDLE command runs before it is re-issued
 	// (default imapsync.DefaultIdleRestart).
 	IdleRestart time.Duration
-	// OutboxRetryMin and OutboxRetryMax bound the backoff between attempts
-	// to send what waits in the outbox (defaults 30 s and 30 min).
-	OutboxRetryMin, OutboxRetryMax time.Duration
 }
 
-// Defaults of SessionOptions.
-const (
-	defaultOutboxRetryMin = 30 * time.Second
-	defaultOutboxRetryMax = 30 * time.Minute
-)
+// outboxMinWait is the shortest wait between two tries of the outbox
+// sender, so a clock in the past cannot make it spin.
+const outboxMinWait = time.Second
 
 // sessions are the running sessions of one unlocked profile: one per
 // account and one outbox sender. Cancelling ctx stops them all; nothing
@@ -55,7 +50,7 @@ type sessions struct {
 	accounts map[string]*accountSession
 
 	outboxKick chan struct{} // try to send now
-	outboxLate chan struct{} // a send failed: try again after the backoff
+	outboxLate chan struct{} // a send failed: plan its retry
 }
 
 // accountSession keeps one account up to date. Its worker goroutine owns
@@ -590,60 +585,72 @@ func (s *accountSession) request(ctx context.Context, folder string, progress fu
 // kickReplay asks the worker to replay queued actions now.
 func (s *accountSession) kickReplay() { signal(s.kick) }
 
-// runOutbox sends what waits in the outbox: when kicked (a session came
-// online, a send failed) and, while messages wait after a failure, again
-// with backoff.
+// runOutbox sends what waits in the outbox when kicked (a session came
+// online) and whenever the earliest waiting message is due again: the
+// outbox's own schedule (after a temporary failure a minute, doubling up
+// to an hour) decides when, so the app, Sync and this loop agree. A held
+// or possibly sent message waits for the user.
 func (set *sessions) runOutbox() {
-	backoff := newBackoff(set.opts.OutboxRetryMin, set.opts.OutboxRetryMax)
-	if set.opts.OutboxRetryMin <= 0 {
-		backoff = newBackoff(defaultOutboxRetryMin, max(set.opts.OutboxRetryMax, defaultOutboxRetryMax))
-	}
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
 	defer retry.Stop()
 	for {
+		flush := true
 		select {
 		case <-set.ctx.Done():
 			return
 		case <-set.outboxLate:
-			resetTimer(retry, backoff.next())
-			continue
+			flush = false // it just failed: only plan the retry
 		case <-set.outboxKick:
 		case <-retry.C:
 		}
-		waiting, err := set.flushOutbox()
+		waiting, next, err := set.tryOutbox(flush)
 		if set.ctx.Err() != nil {
 			return
 		}
+		retry.Stop()
 		ev := backend.Event{Kind: backend.EventOutbox, Count: waiting}
-		if err != nil && waiting > 0 {
-			d := backoff.next()
-			ev.Message, ev.RetryIn, ev.Err = flushWarning(waiting, err), d, err
-			resetTimer(retry, d)
-		} else {
-			backoff.reset()
-			retry.Stop()
+		if !next.IsZero() {
+			ev.RetryIn = max(time.Until(next), outboxMinWait)
+			resetTimer(retry, ev.RetryIn)
 		}
-		set.e.events.publish(ev)
+		if err != nil {
+			ev.Message, ev.Err = flushWarning(waiting, err), err
+		}
+		if flush || err != nil {
+			set.e.events.publish(ev)
+		}
 	}
 }
 
-// flushOutbox sends what is due; it returns how many messages still wait.
-func (set *sessions) flushOutbox() (waiting int, err error) {
+// tryOutbox sends what is due (when flush is set) and returns how many
+// messages still wait and when the earliest one that is retried by
+// itself is due (zero: none is).
+func (set *sessions) tryOutbox(flush bool) (waiting int, next time.Time, err error) {
 	// As after a sync, a started submission is not cut off when the
 	// session stops: locking waits for it, bounded by flushTimeout.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(set.ctx), flushTimeout)
 	defer cancel()
 	lerr := set.e.withLive(set.ctx, func(p *Profile) error {
-		err = p.FlushOutbox(ctx)
+		if flush {
+			err = p.FlushOutbox(ctx)
+		}
 		items, lerr := p.Outbox()
 		waiting = len(items)
+		for _, it := range items {
+			if it.Held || !it.SubmittingSince.IsZero() {
+				continue
+			}
+			if next.IsZero() || it.NextAttempt.Before(next) {
+				next = it.NextAttempt
+			}
+		}
 		return lerr
 	})
 	if err == nil {
 		err = lerr
 	}
-	return waiting, err
+	return waiting, next, err
 }
 
 // backoff doubles a wait from lo up to hi, with jitter over its upper half.
