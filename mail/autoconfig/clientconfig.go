@@ -38,40 +38,6 @@ type xmlServer struct {
 	Auth       []string `xml:"authentication"`
 }
 
-// parseClientConfig parses an autoconfig file in Thunderbird's clientConfig
-// format (config-v1.1.xml) for the account email. Of the incomingServer
-// entries of type "imap" and the outgoingServer entries of type "smtp", the
-// first usable one of each wins (the format lists them in order of
-// preference). An entry is usable when its socketType is "SSL" (implicit
-// TLS) or "STARTTLS" (mandatory STARTTLS), its port is 1 to 65535 and its
-// hostname is a valid host name once the placeholders are replaced; entries
-// with socketType "plain" or anything else are skipped, never offered, and
-// a Note says so. The placeholders %EMAILADDRESS%, %EMAILLOCALPART% and
-// %EMAILDOMAIN% are replaced in hostname and username; an empty username
-// means the e-mail address.
-//
-// The result has Source SourceAutoconfig and Confirmed false (see
-// Settings.Confirmed). IMAP or SMTP is the zero Server when the file has no
-// usable entry of that kind; when it has neither, the error is
-// ErrNoUsableServer. Input longer than MaxConfigSize fails with
-// ErrConfigTooLarge, input that is not a clientConfig XML document with
-// ErrMalformedConfig, and an unusable email with ErrInvalidAddress.
-func parseClientConfig(r io.Reader, email string) (Settings, error) {
-	addr, err := parseAddress(email)
-	if err != nil {
-		return Settings{}, err
-	}
-	doc, err := decodeClientConfig(r)
-	if err != nil {
-		return Settings{}, err
-	}
-	st := parseResult(doc, addr).settings()
-	if st.IMAP.Host == "" && st.SMTP.Host == "" {
-		return Settings{}, noUsableServer(st.Notes)
-	}
-	return st, nil
-}
-
 // noUsableServer is ErrNoUsableServer with the reasons in notes.
 func noUsableServer(notes []string) error {
 	if len(notes) == 0 {
@@ -84,8 +50,18 @@ func noUsableServer(notes []string) error {
 // file cannot fill them with a megabyte of text.
 const maxSkipNotes = 5
 
-// parseResult picks the first usable IMAP and SMTP entries of doc. The
-// servers are marked unconfirmed; the caller decides.
+// parseResult picks the first usable IMAP and SMTP entries of doc, an
+// autoconfig file in Thunderbird's clientConfig format (config-v1.1.xml)
+// for addr. Of the incomingServer entries of type "imap" and the
+// outgoingServer entries of type "smtp", the first usable one of each wins
+// (the format lists them in order of preference). An entry is usable when
+// its socketType is "SSL" (implicit TLS) or "STARTTLS" (mandatory
+// STARTTLS), its port is 1 to 65535 and its hostname is a valid host name
+// once the placeholders are replaced; entries with socketType "plain" or
+// anything else are skipped, never offered, and a note says so. The
+// placeholders %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% are
+// replaced in hostname and username; an empty username means the e-mail
+// address. The servers are marked unconfirmed; the caller decides.
 func parseResult(doc xmlClientConfig, addr address) result {
 	var r result
 	skips := 0

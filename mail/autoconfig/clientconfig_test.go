@@ -2,6 +2,7 @@ package autoconfig
 
 import (
 	"errors"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -308,4 +309,26 @@ func BenchmarkParseClientConfig(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// parseClientConfig parses an autoconfig file for email as discovery does
+// once it has fetched one (see parseResult), for the tests and the fuzzer:
+// Source SourceAutoconfig, Confirmed false; ErrNoUsableServer when neither
+// server is usable, ErrConfigTooLarge past MaxConfigSize,
+// ErrMalformedConfig for anything but a clientConfig document and
+// ErrInvalidAddress for an unusable email.
+func parseClientConfig(r io.Reader, email string) (Settings, error) {
+	addr, err := parseAddress(email)
+	if err != nil {
+		return Settings{}, err
+	}
+	doc, err := decodeClientConfig(r)
+	if err != nil {
+		return Settings{}, err
+	}
+	st := parseResult(doc, addr).settings()
+	if st.IMAP.Host == "" && st.SMTP.Host == "" {
+		return Settings{}, noUsableServer(st.Notes)
+	}
+	return st, nil
 }

@@ -121,17 +121,6 @@ func parseAddress(email string) (address, error) {
 	return address{email: e[:at] + "@" + domain, local: e[:at], domain: domain}, nil
 }
 
-// wkdURLs returns the Web Key Directory key URLs for email: the advanced
-// method's and the direct method's.
-func wkdURLs(email string) (advanced, direct string, err error) {
-	a, err := parseAddress(email)
-	if err != nil {
-		return "", "", err
-	}
-	m := wkdMethods(a)
-	return m[0].keyURL, m[1].keyURL, nil
-}
-
 // wkdMethod is one WKD method: its policy file and key URL.
 type wkdMethod struct {
 	name      string

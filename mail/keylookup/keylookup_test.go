@@ -496,3 +496,14 @@ func TestLookupRefusesInsecureKeyserver(t *testing.T) {
 		t.Errorf("requests made = %q, want none", web.requests)
 	}
 }
+
+// wkdURLs returns the Web Key Directory key URLs for email: the advanced
+// method's and the direct method's.
+func wkdURLs(email string) (advanced, direct string, err error) {
+	a, err := parseAddress(email)
+	if err != nil {
+		return "", "", err
+	}
+	m := wkdMethods(a)
+	return m[0].keyURL, m[1].keyURL, nil
+}
