@@ -718,8 +718,12 @@ func TestConcurrentUse(t *testing.T) {
 					return
 				}
 				pt, v, err := DecryptBytes(msg, DecryptOptions{Keys: []*Key{bob}, Verifiers: []*Key{alice}, Now: t0})
-				if err != nil || !bytes.Equal(pt, text) || v.Signature.Status != SigValid {
-					errs <- fmt.Errorf("decrypt = %q, %q, %v; want %q, valid, nil", pt, v.Signature.Status, err, text)
+				if err != nil {
+					errs <- fmt.Errorf("decrypt: %w", err)
+					return
+				}
+				if !bytes.Equal(pt, text) || v.Signature.Status != SigValid {
+					errs <- fmt.Errorf("decrypt = %q, %q; want %q, valid", pt, v.Signature.Status, text)
 					return
 				}
 			}

@@ -78,8 +78,11 @@ func TestShowProtectedHeadersWritesOnlyChanges(t *testing.T) {
 		var out []byte
 		err := s.view(func(tx *bolt.Tx) error {
 			b, err := bucketAt(tx, false, m.path(acct, folder, subSummaries))
-			if err != nil || b == nil {
-				return fmt.Errorf("summaries bucket: %v", err)
+			if err != nil {
+				return fmt.Errorf("summaries bucket: %w", err)
+			}
+			if b == nil {
+				return errors.New("no summaries bucket")
 			}
 			out = bytes.Clone(b.Get(uidKey(5)))
 			return nil

@@ -220,8 +220,10 @@ func SelectHeader(values []string, from string, now time.Time) (*Header, error) 
 		h, err := Parse(v, now)
 		switch {
 		case err != nil:
+			//lint:ignore ST1005 Autocrypt is a name
 			problems = append(problems, fmt.Errorf("Autocrypt header %d: %w", i+1, err))
 		case h.Addr != want:
+			//lint:ignore ST1005 Autocrypt is a name
 			problems = append(problems, fmt.Errorf("Autocrypt header %d: %w: %w: it is not for the From address",
 				i+1, ErrInvalidHeader, ErrAddrMismatch))
 		default:

@@ -2,6 +2,7 @@ package pgpmime
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"mime"
 	"strings"
@@ -128,7 +129,7 @@ func walk(tb testing.TB, e *message.Entity) *parsed {
 	if mr := e.MultipartReader(); mr != nil {
 		for {
 			child, err := mr.NextPart()
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				break
 			}
 			if err != nil && !message.IsUnknownCharset(err) {

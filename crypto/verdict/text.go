@@ -58,8 +58,7 @@ func htmlToText(src string) string {
 			}
 		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
 			name, _ := z.TagName()
-			tag := string(name)
-			if skippedElements[tag] && tt != html.SelfClosingTagToken {
+			if skippedElements[string(name)] && tt != html.SelfClosingTagToken {
 				if tt == html.StartTagToken {
 					skip++
 				} else if skip > 0 {
@@ -67,7 +66,7 @@ func htmlToText(src string) string {
 				}
 				continue
 			}
-			if blockElements[tag] && skip == 0 {
+			if blockElements[string(name)] && skip == 0 {
 				b.WriteByte('\n')
 			}
 		}
