@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sealpost/sealpost/mail"
+	"github.com/sealpost/sealpost/mail/backend"
 	"github.com/sealpost/sealpost/mail/mailtest"
 )
 
@@ -51,19 +52,19 @@ func TestActionsReachTheServer(t *testing.T) {
 	}
 
 	// The local copy changes at once, before any sync.
-	local := func() map[string]mail.MessageSummary {
+	local := func() map[string]backend.MessageSummary {
 		t.Helper()
 		msgs, err := p.ListMessages(alice, "INBOX", 10)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out := map[string]mail.MessageSummary{}
+		out := map[string]backend.MessageSummary{}
 		for _, m := range msgs {
 			out[m.Subject] = m
 		}
 		return out
 	}
-	if got := local(); len(got) != 2 || !got["read me"].Seen() || !got["flag me"].Flagged() || got["flag me"].Seen() {
+	if got := local(); len(got) != 2 || !got["read me"].Seen || !got["flag me"].Flagged || got["flag me"].Seen {
 		t.Errorf("local INBOX before sync got = %+v, want only \"read me\" (seen) and \"flag me\" (flagged, unseen)", got)
 	}
 	if got := srv.Flags(t, alice, "INBOX"); len(got) != 4 {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sealpost/sealpost/crypto"
 	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/backend"
 )
 
 func TestAutocryptHeaderTeachesAndWarns(t *testing.T) {
@@ -27,7 +28,7 @@ func TestAutocryptHeaderTeachesAndWarns(t *testing.T) {
 		t.Fatal(err)
 	}
 	compose := func() []byte {
-		raw, err := alice.Compose("alice@example.org", Draft{To: []string{"bob@example.net"}, Subject: "hi"}, SecurityOptions{Mode: ModePlain})
+		raw, err := alice.Compose("alice@example.org", backend.Draft{To: []string{"bob@example.net"}, Subject: "hi"}, SecurityOptions{Mode: ModePlain})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,7 +75,7 @@ func TestGossipTeachesOtherRecipientsKeys(t *testing.T) {
 	alice, bob := keyedPair(t)
 	carol := newTestProfile(t)
 	exchangeKeys(t, alice, "alice@example.org", carol, "carol@example.com")
-	raw, err := alice.Compose("alice@example.org", Draft{To: []string{"bob@example.net", "carol@example.com"}, Subject: "team"}, SecurityOptions{})
+	raw, err := alice.Compose("alice@example.org", backend.Draft{To: []string{"bob@example.net", "carol@example.com"}, Subject: "team"}, SecurityOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +98,7 @@ func TestGossipTeachesOtherRecipientsKeys(t *testing.T) {
 func TestPeerBatchRemembersHeaders(t *testing.T) {
 	alice, bob := keyedPair(t)
 	msg := func() []byte {
-		return compose(t, alice, "alice@example.org", Draft{To: []string{"bob@example.net"}, Subject: "hi"}, ModePlain)
+		return compose(t, alice, "alice@example.org", backend.Draft{To: []string{"bob@example.net"}, Subject: "hi"}, ModePlain)
 	}
 	b := bob.newPeerBatch()
 	first, second := msg(), msg()

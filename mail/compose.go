@@ -13,29 +13,8 @@ import (
 	"time"
 
 	gomail "github.com/emersion/go-message/mail"
+	"github.com/sealpost/sealpost/mail/backend"
 )
-
-// Attachment is a file attached to an outgoing message.
-type Attachment struct {
-	Filename    string
-	ContentType string // empty: guessed from the file name
-	Data        []byte
-	// Open, when not nil, is used instead of Data: it returns the content,
-	// which streams into the message (a large file is never held in
-	// memory). It is called once, when the message is written.
-	Open func() (io.ReadCloser, error)
-}
-
-// Draft is a message as the user wrote it.
-type Draft struct {
-	From          string // the account address; Name is added from the account
-	FromName      string
-	To, Cc, Bcc   []string
-	Subject, Body string
-	Attachments   []Attachment
-	InReplyTo     string
-	References    []string
-}
 
 // ErrNoRecipients means a message has nobody to go to.
 var ErrNoRecipients = errors.New("the message has no recipients: give at least one --to, --cc or --bcc")
@@ -63,7 +42,7 @@ func parseAddresses(list []string) ([]*gomail.Address, error) {
 // text/plain body (quoted-printable) and base64 attachments whose file names
 // are encoded per RFC 2231. Bcc stays in this copy (it is removed when the
 // message is submitted) so the user's own copy shows who got it.
-func BuildMessage(d Draft, now time.Time) ([]byte, error) {
+func BuildMessage(d backend.Draft, now time.Time) ([]byte, error) {
 	m, err := newOutgoing(d, now)
 	if err != nil {
 		return nil, err
@@ -79,11 +58,11 @@ func BuildMessage(d Draft, now time.Time) ([]byte, error) {
 // checked first, the body (with its attachments) is written as it streams.
 type outgoing struct {
 	h gomail.Header
-	d Draft
+	d backend.Draft
 }
 
 // newOutgoing checks d's addresses and makes the header.
-func newOutgoing(d Draft, now time.Time) (*outgoing, error) {
+func newOutgoing(d backend.Draft, now time.Time) (*outgoing, error) {
 	from, err := parseAddresses([]string{d.From})
 	if err != nil || len(from) != 1 {
 		return nil, fmt.Errorf("sender %q is not one address", d.From)
@@ -166,7 +145,7 @@ func (m *outgoing) writeTo(w io.Writer) error {
 }
 
 // writeAttachment adds a to the message, streaming it from a.Open if set.
-func writeAttachment(mw *gomail.Writer, a Attachment) error {
+func writeAttachment(mw *gomail.Writer, a backend.Attachment) error {
 	var ah gomail.AttachmentHeader
 	ct := a.ContentType
 	if ct == "" {

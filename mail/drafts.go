@@ -22,18 +22,6 @@ import (
 	"github.com/sealpost/sealpost/mail/imapsync"
 )
 
-// SavedDraft is a draft kept in the profile.
-type SavedDraft struct {
-	ID, Account string
-	Draft       Draft
-	// Mode is the security mode chosen in the composer (a Mode constant).
-	Mode string
-	// Saved is when it was last saved.
-	Saved time.Time
-	// Uploaded is true when its latest version is in the Drafts folder.
-	Uploaded bool
-}
-
 // ErrDraftMode means a draft was saved with a mode Sealpost does not know.
 var ErrDraftMode = errors.New("unknown security mode for a draft: use encrypt, sign, password or plain")
 
@@ -46,7 +34,7 @@ const hiddenDraftSubject = "[...]"
 // SaveDraft seals d as a new revision of draft id (a new draft when id is
 // empty) of account, marks it for upload to the Drafts folder, and returns
 // its id. mode is the composer's security mode; a password is never kept.
-func (p *Profile) SaveDraft(account, id string, d Draft, mode string) (string, error) {
+func (p *Profile) SaveDraft(account, id string, d backend.Draft, mode string) (string, error) {
 	switch mode {
 	case "", ModeEncrypt, ModeSign, ModePassword, ModePlain:
 	default:
@@ -72,12 +60,12 @@ func (p *Profile) SaveDraft(account, id string, d Draft, mode string) (string, e
 
 // Drafts lists the drafts of account (every account when empty), newest
 // first, without attachment data.
-func (p *Profile) Drafts(account string) ([]SavedDraft, error) {
+func (p *Profile) Drafts(account string) ([]backend.SavedDraft, error) {
 	recs, err := p.store.Drafts().List(account)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]SavedDraft, len(recs))
+	out := make([]backend.SavedDraft, len(recs))
 	for i, r := range recs {
 		out[i] = savedDraftOf(r)
 	}
@@ -85,20 +73,22 @@ func (p *Profile) Drafts(account string) ([]SavedDraft, error) {
 }
 
 // OpenDraft returns one draft with its attachments.
-func (p *Profile) OpenDraft(account, id string) (SavedDraft, error) {
+func (p *Profile) OpenDraft(account, id string) (backend.SavedDraft, error) {
 	r, err := p.store.Drafts().Get(account, id)
 	if err != nil {
-		return SavedDraft{}, err
+		return backend.SavedDraft{}, err
 	}
 	return savedDraftOf(r), nil
 }
 
-func savedDraftOf(r localstore.Draft) SavedDraft {
-	d := Draft{To: r.To, Cc: r.Cc, Bcc: r.Bcc, Subject: r.Subject, Body: r.Body, InReplyTo: r.InReplyTo, References: r.References}
+// savedDraftOf translates a stored draft into the domain type, the one
+// place that does.
+func savedDraftOf(r localstore.Draft) backend.SavedDraft {
+	d := backend.Draft{To: r.To, Cc: r.Cc, Bcc: r.Bcc, Subject: r.Subject, Body: r.Body, InReplyTo: r.InReplyTo, References: r.References}
 	for _, a := range r.Attachments {
-		d.Attachments = append(d.Attachments, Attachment{Filename: a.Name, ContentType: a.ContentType, Data: a.Data})
+		d.Attachments = append(d.Attachments, backend.Attachment{Filename: a.Name, ContentType: a.ContentType, Size: len(a.Data), Data: a.Data})
 	}
-	return SavedDraft{ID: r.ID, Account: r.Account, Draft: d, Mode: r.Mode, Saved: r.Saved, Uploaded: !r.UploadPending}
+	return backend.SavedDraft{ID: r.ID, Account: r.Account, Draft: d, Mode: r.Mode, Saved: r.Saved, Uploaded: !r.UploadPending}
 }
 
 // DeleteDraft deletes the draft on this computer at once, then removes its

@@ -114,11 +114,11 @@ func TestDraftsReachTheDraftsFolder(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
-	d := Draft{
+	d := backend.Draft{
 		To: []string{"Bob <bob@example.net>"}, Cc: []string{"carol@example.com"}, Bcc: []string{"dave@example.com"},
 		Subject: "Secret plans ünïcode", Body: "Meet at noon.\n", InReplyTo: "orig@example.net",
 		References:  []string{"root@example.net", "orig@example.net"},
-		Attachments: []Attachment{{Filename: "map.txt", ContentType: "text/plain", Data: []byte("X marks the spot")}},
+		Attachments: []backend.Attachment{{Filename: "map.txt", ContentType: "text/plain", Data: []byte("X marks the spot")}},
 	}
 	id, err := p.SaveDraft(alice, "", d, ModeEncrypt)
 	if err != nil {
@@ -218,7 +218,7 @@ func TestDraftsOfflineThenSync(t *testing.T) {
 	stop()
 
 	// An uploaded draft deleted while offline leaves a tombstone.
-	gone, err := p.SaveDraft(alice, "", Draft{To: []string{"bob@example.net"}, Subject: "gone"}, ModeEncrypt)
+	gone, err := p.SaveDraft(alice, "", backend.Draft{To: []string{"bob@example.net"}, Subject: "gone"}, ModeEncrypt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func TestDraftsOfflineThenSync(t *testing.T) {
 		t.Errorf("Drafts after deleting offline = %+v, want none", list)
 	}
 
-	id, err := p.SaveDraft(alice, "", Draft{Subject: "no recipients yet", Body: "later"}, ModePassword)
+	id, err := p.SaveDraft(alice, "", backend.Draft{Subject: "no recipients yet", Body: "later"}, ModePassword)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func TestDraftsSyncWarnsWithoutOwnKey(t *testing.T) {
 	p := profileWithAccount(t, srv, alice, false)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := p.SaveDraft(alice, "", Draft{Subject: "x"}, ModeEncrypt); err != nil {
+	if _, err := p.SaveDraft(alice, "", backend.Draft{Subject: "x"}, ModeEncrypt); err != nil {
 		t.Fatal(err)
 	}
 	var warnings []string
@@ -290,7 +290,7 @@ func TestDraftsSyncWarnsWithoutOwnKey(t *testing.T) {
 
 func TestSaveDraftRefusesUnknownMode(t *testing.T) {
 	p := newTestProfile(t)
-	if _, err := p.SaveDraft("a@example.org", "", Draft{}, "loud"); !errors.Is(err, ErrDraftMode) {
+	if _, err := p.SaveDraft("a@example.org", "", backend.Draft{}, "loud"); !errors.Is(err, ErrDraftMode) {
 		t.Errorf("SaveDraft with mode loud: got error = %v, want ErrDraftMode", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/backend"
 	"github.com/sealpost/sealpost/mail/testservers"
 )
 
@@ -73,9 +74,9 @@ func TestSendAndReceiveThroughRealServers(t *testing.T) {
 		t.Fatalf("alice's first sync: %v", err)
 	}
 	body := "Hello Bob,\r\nthe numbers are attached.\r\n\r\n-- \r\nAlice\r\n"
-	_, err := pa.Send(ctx, alice, Draft{
+	_, err := pa.Send(ctx, alice, backend.Draft{
 		To: []string{"Bob <" + bob + ">"}, Bcc: []string{alice}, Subject: "Q3 numbers – ünïcode",
-		Body: body, Attachments: []Attachment{{Filename: "résumé.txt", Data: []byte("attached bytes\n")}},
+		Body: body, Attachments: []backend.Attachment{{Filename: "résumé.txt", Data: []byte("attached bytes\n")}},
 	}, SecurityOptions{Mode: ModePlain})
 	if err != nil {
 		t.Fatalf("send: %v\n%s", err, srv.Log())
@@ -97,7 +98,7 @@ func TestSendAndReceiveThroughRealServers(t *testing.T) {
 		t.Fatalf("bob's INBOX = %+v, %v; want one message", msgs, err)
 	}
 	m := msgs[0]
-	if m.Subject != "Q3 numbers – ünïcode" || !strings.Contains(m.From, alice) || !m.HasAttachments || m.Seen() {
+	if m.Subject != "Q3 numbers – ünïcode" || !strings.Contains(m.From, alice) || !m.HasAttachments || m.Seen {
 		t.Errorf("bob's message summary = %+v", m)
 	}
 	raw, err := pb.RawMessage(bob, "INBOX", m.UID)

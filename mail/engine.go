@@ -293,15 +293,8 @@ func (e *Engine) Folders(account string) (out []backend.Folder, err error) {
 
 // Messages lists the newest limit messages of folder in account.
 func (e *Engine) Messages(account, folder string, limit int) (out []backend.MessageSummary, err error) {
-	err = e.with(func(p *Profile) error {
-		sums, err := p.ListMessages(account, folder, limit)
-		out = make([]backend.MessageSummary, len(sums))
-		for i, s := range sums {
-			out[i] = backend.MessageSummary{
-				Account: s.Account, Folder: s.Folder, UID: s.UID, From: s.From, Subject: s.Subject, Date: s.Date,
-				Seen: s.Seen(), Flagged: s.Flagged(), Encrypted: s.Encrypted, Signed: s.Signed, HasAttachments: s.HasAttachments,
-			}
-		}
+	err = e.with(func(p *Profile) (err error) {
+		out, err = p.ListMessages(account, folder, limit)
 		return err
 	})
 	return out, err
@@ -374,15 +367,8 @@ func (e *Engine) Reply(account, folder string, uid uint32, all bool) (r backend.
 		if err != nil {
 			return fmt.Errorf("message %d of %s: %w", uid, folder, err)
 		}
-		prepared, err := p.PrepareReply(raw, all)
-		if err != nil {
-			return err
-		}
-		d := prepared.Draft
-		r = backend.Reply{Warnings: prepared.Warnings, Draft: backend.Draft{
-			To: d.To, Cc: d.Cc, Subject: d.Subject, Body: d.Body, InReplyTo: d.InReplyTo, References: d.References,
-		}}
-		return nil
+		r, err = p.PrepareReply(raw, all)
+		return err
 	})
 	return r, err
 }
@@ -403,18 +389,9 @@ func (e *Engine) Send(ctx context.Context, account string, d backend.Draft, sec 
 		return fmt.Errorf("%q: %w", sec.Mode, ErrUnknownMode)
 	}
 	return e.with(func(p *Profile) error {
-		draft := Draft{To: d.To, Cc: d.Cc, Bcc: d.Bcc, Subject: d.Subject, Body: d.Body, InReplyTo: d.InReplyTo, References: d.References}
-		for _, a := range d.Attachments {
-			draft.Attachments = append(draft.Attachments, Attachment{Filename: a.Filename, ContentType: a.ContentType, Data: a.Data})
-		}
-		_, err := p.Send(ctx, account, draft,
-			SecurityOptions{Mode: mode, Password: sec.Password})
+		_, err := p.Send(ctx, account, d, SecurityOptions{Mode: mode, Password: sec.Password})
 		if err != nil {
 			e.sendFailed()
-		}
-		var missing *MissingKeysError
-		if errors.As(err, &missing) {
-			return &backend.MissingKeysError{Addresses: missing.Addresses}
 		}
 		return err
 	})

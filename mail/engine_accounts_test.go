@@ -293,7 +293,7 @@ func TestEngineSizeCap(t *testing.T) {
 	if err := e.with(func(p *Profile) (err error) { indexed, err = p.store.SearchIndex().Indexed(user, "INBOX"); return err }); err != nil || len(indexed) != 2 {
 		t.Errorf("indexed after Sync: got = %v, %v, want both messages", indexed, err)
 	}
-	var list []MessageSummary
+	var list []backend.MessageSummary
 	if err := e.with(func(p *Profile) (err error) { list, err = p.ListMessages(user, "INBOX", 10); return err }); err != nil {
 		t.Fatal(err)
 	}

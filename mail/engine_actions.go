@@ -40,22 +40,14 @@ func (e *Engine) queued(account string, err error) error {
 
 // Forward prepares a forward of a stored message; an encrypted original
 // gives an encrypted forward.
-func (e *Engine) Forward(account, folder string, uid uint32) (f backend.Forward, err error) {
+func (e *Engine) Forward(account, folder string, uid uint32) (f backend.Reply, err error) {
 	err = e.with(func(p *Profile) error {
 		raw, err := p.RawMessage(account, folder, uid)
 		if err != nil {
 			return fmt.Errorf("message %d of %s: %w", uid, folder, err)
 		}
-		prepared, err := p.PrepareForward(raw)
-		if err != nil {
+		if f, err = p.PrepareForward(raw); err != nil {
 			return fmt.Errorf("forward message %d of %s: %w", uid, folder, err)
-		}
-		d := prepared.Draft
-		f = backend.Forward{Warnings: prepared.Warnings, Draft: backend.Draft{
-			To: d.To, Cc: d.Cc, Subject: d.Subject, Body: d.Body,
-		}}
-		if prepared.Security.Mode == ModeEncrypt {
-			f.Security = backend.ModeEncrypt
 		}
 		return nil
 	})

@@ -28,12 +28,8 @@ func (e *Engine) Search(ctx context.Context, q backend.SearchQuery, progress fun
 		return nil, err
 	}
 	var out []backend.MessageSummary
-	err = e.with(func(p *Profile) error {
-		sums, err := p.searchIndexed(ctx, q, words)
-		out = make([]backend.MessageSummary, len(sums))
-		for i, s := range sums {
-			out[i] = backendSummary(s)
-		}
+	err = e.with(func(p *Profile) (err error) {
+		out, err = p.searchIndexed(ctx, q, words)
 		return err
 	})
 	return out, err
@@ -74,14 +70,6 @@ func (e *Engine) updateSearchIndex(ctx context.Context, account, folder string, 
 		}
 	}
 	return e.with(func(p *Profile) error { return p.markIndexed(b) })
-}
-
-// backendSummary is the UI's row for a message summary.
-func backendSummary(s MessageSummary) backend.MessageSummary {
-	return backend.MessageSummary{
-		Account: s.Account, Folder: s.Folder, UID: s.UID, From: s.From, Subject: s.Subject, Date: s.Date,
-		Seen: s.Seen(), Flagged: s.Flagged(), Encrypted: s.Encrypted, Signed: s.Signed, HasAttachments: s.HasAttachments,
-	}
 }
 
 // The engine offers search over the local cache.

@@ -46,7 +46,7 @@ func engineWithMail(t *testing.T) *Engine {
 		if _, err := p.ImportKeys([]byte(pub), nil); err != nil {
 			return err
 		}
-		raw, err = p.Compose("alice@example.org", Draft{To: []string{"alice@example.org"}, Subject: "Note to self", Body: "remember\n"},
+		raw, err = p.Compose("alice@example.org", backend.Draft{To: []string{"alice@example.org"}, Subject: "Note to self", Body: "remember\n"},
 			SecurityOptions{Mode: ModeEncrypt})
 		if err != nil {
 			return err

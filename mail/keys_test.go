@@ -9,6 +9,7 @@ import (
 
 	"github.com/sealpost/sealpost/crypto"
 	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/backend"
 )
 
 var cheapKDF = localstore.KDFParams{Time: 1, MemoryKiB: 8 * 1024, Threads: 1}
@@ -178,7 +179,7 @@ func TestSettingsRoundTrip(t *testing.T) {
 // returns the fingerprint of the key that signed it.
 func signerOf(t *testing.T, p *Profile) string {
 	t.Helper()
-	raw, err := p.Compose("alice@example.org", Draft{To: []string{"alice@example.org"}, Subject: "which key", Body: "hello\n"},
+	raw, err := p.Compose("alice@example.org", backend.Draft{To: []string{"alice@example.org"}, Subject: "which key", Body: "hello\n"},
 		SecurityOptions{Mode: ModeSign})
 	if err != nil {
 		t.Fatalf("compose: %v", err)

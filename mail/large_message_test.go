@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/sealpost/sealpost/crypto"
+	"github.com/sealpost/sealpost/mail/backend"
 )
 
 // heapPeak samples the heap every step bytes of I/O and keeps the peak
@@ -106,7 +107,7 @@ func TestLargeMessagePeakHeap(t *testing.T) {
 	}
 	defer out.Close()
 	composing := newHeapPeak(4 << 20)
-	d := Draft{To: []string{"alice@example.org"}, Subject: "the data", Body: "Here it is.\n", Attachments: []Attachment{{
+	d := backend.Draft{To: []string{"alice@example.org"}, Subject: "the data", Body: "Here it is.\n", Attachments: []backend.Attachment{{
 		Filename: "data.bin", Open: func() (io.ReadCloser, error) { return &pattern{size: size, heap: composing}, nil },
 	}}}
 	if err := p.ComposeTo(out, "alice@example.org", d, SecurityOptions{}); err != nil {
@@ -166,7 +167,7 @@ func TestComposeToAttachmentFails(t *testing.T) {
 	}
 	for _, mode := range []string{ModeEncrypt, ModeSign, ModePlain} {
 		t.Run(mode, func(t *testing.T) {
-			d := Draft{To: []string{"alice@example.org"}, Subject: "x", Attachments: []Attachment{{Filename: "a.bin",
+			d := backend.Draft{To: []string{"alice@example.org"}, Subject: "x", Attachments: []backend.Attachment{{Filename: "a.bin",
 				Open: func() (io.ReadCloser, error) { return &failingReader{n: 1 << 20}, nil }}}}
 			err := p.ComposeTo(io.Discard, "alice@example.org", d, SecurityOptions{Mode: mode})
 			if !errors.Is(err, errAttachmentGone) || !strings.Contains(err.Error(), "a.bin") {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/sealpost/sealpost/mail/backend"
 )
 
 // ErrNotMailto means a link is not a mailto: URL.
@@ -14,8 +16,8 @@ var ErrNotMailto = errors.New("not a mailto: link")
 // before "?" and in to=, cc= and bcc=, and subject= and body=. Other header
 // fields in the link are ignored, so a link cannot set From, Reply-To or
 // anything that changes how the message is protected.
-func ParseMailto(link string) (Draft, error) {
-	var d Draft
+func ParseMailto(link string) (backend.Draft, error) {
+	var d backend.Draft
 	u, err := url.Parse(strings.TrimSpace(link))
 	if err != nil || !strings.EqualFold(u.Scheme, "mailto") {
 		return d, fmt.Errorf("%q: %w", link, ErrNotMailto)

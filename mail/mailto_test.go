@@ -4,21 +4,23 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+
+	"github.com/sealpost/sealpost/mail/backend"
 )
 
 func TestParseMailto(t *testing.T) {
 	tests := []struct {
 		link string
-		want Draft
+		want backend.Draft
 		err  error
 	}{
-		{"mailto:bob@example.net", Draft{To: []string{"bob@example.net"}}, nil},
+		{"mailto:bob@example.net", backend.Draft{To: []string{"bob@example.net"}}, nil},
 		{"mailto:bob@example.net,carol@example.com?subject=Hello%20there&body=Line%201%0D%0ALine%202",
-			Draft{To: []string{"bob@example.net", "carol@example.com"}, Subject: "Hello there", Body: "Line 1\nLine 2"}, nil},
+			backend.Draft{To: []string{"bob@example.net", "carol@example.com"}, Subject: "Hello there", Body: "Line 1\nLine 2"}, nil},
 		{"MAILTO:?to=bob@example.net&cc=dave@example.org&bcc=erin@example.org&from=evil@example.com&reply-to=x@evil.example",
-			Draft{To: []string{"bob@example.net"}, Cc: []string{"dave@example.org"}, Bcc: []string{"erin@example.org"}}, nil},
-		{"mailto:g%C3%BCnter@example.de", Draft{To: []string{"günter@example.de"}}, nil},
-		{"https://example.com", Draft{}, ErrNotMailto},
+			backend.Draft{To: []string{"bob@example.net"}, Cc: []string{"dave@example.org"}, Bcc: []string{"erin@example.org"}}, nil},
+		{"mailto:g%C3%BCnter@example.de", backend.Draft{To: []string{"günter@example.de"}}, nil},
+		{"https://example.com", backend.Draft{}, ErrNotMailto},
 	}
 	for _, tt := range tests {
 		t.Run(tt.link, func(t *testing.T) {

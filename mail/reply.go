@@ -8,16 +8,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
+	"github.com/sealpost/sealpost/mail/backend"
 )
-
-// Reply is a prepared answer to a received message.
-type Reply struct {
-	Draft    Draft
-	Security SecurityOptions
-	// Warnings tell the user what to check before sending, e.g. that
-	// replies go to an address other than the sender's.
-	Warnings []string
-}
 
 // PrepareReply answers raw (to its sender, or with all to every recipient
 // except the user's own addresses). It quotes only the text the verdict
@@ -26,16 +18,16 @@ type Reply struct {
 // attachments, so a reply cannot be abused to decrypt foreign ciphertext.
 // A reply to an encrypted message is encrypted (and refused, not
 // downgraded, when a recipient has no key).
-func (p *Profile) PrepareReply(raw []byte, all bool) (Reply, error) {
+func (p *Profile) PrepareReply(raw []byte, all bool) (backend.Reply, error) {
 	v, err := p.Inspect(raw)
 	if err != nil {
-		return Reply{}, err
+		return backend.Reply{}, err
 	}
 	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
 	if err != nil {
-		return Reply{}, fmt.Errorf("read the message header: %w", err)
+		return backend.Reply{}, fmt.Errorf("read the message header: %w", err)
 	}
-	var r Reply
+	var r backend.Reply
 	from, _ := netmail.ParseAddress(v.From)
 	to := h.Get("Reply-To")
 	if to == "" {
@@ -47,7 +39,7 @@ func (p *Profile) PrepareReply(raw []byte, all bool) (Reply, error) {
 	if all {
 		own, err := p.ownAddresses()
 		if err != nil {
-			return Reply{}, err
+			return backend.Reply{}, err
 		}
 		seen := map[string]bool{}
 		if list, err := netmail.ParseAddressList(to); err == nil {
@@ -88,7 +80,7 @@ func (p *Profile) PrepareReply(raw []byte, all bool) (Reply, error) {
 		r.Draft.Body = quote(v.From, v.BodyText)
 	}
 	if v.Encrypted {
-		r.Security.Mode = ModeEncrypt
+		r.Security = backend.ModeEncrypt
 	}
 	return r, nil
 }
@@ -134,12 +126,12 @@ func (p *Profile) ownAddresses() (map[string]bool, error) {
 // unencrypted siblings of decrypted content. Forwarding an encrypted
 // message is encrypted (fail closed). Attachments are not carried over
 // yet; the returned warnings say so when the original had any.
-func (p *Profile) PrepareForward(raw []byte) (Reply, error) {
+func (p *Profile) PrepareForward(raw []byte) (backend.Reply, error) {
 	v, err := p.Inspect(raw)
 	if err != nil {
-		return Reply{}, err
+		return backend.Reply{}, err
 	}
-	var r Reply
+	var r backend.Reply
 	subject := v.Subject
 	if !strings.HasPrefix(strings.ToLower(subject), "fwd:") {
 		subject = "Fwd: " + subject
@@ -154,7 +146,7 @@ func (p *Profile) PrepareForward(raw []byte) (Reply, error) {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("the original's %d attachment(s) are not forwarded", len(v.Attachments)))
 	}
 	if v.Encrypted {
-		r.Security.Mode = ModeEncrypt
+		r.Security = backend.ModeEncrypt
 	}
 	return r, nil
 }

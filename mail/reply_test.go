@@ -3,6 +3,8 @@ package mail
 import (
 	"strings"
 	"testing"
+
+	"github.com/sealpost/sealpost/mail/backend"
 )
 
 // keyedPair gives alice and bob a key each, each knowing the other's.
@@ -15,7 +17,7 @@ func keyedPair(t *testing.T) (alice, bob *Profile) {
 
 func TestReplyToEncryptedIsEncryptedAndQuotesDecryptedText(t *testing.T) {
 	alice, bob := keyedPair(t)
-	raw, err := alice.Compose("alice@example.org", Draft{To: []string{"bob@example.net"}, Subject: "Plans", Body: "Meet at noon.\n"}, SecurityOptions{})
+	raw, err := alice.Compose("alice@example.org", backend.Draft{To: []string{"bob@example.net"}, Subject: "Plans", Body: "Meet at noon.\n"}, SecurityOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,12 +25,12 @@ func TestReplyToEncryptedIsEncryptedAndQuotesDecryptedText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Security.Mode != ModeEncrypt || r.Draft.Subject != "Re: Plans" || !strings.Contains(r.Draft.Body, "> Meet at noon.") ||
+	if r.Security != ModeEncrypt || r.Draft.Subject != "Re: Plans" || !strings.Contains(r.Draft.Body, "> Meet at noon.") ||
 		len(r.Draft.To) != 1 || !strings.Contains(r.Draft.To[0], "alice@example.org") || r.Draft.InReplyTo == "" {
 		t.Fatalf("reply = %+v", r)
 	}
 	// The reply goes out encrypted to alice, whose key bob has.
-	if _, err := bob.Compose("bob@example.net", r.Draft, r.Security); err != nil {
+	if _, err := bob.Compose("bob@example.net", r.Draft, SecurityOptions{Mode: r.Security}); err != nil {
 		t.Fatalf("compose the encrypted reply: %v", err)
 	}
 }
@@ -38,7 +40,7 @@ func TestReplyToEncryptedIsEncryptedAndQuotesDecryptedText(t *testing.T) {
 // hoping bob's reply quotes it in plaintext.
 func TestReplyDoesNotQuoteForeignCiphertext(t *testing.T) {
 	alice, bob := keyedPair(t)
-	captured, err := alice.Compose("alice@example.org", Draft{To: []string{"bob@example.net"}, Subject: "x", Body: "SECRET-7731\n"}, SecurityOptions{})
+	captured, err := alice.Compose("alice@example.org", backend.Draft{To: []string{"bob@example.net"}, Subject: "x", Body: "SECRET-7731\n"}, SecurityOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +61,7 @@ func TestReplyDoesNotQuoteForeignCiphertext(t *testing.T) {
 	if strings.Contains(r.Draft.Body, "SECRET-7731") {
 		t.Fatalf("the reply quotes foreign decrypted text:\n%s", r.Draft.Body)
 	}
-	if r.Security.Mode == ModeEncrypt {
+	if r.Security == ModeEncrypt {
 		t.Error("a reply to an unencrypted message need not be forced to encrypt mode (auto decides)")
 	}
 }
@@ -86,7 +88,7 @@ func TestReplyAllAndReplyToWarning(t *testing.T) {
 
 func TestForwardOfEncryptedStaysEncrypted(t *testing.T) {
 	alice, bob := keyedPair(t)
-	raw, err := alice.Compose("alice@example.org", Draft{To: []string{"bob@example.net"}, Subject: "Plans", Body: "Meet at noon.\n"}, SecurityOptions{})
+	raw, err := alice.Compose("alice@example.org", backend.Draft{To: []string{"bob@example.net"}, Subject: "Plans", Body: "Meet at noon.\n"}, SecurityOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,12 +96,12 @@ func TestForwardOfEncryptedStaysEncrypted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Security.Mode != ModeEncrypt || f.Draft.Subject != "Fwd: Plans" || !strings.Contains(f.Draft.Body, "Meet at noon.") {
+	if f.Security != ModeEncrypt || f.Draft.Subject != "Fwd: Plans" || !strings.Contains(f.Draft.Body, "Meet at noon.") {
 		t.Fatalf("forward = %+v", f)
 	}
 	// To someone without a key, the forward is refused rather than sent plain.
 	f.Draft.To = []string{"carol@example.com"}
-	if _, err := bob.Compose("bob@example.net", f.Draft, f.Security); err == nil {
+	if _, err := bob.Compose("bob@example.net", f.Draft, SecurityOptions{Mode: f.Security}); err == nil {
 		t.Fatal("an encrypted message was forwarded to a recipient without a key")
 	}
 }

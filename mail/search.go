@@ -30,7 +30,7 @@ const searchBatch = 200
 // date, then returns the messages in which every word of q.Text occurs
 // (ignoring case, accents and how words are spaced), newest first, at most
 // q.Limit of them (0: all).
-func (p *Profile) Search(ctx context.Context, q SearchQuery) ([]MessageSummary, error) {
+func (p *Profile) Search(ctx context.Context, q SearchQuery) ([]backend.MessageSummary, error) {
 	words := searchWords(q.Text)
 	if len(words) == 0 {
 		return nil, ErrEmptySearch
@@ -422,7 +422,7 @@ func (ix *indexer) inspect(raw []byte) (*Verdict, error) {
 
 // searchIndexed scans the index of the queried accounts and folders for
 // records that contain every word, and returns their summaries newest first.
-func (p *Profile) searchIndexed(ctx context.Context, q SearchQuery, words [][]byte) ([]MessageSummary, error) {
+func (p *Profile) searchIndexed(ctx context.Context, q SearchQuery, words [][]byte) ([]backend.MessageSummary, error) {
 	accts, err := p.selectAccounts(q.Account)
 	if err != nil {
 		return nil, err
@@ -482,7 +482,7 @@ func (p *Profile) searchIndexed(ctx context.Context, q SearchQuery, words [][]by
 	if q.Limit > 0 {
 		n = min(n, q.Limit)
 	}
-	out := make([]MessageSummary, 0, n)
+	out := make([]backend.MessageSummary, 0, n)
 	for _, h := range hits {
 		if q.Limit > 0 && len(out) == q.Limit {
 			break
@@ -499,12 +499,13 @@ func (p *Profile) searchIndexed(ctx context.Context, q SearchQuery, words [][]by
 	return out, nil
 }
 
-// summaryOf is the engine's view of a stored summary.
-func summaryOf(account, folder string, s localstore.Summary) MessageSummary {
-	return MessageSummary{
+// summaryOf translates a stored summary into the domain type, the one
+// place that does.
+func summaryOf(account, folder string, s localstore.Summary) backend.MessageSummary {
+	return backend.MessageSummary{
 		Account: account, Folder: folder, UID: s.UID, MessageID: s.MessageID, From: s.From, To: s.To, Cc: s.Cc,
-		Subject: s.Subject, Date: s.Date, Flags: s.Flags, Size: s.Size, HasAttachments: s.HasAttachments,
-		Encrypted: s.Encrypted, Signed: s.Signed, Offline: !s.RawOmitted,
+		Subject: s.Subject, Date: s.Date, Flags: s.Flags, Seen: hasFlag(s.Flags, `\Seen`), Flagged: hasFlag(s.Flags, `\Flagged`),
+		Size: s.Size, HasAttachments: s.HasAttachments, Encrypted: s.Encrypted, Signed: s.Signed, Offline: !s.RawOmitted,
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/backend"
 	"github.com/sealpost/sealpost/mail/testservers"
 )
 
@@ -56,7 +57,7 @@ func storeMail(t testing.TB, p *Profile, mails []storedMail) {
 }
 
 // compose builds a message or fails the test.
-func compose(t testing.TB, p *Profile, from string, d Draft, mode string) []byte {
+func compose(t testing.TB, p *Profile, from string, d backend.Draft, mode string) []byte {
 	t.Helper()
 	raw, err := p.Compose(from, d, SecurityOptions{Mode: mode})
 	if err != nil {
@@ -77,12 +78,12 @@ func compose(t testing.TB, p *Profile, from string, d Draft, mode string) []byte
 func searchFixture(t *testing.T) (alice, bob *Profile) {
 	t.Helper()
 	alice, bob = keyedPair(t)
-	enc := compose(t, alice, searchAlice, Draft{To: []string{searchAlice}, Subject: "Quarterly plans", Body: "The secret word is Zanzibar.\n"}, ModeEncrypt)
-	plain := compose(t, alice, searchAlice, Draft{To: []string{searchAlice}, Subject: "Lunch Friday", Body: "Café Müller at noon.\n",
-		Attachments: []Attachment{{Filename: "Budget-2027.xlsx", Data: []byte("numbers")}}}, ModePlain)
-	foreign := compose(t, bob, "bob@example.net", Draft{To: []string{"bob@example.net"}, Subject: "Bob's notes", Body: "marzipan\n"}, ModeEncrypt)
-	archived := compose(t, alice, searchAlice, Draft{To: []string{searchAlice}, Subject: "Zanzibar trip photos", Body: "see attached\n"}, ModePlain)
-	invoice := compose(t, alice, searchCarol, Draft{To: []string{searchCarol}, Subject: "Zanzibar invoice", Body: "please pay\n"}, ModePlain)
+	enc := compose(t, alice, searchAlice, backend.Draft{To: []string{searchAlice}, Subject: "Quarterly plans", Body: "The secret word is Zanzibar.\n"}, ModeEncrypt)
+	plain := compose(t, alice, searchAlice, backend.Draft{To: []string{searchAlice}, Subject: "Lunch Friday", Body: "Café Müller at noon.\n",
+		Attachments: []backend.Attachment{{Filename: "Budget-2027.xlsx", Data: []byte("numbers")}}}, ModePlain)
+	foreign := compose(t, bob, "bob@example.net", backend.Draft{To: []string{"bob@example.net"}, Subject: "Bob's notes", Body: "marzipan\n"}, ModeEncrypt)
+	archived := compose(t, alice, searchAlice, backend.Draft{To: []string{searchAlice}, Subject: "Zanzibar trip photos", Body: "see attached\n"}, ModePlain)
+	invoice := compose(t, alice, searchCarol, backend.Draft{To: []string{searchCarol}, Subject: "Zanzibar invoice", Body: "please pay\n"}, ModePlain)
 	storeMail(t, alice, []storedMail{
 		{searchAlice, "INBOX", localstore.Summary{UID: 1, From: "Alice <alice@example.org>", Subject: "...", Date: searchDay(10), Encrypted: true}, enc},
 		{searchAlice, "INBOX", localstore.Summary{UID: 2, From: "Alice <alice@example.org>", Subject: "Lunch Friday", Date: searchDay(11), HasAttachments: true}, plain},
@@ -95,7 +96,7 @@ func searchFixture(t *testing.T) (alice, bob *Profile) {
 }
 
 // hitNames renders results as account/folder/uid.
-func hitNames(sums []MessageSummary) []string {
+func hitNames(sums []backend.MessageSummary) []string {
 	out := make([]string, len(sums))
 	for i, s := range sums {
 		out[i] = fmt.Sprintf("%s/%s/%d", strings.SplitN(s.Account, "@", 2)[0], s.Folder, s.UID)
@@ -202,7 +203,7 @@ func TestSearchIndexFollowsTheStore(t *testing.T) {
 		{
 			name: "body arrives",
 			change: func(t *testing.T) {
-				raw := compose(t, alice, searchAlice, Draft{To: []string{searchAlice}, Subject: "Travel receipt", Body: "Kilimanjaro lodge\n"}, ModeEncrypt)
+				raw := compose(t, alice, searchAlice, backend.Draft{To: []string{searchAlice}, Subject: "Travel receipt", Body: "Kilimanjaro lodge\n"}, ModeEncrypt)
 				if err := alice.store.Messages().PutFetchedRaw(searchAlice, "INBOX", 4, raw); err != nil {
 					t.Fatal(err)
 				}
@@ -292,7 +293,7 @@ func TestSearchThroughRealServers(t *testing.T) {
 	exchangeKeys(t, pa, alice, pb, bob)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if _, err := pa.Send(ctx, alice, Draft{To: []string{bob}, Subject: "Merger plans", Body: "The password is tangerine.\n"}, SecurityOptions{}); err != nil {
+	if _, err := pa.Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: "Merger plans", Body: "The password is tangerine.\n"}, SecurityOptions{}); err != nil {
 		t.Fatalf("send encrypted: %v", err)
 	}
 	srv.Deliver(t, alice, bob, []byte("From: "+alice+"\r\nTo: "+bob+"\r\nSubject: Fruit order\r\n"+
@@ -301,7 +302,7 @@ func TestSearchThroughRealServers(t *testing.T) {
 	if err := pb.Sync(ctx, SyncRequest{}); err != nil {
 		t.Fatal(err)
 	}
-	search := func(text string) []MessageSummary {
+	search := func(text string) []backend.MessageSummary {
 		t.Helper()
 		got, err := pb.Search(ctx, SearchQuery{Account: bob, Text: text})
 		if err != nil {
@@ -309,7 +310,7 @@ func TestSearchThroughRealServers(t *testing.T) {
 		}
 		return got
 	}
-	subjects := func(sums []MessageSummary) []string {
+	subjects := func(sums []backend.MessageSummary) []string {
 		var out []string
 		for _, s := range sums {
 			out = append(out, s.Folder+": "+s.Subject)
@@ -570,7 +571,7 @@ func BenchmarkIndexEncrypted(b *testing.B) {
 	body := strings.Repeat("The quarterly numbers are in the report. ", 50)
 	var mails []storedMail
 	for uid := uint32(1); uid <= n; uid++ {
-		raw := compose(b, p, searchAlice, Draft{To: []string{searchAlice}, Subject: fmt.Sprintf("Report %d", uid), Body: body}, ModeEncrypt)
+		raw := compose(b, p, searchAlice, backend.Draft{To: []string{searchAlice}, Subject: fmt.Sprintf("Report %d", uid), Body: body}, ModeEncrypt)
 		mails = append(mails, storedMail{searchAlice, "INBOX", localstore.Summary{UID: uid, Subject: "...", Date: searchDay(1)}, raw})
 	}
 	storeMail(b, p, mails)
@@ -595,15 +596,15 @@ func TestIndexShowsProtectedHeaders(t *testing.T) {
 	alice, bob := keyedPair(t)
 	ctx := context.Background()
 	const bobAddr = "bob@example.net"
-	sent := compose(t, alice, searchAlice, Draft{To: []string{bobAddr}, Subject: "Hazelnut shipment", Body: "Twelve sacks of walnuts.\n"}, ModeEncrypt)
+	sent := compose(t, alice, searchAlice, backend.Draft{To: []string{bobAddr}, Subject: "Hazelnut shipment", Body: "Twelve sacks of walnuts.\n"}, ModeEncrypt)
 	draft, _, err := alice.buildDraftMessage(localstore.Account{Email: searchAlice, DisplayName: "Alice Example"},
 		localstore.Draft{To: []string{bobAddr}, Subject: "Pistachio plans", Body: "Unfinished cashew thoughts.\n"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	foreign := compose(t, bob, bobAddr, Draft{To: []string{bobAddr}, Subject: "Almond ledger", Body: "Not for alice.\n"}, ModeEncrypt)
-	signed := compose(t, alice, searchAlice, Draft{To: []string{bobAddr}, Subject: "Pecan report", Body: "Signed only.\n"}, ModeSign)
-	inbox := compose(t, bob, bobAddr, Draft{To: []string{searchAlice}, Subject: "Macadamia news", Body: "Opened later.\n"}, ModeEncrypt)
+	foreign := compose(t, bob, bobAddr, backend.Draft{To: []string{bobAddr}, Subject: "Almond ledger", Body: "Not for alice.\n"}, ModeEncrypt)
+	signed := compose(t, alice, searchAlice, backend.Draft{To: []string{bobAddr}, Subject: "Pecan report", Body: "Signed only.\n"}, ModeSign)
+	inbox := compose(t, bob, bobAddr, backend.Draft{To: []string{searchAlice}, Subject: "Macadamia news", Body: "Opened later.\n"}, ModeEncrypt)
 	const outerAlice, outerBob = "Alice <alice@example.org>", "Bob Example <bob@example.net>"
 	storeMail(t, alice, []storedMail{
 		{searchAlice, "Sent", localstore.Summary{UID: 4, From: outerAlice, Subject: "...", Date: searchDay(3), Flags: []string{`\Seen`}, Encrypted: true}, sent},
@@ -688,7 +689,7 @@ func TestIndexShowsProtectedHeaders(t *testing.T) {
 // none of them.
 func TestProtectedSubjectsLeaveNoPlaintextOnDisk(t *testing.T) {
 	alice, _ := keyedPair(t)
-	sent := compose(t, alice, searchAlice, Draft{To: []string{"bob@example.net"}, Subject: "Canary tamarind", Body: "quokka\n"}, ModeEncrypt)
+	sent := compose(t, alice, searchAlice, backend.Draft{To: []string{"bob@example.net"}, Subject: "Canary tamarind", Body: "quokka\n"}, ModeEncrypt)
 	draft, _, err := alice.buildDraftMessage(localstore.Account{Email: searchAlice},
 		localstore.Draft{To: []string{"bob@example.net"}, Subject: "Canary rambutan", Body: "wombat\n"})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sealpost/sealpost/crypto"
 	"github.com/sealpost/sealpost/crypto/pgpmime"
+	"github.com/sealpost/sealpost/mail/backend"
 )
 
 // Security modes of an outgoing message.
@@ -43,22 +44,11 @@ var (
 	ErrPasswordNeeded = errors.New("password mode needs a password (share it with the recipients out of band)")
 )
 
-// MissingKeysError lists the recipients that cannot be encrypted to. Nothing
-// was sent or queued: the user picks another mode.
-type MissingKeysError struct {
-	Addresses []string
-}
-
-func (e *MissingKeysError) Error() string {
-	return fmt.Sprintf("no usable key for %s: nothing was sent; look their keys up (`sealpost keys lookup`), use --mode password, or send with --mode plain on purpose",
-		strings.Join(e.Addresses, ", "))
-}
-
 // Compose builds the message d from the address from, protected as sec
 // asks, exactly as it would be submitted. In auto mode (the default) the
 // message is encrypted and signed when every recipient has a usable key;
-// otherwise it is refused with a *MissingKeysError, never downgraded.
-func (p *Profile) Compose(from string, d Draft, sec SecurityOptions) ([]byte, error) {
+// otherwise it is refused with a *backend.MissingKeysError, never downgraded.
+func (p *Profile) Compose(from string, d backend.Draft, sec SecurityOptions) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := p.ComposeTo(&buf, from, d, sec); err != nil {
 		clear(buf.Bytes())
@@ -70,7 +60,7 @@ func (p *Profile) Compose(from string, d Draft, sec SecurityOptions) ([]byte, er
 // ComposeForTo composes like Send would, without network, and writes the
 // message to w: from the account (its address and display name) or, with no
 // account, from the address given, using the own key for it. See ComposeTo.
-func (p *Profile) ComposeForTo(w io.Writer, account, from string, d Draft, sec SecurityOptions) error {
+func (p *Profile) ComposeForTo(w io.Writer, account, from string, d backend.Draft, sec SecurityOptions) error {
 	if account != "" {
 		acct, err := p.account(account)
 		if err != nil {
@@ -91,7 +81,7 @@ var errComposeStopped = errors.New("message composition stopped")
 // mode, addresses, keys) is; nothing is written to w when it fails. An error
 // after that (an attachment that cannot be read to its end, a failing w)
 // leaves an incomplete message in w, which the caller must discard.
-func (p *Profile) ComposeTo(w io.Writer, from string, d Draft, sec SecurityOptions) error {
+func (p *Profile) ComposeTo(w io.Writer, from string, d backend.Draft, sec SecurityOptions) error {
 	mode := sec.Mode
 	if mode == "" {
 		mode = ModeAuto
@@ -201,7 +191,7 @@ func (p *Profile) signingKey(address string, now time.Time) (*crypto.Key, error)
 // then the newest. named are the To and Cc recipients' keys; blind those of
 // the Bcc recipients who are not also in To or Cc, to encrypt to without
 // naming them.
-func (p *Profile) recipientKeys(d Draft, now time.Time) (named, blind []*crypto.Key, err error) {
+func (p *Profile) recipientKeys(d backend.Draft, now time.Time) (named, blind []*crypto.Key, err error) {
 	visible, err := parseAddresses(append(append([]string{}, d.To...), d.Cc...))
 	if err != nil {
 		return nil, nil, err
@@ -232,7 +222,7 @@ func (p *Profile) recipientKeys(d Draft, now time.Time) (named, blind []*crypto.
 		}
 	}
 	if len(missing) > 0 {
-		return nil, nil, &MissingKeysError{Addresses: missing}
+		return nil, nil, &backend.MissingKeysError{Addresses: missing}
 	}
 	return named, blind, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 
 	"github.com/sealpost/sealpost/crypto"
+	"github.com/sealpost/sealpost/mail/backend"
 )
 
 // TestBccRecipientsAreNotNamed: an encrypted message with a blind copy
@@ -37,7 +38,7 @@ func TestBccRecipientsAreNotNamed(t *testing.T) {
 		}
 		contacts[who] = k
 	}
-	raw, err := p.Compose("alice@example.org", Draft{To: []string{"bob@example.net"}, Bcc: []string{"carol@example.com"},
+	raw, err := p.Compose("alice@example.org", backend.Draft{To: []string{"bob@example.net"}, Bcc: []string{"carol@example.com"},
 		Subject: "Blind", Body: "only for the three of us\n"}, SecurityOptions{Mode: ModeEncrypt})
 	if err != nil {
 		t.Fatal(err)

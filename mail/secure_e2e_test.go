@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sealpost/sealpost/crypto"
+	"github.com/sealpost/sealpost/mail/backend"
 	"github.com/sealpost/sealpost/mail/testservers"
 )
 
@@ -53,7 +54,7 @@ func TestEncryptedMailThroughRealServers(t *testing.T) {
 	defer cancel()
 
 	const subject, body = "Merger plans Q3", "The secret number is 4711.\n"
-	if _, err := pa.Send(ctx, alice, Draft{To: []string{bob}, Subject: subject, Body: body}, SecurityOptions{}); err != nil {
+	if _, err := pa.Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: subject, Body: body}, SecurityOptions{}); err != nil {
 		t.Fatalf("send encrypted: %v", err)
 	}
 	srv.WaitForMessages(t, bob, "INBOX", 1, 30*time.Second)
@@ -102,19 +103,19 @@ func TestSendFailsClosedWithoutKey(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, err := pa.Send(ctx, alice, Draft{To: []string{bob}, Subject: "secret", Body: "secret body"}, SecurityOptions{})
-	var missing *MissingKeysError
+	_, err := pa.Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: "secret", Body: "secret body"}, SecurityOptions{})
+	var missing *backend.MissingKeysError
 	if !errors.As(err, &missing) || len(missing.Addresses) != 1 || missing.Addresses[0] != bob {
 		t.Fatalf("send without bob's key: err = %v, want a MissingKeysError naming bob", err)
 	}
-	if _, err := pa.Send(ctx, alice, Draft{To: []string{bob}, Subject: "x"}, SecurityOptions{Mode: ModeEncrypt}); !errors.As(err, &missing) {
+	if _, err := pa.Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: "x"}, SecurityOptions{Mode: ModeEncrypt}); !errors.As(err, &missing) {
 		t.Fatalf("encrypt mode without bob's key: err = %v, want a MissingKeysError", err)
 	}
 	if items, _ := pa.Outbox(); len(items) != 0 {
 		t.Fatalf("the refused message was queued: %d outbox items", len(items))
 	}
 	// An explicit plain message afterwards is the only one bob gets.
-	if _, err := pa.Send(ctx, alice, Draft{To: []string{bob}, Subject: "plain on purpose"}, SecurityOptions{Mode: ModePlain}); err != nil {
+	if _, err := pa.Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: "plain on purpose"}, SecurityOptions{Mode: ModePlain}); err != nil {
 		t.Fatal(err)
 	}
 	srv.WaitForMessages(t, bob, "INBOX", 1, 30*time.Second)

@@ -46,7 +46,7 @@ func (p *Profile) newOutbox() (*submit.Outbox, error) {
 // it in the outbox and submits it. On a failed submission the message stays
 // in the outbox (the error wraps ErrKeptInOutbox and names the item), to be
 // retried or discarded.
-func (p *Profile) Send(ctx context.Context, account string, d Draft, sec SecurityOptions) (string, error) {
+func (p *Profile) Send(ctx context.Context, account string, d backend.Draft, sec SecurityOptions) (string, error) {
 	acct, err := p.account(account)
 	if err != nil {
 		return "", err

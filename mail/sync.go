@@ -10,6 +10,7 @@ import (
 
 	"github.com/sealpost/sealpost/crypto/verdict"
 	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/backend"
 	"github.com/sealpost/sealpost/mail/imapsync"
 )
 
@@ -209,29 +210,6 @@ func (p *Profile) selectAccounts(email string) ([]localstore.Account, error) {
 	return accts, nil
 }
 
-// MessageSummary is one message as a list shows it.
-type MessageSummary struct {
-	Account, Folder string
-	UID             uint32
-	MessageID       string
-	From, To, Cc    string
-	Subject         string
-	Date            time.Time
-	Flags           []string
-	Size            uint32
-	HasAttachments  bool
-	Encrypted       bool
-	Signed          bool
-	// Offline says whether the full message is stored locally.
-	Offline bool
-}
-
-// Seen reports whether the message has been read.
-func (m MessageSummary) Seen() bool { return hasFlag(m.Flags, `\Seen`) }
-
-// Flagged reports whether the message is flagged.
-func (m MessageSummary) Flagged() bool { return hasFlag(m.Flags, `\Flagged`) }
-
 func hasFlag(flags []string, want string) bool {
 	for _, f := range flags {
 		if strings.EqualFold(f, want) {
@@ -243,7 +221,7 @@ func hasFlag(flags []string, want string) bool {
 
 // ListMessages returns the newest limit messages of folder (INBOX when
 // empty) in account (the only account when empty), newest first.
-func (p *Profile) ListMessages(account, folder string, limit int) ([]MessageSummary, error) {
+func (p *Profile) ListMessages(account, folder string, limit int) ([]backend.MessageSummary, error) {
 	accts, err := p.selectAccounts(account)
 	if err != nil {
 		return nil, err
@@ -264,13 +242,9 @@ func (p *Profile) ListMessages(account, folder string, limit int) ([]MessageSumm
 	if err != nil {
 		return nil, err
 	}
-	out := make([]MessageSummary, len(sums))
+	out := make([]backend.MessageSummary, len(sums))
 	for i, s := range sums {
-		out[i] = MessageSummary{
-			Account: acct, Folder: folder, UID: s.UID, MessageID: s.MessageID, From: s.From, To: s.To, Cc: s.Cc,
-			Subject: s.Subject, Date: s.Date, Flags: s.Flags, Size: s.Size, HasAttachments: s.HasAttachments,
-			Encrypted: s.Encrypted, Signed: s.Signed, Offline: !s.RawOmitted,
-		}
+		out[i] = summaryOf(acct, folder, s)
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/backend"
 	"github.com/sealpost/sealpost/mail/testservers"
 )
 
@@ -23,10 +24,10 @@ func TestSyncIndexesAsItStores(t *testing.T) {
 	exchangeKeys(t, pa, alice, pb, bob)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if _, err := pa.Send(ctx, alice, Draft{To: []string{bob}, Subject: "Merger plans", Body: "The password is tangerine.\n"}, SecurityOptions{}); err != nil {
+	if _, err := pa.Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: "Merger plans", Body: "The password is tangerine.\n"}, SecurityOptions{}); err != nil {
 		t.Fatalf("send encrypted: %v", err)
 	}
-	if _, err := pa.Send(ctx, alice, Draft{To: []string{bob}, Subject: "Fruit order", Body: "Twelve crates of kumquats.\n"}, SecurityOptions{Mode: ModeSign}); err != nil {
+	if _, err := pa.Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: "Fruit order", Body: "Twelve crates of kumquats.\n"}, SecurityOptions{Mode: ModeSign}); err != nil {
 		t.Fatalf("send signed: %v", err)
 	}
 	srv.WaitForMessages(t, bob, "INBOX", 2, 30*time.Second)
@@ -108,8 +109,8 @@ func TestSyncIndexesAsItStores(t *testing.T) {
 // unreadable, and a summary without a body is indexed from the summary.
 func TestIndexNewShowsOnlyVerifiedProtection(t *testing.T) {
 	alice, bob := keyedPair(t)
-	enc := compose(t, alice, searchAlice, Draft{To: []string{searchAlice}, Subject: "Quarterly plans", Body: "zanzibar\n"}, ModeEncrypt)
-	foreign := compose(t, bob, "bob@example.net", Draft{To: []string{"bob@example.net"}, Subject: "Bob's notes", Body: "marzipan\n"}, ModeEncrypt)
+	enc := compose(t, alice, searchAlice, backend.Draft{To: []string{searchAlice}, Subject: "Quarterly plans", Body: "zanzibar\n"}, ModeEncrypt)
+	foreign := compose(t, bob, "bob@example.net", backend.Draft{To: []string{"bob@example.net"}, Subject: "Bob's notes", Body: "marzipan\n"}, ModeEncrypt)
 	sums := []localstore.Summary{
 		{UID: 1, Subject: "[...]", Encrypted: true},
 		{UID: 2, Subject: "[...]", Encrypted: true},

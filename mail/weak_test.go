@@ -10,6 +10,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 
 	"github.com/sealpost/sealpost/crypto"
+	"github.com/sealpost/sealpost/mail/backend"
 )
 
 // TestWeakContactKey: an RSA-1024 contact key is imported and listed as not
@@ -44,9 +45,9 @@ func TestWeakContactKey(t *testing.T) {
 			t.Errorf("%v: Usable = %q, want %q", k.UserIDs, k.Usable, want)
 		}
 	}
-	_, err = p.Compose("alice@example.org", Draft{To: []string{"old@example.org"}, Subject: "x", Body: "y\n"}, SecurityOptions{Mode: ModeEncrypt})
-	var missing *MissingKeysError
+	_, err = p.Compose("alice@example.org", backend.Draft{To: []string{"old@example.org"}, Subject: "x", Body: "y\n"}, SecurityOptions{Mode: ModeEncrypt})
+	var missing *backend.MissingKeysError
 	if !errors.As(err, &missing) || !strings.Contains(err.Error(), "old@example.org") {
-		t.Errorf("Compose to the weak key = %v, want a *MissingKeysError naming old@example.org", err)
+		t.Errorf("Compose to the weak key = %v, want a *backend.MissingKeysError naming old@example.org", err)
 	}
 }

@@ -410,7 +410,7 @@ func (a *messageActions) forward() {
 		return
 	}
 	m := ms[0]
-	var f backend.Forward
+	var f backend.Reply
 	a.v.ui.tasks.run(func() (err error) {
 		f, err = a.api.Forward(m.Account, m.Folder, m.UID)
 		return err

@@ -668,7 +668,7 @@ func (v *mainView) openMessage(m backend.MessageSummary) {
 		msg, err = v.ui.backend.Open(m.Account, m.Folder, m.UID)
 		return err
 	}, func(err error) {
-		if v.opened == nil || *v.opened != m {
+		if v.opened == nil || keyOf(*v.opened) != keyOf(m) {
 			return // another message was selected meanwhile
 		}
 		if err != nil {

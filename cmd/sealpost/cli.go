@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/sealpost/sealpost/mail"
+	"github.com/sealpost/sealpost/mail/backend"
 )
 
 // stdio carries the streams a command reads and writes, so tests can run
@@ -322,6 +323,9 @@ func userMessage(err error) string {
 		if errors.Is(err, h.err) {
 			msg += " (" + h.hint + ")"
 		}
+	}
+	if missing := (*backend.MissingKeysError)(nil); errors.As(err, &missing) {
+		msg += " (`sealpost keys lookup EMAIL --import` finds a key; --mode password or --mode plain sends without one)"
 	}
 	return msg
 }

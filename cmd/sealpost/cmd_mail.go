@@ -119,7 +119,7 @@ func cmdList(_ context.Context, env *cliEnv, args []string) error {
 // printMessages writes msgs as `list` shows them: a JSON array of
 // messageJSON, or one line per message (unread mark, UID, date, sender,
 // subject).
-func printMessages(w io.Writer, msgs []mail.MessageSummary, asJSON bool) error {
+func printMessages(w io.Writer, msgs []backend.MessageSummary, asJSON bool) error {
 	if asJSON {
 		out := make([]messageJSON, 0, len(msgs))
 		for _, m := range msgs {
@@ -129,7 +129,7 @@ func printMessages(w io.Writer, msgs []mail.MessageSummary, asJSON bool) error {
 			}
 			out = append(out, messageJSON{
 				Account: m.Account, Folder: m.Folder, UID: m.UID, MessageID: m.MessageID, From: m.From, To: m.To,
-				Cc: m.Cc, Subject: m.Subject, Date: rfc3339(m.Date), Flags: flags, Seen: m.Seen(), Flagged: m.Flagged(),
+				Cc: m.Cc, Subject: m.Subject, Date: rfc3339(m.Date), Flags: flags, Seen: m.Seen, Flagged: m.Flagged,
 				Size: m.Size, HasAttachments: m.HasAttachments, Encrypted: m.Encrypted, Signed: m.Signed, Offline: m.Offline,
 			})
 		}
@@ -138,7 +138,7 @@ func printMessages(w io.Writer, msgs []mail.MessageSummary, asJSON bool) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, m := range msgs {
 		mark := " "
-		if !m.Seen() {
+		if !m.Seen {
 			mark = "*"
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", mark, m.UID, m.Date.Local().Format("2006-01-02 15:04"), oneLine(m.From, 30), oneLine(m.Subject, 60))
@@ -185,8 +185,8 @@ func (m *messageFlags) register(fs *flag.FlagSet, withFrom bool) {
 }
 
 // draft reads the body and attachments named by the flags.
-func (m *messageFlags) draft(in io.Reader) (mail.Draft, mail.SecurityOptions, error) {
-	d := mail.Draft{To: m.to, Cc: m.cc, Bcc: m.bcc, Subject: m.subject}
+func (m *messageFlags) draft(in io.Reader) (backend.Draft, mail.SecurityOptions, error) {
+	d := backend.Draft{To: m.to, Cc: m.cc, Bcc: m.bcc, Subject: m.subject}
 	sec := mail.SecurityOptions{Mode: m.mode, AttachKey: m.attachKey}
 	if m.bodyFile != "" {
 		var body []byte
@@ -206,7 +206,7 @@ func (m *messageFlags) draft(in io.Reader) (mail.Draft, mail.SecurityOptions, er
 			return d, sec, fmt.Errorf("attach %s: %w", f, err)
 		}
 		// The file streams into the message when it is written.
-		d.Attachments = append(d.Attachments, mail.Attachment{Filename: filepath.Base(f),
+		d.Attachments = append(d.Attachments, backend.Attachment{Filename: filepath.Base(f),
 			Open: func() (io.ReadCloser, error) { return os.Open(f) }})
 	}
 	if m.passwordFile != "" {

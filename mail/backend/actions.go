@@ -20,15 +20,5 @@ type Actions interface {
 	// Forward prepares a new message carrying a stored message's text. Its
 	// Security is ModeEncrypt when the original was encrypted: a forward
 	// never leaves in the clear what arrived encrypted.
-	Forward(account, folder string, uid uint32) (Forward, error)
-}
-
-// Forward is a prepared forward and how it must be protected.
-type Forward struct {
-	Draft Draft
-	// Security is the mode the composer must start in; empty lets the
-	// composer choose as for a new message.
-	Security string
-	// Warnings tell the user what is left out, such as attachments.
-	Warnings []string
+	Forward(account, folder string, uid uint32) (Reply, error)
 }

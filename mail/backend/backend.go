@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 )
@@ -85,16 +86,26 @@ type Folder struct {
 	Account, Name string
 }
 
-// MessageSummary is one row of the message list.
+// MessageSummary is one stored message as a list shows it: a row of the
+// app's message list, of `sealpost list` and of search results.
 type MessageSummary struct {
 	Account, Folder string
 	UID             uint32
-	From, Subject   string
-	Date            time.Time
-	Seen, Flagged   bool
-	Encrypted       bool
-	Signed          bool
-	HasAttachments  bool
+	// MessageID is the Message-ID without angle brackets.
+	MessageID    string
+	From, To, Cc string
+	Subject      string
+	Date         time.Time
+	// Flags are the IMAP flags as stored; Seen and Flagged say whether
+	// they hold \Seen and \Flagged (the UI changes those two in place).
+	Flags          []string
+	Seen, Flagged  bool
+	Size           uint32
+	Encrypted      bool
+	Signed         bool
+	HasAttachments bool
+	// Offline says whether the full message is stored locally.
+	Offline bool
 }
 
 // Signature states as the engine reports them.
@@ -148,12 +159,20 @@ func (s Signature) Counts() bool {
 	return s.Status == SigValid && s.MatchesFrom && s.WholeMessage
 }
 
-// Attachment describes one attachment of an opened message.
+// Attachment is one attachment of an opened message or of a Draft.
 type Attachment struct {
+	// ContentType may be empty on a Draft: it is then guessed from the
+	// file name.
 	Filename, ContentType string
-	Size                  int
+	// Size is the size of Data; on a Draft it is not used.
+	Size int
 	// Data is the decoded content; on a Draft, what is sent.
 	Data []byte
+	// Open, when not nil on a Draft, is used instead of Data: it returns
+	// the content, which streams into the message, so a large file is
+	// never held in memory. It is called once, when the message is
+	// written.
+	Open func() (io.ReadCloser, error)
 }
 
 // Transport describes how a connection was secured.
@@ -179,7 +198,10 @@ type SyncProgress struct {
 
 // Draft is a message being composed.
 type Draft struct {
-	To, Cc []string
+	// From is the sender's address and FromName its display name; sending
+	// from an account fills both in from the account.
+	From, FromName string
+	To, Cc         []string
 	// Bcc are blind copies: sent to, never shown to the other recipients.
 	Bcc           []string
 	Subject, Body string
@@ -191,10 +213,16 @@ type Draft struct {
 	References []string
 }
 
-// Reply is a prepared answer and what the user should check before
-// sending it.
+// Reply is a prepared answer or forward, how it must be protected and
+// what the user should check before sending it.
 type Reply struct {
-	Draft    Draft
+	Draft Draft
+	// Security is the mode the composer must start in: ModeEncrypt when
+	// the original was encrypted, else empty, which lets the composer
+	// choose as for a new message.
+	Security string
+	// Warnings tell the user what to check or what is left out, such as
+	// the original's attachments or a Reply-To other than the sender.
 	Warnings []string
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/sealpost/sealpost/crypto"
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail"
+	"github.com/sealpost/sealpost/mail/backend"
 )
 
 // The demo users.
@@ -214,9 +215,9 @@ func (d *Demo) addAccount(ctx context.Context, p *mail.Profile, email string) er
 // server; the tampered one is composed, altered, then submitted as is.
 func (d *Demo) seed(ctx context.Context) error {
 	for _, s := range seeds {
-		draft := mail.Draft{To: []string{names[Alice] + " <" + Alice + ">"}, Subject: s.Subject, Body: s.body}
+		draft := backend.Draft{To: []string{names[Alice] + " <" + Alice + ">"}, Subject: s.Subject, Body: s.body}
 		if s.Attachment != "" {
-			draft.Attachments = []mail.Attachment{{Filename: s.Attachment,
+			draft.Attachments = []backend.Attachment{{Filename: s.Attachment,
 				Data: []byte("Friday\n 09:00 coffee\n 10:00 key signing\n 12:00 lunch\n")}}
 		}
 		sec := mail.SecurityOptions{Mode: s.Mode}

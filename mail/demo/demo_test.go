@@ -11,6 +11,7 @@ import (
 	"github.com/sealpost/sealpost/crypto"
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail"
+	"github.com/sealpost/sealpost/mail/backend"
 )
 
 // cheapKDF keeps the tests fast; the demo command uses the defaults.
@@ -164,7 +165,7 @@ func TestAliceReplyArrivesAtBob(t *testing.T) {
 	d, ctx := setup(t)
 	alice := openAlice(t, d)
 	const subject = "Re: Encrypted and signed: the plan for Friday"
-	if _, err := alice.Send(ctx, Alice, mail.Draft{To: []string{Bob}, Subject: subject, Body: "See you Friday.\r\n"},
+	if _, err := alice.Send(ctx, Alice, backend.Draft{To: []string{Bob}, Subject: subject, Body: "See you Friday.\r\n"},
 		mail.SecurityOptions{}); err != nil {
 		t.Fatalf("alice's send: %v", err)
 	}

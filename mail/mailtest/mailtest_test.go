@@ -69,7 +69,7 @@ func deliverAndSync(t *testing.T, srv *mailtest.Servers) {
 func send(t *testing.T, srv *mailtest.Servers) {
 	alice := mailtest.NewProfile(t, srv, srv.Alice, nil)
 	bob := mailtest.NewProfile(t, srv, srv.Bob, nil)
-	_, err := alice.Send(ctx(t), srv.Alice, mail.Draft{To: []string{srv.Bob}, Subject: "From Alice", Body: "Hi Bob.\n"},
+	_, err := alice.Send(ctx(t), srv.Alice, backend.Draft{To: []string{srv.Bob}, Subject: "From Alice", Body: "Hi Bob.\n"},
 		mail.SecurityOptions{Mode: mail.ModePlain})
 	if err != nil {
 		t.Fatalf("send: %v\n%s", err, srv.Log())

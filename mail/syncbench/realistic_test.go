@@ -11,6 +11,7 @@ import (
 	"github.com/sealpost/sealpost/crypto"
 	"github.com/sealpost/sealpost/crypto/pgpmime"
 	"github.com/sealpost/sealpost/mail"
+	"github.com/sealpost/sealpost/mail/backend"
 )
 
 // The realistic corpus: what an ordinary mailbox holds, about 36 KB per
@@ -199,7 +200,7 @@ func (ks *corpusKeys) encrypted(rng *rand.Rand, i int, date time.Time) ([]byte, 
 	signer := ks.senders[from]
 	var text bytes.Buffer
 	writeText(&text, rng, 2<<10+rng.IntN(10<<10))
-	d := mail.Draft{From: from, To: []string{"Alice Example <" + ownerAddress + ">"},
+	d := backend.Draft{From: from, To: []string{"Alice Example <" + ownerAddress + ">"},
 		Subject: fmt.Sprintf("%s #%d", phrase(rng, 3+rng.IntN(5)), i), Body: text.String()}
 	recipients := []*crypto.Key{ks.owner.Public(), signer.Public()}
 	var gossip []*crypto.Key
@@ -213,7 +214,7 @@ func (ks *corpusKeys) encrypted(rng *rand.Rand, i int, date time.Time) ([]byte, 
 		for k := range data {
 			data[k] = byte(rng.Uint32())
 		}
-		d.Attachments = []mail.Attachment{{Filename: fmt.Sprintf("contract-%d.pdf", i), Data: data}}
+		d.Attachments = []backend.Attachment{{Filename: fmt.Sprintf("contract-%d.pdf", i), Data: data}}
 	}
 	raw, err := mail.BuildMessage(d, date)
 	if err != nil {

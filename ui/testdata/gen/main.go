@@ -15,6 +15,7 @@ import (
 
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail"
+	"github.com/sealpost/sealpost/mail/backend"
 )
 
 // fixtureTime must equal fixtureNow in ui/fixture_test.go.
@@ -82,13 +83,13 @@ func run(out string) error {
 	files := map[string][]byte{"alice.sec.asc": []byte(aliceSec), "bob.pub.asc": []byte(bobPub)}
 
 	to := []string{"Alice Example <alice@example.org>"}
-	compose := func(p *mail.Profile, from, name, subject, body, mode string, att []mail.Attachment) ([]byte, error) {
-		return p.Compose(from, mail.Draft{FromName: name, To: to, Subject: subject, Body: body, Attachments: att},
+	compose := func(p *mail.Profile, from, name, subject, body, mode string, att []backend.Attachment) ([]byte, error) {
+		return p.Compose(from, backend.Draft{FromName: name, To: to, Subject: subject, Body: body, Attachments: att},
 			mail.SecurityOptions{Mode: mode})
 	}
 	if files["good.eml"], err = compose(bob, "bob@example.net", "Bob Example", "Q3 numbers",
 		"Hi Alice,\n\nthe Q3 numbers are attached. Revenue is up 4 %.\n\nBob\n", mail.ModeEncrypt,
-		[]mail.Attachment{{Filename: "q3.csv", Data: []byte("quarter,revenue\nQ3,104\n")}}); err != nil {
+		[]backend.Attachment{{Filename: "q3.csv", Data: []byte("quarter,revenue\nQ3,104\n")}}); err != nil {
 		return err
 	}
 	if files["signed.eml"], err = compose(bob, "bob@example.net", "Bob Example", "Lunch on Friday?",
