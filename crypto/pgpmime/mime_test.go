@@ -254,3 +254,15 @@ func FuzzCanonicalize(f *testing.F) {
 		}
 	})
 }
+
+// cleanQP returns quoted-printable text cleaned as qpCleaner does, for
+// tests of the cleaner.
+func cleanQP(data []byte) []byte {
+	var b bytes.Buffer
+	b.Grow(len(data) + 16)
+	q := &qpCleaner{w: &b}
+	// Writes to a bytes.Buffer cannot fail.
+	_, _ = q.Write(data)
+	_ = q.Close()
+	return b.Bytes()
+}

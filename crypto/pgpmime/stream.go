@@ -167,17 +167,6 @@ func (q *qpCleaner) Close() error {
 	return q.flush(false)
 }
 
-// cleanQP returns quoted-printable text cleaned as qpCleaner does.
-func cleanQP(data []byte) []byte {
-	var b bytes.Buffer
-	b.Grow(len(data) + 16)
-	q := &qpCleaner{w: &b}
-	// Writes to a bytes.Buffer cannot fail.
-	_, _ = q.Write(data)
-	_ = q.Close()
-	return b.Bytes()
-}
-
 // qpEncoder encodes text as quoted-printable with CRLF line ends, cleaned.
 type qpEncoder struct {
 	qp *quotedprintable.Writer
