@@ -397,22 +397,36 @@ type lenientBase64 struct {
 	buf   [3 << 10]byte
 }
 
+// base64Alphabet marks the characters of the standard base64 alphabet.
+var base64Alphabet = func() (set [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") {
+		set[c] = true
+	}
+	return set
+}()
+
 func (b *lenientBase64) Read(p []byte) (int, error) {
 	for len(b.out) == 0 {
 		if b.end {
 			return 0, io.EOF
 		}
 		n, err := b.r.Read(b.in[:])
-		for _, c := range b.in[:n] {
-			switch {
-			case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/':
-				b.group = append(b.group, c)
-			case c == '=':
-				b.end = true
+		// Whole runs of alphabet characters (a line, usually) at a time:
+		// a byte-by-byte append took a quarter of a sync's CPU.
+		for in := b.in[:n]; len(in) > 0; {
+			i := 0
+			for i < len(in) && base64Alphabet[in[i]] {
+				i++
 			}
-			if b.end {
+			b.group = append(b.group, in[:i]...)
+			if i == len(in) {
 				break
 			}
+			if in[i] == '=' {
+				b.end = true
+				break
+			}
+			in = in[i+1:]
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			return 0, err

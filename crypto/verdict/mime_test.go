@@ -76,6 +76,8 @@ func TestLenientBase64(t *testing.T) {
 		{"line breaks and junk", "aGVs\r\nbG8g*d29y\nbGQ=", "hello world"},
 		{"data after padding ignored", "aGVsbG8gd29ybGQ=x", "hello world"},
 		{"truncated group", "aGVsbG8gd29ybGQx9", "hello world1"},
+		{"junk at both ends", "*\x00aGVsbG8g\xffd29ybGQ*", "hello world"},
+		{"long lines", strings.Repeat(base64Std(strings.Repeat("x", 57))+"\r\n", 200), strings.Repeat("x", 57*200)},
 		{"empty", "", ""},
 	}
 	for _, tc := range tests {
