@@ -37,7 +37,7 @@ type mbsync struct {
 // implicit TLS, trusting only the servers' CA, into dir/mail.
 func newMbsync(srv *testservers.Servers, user, dir string) (*mbsync, error) {
 	if _, err := os.Stat(mbsyncBin); err != nil {
-		return nil, fmt.Errorf("%w (%v)", errMbsyncMissing, err)
+		return nil, fmt.Errorf("%w (%w)", errMbsyncMissing, err)
 	}
 	_, port, err := net.SplitHostPort(srv.IMAPTLS)
 	if err != nil {
