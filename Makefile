@@ -17,7 +17,7 @@ FUZZTIME   ?= 20s
 help:
 	@echo "make demo   build, install missing system packages (as root), open the app on a demo profile"
 	@echo "make run    build and open the app on your own profile"
-	@echo "make test   everything: vet, unit and integration tests with -race (real gpg included)"
+	@echo "make test   everything: vet, lint, unit and integration tests with -race (real gpg included)"
 	@echo "make lint   staticcheck and errorlint (pinned, installed into bin/)"
 	@echo "make bench  benchmarks (store, OpenPGP against gpg); see docs/performance.md"
 	@echo "make fuzz   run each fuzzer for FUZZTIME (default $(FUZZTIME))"
@@ -79,7 +79,7 @@ unit: deps
 	SEALPOST_REQUIRE_SERVERS=1 SEALPOST_TEST_SERVERS=dovecot $(GO) test -race -count=1 -timeout 10m \
 	  -run '^($(DOVECOT_TESTS))$$' ./mail/ ./cmd/sealpost/
 
-test: vet unit
+test: vet lint unit
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -timeout 60m ./... | tee bench.out
