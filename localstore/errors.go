@@ -14,7 +14,7 @@ var (
 	// ErrProfileExists means Create was called on a folder that already holds a profile.
 	ErrProfileExists = errors.New("a Sealpost profile already exists in this folder: open it, or choose another folder")
 	// ErrNoProfile means Open was called on a folder without a profile.
-	ErrNoProfile = errors.New("no Sealpost profile in this folder: run `sealpost init` first")
+	ErrNoProfile = errors.New("no Sealpost profile in this folder: create one first")
 	// ErrLocked means another Sealpost process has the profile open.
 	ErrLocked = errors.New("the profile is in use by another Sealpost process: close it and try again")
 	// ErrNewerSchema means the profile was written by a newer Sealpost; nothing was changed.

@@ -291,7 +291,7 @@ func Open(dir string, passphrase []byte, opts *Options) (*Store, error) {
 	}
 	if fi.Size() == 0 {
 		// bbolt would initialise an empty file; refuse instead of writing.
-		return nil, fmt.Errorf("%w: %s is empty (an interrupted `sealpost init`?); remove it and create the profile again", ErrCorrupt, DBFileName)
+		return nil, fmt.Errorf("%w: %s is empty (was creating the profile interrupted?); remove it and create the profile again", ErrCorrupt, DBFileName)
 	}
 	if err := ensureDir(dir); err != nil {
 		return nil, err

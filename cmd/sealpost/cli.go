@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail"
 	"github.com/sealpost/sealpost/mail/backend"
 )
@@ -342,6 +343,7 @@ func commandHints() []struct {
 		err  error
 		hint string
 	}{
+		{localstore.ErrNoProfile, "`sealpost init` creates one"},
 		{mail.ErrNoAccounts, "`sealpost account add` adds one"},
 		{mail.ErrNoAccount, "`sealpost account list` shows the accounts"},
 		{mail.ErrAccountHasOutbox, "`sealpost outbox list` shows the IDs; `sealpost outbox retry ID` sends one, `sealpost outbox discard ID` discards it"},
