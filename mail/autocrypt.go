@@ -181,7 +181,7 @@ func (b *peerBatch) flush() error {
 		return err
 	}
 	for _, imp := range b.imports {
-		if _, err := b.p.importPublic(imp.header.Key, imp.source); err != nil {
+		if _, err := b.p.keys.importPublic(imp.header.Key, imp.source); err != nil {
 			return err
 		}
 	}

@@ -23,7 +23,7 @@ func TestAutocryptHeaderTeachesAndWarns(t *testing.T) {
 	}
 	defer alice.Close()
 	bob := newTestProfile(t)
-	first, err := alice.GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
+	first, err := alice.Keys().GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestAutocryptHeaderTeachesAndWarns(t *testing.T) {
 	if err != nil || len(updates) != 1 || updates[0].Change != "first" || updates[0].Warning != "" {
 		t.Fatalf("first message: %+v, %v", updates, err)
 	}
-	keys, _ := bob.ListKeys()
+	keys, _ := bob.Keys().ListKeys()
 	if len(keys) != 1 || keys[0].Fingerprint != first.Fingerprint || keys[0].Source != "autocrypt" || keys[0].Verification != VerificationUnverified {
 		t.Fatalf("bob's keys = %+v, want alice's key from Autocrypt, unverified", keys)
 	}
@@ -47,10 +47,10 @@ func TestAutocryptHeaderTeachesAndWarns(t *testing.T) {
 	}
 
 	// Alice's new key: bob is warned, and the audit trail records it.
-	if err := alice.DeleteKey(first.Fingerprint, true); err != nil {
+	if err := alice.Keys().DeleteKey(first.Fingerprint, true); err != nil {
 		t.Fatal(err)
 	}
-	second, err := alice.GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
+	second, err := alice.Keys().GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestGossipTeachesOtherRecipientsKeys(t *testing.T) {
 	if _, err := bob.ObserveAutocrypt(raw, v.Gossip); err != nil {
 		t.Fatal(err)
 	}
-	keys, err := bob.FindKeys("carol@example.com")
+	keys, err := bob.Keys().FindKeys("carol@example.com")
 	if err != nil || len(keys) != 1 || keys[0].Source != "gossip" || keys[0].Verification != VerificationUnverified {
 		t.Fatalf("carol's key at bob = %+v, %v; want one unverified key from gossip", keys, err)
 	}
@@ -110,14 +110,14 @@ func TestPeerBatchRemembersHeaders(t *testing.T) {
 	if len(b.headers) != 1 {
 		t.Errorf("remembered headers: got = %d, want 1 (the same header twice)", len(b.headers))
 	}
-	own, err := alice.FindKeys("alice@example.org")
+	own, err := alice.Keys().FindKeys("alice@example.org")
 	if err != nil || len(own) != 1 {
 		t.Fatalf("alice's own key: %v, %v", own, err)
 	}
-	if err := alice.DeleteKey(own[0].Fingerprint, true); err != nil {
+	if err := alice.Keys().DeleteKey(own[0].Fingerprint, true); err != nil {
 		t.Fatal(err)
 	}
-	renewed, err := alice.GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
+	renewed, err := alice.Keys().GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

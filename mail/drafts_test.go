@@ -108,7 +108,7 @@ func TestDraftsReachTheDraftsFolder(t *testing.T) {
 	srv := testservers.Start(t)
 	alice := "alice@" + srv.Domain
 	p := profileWithAccount(t, srv, alice, false)
-	if _, err := p.GenerateKey("Alice", alice, "", 0); err != nil {
+	if _, err := p.Keys().GenerateKey("Alice", alice, "", 0); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -209,7 +209,7 @@ func TestDraftsOfflineThenSync(t *testing.T) {
 	srv := testservers.Start(t)
 	alice := "alice@" + srv.Domain
 	p := profileWithAccount(t, srv, alice, true)
-	if _, err := p.GenerateKey("Alice", alice, "", 0); err != nil {
+	if _, err := p.Keys().GenerateKey("Alice", alice, "", 0); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -192,7 +192,7 @@ func (e *Engine) kickReplay(account string) {
 
 // ListKeys lists own and contacts' keys of the unlocked profile.
 func (e *Engine) ListKeys() (keys []KeyInfo, err error) {
-	err = e.with(func(p *Profile) error { keys, err = p.ListKeys(); return err })
+	err = e.with(func(p *Profile) error { keys, err = p.Keys().ListKeys(); return err })
 	return keys, err
 }
 
@@ -200,7 +200,7 @@ func (e *Engine) ListKeys() (keys []KeyInfo, err error) {
 // manager imports them with their passphrase.
 func (e *Engine) ImportKeys(data []byte) (keys []KeyInfo, err error) {
 	err = e.with(func(p *Profile) error {
-		res, err := p.ImportKeys(data, func(fingerprint string, _ []string) ([]byte, error) {
+		res, err := p.Keys().ImportKeys(data, func(fingerprint string, _ []string) ([]byte, error) {
 			return nil, fmt.Errorf("%s is a protected secret key: import it with `sealpost keys import`", GroupFingerprint(fingerprint))
 		})
 		for _, r := range res {
@@ -213,7 +213,7 @@ func (e *Engine) ImportKeys(data []byte) (keys []KeyInfo, err error) {
 
 // VerifyKey marks a contact's key as verified.
 func (e *Engine) VerifyKey(fingerprint string) (key KeyInfo, err error) {
-	err = e.with(func(p *Profile) error { key, err = p.VerifyKey(fingerprint); return err })
+	err = e.with(func(p *Profile) error { key, err = p.Keys().VerifyKey(fingerprint); return err })
 	return key, err
 }
 
@@ -221,7 +221,7 @@ func (e *Engine) VerifyKey(fingerprint string) (key KeyInfo, err error) {
 // key, else a usable verified contact key, else the newest usable one.
 func (e *Engine) KeyStates(addresses []string) (states []backend.KeyState, err error) {
 	err = e.with(func(p *Profile) error {
-		all, err := p.ListKeys()
+		all, err := p.Keys().ListKeys()
 		if err != nil {
 			return err
 		}
@@ -335,7 +335,7 @@ func inspectMessage(p *Profile, raw []byte) (backend.Message, error) {
 	}
 	m := messageOf(v)
 	if fpr := v.Signature.SignerFingerprint; fpr != "" {
-		if keys, err := p.FindKeys(fpr); err == nil && len(keys) > 0 {
+		if keys, err := p.Keys().FindKeys(fpr); err == nil && len(keys) > 0 {
 			m.Signature.Verification = keys[0].Verification
 			if len(keys[0].UserIDs) > 0 {
 				m.Signature.Signer = keys[0].UserIDs[0]

@@ -63,7 +63,7 @@ func TestEngineDraftsThroughTheServer(t *testing.T) {
 	srv := testservers.Start(t)
 	alice := "alice@" + srv.Domain
 	p := profileWithAccount(t, srv, alice, false)
-	if _, err := p.GenerateKey("Alice", alice, "", 0); err != nil {
+	if _, err := p.Keys().GenerateKey("Alice", alice, "", 0); err != nil {
 		t.Fatal(err)
 	}
 	e := NewEngine(p.Dir(), nil)

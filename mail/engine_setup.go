@@ -69,26 +69,26 @@ func (e *Engine) GenerateKey(name, email, algorithm string) (key KeyInfo, err er
 	if algo == "" {
 		return KeyInfo{}, fmt.Errorf("unknown key algorithm %q: choose %s or %s", algorithm, backend.AlgorithmCurve25519, backend.AlgorithmRSA4096)
 	}
-	err = e.with(func(p *Profile) error { key, err = p.GenerateKey(name, email, algo, 0); return err })
+	err = e.with(func(p *Profile) error { key, err = p.Keys().GenerateKey(name, email, algo, 0); return err })
 	return key, err
 }
 
 // ExportPublicKey returns the armored public key with fingerprint.
 func (e *Engine) ExportPublicKey(fingerprint string) (armored string, err error) {
-	err = e.with(func(p *Profile) error { armored, err = p.ExportPublic(fingerprint); return err })
+	err = e.with(func(p *Profile) error { armored, err = p.Keys().ExportPublic(fingerprint); return err })
 	return armored, err
 }
 
 // BackupSecretKey returns an own secret key protected with passphrase; the
 // export is recorded in the audit trail.
 func (e *Engine) BackupSecretKey(fingerprint string, passphrase []byte) (armored string, err error) {
-	err = e.with(func(p *Profile) error { armored, err = p.ExportSecret(fingerprint, passphrase); return err })
+	err = e.with(func(p *Profile) error { armored, err = p.Keys().ExportSecret(fingerprint, passphrase); return err })
 	return armored, err
 }
 
 // RevokeKey revokes an own key and returns the revoked public key.
 func (e *Engine) RevokeKey(fingerprint, reason string) (armored string, err error) {
-	err = e.with(func(p *Profile) error { armored, err = p.RevokeKey(fingerprint, reason); return err })
+	err = e.with(func(p *Profile) error { armored, err = p.Keys().RevokeKey(fingerprint, reason); return err })
 	return armored, err
 }
 
@@ -96,7 +96,7 @@ func (e *Engine) RevokeKey(fingerprint, reason string) (armored string, err erro
 // keys.openpgp.org, for its keys and imports nothing.
 func (e *Engine) LookupKeys(ctx context.Context, address string) (found backend.KeyLookup, err error) {
 	err = e.with(func(p *Profile) error {
-		res, source, err := p.LookupKeys(ctx, address, nil, false)
+		res, source, err := p.Keys().LookupKeys(ctx, address, nil, false)
 		if err != nil {
 			return err
 		}
@@ -114,14 +114,14 @@ func (e *Engine) LookupKeys(ctx context.Context, address string) (found backend.
 // fingerprints come back.
 func (e *Engine) ImportLookedUpKeys(ctx context.Context, address string, fingerprints []string) (keys []KeyInfo, err error) {
 	err = e.with(func(p *Profile) error {
-		again, _, err := p.LookupKeys(ctx, address, nil, false)
+		again, _, err := p.Keys().LookupKeys(ctx, address, nil, false)
 		if err != nil {
 			return err
 		}
 		if !sameFingerprints(again, fingerprints) {
 			return fmt.Errorf("%w: nothing was imported; look the address up again", backend.ErrLookupChanged)
 		}
-		res, _, err := p.LookupKeys(ctx, address, nil, true)
+		res, _, err := p.Keys().LookupKeys(ctx, address, nil, true)
 		for _, r := range res {
 			keys = append(keys, r.Key)
 		}
@@ -140,7 +140,7 @@ func (e *Engine) ImportLookedUpKeys(ctx context.Context, address string, fingerp
 // passphrase. Public keys in data are imported as contacts' keys.
 func (e *Engine) ImportSecretKey(data, passphrase []byte) (keys []KeyInfo, err error) {
 	err = e.with(func(p *Profile) error {
-		res, err := p.ImportKeys(data, func(string, []string) ([]byte, error) {
+		res, err := p.Keys().ImportKeys(data, func(string, []string) ([]byte, error) {
 			if len(passphrase) == 0 {
 				return nil, ErrKeyPassphraseNeeded
 			}

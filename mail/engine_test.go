@@ -28,7 +28,7 @@ func engineWithMail(t *testing.T) *Engine {
 	}
 	var raw []byte
 	err := e.with(func(p *Profile) error {
-		if _, err := p.GenerateKey("Alice Example", "alice@example.org", "", 0); err != nil {
+		if _, err := p.Keys().GenerateKey("Alice Example", "alice@example.org", "", 0); err != nil {
 			return err
 		}
 		other, err := CreateProfile(filepath.Join(t.TempDir(), "bob"), []byte(enginePass), opts)
@@ -36,14 +36,14 @@ func engineWithMail(t *testing.T) *Engine {
 			return err
 		}
 		defer other.Close()
-		if _, err := other.GenerateKey("Bob Example", "bob@example.net", "", 0); err != nil {
+		if _, err := other.Keys().GenerateKey("Bob Example", "bob@example.net", "", 0); err != nil {
 			return err
 		}
-		pub, err := other.ExportPublic("bob@example.net")
+		pub, err := other.Keys().ExportPublic("bob@example.net")
 		if err != nil {
 			return err
 		}
-		if _, err := p.ImportKeys([]byte(pub), nil); err != nil {
+		if _, err := p.Keys().ImportKeys([]byte(pub), nil); err != nil {
 			return err
 		}
 		raw, err = p.Compose("alice@example.org", backend.Draft{To: []string{"alice@example.org"}, Subject: "Note to self", Body: "remember\n"},

@@ -2,10 +2,12 @@ package mail
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sealpost/sealpost/crypto"
@@ -47,6 +49,18 @@ var (
 // AuditKeyDefault records which own key became the default for an address.
 const AuditKeyDefault = "key.default"
 
+// Keyring is the profile's keys: the user's own key pairs and contacts'
+// public keys, sealed in the store, with a cache of parsed public keys. It
+// does no network I/O of its own (LookupKeys is given its client). The
+// profile makes one (see Profile.Keys).
+type Keyring struct {
+	store *localstore.Store
+	now   func() time.Time
+
+	parsedMu sync.Mutex
+	parsed   map[[32]byte][]*crypto.Key // parsed public keys by SHA-256 of their stored bytes
+}
+
 // KeyInfo describes one key in the profile; see backend.KeyInfo.
 type KeyInfo = backend.KeyInfo
 
@@ -80,33 +94,33 @@ func NormalizeFingerprint(s string) (string, error) {
 
 // GenerateKey creates an own key for name and email and stores it sealed.
 // The first own key for an address becomes that address's default.
-func (p *Profile) GenerateKey(name, email string, algo crypto.Algorithm, lifetime time.Duration) (KeyInfo, error) {
+func (kr *Keyring) GenerateKey(name, email string, algo crypto.Algorithm, lifetime time.Duration) (KeyInfo, error) {
 	key, err := crypto.GenerateKey(crypto.GenerateOptions{
-		Name: name, Email: email, Algorithm: algo, Lifetime: lifetime, Now: p.now(),
+		Name: name, Email: email, Algorithm: algo, Lifetime: lifetime, Now: kr.now(),
 	})
 	if err != nil {
 		return KeyInfo{}, err
 	}
 	defer key.ClearPrivate()
-	own, err := p.ownKeyRecord(key)
+	own, err := kr.ownKeyRecord(key)
 	if err != nil {
 		return KeyInfo{}, err
 	}
-	if own.Default, err = p.noDefaultFor(key.Emails()); err != nil {
+	if own.Default, err = kr.noDefaultFor(key.Emails()); err != nil {
 		return KeyInfo{}, err
 	}
 	note := auditNote(AuditKeyGenerated, own.Fingerprint, fmt.Sprintf("%s key for %s", own.Algorithm, strings.Join(own.UserIDs, ", ")))
-	if err := p.store.OwnKeys().Put(own, note); err != nil {
+	if err := kr.store.OwnKeys().Put(own, note); err != nil {
 		return KeyInfo{}, fmt.Errorf("store the new key: %w", err)
 	}
-	return p.ownInfo(own), nil
+	return kr.ownInfo(own), nil
 }
 
 // ImportKeys imports every key in data (armored or binary, public or
 // secret). Secret keys become own keys; public keys become contacts' keys,
 // unverified until the user compares fingerprints. A key that replaces
 // another for the same address is imported with a warning, never silently.
-func (p *Profile) ImportKeys(data []byte, passphrase KeyPassphraseFunc) ([]ImportResult, error) {
+func (kr *Keyring) ImportKeys(data []byte, passphrase KeyPassphraseFunc) ([]ImportResult, error) {
 	keys, err := crypto.ParseKeys(data)
 	if err != nil {
 		return nil, err
@@ -115,9 +129,9 @@ func (p *Profile) ImportKeys(data []byte, passphrase KeyPassphraseFunc) ([]Impor
 	for _, key := range keys {
 		var res ImportResult
 		if key.IsSecret() {
-			res, err = p.importSecret(key, passphrase)
+			res, err = kr.importSecret(key, passphrase)
 		} else {
-			res, err = p.importPublic(key, SourceImport)
+			res, err = kr.importPublic(key, SourceImport)
 		}
 		key.ClearPrivate()
 		if err != nil {
@@ -128,7 +142,7 @@ func (p *Profile) ImportKeys(data []byte, passphrase KeyPassphraseFunc) ([]Impor
 	return results, nil
 }
 
-func (p *Profile) importSecret(key *crypto.Key, passphrase KeyPassphraseFunc) (ImportResult, error) {
+func (kr *Keyring) importSecret(key *crypto.Key, passphrase KeyPassphraseFunc) (ImportResult, error) {
 	if key.IsLocked() {
 		if passphrase == nil {
 			return ImportResult{}, ErrKeyPassphraseNeeded
@@ -142,10 +156,10 @@ func (p *Profile) importSecret(key *crypto.Key, passphrase KeyPassphraseFunc) (I
 		}
 	}
 	status := "new"
-	existing, err := p.store.OwnKeys().Get(key.Fingerprint())
+	existing, err := kr.store.OwnKeys().Get(key.Fingerprint())
 	switch {
 	case err == nil:
-		old, err := p.parseOwn(existing)
+		old, err := kr.parseOwn(existing)
 		if err != nil {
 			return ImportResult{}, err
 		}
@@ -158,37 +172,37 @@ func (p *Profile) importSecret(key *crypto.Key, passphrase KeyPassphraseFunc) (I
 	case !errors.Is(err, localstore.ErrNotFound):
 		return ImportResult{}, err
 	}
-	own, err := p.ownKeyRecord(key)
+	own, err := kr.ownKeyRecord(key)
 	if err != nil {
 		return ImportResult{}, err
 	}
 	if status == "updated" {
 		own.Default, own.AddedAt = existing.Default, existing.AddedAt
 		if sameOwnKey(existing, own) {
-			return ImportResult{Key: p.ownInfo(existing), Status: "unchanged"}, nil
+			return ImportResult{Key: kr.ownInfo(existing), Status: "unchanged"}, nil
 		}
-	} else if own.Default, err = p.noDefaultFor(key.Emails()); err != nil {
+	} else if own.Default, err = kr.noDefaultFor(key.Emails()); err != nil {
 		return ImportResult{}, err
 	}
 	kind := AuditKeyImported
 	if status == "updated" {
 		kind = AuditKeyUpdated
 	}
-	if err := p.store.OwnKeys().Put(own, auditNote(kind, own.Fingerprint, "own secret key "+strings.Join(own.UserIDs, ", "))); err != nil {
+	if err := kr.store.OwnKeys().Put(own, auditNote(kind, own.Fingerprint, "own secret key "+strings.Join(own.UserIDs, ", "))); err != nil {
 		return ImportResult{}, err
 	}
 	// The public half may have been known as a contact's key before.
-	if err := p.store.ContactKeys().Delete(own.Fingerprint); err != nil && !errors.Is(err, localstore.ErrNotFound) {
+	if err := kr.store.ContactKeys().Delete(own.Fingerprint); err != nil && !errors.Is(err, localstore.ErrNotFound) {
 		return ImportResult{}, err
 	}
-	return ImportResult{Key: p.ownInfo(own), Status: status}, nil
+	return ImportResult{Key: kr.ownInfo(own), Status: status}, nil
 }
 
-func (p *Profile) importPublic(key *crypto.Key, source string) (ImportResult, error) {
+func (kr *Keyring) importPublic(key *crypto.Key, source string) (ImportResult, error) {
 	fpr := key.Fingerprint()
 	// An update of one of our own keys (say, its revocation) merges into it.
-	if existing, err := p.store.OwnKeys().Get(fpr); err == nil {
-		own, err := p.parseOwn(existing)
+	if existing, err := kr.store.OwnKeys().Get(fpr); err == nil {
+		own, err := kr.parseOwn(existing)
 		if err != nil {
 			return ImportResult{}, err
 		}
@@ -196,24 +210,24 @@ func (p *Profile) importPublic(key *crypto.Key, source string) (ImportResult, er
 		if err := own.Merge(key); err != nil {
 			return ImportResult{}, err
 		}
-		rec, err := p.ownKeyRecord(own)
+		rec, err := kr.ownKeyRecord(own)
 		if err != nil {
 			return ImportResult{}, err
 		}
 		rec.Default, rec.AddedAt = existing.Default, existing.AddedAt
 		if sameOwnKey(existing, rec) {
-			return ImportResult{Key: p.ownInfo(existing), Status: "unchanged"}, nil
+			return ImportResult{Key: kr.ownInfo(existing), Status: "unchanged"}, nil
 		}
-		if err := p.store.OwnKeys().Put(rec, auditNote(AuditKeyUpdated, fpr, "public update merged into own key")); err != nil {
+		if err := kr.store.OwnKeys().Put(rec, auditNote(AuditKeyUpdated, fpr, "public update merged into own key")); err != nil {
 			return ImportResult{}, err
 		}
-		return ImportResult{Key: p.ownInfo(rec), Status: "updated"}, nil
+		return ImportResult{Key: kr.ownInfo(rec), Status: "updated"}, nil
 	} else if !errors.Is(err, localstore.ErrNotFound) {
 		return ImportResult{}, err
 	}
 
-	now := p.now()
-	existing, err := p.store.ContactKeys().Get(fpr)
+	now := kr.now()
+	existing, err := kr.store.ContactKeys().Get(fpr)
 	switch {
 	case err == nil:
 		old, err := crypto.ParseKeys(existing.PublicKey)
@@ -228,14 +242,14 @@ func (p *Profile) importPublic(key *crypto.Key, source string) (ImportResult, er
 			return ImportResult{}, err
 		}
 		if string(rec.PublicKey) == string(existing.PublicKey) {
-			return ImportResult{Key: p.contactInfo(existing), Status: "unchanged"}, nil
+			return ImportResult{Key: kr.contactInfo(existing), Status: "unchanged"}, nil
 		}
 		rec.UpdatedAt = now
 		rec.History = append(rec.History, localstore.KeyEvent{At: now, Event: "updated", Detail: "merged from " + source + changeNote(existing, rec)})
-		if err := p.store.ContactKeys().Put(rec, auditNote(AuditKeyUpdated, fpr, "contact key updated from "+source)); err != nil {
+		if err := kr.store.ContactKeys().Put(rec, auditNote(AuditKeyUpdated, fpr, "contact key updated from "+source)); err != nil {
 			return ImportResult{}, err
 		}
-		return ImportResult{Key: p.contactInfo(rec), Status: "updated"}, nil
+		return ImportResult{Key: kr.contactInfo(rec), Status: "updated"}, nil
 	case !errors.Is(err, localstore.ErrNotFound):
 		return ImportResult{}, err
 	}
@@ -249,7 +263,7 @@ func (p *Profile) importPublic(key *crypto.Key, source string) (ImportResult, er
 	rec.History = []localstore.KeyEvent{{At: now, Event: "added", Detail: "imported from " + source}}
 	var warnings []string
 	for _, email := range rec.Emails {
-		others, err := p.store.ContactKeys().ByEmail(email)
+		others, err := kr.store.ContactKeys().ByEmail(email)
 		if err != nil {
 			return ImportResult{}, err
 		}
@@ -265,29 +279,29 @@ func (p *Profile) importPublic(key *crypto.Key, source string) (ImportResult, er
 	if len(warnings) > 0 {
 		detail += "; key change: " + strings.Join(warnings, "; ")
 	}
-	if err := p.store.ContactKeys().Put(rec, auditNote(AuditKeyImported, fpr, detail)); err != nil {
+	if err := kr.store.ContactKeys().Put(rec, auditNote(AuditKeyImported, fpr, detail)); err != nil {
 		return ImportResult{}, err
 	}
-	return ImportResult{Key: p.contactInfo(rec), Status: "new", Warnings: warnings}, nil
+	return ImportResult{Key: kr.contactInfo(rec), Status: "new", Warnings: warnings}, nil
 }
 
 // ListKeys returns own keys first, then contacts' keys, each group sorted by
 // user ID.
-func (p *Profile) ListKeys() ([]KeyInfo, error) {
-	owns, err := p.store.OwnKeys().List()
+func (kr *Keyring) ListKeys() ([]KeyInfo, error) {
+	owns, err := kr.store.OwnKeys().List()
 	if err != nil {
 		return nil, err
 	}
-	contacts, err := p.store.ContactKeys().List()
+	contacts, err := kr.store.ContactKeys().List()
 	if err != nil {
 		return nil, err
 	}
 	var own, theirs []KeyInfo
 	for _, k := range owns {
-		own = append(own, p.ownInfo(k))
+		own = append(own, kr.ownInfo(k))
 	}
 	for _, k := range contacts {
-		theirs = append(theirs, p.contactInfo(k))
+		theirs = append(theirs, kr.contactInfo(k))
 	}
 	sortKeys(own)
 	sortKeys(theirs)
@@ -296,8 +310,8 @@ func (p *Profile) ListKeys() ([]KeyInfo, error) {
 
 // FindKeys returns the keys whose fingerprint equals selector, or whose
 // addresses include it.
-func (p *Profile) FindKeys(selector string) ([]KeyInfo, error) {
-	all, err := p.ListKeys()
+func (kr *Keyring) FindKeys(selector string) ([]KeyInfo, error) {
+	all, err := kr.ListKeys()
 	if err != nil {
 		return nil, err
 	}
@@ -318,12 +332,12 @@ func (p *Profile) FindKeys(selector string) ([]KeyInfo, error) {
 // ExportPublic returns the armored, minimal public key for selector (an
 // address or a fingerprint). For an address, the default own key wins, then
 // a usable own key, then a verified contact key, then any contact key.
-func (p *Profile) ExportPublic(selector string) (string, error) {
-	info, err := p.pick(selector, false)
+func (kr *Keyring) ExportPublic(selector string) (string, error) {
+	info, err := kr.pick(selector, false)
 	if err != nil {
 		return "", err
 	}
-	key, err := p.loadKey(info)
+	key, err := kr.loadKey(info)
 	if err != nil {
 		return "", err
 	}
@@ -333,15 +347,15 @@ func (p *Profile) ExportPublic(selector string) (string, error) {
 
 // ExportSecret returns the own secret key for selector, armored and
 // protected with exportPassphrase, and records the export in the audit trail.
-func (p *Profile) ExportSecret(selector string, exportPassphrase []byte) (string, error) {
-	info, err := p.pick(selector, true)
+func (kr *Keyring) ExportSecret(selector string, exportPassphrase []byte) (string, error) {
+	info, err := kr.pick(selector, true)
 	if err != nil {
 		return "", err
 	}
 	if err := localstore.CheckPassphrase(exportPassphrase); err != nil {
 		return "", err
 	}
-	key, err := p.loadKey(info)
+	key, err := kr.loadKey(info)
 	if err != nil {
 		return "", err
 	}
@@ -350,89 +364,89 @@ func (p *Profile) ExportSecret(selector string, exportPassphrase []byte) (string
 	if err != nil {
 		return "", err
 	}
-	return armored, p.audit(AuditKeyExported, info.Fingerprint, "secret key exported, protected by a passphrase")
+	return armored, writeAudit(kr.store, AuditKeyExported, info.Fingerprint, "secret key exported, protected by a passphrase")
 }
 
 // VerifyKey marks a contact's key as verified after the user compared its
 // fingerprint out of band.
-func (p *Profile) VerifyKey(fingerprint string) (KeyInfo, error) {
+func (kr *Keyring) VerifyKey(fingerprint string) (KeyInfo, error) {
 	fpr, err := NormalizeFingerprint(fingerprint)
 	if err != nil {
 		return KeyInfo{}, err
 	}
-	if own, err := p.store.OwnKeys().Get(fpr); err == nil {
-		return p.ownInfo(own), nil
+	if own, err := kr.store.OwnKeys().Get(fpr); err == nil {
+		return kr.ownInfo(own), nil
 	}
-	rec, err := p.store.ContactKeys().Get(fpr)
+	rec, err := kr.store.ContactKeys().Get(fpr)
 	if errors.Is(err, localstore.ErrNotFound) {
 		return KeyInfo{}, fmt.Errorf("%s: %w", GroupFingerprint(fpr), ErrKeyNotFound)
 	} else if err != nil {
 		return KeyInfo{}, err
 	}
 	if rec.Verification == VerificationVerified {
-		return p.contactInfo(rec), nil
+		return kr.contactInfo(rec), nil
 	}
-	now := p.now()
+	now := kr.now()
 	rec.Verification = VerificationVerified
 	rec.UpdatedAt = now
 	rec.History = append(rec.History, localstore.KeyEvent{At: now, Event: "verified", Detail: "fingerprint compared by the user"})
-	if err := p.store.ContactKeys().Put(rec, auditNote(AuditKeyVerified, fpr, "fingerprint verified for "+strings.Join(rec.Emails, ", "))); err != nil {
+	if err := kr.store.ContactKeys().Put(rec, auditNote(AuditKeyVerified, fpr, "fingerprint verified for "+strings.Join(rec.Emails, ", "))); err != nil {
 		return KeyInfo{}, err
 	}
-	return p.contactInfo(rec), nil
+	return kr.contactInfo(rec), nil
 }
 
 // DeleteKey removes a key. Deleting an own secret key needs force, because
 // mail encrypted to it becomes unreadable.
-func (p *Profile) DeleteKey(fingerprint string, force bool) error {
+func (kr *Keyring) DeleteKey(fingerprint string, force bool) error {
 	fpr, err := NormalizeFingerprint(fingerprint)
 	if err != nil {
 		return err
 	}
-	if own, err := p.store.OwnKeys().Get(fpr); err == nil {
+	if own, err := kr.store.OwnKeys().Get(fpr); err == nil {
 		if !force {
 			return ErrOwnKeyNeedsConfirmation
 		}
-		return p.store.OwnKeys().Delete(fpr, auditNote(AuditKeyDeleted, fpr, "own secret key deleted: "+strings.Join(own.UserIDs, ", ")))
+		return kr.store.OwnKeys().Delete(fpr, auditNote(AuditKeyDeleted, fpr, "own secret key deleted: "+strings.Join(own.UserIDs, ", ")))
 	} else if !errors.Is(err, localstore.ErrNotFound) {
 		return err
 	}
-	rec, err := p.store.ContactKeys().Get(fpr)
+	rec, err := kr.store.ContactKeys().Get(fpr)
 	if errors.Is(err, localstore.ErrNotFound) {
 		return fmt.Errorf("%s: %w", GroupFingerprint(fpr), ErrKeyNotFound)
 	} else if err != nil {
 		return err
 	}
-	return p.store.ContactKeys().Delete(fpr, auditNote(AuditKeyDeleted, fpr, "contact key deleted: "+strings.Join(rec.UserIDs, ", ")))
+	return kr.store.ContactKeys().Delete(fpr, auditNote(AuditKeyDeleted, fpr, "contact key deleted: "+strings.Join(rec.UserIDs, ", ")))
 }
 
 // RevokeKey revokes an own key and returns the armored revoked public key,
 // which the user should send to their contacts.
-func (p *Profile) RevokeKey(fingerprint, reason string) (string, error) {
+func (kr *Keyring) RevokeKey(fingerprint, reason string) (string, error) {
 	fpr, err := NormalizeFingerprint(fingerprint)
 	if err != nil {
 		return "", err
 	}
-	rec, err := p.store.OwnKeys().Get(fpr)
+	rec, err := kr.store.OwnKeys().Get(fpr)
 	if errors.Is(err, localstore.ErrNotFound) {
 		return "", fmt.Errorf("%s is not one of your own keys: %w", GroupFingerprint(fpr), ErrKeyNotFound)
 	} else if err != nil {
 		return "", err
 	}
-	key, err := p.parseOwn(rec)
+	key, err := kr.parseOwn(rec)
 	if err != nil {
 		return "", err
 	}
 	defer key.ClearPrivate()
-	if err := key.Revoke(reason, p.now()); err != nil {
+	if err := key.Revoke(reason, kr.now()); err != nil {
 		return "", err
 	}
-	updated, err := p.ownKeyRecord(key)
+	updated, err := kr.ownKeyRecord(key)
 	if err != nil {
 		return "", err
 	}
 	updated.Default, updated.AddedAt = false, rec.AddedAt
-	if err := p.store.OwnKeys().Put(updated, auditNote(AuditKeyRevoked, fpr, "own key revoked: "+reason)); err != nil {
+	if err := kr.store.OwnKeys().Put(updated, auditNote(AuditKeyRevoked, fpr, "own key revoked: "+reason)); err != nil {
 		return "", err
 	}
 	return key.ArmorPublic()
@@ -448,13 +462,13 @@ func (p *Profile) RevokeKey(fingerprint, reason string) (string, error) {
 // one of them stops being a default (addresses left without a default fall
 // back to a usable key that carries them). The change is recorded in the
 // audit trail.
-func (p *Profile) SetDefaultKey(fingerprint, email string) error {
+func (kr *Keyring) SetDefaultKey(fingerprint, email string) error {
 	fpr, err := NormalizeFingerprint(fingerprint)
 	if err != nil {
 		return err
 	}
 	email = strings.ToLower(strings.TrimSpace(email))
-	rec, err := p.store.OwnKeys().Get(fpr)
+	rec, err := kr.store.OwnKeys().Get(fpr)
 	if errors.Is(err, localstore.ErrNotFound) {
 		return fmt.Errorf("%s is not one of your own keys: %w", GroupFingerprint(fpr), ErrKeyNotFound)
 	} else if err != nil {
@@ -464,10 +478,10 @@ func (p *Profile) SetDefaultKey(fingerprint, email string) error {
 	if !containsFold(emails, email) {
 		return fmt.Errorf("key %s carries %s, not %s: %w", GroupFingerprint(fpr), strings.Join(emails, ", "), email, ErrKeyLacksAddress)
 	}
-	if err := p.checkSignAndEncrypt(rec); err != nil {
+	if err := kr.checkSignAndEncrypt(rec); err != nil {
 		return fmt.Errorf("key %s cannot be the default for %s: %w", GroupFingerprint(fpr), email, err)
 	}
-	owns, err := p.store.OwnKeys().List()
+	owns, err := kr.store.OwnKeys().List()
 	if err != nil {
 		return err
 	}
@@ -490,7 +504,7 @@ func (p *Profile) SetDefaultKey(fingerprint, email string) error {
 	}
 	rec.Default = true
 	// The old defaults, the new one and the audit note in one transaction.
-	if err := p.store.OwnKeys().PutAll(append(changed, rec), auditNote(AuditKeyDefault, fpr, detail)); err != nil {
+	if err := kr.store.OwnKeys().PutAll(append(changed, rec), auditNote(AuditKeyDefault, fpr, detail)); err != nil {
 		return fmt.Errorf("store the default key: %w", err)
 	}
 	return nil
@@ -498,16 +512,16 @@ func (p *Profile) SetDefaultKey(fingerprint, email string) error {
 
 // checkSignAndEncrypt reports why an own key cannot sign and encrypt now,
 // or nil when it can: signingKey skips a default that fails this test.
-func (p *Profile) checkSignAndEncrypt(rec localstore.OwnKey) error {
-	if why := p.ownInfo(rec).Usable; why != "" {
+func (kr *Keyring) checkSignAndEncrypt(rec localstore.OwnKey) error {
+	if why := kr.ownInfo(rec).Usable; why != "" {
 		return fmt.Errorf("it is %s: %w", why, ErrKeyNotUsable)
 	}
-	key, err := p.parseOwn(rec)
+	key, err := kr.parseOwn(rec)
 	if err != nil {
 		return err
 	}
 	defer key.ClearPrivate()
-	now := p.now()
+	now := kr.now()
 	if err := key.CanSign(now); err != nil {
 		return fmt.Errorf("%w: %w", ErrKeyNotUsable, err)
 	}
@@ -530,8 +544,8 @@ func sharesAddress(a, b []string) bool {
 // compare.
 func GroupFingerprint(fpr string) string { return backend.GroupFingerprint(fpr) }
 
-func (p *Profile) pick(selector string, ownOnly bool) (KeyInfo, error) {
-	found, err := p.FindKeys(selector)
+func (kr *Keyring) pick(selector string, ownOnly bool) (KeyInfo, error) {
+	found, err := kr.FindKeys(selector)
 	if err != nil {
 		return KeyInfo{}, err
 	}
@@ -556,15 +570,15 @@ func (p *Profile) pick(selector string, ownOnly bool) (KeyInfo, error) {
 	return found[0], nil
 }
 
-func (p *Profile) loadKey(info KeyInfo) (*crypto.Key, error) {
+func (kr *Keyring) loadKey(info KeyInfo) (*crypto.Key, error) {
 	if info.Own {
-		rec, err := p.store.OwnKeys().Get(info.Fingerprint)
+		rec, err := kr.store.OwnKeys().Get(info.Fingerprint)
 		if err != nil {
 			return nil, err
 		}
-		return p.parseOwn(rec)
+		return kr.parseOwn(rec)
 	}
-	rec, err := p.store.ContactKeys().Get(info.Fingerprint)
+	rec, err := kr.store.ContactKeys().Get(info.Fingerprint)
 	if err != nil {
 		return nil, err
 	}
@@ -575,7 +589,7 @@ func (p *Profile) loadKey(info KeyInfo) (*crypto.Key, error) {
 	return keys[0], nil
 }
 
-func (p *Profile) parseOwn(rec localstore.OwnKey) (*crypto.Key, error) {
+func (kr *Keyring) parseOwn(rec localstore.OwnKey) (*crypto.Key, error) {
 	keys, err := crypto.ParseKeys(rec.SecretKey)
 	if err != nil || len(keys) != 1 {
 		return nil, fmt.Errorf("stored own key %s is unreadable: %w", rec.Fingerprint, err)
@@ -583,7 +597,7 @@ func (p *Profile) parseOwn(rec localstore.OwnKey) (*crypto.Key, error) {
 	return keys[0], nil
 }
 
-func (p *Profile) ownKeyRecord(key *crypto.Key) (localstore.OwnKey, error) {
+func (kr *Keyring) ownKeyRecord(key *crypto.Key) (localstore.OwnKey, error) {
 	secret, err := key.MarshalSecret()
 	if err != nil {
 		return localstore.OwnKey{}, err
@@ -596,7 +610,7 @@ func (p *Profile) ownKeyRecord(key *crypto.Key) (localstore.OwnKey, error) {
 		CreatedAt:   key.CreatedAt(),
 		ExpiresAt:   key.ExpiresAt(),
 		Revoked:     key.IsRevoked(),
-		AddedAt:     p.now(),
+		AddedAt:     kr.now(),
 	}, nil
 }
 
@@ -617,8 +631,8 @@ func contactRecord(key *crypto.Key, base localstore.ContactKey) (localstore.Cont
 }
 
 // noDefaultFor reports whether none of emails has a default own key yet.
-func (p *Profile) noDefaultFor(emails []string) (bool, error) {
-	owns, err := p.store.OwnKeys().List()
+func (kr *Keyring) noDefaultFor(emails []string) (bool, error) {
+	owns, err := kr.store.OwnKeys().List()
 	if err != nil {
 		return false, err
 	}
@@ -635,32 +649,32 @@ func (p *Profile) noDefaultFor(emails []string) (bool, error) {
 	return true, nil
 }
 
-func (p *Profile) ownInfo(k localstore.OwnKey) KeyInfo {
+func (kr *Keyring) ownInfo(k localstore.OwnKey) KeyInfo {
 	info := KeyInfo{
 		Fingerprint: k.Fingerprint, UserIDs: k.UserIDs, Emails: emailsOf(k.UserIDs), Own: true,
 		Default: k.Default, Verification: VerificationOwn, Source: SourceGenerated, Algorithm: k.Algorithm,
 		CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt, Revoked: k.Revoked,
 	}
-	info.Usable = usability(info, p.now())
+	info.Usable = usability(info, kr.now())
 	if info.Usable == "" && crypto.CouldBeWeak(k.Algorithm) { // only such keys are parsed to find out
-		if key, err := p.parseOwn(k); err == nil {
-			info.Usable = weakness(key, p.now())
+		if key, err := kr.parseOwn(k); err == nil {
+			info.Usable = weakness(key, kr.now())
 			key.ClearPrivate()
 		}
 	}
 	return info
 }
 
-func (p *Profile) contactInfo(k localstore.ContactKey) KeyInfo {
+func (kr *Keyring) contactInfo(k localstore.ContactKey) KeyInfo {
 	info := KeyInfo{
 		Fingerprint: k.Fingerprint, UserIDs: k.UserIDs, Emails: k.Emails, Verification: k.Verification,
 		Source: k.Source, Algorithm: k.Algorithm, CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt,
 		Revoked: k.Revoked, History: historyOf(k.History),
 	}
-	info.Usable = usability(info, p.now())
+	info.Usable = usability(info, kr.now())
 	if info.Usable == "" && crypto.CouldBeWeak(k.Algorithm) {
-		if keys, err := p.parsePublic(k.PublicKey); err == nil && len(keys) == 1 {
-			info.Usable = weakness(keys[0], p.now())
+		if keys, err := kr.parsePublic(k.PublicKey); err == nil && len(keys) == 1 {
+			info.Usable = weakness(keys[0], kr.now())
 		}
 	}
 	return info
@@ -756,7 +770,7 @@ func firstOr(s []string) string {
 // the domain's Web Key Directory, then keys.openpgp.org. With save, the
 // keys found are imported as unverified contact keys with their source.
 // client nil means the default client.
-func (p *Profile) LookupKeys(ctx context.Context, address string, client *keylookup.Client, save bool) ([]ImportResult, string, error) {
+func (kr *Keyring) LookupKeys(ctx context.Context, address string, client *keylookup.Client, save bool) ([]ImportResult, string, error) {
 	if client == nil {
 		client = &keylookup.Client{}
 	}
@@ -771,14 +785,39 @@ func (p *Profile) LookupKeys(ctx context.Context, address string, client *keyloo
 			if err != nil {
 				return nil, "", err
 			}
-			out = append(out, ImportResult{Key: p.contactInfo(rec), Status: "found"})
+			out = append(out, ImportResult{Key: kr.contactInfo(rec), Status: "found"})
 			continue
 		}
-		r, err := p.importPublic(key, res.Source)
+		r, err := kr.importPublic(key, res.Source)
 		if err != nil {
 			return out, res.Source, err
 		}
 		out = append(out, r)
 	}
 	return out, res.Source, nil
+}
+
+// parsePublic parses stored public key bytes, reusing the result of an
+// earlier parse of the same bytes: opening a message would otherwise parse
+// every contact's key again. Only public keys are kept; secret keys are
+// parsed per use and wiped afterwards.
+func (kr *Keyring) parsePublic(data []byte) ([]*crypto.Key, error) {
+	sum := sha256.Sum256(data)
+	kr.parsedMu.Lock()
+	keys, ok := kr.parsed[sum]
+	kr.parsedMu.Unlock()
+	if ok {
+		return keys, nil
+	}
+	keys, err := crypto.ParseKeys(data)
+	if err != nil {
+		return nil, err
+	}
+	kr.parsedMu.Lock()
+	if kr.parsed == nil {
+		kr.parsed = make(map[[32]byte][]*crypto.Key)
+	}
+	kr.parsed[sum] = keys
+	kr.parsedMu.Unlock()
+	return keys, nil
 }

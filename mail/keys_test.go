@@ -39,13 +39,13 @@ func TestContactKeyRevocationIsAnUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.ImportKeys(armoredPublic(t, bob), nil); err != nil {
+	if _, err := p.Keys().ImportKeys(armoredPublic(t, bob), nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := bob.Revoke("compromised", time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	res, err := p.ImportKeys(armoredPublic(t, bob), nil)
+	res, err := p.Keys().ImportKeys(armoredPublic(t, bob), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,22 +60,22 @@ func TestContactKeyRevocationIsAnUpdate(t *testing.T) {
 
 func TestPublicUpdateOfOwnKeyMerges(t *testing.T) {
 	p := newTestProfile(t)
-	info, err := p.GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
+	info, err := p.Keys().GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub, err := p.ExportPublic(info.Fingerprint)
+	pub, err := p.Keys().ExportPublic(info.Fingerprint)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := p.ImportKeys([]byte(pub), nil)
+	res, err := p.Keys().ImportKeys([]byte(pub), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(res) != 1 || res[0].Status != "unchanged" || !res[0].Key.Own {
 		t.Fatalf("re-importing own public key = %+v, want unchanged own key", res)
 	}
-	keys, err := p.ListKeys()
+	keys, err := p.Keys().ListKeys()
 	if err != nil || len(keys) != 1 {
 		t.Fatalf("keys = %+v, %v; want only the own key (no contact copy)", keys, err)
 	}
@@ -91,11 +91,11 @@ func TestProtectedSecretKeyNeedsPassphrase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.ImportKeys([]byte(armored), nil); !errors.Is(err, ErrKeyPassphraseNeeded) {
+	if _, err := p.Keys().ImportKeys([]byte(armored), nil); !errors.Is(err, ErrKeyPassphraseNeeded) {
 		t.Fatalf("import without passphrase: err = %v, want ErrKeyPassphraseNeeded", err)
 	}
 	asked := 0
-	res, err := p.ImportKeys([]byte(armored), func(fpr string, uids []string) ([]byte, error) {
+	res, err := p.Keys().ImportKeys([]byte(armored), func(fpr string, uids []string) ([]byte, error) {
 		asked++
 		if fpr != k.Fingerprint() {
 			t.Errorf("asked for %s, want %s", fpr, k.Fingerprint())
@@ -136,7 +136,7 @@ func threeOwnKeys(t *testing.T, p *Profile) (first, second, work KeyInfo) {
 	t.Helper()
 	var keys [3]KeyInfo
 	for i, uid := range [][2]string{{"Alice", "alice@example.org"}, {"Alice", "alice@example.org"}, {"Alice at work", "alice@work.example"}} {
-		k, err := p.GenerateKey(uid[0], uid[1], crypto.AlgoCurve25519, 0)
+		k, err := p.Keys().GenerateKey(uid[0], uid[1], crypto.AlgoCurve25519, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,7 +148,7 @@ func threeOwnKeys(t *testing.T, p *Profile) (first, second, work KeyInfo) {
 func TestDefaultKeyPerAddress(t *testing.T) {
 	p := newTestProfile(t)
 	alice, second, work := threeOwnKeys(t, p)
-	keys, err := p.ListKeys()
+	keys, err := p.Keys().ListKeys()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestSetDefaultKeySignsWithTheChosenKey(t *testing.T) {
 		t.Fatalf("signer before choosing got = %s, want the first key %s", got, first.Fingerprint)
 	}
 	defaults := func() map[string]bool {
-		keys, err := p.ListKeys()
+		keys, err := p.Keys().ListKeys()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,7 +229,7 @@ func TestSetDefaultKeySignsWithTheChosenKey(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := auditCount()
-			if err := p.SetDefaultKey(GroupFingerprint(tt.fpr), "alice@example.org"); err != nil {
+			if err := p.Keys().SetDefaultKey(GroupFingerprint(tt.fpr), "alice@example.org"); err != nil {
 				t.Fatalf("SetDefaultKey: %v", err)
 			}
 			for fpr, want := range tt.defaults {
@@ -257,22 +257,22 @@ func TestSetDefaultKeySignsWithTheChosenKey(t *testing.T) {
 
 func TestSetDefaultKeyRefuses(t *testing.T) {
 	p := newTestProfile(t)
-	own, err := p.GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
+	own, err := p.Keys().GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	revoked, err := p.GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
+	revoked, err := p.Keys().GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.RevokeKey(revoked.Fingerprint, "test"); err != nil {
+	if _, err := p.Keys().RevokeKey(revoked.Fingerprint, "test"); err != nil {
 		t.Fatal(err)
 	}
 	bob, err := crypto.GenerateKey(crypto.GenerateOptions{Name: "Bob", Email: "bob@example.net"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.ImportKeys(armoredPublic(t, bob), nil); err != nil {
+	if _, err := p.Keys().ImportKeys(armoredPublic(t, bob), nil); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -286,12 +286,12 @@ func TestSetDefaultKeyRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := p.SetDefaultKey(tt.fpr, tt.email); !errors.Is(err, tt.want) {
+			if err := p.Keys().SetDefaultKey(tt.fpr, tt.email); !errors.Is(err, tt.want) {
 				t.Errorf("got = %v, want %v", err, tt.want)
 			}
 		})
 	}
-	keys, err := p.ListKeys()
+	keys, err := p.Keys().ListKeys()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,7 @@ func TestLargeMessagePeakHeap(t *testing.T) {
 	}
 	const limit = 32 << 20
 	p := newTestProfile(t)
-	if _, err := p.GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0); err != nil {
+	if _, err := p.Keys().GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0); err != nil {
 		t.Fatal(err)
 	}
 	sum := sha256.New()
@@ -162,7 +162,7 @@ var errAttachmentGone = errors.New("the attachment went away")
 // fails the composition with that error, in every mode.
 func TestComposeToAttachmentFails(t *testing.T) {
 	p := newTestProfile(t)
-	if _, err := p.GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0); err != nil {
+	if _, err := p.Keys().GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0); err != nil {
 		t.Fatal(err)
 	}
 	for _, mode := range []string{ModeEncrypt, ModeSign, ModePlain} {

@@ -44,18 +44,18 @@ func TestLookupKeysImportsUnverified(t *testing.T) {
 	lookup := &keylookup.Client{HTTP: client, KeyserverURL: srv.URL}
 	p := newTestProfile(t)
 
-	found, source, err := p.LookupKeys(context.Background(), "dana@example.net", lookup, false)
+	found, source, err := p.Keys().LookupKeys(context.Background(), "dana@example.net", lookup, false)
 	if err != nil || source != keylookup.SourceKeyserver || len(found) != 1 || found[0].Status != "found" ||
 		found[0].Key.Fingerprint != dana.Fingerprint() {
 		t.Fatalf("lookup = %+v, %q, %v", found, source, err)
 	}
-	if keys, _ := p.ListKeys(); len(keys) != 0 {
+	if keys, _ := p.Keys().ListKeys(); len(keys) != 0 {
 		t.Fatal("a looked-up key was stored without --import")
 	}
-	if _, _, err := p.LookupKeys(context.Background(), "dana@example.net", lookup, true); err != nil {
+	if _, _, err := p.Keys().LookupKeys(context.Background(), "dana@example.net", lookup, true); err != nil {
 		t.Fatal(err)
 	}
-	keys, _ := p.ListKeys()
+	keys, _ := p.Keys().ListKeys()
 	if len(keys) != 1 || keys[0].Source != keylookup.SourceKeyserver || keys[0].Verification != VerificationUnverified {
 		t.Fatalf("stored keys = %+v, want Dana's key, unverified, from the keyserver", keys)
 	}

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sealpost/sealpost/crypto"
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail/submit"
 	"github.com/sealpost/sealpost/mail/transport"
@@ -44,8 +43,7 @@ type Profile struct {
 	connMu sync.Mutex
 	conns  map[string]Connection // latest connection per account and protocol
 
-	parsedMu sync.Mutex
-	parsed   map[[32]byte][]*crypto.Key // parsed public keys by SHA-256 of their stored bytes
+	keys *Keyring
 
 	// sender is the profile's one outbox sender (see outbox), made once:
 	// its claims keep a message from being submitted by two calls at once.
@@ -111,8 +109,7 @@ func CreateProfile(dir string, passphrase []byte, opts *ProfileOptions) (*Profil
 	if err != nil {
 		return nil, err
 	}
-	p := &Profile{store: store, now: opts.clock()}
-	p.rootCAs, p.dialer, p.stall = opts.network()
+	p := newProfile(store, opts)
 	if _, err := store.AppendAudit(AuditProfileCreated, "", "encrypted profile created"); err != nil {
 		store.Close()
 		return nil, fmt.Errorf("record profile creation: %w", err)
@@ -128,10 +125,20 @@ func OpenProfile(dir string, passphrase []byte, opts *ProfileOptions) (*Profile,
 	if err != nil {
 		return nil, err
 	}
-	p := &Profile{store: store, now: opts.clock()}
-	p.rootCAs, p.dialer, p.stall = opts.network()
+	p := newProfile(store, opts)
 	return p, nil
 }
+
+// newProfile makes the profile of an open store and its services.
+func newProfile(store *localstore.Store, opts *ProfileOptions) *Profile {
+	p := &Profile{store: store, now: opts.clock()}
+	p.rootCAs, p.dialer, p.stall = opts.network()
+	p.keys = &Keyring{store: store, now: p.now}
+	return p
+}
+
+// Keys is the profile's keyring: own keys and contacts' keys.
+func (p *Profile) Keys() *Keyring { return p.keys }
 
 // Close locks the profile again.
 func (p *Profile) Close() error { return p.store.Close() }
@@ -162,7 +169,12 @@ func (p *Profile) VerifyAudit() (localstore.AuditReport, error) {
 }
 
 func (p *Profile) audit(kind, subject, detail string) error {
-	if _, err := p.store.AppendAudit(kind, subject, detail); err != nil {
+	return writeAudit(p.store, kind, subject, detail)
+}
+
+// writeAudit appends an entry to the store's audit trail.
+func writeAudit(store *localstore.Store, kind, subject, detail string) error {
+	if _, err := store.AppendAudit(kind, subject, detail); err != nil {
 		return fmt.Errorf("write audit entry %s: %w", kind, err)
 	}
 	return nil

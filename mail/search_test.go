@@ -231,11 +231,11 @@ func TestSearchIndexFollowsTheStore(t *testing.T) {
 		{
 			name: "bob's secret key imported: his message decrypts now",
 			change: func(t *testing.T) {
-				armored, err := bob.ExportSecret("bob@example.net", []byte("export pass 123"))
+				armored, err := bob.Keys().ExportSecret("bob@example.net", []byte("export pass 123"))
 				if err != nil {
 					t.Fatal(err)
 				}
-				_, err = alice.ImportKeys([]byte(armored), func(string, []string) ([]byte, error) { return []byte("export pass 123"), nil })
+				_, err = alice.Keys().ImportKeys([]byte(armored), func(string, []string) ([]byte, error) { return []byte("export pass 123"), nil })
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -565,7 +565,7 @@ func BenchmarkIndexEncrypted(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer p.Close()
-	if _, err := p.GenerateKey("Alice", searchAlice, "", 0); err != nil {
+	if _, err := p.Keys().GenerateKey("Alice", searchAlice, "", 0); err != nil {
 		b.Fatal(err)
 	}
 	body := strings.Repeat("The quarterly numbers are in the report. ", 50)
@@ -667,11 +667,11 @@ func TestIndexShowsProtectedHeaders(t *testing.T) {
 		}
 	})
 	t.Run("revealed once the own keys can decrypt it", func(t *testing.T) {
-		armored, err := bob.ExportSecret(bobAddr, []byte("export pass 123"))
+		armored, err := bob.Keys().ExportSecret(bobAddr, []byte("export pass 123"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = alice.ImportKeys([]byte(armored), func(string, []string) ([]byte, error) { return []byte("export pass 123"), nil })
+		_, err = alice.Keys().ImportKeys([]byte(armored), func(string, []string) ([]byte, error) { return []byte("export pass 123"), nil })
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,7 +3,6 @@ package mail
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -174,7 +173,7 @@ func (p *Profile) signingKey(address string, now time.Time) (*crypto.Key, error)
 		if !containsFold(emailsOf(rec.UserIDs), address) {
 			continue
 		}
-		key, err := p.parseOwn(rec)
+		key, err := p.keys.parseOwn(rec)
 		if err != nil {
 			return nil, err
 		}
@@ -246,7 +245,7 @@ func (p *Profile) encryptionKeyFor(email string, now time.Time) (*crypto.Key, er
 		return contacts[i].CreatedAt.After(contacts[j].CreatedAt)
 	})
 	for _, c := range contacts {
-		keys, err := p.parsePublic(c.PublicKey)
+		keys, err := p.keys.parsePublic(c.PublicKey)
 		if err != nil || len(keys) != 1 {
 			return nil, fmt.Errorf("stored key %s is unreadable: %w", c.Fingerprint, err)
 		}
@@ -266,38 +265,13 @@ func (p *Profile) verifierKeys() ([]*crypto.Key, error) {
 		return nil, err
 	}
 	for _, c := range contacts {
-		keys, err := p.parsePublic(c.PublicKey)
+		keys, err := p.keys.parsePublic(c.PublicKey)
 		if err != nil {
 			return nil, fmt.Errorf("stored key %s is unreadable: %w", c.Fingerprint, err)
 		}
 		out = append(out, keys...)
 	}
 	return out, nil
-}
-
-// parsePublic parses stored public key bytes, reusing the result of an
-// earlier parse of the same bytes: opening a message would otherwise parse
-// every contact's key again. Only public keys are kept; secret keys are
-// parsed per use and wiped afterwards.
-func (p *Profile) parsePublic(data []byte) ([]*crypto.Key, error) {
-	sum := sha256.Sum256(data)
-	p.parsedMu.Lock()
-	keys, ok := p.parsed[sum]
-	p.parsedMu.Unlock()
-	if ok {
-		return keys, nil
-	}
-	keys, err := crypto.ParseKeys(data)
-	if err != nil {
-		return nil, err
-	}
-	p.parsedMu.Lock()
-	if p.parsed == nil {
-		p.parsed = make(map[[32]byte][]*crypto.Key)
-	}
-	p.parsed[sum] = keys
-	p.parsedMu.Unlock()
-	return keys, nil
 }
 
 // ownSecretKeys loads every own key, for decryption. The caller clears them.
@@ -308,7 +282,7 @@ func (p *Profile) ownSecretKeys() ([]*crypto.Key, error) {
 	}
 	var out []*crypto.Key
 	for _, rec := range owns {
-		key, err := p.parseOwn(rec)
+		key, err := p.keys.parseOwn(rec)
 		if err != nil {
 			return nil, err
 		}

@@ -20,7 +20,7 @@ import (
 // from the packets who else got it; the Bcc recipient still decrypts it.
 func TestBccRecipientsAreNotNamed(t *testing.T) {
 	p := newTestProfile(t)
-	if _, err := p.GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0); err != nil {
+	if _, err := p.Keys().GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0); err != nil {
 		t.Fatal(err)
 	}
 	contacts := map[string]*crypto.Key{}
@@ -33,7 +33,7 @@ func TestBccRecipientsAreNotNamed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := p.ImportKeys([]byte(pub), nil); err != nil {
+		if _, err := p.Keys().ImportKeys([]byte(pub), nil); err != nil {
 			t.Fatal(err)
 		}
 		contacts[who] = k

@@ -16,11 +16,11 @@ import (
 // other's public key, verified.
 func exchangeKeys(t *testing.T, a *Profile, aAddr string, b *Profile, bAddr string) {
 	t.Helper()
-	ka, err := a.GenerateKey("A", aAddr, crypto.AlgoCurve25519, 0)
+	ka, err := a.Keys().GenerateKey("A", aAddr, crypto.AlgoCurve25519, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	kb, err := b.GenerateKey("B", bAddr, crypto.AlgoCurve25519, 0)
+	kb, err := b.Keys().GenerateKey("B", bAddr, crypto.AlgoCurve25519, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,14 +28,14 @@ func exchangeKeys(t *testing.T, a *Profile, aAddr string, b *Profile, bAddr stri
 		from, to *Profile
 		fpr      string
 	}{{a, b, ka.Fingerprint}, {b, a, kb.Fingerprint}} {
-		pub, err := x.from.ExportPublic(x.fpr)
+		pub, err := x.from.Keys().ExportPublic(x.fpr)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := x.to.ImportKeys([]byte(pub), nil); err != nil {
+		if _, err := x.to.Keys().ImportKeys([]byte(pub), nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := x.to.VerifyKey(x.fpr); err != nil {
+		if _, err := x.to.Keys().VerifyKey(x.fpr); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -98,7 +98,7 @@ func TestSendFailsClosedWithoutKey(t *testing.T) {
 	srv := testservers.Start(t)
 	alice, bob := "alice@"+srv.Domain, "bob@"+srv.Domain
 	pa := profileWithAccount(t, srv, alice, false)
-	if _, err := pa.GenerateKey("Alice", alice, crypto.AlgoCurve25519, 0); err != nil {
+	if _, err := pa.Keys().GenerateKey("Alice", alice, crypto.AlgoCurve25519, 0); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

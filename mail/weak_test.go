@@ -18,7 +18,7 @@ import (
 // the address, as for a missing key.
 func TestWeakContactKey(t *testing.T) {
 	p := newTestProfile(t)
-	if _, err := p.GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0); err != nil {
+	if _, err := p.Keys().GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0); err != nil {
 		t.Fatal(err)
 	}
 	e, err := openpgp.NewEntity("Old", "", "old@example.org", &packet.Config{Algorithm: packet.PubKeyAlgoRSA, RSABits: 1024})
@@ -29,10 +29,10 @@ func TestWeakContactKey(t *testing.T) {
 	if err := e.Serialize(&buf); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.ImportKeys(buf.Bytes(), nil); err != nil {
+	if _, err := p.Keys().ImportKeys(buf.Bytes(), nil); err != nil {
 		t.Fatalf("ImportKeys: %v", err)
 	}
-	keys, err := p.ListKeys()
+	keys, err := p.Keys().ListKeys()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -103,16 +103,16 @@ func buildFixture(dir string) error {
 		return err
 	}
 	defer p.Close()
-	if _, err := p.ImportKeys(read("alice.sec.asc"), func(string, []string) ([]byte, error) {
+	if _, err := p.Keys().ImportKeys(read("alice.sec.asc"), func(string, []string) ([]byte, error) {
 		return []byte(fixtureSecretPass), nil
 	}); err != nil {
 		return err
 	}
-	res, err := p.ImportKeys(read("bob.pub.asc"), nil)
+	res, err := p.Keys().ImportKeys(read("bob.pub.asc"), nil)
 	if err != nil {
 		return err
 	}
-	if _, err := p.VerifyKey(res[0].Key.Fingerprint); err != nil {
+	if _, err := p.Keys().VerifyKey(res[0].Key.Fingerprint); err != nil {
 		return err
 	}
 	if err := p.Close(); err != nil {

@@ -74,7 +74,7 @@ func cmdKeysGenerate(_ context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("%w: --algo must be curve25519 or rsa4096, not %q", errUsage, *algo)
 	}
 	return env.withProfile(func(p *mail.Profile) error {
-		k, err := p.GenerateKey(*name, *email, a, *expires)
+		k, err := p.Keys().GenerateKey(*name, *email, a, *expires)
 		if err != nil {
 			return err
 		}
@@ -102,7 +102,7 @@ func cmdKeysImport(_ context.Context, env *cliEnv, args []string) error {
 			if err != nil {
 				return fmt.Errorf("read %s: %w", file, err)
 			}
-			results, err := p.ImportKeys(data, askKeyPass)
+			results, err := p.Keys().ImportKeys(data, askKeyPass)
 			for _, r := range results {
 				kind := "contact key"
 				if r.Key.Own {
@@ -144,9 +144,9 @@ func cmdKeysExport(_ context.Context, env *cliEnv, args []string) error {
 			if pass, err = env.newPassphrase(*exportPassFile, "passphrase for the exported secret key"); err != nil {
 				return err
 			}
-			armored, err = p.ExportSecret(selector, pass)
+			armored, err = p.Keys().ExportSecret(selector, pass)
 		} else {
-			armored, err = p.ExportPublic(selector)
+			armored, err = p.Keys().ExportPublic(selector)
 		}
 		if err != nil {
 			return err
@@ -163,7 +163,7 @@ func cmdKeysList(_ context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	return env.withProfile(func(p *mail.Profile) error {
-		keys, err := p.ListKeys()
+		keys, err := p.Keys().ListKeys()
 		if err != nil {
 			return err
 		}
@@ -199,7 +199,7 @@ func cmdKeysVerify(_ context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	return env.withProfile(func(p *mail.Profile) error {
-		k, err := p.VerifyKey(strings.Join(fs.Args(), ""))
+		k, err := p.Keys().VerifyKey(strings.Join(fs.Args(), ""))
 		if err != nil {
 			return err
 		}
@@ -216,7 +216,7 @@ func cmdKeysDelete(_ context.Context, env *cliEnv, args []string) error {
 	}
 	return env.withProfile(func(p *mail.Profile) error {
 		fpr := strings.Join(fs.Args(), "")
-		if err := p.DeleteKey(fpr, *force); err != nil {
+		if err := p.Keys().DeleteKey(fpr, *force); err != nil {
 			if errors.Is(err, mail.ErrOwnKeyNeedsConfirmation) {
 				return fmt.Errorf("%w; export a backup first (`keys export --secret`), then repeat with --force", err)
 			}
@@ -234,7 +234,7 @@ func cmdKeysRevoke(_ context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	return env.withProfile(func(p *mail.Profile) error {
-		armored, err := p.RevokeKey(strings.Join(fs.Args(), ""), *reason)
+		armored, err := p.Keys().RevokeKey(strings.Join(fs.Args(), ""), *reason)
 		if err != nil {
 			return err
 		}
@@ -258,7 +258,7 @@ func cmdKeysLookup(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	return env.withProfile(func(p *mail.Profile) error {
-		results, source, err := p.LookupKeys(ctx, fs.Arg(0), nil, *save)
+		results, source, err := p.Keys().LookupKeys(ctx, fs.Arg(0), nil, *save)
 		for _, r := range results {
 			fmt.Fprintf(env.out, "%s %s %s (%s, from %s)\n", r.Status, mail.GroupFingerprint(r.Key.Fingerprint),
 				strings.Join(r.Key.UserIDs, ", "), keyState(r.Key), source)
@@ -308,7 +308,7 @@ func cmdKeysDefault(_ context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	return env.withProfile(func(p *mail.Profile) error {
-		keys, err := p.FindKeys(fpr)
+		keys, err := p.Keys().FindKeys(fpr)
 		if err != nil {
 			return err
 		}
@@ -327,7 +327,7 @@ func cmdKeysDefault(_ context.Context, env *cliEnv, args []string) error {
 				return fmt.Errorf("%w: key %s carries %s: choose one with --email", errUsage, mail.GroupFingerprint(fpr), strings.Join(k.Emails, ", "))
 			}
 		}
-		if err := p.SetDefaultKey(fpr, address); err != nil {
+		if err := p.Keys().SetDefaultKey(fpr, address); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.out, "%s is now the default key for %s\n", mail.GroupFingerprint(fpr), strings.Join(k.Emails, ", "))

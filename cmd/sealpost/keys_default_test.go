@@ -52,13 +52,13 @@ func newKeysDefaultFixture(t *testing.T) keysDefaultFixture {
 	defer p.Close()
 	f := keysDefaultFixture{dir: dir, passFile: passFile}
 	for _, fpr := range []*string{&f.first, &f.second} {
-		k, err := p.GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
+		k, err := p.Keys().GenerateKey("Alice", "alice@example.org", crypto.AlgoCurve25519, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		*fpr = k.Fingerprint
 	}
-	res, err := p.ImportKeys(twoAddressKey(t), nil)
+	res, err := p.Keys().ImportKeys(twoAddressKey(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func newKeysDefaultFixture(t *testing.T) keysDefaultFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.ImportKeys([]byte(pub), nil); err != nil {
+	if _, err := p.Keys().ImportKeys([]byte(pub), nil); err != nil {
 		t.Fatal(err)
 	}
 	f.bob = bob.Fingerprint()
@@ -93,7 +93,7 @@ func defaultsOf(t *testing.T, f keysDefaultFixture) map[string]bool {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	keys, err := p.ListKeys()
+	keys, err := p.Keys().ListKeys()
 	if err != nil {
 		t.Fatal(err)
 	}

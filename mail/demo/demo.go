@@ -169,23 +169,23 @@ func exchangeKeys(alice, bob *mail.Profile) error {
 		own, peer *mail.Profile
 	}{{Alice, alice, bob}, {Bob, bob, alice}}
 	for _, x := range pair {
-		if _, err := x.own.GenerateKey(names[x.email], x.email, crypto.AlgoCurve25519, 0); err != nil {
+		if _, err := x.own.Keys().GenerateKey(names[x.email], x.email, crypto.AlgoCurve25519, 0); err != nil {
 			return fmt.Errorf("generate %s's key: %w", x.email, err)
 		}
 	}
 	for _, x := range pair {
-		pub, err := x.own.ExportPublic(x.email)
+		pub, err := x.own.Keys().ExportPublic(x.email)
 		if err != nil {
 			return fmt.Errorf("export %s's public key: %w", x.email, err)
 		}
-		res, err := x.peer.ImportKeys([]byte(pub), nil)
+		res, err := x.peer.Keys().ImportKeys([]byte(pub), nil)
 		if err != nil {
 			return fmt.Errorf("import %s's public key: %w", x.email, err)
 		}
 		if len(res) != 1 {
 			return fmt.Errorf("importing %s's public key gave %d keys, want 1", x.email, len(res))
 		}
-		if _, err := x.peer.VerifyKey(res[0].Key.Fingerprint); err != nil {
+		if _, err := x.peer.Keys().VerifyKey(res[0].Key.Fingerprint); err != nil {
 			return fmt.Errorf("verify %s's key: %w", x.email, err)
 		}
 	}

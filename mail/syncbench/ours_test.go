@@ -122,7 +122,7 @@ func newOurs(ctx context.Context, srv *testservers.Servers, user, dir string, ow
 		return nil, fmt.Errorf("add account %s: %w", user, err)
 	}
 	if ownKey != nil {
-		if _, err := p.ImportKeys(ownKey, nil); err != nil {
+		if _, err := p.Keys().ImportKeys(ownKey, nil); err != nil {
 			return nil, fmt.Errorf("import the own key: %w", err)
 		}
 	}

@@ -74,7 +74,7 @@ func newCorpusKeys() (*corpusKeys, error) {
 	return &ks, nil
 }
 
-// ownerSecret is the owner's secret key for Profile.ImportKeys.
+// ownerSecret is the owner's secret key for Keyring.ImportKeys.
 func (ks *corpusKeys) ownerSecret() ([]byte, error) { return ks.owner.MarshalSecret() }
 
 // realisticSenders: the keyed ones first, then mail from people and
