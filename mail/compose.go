@@ -17,7 +17,7 @@ import (
 )
 
 // ErrNoRecipients means a message has nobody to go to.
-var ErrNoRecipients = errors.New("the message has no recipients: give at least one --to, --cc or --bcc")
+var ErrNoRecipients = errors.New("the message has no recipients: add at least one")
 
 // parseAddresses parses addresses as people write them ("Bob <bob@x>" or
 // "bob@x", several separated by commas).

@@ -467,7 +467,7 @@ func (p *Profile) searchIndexed(ctx context.Context, q SearchQuery, words [][]by
 		}
 	}
 	if !foundFolder {
-		return nil, fmt.Errorf("folder %q is not synchronised: run `sealpost sync`", q.Folder)
+		return nil, fmt.Errorf("folder %q is %w", q.Folder, ErrFolderNotSynced)
 	}
 	slices.SortStableFunc(hits, func(a, b hit) int {
 		if c := b.date.Compare(a.date); c != 0 {

@@ -227,14 +227,14 @@ func (p *Profile) ListMessages(account, folder string, limit int) ([]backend.Mes
 		return nil, err
 	}
 	if len(accts) > 1 {
-		return nil, errors.New("there are several accounts: choose one with --account")
+		return nil, ErrSeveralAccounts
 	}
 	if folder == "" {
 		folder = inbox
 	}
 	acct := accts[0].Email
 	if _, err := p.store.Folders().Get(acct, folder); errors.Is(err, localstore.ErrNotFound) {
-		return nil, fmt.Errorf("folder %q of %s is not synchronised: run `sealpost sync`", folder, acct)
+		return nil, fmt.Errorf("folder %q of %s is %w", folder, acct, ErrFolderNotSynced)
 	} else if err != nil {
 		return nil, err
 	}
@@ -256,6 +256,13 @@ const fetchTimeout = 2 * time.Minute
 // headers-only sync, or larger than the size cap) and could not be fetched
 // from the server now.
 var ErrNotOffline = errors.New("only the list entry of this message is stored on this computer")
+
+// ErrSeveralAccounts means a request that works on one account named none
+// while the profile has several.
+var ErrSeveralAccounts = errors.New("there are several accounts: choose one")
+
+// ErrFolderNotSynced means a folder has no local copy yet: a sync makes it.
+var ErrFolderNotSynced = errors.New("not synchronised")
 
 // RawMessage returns the full message. One stored only as a list entry is
 // fetched from the server, within fetchTimeout, and then stored too; when

@@ -345,6 +345,9 @@ func commandHints() []struct {
 	}{
 		{localstore.ErrNoProfile, "`sealpost init` creates one"},
 		{mail.ErrNoAccounts, "`sealpost account add` adds one"},
+		{mail.ErrSeveralAccounts, "with --account"},
+		{mail.ErrFolderNotSynced, "`sealpost sync` synchronises it"},
+		{mail.ErrNoRecipients, "with --to, --cc or --bcc"},
 		{mail.ErrNoAccount, "`sealpost account list` shows the accounts"},
 		{mail.ErrAccountHasOutbox, "`sealpost outbox list` shows the IDs; `sealpost outbox retry ID` sends one, `sealpost outbox discard ID` discards it"},
 	}
