@@ -118,6 +118,19 @@ func TestHTMLToText(t *testing.T) {
 		{"line breaks", "one<br>two<br/>three", "one\ntwo\nthree"},
 		{"whitespace collapsed", "  many   spaces\n\n\n\n<div>next</div>", "many spaces\n\nnext"},
 		{"unclosed script hides the rest", "visible<script>hidden", "visible"},
+		{"link target after its label", `see <a href="https://example.org/report?id=1&amp;x=2">the report</a>.`, "see the report <https://example.org/report?id=1&x=2>."},
+		{"label that is the target", `<a href="https://example.org/">https://example.org</a>`, "https://example.org"},
+		{"label that says another place", `<a href="https://evil.example/">https://bank.example/</a>`, "https://bank.example/ <https://evil.example/>"},
+		{"mailto label is the address", `<a href="mailto:bob@example.net">bob@example.net</a>`, "bob@example.net"},
+		{"mailto with a name", `<a href="mailto:bob@example.net">Bob</a>`, "Bob <mailto:bob@example.net>"},
+		{"image link without text", `<a href="https://example.org/"><img src="https://track.example/p.gif"></a>`, "<https://example.org/>"},
+		{"fragment and relative links", `<a href="#top">top</a> <a href="/local">here</a>`, "top here"},
+		{"script and data links", `<a href="javascript:alert(1)">js</a> <a href=" data:text/html,x">d</a>`, "js d"},
+		{"unclosed link ends with the text", `<a href="https://example.org/x">open`, "open <https://example.org/x>"},
+		{"a new link ends the open one", `<a href="https://a.example/">one<a href="https://b.example/">two</a>`, "one <https://a.example/>two <https://b.example/>"},
+		{"controls and spaces removed from the target", "<a href=\"https://exa\u202emple.org/\n a\">x</a>", "x <https://example.org/a>"},
+		{"link inside a script is not shown", `<script><a href="https://x.example/">x</a></script>y`, "y"},
+		{"long target cut", `<a href="https://x.example/` + strings.Repeat("a", 3000) + `">x</a>`, "x <https://x.example/" + strings.Repeat("a", maxTargetLen-len("https://x.example/")) + "…>"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

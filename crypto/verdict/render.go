@@ -1,6 +1,7 @@
 package verdict
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/hex"
 	"fmt"
@@ -8,7 +9,9 @@ import (
 	"strings"
 
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
+	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
 	"github.com/sealpost/sealpost/crypto"
 )
 
@@ -53,7 +56,7 @@ func (in *inspector) render(p *part, top bool) {
 			in.render(c, false)
 		}
 	case p.mediaType == "message/rfc822" || p.mediaType == "message/global":
-		in.attach(p, "forwarded-message.eml")
+		in.attach(p, in.attachedName(p))
 		in.addPart(PartVerdict{Path: p.path, ContentType: p.mediaType,
 			Note: "attached message: its signature or encryption is not the message's and is not examined here"})
 	case p.mediaType == "text/rfc822-headers":
@@ -153,6 +156,33 @@ func (in *inspector) attach(p *part, fallback string) {
 		in.warn("%s", note)
 		in.addPart(PartVerdict{Path: p.path, ContentType: p.mediaType, Note: note})
 	}
+}
+
+// maxAttachedHeader bounds how much of an attached message is read for
+// its Subject.
+const maxAttachedHeader = 64 << 10
+
+// attachedName is the file name of an attached message that has none: its
+// own Subject with ".eml", as a mail client saves it, else
+// "forwarded-message.eml". Inside decrypted content the Subject is known
+// only when attachment data is kept.
+func (in *inspector) attachedName(p *part) string {
+	const fallback = "forwarded-message.eml"
+	br := bufio.NewReader(io.LimitReader(decoder(p.cte(), p.body.reader()), maxAttachedHeader))
+	h, err := textproto.ReadHeader(br)
+	if err != nil {
+		return fallback
+	}
+	subject, _ := (&mail.Header{Header: message.Header{Header: h}}).Text("Subject")
+	subject = strings.NewReplacer("/", "-", "\\", "-").Replace(strings.Join(strings.Fields(subject), " "))
+	subject = sanitizeFilename(subject)
+	if subject == "" {
+		return fallback
+	}
+	if len(subject) > 100 {
+		subject = strings.ToValidUTF8(subject[:100], "")
+	}
+	return subject + ".eml"
 }
 
 // inlineRoot processes a text/plain part that is the whole message and

@@ -39,10 +39,7 @@ func parseFrom(h message.Header) sender {
 				continue
 			}
 			s.name, s.addr = a.Name, strings.ToLower(a.Address)
-			s.display = a.Address
-			if a.Name != "" {
-				s.display = fmt.Sprintf("%s <%s>", a.Name, a.Address)
-			}
+			s.display = formatAddress(a)
 		}
 	}
 	return s
@@ -94,4 +91,34 @@ func (in *inspector) checkSender(s sender, h message.Header) {
 			return
 		}
 	}
+}
+
+// formatAddress writes an address as a reader shows it: "Name <address>",
+// or the bare address without a name. Control and bidirectional-override
+// characters are left out.
+func formatAddress(a *mail.Address) string {
+	if a.Name == "" {
+		return stripControls(a.Address)
+	}
+	return stripControls(fmt.Sprintf("%s <%s>", a.Name, a.Address))
+}
+
+// addressText is the field name of h as a reader shows it: its addresses
+// joined by ", ", or its decoded text when it cannot be read as addresses;
+// "" when h lacks the field.
+func addressText(h message.Header, name string) string {
+	if !h.Has(name) {
+		return ""
+	}
+	mh := mail.Header{Header: h}
+	addrs, err := mh.AddressList(name)
+	if err != nil || len(addrs) == 0 {
+		text, _ := mh.Text(name)
+		return stripControls(strings.TrimSpace(text))
+	}
+	shown := make([]string, len(addrs))
+	for i, a := range addrs {
+		shown[i] = formatAddress(a)
+	}
+	return strings.Join(shown, ", ")
 }

@@ -40,24 +40,36 @@ var skippedElements = map[string]bool{
 	"noscript": true, "iframe": true, "object": true, "svg": true, "math": true,
 }
 
-// htmlToText reduces HTML to its visible text. Nothing is fetched: images,
-// links and styles are dropped; entities are decoded; block elements become
-// line breaks.
+// htmlToText reduces HTML to its visible text. Nothing is fetched: images
+// and styles are dropped; entities are decoded; block elements become line
+// breaks. A link keeps its target as text after its label, "label
+// <https://target>", so that the reader sees where it leads (see
+// linkTarget).
 func htmlToText(src string) string {
 	z := html.NewTokenizer(strings.NewReader(src))
 	var b strings.Builder
 	skip := 0
+	// href is the target of the open link, shown when it ends; label is
+	// where its text begins in b.
+	href, label := "", 0
+	endLink := func() {
+		if href != "" {
+			writeTarget(&b, b.String()[label:], href)
+		}
+		href = ""
+	}
 	for {
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
+			endLink()
 			return tidyText(b.String())
 		case html.TextToken:
 			if skip == 0 {
 				b.Write(z.Text())
 			}
 		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
-			name, _ := z.TagName()
+			name, hasAttr := z.TagName()
 			if skippedElements[string(name)] && tt != html.SelfClosingTagToken {
 				if tt == html.StartTagToken {
 					skip++
@@ -66,11 +78,66 @@ func htmlToText(src string) string {
 				}
 				continue
 			}
+			if string(name) == "a" && skip == 0 {
+				endLink() // links do not nest: a new one ends the open one
+				if tt == html.StartTagToken && hasAttr {
+					href, label = linkTarget(z), b.Len()
+				}
+				continue
+			}
 			if blockElements[string(name)] && skip == 0 {
 				b.WriteByte('\n')
 			}
 		}
 	}
+}
+
+// maxTargetLen caps a link target shown as text.
+const maxTargetLen = 2048
+
+// linkTarget returns the href of the start tag z is at, cleaned for
+// display, or "" when there is none worth showing: a fragment or relative
+// link (it points nowhere outside the message) or a script, data or cid
+// URL (not a place; Sealpost never runs or fetches them).
+func linkTarget(z *html.Tokenizer) string {
+	href := ""
+	for {
+		key, val, more := z.TagAttr()
+		if string(key) == "href" {
+			href = string(val)
+		}
+		if !more {
+			break
+		}
+	}
+	href = strings.Join(strings.Fields(stripControls(href)), "")
+	scheme, _, ok := strings.Cut(href, ":")
+	if !ok || strings.ContainsAny(scheme, "/?#") {
+		return ""
+	}
+	switch strings.ToLower(scheme) {
+	case "javascript", "vbscript", "data", "cid":
+		return ""
+	}
+	if len(href) > maxTargetLen {
+		href = strings.ToValidUTF8(href[:maxTargetLen], "") + "…"
+	}
+	return href
+}
+
+// writeTarget writes " <href>" after a link's label, unless the label
+// already says the same (the address itself, or the mail address of a
+// mailto link).
+func writeTarget(b *strings.Builder, label, href string) {
+	label = strings.Join(strings.Fields(label), " ")
+	if same := strings.TrimSuffix(label, "/"); strings.EqualFold(same, strings.TrimSuffix(href, "/")) ||
+		strings.EqualFold("mailto:"+same, href) {
+		return
+	}
+	if label != "" {
+		b.WriteByte(' ')
+	}
+	b.WriteString("<" + href + ">")
 }
 
 // tidyText collapses the whitespace that HTML layout produces: runs of
@@ -102,11 +169,16 @@ func sanitizeFilename(name string) string {
 	if name == "." || name == "/" || name == ".." {
 		return ""
 	}
-	name = strings.Map(func(r rune) rune {
+	return stripControls(name)
+}
+
+// stripControls removes control and bidirectional-override characters,
+// and invalid UTF-8, from sender-supplied text shown on one line.
+func stripControls(s string) string {
+	return strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == utf8.RuneError {
 			return -1
 		}
 		return r
-	}, name)
-	return name
+	}, s)
 }

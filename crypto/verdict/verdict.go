@@ -181,6 +181,18 @@ type Result struct {
 	Signature SignatureInfo
 	// BodyText is the text the user sees; HTML reduced to text.
 	BodyText string
+	// To, Cc and ReplyTo are the recipients and the reply address as shown:
+	// addresses ("Name <address>") joined by ", ", or the field's text when
+	// it cannot be read as addresses; empty when the field is absent.
+	To, Cc, ReplyTo string
+	// Date is the Date field with the sender's own time zone; zero when it
+	// is absent or cannot be read.
+	Date time.Time
+	// Protected names the fields among From, To, Cc, Reply-To, Date and
+	// Subject whose values above come from protected headers. A field
+	// that the protected headers lack keeps its outer value and is not
+	// named here.
+	Protected []string
 	// Attachments lists the attachments of the displayed message.
 	Attachments []Attachment
 	// Warnings are the problems found, in words a user can act on.
@@ -253,28 +265,28 @@ func InspectFrom(src io.ReaderAt, size int64, opts Options) (Result, error) {
 	in.message(root)
 
 	outer := parseFrom(root.header)
-	from, replyHeader, dateHeader := outer, root.header, root.header
-	in.res.Subject, _ = (&root.header).Text("Subject")
+	from := outer
 	if in.protected != nil {
 		in.res.HeaderProtection = in.hpKind
-		ph := *in.protected
-		if ph.Has("Subject") {
-			in.res.Subject, _ = ph.Text("Subject")
-		}
-		if ph.Has("Reply-To") {
-			replyHeader = ph
-		}
-		if ph.Has("Date") {
-			dateHeader = ph
-		}
-		if ph.Has("From") {
-			from = parseFrom(ph)
-			if from.addr != outer.addr {
-				in.warn("the protected sender %s differs from the outer sender %s; the protected one is shown", from.display, outer.display)
-			}
+	}
+	subject, _ := in.shown(root.header, "Subject")
+	in.res.Subject, _ = subject.Text("Subject")
+	if h, protected := in.shown(root.header, "From"); protected {
+		from = parseFrom(h)
+		if from.addr != outer.addr {
+			in.warn("the protected sender %s differs from the outer sender %s; the protected one is shown", from.display, outer.display)
 		}
 	}
+	replyHeader, _ := in.shown(root.header, "Reply-To")
+	dateHeader, _ := in.shown(root.header, "Date")
+	to, _ := in.shown(root.header, "To")
+	cc, _ := in.shown(root.header, "Cc")
 	in.res.From = from.display
+	in.res.To, in.res.Cc = addressText(to, "To"), addressText(cc, "Cc")
+	in.res.ReplyTo = addressText(replyHeader, "Reply-To")
+	if d, err := (&mail.Header{Header: dateHeader}).Date(); err == nil {
+		in.res.Date = d
+	}
 	in.checkSender(from, replyHeader)
 	in.judgeSigner(from, outer)
 	in.checkSignatureDate(dateHeader)
@@ -284,6 +296,20 @@ func InspectFrom(src io.ReaderAt, size int64, opts Options) (Result, error) {
 		in.warn("the text is longer than %d bytes: only its beginning is shown", in.lim.MaxTextSize)
 	}
 	return in.res, nil
+}
+
+// shown returns the header whose field name the verdict shows: the
+// protected header when header protection applied and it has the field
+// (which Result.Protected then names, and protected reports), else the
+// outer header.
+func (in *inspector) shown(outer message.Header, name string) (h message.Header, protected bool) {
+	if in.protected == nil || !in.protected.Has(name) {
+		return outer, false
+	}
+	if !slices.Contains(in.res.Protected, name) {
+		in.res.Protected = append(in.res.Protected, name)
+	}
+	return *in.protected, true
 }
 
 // textCutMarker ends a BodyText that was cut at MaxTextSize.
