@@ -81,8 +81,14 @@ unit: deps
 
 test: vet lint unit
 
+# One package at a time (-p 1): each benchmark compares contenders measured in the same run, and
+# another package's benchmark on the same two cores would skew those ratios. mail/syncbench runs
+# Sealpost, the raw go-imap fetch and mbsync against a private Dovecot (isync, dovecot-imapd and
+# postfix come with deps); its cases take minutes each, so each runs once (-benchtime 1x) and repeats
+# its contenders -syncbench.rounds times inside.
 bench: deps
-	$(GO) test -run '^$$' -bench . -timeout 60m ./... | tee bench.out
+	set -o pipefail; { $(GO) test -p 1 -run '^$$' -bench . -timeout 60m $$($(GO) list ./... | grep -v /mail/syncbench) && \
+	  $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./mail/syncbench; } | tee bench.out
 
 fuzz: deps
 	@for pkg in $$($(GO) list ./...); do \
