@@ -59,7 +59,7 @@ func (e *Engine) ProfileDir() string { return e.dir }
 func (e *Engine) ProfileExists() bool { return ProfileExists(e.dir) }
 
 // CreateProfile creates the profile and leaves it unlocked.
-func (e *Engine) CreateProfile(passphrase []byte) error {
+func (e *Engine) CreateProfile(ctx context.Context, passphrase []byte) error {
 	p, err := CreateProfile(e.dir, passphrase, e.opts)
 	if err != nil {
 		return err
@@ -69,7 +69,7 @@ func (e *Engine) CreateProfile(passphrase []byte) error {
 }
 
 // Unlock opens the profile with passphrase.
-func (e *Engine) Unlock(passphrase []byte) error {
+func (e *Engine) Unlock(ctx context.Context, passphrase []byte) error {
 	p, err := OpenProfile(e.dir, passphrase, e.opts)
 	if err != nil {
 		return err
@@ -94,19 +94,10 @@ func (e *Engine) Lock() error {
 }
 
 // with runs f with the unlocked profile, which stays open until f returns.
-func (e *Engine) with(f func(p *Profile) error) error {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	if e.profile == nil {
-		return ErrProfileLocked
-	}
-	return f(e.profile)
-}
-
-// withLive is with for a session's goroutines: once ctx is done (the
-// session was stopped, before the profile it belonged to was locked) f no
-// longer runs, so it never touches a later profile.
-func (e *Engine) withLive(ctx context.Context, f func(p *Profile) error) error {
+// Once ctx is done f no longer runs: a caller that gave up, or a session
+// that was stopped before the profile it belonged to was locked, never
+// touches the profile (nor a later one).
+func (e *Engine) with(ctx context.Context, f func(p *Profile) error) error {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	if err := ctx.Err(); err != nil {
@@ -191,15 +182,15 @@ func (e *Engine) kickReplay(account string) {
 }
 
 // ListKeys lists own and contacts' keys of the unlocked profile.
-func (e *Engine) ListKeys() (keys []KeyInfo, err error) {
-	err = e.with(func(p *Profile) error { keys, err = p.Keys().ListKeys(); return err })
+func (e *Engine) ListKeys(ctx context.Context) (keys []KeyInfo, err error) {
+	err = e.with(ctx, func(p *Profile) error { keys, err = p.Keys().ListKeys(); return err })
 	return keys, err
 }
 
 // ImportKeys imports public keys. Secret keys are refused here: the key
 // manager imports them with their passphrase.
-func (e *Engine) ImportKeys(data []byte) (keys []KeyInfo, err error) {
-	err = e.with(func(p *Profile) error {
+func (e *Engine) ImportKeys(ctx context.Context, data []byte) (keys []KeyInfo, err error) {
+	err = e.with(ctx, func(p *Profile) error {
 		res, err := p.Keys().ImportKeys(data, func(fingerprint string, _ []string) ([]byte, error) {
 			return nil, fmt.Errorf("%s is a protected secret key: import it with `sealpost keys import`", GroupFingerprint(fingerprint))
 		})
@@ -212,15 +203,15 @@ func (e *Engine) ImportKeys(data []byte) (keys []KeyInfo, err error) {
 }
 
 // VerifyKey marks a contact's key as verified.
-func (e *Engine) VerifyKey(fingerprint string) (key KeyInfo, err error) {
-	err = e.with(func(p *Profile) error { key, err = p.Keys().VerifyKey(fingerprint); return err })
+func (e *Engine) VerifyKey(ctx context.Context, fingerprint string) (key KeyInfo, err error) {
+	err = e.with(ctx, func(p *Profile) error { key, err = p.Keys().VerifyKey(fingerprint); return err })
 	return key, err
 }
 
 // KeyStates returns the key each address would be encrypted to: an own
 // key, else a usable verified contact key, else the newest usable one.
-func (e *Engine) KeyStates(addresses []string) (states []backend.KeyState, err error) {
-	err = e.with(func(p *Profile) error {
+func (e *Engine) KeyStates(ctx context.Context, addresses []string) (states []backend.KeyState, err error) {
+	err = e.with(ctx, func(p *Profile) error {
 		all, err := p.Keys().ListKeys()
 		if err != nil {
 			return err
@@ -267,8 +258,8 @@ func keyStateFor(address string, all []KeyInfo) backend.KeyState {
 }
 
 // Accounts lists the configured accounts.
-func (e *Engine) Accounts() (out []backend.Account, err error) {
-	err = e.with(func(p *Profile) error {
+func (e *Engine) Accounts(ctx context.Context) (out []backend.Account, err error) {
+	err = e.with(ctx, func(p *Profile) error {
 		accts, err := p.Accounts()
 		for _, a := range accts {
 			out = append(out, backend.Account{Email: a.Email, Name: a.Name})
@@ -280,8 +271,8 @@ func (e *Engine) Accounts() (out []backend.Account, err error) {
 
 // Folders lists the folders of account that are in the local store: the
 // well-known names and every folder a sync in this session reported.
-func (e *Engine) Folders(account string) (out []backend.Folder, err error) {
-	err = e.with(func(p *Profile) error {
+func (e *Engine) Folders(ctx context.Context, account string) (out []backend.Folder, err error) {
+	err = e.with(ctx, func(p *Profile) error {
 		folders, err := p.Folders(account)
 		for _, f := range folders {
 			out = append(out, backend.Folder{Account: account, Name: f.Name})
@@ -292,8 +283,8 @@ func (e *Engine) Folders(account string) (out []backend.Folder, err error) {
 }
 
 // Messages lists the newest limit messages of folder in account.
-func (e *Engine) Messages(account, folder string, limit int) (out []backend.MessageSummary, err error) {
-	err = e.with(func(p *Profile) (err error) {
+func (e *Engine) Messages(ctx context.Context, account, folder string, limit int) (out []backend.MessageSummary, err error) {
+	err = e.with(ctx, func(p *Profile) (err error) {
 		out, err = p.ListMessages(account, folder, limit)
 		return err
 	})
@@ -302,8 +293,8 @@ func (e *Engine) Messages(account, folder string, limit int) (out []backend.Mess
 
 // Open decrypts and verifies a stored message and says how the account's
 // last IMAP connection was secured.
-func (e *Engine) Open(account, folder string, uid uint32) (m backend.Message, err error) {
-	err = e.with(func(p *Profile) error {
+func (e *Engine) Open(ctx context.Context, account, folder string, uid uint32) (m backend.Message, err error) {
+	err = e.with(ctx, func(p *Profile) error {
 		raw, err := p.RawMessage(account, folder, uid)
 		if err != nil {
 			return fmt.Errorf("message %d of %s: %w", uid, folder, err)
@@ -323,8 +314,8 @@ func (e *Engine) Open(account, folder string, uid uint32) (m backend.Message, er
 
 // Inspect decrypts and verifies raw, a whole message, as Open does for a
 // stored one.
-func (e *Engine) Inspect(raw []byte) (m backend.Message, err error) {
-	err = e.with(func(p *Profile) error { m, err = inspectMessage(p, raw); return err })
+func (e *Engine) Inspect(ctx context.Context, raw []byte) (m backend.Message, err error) {
+	err = e.with(ctx, func(p *Profile) error { m, err = inspectMessage(p, raw); return err })
 	return m, err
 }
 
@@ -361,8 +352,8 @@ func messageOf(v verdict.Result) backend.Message {
 }
 
 // Reply prepares an answer to a stored message.
-func (e *Engine) Reply(account, folder string, uid uint32, all bool) (r backend.Reply, err error) {
-	err = e.with(func(p *Profile) error {
+func (e *Engine) Reply(ctx context.Context, account, folder string, uid uint32, all bool) (r backend.Reply, err error) {
+	err = e.with(ctx, func(p *Profile) error {
 		raw, err := p.RawMessage(account, folder, uid)
 		if err != nil {
 			return fmt.Errorf("message %d of %s: %w", uid, folder, err)
@@ -388,7 +379,7 @@ func (e *Engine) Send(ctx context.Context, account string, d backend.Draft, sec 
 	if mode == "" {
 		return fmt.Errorf("%q: %w", sec.Mode, ErrUnknownMode)
 	}
-	return e.with(func(p *Profile) error {
+	return e.with(ctx, func(p *Profile) error {
 		_, err := p.Send(ctx, account, d, SecurityOptions{Mode: mode, Password: sec.Password})
 		if err != nil {
 			e.sendFailed()

@@ -8,8 +8,8 @@ import (
 
 // AccountDetails returns how the account with address email is set up,
 // without its password.
-func (e *Engine) AccountDetails(email string) (d backend.AccountDetails, err error) {
-	err = e.with(func(p *Profile) error {
+func (e *Engine) AccountDetails(ctx context.Context, email string) (d backend.AccountDetails, err error) {
+	err = e.with(ctx, func(p *Profile) error {
 		acct, err := p.account(email)
 		if err != nil {
 			return err
@@ -30,7 +30,7 @@ func (e *Engine) AccountDetails(email string) (d backend.AccountDetails, err err
 // password stay as they are. A certificate that does not verify comes back
 // as a *backend.CertificateError.
 func (e *Engine) UpdateAccount(ctx context.Context, a backend.NewAccount) (updated backend.AddedAccount, err error) {
-	err = e.with(func(p *Profile) error {
+	err = e.with(ctx, func(p *Profile) error {
 		info, err := p.UpdateAccount(ctx, AccountChange{
 			Email: a.Email, Name: &a.Name, IMAP: Server(a.IMAP), SMTP: Server(a.SMTP), Secret: a.Password, TrustCert: a.TrustCert,
 		})
@@ -52,9 +52,9 @@ func (e *Engine) UpdateAccount(ctx context.Context, a backend.NewAccount) (updat
 //
 // The account's session is stopped first, so nothing writes its records
 // while they are removed; it starts again if the removal is refused.
-func (e *Engine) RemoveAccount(email string) error {
+func (e *Engine) RemoveAccount(ctx context.Context, email string) error {
 	e.accountsChanged(email, false)
-	err := e.with(func(p *Profile) error { return p.RemoveAccount(email) })
+	err := e.with(ctx, func(p *Profile) error { return p.RemoveAccount(email) })
 	if err != nil {
 		e.accountsChanged(email, true)
 	}

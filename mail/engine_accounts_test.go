@@ -21,7 +21,7 @@ func engineWithAccount(t *testing.T, srv *testservers.Servers, user string) *Eng
 	t.Helper()
 	e := NewEngine(filepath.Join(t.TempDir(), "p"), &ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}, RootCAs: srv.CA})
 	t.Cleanup(func() { _ = e.Lock() })
-	if err := e.CreateProfile([]byte(enginePass)); err != nil {
+	if err := e.CreateProfile(t.Context(), []byte(enginePass)); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -36,7 +36,7 @@ func engineWithAccount(t *testing.T, srv *testservers.Servers, user string) *Eng
 // storedAccount reads the account record as it is stored.
 func storedAccount(t *testing.T, e *Engine, email string) (a localstore.Account) {
 	t.Helper()
-	if err := e.with(func(p *Profile) (err error) { a, err = p.store.Accounts().Get(email); return err }); err != nil {
+	if err := e.with(t.Context(), func(p *Profile) (err error) { a, err = p.store.Accounts().Get(email); return err }); err != nil {
 		t.Fatal(err)
 	}
 	return a
@@ -45,7 +45,7 @@ func storedAccount(t *testing.T, e *Engine, email string) (a localstore.Account)
 // auditKinds lists the audit trail's kinds, newest first.
 func auditKinds(t *testing.T, e *Engine) []string {
 	t.Helper()
-	trail, err := e.AuditTrail()
+	trail, err := e.AuditTrail(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestEngineUpdateAccount(t *testing.T) {
 	e := engineWithAccount(t, srv, user)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := e.with(func(p *Profile) error {
+	if err := e.with(t.Context(), func(p *Profile) error {
 		if err := p.store.Folders().Put(localstore.Folder{Account: user, Name: "INBOX"}); err != nil {
 			return err
 		}
@@ -83,7 +83,7 @@ func TestEngineUpdateAccount(t *testing.T) {
 		if len(got.Tested) != 0 {
 			t.Errorf("tested = %+v, want no connection for a name change", got.Tested)
 		}
-		d, err := e.AccountDetails(user)
+		d, err := e.AccountDetails(t.Context(), user)
 		if err != nil || d.Name != "Alice Liddell" || d.IMAP != backend.ServerSettings(serverOf(t, srv.IMAPTLS, "tls")) {
 			t.Errorf("details got = %+v, %v, want the new name and the old servers", d, err)
 		}
@@ -130,10 +130,10 @@ func TestEngineUpdateAccount(t *testing.T) {
 		if got.IMAP != imap || len(got.Tested) != 2 || !strings.Contains(got.Tested[0].Server, imap.Host) {
 			t.Errorf("got = %+v, want IMAP %v tested", got, imap)
 		}
-		if d, err := e.AccountDetails(user); err != nil || d.IMAP != imap || d.SMTP != backend.ServerSettings(serverOf(t, srv.SMTPTLS, "tls")) {
+		if d, err := e.AccountDetails(t.Context(), user); err != nil || d.IMAP != imap || d.SMTP != backend.ServerSettings(serverOf(t, srv.SMTPTLS, "tls")) {
 			t.Errorf("details got = %+v, %v, want IMAP %v and SMTP unchanged", d, err, imap)
 		}
-		if msgs, err := e.Messages(user, "INBOX", 10); err != nil || len(msgs) != 1 {
+		if msgs, err := e.Messages(t.Context(), user, "INBOX", 10); err != nil || len(msgs) != 1 {
 			t.Errorf("local messages got = %d, %v, want 1 kept", len(msgs), err)
 		}
 	})
@@ -172,7 +172,7 @@ func TestEngineUpdateAccountPins(t *testing.T) {
 		t.Fatalf("AddAccount trusting the certificate: %v", err)
 	}
 	old := acct.IMAP
-	if d, _ := e.AccountDetails(user); len(d.Pins) != 2 {
+	if d, _ := e.AccountDetails(t.Context(), user); len(d.Pins) != 2 {
 		t.Fatalf("pins got = %+v, want IMAP and SMTP pinned", d.Pins)
 	}
 
@@ -181,7 +181,7 @@ func TestEngineUpdateAccountPins(t *testing.T) {
 	if !errors.As(err, &certErr) || certErr.Changed || certErr.Port != change.IMAP.Port {
 		t.Fatalf("got = %v, want a *backend.CertificateError for the new IMAP server", err)
 	}
-	if d, _ := e.AccountDetails(user); d.IMAP != old {
+	if d, _ := e.AccountDetails(t.Context(), user); d.IMAP != old {
 		t.Errorf("IMAP after the refusal got = %v, want %v", d.IMAP, old)
 	}
 	change.TrustCert = certErr.SHA256
@@ -192,7 +192,7 @@ func TestEngineUpdateAccountPins(t *testing.T) {
 	if len(got.Tested) != 2 || !got.Tested[0].Pinned {
 		t.Errorf("tested got = %+v, want the new IMAP server pinned", got.Tested)
 	}
-	d, err := e.AccountDetails(user)
+	d, err := e.AccountDetails(t.Context(), user)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestEngineRemoveAccount(t *testing.T) {
 	e := engineWithMail(t)
 	const alice = "alice@example.org"
 	var queued []localstore.OutboxItem
-	if err := e.with(func(p *Profile) error {
+	if err := e.with(t.Context(), func(p *Profile) error {
 		for range 2 {
 			it, err := p.store.Outbox().Add(localstore.OutboxItem{Account: alice, Raw: []byte("x")})
 			if err != nil {
@@ -225,16 +225,16 @@ func TestEngineRemoveAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	err := e.RemoveAccount(alice)
+	err := e.RemoveAccount(t.Context(), alice)
 	if !errors.Is(err, backend.ErrAccountHasOutbox) || !strings.Contains(err.Error(), "2 unsent messages") ||
 		!strings.Contains(err.Error(), "discard them") {
 		t.Fatalf("got = %v, want ErrAccountHasOutbox naming 2 messages and how to discard them", err)
 	}
-	if accts, err := e.Accounts(); err != nil || len(accts) != 1 {
+	if accts, err := e.Accounts(t.Context()); err != nil || len(accts) != 1 {
 		t.Errorf("accounts after the refusal got = %v, %v, want alice kept", accts, err)
 	}
 
-	if err := e.with(func(p *Profile) error {
+	if err := e.with(t.Context(), func(p *Profile) error {
 		for _, it := range queued {
 			if err := p.DiscardOutbox(it.ID); err != nil {
 				return err
@@ -244,22 +244,22 @@ func TestEngineRemoveAccount(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.RemoveAccount(strings.ToUpper(alice)); err != nil {
+	if err := e.RemoveAccount(t.Context(), strings.ToUpper(alice)); err != nil {
 		t.Fatal(err)
 	}
-	if accts, err := e.Accounts(); err != nil || len(accts) != 0 {
+	if accts, err := e.Accounts(t.Context()); err != nil || len(accts) != 0 {
 		t.Errorf("accounts got = %v, %v, want none", accts, err)
 	}
-	if _, err := e.Open(alice, "INBOX", 7); err == nil {
+	if _, err := e.Open(t.Context(), alice, "INBOX", 7); err == nil {
 		t.Error("Open of the removed account's message: got nil error, want the message gone")
 	}
-	if keys, err := e.ListKeys(); err != nil || len(keys) != 2 {
+	if keys, err := e.ListKeys(t.Context()); err != nil || len(keys) != 2 {
 		t.Errorf("keys got = %d, %v, want 2 kept", len(keys), err)
 	}
 	if kinds := auditKinds(t, e); kinds[0] != AuditAccountRemoved {
 		t.Errorf("newest audit entry got = %s, want %s", kinds[0], AuditAccountRemoved)
 	}
-	if err := e.RemoveAccount(alice); !errors.Is(err, ErrNoAccount) {
+	if err := e.RemoveAccount(t.Context(), alice); !errors.Is(err, ErrNoAccount) {
 		t.Errorf("second removal got = %v, want ErrNoAccount", err)
 	}
 }
@@ -270,12 +270,12 @@ func TestEngineSizeCap(t *testing.T) {
 	srv := testservers.Start(t)
 	user := "alice@" + srv.Domain
 	e := engineWithAccount(t, srv, user)
-	prefs, err := e.Preferences()
+	prefs, err := e.Preferences(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	prefs.MaxMessageMB = 1
-	if err := e.SavePreferences(prefs); err != nil {
+	if err := e.SavePreferences(t.Context(), prefs); err != nil {
 		t.Fatal(err)
 	}
 	big := "big-marker " + strings.Repeat("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n", 20000)
@@ -290,18 +290,18 @@ func TestEngineSizeCap(t *testing.T) {
 	}
 	// The engine's sync also indexes what arrived, without a search.
 	var indexed []uint32
-	if err := e.with(func(p *Profile) (err error) { indexed, err = p.store.SearchIndex().Indexed(user, "INBOX"); return err }); err != nil || len(indexed) != 2 {
+	if err := e.with(t.Context(), func(p *Profile) (err error) { indexed, err = p.store.SearchIndex().Indexed(user, "INBOX"); return err }); err != nil || len(indexed) != 2 {
 		t.Errorf("indexed after Sync: got = %v, %v, want both messages", indexed, err)
 	}
 	var list []backend.MessageSummary
-	if err := e.with(func(p *Profile) (err error) { list, err = p.ListMessages(user, "INBOX", 10); return err }); err != nil {
+	if err := e.with(t.Context(), func(p *Profile) (err error) { list, err = p.ListMessages(user, "INBOX", 10); return err }); err != nil {
 		t.Fatal(err)
 	}
 	offline := map[string]bool{}
 	for _, m := range list {
 		offline[m.Subject] = m.Offline
 		if m.Subject == "big" {
-			if err := e.with(func(p *Profile) error {
+			if err := e.with(t.Context(), func(p *Profile) error {
 				_, err := p.store.Messages().Raw(user, "INBOX", m.UID)
 				return err
 			}); !errors.Is(err, localstore.ErrNotFound) {
@@ -310,16 +310,16 @@ func TestEngineSizeCap(t *testing.T) {
 			stored := storedAccount(t, e, user)
 			unreachable := stored
 			unreachable.IMAP.Port = 1 // nothing listens there
-			if err := e.with(func(p *Profile) error { return p.store.Accounts().Put(unreachable) }); err != nil {
+			if err := e.with(t.Context(), func(p *Profile) error { return p.store.Accounts().Put(unreachable) }); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := e.Open(user, "INBOX", m.UID); !errors.Is(err, ErrNotOffline) || !strings.Contains(err.Error(), "over the 1 MB size cap") {
+			if _, err := e.Open(t.Context(), user, "INBOX", m.UID); !errors.Is(err, ErrNotOffline) || !strings.Contains(err.Error(), "over the 1 MB size cap") {
 				t.Errorf("Open without the server: got = %v, want ErrNotOffline naming the 1 MB cap", err)
 			}
-			if err := e.with(func(p *Profile) error { return p.store.Accounts().Put(stored) }); err != nil {
+			if err := e.with(t.Context(), func(p *Profile) error { return p.store.Accounts().Put(stored) }); err != nil {
 				t.Fatal(err)
 			}
-			msg, err := e.Open(user, "INBOX", m.UID)
+			msg, err := e.Open(t.Context(), user, "INBOX", m.UID)
 			if err != nil || !strings.Contains(msg.Body, "big-marker") {
 				t.Errorf("Open of the big message: got = %d bytes, %v, want it fetched from the server", len(msg.Body), err)
 			}
@@ -332,7 +332,7 @@ func TestEngineSizeCap(t *testing.T) {
 
 func TestWhyNotOffline(t *testing.T) {
 	e := engineWithMail(t)
-	if err := e.SavePreferences(backend.Preferences{MaxMessageMB: 2}); err != nil {
+	if err := e.SavePreferences(t.Context(), backend.Preferences{MaxMessageMB: 2}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
@@ -345,7 +345,7 @@ func TestWhyNotOffline(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var got string
-			_ = e.with(func(p *Profile) error { got = p.whyNotOffline(localstore.Summary{Size: tt.size}); return nil })
+			_ = e.with(t.Context(), func(p *Profile) error { got = p.whyNotOffline(localstore.Summary{Size: tt.size}); return nil })
 			if !strings.Contains(got, tt.want) {
 				t.Errorf("got = %q, want %q in it", got, tt.want)
 			}

@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/sealpost/sealpost/mail/backend"
@@ -8,25 +9,25 @@ import (
 
 // MarkRead marks stored messages read or unread; the server follows on the
 // next sync.
-func (e *Engine) MarkRead(account, folder string, uids []uint32, read bool) error {
-	return e.queued(account, e.with(func(p *Profile) error { return p.MarkRead(account, folder, uids, read) }))
+func (e *Engine) MarkRead(ctx context.Context, account, folder string, uids []uint32, read bool) error {
+	return e.queued(account, e.with(ctx, func(p *Profile) error { return p.MarkRead(account, folder, uids, read) }))
 }
 
 // SetFlagged flags or unflags stored messages; the server follows on the
 // next sync.
-func (e *Engine) SetFlagged(account, folder string, uids []uint32, flagged bool) error {
-	return e.queued(account, e.with(func(p *Profile) error { return p.SetFlagged(account, folder, uids, flagged) }))
+func (e *Engine) SetFlagged(ctx context.Context, account, folder string, uids []uint32, flagged bool) error {
+	return e.queued(account, e.with(ctx, func(p *Profile) error { return p.SetFlagged(account, folder, uids, flagged) }))
 }
 
 // Move moves stored messages to dest; the server follows on the next sync.
-func (e *Engine) Move(account, folder string, uids []uint32, dest string) error {
-	return e.queued(account, e.with(func(p *Profile) error { return p.Move(account, folder, uids, dest) }))
+func (e *Engine) Move(ctx context.Context, account, folder string, uids []uint32, dest string) error {
+	return e.queued(account, e.with(ctx, func(p *Profile) error { return p.Move(account, folder, uids, dest) }))
 }
 
 // Delete moves stored messages to the Trash (or deletes them from it); the
 // server follows on the next sync.
-func (e *Engine) Delete(account, folder string, uids []uint32) error {
-	return e.queued(account, e.with(func(p *Profile) error { return p.Delete(account, folder, uids) }))
+func (e *Engine) Delete(ctx context.Context, account, folder string, uids []uint32) error {
+	return e.queued(account, e.with(ctx, func(p *Profile) error { return p.Delete(account, folder, uids) }))
 }
 
 // queued asks the account's session to replay the action just queued
@@ -40,8 +41,8 @@ func (e *Engine) queued(account string, err error) error {
 
 // Forward prepares a forward of a stored message; an encrypted original
 // gives an encrypted forward.
-func (e *Engine) Forward(account, folder string, uid uint32) (f backend.Reply, err error) {
-	err = e.with(func(p *Profile) error {
+func (e *Engine) Forward(ctx context.Context, account, folder string, uid uint32) (f backend.Reply, err error) {
+	err = e.with(ctx, func(p *Profile) error {
 		raw, err := p.RawMessage(account, folder, uid)
 		if err != nil {
 			return fmt.Errorf("message %d of %s: %w", uid, folder, err)

@@ -14,11 +14,11 @@ func TestEngineActionsNeedUnlockedProfile(t *testing.T) {
 		name string
 		call func() error
 	}{
-		{"mark read", func() error { return e.MarkRead("a@example.org", "INBOX", []uint32{1}, true) }},
-		{"flag", func() error { return e.SetFlagged("a@example.org", "INBOX", []uint32{1}, true) }},
-		{"move", func() error { return e.Move("a@example.org", "INBOX", []uint32{1}, "Archive") }},
-		{"delete", func() error { return e.Delete("a@example.org", "INBOX", []uint32{1}) }},
-		{"forward", func() error { _, err := e.Forward("a@example.org", "INBOX", 1); return err }},
+		{"mark read", func() error { return e.MarkRead(t.Context(), "a@example.org", "INBOX", []uint32{1}, true) }},
+		{"flag", func() error { return e.SetFlagged(t.Context(), "a@example.org", "INBOX", []uint32{1}, true) }},
+		{"move", func() error { return e.Move(t.Context(), "a@example.org", "INBOX", []uint32{1}, "Archive") }},
+		{"delete", func() error { return e.Delete(t.Context(), "a@example.org", "INBOX", []uint32{1}) }},
+		{"forward", func() error { _, err := e.Forward(t.Context(), "a@example.org", "INBOX", 1); return err }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 // account's Drafts folder within ctx. When the upload fails the draft is
 // kept, its id is returned and the error wraps backend.ErrDraftNotUploaded.
 func (e *Engine) SaveDraft(ctx context.Context, account, id string, d backend.Draft, mode string) (saved string, err error) {
-	err = e.with(func(p *Profile) error {
+	err = e.with(ctx, func(p *Profile) error {
 		if saved, err = p.SaveDraft(account, id, d, mode); err != nil {
 			return err
 		}
@@ -25,8 +25,8 @@ func (e *Engine) SaveDraft(ctx context.Context, account, id string, d backend.Dr
 
 // Drafts lists the drafts of account (every account when empty), newest
 // first, without attachment data.
-func (e *Engine) Drafts(account string) (out []backend.SavedDraft, err error) {
-	err = e.with(func(p *Profile) (err error) {
+func (e *Engine) Drafts(ctx context.Context, account string) (out []backend.SavedDraft, err error) {
+	err = e.with(ctx, func(p *Profile) (err error) {
 		out, err = p.Drafts(account)
 		return err
 	})
@@ -34,8 +34,8 @@ func (e *Engine) Drafts(account string) (out []backend.SavedDraft, err error) {
 }
 
 // OpenDraft returns one draft with its attachments.
-func (e *Engine) OpenDraft(account, id string) (d backend.SavedDraft, err error) {
-	err = e.with(func(p *Profile) (err error) {
+func (e *Engine) OpenDraft(ctx context.Context, account, id string) (d backend.SavedDraft, err error) {
+	err = e.with(ctx, func(p *Profile) (err error) {
 		d, err = p.OpenDraft(account, id)
 		return err
 	})
@@ -45,7 +45,7 @@ func (e *Engine) OpenDraft(account, id string) (d backend.SavedDraft, err error)
 // DeleteDraft deletes a draft here at once and its server copy within ctx;
 // when the server copy stays, the error wraps backend.ErrDraftCopyKept.
 func (e *Engine) DeleteDraft(ctx context.Context, account, id string) error {
-	return e.with(func(p *Profile) error { return p.DeleteDraft(ctx, account, id) })
+	return e.with(ctx, func(p *Profile) error { return p.DeleteDraft(ctx, account, id) })
 }
 
 // The engine keeps drafts.

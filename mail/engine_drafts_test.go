@@ -27,11 +27,11 @@ func TestEngineDraftsWithoutServer(t *testing.T) {
 	if !errors.Is(err, backend.ErrDraftNotUploaded) || id == "" {
 		t.Fatalf("SaveDraft without a server = %q, %v; want an id and ErrDraftNotUploaded", id, err)
 	}
-	list, err := e.Drafts("")
+	list, err := e.Drafts(t.Context(), "")
 	if err != nil || len(list) != 1 || list[0].ID != id || list[0].Uploaded || list[0].Draft.Subject != "Plans" {
 		t.Fatalf("Drafts = %+v, %v; want the draft, not uploaded", list, err)
 	}
-	got, err := e.OpenDraft("alice@example.org", id)
+	got, err := e.OpenDraft(t.Context(), "alice@example.org", id)
 	if err != nil {
 		t.Fatalf("OpenDraft: %v", err)
 	}
@@ -41,7 +41,7 @@ func TestEngineDraftsWithoutServer(t *testing.T) {
 	if err := e.DeleteDraft(ctx, "alice@example.org", id); err != nil {
 		t.Fatalf("DeleteDraft of a draft never uploaded: %v", err)
 	}
-	_, err = e.OpenDraft("alice@example.org", id)
+	_, err = e.OpenDraft(t.Context(), "alice@example.org", id)
 	if !errors.Is(err, localstore.ErrNotFound) {
 		t.Errorf("OpenDraft after delete: got error = %v, want ErrNotFound", err)
 	}
@@ -51,7 +51,7 @@ func TestEngineDraftsWithoutServer(t *testing.T) {
 	if err := e.Lock(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Drafts(""); !errors.Is(err, ErrProfileLocked) {
+	if _, err := e.Drafts(t.Context(), ""); !errors.Is(err, ErrProfileLocked) {
 		t.Errorf("Drafts while locked: got error = %v, want ErrProfileLocked", err)
 	}
 }
@@ -74,7 +74,7 @@ func TestEngineDraftsThroughTheServer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("SaveDraft: %v\n%s", err, srv.Log())
 	}
-	if list, _ := e.Drafts(alice); len(list) != 1 || !list[0].Uploaded {
+	if list, _ := e.Drafts(t.Context(), alice); len(list) != 1 || !list[0].Uploaded {
 		t.Errorf("Drafts = %+v, want one uploaded", list)
 	}
 	if raws, _ := draftsOnServer(t, srv, alice); len(raws) != 1 {

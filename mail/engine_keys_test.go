@@ -11,21 +11,21 @@ import (
 
 func TestEngineSetDefaultKey(t *testing.T) {
 	e := NewEngine(filepath.Join(t.TempDir(), "p"), &ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}})
-	if err := e.SetDefaultKey("0123456789ABCDEF0123456789ABCDEF01234567", "alice@example.org"); !errors.Is(err, ErrProfileLocked) {
+	if err := e.SetDefaultKey(t.Context(), "0123456789ABCDEF0123456789ABCDEF01234567", "alice@example.org"); !errors.Is(err, ErrProfileLocked) {
 		t.Fatalf("locked engine: got = %v, want ErrProfileLocked", err)
 	}
-	if err := e.CreateProfile([]byte("test passphrase 123")); err != nil {
+	if err := e.CreateProfile(t.Context(), []byte("test passphrase 123")); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = e.Lock() })
 	var first, second KeyInfo
-	if err := e.with(func(p *Profile) error { first, second, _ = threeOwnKeys(t, p); return nil }); err != nil {
+	if err := e.with(t.Context(), func(p *Profile) error { first, second, _ = threeOwnKeys(t, p); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.SetDefaultKey(second.Fingerprint, "Alice@Example.org"); err != nil {
+	if err := e.SetDefaultKey(t.Context(), second.Fingerprint, "Alice@Example.org"); err != nil {
 		t.Fatalf("SetDefaultKey: %v", err)
 	}
-	keys, err := e.ListKeys()
+	keys, err := e.ListKeys(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,10 +39,10 @@ func TestEngineSetDefaultKey(t *testing.T) {
 	}
 	// What the composer says it signs with follows the default both ways.
 	for _, want := range []KeyInfo{second, first} {
-		if err := e.SetDefaultKey(want.Fingerprint, "alice@example.org"); err != nil {
+		if err := e.SetDefaultKey(t.Context(), want.Fingerprint, "alice@example.org"); err != nil {
 			t.Fatal(err)
 		}
-		states, err := e.KeyStates([]string{"alice@example.org"})
+		states, err := e.KeyStates(t.Context(), []string{"alice@example.org"})
 		if err != nil || len(states) != 1 || states[0].Fingerprint != want.Fingerprint {
 			t.Errorf("KeyStates after making %s the default: got = %+v, %v", want.Fingerprint, states, err)
 		}

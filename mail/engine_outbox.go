@@ -22,8 +22,8 @@ import (
 // subject is read from the outer header of the sealed message, which is
 // what travels: "[...]" when header protection hides the real one. Nothing
 // is decrypted.
-func (e *Engine) Outbox() (out []backend.OutboxItem, err error) {
-	err = e.with(func(p *Profile) error {
+func (e *Engine) Outbox(ctx context.Context) (out []backend.OutboxItem, err error) {
+	err = e.with(ctx, func(p *Profile) error {
 		items, err := p.Outbox()
 		for _, it := range items {
 			out = append(out, outboxItem(it))
@@ -38,14 +38,14 @@ func (e *Engine) Outbox() (out []backend.OutboxItem, err error) {
 // saved in Sent. A message no longer queued fails with
 // backend.ErrNotInOutbox.
 func (e *Engine) RetryOutbox(ctx context.Context, id string) error {
-	return e.with(func(p *Profile) error { return notInOutbox(p.RetryOutbox(ctx, id)) })
+	return e.with(ctx, func(p *Profile) error { return notInOutbox(p.RetryOutbox(ctx, id)) })
 }
 
 // DiscardOutbox deletes the message id from the outbox without sending it
 // and records that in the audit trail. A message no longer queued fails
 // with backend.ErrNotInOutbox.
-func (e *Engine) DiscardOutbox(id string) error {
-	return e.with(func(p *Profile) error { return notInOutbox(p.DiscardOutbox(id)) })
+func (e *Engine) DiscardOutbox(ctx context.Context, id string) error {
+	return e.with(ctx, func(p *Profile) error { return notInOutbox(p.DiscardOutbox(id)) })
 }
 
 // flushOutbox sends what is due in the outbox after a sync. A failure is
@@ -63,7 +63,7 @@ func (e *Engine) flushOutbox(ctx context.Context, progress func(backend.SyncProg
 	defer cancel()
 	var flushErr error
 	waiting := -1 // unknown
-	err := e.with(func(p *Profile) error {
+	err := e.with(ctx, func(p *Profile) error {
 		if flushErr = p.FlushOutbox(ctx); flushErr == nil {
 			return nil
 		}

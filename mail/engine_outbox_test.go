@@ -49,7 +49,7 @@ func setPort(t *testing.T, e *Engine, user string, which func(*localstore.Accoun
 	acct := storedAccount(t, e, user)
 	old := *which(&acct)
 	*which(&acct) = port
-	if err := e.with(func(p *Profile) error { return p.store.Accounts().Put(acct) }); err != nil {
+	if err := e.with(t.Context(), func(p *Profile) error { return p.store.Accounts().Put(acct) }); err != nil {
 		t.Fatal(err)
 	}
 	return old
@@ -66,7 +66,7 @@ func TestEngineOutbox(t *testing.T) {
 	clock := &testClock{now: time.Now()}
 	e := NewEngine(filepath.Join(t.TempDir(), "p"), &ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}, RootCAs: srv.CA, Now: clock.Now})
 	t.Cleanup(func() { _ = e.Lock() })
-	if err := e.CreateProfile([]byte(enginePass)); err != nil {
+	if err := e.CreateProfile(t.Context(), []byte(enginePass)); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -88,7 +88,7 @@ func TestEngineOutbox(t *testing.T) {
 		}
 		clock.advance(time.Second) // queued one after the other
 	}
-	items, err := e.Outbox()
+	items, err := e.Outbox(t.Context())
 	if err != nil || len(items) != 2 {
 		t.Fatalf("Outbox got = %d items, %v, want 2", len(items), err)
 	}
@@ -103,16 +103,16 @@ func TestEngineOutbox(t *testing.T) {
 		}
 	}
 
-	if err := e.DiscardOutbox(items[1].ID); err != nil {
+	if err := e.DiscardOutbox(t.Context(), items[1].ID); err != nil {
 		t.Fatalf("DiscardOutbox: %v", err)
 	}
-	if err := e.DiscardOutbox(items[1].ID); !errors.Is(err, backend.ErrNotInOutbox) {
+	if err := e.DiscardOutbox(t.Context(), items[1].ID); !errors.Is(err, backend.ErrNotInOutbox) {
 		t.Errorf("DiscardOutbox again: got = %v, want ErrNotInOutbox", err)
 	}
 	if kinds := auditKinds(t, e); len(kinds) == 0 || kinds[0] != submit.AuditDiscarded {
 		t.Errorf("newest audit entry got = %v, want %s", kinds, submit.AuditDiscarded)
 	}
-	if left, err := e.Outbox(); err != nil || len(left) != 1 || left[0].ID != items[0].ID {
+	if left, err := e.Outbox(t.Context()); err != nil || len(left) != 1 || left[0].ID != items[0].ID {
 		t.Fatalf("Outbox after the discard got = %+v, %v, want only %q", left, err, items[0].Subject)
 	}
 
@@ -133,7 +133,7 @@ func TestEngineOutbox(t *testing.T) {
 	if len(warnings) != 1 || !strings.Contains(warnings[0], "1 message still waits") || !strings.Contains(warnings[0], "connection refused") {
 		t.Errorf("warnings got = %q, want one naming 1 waiting message and the refused connection", warnings)
 	}
-	if left, _ := e.Outbox(); len(left) != 1 || left[0].Attempts != 2 {
+	if left, _ := e.Outbox(t.Context()); len(left) != 1 || left[0].Attempts != 2 {
 		t.Fatalf("Outbox after the failed flush got = %+v, want the message with 2 attempts", left)
 	}
 
@@ -152,7 +152,7 @@ func TestEngineOutbox(t *testing.T) {
 		t.Errorf("bob's inbox got = %d messages, want the waiting one only", len(got))
 	}
 	// Only its copy in Sent waits now, for the IMAP server.
-	if left, err := e.Outbox(); err != nil || len(left) != 1 || left[0].State != backend.OutboxSent {
+	if left, err := e.Outbox(t.Context()); err != nil || len(left) != 1 || left[0].State != backend.OutboxSent {
 		t.Fatalf("Outbox after sending without IMAP got = %+v, %v, want the message, sent, its Sent copy pending", left, err)
 	}
 
@@ -165,7 +165,7 @@ func TestEngineOutbox(t *testing.T) {
 	if len(warnings) != 0 {
 		t.Errorf("warnings got = %q, want none", warnings)
 	}
-	if left, err := e.Outbox(); err != nil || len(left) != 0 {
+	if left, err := e.Outbox(t.Context()); err != nil || len(left) != 0 {
 		t.Errorf("Outbox after the sync got = %+v, %v, want empty", left, err)
 	}
 	if n := len(srv.Messages(t, bob, "INBOX")); n != 1 {

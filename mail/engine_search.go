@@ -28,7 +28,7 @@ func (e *Engine) Search(ctx context.Context, q backend.SearchQuery, progress fun
 		return nil, err
 	}
 	var out []backend.MessageSummary
-	err = e.with(func(p *Profile) (err error) {
+	err = e.with(ctx, func(p *Profile) (err error) {
 		out, err = p.searchIndexed(ctx, q, words)
 		return err
 	})
@@ -41,7 +41,7 @@ func (e *Engine) Search(ctx context.Context, q backend.SearchQuery, progress fun
 // (see Profile.UpdateSearchIndex).
 func (e *Engine) updateSearchIndex(ctx context.Context, account, folder string, progress func(done, total int)) error {
 	var b backlog
-	err := e.with(func(p *Profile) (err error) {
+	err := e.with(ctx, func(p *Profile) (err error) {
 		b, err = p.indexBacklog(account, folder)
 		return err
 	})
@@ -55,7 +55,7 @@ func (e *Engine) updateSearchIndex(ctx context.Context, account, folder string, 
 	for _, job := range b.jobs {
 		for start := 0; start < len(job.uids); start += searchBatch {
 			chunk := job.uids[start:min(len(job.uids), start+searchBatch)]
-			err := e.with(func(p *Profile) error {
+			err := e.with(ctx, func(p *Profile) error {
 				ix := p.newIndexer()
 				defer ix.close()
 				return ix.index(ctx, job.account, job.folder, chunk)
@@ -69,7 +69,7 @@ func (e *Engine) updateSearchIndex(ctx context.Context, account, folder string, 
 			}
 		}
 	}
-	return e.with(func(p *Profile) error { return p.markIndexed(b) })
+	return e.with(ctx, func(p *Profile) error { return p.markIndexed(b) })
 }
 
 // The engine offers search over the local cache.

@@ -58,7 +58,7 @@ func TestEngineSearch(t *testing.T) {
 // storeNotes stores n headers-only messages in alice's INBOX after UID 7.
 func storeNotes(t *testing.T, e *Engine, n int) {
 	t.Helper()
-	err := e.with(func(p *Profile) error {
+	err := e.with(t.Context(), func(p *Profile) error {
 		sums := make([]localstore.Summary, n)
 		for i := range sums {
 			sums[i] = localstore.Summary{UID: uint32(100 + i), Subject: fmt.Sprintf("note %d", i), RawOmitted: true}
@@ -102,7 +102,7 @@ func TestEngineUpdateSearchIndex(t *testing.T) {
 	if err := e.updateSearchIndex(context.Background(), "", "", nil); err != nil {
 		t.Fatal(err)
 	}
-	err := e.with(func(p *Profile) error {
+	err := e.with(t.Context(), func(p *Profile) error {
 		have, err := p.store.Messages().UIDs("alice@example.org", "INBOX")
 		if err != nil {
 			return err

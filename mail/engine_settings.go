@@ -12,8 +12,8 @@ import (
 // AuditTrail reads the profile's audit trail, newest first, and verifies
 // its hash chain. When an entry fails authentication the trail cannot be
 // read: the result then holds no entries and the problems found.
-func (e *Engine) AuditTrail() (trail backend.AuditTrail, err error) {
-	err = e.with(func(p *Profile) error {
+func (e *Engine) AuditTrail(ctx context.Context) (trail backend.AuditTrail, err error) {
+	err = e.with(ctx, func(p *Profile) error {
 		rep, err := p.VerifyAudit()
 		if err != nil {
 			return err
@@ -49,7 +49,7 @@ func (e *Engine) SyncWith(ctx context.Context, account string, opts backend.Sync
 		e.flushOutbox(ctx, progress)
 		return err
 	}
-	err := e.with(func(p *Profile) error {
+	err := e.with(ctx, func(p *Profile) error {
 		req := SyncRequest{Account: account, Folder: opts.Folder, HeadersOnly: opts.HeadersOnly}
 		if progress != nil {
 			req.Progress = func(pr imapsync.Progress) {
@@ -74,8 +74,8 @@ func (e *Engine) SyncWith(ctx context.Context, account string, opts backend.Sync
 }
 
 // Preferences reads the settings window's choices from the profile.
-func (e *Engine) Preferences() (prefs backend.Preferences, err error) {
-	err = e.with(func(p *Profile) error {
+func (e *Engine) Preferences(ctx context.Context) (prefs backend.Preferences, err error) {
+	err = e.with(ctx, func(p *Profile) error {
 		s, err := p.Settings()
 		prefs = backend.Preferences{AutoLockMinutes: s.AutoLockMinutes, PrivateNotifications: !s.NotificationDetails, OfflineBodies: !s.HeadersOnlySync,
 			MaxMessageMB: s.MaxMessageMB, CheckMinutes: s.CheckMinutes}
@@ -87,7 +87,7 @@ func (e *Engine) Preferences() (prefs backend.Preferences, err error) {
 // SavePreferences stores the settings window's choices in the profile,
 // keeping its other settings. The size cap applies from the next sync on;
 // running sessions start over when a choice about syncing changed.
-func (e *Engine) SavePreferences(prefs backend.Preferences) error {
+func (e *Engine) SavePreferences(ctx context.Context, prefs backend.Preferences) error {
 	if prefs.MaxMessageMB < 0 {
 		return fmt.Errorf("the size cap for offline messages must be 0 (the default, %d MB) or more MB, not %d",
 			backend.DefaultMaxMessageMB, prefs.MaxMessageMB)
@@ -96,7 +96,7 @@ func (e *Engine) SavePreferences(prefs backend.Preferences) error {
 		return fmt.Errorf("the interval for checking folders must be 0 (the default, %d minutes) or more minutes, not %d", backend.DefaultCheckMinutes, prefs.CheckMinutes)
 	}
 	syncChanged := false
-	err := e.with(func(p *Profile) error {
+	err := e.with(ctx, func(p *Profile) error {
 		s, err := p.Settings()
 		if err != nil {
 			return err

@@ -16,19 +16,19 @@ func TestEngineAuditTrail(t *testing.T) {
 	opts := &ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}}
 	e := NewEngine(filepath.Join(t.TempDir(), "p"), opts)
 	t.Cleanup(func() { _ = e.Lock() })
-	if _, err := e.AuditTrail(); !errors.Is(err, ErrProfileLocked) {
+	if _, err := e.AuditTrail(t.Context()); !errors.Is(err, ErrProfileLocked) {
 		t.Fatalf("locked: got = %v, want ErrProfileLocked", err)
 	}
-	if err := e.CreateProfile([]byte(enginePass)); err != nil {
+	if err := e.CreateProfile(t.Context(), []byte(enginePass)); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.with(func(p *Profile) error {
+	if err := e.with(t.Context(), func(p *Profile) error {
 		return p.ChangePassphrase([]byte(enginePass), []byte(enginePass+" changed"))
 	}); err != nil {
 		t.Fatal(err)
 	}
 
-	trail, err := e.AuditTrail()
+	trail, err := e.AuditTrail(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,10 +67,10 @@ func TestEngineAuditTrail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Unlock([]byte(enginePass + " changed")); err != nil {
+	if err := e.Unlock(t.Context(), []byte(enginePass+" changed")); err != nil {
 		t.Fatal(err)
 	}
-	trail, err = e.AuditTrail()
+	trail, err = e.AuditTrail(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,14 +92,14 @@ func TestEnginePreferencesSizeCap(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := e.SavePreferences(backend.Preferences{AutoLockMinutes: 5, OfflineBodies: true, MaxMessageMB: tt.mb})
+			err := e.SavePreferences(t.Context(), backend.Preferences{AutoLockMinutes: 5, OfflineBodies: true, MaxMessageMB: tt.mb})
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("SavePreferences got = %v, want error %v", err, tt.wantErr)
 			}
 			if tt.wantErr {
 				return
 			}
-			got, err := e.Preferences()
+			got, err := e.Preferences(t.Context())
 			if want := (backend.Preferences{AutoLockMinutes: 5, OfflineBodies: true, MaxMessageMB: tt.mb}); err != nil || got != want {
 				t.Errorf("Preferences got = %+v, %v, want %+v", got, err, want)
 			}

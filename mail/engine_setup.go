@@ -15,7 +15,7 @@ import (
 // each test login was secured. A certificate that does not verify comes
 // back as a *backend.CertificateError.
 func (e *Engine) AddAccount(ctx context.Context, a backend.NewAccount) (added backend.AddedAccount, err error) {
-	err = e.with(func(p *Profile) error {
+	err = e.with(ctx, func(p *Profile) error {
 		info, err := p.AddAccount(ctx, AccountSettings{
 			Email: a.Email, Name: a.Name, Secret: a.Password, TrustCert: a.TrustCert,
 			IMAP: Server(a.IMAP), SMTP: Server(a.SMTP),
@@ -62,40 +62,40 @@ func addedAccount(info AccountInfo) backend.AddedAccount {
 }
 
 // GenerateKey creates an own key for name and email.
-func (e *Engine) GenerateKey(name, email, algorithm string) (key KeyInfo, err error) {
+func (e *Engine) GenerateKey(ctx context.Context, name, email, algorithm string) (key KeyInfo, err error) {
 	algo := map[string]crypto.Algorithm{
 		backend.AlgorithmCurve25519: crypto.AlgoCurve25519, backend.AlgorithmRSA4096: crypto.AlgoRSA4096,
 	}[algorithm]
 	if algo == "" {
 		return KeyInfo{}, fmt.Errorf("unknown key algorithm %q: choose %s or %s", algorithm, backend.AlgorithmCurve25519, backend.AlgorithmRSA4096)
 	}
-	err = e.with(func(p *Profile) error { key, err = p.Keys().GenerateKey(name, email, algo, 0); return err })
+	err = e.with(ctx, func(p *Profile) error { key, err = p.Keys().GenerateKey(name, email, algo, 0); return err })
 	return key, err
 }
 
 // ExportPublicKey returns the armored public key with fingerprint.
-func (e *Engine) ExportPublicKey(fingerprint string) (armored string, err error) {
-	err = e.with(func(p *Profile) error { armored, err = p.Keys().ExportPublic(fingerprint); return err })
+func (e *Engine) ExportPublicKey(ctx context.Context, fingerprint string) (armored string, err error) {
+	err = e.with(ctx, func(p *Profile) error { armored, err = p.Keys().ExportPublic(fingerprint); return err })
 	return armored, err
 }
 
 // BackupSecretKey returns an own secret key protected with passphrase; the
 // export is recorded in the audit trail.
-func (e *Engine) BackupSecretKey(fingerprint string, passphrase []byte) (armored string, err error) {
-	err = e.with(func(p *Profile) error { armored, err = p.Keys().ExportSecret(fingerprint, passphrase); return err })
+func (e *Engine) BackupSecretKey(ctx context.Context, fingerprint string, passphrase []byte) (armored string, err error) {
+	err = e.with(ctx, func(p *Profile) error { armored, err = p.Keys().ExportSecret(fingerprint, passphrase); return err })
 	return armored, err
 }
 
 // RevokeKey revokes an own key and returns the revoked public key.
-func (e *Engine) RevokeKey(fingerprint, reason string) (armored string, err error) {
-	err = e.with(func(p *Profile) error { armored, err = p.Keys().RevokeKey(fingerprint, reason); return err })
+func (e *Engine) RevokeKey(ctx context.Context, fingerprint, reason string) (armored string, err error) {
+	err = e.with(ctx, func(p *Profile) error { armored, err = p.Keys().RevokeKey(fingerprint, reason); return err })
 	return armored, err
 }
 
 // LookupKeys asks the Web Key Directory of address's domain, then
 // keys.openpgp.org, for its keys and imports nothing.
 func (e *Engine) LookupKeys(ctx context.Context, address string) (found backend.KeyLookup, err error) {
-	err = e.with(func(p *Profile) error {
+	err = e.with(ctx, func(p *Profile) error {
 		res, source, err := p.Keys().LookupKeys(ctx, address, nil, false)
 		if err != nil {
 			return err
@@ -113,7 +113,7 @@ func (e *Engine) LookupKeys(ctx context.Context, address string) (found backend.
 // It looks them up again first and imports only when exactly the confirmed
 // fingerprints come back.
 func (e *Engine) ImportLookedUpKeys(ctx context.Context, address string, fingerprints []string) (keys []KeyInfo, err error) {
-	err = e.with(func(p *Profile) error {
+	err = e.with(ctx, func(p *Profile) error {
 		again, _, err := p.Keys().LookupKeys(ctx, address, nil, false)
 		if err != nil {
 			return err
@@ -138,8 +138,8 @@ func (e *Engine) ImportLookedUpKeys(ctx context.Context, address string, fingerp
 
 // ImportSecretKey imports own secret keys, unlocking protected ones with
 // passphrase. Public keys in data are imported as contacts' keys.
-func (e *Engine) ImportSecretKey(data, passphrase []byte) (keys []KeyInfo, err error) {
-	err = e.with(func(p *Profile) error {
+func (e *Engine) ImportSecretKey(ctx context.Context, data, passphrase []byte) (keys []KeyInfo, err error) {
+	err = e.with(ctx, func(p *Profile) error {
 		res, err := p.Keys().ImportKeys(data, func(string, []string) ([]byte, error) {
 			if len(passphrase) == 0 {
 				return nil, ErrKeyPassphraseNeeded

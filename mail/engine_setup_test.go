@@ -19,7 +19,7 @@ func newSetupEngine(t *testing.T) *Engine {
 	t.Helper()
 	e := NewEngine(filepath.Join(t.TempDir(), "p"), &ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}})
 	t.Cleanup(func() { _ = e.Lock() })
-	if err := e.CreateProfile([]byte(enginePass)); err != nil {
+	if err := e.CreateProfile(t.Context(), []byte(enginePass)); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -48,7 +48,7 @@ func TestEngineAddAccountCertificate(t *testing.T) {
 		certErr.Host != acct.IMAP.Host || certErr.Port != acct.IMAP.Port {
 		t.Errorf("certificate error = %+v, want the IMAP server's certificate, not changed", certErr)
 	}
-	if accts, err := e.Accounts(); err != nil || len(accts) != 0 {
+	if accts, err := e.Accounts(t.Context()); err != nil || len(accts) != 0 {
 		t.Fatalf("accounts after the refusal = %v, %v, want none", accts, err)
 	}
 
@@ -68,34 +68,34 @@ func TestEngineAddAccountCertificate(t *testing.T) {
 	if added.Email != user || added.IMAP.Security != backend.SecurityStartTLS || added.SMTP.Security != backend.SecurityTLS {
 		t.Errorf("added = %+v, want %s with IMAP STARTTLS and SMTP TLS", added, user)
 	}
-	if accts, err := e.Accounts(); err != nil || len(accts) != 1 {
+	if accts, err := e.Accounts(t.Context()); err != nil || len(accts) != 1 {
 		t.Errorf("accounts = %v, %v, want %s", accts, err, user)
 	}
 }
 
 func TestEngineKeySetup(t *testing.T) {
 	e := newSetupEngine(t)
-	if _, err := e.GenerateKey("Alice", "alice@example.org", "dsa1024"); err == nil || !strings.Contains(err.Error(), "curve25519") {
+	if _, err := e.GenerateKey(t.Context(), "Alice", "alice@example.org", "dsa1024"); err == nil || !strings.Contains(err.Error(), "curve25519") {
 		t.Errorf("GenerateKey with an unknown algorithm = %v, want the choices named", err)
 	}
-	key, err := e.GenerateKey("Alice", "alice@example.org", backend.AlgorithmCurve25519)
+	key, err := e.GenerateKey(t.Context(), "Alice", "alice@example.org", backend.AlgorithmCurve25519)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub, err := e.ExportPublicKey(key.Fingerprint)
+	pub, err := e.ExportPublicKey(t.Context(), key.Fingerprint)
 	if err != nil || !strings.Contains(pub, "PUBLIC KEY BLOCK") {
 		t.Fatalf("ExportPublicKey = %q, %v, want an armored public key", pub, err)
 	}
-	if _, err := e.BackupSecretKey(key.Fingerprint, []byte("short")); err == nil {
+	if _, err := e.BackupSecretKey(t.Context(), key.Fingerprint, []byte("short")); err == nil {
 		t.Error("BackupSecretKey accepted a short passphrase")
 	}
-	if _, err := e.RevokeKey(strings.Repeat("AB", 20), "gone"); !errors.Is(err, ErrKeyNotFound) {
+	if _, err := e.RevokeKey(t.Context(), strings.Repeat("AB", 20), "gone"); !errors.Is(err, ErrKeyNotFound) {
 		t.Errorf("RevokeKey of an unknown key = %v, want ErrKeyNotFound", err)
 	}
-	if _, err := e.RevokeKey(key.Fingerprint, "gone"); err != nil {
+	if _, err := e.RevokeKey(t.Context(), key.Fingerprint, "gone"); err != nil {
 		t.Fatal(err)
 	}
-	keys, err := e.ListKeys()
+	keys, err := e.ListKeys(t.Context())
 	if err != nil || len(keys) != 1 || !keys[0].Revoked {
 		t.Errorf("keys after revoking = %+v, %v, want the key revoked", keys, err)
 	}

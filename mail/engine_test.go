@@ -23,11 +23,11 @@ func engineWithMail(t *testing.T) *Engine {
 	opts := &ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}}
 	e := NewEngine(filepath.Join(t.TempDir(), "p"), opts)
 	t.Cleanup(func() { _ = e.Lock() })
-	if err := e.CreateProfile([]byte(enginePass)); err != nil {
+	if err := e.CreateProfile(t.Context(), []byte(enginePass)); err != nil {
 		t.Fatal(err)
 	}
 	var raw []byte
-	err := e.with(func(p *Profile) error {
+	err := e.with(t.Context(), func(p *Profile) error {
 		if _, err := p.Keys().GenerateKey("Alice Example", "alice@example.org", "", 0); err != nil {
 			return err
 		}
@@ -73,7 +73,7 @@ func engineWithMail(t *testing.T) *Engine {
 
 func TestEngineKeyStates(t *testing.T) {
 	e := engineWithMail(t)
-	states, err := e.KeyStates([]string{"alice@example.org", "Bob Example <BOB@example.net>", "carol@example.com", "not an address"})
+	states, err := e.KeyStates(t.Context(), []string{"alice@example.org", "Bob Example <BOB@example.net>", "carol@example.com", "not an address"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,19 +87,19 @@ func TestEngineKeyStates(t *testing.T) {
 
 func TestEngineListsAndOpensMail(t *testing.T) {
 	e := engineWithMail(t)
-	accts, err := e.Accounts()
+	accts, err := e.Accounts(t.Context())
 	if err != nil || len(accts) != 1 || accts[0].Email != "alice@example.org" {
 		t.Fatalf("accounts = %+v, %v; want Alice's", accts, err)
 	}
-	folders, err := e.Folders("alice@example.org")
+	folders, err := e.Folders(t.Context(), "alice@example.org")
 	if err != nil || len(folders) != 1 || folders[0].Name != "INBOX" {
 		t.Fatalf("folders = %+v, %v; want only INBOX (the only one stored)", folders, err)
 	}
-	msgs, err := e.Messages("alice@example.org", "INBOX", 10)
+	msgs, err := e.Messages(t.Context(), "alice@example.org", "INBOX", 10)
 	if err != nil || len(msgs) != 1 || msgs[0].UID != 7 || !msgs[0].Seen || !msgs[0].Encrypted {
 		t.Fatalf("messages = %+v, %v; want UID 7, seen and encrypted", msgs, err)
 	}
-	m, err := e.Open("alice@example.org", "INBOX", 7)
+	m, err := e.Open(t.Context(), "alice@example.org", "INBOX", 7)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestEngineListsAndOpensMail(t *testing.T) {
 	if m.Transport != nil {
 		t.Errorf("transport = %+v, want none without a connection", m.Transport)
 	}
-	if _, err := e.Open("alice@example.org", "INBOX", 8); err == nil {
+	if _, err := e.Open(t.Context(), "alice@example.org", "INBOX", 8); err == nil {
 		t.Error("opening a missing message succeeded")
 	}
 }
@@ -130,7 +130,7 @@ func TestEngineSendFailsClosed(t *testing.T) {
 		t.Errorf("send with mode auto: got = %v, want ErrUnknownMode (the UI always chooses explicitly)", err)
 	}
 	var items []OutboxItem
-	if err := e.with(func(p *Profile) (err error) { items, err = p.Outbox(); return err }); err != nil || len(items) != 0 {
+	if err := e.with(t.Context(), func(p *Profile) (err error) { items, err = p.Outbox(); return err }); err != nil || len(items) != 0 {
 		t.Errorf("outbox = %d items, %v; want nothing queued", len(items), err)
 	}
 }
@@ -138,16 +138,16 @@ func TestEngineSendFailsClosed(t *testing.T) {
 func TestEngineLocked(t *testing.T) {
 	e := NewEngine(filepath.Join(t.TempDir(), "p"), nil)
 	calls := map[string]func() error{
-		"ListKeys":   func() error { _, err := e.ListKeys(); return err },
-		"ImportKeys": func() error { _, err := e.ImportKeys(nil); return err },
-		"VerifyKey":  func() error { _, err := e.VerifyKey("00"); return err },
-		"KeyStates":  func() error { _, err := e.KeyStates(nil); return err },
-		"Accounts":   func() error { _, err := e.Accounts(); return err },
-		"Folders":    func() error { _, err := e.Folders("a@example.org"); return err },
-		"Messages":   func() error { _, err := e.Messages("a@example.org", "INBOX", 1); return err },
-		"Open":       func() error { _, err := e.Open("a@example.org", "INBOX", 1); return err },
-		"Inspect":    func() error { _, err := e.Inspect(nil); return err },
-		"Reply":      func() error { _, err := e.Reply("a@example.org", "INBOX", 1, false); return err },
+		"ListKeys":   func() error { _, err := e.ListKeys(t.Context()); return err },
+		"ImportKeys": func() error { _, err := e.ImportKeys(t.Context(), nil); return err },
+		"VerifyKey":  func() error { _, err := e.VerifyKey(t.Context(), "00"); return err },
+		"KeyStates":  func() error { _, err := e.KeyStates(t.Context(), nil); return err },
+		"Accounts":   func() error { _, err := e.Accounts(t.Context()); return err },
+		"Folders":    func() error { _, err := e.Folders(t.Context(), "a@example.org"); return err },
+		"Messages":   func() error { _, err := e.Messages(t.Context(), "a@example.org", "INBOX", 1); return err },
+		"Open":       func() error { _, err := e.Open(t.Context(), "a@example.org", "INBOX", 1); return err },
+		"Inspect":    func() error { _, err := e.Inspect(t.Context(), nil); return err },
+		"Reply":      func() error { _, err := e.Reply(t.Context(), "a@example.org", "INBOX", 1, false); return err },
 		"Sync":       func() error { return e.Sync(context.Background(), "", nil) },
 		"Send": func() error {
 			return e.Send(context.Background(), "a@example.org", backend.Draft{}, backend.Security{Mode: backend.ModePlain})
@@ -164,7 +164,7 @@ func TestEngineLocked(t *testing.T) {
 
 func TestEngineReply(t *testing.T) {
 	e := engineWithMail(t)
-	r, err := e.Reply("alice@example.org", "INBOX", 7, false)
+	r, err := e.Reply(t.Context(), "alice@example.org", "INBOX", 7, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestEngineReply(t *testing.T) {
 	if !strings.Contains(d.Body, "> remember") || d.InReplyTo == "" || len(d.References) == 0 || d.References[len(d.References)-1] != d.InReplyTo {
 		t.Errorf("draft = %+v, want the quoted text and the thread's Message-IDs", d)
 	}
-	if _, err := e.Reply("alice@example.org", "INBOX", 8, false); err == nil {
+	if _, err := e.Reply(t.Context(), "alice@example.org", "INBOX", 8, false); err == nil {
 		t.Error("replying to a missing message succeeded")
 	}
 }

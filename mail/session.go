@@ -124,7 +124,7 @@ func (e *Engine) startSessions(opts SessionOptions) *sessions {
 	set := &sessions{e: e, opts: opts, ctx: ctx, cancel: cancel,
 		accounts: map[string]*accountSession{}, outboxKick: make(chan struct{}, 1), outboxLate: make(chan struct{}, 1)}
 	var accts []localstore.Account
-	err := e.with(func(p *Profile) (err error) {
+	err := e.with(ctx, func(p *Profile) (err error) {
 		accts, err = p.store.Accounts().List()
 		return err
 	})
@@ -222,7 +222,7 @@ func (s *accountSession) publish(ev backend.Event) {
 
 // withProfile runs f with the unlocked profile unless the session ended.
 func (s *accountSession) withProfile(f func(p *Profile) error) error {
-	return s.set.e.withLive(s.ctx, f)
+	return s.set.e.with(s.ctx, f)
 }
 
 func (s *accountSession) setState(state string, err error, retry time.Duration) {
@@ -631,7 +631,7 @@ func (set *sessions) tryOutbox(flush bool) (waiting int, next time.Time, err err
 	// session stops: locking waits for it, bounded by flushTimeout.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(set.ctx), flushTimeout)
 	defer cancel()
-	lerr := set.e.withLive(set.ctx, func(p *Profile) error {
+	lerr := set.e.with(set.ctx, func(p *Profile) error {
 		if flush {
 			err = p.FlushOutbox(ctx)
 		}

@@ -14,13 +14,13 @@ import (
 // and leaves held and possibly sent messages to the user.
 func TestOutboxSenderFollowsTheOutboxSchedule(t *testing.T) {
 	e := NewEngine(filepath.Join(t.TempDir(), "p"), &ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}})
-	if err := e.CreateProfile([]byte("outbox schedule passphrase")); err != nil {
+	if err := e.CreateProfile(t.Context(), []byte("outbox schedule passphrase")); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = e.Lock() })
 	now := time.Now().UTC()
 	soon, later := now.Add(3*time.Minute), now.Add(40*time.Minute)
-	err := e.with(func(p *Profile) error {
+	err := e.with(t.Context(), func(p *Profile) error {
 		for _, it := range []localstore.OutboxItem{
 			{Account: "a@example.org", Raw: []byte("x"), NextAttempt: later},
 			{Account: "a@example.org", Raw: []byte("x"), NextAttempt: soon},

@@ -41,7 +41,7 @@ func liveDemo(t *testing.T, opts mail.SessionOptions) (*demo.Demo, *mail.Engine,
 	subCtx, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop)
 	events := e.Subscribe(subCtx)
-	if err := e.Unlock(sessionPass); err != nil {
+	if err := e.Unlock(t.Context(), sessionPass); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = e.Lock() })
@@ -94,7 +94,7 @@ func TestSessionFetchesNewMailByItself(t *testing.T) {
 	if ev.Count != 1 || len(ev.UIDs) != 1 || ev.FirstSync {
 		t.Fatalf("new mail event = %+v, want one new message, not a first sync", ev)
 	}
-	msgs, err := e.Messages(demo.Alice, "INBOX", 50)
+	msgs, err := e.Messages(t.Context(), demo.Alice, "INBOX", 50)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,11 +115,11 @@ func TestSessionFetchesNewMailByItself(t *testing.T) {
 func TestSessionReplaysActionsPromptly(t *testing.T) {
 	_, e, events := liveDemo(t, mail.SessionOptions{CheckInterval: time.Hour})
 	waitFor(t, events, "online", online)
-	msgs, err := e.Messages(demo.Alice, "INBOX", 50)
+	msgs, err := e.Messages(t.Context(), demo.Alice, "INBOX", 50)
 	if err != nil || len(msgs) == 0 {
 		t.Fatalf("inbox: %d messages, %v", len(msgs), err)
 	}
-	if err := e.Delete(demo.Alice, "INBOX", []uint32{msgs[0].UID}); err != nil {
+	if err := e.Delete(t.Context(), demo.Alice, "INBOX", []uint32{msgs[0].UID}); err != nil {
 		t.Fatal(err)
 	}
 	// The periodic check is an hour away: only the replay can bring the
@@ -127,7 +127,7 @@ func TestSessionReplaysActionsPromptly(t *testing.T) {
 	waitFor(t, events, "message in Trash", func(ev backend.Event) bool {
 		return ev.Kind == backend.EventNewMail && ev.Folder == "Trash"
 	})
-	trash, err := e.Messages(demo.Alice, "Trash", 50)
+	trash, err := e.Messages(t.Context(), demo.Alice, "Trash", 50)
 	if err != nil || !slices.ContainsFunc(trash, func(m backend.MessageSummary) bool { return m.Subject == msgs[0].Subject }) {
 		t.Fatalf("Trash after delete: %+v, %v", trash, err)
 	}
@@ -189,12 +189,12 @@ func onlyOurs(stacks string) string {
 func TestSavingASyncSettingRestartsTheSessions(t *testing.T) {
 	_, e, events := liveDemo(t, mail.SessionOptions{})
 	waitFor(t, events, "online", online)
-	prefs, err := e.Preferences()
+	prefs, err := e.Preferences(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	prefs.CheckMinutes = 1
-	if err := e.SavePreferences(prefs); err != nil {
+	if err := e.SavePreferences(t.Context(), prefs); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, events, "stopped", func(ev backend.Event) bool {
@@ -202,7 +202,7 @@ func TestSavingASyncSettingRestartsTheSessions(t *testing.T) {
 	})
 	waitFor(t, events, "online again", online)
 	prefs.CheckMinutes = -1
-	if err := e.SavePreferences(prefs); err == nil {
+	if err := e.SavePreferences(t.Context(), prefs); err == nil {
 		t.Error("a negative check interval was saved")
 	}
 }

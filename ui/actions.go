@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -188,12 +189,12 @@ func byFolder(ms []backend.MessageSummary) []folderGroup {
 // apply runs act on every folder group of ms off the UI goroutine, then
 // done with the messages of the groups it succeeded for and the first
 // error (later groups are not tried after one fails).
-func (a *messageActions) apply(ms []backend.MessageSummary, act func(folderGroup) error, done func(changed []backend.MessageSummary, err error)) {
+func (a *messageActions) apply(ms []backend.MessageSummary, act func(context.Context, folderGroup) error, done func(changed []backend.MessageSummary, err error)) {
 	groups := byFolder(ms)
 	var changed []backend.MessageSummary
-	a.v.ui.tasks.run(func() error {
+	a.v.ui.tasks.run(a.v.ui.context(), func(ctx context.Context) error {
 		for _, g := range groups {
-			if err := act(g); err != nil {
+			if err := act(ctx, g); err != nil {
 				return fmt.Errorf("%s: %w", folderTitle(g.folder), err)
 			}
 			changed = append(changed, g.msgs...)
@@ -215,8 +216,8 @@ func (a *messageActions) toggleRead() {
 // updates their rows, their folders' unread counts and status (unless
 // status is empty).
 func (a *messageActions) setRead(ms []backend.MessageSummary, read bool, status string) {
-	a.apply(ms, func(g folderGroup) error {
-		return a.api.MarkRead(g.account, g.folder, g.uids(), read)
+	a.apply(ms, func(ctx context.Context, g folderGroup) error {
+		return a.api.MarkRead(ctx, g.account, g.folder, g.uids(), read)
 	}, func(changed []backend.MessageSummary, err error) {
 		v := a.v
 		for _, m := range v.rows.changeAll(changed, func(s *backend.MessageSummary) { s.Seen = read }) {
@@ -249,8 +250,8 @@ func (a *messageActions) toggleFlag() {
 		return
 	}
 	flagged := slices.ContainsFunc(ms, func(m backend.MessageSummary) bool { return !m.Flagged })
-	a.apply(ms, func(g folderGroup) error {
-		return a.api.SetFlagged(g.account, g.folder, g.uids(), flagged)
+	a.apply(ms, func(ctx context.Context, g folderGroup) error {
+		return a.api.SetFlagged(ctx, g.account, g.folder, g.uids(), flagged)
 	}, func(changed []backend.MessageSummary, err error) {
 		a.v.rows.changeAll(changed, func(s *backend.MessageSummary) { s.Flagged = flagged })
 		a.v.list.Refresh()
@@ -273,8 +274,8 @@ func (a *messageActions) delete() {
 	if len(ms) == 0 {
 		return
 	}
-	a.apply(ms, func(g folderGroup) error {
-		return a.api.Delete(g.account, g.folder, g.uids())
+	a.apply(ms, func(ctx context.Context, g folderGroup) error {
+		return a.api.Delete(ctx, g.account, g.folder, g.uids())
 	}, func(changed []backend.MessageSummary, err error) {
 		status := counted("Deleted", len(changed), serverLater)
 		if err != nil {
@@ -340,8 +341,8 @@ func (a *messageActions) confirmMove(ok bool) {
 		return
 	}
 	ms = slices.DeleteFunc(ms, func(m backend.MessageSummary) bool { return m.Folder == dest })
-	a.apply(ms, func(g folderGroup) error {
-		return a.api.Move(g.account, g.folder, g.uids(), dest)
+	a.apply(ms, func(ctx context.Context, g folderGroup) error {
+		return a.api.Move(ctx, g.account, g.folder, g.uids(), dest)
 	}, func(changed []backend.MessageSummary, err error) {
 		status := counted("Moved", len(changed), " to "+folderTitle(dest)+serverLater)
 		if err != nil {
@@ -379,8 +380,8 @@ func (a *messageActions) removed(ms []backend.MessageSummary, status string) {
 	}
 	account, folder := v.account, v.folder
 	var msgs []backend.MessageSummary
-	v.ui.tasks.run(func() (err error) {
-		msgs, err = v.ui.backend.Messages(account, folder, listLimit)
+	v.ui.tasks.run(v.ui.context(), func(ctx context.Context) (err error) {
+		msgs, err = v.ui.backend.Messages(ctx, account, folder, listLimit)
 		return err
 	}, func(err error) {
 		if err != nil || v.ui.main != v || v.account != account || v.folder != folder || v.inResults {
@@ -411,8 +412,8 @@ func (a *messageActions) forward() {
 	}
 	m := ms[0]
 	var f backend.Reply
-	a.v.ui.tasks.run(func() (err error) {
-		f, err = a.api.Forward(m.Account, m.Folder, m.UID)
+	a.v.ui.tasks.run(a.v.ui.context(), func(ctx context.Context) (err error) {
+		f, err = a.api.Forward(ctx, m.Account, m.Folder, m.UID)
 		return err
 	}, func(err error) {
 		if err != nil {

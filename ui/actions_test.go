@@ -51,7 +51,7 @@ func fixtureWithFolders(t *testing.T, archiveNext uint32) (*mail.Engine, *locals
 // folder, and whether it is there.
 func stored(t *testing.T, e *mail.Engine, folder, subject string) (backend.MessageSummary, bool) {
 	t.Helper()
-	msgs, err := e.Messages(alice, folder, 100)
+	msgs, err := e.Messages(t.Context(), alice, folder, 100)
 	if err != nil {
 		t.Fatalf("messages of %s: %v", folder, err)
 	}
@@ -421,7 +421,7 @@ func TestActionsOnSeveralMessages(t *testing.T) {
 		app.tasks.wait()
 		app.window.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyDelete})
 		app.tasks.wait()
-		if msgs, err := e.Messages(alice, "INBOX", 100); err != nil || len(msgs) != 0 {
+		if msgs, err := e.Messages(t.Context(), alice, "INBOX", 100); err != nil || len(msgs) != 0 {
 			t.Errorf("stored INBOX got = %d messages (%v), want none", len(msgs), err)
 		}
 		if v.rows.len() != 0 || v.opened != nil || !a.deleteButton.Disabled() {

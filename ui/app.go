@@ -84,6 +84,16 @@ func New(a fyne.App, b backend.Backend, icon fyne.Resource) *App {
 	return ui
 }
 
+// context is the context of work the UI starts: the unlocked session's,
+// so that locking cancels it, and before unlock (creating or opening the
+// profile) one that nothing cancels.
+func (ui *App) context() context.Context {
+	if ui.session != nil {
+		return ui.session
+	}
+	return context.Background()
+}
+
 // sessionContext is the context of the unlocked session (see App.session),
 // bounded by timeout.
 func (ui *App) sessionContext(timeout time.Duration) (context.Context, context.CancelFunc) {
@@ -156,7 +166,7 @@ func (ui *App) create() {
 		return
 	}
 	ui.busy("Creating the profile…")
-	ui.tasks.run(func() error { return ui.backend.CreateProfile([]byte(pass)) }, func(err error) {
+	ui.tasks.run(ui.context(), func(ctx context.Context) error { return ui.backend.CreateProfile(ctx, []byte(pass)) }, func(err error) {
 		if err != nil {
 			ui.failed(err)
 			return
@@ -186,7 +196,7 @@ func (ui *App) unlock() {
 		return
 	}
 	ui.busy("Unlocking…")
-	ui.tasks.run(func() error { return ui.backend.Unlock([]byte(pass)) }, func(err error) {
+	ui.tasks.run(ui.context(), func(ctx context.Context) error { return ui.backend.Unlock(ctx, []byte(pass)) }, func(err error) {
 		if err != nil {
 			ui.passphrase.SetText("")
 			ui.failed(err)

@@ -67,7 +67,7 @@ func TestFirstRunCreatesProfile(t *testing.T) {
 func TestUnlockWrongThenRight(t *testing.T) {
 	test.NewTempApp(t)
 	engine := newEngine(t)
-	if err := engine.CreateProfile([]byte("the right passphrase")); err != nil {
+	if err := engine.CreateProfile(t.Context(), []byte("the right passphrase")); err != nil {
 		t.Fatal(err)
 	}
 	if err := engine.Lock(); err != nil {
@@ -87,7 +87,7 @@ func TestUnlockWrongThenRight(t *testing.T) {
 	if ui.passphrase.Text != "" || ui.submit.Disabled() {
 		t.Errorf("after a wrong passphrase the entry must be cleared and Unlock enabled again")
 	}
-	if _, err := engine.ListKeys(); err == nil {
+	if _, err := engine.ListKeys(t.Context()); err == nil {
 		t.Fatal("the engine is unlocked after a wrong passphrase")
 	}
 

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -26,22 +27,25 @@ type tasks struct {
 	queuedSignal chan struct{}
 }
 
-// run executes work on a new goroutine and then done(err) on the UI
-// goroutine. A panic in work becomes an error instead of a crash.
-func (t *tasks) run(work func() error, done func(error)) {
+// run executes work(ctx) on a new goroutine and then done(err) on the UI
+// goroutine. A panic in work becomes an error instead of a crash. When ctx
+// is already done, work does not run and done gets ctx's error.
+func (t *tasks) run(ctx context.Context, work func(ctx context.Context) error, done func(error)) {
 	t.running.Add(1)
 	go func() {
 		defer t.running.Done()
-		var err error
-		func() {
-			defer func() {
-				if r := recover(); r != nil {
-					os.Stderr.Write(debug.Stack())
-					err = fmt.Errorf("%w: %v", errInternal, r)
-				}
+		err := ctx.Err()
+		if err == nil {
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						os.Stderr.Write(debug.Stack())
+						err = fmt.Errorf("%w: %v", errInternal, r)
+					}
+				}()
+				err = work(ctx)
 			}()
-			err = work()
-		}()
+		}
 		t.do(func() { done(err) })
 	}()
 }

@@ -103,7 +103,7 @@ func TestReaderSavesAttachment(t *testing.T) {
 	test.NewTempApp(t)
 	app, e := openFixture(t)
 	v := app.main
-	want, err := e.Inspect(readFixture(t, "good.eml"))
+	want, err := e.Inspect(t.Context(), readFixture(t, "good.eml"))
 	if err != nil {
 		t.Fatal(err)
 	}

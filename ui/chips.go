@@ -217,7 +217,7 @@ func (c *composer) lookUpKey(address string) {
 	}
 	ctx := c.startLookup(fmt.Sprintf("Looking up %s…", address))
 	var found backend.KeyLookup
-	c.ui.tasks.run(func() (err error) { found, err = setup.LookupKeys(ctx, address); return err }, func(err error) {
+	c.ui.tasks.run(ctx, func(ctx context.Context) (err error) { found, err = setup.LookupKeys(ctx, address); return err }, func(err error) {
 		stopped := c.endLookup(ctx)
 		switch {
 		case err != nil && stopped:
@@ -292,7 +292,7 @@ func (c *composer) showFound(setup backend.Setup, address string, found backend.
 		}
 		// The import looks the address up again, so it shows as a lookup.
 		ctx := c.startLookup(fmt.Sprintf("Importing the key for %s…", address))
-		c.ui.tasks.run(func() error {
+		c.ui.tasks.run(ctx, func(ctx context.Context) error {
 			_, err := setup.ImportLookedUpKeys(ctx, address, fingerprints)
 			return err
 		}, func(err error) {

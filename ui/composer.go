@@ -326,7 +326,7 @@ func (c *composer) lookupKeys() {
 	}
 	c.update()
 	var states []backend.KeyState
-	c.ui.tasks.run(func() (err error) { states, err = c.ui.backend.KeyStates(addrs); return err }, func(err error) {
+	c.ui.tasks.run(c.ui.context(), func(ctx context.Context) (err error) { states, err = c.ui.backend.KeyStates(ctx, addrs); return err }, func(err error) {
 		if gen != c.lookups {
 			return
 		}
@@ -526,7 +526,7 @@ func (c *composer) submit(sec backend.Security) {
 	ctx, stop := context.WithCancel(context.Background())
 	c.sendProgress.start("Sending…", stop)
 	from := c.from.Selected
-	c.ui.tasks.run(func() error { return c.ui.backend.Send(ctx, from, d, sec) }, func(err error) {
+	c.ui.tasks.run(ctx, func(ctx context.Context) error { return c.ui.backend.Send(ctx, from, d, sec) }, func(err error) {
 		stopped := ctx.Err() != nil
 		c.sending = false
 		c.sendButton.Enable()
@@ -685,7 +685,7 @@ func (c *composer) dropped(_ fyne.Position, uris []fyne.URI) {
 func (c *composer) read(r fyne.URIReadCloser, done func(string, []byte, error)) {
 	name := r.URI().Name()
 	var data []byte
-	c.ui.tasks.run(func() (err error) {
+	c.ui.tasks.run(c.ui.context(), func(ctx context.Context) (err error) {
 		defer r.Close()
 		data, err = io.ReadAll(io.LimitReader(r, maxAttachments+1))
 		if err != nil {
@@ -752,7 +752,7 @@ const maxSuggestions = 5
 // suggests: the accounts' and those on the keys.
 func (c *composer) loadContacts(accounts []backend.Account) {
 	var keys []backend.KeyInfo
-	c.ui.tasks.run(func() (err error) { keys, err = c.ui.backend.ListKeys(); return err }, func(err error) {
+	c.ui.tasks.run(c.ui.context(), func(ctx context.Context) (err error) { keys, err = c.ui.backend.ListKeys(ctx); return err }, func(err error) {
 		if err != nil {
 			c.status.SetText(readable(fmt.Errorf("address completion is off: %w", err)))
 		}

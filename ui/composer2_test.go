@@ -42,8 +42,8 @@ func (d *composerLookupDouble) ImportLookedUpKeys(_ context.Context, address str
 	return d.found.Keys, nil
 }
 
-func (d *composerLookupDouble) KeyStates(addresses []string) ([]backend.KeyState, error) {
-	states, err := d.sendRecorder.KeyStates(addresses)
+func (d *composerLookupDouble) KeyStates(ctx context.Context, addresses []string) ([]backend.KeyState, error) {
+	states, err := d.sendRecorder.KeyStates(ctx, addresses)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for i := range states {

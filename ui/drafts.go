@@ -139,7 +139,7 @@ func (c *composer) saveDraft(then func()) {
 	c.status.SetText("Saving the draft…")
 	var newID string
 	ctx, cancel := c.ui.sessionContext(draftTimeout)
-	c.ui.tasks.run(func() (err error) {
+	c.ui.tasks.run(ctx, func(ctx context.Context) (err error) {
 		defer cancel()
 		newID, err = drafts.SaveDraft(ctx, from, id, d, mode)
 		if err == nil || errors.Is(err, backend.ErrDraftNotUploaded) {
@@ -191,7 +191,7 @@ func (c *composer) deleteSentDraft() {
 	}
 	c.saved.id = ""
 	ctx, cancel := c.ui.sessionContext(draftTimeout)
-	c.ui.tasks.run(func() error {
+	c.ui.tasks.run(ctx, func(ctx context.Context) error {
 		defer cancel()
 		return drafts.DeleteDraft(ctx, account, id)
 	}, func(err error) {
@@ -350,7 +350,7 @@ func (dw *draftsWindow) load(note string) {
 	}
 	drafts := dw.ui.backend.(backend.Drafts)
 	var list []backend.SavedDraft
-	dw.ui.tasks.run(func() (err error) { list, err = drafts.Drafts(""); return err }, func(err error) {
+	dw.ui.tasks.run(dw.ui.context(), func(ctx context.Context) (err error) { list, err = drafts.Drafts(ctx, ""); return err }, func(err error) {
 		if err != nil {
 			dw.status.SetText(readable(fmt.Errorf("cannot list the drafts: %w", err)))
 			return
@@ -377,7 +377,10 @@ func (dw *draftsWindow) open() {
 	sel := dw.drafts[dw.selected]
 	drafts := dw.ui.backend.(backend.Drafts)
 	var saved backend.SavedDraft
-	dw.ui.tasks.run(func() (err error) { saved, err = drafts.OpenDraft(sel.Account, sel.ID); return err }, func(err error) {
+	dw.ui.tasks.run(dw.ui.context(), func(ctx context.Context) (err error) {
+		saved, err = drafts.OpenDraft(ctx, sel.Account, sel.ID)
+		return err
+	}, func(err error) {
 		if err != nil {
 			dw.status.SetText(readable(fmt.Errorf("cannot open the draft: %w", err)))
 			return
@@ -412,7 +415,7 @@ func (dw *draftsWindow) delete(d backend.SavedDraft) {
 	drafts := dw.ui.backend.(backend.Drafts)
 	dw.status.SetText("Deleting the draft…")
 	ctx, cancel := dw.ui.sessionContext(draftTimeout)
-	dw.ui.tasks.run(func() error {
+	dw.ui.tasks.run(ctx, func(ctx context.Context) error {
 		defer cancel()
 		return drafts.DeleteDraft(ctx, d.Account, d.ID)
 	}, func(err error) {

@@ -70,7 +70,7 @@ func pressCtrlS(c *composer) {
 // storedDrafts lists the engine's drafts of every account.
 func storedDrafts(t *testing.T, b backend.Drafts) []backend.SavedDraft {
 	t.Helper()
-	list, err := b.Drafts("")
+	list, err := b.Drafts(t.Context(), "")
 	if err != nil {
 		t.Fatalf("Drafts: %v", err)
 	}
@@ -363,7 +363,7 @@ func TestLockKeepsUnsavedMessages(t *testing.T) {
 	if len(list) != 1 || list[0].Draft.Subject != "Half done" || list[0].Uploaded {
 		t.Fatalf("drafts after unlocking = %+v, want the unsaved message, not uploaded yet", list)
 	}
-	full, err := rec.OpenDraft(list[0].Account, list[0].ID)
+	full, err := rec.OpenDraft(t.Context(), list[0].Account, list[0].ID)
 	if err != nil || full.Draft.Body != "words that must not be lost" {
 		t.Errorf("kept draft body = %q, %v", full.Draft.Body, err)
 	}

@@ -151,9 +151,9 @@ func (v *mainView) reloadFolders(account string) {
 		}
 	}
 	lists := make(map[string][]backend.Folder, len(accounts))
-	v.ui.tasks.run(func() error {
+	v.ui.tasks.run(v.ui.context(), func(ctx context.Context) error {
 		for _, a := range accounts {
-			fs, err := v.ui.backend.Folders(a)
+			fs, err := v.ui.backend.Folders(ctx, a)
 			if err != nil {
 				return err
 			}
@@ -182,8 +182,8 @@ func (v *mainView) reloadFolders(account string) {
 func (v *mainView) notifyNewMail(ev backend.Event) {
 	private := v.ui.settingsOf().prefs.privateNotifications
 	var fresh []backend.MessageSummary
-	v.ui.tasks.run(func() error {
-		msgs, err := v.ui.backend.Messages(ev.Account, "INBOX", max(notifyScan, len(ev.UIDs)))
+	v.ui.tasks.run(v.ui.context(), func(ctx context.Context) error {
+		msgs, err := v.ui.backend.Messages(ctx, ev.Account, "INBOX", max(notifyScan, len(ev.UIDs)))
 		if err != nil {
 			return err
 		}

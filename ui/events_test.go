@@ -32,8 +32,8 @@ func (e *eventEngine) Live() bool { return true }
 
 const arrivedUID = 9001
 
-func (e *eventEngine) Messages(account, folder string, limit int) ([]backend.MessageSummary, error) {
-	msgs, err := e.Engine.Messages(account, folder, limit)
+func (e *eventEngine) Messages(ctx context.Context, account, folder string, limit int) ([]backend.MessageSummary, error) {
+	msgs, err := e.Engine.Messages(ctx, account, folder, limit)
 	if err == nil && e.arrived && folder == "INBOX" {
 		msgs = append([]backend.MessageSummary{{Account: account, Folder: folder, UID: arrivedUID,
 			From: "Carol <carol@example.com>", Subject: "Arrived by itself", Date: fixtureNow}}, msgs...)

@@ -226,7 +226,7 @@ func (s *searchFixture) Search(ctx context.Context, q backend.SearchQuery, progr
 	for _, p := range s.progress {
 		progress(p)
 	}
-	accounts, err := s.Accounts()
+	accounts, err := s.Accounts(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +236,7 @@ func (s *searchFixture) Search(ctx context.Context, q backend.SearchQuery, progr
 		if q.Account != "" && a.Email != q.Account {
 			continue
 		}
-		folders, err := s.Folders(a.Email)
+		folders, err := s.Folders(ctx, a.Email)
 		if err != nil {
 			return nil, err
 		}
@@ -244,7 +244,7 @@ func (s *searchFixture) Search(ctx context.Context, q backend.SearchQuery, progr
 			if q.Folder != "" && f.Name != q.Folder {
 				continue
 			}
-			msgs, err := s.Messages(a.Email, f.Name, listLimit)
+			msgs, err := s.Messages(ctx, a.Email, f.Name, listLimit)
 			if err != nil {
 				return nil, err
 			}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -96,11 +97,11 @@ func (km *keyManager) relayout() {
 func (km *keyManager) reload(message string, actions ...noticeAction) {
 	var keys []backend.KeyInfo
 	var accounts []backend.Account
-	km.ui.tasks.run(func() (err error) {
-		if keys, err = km.ui.backend.ListKeys(); err != nil {
+	km.ui.tasks.run(km.ui.context(), func(ctx context.Context) (err error) {
+		if keys, err = km.ui.backend.ListKeys(ctx); err != nil {
 			return err
 		}
-		accounts, err = km.ui.backend.Accounts()
+		accounts, err = km.ui.backend.Accounts(ctx)
 		return err
 	}, func(err error) {
 		if err != nil {
@@ -137,7 +138,7 @@ func (km *keyManager) importFile() {
 			return // cancelled
 		}
 		var data []byte
-		km.ui.tasks.run(func() error {
+		km.ui.tasks.run(km.ui.context(), func(ctx context.Context) error {
 			defer r.Close()
 			data, err = io.ReadAll(io.LimitReader(r, maxKeyFile+1))
 			if err == nil && len(data) > maxKeyFile {
@@ -168,7 +169,7 @@ func (km *keyManager) importClipboard() {
 func (km *keyManager) importData(data []byte) {
 	km.status.SetText("Importing…")
 	var imported []backend.KeyInfo
-	km.ui.tasks.run(func() (err error) { imported, err = km.ui.backend.ImportKeys(data); return err }, func(err error) {
+	km.ui.tasks.run(km.ui.context(), func(ctx context.Context) (err error) { imported, err = km.ui.backend.ImportKeys(ctx, data); return err }, func(err error) {
 		if err != nil {
 			km.status.SetText(readable(err))
 			return
@@ -216,7 +217,7 @@ func (km *keyManager) closeVerify() {
 func (km *keyManager) confirmVerify() {
 	k := *km.verifying
 	km.closeVerify()
-	km.ui.tasks.run(func() error { _, err := km.ui.backend.VerifyKey(k.Fingerprint); return err }, func(err error) {
+	km.ui.tasks.run(km.ui.context(), func(ctx context.Context) error { _, err := km.ui.backend.VerifyKey(ctx, k.Fingerprint); return err }, func(err error) {
 		if err != nil {
 			km.status.SetText(readable(err))
 			return
@@ -245,7 +246,7 @@ func (km *keyManager) defaultChoices(k backend.KeyInfo) []string {
 // makeDefault makes own key k the default for account's address.
 func (km *keyManager) makeDefault(k backend.KeyInfo, account string) {
 	km.status.SetText("Making " + backend.GroupFingerprint(k.Fingerprint) + " the default for " + account + "…")
-	km.ui.tasks.run(func() error { return km.defaults.SetDefaultKey(k.Fingerprint, account) }, func(err error) {
+	km.ui.tasks.run(km.ui.context(), func(ctx context.Context) error { return km.defaults.SetDefaultKey(ctx, k.Fingerprint, account) }, func(err error) {
 		if err != nil {
 			km.status.SetText(readable(fmt.Errorf("the default key did not change: %w", err)))
 			return

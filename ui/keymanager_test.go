@@ -32,7 +32,7 @@ func renderedKeyRow(t *testing.T, km *keyManager, name string) *keyRow {
 func TestKeyManagerImportThenVerify(t *testing.T) {
 	test.NewTempApp(t)
 	engine := newEngine(t)
-	if err := engine.CreateProfile([]byte(fixturePassphrase)); err != nil {
+	if err := engine.CreateProfile(t.Context(), []byte(fixturePassphrase)); err != nil {
 		t.Fatal(err)
 	}
 	if err := engine.Lock(); err != nil {
@@ -94,7 +94,7 @@ func TestKeyManagerImportThenVerify(t *testing.T) {
 	if !strings.Contains(km.status.Text, "now verified") {
 		t.Errorf("status = %q, want the change confirmed", km.status.Text)
 	}
-	keys, err := engine.ListKeys()
+	keys, err := engine.ListKeys(t.Context())
 	if err != nil || len(keys) != 1 || keys[0].Verification != backend.VerificationVerified {
 		t.Errorf("engine keys = %+v (%v), want Bob's key stored as verified", keys, err)
 	}
@@ -170,12 +170,12 @@ func defaultMarker(r *keyRow) string {
 func TestKeyManagerMakeDefault(t *testing.T) {
 	test.NewTempApp(t)
 	app, e := openFixture(t)
-	keys, err := e.ListKeys()
+	keys, err := e.ListKeys(t.Context())
 	if err != nil || len(keys) == 0 || !keys[0].Own || !keys[0].Default {
 		t.Fatalf("fixture keys = %+v (%v), want Alice's default key first", keys, err)
 	}
 	first := keys[0].Fingerprint
-	second, err := e.GenerateKey("Alice Example", alice, backend.AlgorithmCurve25519)
+	second, err := e.GenerateKey(t.Context(), "Alice Example", alice, backend.AlgorithmCurve25519)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestKeyManagerMakeDefault(t *testing.T) {
 	if want := "Mail from " + alice + " is now signed with " + backend.GroupFingerprint(second.Fingerprint); !strings.HasPrefix(km.status.Text, want) {
 		t.Errorf("status got = %q, want it to start with %q", km.status.Text, want)
 	}
-	stored, err := e.ListKeys()
+	stored, err := e.ListKeys(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func TestKeyManagerWithoutKeyDefaults(t *testing.T) {
 	test.NewTempApp(t)
 	e := fixtureEngine(t)
 	app := unlocked(t, newApp(struct{ backend.Backend }{e}))
-	if _, err := e.GenerateKey("Alice Example", alice, backend.AlgorithmCurve25519); err != nil {
+	if _, err := e.GenerateKey(t.Context(), "Alice Example", alice, backend.AlgorithmCurve25519); err != nil {
 		t.Fatal(err)
 	}
 	test.Tap(app.main.keysButton)

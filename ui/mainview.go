@@ -245,6 +245,7 @@ func (ui *App) lock() {
 	keepDrafts := ui.unsavedDrafts()
 	if ui.endSession != nil {
 		ui.endSession()
+		ui.session, ui.endSession = nil, nil
 	}
 	if v := ui.main; v != nil {
 		if v.syncing != nil {
@@ -268,7 +269,7 @@ func (ui *App) lock() {
 	ui.window.Canvas().SetOnTypedKey(nil)
 	var kept int
 	var keepErr error
-	ui.tasks.run(func() error {
+	ui.tasks.run(ui.context(), func(ctx context.Context) error {
 		kept, keepErr = keepDrafts()
 		return ui.backend.Lock()
 	}, func(err error) {
@@ -322,13 +323,13 @@ func (v *mainView) loadAccounts() {
 	v.loadOutbox("")
 	var accounts []backend.Account
 	folders := map[string][]backend.Folder{}
-	v.ui.tasks.run(func() error {
+	v.ui.tasks.run(v.ui.context(), func(ctx context.Context) error {
 		var err error
-		if accounts, err = v.ui.backend.Accounts(); err != nil {
+		if accounts, err = v.ui.backend.Accounts(ctx); err != nil {
 			return err
 		}
 		for _, a := range accounts {
-			if folders[a.Email], err = v.ui.backend.Folders(a.Email); err != nil {
+			if folders[a.Email], err = v.ui.backend.Folders(ctx, a.Email); err != nil {
 				return err
 			}
 		}
@@ -380,8 +381,8 @@ func (v *mainView) openFolder(account, folder string) {
 // meanwhile (locked, another folder, a search).
 func (v *mainView) loadFolder(account, folder string, shown func([]backend.MessageSummary)) {
 	var msgs []backend.MessageSummary
-	v.ui.tasks.run(func() (err error) {
-		msgs, err = v.ui.backend.Messages(account, folder, listLimit)
+	v.ui.tasks.run(v.ui.context(), func(ctx context.Context) (err error) {
+		msgs, err = v.ui.backend.Messages(ctx, account, folder, listLimit)
 		return err
 	}, func(err error) {
 		if v.ui.main != v || v.account != account || v.folder != folder || v.inResults {
@@ -608,7 +609,7 @@ func (v *mainView) runSearch() {
 	v.searchProgress.SetValue(0)
 	v.status.SetText("Searching " + where + "…")
 	var found []backend.MessageSummary
-	v.ui.tasks.run(func() (err error) {
+	v.ui.tasks.run(ctx, func(ctx context.Context) (err error) {
 		found, err = v.searcher.Search(ctx, q, func(p backend.IndexProgress) {
 			v.ui.tasks.do(func() { v.indexProgress(gen, p) })
 		})
@@ -664,8 +665,8 @@ func (v *mainView) openMessage(m backend.MessageSummary) {
 	v.reader.loading(m)
 	v.actions.opened(m)
 	var msg backend.Message
-	v.ui.tasks.run(func() (err error) {
-		msg, err = v.ui.backend.Open(m.Account, m.Folder, m.UID)
+	v.ui.tasks.run(v.ui.context(), func(ctx context.Context) (err error) {
+		msg, err = v.ui.backend.Open(ctx, m.Account, m.Folder, m.UID)
 		return err
 	}, func(err error) {
 		if v.opened == nil || keyOf(*v.opened) != keyOf(m) {
@@ -695,8 +696,8 @@ func (v *mainView) reply(all bool) {
 	}
 	m := *v.opened
 	var r backend.Reply
-	v.ui.tasks.run(func() (err error) {
-		r, err = v.ui.backend.Reply(m.Account, m.Folder, m.UID, all)
+	v.ui.tasks.run(v.ui.context(), func(ctx context.Context) (err error) {
+		r, err = v.ui.backend.Reply(ctx, m.Account, m.Folder, m.UID, all)
 		return err
 	}, func(err error) {
 		if err != nil {
@@ -751,7 +752,7 @@ func (v *mainView) sync() {
 	v.status.SetText("Syncing…")
 	syncMail := v.ui.newMailSync()
 	var warnings []string
-	v.ui.tasks.run(func() error {
+	v.ui.tasks.run(ctx, func(ctx context.Context) error {
 		return syncMail(ctx, "", func(p backend.SyncProgress) {
 			v.ui.tasks.do(func() {
 				if p.Warning != "" {

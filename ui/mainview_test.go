@@ -132,7 +132,7 @@ func TestReaderSecurityBar(t *testing.T) {
 func TestSpoofedMessageWarns(t *testing.T) {
 	test.NewTempApp(t)
 	app, e := openFixture(t)
-	m, err := e.Inspect(readFixture(t, "spoofed.eml"))
+	m, err := e.Inspect(t.Context(), readFixture(t, "spoofed.eml"))
 	if err != nil {
 		t.Fatal(err)
 	}

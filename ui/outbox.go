@@ -41,7 +41,7 @@ func (v *mainView) loadOutbox(note string) {
 		return
 	}
 	var items []backend.OutboxItem
-	v.ui.tasks.run(func() (err error) { items, err = ob.Outbox(); return err }, func(err error) {
+	v.ui.tasks.run(v.ui.context(), func(ctx context.Context) (err error) { items, err = ob.Outbox(ctx); return err }, func(err error) {
 		if v.ui.main != v {
 			return // locked meanwhile
 		}
@@ -258,7 +258,7 @@ func (ow *outboxWindow) retry(it backend.OutboxItem) {
 	if it.State == backend.OutboxSent {
 		ow.status.SetText("Saving the copy of “" + subjectOf(it) + "” in Sent…")
 	}
-	ow.v.ui.tasks.run(func() error {
+	ow.v.ui.tasks.run(ow.v.ui.context(), func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ow.ctx, outboxTimeout)
 		defer cancel()
 		return ow.ob.RetryOutbox(ctx, it.ID)
@@ -298,7 +298,7 @@ func (ow *outboxWindow) askDiscard() {
 // discard deletes it from the outbox without sending it.
 func (ow *outboxWindow) discard(it backend.OutboxItem) {
 	ow.start("Discarding “" + subjectOf(it) + "”…")
-	ow.v.ui.tasks.run(func() error { return ow.ob.DiscardOutbox(it.ID) }, func(err error) {
+	ow.v.ui.tasks.run(ow.v.ui.context(), func(ctx context.Context) error { return ow.ob.DiscardOutbox(ctx, it.ID) }, func(err error) {
 		note := "Discarded: “" + subjectOf(it) + "” was not sent and is deleted from this computer."
 		if it.State == backend.OutboxSent {
 			note = "Discarded: “" + subjectOf(it) + "” was sent; its copy is not saved in Sent."

@@ -45,7 +45,7 @@ func outboxItems() []backend.OutboxItem {
 	}
 }
 
-func (o *outboxEngine) Outbox() ([]backend.OutboxItem, error) {
+func (o *outboxEngine) Outbox(ctx context.Context) ([]backend.OutboxItem, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return slices.Clone(o.items), nil
@@ -68,7 +68,7 @@ func (o *outboxEngine) RetryOutbox(_ context.Context, id string) error {
 	return nil
 }
 
-func (o *outboxEngine) DiscardOutbox(id string) error {
+func (o *outboxEngine) DiscardOutbox(ctx context.Context, id string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.discarded = append(o.discarded, id)

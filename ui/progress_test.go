@@ -66,7 +66,7 @@ func (b *heldBackend) ImportLookedUpKeys(ctx context.Context, _ string, _ []stri
 	return r.found.Keys, r.err
 }
 
-func (b *heldBackend) GenerateKey(_, _, _ string) (backend.KeyInfo, error) {
+func (b *heldBackend) GenerateKey(ctx context.Context, _, _, _ string) (backend.KeyInfo, error) {
 	r := b.hold(context.Background(), "GenerateKey")
 	if r.err != nil {
 		return backend.KeyInfo{}, r.err

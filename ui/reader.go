@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -192,7 +193,7 @@ func (r *reader) saveWithDialog(name string, data []byte, done func(string, erro
 			done("", errors.New("the app was locked while the dialog was open: nothing was saved"))
 			return
 		}
-		r.work.run(func() error {
+		r.work.run(context.Background(), func(context.Context) error {
 			if err := writePrivate(w, data); err != nil {
 				return fmt.Errorf("saving %s: %w", w.URI().Name(), err)
 			}

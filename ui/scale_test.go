@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -19,17 +20,17 @@ type bigInbox struct {
 	opened          []uint32
 }
 
-func (b *bigInbox) ProfileExists() bool { return true }
-func (b *bigInbox) Unlock([]byte) error { return nil }
-func (b *bigInbox) Lock() error         { return nil }
-func (b *bigInbox) Accounts() ([]backend.Account, error) {
+func (b *bigInbox) ProfileExists() bool                  { return true }
+func (b *bigInbox) Unlock(context.Context, []byte) error { return nil }
+func (b *bigInbox) Lock() error                          { return nil }
+func (b *bigInbox) Accounts(ctx context.Context) ([]backend.Account, error) {
 	return []backend.Account{{Email: alice, Name: "Alice"}}, nil
 }
-func (b *bigInbox) Folders(account string) ([]backend.Folder, error) {
+func (b *bigInbox) Folders(ctx context.Context, account string) ([]backend.Folder, error) {
 	return []backend.Folder{{Account: account, Name: "INBOX"}}, nil
 }
 
-func (b *bigInbox) Messages(account, folder string, limit int) ([]backend.MessageSummary, error) {
+func (b *bigInbox) Messages(ctx context.Context, account, folder string, limit int) ([]backend.MessageSummary, error) {
 	out := make([]backend.MessageSummary, min(b.n, limit))
 	for i := range out {
 		uid := uint32(b.n - i)
@@ -42,7 +43,7 @@ func (b *bigInbox) Messages(account, folder string, limit int) ([]backend.Messag
 	return out, nil
 }
 
-func (b *bigInbox) Open(account, folder string, uid uint32) (backend.Message, error) {
+func (b *bigInbox) Open(ctx context.Context, account, folder string, uid uint32) (backend.Message, error) {
 	b.opened = append(b.opened, uid)
 	return backend.Message{From: fmt.Sprintf("s%d@example.net", uid), Subject: fmt.Sprintf("Message %d", uid),
 		Body: "text", Signature: backend.Signature{Status: backend.SigNone}}, nil

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strconv"
 	"sync"
 	"time"
@@ -58,7 +59,7 @@ func (ui *App) loadPreferences() {
 		return
 	}
 	var stored backend.Preferences
-	ui.tasks.run(func() (err error) { stored, err = sb.Preferences(); return err }, func(err error) {
+	ui.tasks.run(ui.context(), func(ctx context.Context) (err error) { stored, err = sb.Preferences(ctx); return err }, func(err error) {
 		if err != nil {
 			return // the defaults stay in force; the settings window shows them
 		}
@@ -87,14 +88,14 @@ func (ui *App) savePreferences() {
 	s.saves.issued++
 	seq := s.saves.issued
 	s.saves.Unlock()
-	ui.tasks.run(func() error {
+	ui.tasks.run(ui.context(), func(ctx context.Context) error {
 		s.saves.Lock()
 		defer s.saves.Unlock()
 		if seq < s.saves.stored {
 			return nil // a newer choice is already stored
 		}
 		s.saves.stored = seq
-		return sb.SavePreferences(p)
+		return sb.SavePreferences(ctx, p)
 	}, func(err error) {
 		if err != nil && s.window != nil {
 			s.window.footer.SetText("Could not save the settings: " + readable(err))

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -49,7 +50,7 @@ func newAccountsPane(sw *settingsWindow) *accountsPane {
 // load lists the accounts again and then shows note below them.
 func (p *accountsPane) load(note string) {
 	var accounts []backend.Account
-	p.sw.ui.tasks.run(func() (err error) { accounts, err = p.sw.ui.backend.Accounts(); return err }, func(err error) {
+	p.sw.ui.tasks.run(p.sw.ui.context(), func(ctx context.Context) (err error) { accounts, err = p.sw.ui.backend.Accounts(ctx); return err }, func(err error) {
 		if err != nil {
 			p.status.SetText(readable(err))
 			return
@@ -130,7 +131,7 @@ func (p *accountsPane) remove() {
 	email := p.removing
 	p.closeRemove()
 	p.status.SetText("Removing " + email + "…")
-	p.sw.ui.tasks.run(func() error { return p.editor.RemoveAccount(email) }, func(err error) {
+	p.sw.ui.tasks.run(p.sw.ui.context(), func(ctx context.Context) error { return p.editor.RemoveAccount(ctx, email) }, func(err error) {
 		switch {
 		case errors.Is(err, backend.ErrAccountHasOutbox):
 			p.status.SetText(readable(err))

@@ -70,7 +70,7 @@ func TestSettingsEditAccountName(t *testing.T) {
 	if !strings.Contains(a.status.Text, "Saved") {
 		t.Errorf("status got = %q, want it saved", a.status.Text)
 	}
-	accts, err := e.Accounts()
+	accts, err := e.Accounts(t.Context())
 	if err != nil || len(accts) != 1 || accts[0].Name != "Alice Liddell" {
 		t.Errorf("accounts got = %+v, %v, want the new name", accts, err)
 	}
@@ -89,7 +89,7 @@ func TestSettingsReauthenticate(t *testing.T) {
 	srv := testservers.Start(t)
 	test.NewTempApp(t)
 	engine := newEngine(t)
-	if err := engine.CreateProfile([]byte(fixturePassphrase)); err != nil {
+	if err := engine.CreateProfile(t.Context(), []byte(fixturePassphrase)); err != nil {
 		t.Fatal(err)
 	}
 	user := "alice@" + srv.Domain
@@ -117,7 +117,7 @@ func TestSettingsReauthenticate(t *testing.T) {
 		t.Fatal("the re-authenticate window did not open")
 	}
 	auditLen := func() int {
-		trail, err := engine.AuditTrail()
+		trail, err := engine.AuditTrail(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +181,7 @@ func TestSettingsRemoveAccount(t *testing.T) {
 	if !strings.Contains(p.status.Text, "outbox") || !strings.Contains(p.status.Text, "1 unsent message") {
 		t.Errorf("status with a queued message got = %q, want the outbox named", p.status.Text)
 	}
-	if accts, err := e.Accounts(); err != nil || len(accts) != 1 {
+	if accts, err := e.Accounts(t.Context()); err != nil || len(accts) != 1 {
 		t.Fatalf("accounts after the refusal got = %v, %v, want alice kept", accts, err)
 	}
 	if err := e.Lock(); err != nil { // the outbox is only reachable from the command line for now
@@ -197,21 +197,21 @@ func TestSettingsRemoveAccount(t *testing.T) {
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Unlock([]byte(fixturePassphrase)); err != nil {
+	if err := e.Unlock(t.Context(), []byte(fixturePassphrase)); err != nil {
 		t.Fatal(err)
 	}
 
 	test.Tap(rowButtons(t, p, alice)[2])
 	test.Tap(p.cancelRemoval)
 	app.tasks.wait()
-	if accts, err := e.Accounts(); err != nil || len(accts) != 1 {
+	if accts, err := e.Accounts(t.Context()); err != nil || len(accts) != 1 {
 		t.Fatalf("accounts after Cancel got = %v, %v, want alice kept", accts, err)
 	}
 
 	test.Tap(rowButtons(t, p, alice)[2])
 	test.Tap(p.removeButton)
 	app.tasks.wait()
-	if accts, err := e.Accounts(); err != nil || len(accts) != 0 {
+	if accts, err := e.Accounts(t.Context()); err != nil || len(accts) != 0 {
 		t.Errorf("accounts got = %v, %v, want none", accts, err)
 	}
 	if !strings.Contains(p.status.Text, "Removed "+alice) || len(p.rows.Objects) != 0 {
@@ -220,7 +220,7 @@ func TestSettingsRemoveAccount(t *testing.T) {
 	if got := len(app.main.accounts); got != 0 {
 		t.Errorf("main window accounts got = %d, want 0", got)
 	}
-	if _, err := e.Open(alice, "INBOX", 1); err == nil {
+	if _, err := e.Open(t.Context(), alice, "INBOX", 1); err == nil {
 		t.Error("a removed account's message still opens")
 	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -60,7 +61,7 @@ func (av *auditViewer) load() {
 	}
 	av.refresh.Disable()
 	var trail backend.AuditTrail
-	av.ui.tasks.run(func() (err error) { trail, err = sb.AuditTrail(); return err }, func(err error) {
+	av.ui.tasks.run(av.ui.context(), func(ctx context.Context) (err error) { trail, err = sb.AuditTrail(ctx); return err }, func(err error) {
 		av.refresh.Enable()
 		if err != nil {
 			av.trail = backend.AuditTrail{}

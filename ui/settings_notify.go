@@ -28,7 +28,7 @@ func (ui *App) newMailSync() mailSync {
 	return func(ctx context.Context, account string, progress func(backend.SyncProgress)) error {
 		var before map[string]uint32
 		if !live {
-			before = ui.inboxMarks()
+			before = ui.inboxMarks(ctx)
 		}
 		var err error
 		if sb, ok := ui.backend.(backend.Settings); ok && !prefs.offlineBodies {
@@ -39,7 +39,7 @@ func (ui *App) newMailSync() mailSync {
 		if err != nil || live {
 			return err // with sessions, new mail is notified from their events
 		}
-		if n := newMailNotification(ui.newMail(before), prefs.privateNotifications); n != nil {
+		if n := newMailNotification(ui.newMail(ctx, before), prefs.privateNotifications); n != nil {
 			ui.tasks.do(func() { ui.app.SendNotification(n) })
 		}
 		return nil
@@ -49,14 +49,14 @@ func (ui *App) newMailSync() mailSync {
 // inboxMarks returns, per account, the highest UID in its inbox. Accounts
 // whose inbox was never synchronised are left out: their first sync is not
 // news.
-func (ui *App) inboxMarks() map[string]uint32 {
+func (ui *App) inboxMarks(ctx context.Context) map[string]uint32 {
 	marks := map[string]uint32{}
-	accounts, err := ui.backend.Accounts()
+	accounts, err := ui.backend.Accounts(ctx)
 	if err != nil {
 		return marks
 	}
 	for _, a := range accounts {
-		msgs, err := ui.backend.Messages(a.Email, "INBOX", notifyScan)
+		msgs, err := ui.backend.Messages(ctx, a.Email, "INBOX", notifyScan)
 		if err != nil || len(msgs) == 0 {
 			continue
 		}
@@ -68,10 +68,10 @@ func (ui *App) inboxMarks() map[string]uint32 {
 }
 
 // newMail lists the unread inbox messages above the marks, newest first.
-func (ui *App) newMail(marks map[string]uint32) []backend.MessageSummary {
+func (ui *App) newMail(ctx context.Context, marks map[string]uint32) []backend.MessageSummary {
 	var fresh []backend.MessageSummary
 	for account, mark := range marks {
-		msgs, err := ui.backend.Messages(account, "INBOX", notifyScan)
+		msgs, err := ui.backend.Messages(ctx, account, "INBOX", notifyScan)
 		if err != nil {
 			continue
 		}

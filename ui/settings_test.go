@@ -149,7 +149,7 @@ func TestAutoLockAfterIdle(t *testing.T) {
 	if r.body.Text != "" || r.subject.Text != "" || r.from.Text != "" || v.rows.len() != 0 || v.message != nil {
 		t.Errorf("after locking the reader holds %q / %q and the list %d rows; want nothing", r.subject.Text, r.body.Text, v.rows.len())
 	}
-	if _, err := e.ListKeys(); !errors.Is(err, mail.ErrProfileLocked) {
+	if _, err := e.ListKeys(t.Context()); !errors.Is(err, mail.ErrProfileLocked) {
 		t.Errorf("engine after auto-lock got = %v, want ErrProfileLocked", err)
 	}
 
@@ -246,8 +246,8 @@ func (e *newMailEngine) SyncWith(_ context.Context, _ string, opts backend.SyncO
 	return nil
 }
 
-func (e *newMailEngine) Messages(account, folder string, limit int) ([]backend.MessageSummary, error) {
-	msgs, err := e.Engine.Messages(account, folder, limit)
+func (e *newMailEngine) Messages(ctx context.Context, account, folder string, limit int) ([]backend.MessageSummary, error) {
+	msgs, err := e.Engine.Messages(ctx, account, folder, limit)
 	if e.synced.Load() {
 		return msgs, err
 	}

@@ -139,7 +139,7 @@ func (ui *App) showAccountEdit(editor backend.AccountSettings, email string, rea
 	a.testButton.Disable()
 	a.status.SetText("Loading the account's settings…")
 	var d backend.AccountDetails
-	ui.tasks.run(func() (err error) { d, err = editor.AccountDetails(email); return err }, func(err error) {
+	ui.tasks.run(ui.context(), func(ctx context.Context) (err error) { d, err = editor.AccountDetails(ctx, email); return err }, func(err error) {
 		if err != nil {
 			a.status.SetText(readable(err))
 			return
@@ -260,7 +260,7 @@ func (a *accountSetup) test() {
 	ctx, cancel := context.WithTimeout(context.Background(), accountSetupTimeout)
 	a.cancel = cancel
 	var added backend.AddedAccount
-	a.ui.tasks.run(func() (err error) {
+	a.ui.tasks.run(ctx, func(ctx context.Context) (err error) {
 		defer cancel()
 		if a.editing != "" {
 			added, err = a.editor.UpdateAccount(ctx, acct)

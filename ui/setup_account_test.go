@@ -15,7 +15,7 @@ import (
 func emptyProfile(t *testing.T) (*App, backend.Backend) {
 	t.Helper()
 	engine := newEngine(t)
-	if err := engine.CreateProfile([]byte(fixturePassphrase)); err != nil {
+	if err := engine.CreateProfile(t.Context(), []byte(fixturePassphrase)); err != nil {
 		t.Fatal(err)
 	}
 	if err := engine.Lock(); err != nil {
@@ -71,13 +71,13 @@ func TestAddAccountPinsUntrustedCertificate(t *testing.T) {
 		t.Errorf("pin dialog = %q (subject %q, trust shown %v), want the server, the certificate and the trust choice",
 			a.pinText.Text, a.pending.Subject, a.trustButton.Visible())
 	}
-	if accts, err := engine.Accounts(); err != nil || len(accts) != 0 {
+	if accts, err := engine.Accounts(t.Context()); err != nil || len(accts) != 0 {
 		t.Fatalf("accounts before trusting = %v, %v, want none", accts, err)
 	}
 
 	test.Tap(a.trustButton)
 	app.tasks.wait()
-	accts, err := engine.Accounts()
+	accts, err := engine.Accounts(t.Context())
 	if err != nil || len(accts) != 1 || accts[0].Email != user {
 		t.Fatalf("accounts = %v, %v (status %q), want %s", accts, err, a.status.Text, user)
 	}
@@ -124,7 +124,7 @@ func TestAddAccountRejectsBadSettings(t *testing.T) {
 			}
 		})
 	}
-	if accts, err := engine.Accounts(); err != nil || len(accts) != 0 {
+	if accts, err := engine.Accounts(t.Context()); err != nil || len(accts) != 0 {
 		t.Errorf("accounts = %v, %v, want none", accts, err)
 	}
 }

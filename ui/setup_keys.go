@@ -165,7 +165,10 @@ func (ka *keyActions) generate() {
 	ka.say("")
 	ka.km.progress.start("Generating your key…", nil) // key generation cannot be stopped
 	var key backend.KeyInfo
-	ka.km.ui.tasks.run(func() (err error) { key, err = ka.setup.GenerateKey(name, email, algo); return err }, func(err error) {
+	ka.km.ui.tasks.run(ka.km.ui.context(), func(ctx context.Context) (err error) {
+		key, err = ka.setup.GenerateKey(ctx, name, email, algo)
+		return err
+	}, func(err error) {
 		ka.km.progress.finish()
 		if err != nil {
 			ka.say(readable(err))
@@ -208,7 +211,10 @@ func keyFileName(k backend.KeyInfo, suffix string) string {
 func (ka *keyActions) exportPublic(k backend.KeyInfo) {
 	ka.close()
 	var armored string
-	ka.km.ui.tasks.run(func() (err error) { armored, err = ka.setup.ExportPublicKey(k.Fingerprint); return err }, func(err error) {
+	ka.km.ui.tasks.run(ka.km.ui.context(), func(ctx context.Context) (err error) {
+		armored, err = ka.setup.ExportPublicKey(ctx, k.Fingerprint)
+		return err
+	}, func(err error) {
 		if err != nil {
 			ka.say(readable(err))
 			return
@@ -227,7 +233,10 @@ func (ka *keyActions) exportPublic(k backend.KeyInfo) {
 func (ka *keyActions) copyPublic(k backend.KeyInfo) {
 	ka.close()
 	var armored string
-	ka.km.ui.tasks.run(func() (err error) { armored, err = ka.setup.ExportPublicKey(k.Fingerprint); return err }, func(err error) {
+	ka.km.ui.tasks.run(ka.km.ui.context(), func(ctx context.Context) (err error) {
+		armored, err = ka.setup.ExportPublicKey(ctx, k.Fingerprint)
+		return err
+	}, func(err error) {
 		if err != nil {
 			ka.say(readable(err))
 			return
@@ -266,8 +275,8 @@ func (ka *keyActions) backup(k backend.KeyInfo) {
 	ka.close()
 	ka.say("Protecting the backup…")
 	var armored string
-	ka.km.ui.tasks.run(func() (err error) {
-		armored, err = ka.setup.BackupSecretKey(k.Fingerprint, []byte(pass))
+	ka.km.ui.tasks.run(ka.km.ui.context(), func(ctx context.Context) (err error) {
+		armored, err = ka.setup.BackupSecretKey(ctx, k.Fingerprint, []byte(pass))
 		return err
 	}, func(err error) {
 		if err != nil {
@@ -305,7 +314,7 @@ func (ka *keyActions) askRevoke(k backend.KeyInfo) {
 func (ka *keyActions) revoke(k backend.KeyInfo) {
 	reason := ka.revokeReason.Selected
 	ka.close()
-	ka.km.ui.tasks.run(func() error { _, err := ka.setup.RevokeKey(k.Fingerprint, reason); return err }, func(err error) {
+	ka.km.ui.tasks.run(ka.km.ui.context(), func(ctx context.Context) error { _, err := ka.setup.RevokeKey(ctx, k.Fingerprint, reason); return err }, func(err error) {
 		if err != nil {
 			ka.say(readable(err))
 			return
@@ -358,7 +367,7 @@ func (ka *keyActions) lookup() {
 	ctx, stop := context.WithTimeout(context.Background(), keyLookupTimeout)
 	ka.lookupProgress.start("Looking up "+address+"…", stop)
 	var found backend.KeyLookup
-	ka.km.ui.tasks.run(func() (err error) { found, err = ka.setup.LookupKeys(ctx, address); return err }, func(err error) {
+	ka.km.ui.tasks.run(ctx, func(ctx context.Context) (err error) { found, err = ka.setup.LookupKeys(ctx, address); return err }, func(err error) {
 		stopped := errors.Is(ctx.Err(), context.Canceled)
 		ka.lookupProgress.finish()
 		ka.lookupGo.Enable()
@@ -407,7 +416,10 @@ func (ka *keyActions) importFound() {
 	ctx, stop := context.WithTimeout(context.Background(), keyLookupTimeout)
 	km.progress.start("Importing the keys of "+address+"…", stop)
 	var keys []backend.KeyInfo
-	km.ui.tasks.run(func() (err error) { keys, err = ka.setup.ImportLookedUpKeys(ctx, address, fprs); return err }, func(err error) {
+	km.ui.tasks.run(ctx, func(ctx context.Context) (err error) {
+		keys, err = ka.setup.ImportLookedUpKeys(ctx, address, fprs)
+		return err
+	}, func(err error) {
 		stopped := errors.Is(ctx.Err(), context.Canceled)
 		km.progress.finish()
 		switch {
@@ -433,7 +445,7 @@ func (ka *keyActions) importOwn() {
 			return
 		}
 		var data []byte
-		ka.km.ui.tasks.run(func() error {
+		ka.km.ui.tasks.run(ka.km.ui.context(), func(ctx context.Context) error {
 			defer r.Close()
 			data, err = io.ReadAll(io.LimitReader(r, maxKeyFile+1))
 			if err == nil && len(data) > maxKeyFile {
@@ -467,7 +479,10 @@ func (ka *keyActions) importOwnData(data, passphrase []byte) {
 	ka.close()
 	ka.say("Importing…")
 	var keys []backend.KeyInfo
-	ka.km.ui.tasks.run(func() (err error) { keys, err = ka.setup.ImportSecretKey(data, passphrase); return err }, func(err error) {
+	ka.km.ui.tasks.run(ka.km.ui.context(), func(ctx context.Context) (err error) {
+		keys, err = ka.setup.ImportSecretKey(ctx, data, passphrase)
+		return err
+	}, func(err error) {
 		if err != nil {
 			ka.say(readable(err))
 			return
@@ -488,7 +503,7 @@ func (ka *keyActions) saveWithDialog(name string, data []byte, done func(string,
 			done("", err)
 			return
 		}
-		ka.km.ui.tasks.run(func() error {
+		ka.km.ui.tasks.run(ka.km.ui.context(), func(ctx context.Context) error {
 			_, err := w.Write(data)
 			if cerr := w.Close(); err == nil {
 				err = cerr

@@ -87,7 +87,7 @@ func TestExportPublicKey(t *testing.T) {
 	dir := t.TempDir()
 	saveToDir(ka, dir)
 	own := selectOwnKey(t, km)
-	want, err := engine.ExportPublicKey(own.Fingerprint)
+	want, err := engine.ExportPublicKey(t.Context(), own.Fingerprint)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,13 +154,13 @@ func TestBackupSecretKey(t *testing.T) {
 
 	// The backup opens with its passphrase in a new profile, and only with it.
 	other := newEngine(t)
-	if err := other.CreateProfile([]byte(fixturePassphrase)); err != nil {
+	if err := other.CreateProfile(t.Context(), []byte(fixturePassphrase)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := other.ImportSecretKey(data, []byte("wrong passphrase")); err == nil {
+	if _, err := other.ImportSecretKey(t.Context(), data, []byte("wrong passphrase")); err == nil {
 		t.Error("the backup opened with a wrong passphrase")
 	}
-	keys, err := other.ImportSecretKey(data, []byte(pass))
+	keys, err := other.ImportSecretKey(t.Context(), data, []byte(pass))
 	if err != nil || len(keys) != 1 || keys[0].Fingerprint != own.Fingerprint || !keys[0].Own {
 		t.Errorf("restoring the backup = %+v, %v, want own key %s", keys, err, own.Fingerprint)
 	}
@@ -212,9 +212,9 @@ func (d *lookupDouble) LookupKeys(_ context.Context, address string) (backend.Ke
 	}}}, nil
 }
 
-func (d *lookupDouble) ImportLookedUpKeys(_ context.Context, _ string, fingerprints []string) ([]backend.KeyInfo, error) {
+func (d *lookupDouble) ImportLookedUpKeys(ctx context.Context, _ string, fingerprints []string) ([]backend.KeyInfo, error) {
 	d.imported = append(d.imported, fingerprints...)
-	return d.ImportKeys(d.bob)
+	return d.ImportKeys(ctx, d.bob)
 }
 
 // bobFingerprint is the fingerprint of testdata/bob.pub.asc.
@@ -223,7 +223,7 @@ const bobFingerprint = "EEE772889CE57117BD7D6C12DDFB66979E15B17C"
 func TestLookupImportsOnlyOnConfirmation(t *testing.T) {
 	test.NewTempApp(t)
 	engine := newEngine(t)
-	if err := engine.CreateProfile([]byte(fixturePassphrase)); err != nil {
+	if err := engine.CreateProfile(t.Context(), []byte(fixturePassphrase)); err != nil {
 		t.Fatal(err)
 	}
 	if err := engine.Lock(); err != nil {

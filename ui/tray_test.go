@@ -90,7 +90,7 @@ func TestTrayFollowsUnreadAndLock(t *testing.T) {
 	}
 
 	unlocked(t, app)
-	msgs, err := e.Messages(alice, "INBOX", listLimit)
+	msgs, err := e.Messages(t.Context(), alice, "INBOX", listLimit)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -294,13 +294,13 @@ func (env *cliEnv) withProfile(fn func(p *mail.Profile) error) error {
 
 // withEngine runs fn with the profile unlocked in an engine that runs no
 // sessions, and locks it afterwards.
-func (env *cliEnv) withEngine(fn func(e *mail.Engine) error) error {
+func (env *cliEnv) withEngine(ctx context.Context, fn func(e *mail.Engine) error) error {
 	dir, pass, err := env.unlockInput()
 	if err != nil {
 		return err
 	}
 	e := mail.NewEngine(dir, env.profileOptions())
-	if err := e.Unlock(pass); err != nil {
+	if err := e.Unlock(ctx, pass); err != nil {
 		return err
 	}
 	err = fn(e)

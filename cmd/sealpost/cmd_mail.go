@@ -66,7 +66,7 @@ func cmdSync(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	return env.withEngine(func(e *mail.Engine) error {
+	return env.withEngine(ctx, func(e *mail.Engine) error {
 		// The app's sync: actions, folders, messages, Autocrypt, drafts,
 		// the search index, then the outbox. Progress goes to stderr; a
 		// slow terminal skips progress lines rather than slowing the sync.

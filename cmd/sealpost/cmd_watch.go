@@ -26,14 +26,14 @@ func cmdWatch(ctx context.Context, env *cliEnv, args []string) error {
 	if *check < 0 {
 		return fmt.Errorf("%w: --check-interval must not be negative", errUsage)
 	}
-	e, err := env.openEngine(&mail.SessionOptions{CheckInterval: *check}, func(e *mail.Engine) <-chan backend.Event {
+	e, err := env.openEngine(ctx, &mail.SessionOptions{CheckInterval: *check}, func(e *mail.Engine) <-chan backend.Event {
 		return e.Subscribe(ctx)
 	})
 	if err != nil {
 		return err
 	}
 	defer e.engine.Lock()
-	accounts, err := e.engine.Accounts()
+	accounts, err := e.engine.Accounts(ctx)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ type liveEngine struct {
 
 // openEngine unlocks the profile in an engine that runs sessions with
 // opts; subscribe is called before the unlock so no event is missed.
-func (env *cliEnv) openEngine(opts *mail.SessionOptions, subscribe func(*mail.Engine) <-chan backend.Event) (liveEngine, error) {
+func (env *cliEnv) openEngine(ctx context.Context, opts *mail.SessionOptions, subscribe func(*mail.Engine) <-chan backend.Event) (liveEngine, error) {
 	dir, pass, err := env.unlockInput()
 	if err != nil {
 		return liveEngine{}, err
@@ -82,7 +82,7 @@ func (env *cliEnv) openEngine(opts *mail.SessionOptions, subscribe func(*mail.En
 	popts.Sessions = opts
 	e := mail.NewEngine(dir, popts)
 	events := subscribe(e)
-	if err := e.Unlock(pass); err != nil {
+	if err := e.Unlock(ctx, pass); err != nil {
 		return liveEngine{}, err
 	}
 	return liveEngine{engine: e, events: events}, nil

@@ -13,7 +13,7 @@ import (
 type AccountSettings interface {
 	// AccountDetails returns how the account with address email is set
 	// up. It never returns the password.
-	AccountDetails(email string) (AccountDetails, error)
+	AccountDetails(ctx context.Context, email string) (AccountDetails, error)
 	// UpdateAccount changes the account with address a.Email: its display
 	// name (a.Name, which may be empty), its servers (a server with an
 	// empty Host stays as it is) and its password (empty keeps it). When
@@ -28,7 +28,7 @@ type AccountSettings interface {
 	// search index and drafts. Nothing is deleted on the server, and own
 	// keys stay. While the outbox holds unsent mail of the account it
 	// fails with ErrAccountHasOutbox and removes nothing.
-	RemoveAccount(email string) error
+	RemoveAccount(ctx context.Context, email string) error
 }
 
 // ErrAccountHasOutbox means an account cannot be removed yet because

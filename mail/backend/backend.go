@@ -39,34 +39,34 @@ type Backend interface {
 	// ProfileExists reports whether the profile has been created.
 	ProfileExists() bool
 	// CreateProfile creates the profile with passphrase and unlocks it.
-	CreateProfile(passphrase []byte) error
+	CreateProfile(ctx context.Context, passphrase []byte) error
 	// Unlock opens the profile with passphrase.
-	Unlock(passphrase []byte) error
+	Unlock(ctx context.Context, passphrase []byte) error
 	// Lock closes the profile and drops decrypted state.
 	Lock() error
 	// ListKeys lists own keys, then contacts' keys.
-	ListKeys() ([]KeyInfo, error)
+	ListKeys(ctx context.Context) ([]KeyInfo, error)
 	// ImportKeys imports armored or binary public keys and returns them.
-	ImportKeys(data []byte) ([]KeyInfo, error)
+	ImportKeys(ctx context.Context, data []byte) ([]KeyInfo, error)
 	// VerifyKey marks a contact's key verified after the user compared
 	// its fingerprint.
-	VerifyKey(fingerprint string) (KeyInfo, error)
+	VerifyKey(ctx context.Context, fingerprint string) (KeyInfo, error)
 	// KeyStates says, for each address, which key Sealpost would encrypt
 	// to and how far it is trusted.
-	KeyStates(addresses []string) ([]KeyState, error)
+	KeyStates(ctx context.Context, addresses []string) ([]KeyState, error)
 
 	// Accounts lists the configured accounts, sorted by address.
-	Accounts() ([]Account, error)
+	Accounts(ctx context.Context) ([]Account, error)
 	// Folders lists the locally known folders of account, INBOX first.
-	Folders(account string) ([]Folder, error)
+	Folders(ctx context.Context, account string) ([]Folder, error)
 	// Messages lists the newest limit messages of a folder, newest first.
-	Messages(account, folder string, limit int) ([]MessageSummary, error)
+	Messages(ctx context.Context, account, folder string, limit int) ([]MessageSummary, error)
 	// Open decrypts and verifies one stored message.
-	Open(account, folder string, uid uint32) (Message, error)
+	Open(ctx context.Context, account, folder string, uid uint32) (Message, error)
 	// Reply prepares an answer to a stored message: to its sender (or
 	// Reply-To), with all to every other recipient too, quoting only what
 	// the reader showed.
-	Reply(account, folder string, uid uint32, all bool) (Reply, error)
+	Reply(ctx context.Context, account, folder string, uid uint32, all bool) (Reply, error)
 	// Sync fetches new mail of account (every account when empty) and
 	// reports progress as it goes.
 	Sync(ctx context.Context, account string, progress func(SyncProgress)) error

@@ -30,9 +30,9 @@ type Drafts interface {
 	SaveDraft(ctx context.Context, account, id string, d Draft, mode string) (string, error)
 	// Drafts lists the saved drafts of account (every account when
 	// empty), newest first, without attachment data.
-	Drafts(account string) ([]SavedDraft, error)
+	Drafts(ctx context.Context, account string) ([]SavedDraft, error)
 	// OpenDraft returns one saved draft with its attachments.
-	OpenDraft(account, id string) (SavedDraft, error)
+	OpenDraft(ctx context.Context, account, id string) (SavedDraft, error)
 	// DeleteDraft deletes a draft on this computer at once and removes its
 	// copy from the Drafts folder within ctx; when that fails, the error
 	// wraps ErrDraftCopyKept.

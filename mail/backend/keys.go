@@ -1,5 +1,7 @@
 package backend
 
+import "context"
+
 // KeyDefaults is what a backend may offer beyond Backend to choose which own
 // key is the default for an address: the key that signs its mail and that
 // its mail is encrypted to for the sender's own copy. It is optional: the
@@ -8,5 +10,5 @@ type KeyDefaults interface {
 	// SetDefaultKey makes the own key with fingerprint the default for the
 	// address of account. The key must carry that address and be usable;
 	// the previous default for the address stops being one.
-	SetDefaultKey(fingerprint, account string) error
+	SetDefaultKey(ctx context.Context, fingerprint, account string) error
 }

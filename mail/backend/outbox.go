@@ -11,7 +11,7 @@ import (
 // main window has no Outbox button.
 type Outbox interface {
 	// Outbox lists the waiting messages, oldest first.
-	Outbox() ([]OutboxItem, error)
+	Outbox(ctx context.Context) ([]OutboxItem, error)
 	// RetryOutbox submits the message id now, whatever its state: a held
 	// message is released, and an OutboxUncertain one is sent again,
 	// which may deliver it twice (ask the user first). A message in state
@@ -19,7 +19,7 @@ type Outbox interface {
 	RetryOutbox(ctx context.Context, id string) error
 	// DiscardOutbox deletes the message id from this computer without
 	// sending it; the audit trail records that.
-	DiscardOutbox(id string) error
+	DiscardOutbox(ctx context.Context, id string) error
 }
 
 // ErrKeptInOutbox wraps a failed Send whose message was sealed in the

@@ -11,13 +11,13 @@ import (
 type Settings interface {
 	// AuditTrail reads the profile's audit trail and verifies its hash
 	// chain.
-	AuditTrail() (AuditTrail, error)
+	AuditTrail(ctx context.Context) (AuditTrail, error)
 	// SyncWith is Sync with the user's sync options.
 	SyncWith(ctx context.Context, account string, opts SyncOptions, progress func(SyncProgress)) error
 	// Preferences reads the user's choices stored (sealed) in the profile.
-	Preferences() (Preferences, error)
+	Preferences(ctx context.Context) (Preferences, error)
 	// SavePreferences stores them.
-	SavePreferences(Preferences) error
+	SavePreferences(ctx context.Context, prefs Preferences) error
 }
 
 // Preferences are the choices of the settings window that the profile

@@ -19,15 +19,15 @@ type Setup interface {
 	AddAccount(ctx context.Context, a NewAccount) (AddedAccount, error)
 	// GenerateKey creates an own key for name and email with algorithm
 	// (an Algorithm constant).
-	GenerateKey(name, email, algorithm string) (KeyInfo, error)
+	GenerateKey(ctx context.Context, name, email, algorithm string) (KeyInfo, error)
 	// ExportPublicKey returns the armored public key with fingerprint.
-	ExportPublicKey(fingerprint string) (string, error)
+	ExportPublicKey(ctx context.Context, fingerprint string) (string, error)
 	// BackupSecretKey returns the own secret key with fingerprint,
 	// armored and protected with passphrase.
-	BackupSecretKey(fingerprint string, passphrase []byte) (string, error)
+	BackupSecretKey(ctx context.Context, fingerprint string, passphrase []byte) (string, error)
 	// RevokeKey revokes an own key for reason and returns the armored
 	// revoked public key to send to contacts.
-	RevokeKey(fingerprint, reason string) (string, error)
+	RevokeKey(ctx context.Context, fingerprint, reason string) (string, error)
 	// LookupKeys asks the network for address's keys without importing
 	// them, and says where they were found.
 	LookupKeys(ctx context.Context, address string) (KeyLookup, error)
@@ -38,7 +38,7 @@ type Setup interface {
 	ImportLookedUpKeys(ctx context.Context, address string, fingerprints []string) ([]KeyInfo, error)
 	// ImportSecretKey imports the user's own secret key (armored or
 	// binary), unlocking it with passphrase when it is protected.
-	ImportSecretKey(data, passphrase []byte) ([]KeyInfo, error)
+	ImportSecretKey(ctx context.Context, data, passphrase []byte) ([]KeyInfo, error)
 }
 
 // ErrLookupChanged means a key lookup returned other keys than the ones the

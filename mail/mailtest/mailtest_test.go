@@ -88,7 +88,7 @@ func send(t *testing.T, srv *mailtest.Servers) {
 
 func engine(t *testing.T, srv *mailtest.Servers) {
 	e := mailtest.NewEngine(t, srv, srv.Bob, nil)
-	accts, err := e.Accounts()
+	accts, err := e.Accounts(t.Context())
 	if err != nil || len(accts) != 1 || accts[0].Email != srv.Bob {
 		t.Fatalf("accounts = %+v, %v; want bob's", accts, err)
 	}
@@ -96,7 +96,7 @@ func engine(t *testing.T, srv *mailtest.Servers) {
 	if err := e.Sync(ctx(t), srv.Bob, nil); err != nil {
 		t.Fatalf("sync: %v", err)
 	}
-	msgs, err := e.Messages(srv.Bob, "INBOX", 10)
+	msgs, err := e.Messages(t.Context(), srv.Bob, "INBOX", 10)
 	if err != nil || !slices.ContainsFunc(msgs, func(m backend.MessageSummary) bool { return m.Subject == "To the engine" }) {
 		t.Fatalf("engine's INBOX = %+v, %v; want the delivered message", msgs, err)
 	}

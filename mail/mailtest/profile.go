@@ -73,7 +73,7 @@ func NewEngine(t testing.TB, s *Servers, user string, opts *mail.ProfileOptions)
 		t.Fatalf("mailtest: close the new profile: %v", err)
 	}
 	e := mail.NewEngine(p.Dir(), opts)
-	if err := e.Unlock([]byte(Passphrase)); err != nil {
+	if err := e.Unlock(t.Context(), []byte(Passphrase)); err != nil {
 		t.Fatalf("mailtest: unlock: %v", err)
 	}
 	t.Cleanup(func() { _ = e.Lock() })

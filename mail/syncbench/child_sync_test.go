@@ -37,7 +37,7 @@ func childSync(req childRequest) (run func(context.Context, mail.SyncRequest) er
 	ctx, cancel := context.WithTimeout(context.Background(), sessionOnlineTimeout)
 	defer cancel()
 	events := e.Subscribe(ctx)
-	if err := e.Unlock(benchPassphrase); err != nil {
+	if err := e.Unlock(ctx, benchPassphrase); err != nil {
 		return nil, nil, fmt.Errorf("unlock: %w", err)
 	}
 	closeRun = func() { e.Lock() }
