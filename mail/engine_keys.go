@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+
 	"github.com/sealpost/sealpost/mail/backend"
 )
 
