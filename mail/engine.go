@@ -339,6 +339,7 @@ func inspectMessage(p *Profile, raw []byte) (backend.Message, error) {
 func messageOf(v verdict.Result) backend.Message {
 	m := backend.Message{
 		From: v.From, Subject: v.Subject, Encrypted: v.Encrypted, Decrypted: v.IntegrityProtected, Body: v.BodyText,
+		To: v.To, Cc: v.Cc, Bcc: v.Bcc, ReplyTo: v.ReplyTo, Date: v.Date, Protected: v.Protected,
 		Warnings: v.Warnings,
 		Signature: backend.Signature{
 			Status: string(v.Signature.Status), Fingerprint: v.Signature.SignerFingerprint,
@@ -400,5 +401,8 @@ func (e *Engine) swap(p *Profile) {
 	e.startSessionsIfWanted()
 }
 
+
+// It opens attached messages too.
+var _ backend.MessageInspector = (*Engine)(nil)
 // The engine is the desktop app's backend.
 var _ backend.Backend = (*Engine)(nil)

@@ -123,7 +123,7 @@ func TestReaderSavesAttachment(t *testing.T) {
 	if got := len(v.reader.saves.Objects); got != 1 {
 		t.Fatalf("save buttons got = %d, want 1", got)
 	}
-	test.Tap(v.reader.saves.Objects[0].(*widget.Button))
+	test.Tap(v.reader.saveButtons[0])
 	if len(asked) != 1 || asked[0] != "q3.csv" {
 		t.Fatalf("save asked for got = %q, want [q3.csv]", asked)
 	}

@@ -3,6 +3,7 @@ package ui
 import (
 	"image/color"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -36,6 +37,7 @@ func TestGoldenImages(t *testing.T) {
 			test.ApplyTheme(t, variantTheme{theme.DefaultTheme(), tt.variant})
 			app, _ := openFixture(t)
 			v := app.main
+			v.reader.headers.zone = time.UTC // dates as in any time zone
 			v.list.Select(rowOf(t, v, "Q3 numbers"))
 			app.tasks.wait()
 			test.AssertImageMatches(t, "main_"+tt.name+".png", app.window.Canvas().Capture())

@@ -209,6 +209,7 @@ func (ui *App) showMain() {
 	c := ui.window.Canvas()
 	for key, action := range map[fyne.KeyName]func(){
 		fyne.KeyN: func() { v.compose(nil) },
+	v.reader.app, v.reader.onMessage = v.ui, func(open bool) { enable(v.replyButton, open); enable(v.replyAllButton, open) }
 		fyne.KeyR: func() {
 			if v.keysFree() {
 				v.reply(false)

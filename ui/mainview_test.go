@@ -124,7 +124,7 @@ func TestReaderSecurityBar(t *testing.T) {
 	if got := v.reader.body.Text; !strings.Contains(got, "Revenue is up") {
 		t.Errorf("body = %q, want the decrypted text", got)
 	}
-	if got := v.reader.attachments.Text; !v.reader.attachments.Visible() || !strings.Contains(got, "q3.csv") {
+	if got := attachmentLabels(v.reader); !v.reader.attachments.Visible() || !strings.Contains(got, "q3.csv") {
 		t.Errorf("attachments = %q (visible %v), want q3.csv", got, v.reader.attachments.Visible())
 	}
 }

@@ -6,70 +6,119 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+	"slices"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/sealpost/sealpost/mail/backend"
 )
 
-// reader is the right pane: the security bar, the headers, the text and
-// the attachments of the open message.
+// reader is the right pane, or an attached message's window: the security
+// bar, the subject and header block, the text and the attachments of the
+// open message.
 type reader struct {
-	bar           *securityBar
-	from, subject *widget.Label
-	body          *widget.Label
-	attachments   *widget.Label
-	placeholder   *widget.Label
-	object        fyne.CanvasObject
+	bar         *securityBar
+	subject     *widget.Label
+	subjectLock *widget.Icon // shown when the subject came from protected headers
+	headers     *headerBlock
+	body        *widget.Label
+	attachments *widget.Label
+	placeholder *widget.Label
+	object      fyne.CanvasObject
 
-	// saves holds a Save button per attachment; saveStatus says where the
-	// last one went. save is the dialog, replaced in tests; work runs the
-	// writes off the UI goroutine.
-	saves      *fyne.Container
-	saveStatus *widget.Label
-	save       saveFunc
-	work       tasks
+	// saves holds a row per attachment (name, Open, Save); saveStatus says
+	// where the last one went. save is the dialog and launch the desktop
+	// opener, both replaced in tests; work runs the writes off the UI
+	// goroutine.
+	saves                    *fyne.Container
+	saveStatus               *widget.Label
+	save                     saveFunc
+	launch                   func(path string) error
+	work                     tasks
+	saveButtons, openButtons []*widget.Button
+	// pendingOpen is the warning shown before an attachment is opened,
+	// until it is answered; openWarning is its text.
+	pendingOpen *dialog.ConfirmDialog
+	openWarning string
+
+	// app opens attached messages in windows of their own; nil, they
+	// cannot be opened. attachedTo is the subject of the message this
+	// reader's message is attached to ("" in the main window), and closed
+	// is set when that window closed. lastAttached and its window are the
+	// last attached message opened from here.
+	app                *App
+	attachedTo         string
+	closed             bool
+	lastAttached       *reader
+	lastAttachedWindow fyne.Window
+
+	// onMessage, when set, hears whether the reader shows an opened
+	// message (true) or not: loading, failed, cleared or wiped. The main
+	// view enables the actions on the open message (Reply, Reply all,
+	// Forward…) only while it says true.
+	onMessage func(open bool)
 }
 
 func newReader() *reader {
 	r := &reader{
 		bar:         newSecurityBar(),
-		from:        widget.NewLabel(""),
 		subject:     widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		subjectLock: widget.NewIcon(lockIcon),
+		headers:     newHeaderBlock(),
 		body:        widget.NewLabel(""),
 		attachments: widget.NewLabel(""),
 		placeholder: widget.NewLabel("Select a message to read it."),
 	}
-	r.from.Wrapping = fyne.TextWrapWord
 	r.subject.Wrapping = fyne.TextWrapWord
+	r.subject.Selectable = true
+	r.subjectLock.Hide()
 	r.body.Wrapping = fyne.TextWrapWord
-	r.attachments.Wrapping = fyne.TextWrapWord
+	r.body.Selectable = true
 	r.attachments.Hide()
 	r.saves = container.NewVBox()
 	r.saveStatus = widget.NewLabel("")
 	r.saveStatus.Wrapping = fyne.TextWrapWord
 	r.save = r.saveWithDialog
-	header := container.NewVBox(r.bar.object, r.subject, r.from, widget.NewSeparator())
-	text := container.NewVScroll(container.NewVBox(r.placeholder, r.body, r.attachments, r.saves, r.saveStatus))
-	r.object = container.NewBorder(header, nil, nil, nil, text)
+	r.launch = openWithDesktop
+	// The security bar stays in view; the headers scroll with the text, so
+	// that a small window still shows some of it.
+	subject := container.NewBorder(nil, nil, nil, r.subjectLock, r.subject)
+	text := container.NewVScroll(container.NewVBox(subject, r.headers.object, widget.NewSeparator(),
+		r.placeholder, r.body, r.attachments, r.saves, r.saveStatus))
+	r.object = container.NewBorder(r.bar.object, nil, nil, nil, text)
 	return r
 }
 
+// notify tells onMessage whether a message is open.
+func (r *reader) notify(open bool) {
+	if r.onMessage != nil {
+		r.onMessage(open)
+	}
+}
+
+// loading shows the list's summary of m while it is decrypted and
+// verified. The summary's values are the outer ones: none is marked
+// protected.
 func (r *reader) loading(m backend.MessageSummary) {
 	r.bar.clear()
 	r.subject.SetText(m.Subject)
-	r.from.SetText("From: " + m.From)
+	r.subjectLock.Hide()
+	r.headers.show(backend.Message{From: m.From, To: m.To, Cc: m.Cc, Date: m.Date})
+	r.loadingText("Decrypting and verifying…")
+}
+
+// loadingText says what the reader waits for, with nothing of a message
+// shown as opened.
+func (r *reader) loadingText(text string) {
 	r.body.SetText("")
-	r.attachments.Hide()
-	r.showSaves(nil)
-	r.placeholder.SetText("Decrypting and verifying…")
+	r.showAttachments(nil)
+	r.placeholder.SetText(text)
 	r.placeholder.Show()
 	r.object.Refresh()
+	r.notify(false)
 }
 
 func (r *reader) failed(err error) {
@@ -77,31 +126,32 @@ func (r *reader) failed(err error) {
 	r.placeholder.SetText(readable(err))
 	r.placeholder.Show()
 	r.object.Refresh()
+	r.notify(false)
 }
 
-// show displays m. The security bar comes only from the engine's verdict.
+// show displays m. The security bar comes only from the engine's verdict;
+// a lock marks the header values that came from protected headers.
 func (r *reader) show(m backend.Message) {
+	r.bar.attachedTo = r.attachedTo
 	r.bar.show(m)
-	subject := m.Subject
-	if subject == "" {
-		subject = "(no subject)"
+	r.subject.SetText(orNone(m.Subject, "(no subject)"))
+	if slices.Contains(m.Protected, "Subject") {
+		r.subjectLock.Show()
+	} else {
+		r.subjectLock.Hide()
 	}
-	r.subject.SetText(subject)
-	r.from.SetText("From: " + m.From)
+	r.headers.show(m)
 	r.placeholder.Hide()
 	r.body.SetText(m.Body)
-	r.attachments.Hide()
-	r.showSaves(m.Attachments)
-	if len(m.Attachments) > 0 {
-		text := plural(len(m.Attachments), "attachment") + ":"
-		for _, a := range m.Attachments {
-			text += fmt.Sprintf("\n  %s  (%s, %s)", a.Filename, a.ContentType, byteSize(a.Size))
-		}
-		r.attachments.SetText(text)
-		r.attachments.Show()
+	r.showAttachments(m.Attachments)
+	// The bar and the headers changed size: lay the pane out again, once
+	// the bar's wrapping lines know their width (their height follows
+	// from it).
+	if w := r.object.Size().Width; w > 0 {
+		r.bar.object.Resize(fyne.NewSize(w, r.bar.object.MinSize().Height))
 	}
-	// The bar and the headers changed size: lay the pane out again.
 	r.object.Refresh()
+	r.notify(true)
 }
 
 func byteSize(n int) string {
@@ -114,16 +164,20 @@ func byteSize(n int) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// showSaves puts a Save button for each attachment under the list; nil
-// removes them (and the references to the attachments' bytes).
-func (r *reader) showSaves(attachments []backend.Attachment) {
+// showAttachments lists the attachments with their Open and Save buttons;
+// nil removes them (and the references to the attachments' bytes).
+func (r *reader) showAttachments(attachments []backend.Attachment) {
 	r.saves.RemoveAll()
+	r.saveButtons, r.openButtons = nil, nil
 	r.saveStatus.SetText("")
+	r.attachments.Hide()
+	if len(attachments) == 0 {
+		return
+	}
+	r.attachments.SetText(plural(len(attachments), "attachment") + ":")
+	r.attachments.Show()
 	for _, a := range attachments {
-		b := widget.NewButtonWithIcon("Save "+a.Filename+"…", theme.DocumentSaveIcon(), func() { r.saveAttachment(a) })
-		b.Alignment = widget.ButtonAlignLeading
-		b.Importance = widget.LowImportance
-		r.saves.Add(b)
+		r.saves.Add(r.attachmentRow(a))
 	}
 }
 
@@ -131,10 +185,7 @@ func (r *reader) showSaves(attachments []backend.Attachment) {
 // an attachment's plaintext reaches the disk, and only on the user's
 // explicit request.
 func (r *reader) saveAttachment(a backend.Attachment) {
-	name := filepath.Base(a.Filename)
-	if name == "." || name == string(filepath.Separator) || name == "" {
-		name = "attachment"
-	}
+	name := attachmentName(a)
 	r.save(name, a.Data, func(where string, err error) {
 		switch {
 		case err != nil:
@@ -223,15 +274,21 @@ func (r *reader) window() fyne.Window {
 }
 
 // clear empties the reader after its message went away or while several
-// are selected; it then says placeholder.
+// are selected; it then says placeholder. A warning about opening an
+// attachment that is still shown goes too.
 func (r *reader) clear(placeholder string) {
 	r.bar.clear()
 	r.subject.SetText("")
-	r.from.SetText("")
+	r.subjectLock.Hide()
+	r.headers.clear()
 	r.body.SetText("")
-	r.attachments.Hide()
-	r.showSaves(nil)
+	r.showAttachments(nil)
+	if r.pendingOpen != nil {
+		r.pendingOpen.Hide()
+		r.pendingOpen = nil
+	}
 	r.placeholder.SetText(placeholder)
 	r.placeholder.Show()
 	r.object.Refresh()
+	r.notify(false)
 }

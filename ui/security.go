@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"image/color"
 	"net/mail"
+	"slices"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -50,7 +52,11 @@ func (s *securityState) raise(l level) {
 }
 
 // describe turns the engine's verdict on m into the security bar's words.
-func describe(m backend.Message) securityState {
+func describe(m backend.Message) securityState { return describeIn(m, "") }
+
+// describeIn is describe for a message attached to the message whose
+// subject is attachedTo ("" for a message of its own).
+func describeIn(m backend.Message, attachedTo string) securityState {
 	s := securityState{level: levelNeutral}
 	switch {
 	case m.Encrypted && m.Decrypted:
@@ -116,7 +122,23 @@ func describe(m backend.Message) securityState {
 		s.lines = append(s.lines, barLine{theme.InfoIcon(), "Not signed: the sender cannot be confirmed"})
 	}
 
-	if t := m.Transport; t != nil {
+	if len(m.Protected) > 0 {
+		how := "are covered by the signature"
+		if m.Encrypted && m.Decrypted {
+			how = "travelled encrypted inside the message"
+		}
+		var names []string
+		for _, f := range []string{"Subject", "From", "To", "Cc", "Bcc", "Reply-To", "Date"} {
+			if slices.Contains(m.Protected, f) {
+				names = append(names, f)
+			}
+		}
+		s.lines = append(s.lines, barLine{lockIcon, fmt.Sprintf("%s %s (marked with a lock below)", list(names), how)})
+	}
+	if attachedTo != "" {
+		s.lines = append(s.lines, barLine{theme.MailAttachmentIcon(), fmt.Sprintf(
+			"Attached to “%s”: this is the attached message's own security, not that of the message it came in", attachedTo)})
+	} else if t := m.Transport; t != nil {
 		line := fmt.Sprintf("Fetched over %s (%s) from %s, certificate %s", t.Version, t.CipherSuite, t.Server, shortHash(t.CertSHA256))
 		if t.Pinned {
 			line += ", pinned by you"
@@ -130,6 +152,14 @@ func describe(m backend.Message) securityState {
 		s.lines = append(s.lines, barLine{theme.WarningIcon(), w})
 	}
 	return s
+}
+
+// list joins words as a sentence does: "a", "a and b", "a, b and c".
+func list(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 func keyOr(key string) string {
@@ -169,11 +199,14 @@ func levelColor(l level) color.Color {
 // securityBar is the band above the reader. It belongs to the app: the
 // message cannot draw into it.
 type securityBar struct {
-	state  securityState
-	stripe *canvas.Rectangle
-	tint   *canvas.Rectangle
-	lines  *fyne.Container
-	object fyne.CanvasObject
+	// attachedTo is the subject of the message that the shown one is
+	// attached to, "" for a message of its own.
+	attachedTo string
+	state      securityState
+	stripe     *canvas.Rectangle
+	tint       *canvas.Rectangle
+	lines      *fyne.Container
+	object     fyne.CanvasObject
 }
 
 func newSecurityBar() *securityBar {
@@ -186,7 +219,7 @@ func newSecurityBar() *securityBar {
 }
 
 func (b *securityBar) show(m backend.Message) {
-	b.state = describe(m)
+	b.state = describeIn(m, b.attachedTo)
 	c := levelColor(b.state.level)
 	b.stripe.FillColor = c
 	r, g, bl, _ := c.RGBA()

@@ -166,15 +166,8 @@ func (ui *App) lockAndWipe() {
 	ui.lock()
 }
 
-// wipe empties the reader.
-func (r *reader) wipe() {
-	r.bar.clear()
-	for _, l := range []*widget.Label{r.subject, r.from, r.body, r.attachments} {
-		l.SetText("")
-	}
-	r.attachments.Hide()
-	r.placeholder.SetText("")
-}
+// wipe empties the reader: headers, text and attachments' data go.
+func (r *reader) wipe() { r.clear("") }
 
 // activityWatcher wraps a window's content and notes mouse movement
 // anywhere over it. Fyne has no window-wide input hook: mouse events go to

@@ -146,7 +146,7 @@ func TestAutoLockAfterIdle(t *testing.T) {
 	if app.main != nil || app.submit == nil || app.submit.Text != "Unlock" {
 		t.Fatal("after the idle time the unlock screen must show")
 	}
-	if r.body.Text != "" || r.subject.Text != "" || r.from.Text != "" || v.rows.len() != 0 || v.message != nil {
+	if r.body.Text != "" || r.subject.Text != "" || len(r.headers.shown) != 0 || v.rows.len() != 0 || v.message != nil {
 		t.Errorf("after locking the reader holds %q / %q and the list %d rows; want nothing", r.subject.Text, r.body.Text, v.rows.len())
 	}
 	if _, err := e.ListKeys(t.Context()); !errors.Is(err, mail.ErrProfileLocked) {

@@ -18,13 +18,13 @@ func TestHeaderFields(t *testing.T) {
 	outer := "From: Alice <alice@example.org>\nTo: Bob <bob@example.org>, carol@example.org\nCc: Dave <dave@example.org>\n" +
 		"Reply-To: alice@example.org\nSubject: outer\nDate: Mon, 01 Jun 2026 12:00:00 +0200\nMIME-Version: 1.0\n"
 	tests := []struct {
-		name                string
-		msg                 string
-		to, cc, replyTo     string
-		date                string // RFC 3339 with the sender's zone; "" for none
-		protected           []string
-		subject             string
-		absentFromAnyHeader string
+		name                 string
+		msg                  string
+		to, cc, bcc, replyTo string
+		date                 string // RFC 3339 with the sender's zone; "" for none
+		protected            []string
+		subject              string
+		absentFromAnyHeader  string
 	}{
 		{
 			name: "plain message",
@@ -61,6 +61,11 @@ func TestHeaderFields(t *testing.T) {
 			to:   "undisclosed-recipients:;", cc: "not an <address", subject: "",
 		},
 		{
+			name: "a sent copy with blind copies",
+			msg:  "From: alice@example.org\nTo: bob@example.org\nBcc: Carol <carol@example.org>, dave@example.org\n\nhi\n",
+			to:   "bob@example.org", bcc: "Carol <carol@example.org>, dave@example.org",
+		},
+		{
 			name: "encoded names and bidi overrides",
 			msg:  "From: alice@example.org\nTo: =?utf-8?q?J=C3=B6rg?= <joerg@example.org>\nCc: \"Eve\u202e\" <eve@example.org>\n\nhi\n",
 			to:   "Jörg <joerg@example.org>", cc: "Eve <eve@example.org>",
@@ -72,8 +77,8 @@ func TestHeaderFields(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Inspect error = %v, want nil", err)
 			}
-			if r.To != tc.to || r.Cc != tc.cc || r.ReplyTo != tc.replyTo {
-				t.Errorf("To, Cc, ReplyTo = %q, %q, %q, want %q, %q, %q", r.To, r.Cc, r.ReplyTo, tc.to, tc.cc, tc.replyTo)
+			if r.To != tc.to || r.Cc != tc.cc || r.Bcc != tc.bcc || r.ReplyTo != tc.replyTo {
+				t.Errorf("To, Cc, Bcc, ReplyTo = %q, %q, %q, %q, want %q, %q, %q, %q", r.To, r.Cc, r.Bcc, r.ReplyTo, tc.to, tc.cc, tc.bcc, tc.replyTo)
 			}
 			date := ""
 			if !r.Date.IsZero() {
@@ -174,6 +179,59 @@ func TestAttachedMessageNames(t *testing.T) {
 			}
 			if len(r.Attachments) != 1 || r.Attachments[0].Filename != tc.want {
 				t.Errorf("Attachments = %+v, want one named %q", r.Attachments, tc.want)
+			}
+		})
+	}
+}
+
+// TestAttachedInsideEncrypted checks that a message attached inside an
+// encrypted and signed message is judged by its own signature only: the
+// parent's encryption and signature are not its.
+func TestAttachedInsideEncrypted(t *testing.T) {
+	k := people(t)
+	attachedSigned := header("Eve <eve@example.org>", "eve's note") + signedPart(t, k.eve, "Content-Type: text/plain\n\nfrom eve", "S")
+	attachedPlain := header("Carol <carol@example.org>", "carol's note") + "Content-Type: text/plain\n\nfrom carol\n"
+	tests := []struct {
+		name     string
+		attached string
+		sig      crypto.SignatureStatus
+		match    bool
+	}{
+		{"signed by its own sender", attachedSigned, crypto.SigValid, true},
+		{"unsigned", attachedPlain, crypto.SigNone, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			inner := "Content-Type: multipart/mixed; boundary=M\n\n--M\nContent-Type: text/plain\n\nforwarded, see attached\n" +
+				"--M\nContent-Type: message/rfc822\nContent-Disposition: attachment\n\n" + tc.attached + "\n--M--\n"
+			msg := header("Alice <alice@example.org>", "Fwd") + pgpMIME(encryptTo(t, k, k.alice, inner), "E")
+			opts := bobReads(k)
+			opts.KeepAttachmentData = true
+			outer, err := Inspect([]byte(msg), opts)
+			if err != nil {
+				t.Fatalf("Inspect error = %v, want nil", err)
+			}
+			if !outer.IntegrityProtected || outer.Signature.Status != crypto.SigValid || !outer.Signature.SignerMatchesFrom {
+				t.Fatalf("outer = integrity %v, signature %+v, want encrypted and signed by Alice", outer.IntegrityProtected, outer.Signature)
+			}
+			if strings.Contains(outer.BodyText, "from eve") || strings.Contains(outer.BodyText, "from carol") {
+				t.Errorf("outer BodyText = %q, want the attached message's text left to its own window", outer.BodyText)
+			}
+			if len(outer.Attachments) != 1 || outer.Attachments[0].ContentType != "message/rfc822" {
+				t.Fatalf("Attachments = %+v, want the attached message", outer.Attachments)
+			}
+			got, err := Inspect(outer.Attachments[0].Data, opts)
+			if err != nil {
+				t.Fatalf("Inspect(attached) error = %v, want nil", err)
+			}
+			if got.Encrypted || got.IntegrityProtected {
+				t.Errorf("attached Encrypted, IntegrityProtected = %v, %v, want false: the parent's encryption is not its", got.Encrypted, got.IntegrityProtected)
+			}
+			if got.Signature.Status != tc.sig || got.Signature.SignerMatchesFrom != tc.match {
+				t.Errorf("attached Signature = %+v, want %s (matching its From: %v) by its own key only", got.Signature, tc.sig, tc.match)
+			}
+			if tc.sig == crypto.SigValid && got.Signature.SignerFingerprint != k.eve.Fingerprint() {
+				t.Errorf("attached signer = %s, want Eve's key", got.Signature.SignerFingerprint)
 			}
 		})
 	}

@@ -181,15 +181,16 @@ type Result struct {
 	Signature SignatureInfo
 	// BodyText is the text the user sees; HTML reduced to text.
 	BodyText string
-	// To, Cc and ReplyTo are the recipients and the reply address as shown:
-	// addresses ("Name <address>") joined by ", ", or the field's text when
-	// it cannot be read as addresses; empty when the field is absent.
-	To, Cc, ReplyTo string
+	// To, Cc, Bcc and ReplyTo are the recipients and the reply address as
+	// shown: addresses ("Name <address>") joined by ", ", or the field's
+	// text when it cannot be read as addresses; empty when the field is
+	// absent. Bcc is present mostly in one's own sent copies.
+	To, Cc, Bcc, ReplyTo string
 	// Date is the Date field with the sender's own time zone; zero when it
 	// is absent or cannot be read.
 	Date time.Time
-	// Protected names the fields among From, To, Cc, Reply-To, Date and
-	// Subject whose values above come from protected headers. A field
+	// Protected names the fields among From, To, Cc, Bcc, Reply-To, Date
+	// and Subject whose values above come from protected headers. A field
 	// that the protected headers lack keeps its outer value and is not
 	// named here.
 	Protected []string
@@ -281,8 +282,9 @@ func InspectFrom(src io.ReaderAt, size int64, opts Options) (Result, error) {
 	dateHeader, _ := in.shown(root.header, "Date")
 	to, _ := in.shown(root.header, "To")
 	cc, _ := in.shown(root.header, "Cc")
+	bcc, _ := in.shown(root.header, "Bcc")
 	in.res.From = from.display
-	in.res.To, in.res.Cc = addressText(to, "To"), addressText(cc, "Cc")
+	in.res.To, in.res.Cc, in.res.Bcc = addressText(to, "To"), addressText(cc, "Cc"), addressText(bcc, "Bcc")
 	in.res.ReplyTo = addressText(replyHeader, "Reply-To")
 	if d, err := (&mail.Header{Header: dateHeader}).Date(); err == nil {
 		in.res.Date = d

@@ -127,6 +127,18 @@ type Message struct {
 	// was decrypted with integrity protection.
 	Encrypted, Decrypted bool
 	Signature            Signature
+	// To, Cc, Bcc and ReplyTo are addresses ("Name <address>") joined by
+	// ", "; empty when the message has no such field (Bcc is there mostly
+	// in one's own sent copies).
+	To, Cc, Bcc, ReplyTo string
+	// Date is the message's Date in the sender's own time zone; zero when
+	// it has none that can be read.
+	Date time.Time
+	// Protected names the fields among From, To, Cc, Bcc, Reply-To, Date
+	// and Subject whose values above come from the message's protected
+	// headers (inside its encryption or signature). An outer value is
+	// never named here.
+	Protected []string
 	Body                 string
 	Attachments          []Attachment
 	// Warnings are problems found, in words a user can act on.
@@ -140,6 +152,14 @@ type Message struct {
 type Signature struct {
 	// Status is one of the Sig constants.
 	Status string
+// MessageInspector is implemented by a backend that reads a message given
+// as bytes, such as one attached to another: it decrypts and verifies it
+// on its own, as Open does for a stored message, with no transport
+// evidence and no effect on the keys.
+type MessageInspector interface {
+	Inspect(ctx context.Context, raw []byte) (Message, error)
+}
+
 	// Fingerprint is the signer's key fingerprint when the key is known.
 	Fingerprint string
 	// Signer is the user ID of the signer's key when the key is known.

@@ -1,0 +1,66 @@
+package mail
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestEngineOpenHeaders checks that Open carries the header block: To, the
+// sender's Date, and which values came from protected headers (Sealpost
+// protects its own mail's headers, RFC 9788).
+func TestEngineOpenHeaders(t *testing.T) {
+	e := engineWithMail(t)
+	m, err := e.Open(t.Context(), "alice@example.org", "INBOX", 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.To, "alice@example.org") || m.Date.IsZero() {
+		t.Errorf("To, Date = %q, %v, want Alice and the date", m.To, m.Date)
+	}
+	for _, f := range []string{"Subject", "From", "To"} {
+		if !slices.Contains(m.Protected, f) {
+			t.Errorf("Protected = %q, want %s among them", m.Protected, f)
+		}
+	}
+}
+
+// TestEngineInspectsAttachedMessage opens a message attached to a plain
+// one: the parent is neither encrypted nor signed, and the attached
+// message, inspected on its own, is (Thunderbird's fwd-unsigned-encrypted
+// case).
+func TestEngineInspectsAttachedMessage(t *testing.T) {
+	e := engineWithMail(t)
+	var raw []byte
+	err := e.with(t.Context(), func(p *Profile) (err error) {
+		raw, err = p.Messages().Raw(t.Context(), "alice@example.org", "INBOX", 7)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outer := "From: Carol <carol@example.com>\r\nTo: alice@example.org\r\nSubject: Fwd: a note\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n" +
+		"--B\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment\r\n\r\n" + string(raw) + "\r\n--B--\r\n"
+	parent, err := e.Inspect(t.Context(), []byte(outer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if parent.Encrypted || parent.Signature.Status != "none" || len(parent.Attachments) != 1 {
+		t.Fatalf("parent = encrypted %v, signature %s, %d attachments, want a plain message with one", parent.Encrypted, parent.Signature.Status, len(parent.Attachments))
+	}
+	a := parent.Attachments[0]
+	if a.ContentType != "message/rfc822" || len(a.Data) != a.Size || !strings.HasSuffix(a.Filename, ".eml") {
+		t.Fatalf("attachment = %q %s with %d of %d bytes, want the whole attached message", a.Filename, a.ContentType, len(a.Data), a.Size)
+	}
+	attached, err := e.Inspect(t.Context(), a.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !attached.Encrypted || !attached.Decrypted || !attached.Signature.Counts() || attached.Subject != "Note to self" {
+		t.Errorf("attached = %+v, want the encrypted, signed note", attached)
+	}
+	if attached.Transport != nil {
+		t.Errorf("attached Transport = %+v, want none: it did not travel on its own", attached.Transport)
+	}
+}
