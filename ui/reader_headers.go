@@ -17,19 +17,19 @@ type headerField struct {
 	// name is the field as the message names it ("Reply-To"), which
 	// backend.Message.Protected lists; label is what the reader calls it.
 	name, label string
-	value       func(m backend.Message) string
+	value       func(h *headerBlock, m backend.Message) string
 }
 
 // headerFields are the lines of the header block, in Thunderbird's order.
 // Empty fields are left out, except From and To: in Sent, To is who the
 // message went to, and a message without one says so.
 var headerFields = []headerField{
-	{"From", "From", func(m backend.Message) string { return orNone(m.From, "(no sender)") }},
-	{"To", "To", func(m backend.Message) string { return orNone(m.To, "(no recipients shown)") }},
-	{"Cc", "Cc", func(m backend.Message) string { return m.Cc }},
-	{"Bcc", "Bcc", func(m backend.Message) string { return m.Bcc }},
-	{"Reply-To", "Reply to", func(m backend.Message) string { return m.ReplyTo }},
-	{"Date", "Date", func(m backend.Message) string { return "" }}, // filled by the block: it needs the zone
+	{"From", "From", func(_ *headerBlock, m backend.Message) string { return orNone(m.From, "(no sender)") }},
+	{"To", "To", func(_ *headerBlock, m backend.Message) string { return orNone(m.To, "(no recipients shown)") }},
+	{"Cc", "Cc", func(_ *headerBlock, m backend.Message) string { return m.Cc }},
+	{"Bcc", "Bcc", func(_ *headerBlock, m backend.Message) string { return m.Bcc }},
+	{"Reply-To", "Reply to", func(_ *headerBlock, m backend.Message) string { return m.ReplyTo }},
+	{"Date", "Date", func(h *headerBlock, m backend.Message) string { return h.date(m.Date) }},
 }
 
 func orNone(s, none string) string {
@@ -66,10 +66,7 @@ func newHeaderBlock() *headerBlock {
 func (h *headerBlock) show(m backend.Message) {
 	h.clear()
 	for _, f := range headerFields {
-		text := f.value(m)
-		if f.name == "Date" {
-			text = h.date(m.Date)
-		}
+		text := f.value(h, m)
 		if text == "" {
 			continue
 		}
