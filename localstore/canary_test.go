@@ -58,6 +58,7 @@ func TestNoPlaintextOnDisk(t *testing.T) {
 	for uid := uint32(1); uid <= 20; uid++ {
 		batch = append(batch, Summary{UID: uid, MessageID: "<" + c.next("msgid") + "@example.org>",
 			From: c.next("from") + "@example.net", To: c.next("to") + "@example.org", Cc: c.next("cc") + "@example.org",
+			InReplyTo: c.next("inreplyto") + "@example.org", References: []string{c.next("refs") + "@example.org"},
 			Subject: c.next("subject"), Preview: c.next("preview"), Flags: []string{c.next("flag")}})
 	}
 	if err := s.Messages().PutSummaries(email, folder, batch); err != nil {

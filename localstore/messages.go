@@ -25,6 +25,11 @@ type Summary struct {
 	Encrypted      bool
 	Signed         bool
 	Preview        string
+	// InReplyTo and References are the Message-IDs (without angle
+	// brackets) the message answers, for threading; References oldest
+	// first, as the header lists them.
+	InReplyTo  string   `json:",omitempty"`
+	References []string `json:",omitempty"`
 	// RawOmitted means the full message was deliberately not stored
 	// (headers-only sync, or larger than the account's size cap): fetch it
 	// from the server when the user opens it.

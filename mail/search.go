@@ -503,7 +503,8 @@ func (p *Profile) searchIndexed(ctx context.Context, q SearchQuery, words [][]by
 // place that does.
 func summaryOf(account, folder string, s localstore.Summary) backend.MessageSummary {
 	return backend.MessageSummary{
-		Account: account, Folder: folder, UID: s.UID, MessageID: s.MessageID, From: s.From, To: s.To, Cc: s.Cc,
+		Account: account, Folder: folder, UID: s.UID, MessageID: s.MessageID, InReplyTo: s.InReplyTo, References: s.References,
+		From: s.From, To: s.To, Cc: s.Cc,
 		Subject: s.Subject, Date: s.Date, Flags: s.Flags, Seen: hasFlag(s.Flags, `\Seen`), Flagged: hasFlag(s.Flags, `\Flagged`),
 		Size: s.Size, HasAttachments: s.HasAttachments, Encrypted: s.Encrypted, Signed: s.Signed, Offline: !s.RawOmitted,
 	}

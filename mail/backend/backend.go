@@ -92,7 +92,11 @@ type MessageSummary struct {
 	Account, Folder string
 	UID             uint32
 	// MessageID is the Message-ID without angle brackets.
-	MessageID    string
+	MessageID string
+	// InReplyTo and References are the Message-IDs the message answers
+	// (without angle brackets; References oldest first), for threading.
+	InReplyTo    string
+	References   []string
 	From, To, Cc string
 	Subject      string
 	Date         time.Time

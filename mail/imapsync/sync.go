@@ -20,6 +20,10 @@ import (
 // rawSection is BODY.PEEK[]: the whole message, without setting \Seen.
 var rawSection = &imap.FetchItemBodySection{Peek: true}
 
+// refsSection is the References header of a message, which the envelope
+// lacks, for threading.
+var refsSection = &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, HeaderFields: []string{"References"}, Peek: true}
+
 // SyncAll replays the queued local actions, refreshes the folder list and
 // syncs every selectable folder, INBOX first. It stops at the first error.
 func (s *Syncer) SyncAll(ctx context.Context) error {
@@ -346,8 +350,9 @@ func (s *Syncer) fetchOptions(body bool) *imap.FetchOptions {
 		RFC822Size:    true,
 		BodyStructure: &imap.FetchItemBodyStructure{Extended: true},
 	}
+	opts.BodySection = []*imap.FetchItemBodySection{refsSection}
 	if body {
-		opts.BodySection = []*imap.FetchItemBodySection{rawSection}
+		opts.BodySection = append(opts.BodySection, rawSection)
 	}
 	return opts
 }
@@ -380,6 +385,7 @@ func collectBatch(c *imapclient.Client, cmd *imapclient.FetchCommand, job fetchJ
 			continue
 		}
 		sum := summaryOf(buf)
+		sum.References = referencesOf(buf.FindBodySection(refsSection))
 		raw := buf.FindBodySection(rawSection)
 		if job.body && raw != nil {
 			b.raws = append(b.raws, localstore.RawMessage{UID: sum.UID, Raw: raw})

@@ -1,7 +1,13 @@
 package imapsync
 
 import (
+	"bufio"
+	"bytes"
 	"strings"
+
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -24,6 +30,9 @@ func summaryOf(m *imapclient.FetchMessageBuffer) localstore.Summary {
 		sum.From = formatAddresses(env.From)
 		sum.To = formatAddresses(env.To)
 		sum.Cc = formatAddresses(env.Cc)
+		if len(env.InReplyTo) > 0 {
+			sum.InReplyTo = env.InReplyTo[0]
+		}
 	}
 	if bs := m.BodyStructure; bs != nil {
 		sum.HasAttachments, sum.Encrypted, sum.Signed = structureFacts(bs)
@@ -110,4 +119,31 @@ func isCryptoPart(mediaType string) bool {
 		return true
 	}
 	return false
+}
+
+// maxReferences bounds the Message-IDs kept from a References header: the
+// oldest (the thread's root) and the newest ones are what threading needs.
+const maxReferences = 20
+
+// referencesOf reads the Message-IDs of a fetched References header
+// (header lines and the blank line after them), without angle brackets; a
+// header that does not parse gives none. Of a long list it keeps the
+// first and the last maxReferences-1.
+func referencesOf(header []byte) []string {
+	if len(header) == 0 {
+		return nil
+	}
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(header)))
+	if err != nil {
+		return nil
+	}
+	mh := mail.Header{Header: message.Header{Header: h}}
+	ids, err := mh.MsgIDList("References")
+	if err != nil || len(ids) == 0 {
+		return nil
+	}
+	if len(ids) > maxReferences {
+		ids = append(ids[:1], ids[len(ids)-maxReferences+1:]...)
+	}
+	return ids
 }
