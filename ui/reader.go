@@ -101,12 +101,13 @@ func (r *reader) notify(open bool) {
 
 // loading shows the list's summary of m while it is decrypted and
 // verified. The summary's values are the outer ones: none is marked
-// protected.
+// protected. Its date is the reader's local time only (the summary does
+// not keep the sender's zone).
 func (r *reader) loading(m backend.MessageSummary) {
 	r.bar.clear()
 	r.subject.SetText(m.Subject)
 	r.subjectLock.Hide()
-	r.headers.show(backend.Message{From: m.From, To: m.To, Cc: m.Cc, Date: m.Date})
+	r.headers.show(backend.Message{From: m.From, To: m.To, Cc: m.Cc, Date: m.Date.In(r.headers.zone)})
 	r.loadingText("Decrypting and verifying…")
 }
 
