@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -39,6 +40,11 @@ type messageActions struct {
 	picker       *widget.Select
 	pickerDialog dialog.Dialog
 	moving       []backend.MessageSummary
+
+	// pending is the delete that can still be undone (see delete), nil
+	// when none; undoWindow replaces the undo window (tests).
+	pending    *pendingDelete
+	undoWindow time.Duration
 }
 
 // newMessageActions returns the actions of v, or nil when the backend
@@ -264,24 +270,6 @@ func (a *messageActions) toggleFlag() {
 		default:
 			a.v.status.SetText(counted("Unflagged", len(ms), serverLater))
 		}
-	})
-}
-
-// delete moves the selected messages to the Trash (or deletes them from
-// the Trash for good).
-func (a *messageActions) delete() {
-	ms := a.targets()
-	if len(ms) == 0 {
-		return
-	}
-	a.apply(ms, func(ctx context.Context, g folderGroup) error {
-		return a.api.Delete(ctx, g.account, g.folder, g.uids())
-	}, func(changed []backend.MessageSummary, err error) {
-		status := counted("Deleted", len(changed), serverLater)
-		if err != nil {
-			status = "Cannot delete the messages: " + readable(err)
-		}
-		a.removed(changed, status)
 	})
 }
 

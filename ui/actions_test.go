@@ -132,6 +132,8 @@ func TestDeleteKeyMovesToTrash(t *testing.T) {
 	}
 	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyDelete})
 	app.tasks.wait()
+	v.actions.commitPending() // as when the undo window ends
+	app.tasks.wait()
 	if _, ok := stored(t, e, "INBOX", "Parking notice"); ok {
 		t.Error("the deleted message is still in the stored INBOX")
 	}
@@ -421,6 +423,8 @@ func TestActionsOnSeveralMessages(t *testing.T) {
 		app.tasks.wait()
 		app.window.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyDelete})
 		app.tasks.wait()
+		a.commitPending()
+		app.tasks.wait()
 		if msgs, err := e.Messages(t.Context(), alice, "INBOX", 100); err != nil || len(msgs) != 0 {
 			t.Errorf("stored INBOX got = %d messages (%v), want none", len(msgs), err)
 		}
@@ -453,6 +457,8 @@ func TestDeleteSearchResultsAcrossFolders(t *testing.T) {
 		t.Fatalf("selection got = %q, want both results", got)
 	}
 	v.list.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
+	app.tasks.wait()
+	v.actions.commitPending()
 	app.tasks.wait()
 	for _, f := range []struct{ folder, subject string }{{"INBOX", "Q3 numbers"}, {"Archive", "Annual report"}} {
 		if _, ok := stored(t, s.Engine, f.folder, f.subject); ok {
@@ -494,7 +500,7 @@ func TestMessageKeysWaitForDialogsAndEntries(t *testing.T) {
 			c.(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault})
 			c.(fyne.Shortcutable).TypedShortcut(forwardShortcut)
 			app.tasks.wait()
-			if _, ok := stored(t, e, "INBOX", "Parking notice"); !ok {
+			if _, ok := stored(t, e, "INBOX", "Parking notice"); !ok || v.actions.pending != nil || rowOf(t, v, "Parking notice") < 0 {
 				t.Error("Del deleted the message")
 			}
 			if len(app.extra) != 0 {

@@ -57,10 +57,13 @@ func (v *mainView) handleEvent(ev backend.Event) {
 			v.notifyNewMail(ev)
 		}
 		v.folderChanged(ev.Account, ev.Folder)
+		v.countsChanged(ev.Account)
 	case backend.EventFolderChanged:
 		v.folderChanged(ev.Account, ev.Folder)
+		v.countsChanged(ev.Account)
 	case backend.EventFoldersChanged:
 		v.reloadFolders(ev.Account)
+		v.countsChanged(ev.Account)
 	case backend.EventProgress:
 		if v.syncing == nil { // a sync the user started shows its own progress
 			v.showProgress(ev.Account, ev.Folder, ev.Done, ev.Total)

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -52,6 +50,18 @@ type mainView struct {
 	list   *messageListWidget
 	search *searchEntry
 	where  int // whereNone, whereFolder or whereAccount for the listed rows
+
+	header *listHeader
+	// views holds each folder's sort and threading (tree node ID ->
+	// view); compact is the row density of every folder.
+	views   map[string]listView
+	compact bool
+	// infos describes the folders (tree node ID -> role, counts) when the
+	// backend manages folders; folderBar and folderForm are its buttons
+	// under the tree and its open dialog.
+	infos      map[string]backend.FolderInfo
+	folderBar  *folderBar
+	folderForm *folderForm
 
 	// searcher searches the local cache (inside encrypted mail too); nil
 	// when the backend cannot, and the search box filters the loaded
@@ -101,7 +111,8 @@ type mainView struct {
 }
 
 func (ui *App) showMain() {
-	v := &mainView{ui: ui, folders: map[string][]backend.Folder{}, unread: map[string]int{}}
+	v := &mainView{ui: ui, folders: map[string][]backend.Folder{}, unread: map[string]int{},
+		views: map[string]listView{}, infos: map[string]backend.FolderInfo{}}
 	ui.main = v
 	ui.session, ui.endSession = context.WithCancel(context.Background())
 	ui.window.SetTitle("Sealpost")
@@ -151,9 +162,10 @@ func (ui *App) showMain() {
 	toolbar := container.NewBorder(nil, nil, buttons, nil, searchBox)
 
 	v.tree = widget.NewTree(v.treeChildren, v.treeIsBranch,
-		func(bool) fyne.CanvasObject { return widget.NewLabel("") },
+		func(bool) fyne.CanvasObject { return newFolderNode(v.folderMenu) },
 		func(id widget.TreeNodeID, _ bool, o fyne.CanvasObject) {
-			label := o.(*widget.Label)
+			label := o.(*folderNode)
+			label.id = id
 			acct, folder, isFolder := strings.Cut(id, folderSep)
 			label.TextStyle.Bold = !isFolder
 			if isFolder {
@@ -174,12 +186,19 @@ func (ui *App) showMain() {
 		}
 	}
 
-	v.list = newMessageListWidget(v.rows.len, func() fyne.CanvasObject { return newMessageRow(v.rowTapped) },
+	v.list = newMessageListWidget(v.rows.len, func() fyne.CanvasObject {
+		r := newMessageRow(v.rowTapped, v.toggleThread)
+		r.compact = v.compact // the list's row height follows this template
+		return r
+	},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			if id < v.rows.len() {
-				o.(*messageRow).show(id, v.rows.at(id), ui.now(), v.whereOf(v.rows.at(id)), v.rows.isSelected(id))
+				o.(*messageRow).show(id, v.rows.at(id), v.rowState(id))
 			}
 		}, v.listKey)
+	v.header = newListHeader(v.sortBy, v.toggleThreads, v.toggleCompact)
+	v.header.show(defaultView, false, false)
+	v.folderBar = v.newFolderBar()
 	// The list's own selection (keyboard Space, Select in tests) is a
 	// plain click; the selection itself lives in the view model.
 	v.list.OnSelected = func(id widget.ListItemID) {
@@ -200,9 +219,9 @@ func (ui *App) showMain() {
 	v.followEvents()
 	statusBar := container.NewBorder(nil, nil, nil, v.statusRight, v.notice.content)
 
-	right := container.NewHSplit(v.list, v.actions.above(v.reader.object))
+	right := container.NewHSplit(container.NewBorder(v.header, nil, nil, nil, v.list), v.actions.above(v.reader.object))
 	right.Offset = 0.4
-	panes := container.NewHSplit(v.tree, right)
+	panes := container.NewHSplit(container.NewBorder(nil, v.folderBar.object(), nil, nil, v.tree), right)
 	panes.Offset = 0.18
 	ui.window.SetContent(container.NewBorder(toolbar, statusBar, nil, nil, panes))
 
@@ -258,8 +277,10 @@ func (ui *App) lock() {
 		w.Close()
 	}
 	ui.extra = nil
+	flushDelete := func(context.Context) {}
 	if ui.main != nil {
 		ui.main.actions.unbind(ui.window.Canvas())
+		flushDelete = ui.main.actions.takePending()
 	}
 	ui.main = nil
 	ui.updateTray()
@@ -271,6 +292,7 @@ func (ui *App) lock() {
 	var kept int
 	var keepErr error
 	ui.tasks.run(ui.context(), func(ctx context.Context) error {
+		flushDelete(ctx) // a delete that could still be undone is done now
 		kept, keepErr = keepDrafts()
 		return ui.backend.Lock()
 	}, func(err error) {
@@ -323,7 +345,9 @@ func (v *mainView) loadAccounts() {
 	v.status.SetText("Loading accounts…")
 	v.loadOutbox("")
 	var accounts []backend.Account
+	var emails []string
 	folders := map[string][]backend.Folder{}
+	var infos map[string]backend.FolderInfo
 	v.ui.tasks.run(v.ui.context(), func(ctx context.Context) error {
 		var err error
 		if accounts, err = v.ui.backend.Accounts(ctx); err != nil {
@@ -333,14 +357,17 @@ func (v *mainView) loadAccounts() {
 			if folders[a.Email], err = v.ui.backend.Folders(ctx, a.Email); err != nil {
 				return err
 			}
+			emails = append(emails, a.Email)
 		}
-		return nil
+		infos, err = v.loadInfos(ctx, emails)
+		return err
 	}, func(err error) {
 		if err != nil {
 			v.status.SetText(readable(err))
 			return
 		}
 		v.accounts, v.folders = accounts, folders
+		v.showInfos(emails, infos)
 		v.tree.Refresh()
 		if d := v.ui.pending; d != nil {
 			v.ui.pending = nil
@@ -369,7 +396,14 @@ func (v *mainView) loadAccounts() {
 
 // openFolder loads a folder's messages into the list.
 func (v *mainView) openFolder(account, folder string) {
+	if account != v.account || folder != v.folder {
+		// Nothing of the folder left stays open or listed.
+		v.closeMessage("Select a message to read it.")
+		v.showFolderView(account, folder)
+		v.setRows(nil)
+	}
 	v.account, v.folder = account, folder
+	v.folderBar.update(account, folder)
 	v.status.SetText("Loading " + folderTitle(folder) + "…")
 	v.loadFolder(account, folder, func([]backend.MessageSummary) {
 		v.list.ScrollToTop()
@@ -535,7 +569,7 @@ func (v *mainView) listKey(e *fyne.KeyEvent) bool {
 	case fyne.KeyEscape:
 		return v.escape()
 	}
-	return false
+	return v.navigationKey(e.Name)
 }
 
 // escape leaves the search (results or filter); it reports whether there
@@ -830,58 +864,6 @@ func (e *searchEntry) TypedKey(k *fyne.KeyEvent) {
 	e.Entry.TypedKey(k)
 }
 
-// messageRow is one row of the message list. It takes the clicks on it
-// itself (widget.List's rows do not tell which modifier keys were held).
-type messageRow struct {
-	widget.BaseWidget
-	background                    *canvas.Rectangle // the selection highlight
-	unread, flagged, lock, signed *widget.Icon
-	sender, subject, date, where  *widget.Label
-
-	row    int              // the list row shown
-	mod    fyne.KeyModifier // the modifiers held when the mouse went down
-	tapped func(row int, mod fyne.KeyModifier)
-}
-
-func newMessageRow(tapped func(row int, mod fyne.KeyModifier)) fyne.CanvasObject {
-	r := &messageRow{
-		background: canvas.NewRectangle(theme.Color(theme.ColorNameSelection)),
-		unread:     widget.NewIcon(nil), flagged: widget.NewIcon(nil), lock: widget.NewIcon(nil), signed: widget.NewIcon(nil),
-		sender: widget.NewLabel(""), subject: widget.NewLabel(""), date: widget.NewLabel(""), where: widget.NewLabel(""),
-		tapped: tapped,
-	}
-	r.background.Hide()
-	r.sender.Truncation = fyne.TextTruncateEllipsis
-	r.subject.Truncation = fyne.TextTruncateEllipsis
-	r.where.Hide()
-	r.ExtendBaseWidget(r)
-	return r
-}
-
-// CreateRenderer lays the row out over its selection highlight: unread and
-// flag markers in a column, then two lines: sender, folder (for search
-// results) and date; subject and security icons.
-func (r *messageRow) CreateRenderer() fyne.WidgetRenderer {
-	markers := container.New(&rowLayout{}, container.NewCenter(r.unread), container.NewCenter(r.flagged))
-	top := container.NewBorder(nil, nil, nil, container.NewHBox(r.where, r.date), r.sender)
-	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(r.lock, r.signed), r.subject)
-	return widget.NewSimpleRenderer(container.NewStack(r.background,
-		container.NewBorder(nil, nil, markers, nil, container.New(&rowLayout{}, top, bottom))))
-}
-
-// MouseDown notes the modifier keys of a click.
-func (r *messageRow) MouseDown(e *desktop.MouseEvent) { r.mod = e.Modifier }
-
-// MouseUp is part of a click; MouseDown and Tapped handle it.
-func (r *messageRow) MouseUp(*desktop.MouseEvent) {}
-
-// Tapped selects the row as the modifiers held say.
-func (r *messageRow) Tapped(*fyne.PointEvent) {
-	mod := r.mod
-	r.mod = 0
-	r.tapped(r.row, mod)
-}
-
 // rowLayout stacks a row's two lines without the extra padding of a VBox.
 type rowLayout struct{}
 
@@ -905,33 +887,3 @@ func (*rowLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 	}
 }
 
-// show puts m, listed at row, in the row; where names its folder (or is
-// empty) and selected highlights it.
-func (r *messageRow) show(row int, m backend.MessageSummary, now time.Time, where string, selected bool) {
-	r.row = row
-	r.background.FillColor = theme.Color(theme.ColorNameSelection)
-	r.background.Hidden = !selected
-	r.where.SetText(where)
-	r.where.Hidden = where == ""
-	r.unread.SetResource(pick(!m.Seen, unreadIcon))
-	r.flagged.SetResource(pick(m.Flagged, flagIcon))
-	r.lock.SetResource(pick(m.Encrypted, lockIcon))
-	r.signed.SetResource(pick(m.Signed, signaturePresentIcon))
-	r.sender.TextStyle.Bold = !m.Seen
-	r.subject.TextStyle.Bold = !m.Seen
-	r.sender.SetText(senderName(m.From))
-	subject := m.Subject
-	if subject == "" {
-		subject = "(no subject)"
-	}
-	r.subject.SetText(subject)
-	r.date.SetText(listDate(m.Date, now))
-	r.Refresh() // the date's width changed: lay the row out again
-}
-
-func pick(on bool, r fyne.Resource) fyne.Resource {
-	if on {
-		return r
-	}
-	return nil
-}

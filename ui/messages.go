@@ -14,8 +14,19 @@ import (
 type messageList struct {
 	all   []backend.MessageSummary
 	hay   []string // lower-case sender and subject of all[i], searched
-	shown []int    // indexes into all
+	shown []int    // indexes into all, in the order listed
 	query string
+
+	// view orders the rows; recipients names the recipients instead of
+	// the sender (folders of sent mail). In threads, depth[row] is a
+	// row's indentation and below[row] how many answers its subtree
+	// holds; collapsed holds the threads whose answers are hidden.
+	view         listView
+	recipients   bool
+	depth, below []int
+	collapsed    map[msgKey]bool
+	// hidden are messages a delete that can still be undone took out.
+	hidden map[msgKey]bool
 
 	// selected holds the selected messages; only shown rows stay selected.
 	selected map[msgKey]bool
@@ -38,7 +49,7 @@ func (l *messageList) set(all []backend.MessageSummary) {
 	l.all = all
 	l.hay = make([]string, len(all))
 	for i, m := range all {
-		l.hay[i] = strings.ToLower(m.From + "\x00" + m.Subject)
+		l.hay[i] = strings.ToLower(l.correspondentField(m) + "\x00" + m.Subject)
 	}
 	l.shown = nil
 	l.apply(l.query, false)
@@ -157,11 +168,13 @@ func (l *messageList) spansFolders() (folders, accounts bool) {
 	return folders, accounts
 }
 
-// filter shows the messages whose sender or subject contains every word of
-// query, ignoring case.
+// filter shows the messages whose correspondent (sender, or recipients in
+// sent mail) or subject contains every word of query, ignoring case.
 func (l *messageList) filter(query string) {
 	// Typing on narrows the rows already shown.
-	narrows := l.shown != nil && strings.HasPrefix(query, l.query) && !strings.HasSuffix(l.query, " ") &&
+	// Threads are built anew: a narrowed list would keep the answers
+	// hidden in collapsed threads hidden.
+	narrows := !l.view.threaded && l.shown != nil && strings.HasPrefix(query, l.query) && !strings.HasSuffix(l.query, " ") &&
 		len(strings.Fields(query)) == len(strings.Fields(l.query))
 	l.apply(query, narrows)
 }
@@ -173,7 +186,7 @@ func (l *messageList) apply(query string, narrow bool) {
 	if narrow {
 		kept := l.shown[:0]
 		for _, i := range l.shown {
-			if matches(l.hay[i], words) {
+			if matches(l.hay[i], words) && !l.hidden[keyOf(l.all[i])] {
 				kept = append(kept, i)
 			}
 		}
@@ -182,10 +195,11 @@ func (l *messageList) apply(query string, narrow bool) {
 	}
 	l.shown = make([]int, 0, len(l.all))
 	for i := range l.all {
-		if matches(l.hay[i], words) {
+		if matches(l.hay[i], words) && !l.hidden[keyOf(l.all[i])] {
 			l.shown = append(l.shown, i)
 		}
 	}
+	l.arrange()
 }
 
 // keepShownSelected drops the selection of rows that are not shown, so
@@ -210,6 +224,14 @@ func matches(hay string, words []string) bool {
 		}
 	}
 	return true
+}
+
+// correspondentField is the header a row names and the filter searches.
+func (l *messageList) correspondentField(m backend.MessageSummary) string {
+	if l.recipients {
+		return m.To
+	}
+	return m.From
 }
 
 func (l *messageList) len() int { return len(l.shown) }

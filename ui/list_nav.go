@@ -1,0 +1,145 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+)
+
+// rowState is what row shows besides its message.
+func (v *mainView) rowState(row int) rowState {
+	m := v.rows.at(row)
+	answers, collapsed := v.rows.answers(row)
+	return rowState{
+		name: v.rows.correspondent(m), where: v.whereOf(m), now: v.ui.now(),
+		selected: v.rows.isSelected(row), compact: v.compact,
+		threaded: v.rows.view.threaded, depth: v.rows.rowDepth(row), answers: answers, collapsed: collapsed,
+	}
+}
+
+// shownNode is the tree node ID of the folder shown.
+func (v *mainView) shownNode() string { return v.account + folderSep + v.folder }
+
+// useView orders the list as w says, remembers w for the folder shown and
+// marks the header.
+func (v *mainView) useView(w listView) {
+	if v.folder != "" {
+		v.views[v.shownNode()] = w
+	}
+	v.rows.setView(w)
+	v.header.show(w, v.rows.recipients, v.compact)
+	v.list.Refresh()
+	v.actions.update()
+	v.keepOpenedInView()
+}
+
+// sortBy sorts the list by column (again: the other way round).
+func (v *mainView) sortBy(column sortColumn) { v.useView(v.rows.view.sortBy(column)) }
+
+// toggleThreads switches conversation threads on or off.
+func (v *mainView) toggleThreads() {
+	w := v.rows.view
+	w.threaded = !w.threaded
+	v.useView(w)
+}
+
+// toggleCompact switches between compact rows (one line in columns) and
+// two-line rows, for every folder.
+func (v *mainView) toggleCompact() {
+	v.compact = !v.compact
+	v.header.show(v.rows.view, v.rows.recipients, v.compact)
+	v.list.Refresh()
+	v.keepOpenedInView()
+}
+
+// keepOpenedInView scrolls to the open message after the rows moved.
+func (v *mainView) keepOpenedInView() {
+	if v.opened != nil {
+		if row := v.rows.row(keyOf(*v.opened)); row >= 0 {
+			v.list.ScrollTo(row)
+		}
+	}
+}
+
+// showFolderView prepares the list for folder of account before its
+// messages load: its remembered order, and recipients in sent mail.
+func (v *mainView) showFolderView(account, folder string) {
+	w, ok := v.views[account+folderSep+folder]
+	if !ok {
+		w = defaultView
+	}
+	v.rows.view = w
+	v.rows.recipients = v.sentLike(account, folder)
+	v.header.show(w, v.rows.recipients, v.compact)
+}
+
+// toggleThread collapses or expands the thread at row (its disclosure was
+// tapped).
+func (v *mainView) toggleThread(row int) {
+	if row < 0 || row >= v.rows.len() {
+		return
+	}
+	_, collapsed := v.rows.answers(row)
+	v.setThreadCollapsed(row, !collapsed)
+}
+
+// setThreadCollapsed collapses or expands the thread at row; a selected
+// answer that is hidden stops being selected, and the thread's first
+// message is selected instead.
+func (v *mainView) setThreadCollapsed(row int, collapsed bool) {
+	root := v.rows.threadOf(row)
+	key := keyOf(v.rows.at(root))
+	if !v.rows.setCollapsed(root, collapsed) {
+		return
+	}
+	v.list.Refresh()
+	if collapsed && len(v.rows.selected) == 0 && v.opened != nil && v.rows.row(keyOf(*v.opened)) < 0 {
+		v.click(v.rows.row(key), 0)
+		return
+	}
+	v.actions.update()
+}
+
+// moveSelection selects and opens the message delta rows from the one
+// clicked last (or open): the Up and Down keys. With nothing selected it
+// starts at the top.
+func (v *mainView) moveSelection(delta int) {
+	n := v.rows.len()
+	if n == 0 {
+		return
+	}
+	row := -1
+	if m, ok := v.rows.lastClicked(); ok {
+		row = v.rows.row(keyOf(m))
+	} else if v.opened != nil {
+		row = v.rows.row(keyOf(*v.opened))
+	}
+	next := 0
+	if row >= 0 {
+		next = min(max(row+delta, 0), n-1)
+	}
+	if next == row {
+		return
+	}
+	v.click(next, 0)
+	v.list.ScrollTo(next)
+}
+
+// navigationKey handles the list's navigation keys: Up and Down move
+// and open, Left and Right collapse and expand the thread of the message
+// clicked last. It reports whether it used the key.
+func (v *mainView) navigationKey(name fyne.KeyName) bool {
+	switch name {
+	case fyne.KeyUp:
+		v.moveSelection(-1)
+	case fyne.KeyDown:
+		v.moveSelection(1)
+	case fyne.KeyLeft, fyne.KeyRight:
+		m, ok := v.rows.lastClicked()
+		if !ok || !v.rows.view.threaded {
+			return false
+		}
+		v.setThreadCollapsed(v.rows.row(keyOf(m)), name == fyne.KeyLeft)
+	default:
+		return false
+	}
+	return true
+}

@@ -1,0 +1,353 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+
+	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail"
+)
+
+// openListFixture opens the fixture profile with Archive and Trash as
+// openActionFixture does, a Sent folder holding one message to Bob, and a
+// conversation of three messages (one unread) in Archive.
+func openListFixture(t *testing.T) (*App, *mail.Engine) {
+	t.Helper()
+	e, st := fixtureWithFolders(t, 10)
+	if err := st.Folders().Put(localstore.Folder{Account: alice, Name: "Sent", Delimiter: "/", SpecialUse: `\Sent`, UIDValidity: 7, UIDNext: 2}); err != nil {
+		t.Fatal(err)
+	}
+	put := func(folder string, sums ...localstore.Summary) {
+		if err := st.Messages().PutSummaries(alice, folder, sums); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("Sent", localstore.Summary{UID: 1, From: "Alice Example <alice@example.org>", To: `"Bob Example" <bob@example.net>`,
+		Subject: "Minutes", Date: fixtureNow.Add(-time.Hour), Flags: []string{`\Seen`}})
+	put("Archive",
+		localstore.Summary{UID: 1, MessageID: "plan@x", From: "Bob <bob@example.net>", Subject: "Plan", Date: fixtureNow.Add(-5 * time.Hour), Flags: []string{`\Seen`}},
+		localstore.Summary{UID: 2, MessageID: "re1@x", InReplyTo: "plan@x", References: []string{"plan@x"}, From: "Carol <carol@example.com>",
+			Subject: "Re: Plan", Date: fixtureNow.Add(-4 * time.Hour), Flags: []string{`\Seen`}},
+		localstore.Summary{UID: 3, MessageID: "re2@x", InReplyTo: "re1@x", References: []string{"plan@x", "re1@x"}, From: "Bob <bob@example.net>",
+			Subject: "Re: Re: Plan", Date: fixtureNow.Add(-3 * time.Hour)},
+		localstore.Summary{UID: 4, MessageID: "other@x", From: "Dana <dana@example.com>", Subject: "Other", Date: fixtureNow.Add(-4*time.Hour - time.Minute),
+			Flags: []string{`\Seen`}},
+	)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return unlocked(t, newApp(e)), e
+}
+
+// openFolderNode selects folder in the tree and waits for its messages.
+func openFolderNode(t *testing.T, app *App, folder string) {
+	t.Helper()
+	app.main.tree.Select(alice + folderSep + folder)
+	app.tasks.wait()
+	if app.main.folder != folder {
+		t.Fatalf("folder shown = %q, want %q", app.main.folder, folder)
+	}
+}
+
+func TestHeaderSortsAndRemembersPerFolder(t *testing.T) {
+	test.NewTempApp(t)
+	app, _ := openListFixture(t)
+	v, h := app.main, app.main.header
+	byDate := []string{"Q3 numbers", "Urgent: new bank details", "Lunch on Friday?", "Parking notice"}
+	if got := subjects(v); !slices.Equal(got, byDate) || h.date.Text != "Date ▼" {
+		t.Fatalf("INBOX: rows %q, date header %q; want newest first and Date ▼", got, h.date.Text)
+	}
+	test.Tap(h.subject)
+	bySubject := []string{"Lunch on Friday?", "Parking notice", "Q3 numbers", "Urgent: new bank details"}
+	if got := subjects(v); !slices.Equal(got, bySubject) || h.subject.Text != "Subject ▲" || h.date.Text != "Date" {
+		t.Errorf("by subject: rows %q, headers %q / %q", got, h.subject.Text, h.date.Text)
+	}
+	test.Tap(h.subject)
+	slices.Reverse(bySubject)
+	if got := subjects(v); !slices.Equal(got, bySubject) || h.subject.Text != "Subject ▼" {
+		t.Errorf("by subject again: rows %q, header %q; want Z to A", got, h.subject.Text)
+	}
+
+	// Sent names the recipient, sorted by date as every new folder.
+	openFolderNode(t, app, "Sent")
+	if h.sender.Text != "To" || h.date.Text != "Date ▼" {
+		t.Errorf("Sent headers: %q, %q; want To and Date ▼", h.sender.Text, h.date.Text)
+	}
+	if r := renderedRows(v)[0]; r == nil || r.sender.Text != "Bob Example" {
+		t.Errorf("Sent row names %v, want the recipient Bob Example", r)
+	}
+	test.Tap(h.sender)
+	if h.sender.Text != "To ▲" {
+		t.Errorf("sorted by recipient: header %q, want To ▲", h.sender.Text)
+	}
+
+	// Back in INBOX its own order returns.
+	openFolderNode(t, app, "INBOX")
+	if got := subjects(v); !slices.Equal(got, bySubject) || h.sender.Text != "From" {
+		t.Errorf("INBOX again: rows %q, sender header %q; want Z to A by subject, From", got, h.sender.Text)
+	}
+}
+
+func TestCompactRows(t *testing.T) {
+	test.NewTempApp(t)
+	app, _ := openListFixture(t)
+	v := app.main
+	comfortable := renderedRows(v)[0].Size().Height
+	v.header.compact.Action()
+	app.tasks.wait()
+	r := renderedRows(v)[0]
+	compact := r.Size().Height
+	if compact < 20 || compact > 28 || compact >= comfortable {
+		t.Errorf("row heights: compact %v, comfortable %v; want compact 20 to 28 px and less", compact, comfortable)
+	}
+	if !v.header.compact.Checked {
+		t.Error("the menu item Compact rows is not ticked")
+	}
+	t.Logf("row height: comfortable %.0f px, compact %.0f px; %d compact rows fit in the list's %.0f px",
+		comfortable, compact, int(v.list.Size().Height/(compact+1)), v.list.Size().Height)
+	// Compact rows keep their columns in line with the header.
+	if got, want := r.date.Position().X, v.header.date.Position().X; got != want {
+		t.Errorf("date column at x %v, header at %v", got, want)
+	}
+	if r.subject.Text != "Q3 numbers" || r.size.Text == "" || r.attach.Resource == nil {
+		t.Errorf("compact row: subject %q, size %q, attachment icon %v", r.subject.Text, r.size.Text, r.attach.Resource)
+	}
+	test.Tap(v.header.menu)
+	if app.window.Canvas().Overlays().Top() == nil {
+		t.Error("the header's menu did not open")
+	}
+}
+
+func TestThreadsCollapseInTheList(t *testing.T) {
+	test.NewTempApp(t)
+	app, _ := openListFixture(t)
+	v := app.main
+	openFolderNode(t, app, "Archive")
+	v.header.threads.Action()
+	app.tasks.wait()
+	if got := subjects(v); !slices.Equal(got, []string{"Plan", "Re: Plan", "Re: Re: Plan", "Other"}) {
+		t.Fatalf("threaded rows %q, want the conversation first, in order, then Other", got)
+	}
+	if !v.header.threads.Checked || v.rows.rowDepth(2) != 2 {
+		t.Errorf("threads ticked %v, depth of the second answer %d; want ticked, 2", v.header.threads.Checked, v.rows.rowDepth(2))
+	}
+	root := renderedRows(v)[0]
+	if root == nil || !root.twisty.Visible() || root.count.Visible() {
+		t.Fatal("the thread's first row has no open disclosure")
+	}
+	test.Tap(root.twisty)
+	app.tasks.wait()
+	if got := subjects(v); !slices.Equal(got, []string{"Plan", "Other"}) {
+		t.Errorf("collapsed: rows %q, want Plan and Other", got)
+	}
+	if r := renderedRows(v)[0]; r == nil || r.count.Text != "(3)" || !r.count.Visible() {
+		t.Errorf("the collapsed thread does not say it holds 3 messages")
+	}
+	// Right expands the thread of the selected message, Left collapses it
+	// and selects its first message.
+	test.Tap(renderedRows(v)[0])
+	app.tasks.wait()
+	v.typedKey(&fyne.KeyEvent{Name: fyne.KeyRight})
+	if v.rows.len() != 4 {
+		t.Errorf("after Right: %d rows, want 4", v.rows.len())
+	}
+	v.click(rowOf(t, v, "Re: Re: Plan"), 0)
+	app.tasks.wait()
+	v.typedKey(&fyne.KeyEvent{Name: fyne.KeyLeft})
+	app.tasks.wait()
+	if v.rows.len() != 2 || v.opened == nil || v.opened.Subject != "Plan" {
+		t.Errorf("after Left on an answer: %d rows, open %v; want 2 and Plan open", v.rows.len(), v.opened)
+	}
+	// Threads are remembered for the folder, not for others.
+	openFolderNode(t, app, "INBOX")
+	if v.header.threads.Checked {
+		t.Error("INBOX is threaded too")
+	}
+	openFolderNode(t, app, "Archive")
+	if !v.header.threads.Checked {
+		t.Error("Archive forgot its threads")
+	}
+}
+
+// treeLabel returns the text the folder tree shows for folder.
+func treeLabel(t *testing.T, v *mainView, folder string) string {
+	t.Helper()
+	for _, o := range test.LaidOutObjects(v.tree) {
+		if n, ok := o.(*folderNode); ok && n.Visible() && n.id == alice+folderSep+folder {
+			return n.Text
+		}
+	}
+	t.Fatalf("no tree node for %s", folder)
+	return ""
+}
+
+func TestUnreadCountsInTheTree(t *testing.T) {
+	test.NewTempApp(t)
+	app, _ := openListFixture(t)
+	v := app.main
+	// Archive was never opened: its count comes from the engine.
+	for folder, want := range map[string]string{"INBOX": "Inbox (2)", "Archive": "Archive (1)", "Sent": "Sent", "Trash": "Trash"} {
+		if got := treeLabel(t, v, folder); got != want {
+			t.Errorf("tree shows %q, want %q", got, want)
+		}
+	}
+	openRowOf(t, app, "Q3 numbers")
+	if got := treeLabel(t, v, "INBOX"); got != "Inbox (1)" {
+		t.Errorf("after reading one: %q, want Inbox (1)", got)
+	}
+	openFolderNode(t, app, "Archive")
+	openRowOf(t, app, "Re: Re: Plan")
+	if got := treeLabel(t, v, "Archive"); got != "Archive" {
+		t.Errorf("after reading Archive's unread message: %q, want Archive", got)
+	}
+}
+
+func TestArrowKeysOpenMessages(t *testing.T) {
+	test.NewTempApp(t)
+	app, _ := openListFixture(t)
+	v := app.main
+	c := app.window.Canvas()
+	steps := []struct {
+		key  fyne.KeyName
+		want string
+	}{
+		{fyne.KeyDown, "Q3 numbers"}, // nothing selected: the first
+		{fyne.KeyDown, "Urgent: new bank details"},
+		{fyne.KeyDown, "Lunch on Friday?"},
+		{fyne.KeyUp, "Urgent: new bank details"},
+		{fyne.KeyUp, "Q3 numbers"},
+		{fyne.KeyUp, "Q3 numbers"}, // the top stays
+	}
+	for i, s := range steps {
+		c.OnTypedKey()(&fyne.KeyEvent{Name: s.key})
+		app.tasks.wait()
+		if v.opened == nil || v.opened.Subject != s.want || v.reader.subject.Text != s.want {
+			t.Fatalf("step %d (%s): open %v, reader %q; want %q", i, s.key, v.opened, v.reader.subject.Text, s.want)
+		}
+		if got := selectedSubjects(v); !slices.Equal(got, []string{s.want}) {
+			t.Errorf("step %d: selection %q, want only %q", i, got, s.want)
+		}
+	}
+	// The list takes them too when it has the focus.
+	c.Focus(v.list)
+	v.list.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+	app.tasks.wait()
+	if v.opened == nil || v.opened.Subject != "Urgent: new bank details" {
+		t.Errorf("Down on the focused list opened %v", v.opened)
+	}
+	// In the search box the arrows are the box's.
+	c.Focus(v.search)
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyDown})
+	app.tasks.wait()
+	if v.opened.Subject != "Urgent: new bank details" {
+		t.Errorf("Down in the search box moved the selection to %q", v.opened.Subject)
+	}
+}
+
+func TestDeleteCanBeUndone(t *testing.T) {
+	test.NewTempApp(t)
+	app, e := openListFixture(t)
+	v, a := app.main, app.main.actions
+	openRowOf(t, app, "Parking notice")
+	app.window.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyDelete})
+	app.tasks.wait()
+	if slices.Contains(subjects(v), "Parking notice") || v.opened != nil {
+		t.Errorf("after Del: rows %q, open %v; want the message gone from the list and the reader", subjects(v), v.opened)
+	}
+	if _, ok := stored(t, e, "INBOX", "Parking notice"); !ok {
+		t.Error("the message left the store before the undo window ended")
+	}
+	undo := findButton(v.notice.content, "Undo")
+	if undo == nil || v.status.Text != "Deleted." {
+		t.Fatalf("status %q, Undo button %v; want Deleted. with Undo", v.status.Text, undo)
+	}
+	test.Tap(undo)
+	app.tasks.wait()
+	if !slices.Contains(subjects(v), "Parking notice") || v.status.Text != "Restored." {
+		t.Errorf("after Undo: rows %q, status %q; want the message back", subjects(v), v.status.Text)
+	}
+
+	// Without Undo the message goes to the Trash when the window ends.
+	a.undoWindow = 50 * time.Millisecond
+	openRowOf(t, app, "Urgent: new bank details")
+	a.setRead(v.rows.selection(), false, "") // opening read it: unread again
+	app.tasks.wait()
+	unread := v.unread[alice+folderSep+"INBOX"]
+	test.Tap(a.deleteButton)
+	app.tasks.wait()
+	if got := v.unread[alice+folderSep+"INBOX"]; got != unread-1 {
+		t.Errorf("unread while deleted: %d, want %d", got, unread-1)
+	}
+	waitUntil(t, app, 10*time.Second, "the delete done", func() bool {
+		_, ok := stored(t, e, "INBOX", "Urgent: new bank details")
+		return !ok && a.pending == nil
+	})
+	if slices.Contains(subjects(v), "Urgent: new bank details") || findButton(v.notice.content, "Undo") != nil {
+		t.Errorf("after the window: rows %q, Undo still offered %v", subjects(v), findButton(v.notice.content, "Undo") != nil)
+	}
+}
+
+// A delete that can still be undone is done before the profile locks.
+func TestLockDoesThePendingDelete(t *testing.T) {
+	test.NewTempApp(t)
+	app, e := openListFixture(t)
+	openRowOf(t, app, "Parking notice")
+	test.Tap(app.main.actions.deleteButton)
+	app.tasks.wait()
+	app.lock()
+	app.tasks.wait()
+	unlocked(t, app)
+	if _, ok := stored(t, e, "INBOX", "Parking notice"); ok {
+		t.Error("the message deleted before locking is still in INBOX")
+	}
+}
+
+func TestSwitchingFoldersClearsTheReader(t *testing.T) {
+	test.NewTempApp(t)
+	app, _ := openListFixture(t)
+	v := app.main
+	openRowOf(t, app, "Q3 numbers")
+	if v.opened == nil || v.replyButton.Disabled() {
+		t.Fatal("the message did not open")
+	}
+	openFolderNode(t, app, "Archive")
+	a := v.actions
+	if v.opened != nil || v.message != nil || v.reader.subject.Text != "" {
+		t.Errorf("after switching: open %v, reader %q; want nothing", v.opened, v.reader.subject.Text)
+	}
+	for name, b := range map[string]bool{"Reply": v.replyButton.Disabled(), "Reply all": v.replyAllButton.Disabled(),
+		"Forward": a.forwardButton.Disabled(), "Delete": a.deleteButton.Disabled()} {
+		if !b {
+			t.Errorf("%s is enabled with nothing open", name)
+		}
+	}
+	if strings.Contains(strings.Join(subjects(v), ","), "Q3") {
+		t.Error("the old folder's rows are listed")
+	}
+}
+
+// TestGoldenCompactList renders the main window with compact rows, then
+// with the conversation of Archive threaded, in the light theme, with no
+// message open (the reader has goldens of its own).
+func TestGoldenCompactList(t *testing.T) {
+	if testing.Short() {
+		t.Skip("renders a window")
+	}
+	test.NewTempApp(t)
+	test.ApplyTheme(t, variantTheme{theme.DefaultTheme(), theme.VariantLight})
+	app, _ := openListFixture(t)
+	v := app.main
+	v.toggleCompact()
+	app.tasks.wait()
+	test.AssertImageMatches(t, "main_compact_light.png", app.window.Canvas().Capture())
+	openFolderNode(t, app, "Archive")
+	v.toggleThreads()
+	app.tasks.wait()
+	test.AssertImageMatches(t, "list_threads_light.png", app.window.Canvas().Capture())
+}
