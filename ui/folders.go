@@ -65,6 +65,18 @@ func (v *mainView) showInfos(accounts []string, infos map[string]backend.FolderI
 	v.ui.updateTray()
 }
 
+// newsUnread are the unread counts the tray adds up: every folder's but
+// the Trash's and Junk's, where unread mail is not news.
+func (v *mainView) newsUnread() map[string]int {
+	out := make(map[string]int, len(v.unread))
+	for node, n := range v.unread {
+		if role := v.infos[node].Role; role != backend.RoleTrash && role != backend.RoleJunk {
+			out[node] = n
+		}
+	}
+	return out
+}
+
 // countsChanged reloads the unread counts of account's folders (all
 // accounts when empty) after mail arrived or changed.
 func (v *mainView) countsChanged(account string) {

@@ -160,3 +160,16 @@ func TestFolderProblemsInWords(t *testing.T) {
 		}
 	}
 }
+
+// TestTrayCountsNoTrashOrJunk: unread mail in the Trash or Junk is not news.
+func TestTrayCountsNoTrashOrJunk(t *testing.T) {
+	test.NewTempApp(t)
+	app, _ := openListFixture(t)
+	v := app.main
+	v.unread[alice+folderSep+"Trash"] = 5
+	v.infos[alice+folderSep+"Spam"] = backend.FolderInfo{Name: "Spam", Role: backend.RoleJunk}
+	v.unread[alice+folderSep+"Spam"] = 7
+	if got := totalUnread(v.newsUnread()); got != 3 {
+		t.Errorf("tray count = %d, want 3 (Inbox 2, Archive 1)", got)
+	}
+}

@@ -46,7 +46,7 @@ func (ui *App) updateTray() {
 	unlocked := ui.main != nil
 	unread := 0
 	if unlocked {
-		unread = totalUnread(ui.main.unread)
+		unread = totalUnread(ui.main.newsUnread())
 	}
 	label := trayOpenLabel(unread)
 	if label == t.shown && unlocked == t.unlocked && t.shown != "" {
