@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
 )
 
 // rowState is what row shows besides its message.
@@ -71,6 +72,14 @@ func (v *mainView) showFolderView(account, folder string) {
 	v.header.show(w, v.rows.recipients, v.compact)
 }
 
+// showResultsView prepares the list for search results of folder (all
+// folders when empty): recipients are named only for results from one
+// folder of sent mail.
+func (v *mainView) showResultsView(account, folder string) {
+	v.rows.recipients = folder != "" && v.sentLike(account, folder)
+	v.header.show(v.rows.view, v.rows.recipients, v.compact)
+}
+
 // toggleThread collapses or expands the thread at row (its disclosure was
 // tapped).
 func (v *mainView) toggleThread(row int) {
@@ -113,7 +122,7 @@ func (v *mainView) moveSelection(delta int) {
 		row = v.rows.row(keyOf(*v.opened))
 	}
 	next := 0
-	if row >= 0 {
+	if row >= 0 || delta >= n {
 		next = min(max(row+delta, 0), n-1)
 	}
 	if next == row {
@@ -123,15 +132,32 @@ func (v *mainView) moveSelection(delta int) {
 	v.list.ScrollTo(next)
 }
 
-// navigationKey handles the list's navigation keys: Up and Down move
-// and open, Left and Right collapse and expand the thread of the message
-// clicked last. It reports whether it used the key.
+// pageRows is how many rows the list shows at once (at least one).
+func (v *mainView) pageRows() int {
+	r := newMessageRow(nil, nil)
+	r.compact = v.compact
+	h := r.MinSize().Height + theme.SeparatorThicknessSize()
+	return max(int(v.list.Size().Height/h)-1, 1)
+}
+
+// navigationKey handles the list's navigation keys: Up and Down (Page Up
+// and Page Down, Home and End) move and open, Left and Right collapse and
+// expand the thread of the message clicked last. It reports whether it
+// used the key.
 func (v *mainView) navigationKey(name fyne.KeyName) bool {
 	switch name {
 	case fyne.KeyUp:
 		v.moveSelection(-1)
 	case fyne.KeyDown:
 		v.moveSelection(1)
+	case fyne.KeyPageUp:
+		v.moveSelection(-v.pageRows())
+	case fyne.KeyPageDown:
+		v.moveSelection(v.pageRows())
+	case fyne.KeyHome:
+		v.moveSelection(-v.rows.len())
+	case fyne.KeyEnd:
+		v.moveSelection(v.rows.len())
 	case fyne.KeyLeft, fyne.KeyRight:
 		m, ok := v.rows.lastClicked()
 		if !ok || !v.rows.view.threaded {

@@ -87,6 +87,21 @@ func TestHeaderSortsAndRemembersPerFolder(t *testing.T) {
 		t.Errorf("sorted by recipient: header %q, want To ▲", h.sender.Text)
 	}
 
+	// Results from all folders name the sender again; back in Sent, the
+	// recipient.
+	v.scope.SetSelected(scopeAll)
+	test.Type(v.search, "minutes")
+	v.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	app.tasks.wait()
+	if !v.inResults || h.sender.Text != "From ▲" {
+		t.Errorf("all-folder results: in results %v, header %q; want From ▲", v.inResults, h.sender.Text)
+	}
+	v.escape()
+	app.tasks.wait()
+	if h.sender.Text != "To ▲" {
+		t.Errorf("back in Sent: header %q, want To ▲", h.sender.Text)
+	}
+
 	// Back in INBOX its own order returns.
 	openFolderNode(t, app, "INBOX")
 	if got := subjects(v); !slices.Equal(got, bySubject) || h.sender.Text != "From" {
@@ -232,6 +247,18 @@ func TestArrowKeysOpenMessages(t *testing.T) {
 		}
 		if got := selectedSubjects(v); !slices.Equal(got, []string{s.want}) {
 			t.Errorf("step %d: selection %q, want only %q", i, got, s.want)
+		}
+	}
+	// End and Home go to the last and the first message, Page Down and
+	// Page Up by a screenful (here: to the ends of the short list).
+	for _, s := range []struct {
+		key  fyne.KeyName
+		want string
+	}{{fyne.KeyEnd, "Parking notice"}, {fyne.KeyHome, "Q3 numbers"}, {fyne.KeyPageDown, "Parking notice"}, {fyne.KeyPageUp, "Q3 numbers"}} {
+		c.OnTypedKey()(&fyne.KeyEvent{Name: s.key})
+		app.tasks.wait()
+		if v.opened == nil || v.opened.Subject != s.want {
+			t.Errorf("%s opened %v, want %q", s.key, v.opened, s.want)
 		}
 	}
 	// The list takes them too when it has the focus.

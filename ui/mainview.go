@@ -399,9 +399,9 @@ func (v *mainView) openFolder(account, folder string) {
 	if account != v.account || folder != v.folder {
 		// Nothing of the folder left stays open or listed.
 		v.closeMessage("Select a message to read it.")
-		v.showFolderView(account, folder)
 		v.setRows(nil)
 	}
+	v.showFolderView(account, folder) // also after search results
 	v.account, v.folder = account, folder
 	v.folderBar.update(account, folder)
 	v.status.SetText("Loading " + folderTitle(folder) + "…")
@@ -662,6 +662,7 @@ func (v *mainView) runSearch() {
 		}
 		v.inResults = true
 		v.rows.unselect()
+		v.showResultsView(q.Account, q.Folder)
 		v.setRows(found)
 		v.list.ScrollToTop()
 		// The open message stays open, and selected, when it is a result;
