@@ -41,6 +41,18 @@ func folderArgs(fs *flag.FlagSet, args []string, n int) ([]string, error) {
 	return names, nil
 }
 
+// withAccount runs fn with the unlocked engine and account, or the
+// profile's only account when account is empty.
+func withAccount(ctx context.Context, env *cliEnv, account string, fn func(e *mail.Engine, acct string) error) error {
+	return env.withEngine(ctx, func(e *mail.Engine) error {
+		acct, err := onlyAccount(ctx, e, account)
+		if err != nil {
+			return err
+		}
+		return fn(e, acct)
+	})
+}
+
 // onlyAccount is account, or the profile's only account when empty.
 func onlyAccount(ctx context.Context, e *mail.Engine, account string) (string, error) {
 	if account != "" {
@@ -65,11 +77,7 @@ func cmdFolderList(ctx context.Context, env *cliEnv, args []string) error {
 	if _, err := folderArgs(fs, args, 0); err != nil {
 		return err
 	}
-	return env.withEngine(ctx, func(e *mail.Engine) error {
-		acct, err := onlyAccount(ctx, e, *account)
-		if err != nil {
-			return err
-		}
+	return withAccount(ctx, env, *account, func(e *mail.Engine, acct string) error {
 		infos, err := e.FolderInfos(ctx, acct)
 		if err != nil {
 			return err
@@ -97,11 +105,7 @@ func cmdFolderCreate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	return env.withEngine(ctx, func(e *mail.Engine) error {
-		acct, err := onlyAccount(ctx, e, *account)
-		if err != nil {
-			return err
-		}
+	return withAccount(ctx, env, *account, func(e *mail.Engine, acct string) error {
 		if err := e.CreateFolder(ctx, acct, names[0]); err != nil {
 			return err
 		}
@@ -116,11 +120,7 @@ func cmdFolderRename(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	return env.withEngine(ctx, func(e *mail.Engine) error {
-		acct, err := onlyAccount(ctx, e, *account)
-		if err != nil {
-			return err
-		}
+	return withAccount(ctx, env, *account, func(e *mail.Engine, acct string) error {
 		if err := e.RenameFolder(ctx, acct, names[0], names[1]); err != nil {
 			return err
 		}
@@ -145,11 +145,7 @@ func cmdFolderDelete(ctx context.Context, env *cliEnv, args []string) error {
 			return errors.New("nothing was deleted")
 		}
 	}
-	return env.withEngine(ctx, func(e *mail.Engine) error {
-		acct, err := onlyAccount(ctx, e, *account)
-		if err != nil {
-			return err
-		}
+	return withAccount(ctx, env, *account, func(e *mail.Engine, acct string) error {
 		if err := e.DeleteFolder(ctx, acct, names[0]); err != nil {
 			return err
 		}
