@@ -23,7 +23,10 @@ type Settings struct {
 	// CheckMinutes is how often, in minutes, the running app checks the
 	// folders other than INBOX (which it watches with IDLE); 0 means the
 	// engine's default.
-	CheckMinutes   int
+	CheckMinutes int
+	// Theme is the app's look: "light", "dark", or empty to follow the
+	// desktop.
+	Theme          string
 	DefaultAccount string // address of the account preselected in the composer
 	Signature      string // text appended to new messages
 }

@@ -78,7 +78,7 @@ func (e *Engine) Preferences(ctx context.Context) (prefs backend.Preferences, er
 	err = e.with(ctx, func(p *Profile) error {
 		s, err := p.Settings()
 		prefs = backend.Preferences{AutoLockMinutes: s.AutoLockMinutes, PrivateNotifications: !s.NotificationDetails, OfflineBodies: !s.HeadersOnlySync,
-			MaxMessageMB: s.MaxMessageMB, CheckMinutes: s.CheckMinutes}
+			MaxMessageMB: s.MaxMessageMB, CheckMinutes: s.CheckMinutes, Theme: s.Theme}
 		return err
 	})
 	return prefs, err
@@ -95,6 +95,9 @@ func (e *Engine) SavePreferences(ctx context.Context, prefs backend.Preferences)
 	if prefs.CheckMinutes < 0 {
 		return fmt.Errorf("the interval for checking folders must be 0 (the default, %d minutes) or more minutes, not %d", backend.DefaultCheckMinutes, prefs.CheckMinutes)
 	}
+	if prefs.Theme != "" && prefs.Theme != backend.ThemeLight && prefs.Theme != backend.ThemeDark {
+		return fmt.Errorf("the theme must be %q, %q or empty (follow the desktop), not %q", backend.ThemeLight, backend.ThemeDark, prefs.Theme)
+	}
 	syncChanged := false
 	err := e.with(ctx, func(p *Profile) error {
 		s, err := p.Settings()
@@ -103,7 +106,7 @@ func (e *Engine) SavePreferences(ctx context.Context, prefs backend.Preferences)
 		}
 		old := s
 		s.AutoLockMinutes, s.NotificationDetails, s.HeadersOnlySync = prefs.AutoLockMinutes, !prefs.PrivateNotifications, !prefs.OfflineBodies
-		s.MaxMessageMB, s.CheckMinutes = prefs.MaxMessageMB, prefs.CheckMinutes
+		s.MaxMessageMB, s.CheckMinutes, s.Theme = prefs.MaxMessageMB, prefs.CheckMinutes, prefs.Theme
 		syncChanged = old.HeadersOnlySync != s.HeadersOnlySync || old.MaxMessageMB != s.MaxMessageMB || old.CheckMinutes != s.CheckMinutes
 		return p.SaveSettings(s)
 	})

@@ -70,7 +70,7 @@ func (a *messageActions) above(reader fyne.CanvasObject) fyne.CanvasObject {
 	if a == nil {
 		return reader
 	}
-	bar := container.NewHBox(a.forwardButton, a.deleteButton, a.readButton, a.flagButton, a.moveButton)
+	bar := newToolbar(nil, a.forwardButton, a.deleteButton, a.readButton, a.flagButton, a.moveButton) // extra buttons go into "⋯" when narrow
 	return container.NewBorder(bar, nil, nil, nil, reader)
 }
 
@@ -125,6 +125,7 @@ func (a *messageActions) update() {
 	} else {
 		a.flagButton.SetText("Unflag")
 	}
+	a.v.ui.menu.refresh() // the Message menu follows the buttons
 }
 
 func enable(b *widget.Button, on bool) {

@@ -50,6 +50,8 @@ type App struct {
 	// audit windows.
 	settings *settingsState
 	tray     *tray // nil where the desktop has no system tray
+	menu     *appMenu
+	theme    themeState
 
 	// Widgets of the current screen, kept for tests and focus handling.
 	passphrase *widget.Entry
@@ -69,8 +71,9 @@ func New(a fyne.App, b backend.Backend, icon fyne.Resource) *App {
 	if icon != nil {
 		w.SetIcon(icon)
 	}
-	w.Resize(fyne.NewSize(1200, 760))
 	ui := &App{backend: b, app: a, window: w, now: time.Now}
+	fitWindow(w, fyne.NewSize(1200, 760))
+	ui.menu = newAppMenu(ui)
 	w.SetOnClosed(func() {
 		_, _ = ui.unsavedDrafts()()
 		_ = b.Lock()

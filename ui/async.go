@@ -94,3 +94,16 @@ func (t *tasks) wait() {
 		}
 	}
 }
+
+// afterEvent runs f on the UI goroutine once the event being handled is
+// done (in tests: at the next wait). Call it on the UI goroutine.
+func (t *tasks) afterEvent(f func()) {
+	t.mu.Lock()
+	queued := t.queued != nil
+	t.mu.Unlock()
+	if queued {
+		t.do(f)
+		return
+	}
+	fyne.Do(f)
+}

@@ -270,7 +270,7 @@ func (ui *App) newComposer(accounts []backend.Account, account string, d backend
 	attachBar := container.NewBorder(nil, nil, container.NewVBox(c.attachButton), nil, c.attachList)
 	bottom := container.NewVBox(attachBar, c.offer, actions, c.sendProgress.box, c.notice.content)
 	c.window.SetContent(container.NewBorder(container.NewVBox(form, c.lookupProgress.box), bottom, nil, nil, c.body))
-	c.window.Resize(fyne.NewSize(720, 560))
+	fitWindow(c.window, fyne.NewSize(720, 560))
 	for _, key := range []fyne.KeyName{fyne.KeyReturn, fyne.KeyEnter} {
 		c.window.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault},
 			func(fyne.Shortcut) { c.send() })

@@ -303,7 +303,7 @@ func (ui *App) showDrafts() *draftsWindow {
 	dw.deleteButton.Disable()
 	bar := container.NewHBox(dw.openButton, dw.deleteButton, widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), dw.reload))
 	dw.window.SetContent(container.NewBorder(bar, dw.status, nil, nil, dw.list))
-	dw.window.Resize(fyne.NewSize(560, 420))
+	fitWindow(dw.window, fyne.NewSize(560, 420))
 	dw.window.Show()
 	dw.reload()
 	return dw

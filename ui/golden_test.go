@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"image/color"
 	"testing"
 	"time"
 
@@ -10,23 +9,17 @@ import (
 	"fyne.io/fyne/v2/theme"
 )
 
-// variantTheme is the default theme fixed to one variant, so that golden
-// images do not depend on the desktop's preference.
-type variantTheme struct {
-	fyne.Theme
-	variant fyne.ThemeVariant
-}
+// variantTheme is fixedVariant under the name the golden tests know.
+type variantTheme = fixedVariant
 
-func (v variantTheme) Color(name fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
-	return v.Theme.Color(name, v.variant)
-}
-
-// TestGoldenImages renders the main window with an opened message, the
-// composer and the key manager in the light and the dark theme.
-// Differences are written to testdata/failed/ for review.
+// TestGoldenImages renders the main window with an opened message (also
+// 800 wide, where toolbar buttons move into the ⋯ menu), the composer and
+// the key manager in the light and the dark theme, fixed so that the
+// images do not depend on the desktop's preference. Differences are
+// written to testdata/failed/ for review.
 func TestGoldenImages(t *testing.T) {
 	if testing.Short() {
-		t.Skip("renders six windows")
+		t.Skip("renders eight windows")
 	}
 	for _, tt := range []struct {
 		name    string
@@ -41,6 +34,8 @@ func TestGoldenImages(t *testing.T) {
 			v.list.Select(rowOf(t, v, "Q3 numbers"))
 			app.tasks.wait()
 			test.AssertImageMatches(t, "main_"+tt.name+".png", app.window.Canvas().Capture())
+			app.window.Resize(fyne.NewSize(800, 600))
+			test.AssertImageMatches(t, "main_narrow_"+tt.name+".png", app.window.Canvas().Capture())
 
 			v.compose(nil)
 			app.tasks.wait()

@@ -80,7 +80,7 @@ func (ui *App) showKeyManager() {
 	}
 	top := km.actions.toolbar(container.NewHBox(km.importButton, km.pasteButton))
 	km.window.SetContent(container.NewBorder(top, container.NewVBox(km.progress.box, km.notice.content), nil, nil, km.list))
-	km.window.Resize(fyne.NewSize(760, 480))
+	fitWindow(km.window, fyne.NewSize(760, 480))
 	km.window.Show()
 	km.reload("")
 }
@@ -203,9 +203,9 @@ func (km *keyManager) askVerify(k backend.KeyInfo) {
 		content.Add(container.NewCenter(km.verifyQR))
 	}
 	content.Add(explain)
-	content.Add(container.NewHBox(km.ditchButton, km.matchButton))
-	km.verifyDialog = dialog.NewCustomWithoutButtons("Compare fingerprints", content, km.window)
-	km.verifyDialog.Resize(fyne.NewSize(560, 500))
+	km.verifyDialog = dialog.NewCustomWithoutButtons("Compare fingerprints",
+		scrolled(content, container.NewHBox(km.ditchButton, km.matchButton)), km.window)
+	km.verifyDialog.Resize(fitDialog(km.window, fyne.NewSize(560, 500)))
 	km.verifyDialog.Show()
 }
 

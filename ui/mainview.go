@@ -83,6 +83,7 @@ type mainView struct {
 	newButton, replyButton, replyAllButton, syncButton *widget.Button
 	keysButton, lockButton                             *widget.Button
 	addAccountButton                                   *widget.Button
+	toolbar                                            *toolbar
 
 	// outboxButton is "Outbox (N)" in the status bar, shown while
 	// messages wait (nil when the backend has no outbox); outbox is its
@@ -128,6 +129,7 @@ func (ui *App) showMain() {
 	v.lockButton = widget.NewButtonWithIcon("Lock", lockIcon, ui.lockAndWipe)
 	v.addAccountButton = widget.NewButtonWithIcon("Add account", theme.ContentAddIcon(), func() { ui.showAccountSetup() })
 	v.search = newSearchEntry(v.escape)
+	v.search.onGetMail = v.sync
 	var searchBox fyne.CanvasObject = v.search
 	v.searcher, _ = ui.backend.(backend.Search)
 	if v.searcher != nil {
@@ -159,7 +161,7 @@ func (ui *App) showMain() {
 		v.addAccountButton, widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), ui.showSettings), v.lockButton} {
 		buttons.Add(b)
 	}
-	toolbar := container.NewBorder(nil, nil, buttons, nil, searchBox)
+	v.toolbar = newToolbar(searchBox, buttons.Objects...)
 
 	v.tree = widget.NewTree(v.treeChildren, v.treeIsBranch,
 		func(bool) fyne.CanvasObject { return newFolderNode(v.folderMenu) },
@@ -195,7 +197,7 @@ func (ui *App) showMain() {
 			if id < v.rows.len() {
 				o.(*messageRow).show(id, v.rows.at(id), v.rowState(id))
 			}
-		}, v.listKey)
+		}, v.typedKey)
 	v.header = newListHeader(v.sortBy, v.toggleThreads, v.toggleCompact)
 	v.header.show(defaultView, false, false)
 	v.folderBar = v.newFolderBar()
@@ -207,6 +209,7 @@ func (ui *App) showMain() {
 	}
 
 	v.reader = newReader()
+	v.reader.app, v.reader.onMessage = v.ui, func(open bool) { enable(v.replyButton, open); enable(v.replyAllButton, open) }
 	v.progress = widget.NewProgressBar()
 	v.progress.Hide()
 	v.status = widget.NewLabel("")
@@ -223,36 +226,15 @@ func (ui *App) showMain() {
 	right.Offset = 0.4
 	panes := container.NewHSplit(container.NewBorder(nil, v.folderBar.object(), nil, nil, v.tree), right)
 	panes.Offset = 0.18
-	ui.window.SetContent(container.NewBorder(toolbar, statusBar, nil, nil, panes))
+	ui.window.SetContent(container.NewBorder(v.toolbar, statusBar, nil, nil, panes))
 
 	c := ui.window.Canvas()
-	for key, action := range map[fyne.KeyName]func(){
-		fyne.KeyN: func() { v.compose(nil) },
-	v.reader.app, v.reader.onMessage = v.ui, func(open bool) { enable(v.replyButton, open); enable(v.replyAllButton, open) }
-		fyne.KeyR: func() {
-			if v.keysFree() {
-				v.reply(false)
-			}
-		},
-		fyne.KeyF: func() {
-			if c.Overlays().Top() == nil {
-				c.Focus(v.search)
-			}
-		},
-	} {
-		c.AddShortcut(mainShortcut(key), func(fyne.Shortcut) { action() })
-	}
-	c.AddShortcut(&fyne.ShortcutSelectAll{}, func(fyne.Shortcut) {
-		if v.keysFree() {
-			v.selectAll()
-		}
-	})
-	if v.actions != nil || v.searcher != nil {
-		// Keys typed while nothing has the focus: Del, and Esc to leave
-		// search results.
-		c.SetOnTypedKey(func(e *fyne.KeyEvent) { v.listKey(e) })
-	}
+	ui.menu.bind(c)
+	// Keys typed while nothing has the focus: F5, Del, and Esc to leave
+	// search results.
+	c.SetOnTypedKey(func(e *fyne.KeyEvent) { v.typedKey(e) })
 	v.actions.bind(c)
+	ui.menu.refresh()
 
 	v.loadAccounts()
 	ui.startAutoLock()
@@ -284,10 +266,8 @@ func (ui *App) lock() {
 	}
 	ui.main = nil
 	ui.updateTray()
-	for _, key := range []fyne.KeyName{fyne.KeyN, fyne.KeyR, fyne.KeyF} {
-		ui.window.Canvas().RemoveShortcut(mainShortcut(key))
-	}
-	ui.window.Canvas().RemoveShortcut(&fyne.ShortcutSelectAll{})
+	ui.menu.unbind(ui.window.Canvas())
+	ui.menu.refresh()
 	ui.window.Canvas().SetOnTypedKey(nil)
 	var kept int
 	var keepErr error
@@ -845,10 +825,12 @@ func (l *messageListWidget) TypedKey(e *fyne.KeyEvent) {
 	}
 }
 
-// searchEntry is the search box: an entry that hands Esc to onEscape.
+// searchEntry is the search box: an entry that hands Esc to onEscape and
+// F5 to onGetMail.
 type searchEntry struct {
 	widget.Entry
-	onEscape func() bool // reports whether it used the key
+	onEscape  func() bool // reports whether it used the key
+	onGetMail func()
 }
 
 func newSearchEntry(onEscape func() bool) *searchEntry {
@@ -857,12 +839,16 @@ func newSearchEntry(onEscape func() bool) *searchEntry {
 	return e
 }
 
-// TypedKey leaves the search on Esc and types every other key.
+// TypedKey leaves the search on Esc, gets mail on F5 and types every
+// other key.
 func (e *searchEntry) TypedKey(k *fyne.KeyEvent) {
-	if k.Name == fyne.KeyEscape && e.onEscape() {
-		return
+	switch {
+	case k.Name == fyne.KeyEscape && e.onEscape():
+	case k.Name == keyGetMail.KeyName && e.onGetMail != nil:
+		e.onGetMail()
+	default:
+		e.Entry.TypedKey(k)
 	}
-	e.Entry.TypedKey(k)
 }
 
 // rowLayout stacks a row's two lines without the extra padding of a VBox.
@@ -887,4 +873,3 @@ func (*rowLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 		o.Resize(fyne.NewSize(size.Width, h))
 	}
 }
-

@@ -165,7 +165,7 @@ func (v *mainView) showOutbox() {
 	split := container.NewVSplit(ow.list, container.NewVScroll(ow.detail))
 	split.Offset = 0.6
 	ow.window.SetContent(container.NewBorder(ow.bar, container.NewVBox(ow.progress, ow.status), nil, nil, split))
-	ow.window.Resize(fyne.NewSize(640, 480))
+	fitWindow(ow.window, fyne.NewSize(640, 480))
 	v.outbox = ow
 	ow.update()
 	ow.window.Show()

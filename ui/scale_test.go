@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/sealpost/sealpost/mail/backend"
@@ -106,4 +107,74 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// fitsScreen checks that w, at the scale under test, is no larger than
+// the small screen's room (the test canvas grows to its content's least
+// size, so this covers that too) and that each of actions is shown
+// wholly inside it.
+func fitsScreen(t *testing.T, name string, w fyne.Window, actions ...fyne.CanvasObject) {
+	t.Helper()
+	room := screenRoom(w)
+	size := w.Canvas().Size()
+	if size.Width > room.Width || size.Height > room.Height {
+		t.Errorf("%s is %v, larger than the screen's room %v", name, size, room)
+	}
+	if min := w.Content().MinSize(); min.Width > room.Width || min.Height > room.Height {
+		t.Errorf("%s cannot shrink below %v, larger than the screen's room %v", name, min, room)
+	}
+	d := fyne.CurrentApp().Driver()
+	for _, o := range actions {
+		pos := d.AbsolutePositionForObject(o)
+		end := pos.Add(o.Size())
+		if !o.Visible() || o.Size().IsZero() || pos.X < 0 || pos.Y < 0 || end.X > size.Width || end.Y > size.Height {
+			t.Errorf("%s: an action button at %v–%v is not wholly shown in %v", name, pos, end, size)
+		}
+	}
+}
+
+// TestWindowsFitSmallScreen opens every window at FYNE_SCALE=1.5 and
+// checks that each fits a 1366×768 screen with its action buttons in view
+// (the content scrolls instead).
+func TestWindowsFitSmallScreen(t *testing.T) {
+	t.Setenv("FYNE_SCALE", "1.5")
+	test.NewTempApp(t)
+	app := New(fyne.CurrentApp(), fixtureEngine(t), nil)
+	app.tasks.queueUpdates()
+	if room := screenRoom(app.window); room.Width > 1366/1.5 || room.Height > 768/1.5 {
+		t.Fatalf("room at scale 1.5 got = %v, want within 1366×768 pixels", room)
+	}
+	fitsScreen(t, "the unlock screen", app.window, app.submit)
+	unlocked(t, app)
+	v := app.main
+	fitsScreen(t, "the main window", app.window, v.newButton, v.search)
+
+	app.showSettings()
+	sw := app.settingsOf().window
+	for _, tab := range sw.tabs.Items {
+		sw.tabs.Select(tab)
+		fitsScreen(t, "the settings' "+tab.Text+" tab", sw.window, sw.footer)
+	}
+
+	a := app.showAccountSetup()
+	a.advanced.Open(0)
+	a.window.Content().Refresh()
+	fitsScreen(t, "the add-account window", a.window, a.testButton)
+
+	sw.accounts.edit(alice, false)
+	app.tasks.wait()
+	edit := app.settingsOf().accountEdit
+	fitsScreen(t, "the edit-account window", edit.window, edit.testButton)
+
+	app.showKeyManager()
+	app.tasks.wait()
+	fitsScreen(t, "the key manager", app.keyManager.window, app.keyManager.importButton)
+
+	v.compose(nil)
+	app.tasks.wait()
+	c := v.lastComposer
+	fitsScreen(t, "the composer", c.window, c.sendButton, c.attachButton)
+
+	app.showFirstSteps()
+	fitsScreen(t, "the first steps", app.firstSteps.window, app.firstSteps.doneButton)
 }

@@ -37,6 +37,8 @@ type preferences struct {
 	// checkMinutes is how often the folders other than the inbox are
 	// checked; 0 is the backend's default.
 	checkMinutes int
+	// theme is themeSystem, themeLight or themeDark.
+	theme string
 }
 
 // checkChoices are the check intervals the settings window offers, in
@@ -67,10 +69,11 @@ func (ui *App) loadPreferences() {
 		rearm := s.prefs.autoLockMinutes != stored.AutoLockMinutes
 		s.prefs = preferences{autoLockMinutes: stored.AutoLockMinutes,
 			privateNotifications: stored.PrivateNotifications, offlineBodies: stored.OfflineBodies, maxMessageMB: stored.MaxMessageMB,
-			checkMinutes: stored.CheckMinutes}
+			checkMinutes: stored.CheckMinutes, theme: stored.Theme}
 		if rearm {
 			ui.armAutoLock()
 		}
+		ui.applyTheme(s.prefs.theme)
 	})
 }
 
@@ -83,7 +86,8 @@ func (ui *App) savePreferences() {
 	}
 	s := ui.settingsOf()
 	p := backend.Preferences{AutoLockMinutes: s.prefs.autoLockMinutes, PrivateNotifications: s.prefs.privateNotifications,
-		OfflineBodies: s.prefs.offlineBodies, MaxMessageMB: s.prefs.maxMessageMB, CheckMinutes: s.prefs.checkMinutes}
+		OfflineBodies: s.prefs.offlineBodies, MaxMessageMB: s.prefs.maxMessageMB, CheckMinutes: s.prefs.checkMinutes,
+		Theme: s.prefs.theme}
 	s.saves.Lock()
 	s.saves.issued++
 	seq := s.saves.issued
@@ -144,6 +148,7 @@ type settingsWindow struct {
 	check    *widget.Select // how often the folders other than the inbox are checked
 	footer   *widget.Label
 	accounts *accountsPane
+	theme    *widget.RadioGroup // System, Light or Dark
 
 	tabs        *container.AppTabs
 	accountsTab *container.TabItem
@@ -233,20 +238,13 @@ func (ui *App) showSettings() {
 		widget.NewFormItem("Check other folders", sw.check)),
 		wrapped(syncNote), wrapped("New mail in the inbox shows up as it arrives; the other folders are checked as often as set here."))
 
-	variant := "light"
-	if ui.app.Settings().ThemeVariant() == theme.VariantDark {
-		variant = "dark"
-	}
-	appearance := container.NewVBox(wrapped("Sealpost follows your system's light or dark theme; it is " + variant +
-		" now. Change it in your desktop's settings."))
-
 	sw.accounts = newAccountsPane(sw)
 
 	sw.accountsTab = container.NewTabItemWithIcon("Accounts", theme.AccountIcon(), sw.accounts.content)
 	sw.tabs = container.NewAppTabs(
-		container.NewTabItemWithIcon("Security", lockIcon, security),
-		container.NewTabItemWithIcon("Sync", theme.ViewRefreshIcon(), syncTab),
-		container.NewTabItemWithIcon("Appearance", theme.ColorPaletteIcon(), appearance),
+		container.NewTabItemWithIcon("Security", lockIcon, container.NewVScroll(security)),
+		container.NewTabItemWithIcon("Sync", theme.ViewRefreshIcon(), container.NewVScroll(syncTab)),
+		container.NewTabItemWithIcon("Appearance", theme.ColorPaletteIcon(), container.NewVScroll(sw.appearancePane())),
 		sw.accountsTab,
 	)
 	sw.footer = wrapped("These settings are kept in your encrypted profile.")
@@ -254,7 +252,7 @@ func (ui *App) showSettings() {
 		sw.footer.SetText("These settings last until Sealpost quits: this backend cannot store them.")
 	}
 	sw.window.SetContent(container.NewBorder(nil, sw.footer, nil, nil, sw.tabs))
-	sw.window.Resize(fyne.NewSize(560, 380))
+	fitWindow(sw.window, fyne.NewSize(620, 440))
 	sw.window.Show()
 	sw.accounts.load("")
 }

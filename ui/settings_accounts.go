@@ -115,8 +115,8 @@ func (p *accountsPane) confirmRemove(email string) {
 	p.removeButton = widget.NewButtonWithIcon("Remove from this computer", theme.DeleteIcon(), p.remove)
 	p.removeButton.Importance = widget.DangerImportance
 	p.removeDialog = dialog.NewCustomWithoutButtons("Remove account",
-		container.NewVBox(p.removeText, container.NewHBox(p.cancelRemoval, p.removeButton)), p.sw.window)
-	p.removeDialog.Resize(fyne.NewSize(480, 240))
+		scrolled(p.removeText, container.NewHBox(p.cancelRemoval, p.removeButton)), p.sw.window)
+	p.removeDialog.Resize(fitDialog(p.sw.window, fyne.NewSize(480, 240)))
 	p.removeDialog.Show()
 }
 

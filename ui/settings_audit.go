@@ -46,7 +46,7 @@ func (ui *App) showAudit() {
 	intro := widget.NewLabel("Key, profile and certificate changes, newest first; each entry carries the hash of the one before it.")
 	top := container.NewVBox(intro, container.NewBorder(nil, nil, nil, av.refresh, av.result), widget.NewSeparator())
 	av.window.SetContent(container.NewBorder(top, nil, nil, nil, av.list))
-	av.window.Resize(fyne.NewSize(820, 520))
+	fitWindow(av.window, fyne.NewSize(820, 520))
 	av.window.Show()
 	av.load()
 }

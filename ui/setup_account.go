@@ -193,9 +193,11 @@ func (a *accountSetup) build(title string, onClosed func()) {
 		form = widget.NewForm(widget.NewFormItem("Address", a.email), widget.NewFormItem("New password", a.password))
 		content = []fyne.CanvasObject{form}
 	}
-	a.window.SetContent(container.NewVScroll(container.NewPadded(container.NewVBox(
-		append(content, container.NewHBox(a.testButton), a.status, a.result)...))))
-	a.window.Resize(fyne.NewSize(560, 520))
+	// The form scrolls; the button and the status stay in view below it
+	// at any window size.
+	a.window.SetContent(scrolled(container.NewPadded(container.NewVBox(append(content, a.result)...)),
+		container.NewPadded(container.NewVBox(container.NewHBox(a.testButton), a.status))))
+	fitWindow(a.window, fyne.NewSize(560, 520))
 }
 
 // fill shows an account's settings in the form for editing.

@@ -48,12 +48,12 @@ func (ui *App) showFirstSteps() {
 	// before the window has its width.
 	intro := widget.NewLabel("Your encrypted profile is ready. Three optional steps make Sealpost useful;\n" +
 		"each can also be done later from the toolbar (Keys, Add account).")
-	fs.window.SetContent(container.NewPadded(container.NewVBox(intro,
+	fs.window.SetContent(scrolled(container.NewPadded(container.NewVBox(intro,
 		step(fs.createKeyButton, "A new OpenPGP key, so that contacts can encrypt to you and check your signatures."),
 		step(fs.importKeyButton, "Or bring the secret key you already use, from a backup file."),
-		step(fs.accountButton, "Your mail account: found from the address, tested over TLS before it is stored."),
-		container.NewHBox(fs.doneButton))))
-	fs.window.Resize(fyne.NewSize(620, 400))
+		step(fs.accountButton, "Your mail account: found from the address, tested over TLS before it is stored."))),
+		container.NewPadded(container.NewHBox(fs.doneButton))))
+	fitWindow(fs.window, fyne.NewSize(620, 400))
 	fs.window.Show()
 }
 

@@ -37,7 +37,16 @@ type Preferences struct {
 	// than INBOX, which it watches for new mail as it arrives. 0 means
 	// DefaultCheckMinutes.
 	CheckMinutes int
+	// Theme is the app's look: ThemeLight, ThemeDark, or empty to follow
+	// the desktop.
+	Theme string
 }
+
+// The themes Preferences.Theme names besides the desktop's (empty).
+const (
+	ThemeLight = "light"
+	ThemeDark  = "dark"
+)
 
 // DefaultCheckMinutes is how often, in minutes, the folders other than
 // INBOX are checked when the user chose nothing else.
