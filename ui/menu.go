@@ -105,7 +105,7 @@ func newAppMenu(ui *App) *appMenu {
 	}
 	file = append(file,
 		m.add(&command{item: fyne.NewMenuItemWithIcon("Get new mail", theme.ViewRefreshIcon(), nil), keys: []fyne.Shortcut{shortcutGetMail, keyGetMail},
-			run: view(func(v *mainView) { v.sync() }), enabled: func(v *mainView) bool { return v.syncing == nil }}),
+			run: view(func(v *mainView) { v.sync() }), enabled: always}), // a second one while syncing does nothing
 		fyne.NewMenuItemSeparator(),
 		m.add(&command{item: fyne.NewMenuItemWithIcon("Add account…", theme.ContentAddIcon(), nil),
 			run: view(func(v *mainView) { v.ui.showAccountSetup() }), enabled: always}),
