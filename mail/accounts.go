@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail/autoconfig"
@@ -43,15 +44,9 @@ var (
 	ErrTrustCertUnused = errors.New("the certificate to trust was not presented by the account's servers")
 )
 
-// Server is where one protocol of an account is reached.
-type Server struct {
-	Host     string
-	Port     int
-	Security string // "tls" or "starttls"
-}
-
-// String writes the server as host:port (security).
-func (s Server) String() string { return fmt.Sprintf("%s:%d (%s)", s.Host, s.Port, s.Security) }
+// Server is where one protocol of an account is reached: host, port and
+// security ("tls" or "starttls").
+type Server = backend.ServerSettings
 
 // AccountSettings is what the user gives to set up an account. Missing
 // servers are found by autoconfiguration.
@@ -75,12 +70,11 @@ type Connection struct {
 }
 
 // AccountInfo describes a configured account; it never carries the secret.
+// Its AccountDetails are what the app shows of an account.
 type AccountInfo struct {
-	Email, Name, Username string
-	IMAP, SMTP            Server
-	SecretKind            string
-	ServerSavesSent       bool
-	Pins                  []localstore.PinnedCert
+	backend.AccountDetails
+	SecretKind      string
+	ServerSavesSent bool
 	// Tested holds the connections made while adding the account.
 	Tested []Connection
 	// Discovery says where the server settings came from: "manual",
@@ -96,18 +90,27 @@ type AccountOptions struct {
 	Discoverer *autoconfig.Discoverer
 }
 
-// AddAccount checks the settings by logging in to both servers over
+// Accounts are the profile's mail accounts: their settings and secrets,
+// sealed in the store, set up and changed only after a test login to both
+// servers over verified TLS.
+type Accounts struct {
+	store       *localstore.Store
+	now         func() time.Time
+	connections *Connections
+}
+
+// Add checks the settings by logging in to both servers over
 // verified TLS, then stores the account sealed. A certificate that does not
 // verify fails with a *transport.CertificateError naming its fingerprint,
 // unless settings.TrustCert is exactly that fingerprint: then it is pinned
 // for that host and port, and the pin is recorded in the audit trail.
-func (p *Profile) AddAccount(ctx context.Context, settings AccountSettings, opts *AccountOptions) (AccountInfo, error) {
+func (as *Accounts) Add(ctx context.Context, settings AccountSettings, opts *AccountOptions) (AccountInfo, error) {
 	addr, err := mail.ParseAddress(settings.Email)
 	if err != nil || addr.Name != "" {
 		return AccountInfo{}, fmt.Errorf("%q is not an e-mail address", settings.Email)
 	}
 	email := strings.ToLower(addr.Address)
-	if _, err := p.store.Accounts().Get(email); err == nil {
+	if _, err := as.store.Accounts().Get(email); err == nil {
 		return AccountInfo{}, fmt.Errorf("%s: %w", email, ErrAccountExists)
 	} else if !errors.Is(err, localstore.ErrNotFound) {
 		return AccountInfo{}, err
@@ -122,10 +125,12 @@ func (p *Profile) AddAccount(ctx context.Context, settings AccountSettings, opts
 	if kind != SecretPassword && kind != SecretOAuth2 {
 		return AccountInfo{}, fmt.Errorf("unknown secret kind %q: use %s or %s", kind, SecretPassword, SecretOAuth2)
 	}
-	info := AccountInfo{Email: email, Name: settings.Name, Username: settings.Username, SecretKind: kind,
-		IMAP: settings.IMAP, SMTP: settings.SMTP, Discovery: "manual", ServerSavesSent: settings.ServerSavesSent}
+	info := AccountInfo{
+		AccountDetails: backend.AccountDetails{Email: email, Name: settings.Name, Username: settings.Username, IMAP: settings.IMAP, SMTP: settings.SMTP},
+		SecretKind:     kind, Discovery: "manual", ServerSavesSent: settings.ServerSavesSent,
+	}
 	if info.IMAP.Host == "" || info.SMTP.Host == "" {
-		if err := p.discover(ctx, &info, opts); err != nil {
+		if err := as.discover(ctx, &info, opts); err != nil {
 			return AccountInfo{}, err
 		}
 	}
@@ -147,16 +152,16 @@ func (p *Profile) AddAccount(ctx context.Context, settings AccountSettings, opts
 		Email: email, DisplayName: info.Name, Username: info.Username,
 		IMAP:   localstore.ServerConfig{Host: info.IMAP.Host, Port: info.IMAP.Port, Security: info.IMAP.Security},
 		SMTP:   localstore.ServerConfig{Host: info.SMTP.Host, Port: info.SMTP.Port, Security: info.SMTP.Security},
-		Secret: localstore.Secret{Kind: kind, Value: string(settings.Secret)}, CreatedAt: p.now(),
+		Secret: localstore.Secret{Kind: kind, Value: string(settings.Secret)}, CreatedAt: as.now(),
 		ServerSavesSent: settings.ServerSavesSent,
 	}
-	tested, notes, err := p.testLogins(ctx, &acct, trust)
+	tested, notes, err := as.testLogins(ctx, &acct, trust)
 	if err != nil {
 		return AccountInfo{}, err
 	}
-	info.Tested, info.Pins = tested, acct.PinnedCerts
+	info.Tested, info.Pins = tested, pinsOf(acct.PinnedCerts)
 	notes = append(notes, auditNote(AuditAccountAdded, email, fmt.Sprintf("IMAP %s, SMTP %s", info.IMAP, info.SMTP)))
-	if err := p.store.Accounts().Put(acct, notes...); err != nil {
+	if err := as.store.Accounts().Put(acct, notes...); err != nil {
 		return AccountInfo{}, fmt.Errorf("store the account: %w", err)
 	}
 	return info, nil
@@ -169,27 +174,27 @@ type AccountChange struct {
 	Email string
 	// Name is the new display name (empty clears it); nil keeps it.
 	Name *string
-	// IMAP and SMTP are new servers, completed as AddAccount completes
+	// IMAP and SMTP are new servers, completed as Add completes
 	// them; an empty Host keeps the stored server.
 	IMAP, SMTP Server
 	// Secret is the new password (or OAuth2 token); empty keeps it.
 	Secret []byte
 	// TrustCert is the SHA-256 fingerprint of a certificate to trust, as
-	// for AddAccount.
+	// for Add.
 	TrustCert string
 }
 
-// UpdateAccount changes an account. When a server, the secret or the
+// Update changes an account. When a server, the secret or the
 // certificate to trust changes, it first logs in to both servers over
-// verified TLS as AddAccount does, and a failed test changes nothing; a
+// verified TLS as Add does, and a failed test changes nothing; a
 // name change alone needs no network. Pins of servers the account no
 // longer uses are dropped. The local copy of mail is kept even when the
 // IMAP server changes: the next sync compares each folder's UIDVALIDITY and
 // starts a folder over when it differs (queued actions on it are dropped
 // the same way). The change is recorded in the audit trail. Nothing is
 // stored when nothing changes.
-func (p *Profile) UpdateAccount(ctx context.Context, ch AccountChange) (AccountInfo, error) {
-	acct, err := p.account(ch.Email)
+func (as *Accounts) Update(ctx context.Context, ch AccountChange) (AccountInfo, error) {
+	acct, err := as.get(ch.Email)
 	if err != nil {
 		return AccountInfo{}, err
 	}
@@ -245,10 +250,10 @@ func (p *Profile) UpdateAccount(ctx context.Context, ch AccountChange) (AccountI
 	info.Discovery = "manual"
 	var notes []localstore.AuditNote
 	if network {
-		if info.Tested, notes, err = p.testLogins(ctx, &next, trust); err != nil {
+		if info.Tested, notes, err = as.testLogins(ctx, &next, trust); err != nil {
 			return AccountInfo{}, err
 		}
-		info.Pins = next.PinnedCerts
+		info.Pins = pinsOf(next.PinnedCerts)
 	}
 	if len(changes) == 0 && len(notes) == 0 {
 		return info, nil
@@ -256,7 +261,7 @@ func (p *Profile) UpdateAccount(ctx context.Context, ch AccountChange) (AccountI
 	if len(changes) > 0 {
 		notes = append(notes, auditNote(AuditAccountChanged, acct.Email, strings.Join(changes, "; ")))
 	}
-	if err := p.store.Accounts().Put(next, notes...); err != nil {
+	if err := as.store.Accounts().Put(next, notes...); err != nil {
 		return AccountInfo{}, fmt.Errorf("store the account: %w", err)
 	}
 	return info, nil
@@ -272,11 +277,14 @@ func usesServer(acct localstore.Account, host string, port int) bool {
 	return false
 }
 
-func serverFromConfig(c localstore.ServerConfig) Server { return Server{c.Host, c.Port, c.Security} }
+// serverFromConfig translates a stored server into the domain type.
+func serverFromConfig(c localstore.ServerConfig) Server {
+	return Server{Host: c.Host, Port: c.Port, Security: c.Security}
+}
 
-// Accounts lists the configured accounts, sorted by address.
-func (p *Profile) Accounts() ([]AccountInfo, error) {
-	accts, err := p.store.Accounts().List()
+// List lists the configured accounts, sorted by address.
+func (as *Accounts) List() ([]AccountInfo, error) {
+	accts, err := as.store.Accounts().List()
 	if err != nil {
 		return nil, err
 	}
@@ -288,26 +296,49 @@ func (p *Profile) Accounts() ([]AccountInfo, error) {
 	return out, nil
 }
 
-// account returns the stored account for email, or ErrNoAccount.
-func (p *Profile) account(email string) (localstore.Account, error) {
-	a, err := p.store.Accounts().Get(strings.ToLower(strings.TrimSpace(email)))
+// Info describes the account with address email, or fails with
+// ErrNoAccount.
+func (as *Accounts) Info(email string) (AccountInfo, error) {
+	acct, err := as.get(email)
+	if err != nil {
+		return AccountInfo{}, err
+	}
+	return accountInfo(acct), nil
+}
+
+// get returns the stored account for email, or ErrNoAccount.
+func (as *Accounts) get(email string) (localstore.Account, error) {
+	a, err := as.store.Accounts().Get(strings.ToLower(strings.TrimSpace(email)))
 	if errors.Is(err, localstore.ErrNotFound) {
 		return a, fmt.Errorf("%s: %w", email, ErrNoAccount)
 	}
 	return a, err
 }
 
+// accountInfo translates a stored account into an AccountInfo, without
+// its secret: the one place that does.
 func accountInfo(a localstore.Account) AccountInfo {
 	return AccountInfo{
-		Email: a.Email, Name: a.DisplayName, Username: a.Username, SecretKind: a.Secret.Kind,
-		IMAP: serverFromConfig(a.IMAP), SMTP: serverFromConfig(a.SMTP),
-		Pins: a.PinnedCerts, ServerSavesSent: a.ServerSavesSent,
+		AccountDetails: backend.AccountDetails{
+			Email: a.Email, Name: a.DisplayName, Username: a.Username,
+			IMAP: serverFromConfig(a.IMAP), SMTP: serverFromConfig(a.SMTP), Pins: pinsOf(a.PinnedCerts),
+		},
+		SecretKind: a.Secret.Kind, ServerSavesSent: a.ServerSavesSent,
 	}
 }
 
+// pinsOf translates stored certificate pins into the domain type.
+func pinsOf(pins []localstore.PinnedCert) []backend.PinnedCert {
+	var out []backend.PinnedCert
+	for _, p := range pins {
+		out = append(out, backend.PinnedCert{Host: p.Host, Port: p.Port, SHA256: p.SHA256, PinnedAt: p.PinnedAt})
+	}
+	return out
+}
+
 // discover fills the missing servers of info from autoconfiguration.
-func (p *Profile) discover(ctx context.Context, info *AccountInfo, opts *AccountOptions) error {
-	d := p.discoverer(opts)
+func (as *Accounts) discover(ctx context.Context, info *AccountInfo, opts *AccountOptions) error {
+	d := as.connections.discoverer(opts)
 	found, err := d.Discover(ctx, info.Email)
 	if err != nil {
 		return fmt.Errorf("no server settings found for %s; enter the IMAP and SMTP servers yourself: %w", info.Email, err)
@@ -317,10 +348,10 @@ func (p *Profile) discover(ctx context.Context, info *AccountInfo, opts *Account
 			info.Email, found.IMAP, found.SMTP)
 	}
 	if info.IMAP.Host == "" {
-		info.IMAP = Server{found.IMAP.Host, found.IMAP.Port, string(found.IMAP.Security)}
+		info.IMAP = Server{Host: found.IMAP.Host, Port: found.IMAP.Port, Security: string(found.IMAP.Security)}
 	}
 	if info.SMTP.Host == "" {
-		info.SMTP = Server{found.SMTP.Host, found.SMTP.Port, string(found.SMTP.Security)}
+		info.SMTP = Server{Host: found.SMTP.Host, Port: found.SMTP.Port, Security: string(found.SMTP.Security)}
 	}
 	if info.Username == "" {
 		info.Username = found.Username
@@ -363,11 +394,11 @@ func completeServer(s *Server, imap bool) error {
 // certificate trust names when a server presents it (see testLogin). It
 // returns the connections and the audit notes of the pins made; trust that
 // no server needed fails with ErrTrustCertUnused.
-func (p *Profile) testLogins(ctx context.Context, acct *localstore.Account, trust string) ([]Connection, []localstore.AuditNote, error) {
+func (as *Accounts) testLogins(ctx context.Context, acct *localstore.Account, trust string) ([]Connection, []localstore.AuditNote, error) {
 	var tested []Connection
 	var notes []localstore.AuditNote
 	for _, proto := range []string{autoconfig.ProtocolIMAP, autoconfig.ProtocolSMTP} {
-		conn, pinned, err := p.testLogin(ctx, acct, proto, trust)
+		conn, pinned, err := as.testLogin(ctx, acct, proto, trust)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -386,39 +417,39 @@ func (p *Profile) testLogins(ctx context.Context, acct *localstore.Account, trus
 // testLogin connects to one of acct's servers and logs in. When the server's
 // certificate does not verify and trust names it, it is pinned in acct and
 // returned.
-func (p *Profile) testLogin(ctx context.Context, acct *localstore.Account, proto, trust string) (Connection, *localstore.PinnedCert, error) {
-	conn, err := p.login(ctx, *acct, proto)
+func (as *Accounts) testLogin(ctx context.Context, acct *localstore.Account, proto, trust string) (Connection, *localstore.PinnedCert, error) {
+	conn, err := as.connections.login(ctx, *acct, proto)
 	var certErr *transport.CertificateError
 	if !errors.As(err, &certErr) || trust == "" || certErr.SHA256 != trust || !errors.Is(err, transport.ErrUntrustedCertificate) {
 		return conn, nil, err
 	}
-	pin := localstore.PinnedCert{Host: certErr.Host, Port: certErr.Port, SHA256: certErr.SHA256, PinnedAt: p.now()}
+	pin := localstore.PinnedCert{Host: certErr.Host, Port: certErr.Port, SHA256: certErr.SHA256, PinnedAt: as.now()}
 	acct.PinnedCerts = append(acct.PinnedCerts, pin)
-	conn, err = p.login(ctx, *acct, proto)
+	conn, err = as.connections.login(ctx, *acct, proto)
 	return conn, &pin, err
 }
 
-// RemoveAccount deletes an account with its password, pinned certificates
+// Remove deletes an account with its password, pinned certificates
 // and local copy of mail (messages, search index, drafts); the server keeps
 // the mail and own keys stay. Recorded in the audit trail. While messages of
 // the account wait in the outbox it fails with ErrAccountHasOutbox, saying
 // how many, and removes nothing.
-func (p *Profile) RemoveAccount(email string) error {
-	acct, err := p.account(email)
+func (as *Accounts) Remove(email string) error {
+	acct, err := as.get(email)
 	if err != nil {
 		return err
 	}
-	err = p.store.Accounts().Delete(acct.Email, auditNote(AuditAccountRemoved, acct.Email, "account and its local mail removed"))
+	err = as.store.Accounts().Delete(acct.Email, auditNote(AuditAccountRemoved, acct.Email, "account and its local mail removed"))
 	if errors.Is(err, localstore.ErrOutboxNotEmpty) {
-		return p.outboxBlocks(acct.Email)
+		return as.outboxBlocks(acct.Email)
 	}
 	return err
 }
 
 // outboxBlocks is the error for an account that cannot go because of its
 // unsent messages: how many and what to do.
-func (p *Profile) outboxBlocks(email string) error {
-	items, err := p.store.Outbox().List()
+func (as *Accounts) outboxBlocks(email string) error {
+	items, err := as.store.Outbox().List()
 	if err != nil {
 		return err
 	}
@@ -436,36 +467,22 @@ func (p *Profile) outboxBlocks(email string) error {
 		email, what, it, it, ErrAccountHasOutbox)
 }
 
-// FolderInfo describes one synchronised folder.
-type FolderInfo struct {
-	Name, SpecialUse string
-	Messages         int
-}
-
-// Folders lists the synchronised folders of account, INBOX first, then by
-// name.
-func (p *Profile) Folders(account string) ([]FolderInfo, error) {
-	acct, err := p.account(account)
-	if err != nil {
-		return nil, err
-	}
-	folders, err := p.store.Folders().List(acct.Email)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]FolderInfo, 0, len(folders))
-	for _, f := range folders {
-		n, err := p.store.Messages().CountSummaries(acct.Email, f.Name)
+// selected returns the stored account for email, or every account when
+// email is empty (ErrNoAccounts when there is none).
+func (as *Accounts) selected(email string) ([]localstore.Account, error) {
+	if email != "" {
+		acct, err := as.get(email)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, FolderInfo{Name: f.Name, SpecialUse: f.SpecialUse, Messages: n})
+		return []localstore.Account{acct}, nil
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if (out[i].Name == inbox) != (out[j].Name == inbox) {
-			return out[i].Name == inbox
-		}
-		return out[i].Name < out[j].Name
-	})
-	return out, nil
+	accts, err := as.store.Accounts().List()
+	if err != nil {
+		return nil, err
+	}
+	if len(accts) == 0 {
+		return nil, ErrNoAccounts
+	}
+	return accts, nil
 }

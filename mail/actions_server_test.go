@@ -23,11 +23,11 @@ func TestActionsReachTheServer(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := p.Sync(ctx, mail.SyncRequest{}); err != nil {
+	if err := p.Syncer().Sync(ctx, mail.SyncRequest{}); err != nil {
 		t.Fatalf("first sync: %v", err)
 	}
 	uid := map[string]uint32{}
-	msgs, err := p.ListMessages(alice, "INBOX", 10)
+	msgs, err := p.Messages().List(alice, "INBOX", 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,23 +38,23 @@ func TestActionsReachTheServer(t *testing.T) {
 		t.Fatalf("INBOX got = %d messages, want %d", len(uid), len(subjects))
 	}
 
-	if err := p.MarkRead(alice, "INBOX", []uint32{uid["read me"]}, true); err != nil {
+	if err := p.Messages().MarkRead(alice, "INBOX", []uint32{uid["read me"]}, true); err != nil {
 		t.Fatalf("mark read: %v", err)
 	}
-	if err := p.SetFlagged(alice, "INBOX", []uint32{uid["flag me"]}, true); err != nil {
+	if err := p.Messages().SetFlagged(alice, "INBOX", []uint32{uid["flag me"]}, true); err != nil {
 		t.Fatalf("flag: %v", err)
 	}
-	if err := p.Move(alice, "INBOX", []uint32{uid["move me"]}, "Archive"); err != nil {
+	if err := p.Messages().Move(alice, "INBOX", []uint32{uid["move me"]}, "Archive"); err != nil {
 		t.Fatalf("move: %v", err)
 	}
-	if err := p.Delete(alice, "INBOX", []uint32{uid["delete me"]}); err != nil {
+	if err := p.Messages().Delete(alice, "INBOX", []uint32{uid["delete me"]}); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
 
 	// The local copy changes at once, before any sync.
 	local := func() map[string]backend.MessageSummary {
 		t.Helper()
-		msgs, err := p.ListMessages(alice, "INBOX", 10)
+		msgs, err := p.Messages().List(alice, "INBOX", 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +71,7 @@ func TestActionsReachTheServer(t *testing.T) {
 		t.Errorf("server INBOX before sync got = %d messages, want 4 (nothing sent yet)", len(got))
 	}
 
-	if err := p.Sync(ctx, mail.SyncRequest{}); err != nil {
+	if err := p.Syncer().Sync(ctx, mail.SyncRequest{}); err != nil {
 		t.Fatalf("sync after the actions: %v", err)
 	}
 	inbox := srv.Flags(t, alice, "INBOX")
@@ -104,14 +104,14 @@ func TestActionsReachTheServer(t *testing.T) {
 	}
 
 	// Deleting from the Trash deletes for good.
-	trash, err := p.ListMessages(alice, "Trash", 10)
+	trash, err := p.Messages().List(alice, "Trash", 10)
 	if err != nil || len(trash) != 1 {
 		t.Fatalf("local Trash got = %+v, %v; want the deleted message", trash, err)
 	}
-	if err := p.Delete(alice, "Trash", []uint32{trash[0].UID}); err != nil {
+	if err := p.Messages().Delete(alice, "Trash", []uint32{trash[0].UID}); err != nil {
 		t.Fatalf("delete from Trash: %v", err)
 	}
-	if err := p.Sync(ctx, mail.SyncRequest{}); err != nil {
+	if err := p.Syncer().Sync(ctx, mail.SyncRequest{}); err != nil {
 		t.Fatalf("sync after emptying: %v", err)
 	}
 	if got := srv.Flags(t, alice, "Trash"); len(got) != 0 {

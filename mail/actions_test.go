@@ -15,7 +15,7 @@ func TestActionsNeedAnAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	if err := p.MarkRead("nobody@example.org", "INBOX", []uint32{1}, true); !errors.Is(err, ErrNoAccount) {
+	if err := p.Messages().MarkRead("nobody@example.org", "INBOX", []uint32{1}, true); !errors.Is(err, ErrNoAccount) {
 		t.Errorf("MarkRead on an unknown account got = %v, want ErrNoAccount", err)
 	}
 }

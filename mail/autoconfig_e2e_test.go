@@ -71,7 +71,7 @@ func TestAddAccountDiscoversServers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	user := "alice@" + srv.Domain
-	info, err := p.AddAccount(ctx, AccountSettings{Email: user, Secret: []byte(srv.Users[user])}, &AccountOptions{Discoverer: disc})
+	info, err := p.Accounts().Add(ctx, AccountSettings{Email: user, Secret: []byte(srv.Users[user])}, &AccountOptions{Discoverer: disc})
 	if err != nil {
 		t.Fatalf("add account by discovery: %v", err)
 	}

@@ -34,8 +34,8 @@ type PeerUpdate struct {
 // encrypted part (gossip values come from the verdict). A new key becomes
 // an unverified contact key with source "autocrypt"; a changed key is
 // imported too, with a warning and an audit entry.
-func (p *Profile) ObserveAutocrypt(raw []byte, gossip []string) ([]PeerUpdate, error) {
-	b := p.newPeerBatch()
+func (kr *Keyring) ObserveAutocrypt(raw []byte, gossip []string) ([]PeerUpdate, error) {
+	b := kr.newPeerBatch()
 	updates, err := b.observeMessage(raw, gossip)
 	if err != nil {
 		return nil, err
@@ -46,7 +46,7 @@ func (p *Profile) ObserveAutocrypt(raw []byte, gossip []string) ([]PeerUpdate, e
 // peerBatch applies the Autocrypt observations of many messages in memory
 // and writes the changed peers in one transaction.
 type peerBatch struct {
-	p       *Profile
+	kr      *Keyring
 	states  map[string]autocrypt.PeerState
 	dirty   map[string]bool
 	notes   []localstore.AuditNote
@@ -65,8 +65,8 @@ type peerImport struct {
 	source string
 }
 
-func (p *Profile) newPeerBatch() *peerBatch {
-	return &peerBatch{p: p, states: map[string]autocrypt.PeerState{}, dirty: map[string]bool{}, headers: map[string]*autocrypt.Header{}}
+func (kr *Keyring) newPeerBatch() *peerBatch {
+	return &peerBatch{kr: kr, states: map[string]autocrypt.PeerState{}, dirty: map[string]bool{}, headers: map[string]*autocrypt.Header{}}
 }
 
 // observeMessage reads raw's header and applies its Autocrypt header and
@@ -87,7 +87,7 @@ func (b *peerBatch) observeMessage(raw []byte, gossip []string) ([]PeerUpdate, e
 	if err != nil {
 		date = time.Time{}
 	}
-	now := b.p.now()
+	now := b.kr.now()
 	header := b.selectHeader(h.Values("Autocrypt"), from.Address, now)
 	var out []PeerUpdate
 	u, err := b.observe(autocrypt.Observation{From: from.Address, Date: date, Header: header}, "autocrypt")
@@ -137,13 +137,13 @@ func (b *peerBatch) observe(obs autocrypt.Observation, source string) (PeerUpdat
 	addr := autocrypt.NormalizeAddr(obs.From)
 	state, known := b.states[addr]
 	if !known {
-		peer, err := b.p.store.Peers().Get(addr)
+		peer, err := b.kr.store.Peers().Get(addr)
 		if err != nil && !errors.Is(err, localstore.ErrNotFound) {
 			return PeerUpdate{}, err
 		}
 		state = peerState(peer)
 	}
-	state, change := autocrypt.Update(state, obs, b.p.now())
+	state, change := autocrypt.Update(state, obs, b.kr.now())
 	b.states[addr] = state
 	update := PeerUpdate{Address: addr}
 	if !change.Updated {
@@ -177,11 +177,11 @@ func (b *peerBatch) flush() error {
 	for addr := range b.dirty {
 		peers = append(peers, storedPeer(b.states[addr]))
 	}
-	if err := b.p.store.Peers().PutBatch(peers, b.notes...); err != nil {
+	if err := b.kr.store.Peers().PutBatch(peers, b.notes...); err != nil {
 		return err
 	}
 	for _, imp := range b.imports {
-		if _, err := b.p.keys.importPublic(imp.header.Key, imp.source); err != nil {
+		if _, err := b.kr.importPublic(imp.header.Key, imp.source); err != nil {
 			return err
 		}
 	}

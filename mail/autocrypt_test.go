@@ -28,13 +28,13 @@ func TestAutocryptHeaderTeachesAndWarns(t *testing.T) {
 		t.Fatal(err)
 	}
 	compose := func() []byte {
-		raw, err := alice.Compose("alice@example.org", backend.Draft{To: []string{"bob@example.net"}, Subject: "hi"}, SecurityOptions{Mode: ModePlain})
+		raw, err := alice.Composer().Compose("alice@example.org", backend.Draft{To: []string{"bob@example.net"}, Subject: "hi"}, backend.Security{Mode: ModePlain})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return raw
 	}
-	updates, err := bob.ObserveAutocrypt(compose(), nil)
+	updates, err := bob.Keys().ObserveAutocrypt(compose(), nil)
 	if err != nil || len(updates) != 1 || updates[0].Change != "first" || updates[0].Warning != "" {
 		t.Fatalf("first message: %+v, %v", updates, err)
 	}
@@ -42,7 +42,7 @@ func TestAutocryptHeaderTeachesAndWarns(t *testing.T) {
 	if len(keys) != 1 || keys[0].Fingerprint != first.Fingerprint || keys[0].Source != "autocrypt" || keys[0].Verification != VerificationUnverified {
 		t.Fatalf("bob's keys = %+v, want alice's key from Autocrypt, unverified", keys)
 	}
-	if updates, _ := bob.ObserveAutocrypt(compose(), nil); updates[0].Change != "same" {
+	if updates, _ := bob.Keys().ObserveAutocrypt(compose(), nil); updates[0].Change != "same" {
 		t.Errorf("second message: %+v, want the same key", updates)
 	}
 
@@ -54,11 +54,11 @@ func TestAutocryptHeaderTeachesAndWarns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	updates, err = bob.ObserveAutocrypt(compose(), nil)
+	updates, err = bob.Keys().ObserveAutocrypt(compose(), nil)
 	if err != nil || updates[0].Change != "changed" || !strings.Contains(updates[0].Warning, GroupFingerprint(second.Fingerprint)) {
 		t.Fatalf("changed key: %+v, %v; want a warning naming the new key", updates, err)
 	}
-	entries, _ := bob.AuditEntries()
+	entries, _ := bob.Audit().Entries()
 	if last := entries[len(entries)-1]; last.Kind != AuditPeerKeyChanged && last.Kind != AuditKeyImported {
 		t.Errorf("last audit entry = %s, want the key change recorded", last.Kind)
 	}
@@ -75,15 +75,15 @@ func TestGossipTeachesOtherRecipientsKeys(t *testing.T) {
 	alice, bob := keyedPair(t)
 	carol := newTestProfile(t)
 	exchangeKeys(t, alice, "alice@example.org", carol, "carol@example.com")
-	raw, err := alice.Compose("alice@example.org", backend.Draft{To: []string{"bob@example.net", "carol@example.com"}, Subject: "team"}, SecurityOptions{})
+	raw, err := alice.Composer().Compose("alice@example.org", backend.Draft{To: []string{"bob@example.net", "carol@example.com"}, Subject: "team"}, backend.Security{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := bob.Inspect(raw)
+	v, err := bob.Inspector().Inspect(raw)
 	if err != nil || len(v.Gossip) == 0 {
 		t.Fatalf("bob's verdict has no gossip: %v, %+v", err, v.Gossip)
 	}
-	if _, err := bob.ObserveAutocrypt(raw, v.Gossip); err != nil {
+	if _, err := bob.Keys().ObserveAutocrypt(raw, v.Gossip); err != nil {
 		t.Fatal(err)
 	}
 	keys, err := bob.Keys().FindKeys("carol@example.com")
@@ -100,7 +100,7 @@ func TestPeerBatchRemembersHeaders(t *testing.T) {
 	msg := func() []byte {
 		return compose(t, alice, "alice@example.org", backend.Draft{To: []string{"bob@example.net"}, Subject: "hi"}, ModePlain)
 	}
-	b := bob.newPeerBatch()
+	b := bob.keys.newPeerBatch()
 	first, second := msg(), msg()
 	for i, raw := range [][]byte{first, second} {
 		if _, err := b.observeMessage(raw, nil); err != nil {

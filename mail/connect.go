@@ -2,11 +2,13 @@ package mail
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -26,11 +28,24 @@ import (
 // user's host name does not end up in every message's Received header.
 const heloName = "localhost"
 
+// Connections reaches the accounts' servers: it dials IMAP and SMTP under
+// the profile's TLS policy (system or test roots, the user's pinned
+// certificates, the stall timeout) and remembers how the latest connection
+// of each kind was secured, for the security indicators.
+type Connections struct {
+	rootCAs *x509.CertPool
+	dialer  transport.Dialer
+	stall   time.Duration // transport.Policy.StallTimeout of every connection
+
+	mu    sync.Mutex
+	conns map[string]Connection // latest connection per account and protocol
+}
+
 // policy is the TLS policy for acct's servers: system roots (or the
 // profile's test roots) plus the certificates the user pinned, and the
 // profile's stall timeout.
-func (p *Profile) policy(acct localstore.Account) transport.Policy {
-	pol := transport.Policy{RootCAs: p.rootCAs, Dialer: p.dialer, StallTimeout: p.stall}
+func (cs *Connections) policy(acct localstore.Account) transport.Policy {
+	pol := transport.Policy{RootCAs: cs.rootCAs, Dialer: cs.dialer, StallTimeout: cs.stall}
 	for _, pin := range acct.PinnedCerts {
 		pol.Pins = append(pol.Pins, transport.Pin{Host: pin.Host, Port: pin.Port, SHA256: pin.SHA256})
 	}
@@ -39,42 +54,42 @@ func (p *Profile) policy(acct localstore.Account) transport.Policy {
 
 // recordConn remembers how the latest connection of one kind was secured,
 // for the security indicators.
-func (p *Profile) recordConn(account, proto string, c Connection) {
-	p.connMu.Lock()
-	defer p.connMu.Unlock()
-	if p.conns == nil {
-		p.conns = make(map[string]Connection)
+func (cs *Connections) record(account, proto string, c Connection) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.conns == nil {
+		cs.conns = make(map[string]Connection)
 	}
-	p.conns[account+" "+proto] = c
+	cs.conns[account+" "+proto] = c
 }
 
-// LastConnection returns how the latest IMAP ("imap") or SMTP ("smtp")
+// Last returns how the latest IMAP ("imap") or SMTP ("smtp")
 // connection of account was secured, if there was one.
-func (p *Profile) LastConnection(account, proto string) (Connection, bool) {
-	p.connMu.Lock()
-	defer p.connMu.Unlock()
-	c, ok := p.conns[strings.ToLower(account)+" "+proto]
+func (cs *Connections) Last(account, proto string) (Connection, bool) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	c, ok := cs.conns[strings.ToLower(account)+" "+proto]
 	return c, ok
 }
 
 // dialIMAP returns a logged-in IMAP client for acct. Cancelling ctx while
 // it logs in closes the connection.
-func (p *Profile) dialIMAP(ctx context.Context, acct localstore.Account, opts *imapclient.Options) (*imapclient.Client, Connection, error) {
-	c, _, info, err := p.dialIMAPConn(ctx, acct, opts)
+func (cs *Connections) dialIMAP(ctx context.Context, acct localstore.Account, opts *imapclient.Options) (*imapclient.Client, Connection, error) {
+	c, _, info, err := cs.dialIMAPConn(ctx, acct, opts)
 	return c, info, err
 }
 
 // dialIMAPConn is dialIMAP that also returns the connection's stall guard,
 // busy: its owner marks it idle while it waits for nothing, and asks it
 // whether a failure was a stall (see imapStalled).
-func (p *Profile) dialIMAPConn(ctx context.Context, acct localstore.Account, opts *imapclient.Options) (*imapclient.Client, *transport.Conn, Connection, error) {
-	srv := Server{acct.IMAP.Host, acct.IMAP.Port, acct.IMAP.Security}
-	conn, state, err := transport.DialIMAP(ctx, srv.Host, srv.Port, transport.Security(srv.Security), p.policy(acct))
+func (cs *Connections) dialIMAPConn(ctx context.Context, acct localstore.Account, opts *imapclient.Options) (*imapclient.Client, *transport.Conn, Connection, error) {
+	srv := serverFromConfig(acct.IMAP)
+	conn, state, err := transport.DialIMAP(ctx, srv.Host, srv.Port, transport.Security(srv.Security), cs.policy(acct))
 	if err != nil {
 		return nil, nil, Connection{}, fmt.Errorf("IMAP %s: %w", srv, markCertificate(err))
 	}
 	info := Connection{Server: srv, ConnState: state}
-	p.recordConn(acct.Email, autoconfig.ProtocolIMAP, info)
+	cs.record(acct.Email, autoconfig.ProtocolIMAP, info)
 	c := imapclient.New(conn, opts)
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
@@ -122,9 +137,9 @@ func imapLogin(c *imapclient.Client, acct localstore.Account) error {
 }
 
 // imapConnector gives the sync engine logged-in clients for acct.
-func (p *Profile) imapConnector(acct localstore.Account) imapsync.Connector {
+func (cs *Connections) imapConnector(acct localstore.Account) imapsync.Connector {
 	return func(ctx context.Context, opts *imapclient.Options) (*imapclient.Client, imapsync.Link, error) {
-		c, conn, _, err := p.dialIMAPConn(ctx, acct, opts)
+		c, conn, _, err := cs.dialIMAPConn(ctx, acct, opts)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -132,26 +147,14 @@ func (p *Profile) imapConnector(acct localstore.Account) imapsync.Connector {
 	}
 }
 
-// smtpConnector gives the outbox submission connections.
-func (p *Profile) smtpConnector() submit.Connector {
-	return func(ctx context.Context, account string) (net.Conn, submit.Auth, error) {
-		acct, err := p.account(account)
-		if err != nil {
-			return nil, submit.Auth{}, err
-		}
-		conn, _, err := p.dialSMTP(ctx, acct)
-		return conn, submitAuth(acct), err
-	}
-}
-
-func (p *Profile) dialSMTP(ctx context.Context, acct localstore.Account) (net.Conn, Connection, error) {
-	srv := Server{acct.SMTP.Host, acct.SMTP.Port, acct.SMTP.Security}
-	conn, state, err := transport.DialSMTP(ctx, srv.Host, srv.Port, transport.Security(srv.Security), p.policy(acct), heloName)
+func (cs *Connections) dialSMTP(ctx context.Context, acct localstore.Account) (net.Conn, Connection, error) {
+	srv := serverFromConfig(acct.SMTP)
+	conn, state, err := transport.DialSMTP(ctx, srv.Host, srv.Port, transport.Security(srv.Security), cs.policy(acct), heloName)
 	if err != nil {
 		return nil, Connection{}, fmt.Errorf("SMTP %s: %w", srv, markCertificate(err))
 	}
 	info := Connection{Server: srv, ConnState: state}
-	p.recordConn(acct.Email, autoconfig.ProtocolSMTP, info)
+	cs.record(acct.Email, autoconfig.ProtocolSMTP, info)
 	return conn, info, nil
 }
 
@@ -179,9 +182,9 @@ func submitAuth(acct localstore.Account) submit.Auth {
 }
 
 // login connects to acct's IMAP or SMTP server, logs in and logs out again.
-func (p *Profile) login(ctx context.Context, acct localstore.Account, proto string) (Connection, error) {
+func (cs *Connections) login(ctx context.Context, acct localstore.Account, proto string) (Connection, error) {
 	if proto == autoconfig.ProtocolIMAP {
-		c, info, err := p.dialIMAP(ctx, acct, nil)
+		c, info, err := cs.dialIMAP(ctx, acct, nil)
 		if err != nil {
 			return info, err
 		}
@@ -192,7 +195,7 @@ func (p *Profile) login(ctx context.Context, acct localstore.Account, proto stri
 		_ = c.Close()
 		return info, nil
 	}
-	conn, info, err := p.dialSMTP(ctx, acct)
+	conn, info, err := cs.dialSMTP(ctx, acct)
 	if err != nil {
 		return info, err
 	}
@@ -205,12 +208,12 @@ func (p *Profile) login(ctx context.Context, acct localstore.Account, proto stri
 // discoverer is the autoconfiguration used when an account's servers are
 // not given: DNS SRV, autoconfig files over HTTPS, and guesses confirmed by
 // a verified TLS connection (no credential is sent while probing).
-func (p *Profile) discoverer(opts *AccountOptions) *autoconfig.Discoverer {
+func (cs *Connections) discoverer(opts *AccountOptions) *autoconfig.Discoverer {
 	if opts != nil && opts.Discoverer != nil {
 		return opts.Discoverer
 	}
 	probe := func(ctx context.Context, protocol string, s autoconfig.Server) error {
-		pol := transport.Policy{RootCAs: p.rootCAs, Dialer: p.dialer, DialTimeout: 10 * time.Second}
+		pol := transport.Policy{RootCAs: cs.rootCAs, Dialer: cs.dialer, DialTimeout: 10 * time.Second}
 		var conn net.Conn
 		var err error
 		if protocol == autoconfig.ProtocolIMAP {

@@ -19,7 +19,7 @@ func TestConnectionErrorsPointToSettings(t *testing.T) {
 	srv := testservers.Start(t)
 	user := "alice@" + srv.Domain
 	trusting := profileWithAccount(t, srv, user, false)
-	acct, err := trusting.account(user)
+	acct, err := trusting.accounts.get(user)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestConnectionErrorsPointToSettings(t *testing.T) {
 	} {
 		for _, proto := range []string{"imap", "smtp"} {
 			t.Run(tt.name+"/"+proto, func(t *testing.T) {
-				_, err := tt.p.login(ctx, tt.acct, proto)
+				_, err := tt.p.connections.login(ctx, tt.acct, proto)
 				if err == nil {
 					t.Fatal("login succeeded, want an error")
 				}
@@ -74,7 +74,7 @@ func TestSendWithRefusedPasswordPointsToSettings(t *testing.T) {
 	srv := testservers.Start(t)
 	user := "alice@" + srv.Domain
 	p := profileWithAccount(t, srv, user, false)
-	acct, err := p.account(user)
+	acct, err := p.accounts.get(user)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,11 +85,11 @@ func TestSendWithRefusedPasswordPointsToSettings(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	raw := []byte("From: " + user + "\r\nTo: " + user + "\r\nSubject: refused\r\nMessage-ID: <refused@test>\r\n\r\nhello\r\n")
-	id, err := p.SendRaw(ctx, user, raw)
+	id, err := p.Outbox().SendRaw(ctx, user, raw)
 	if !errors.Is(err, ErrKeptInOutbox) || !errors.Is(err, backend.ErrLoginRejected) {
 		t.Fatalf("SendRaw = %v, want it kept in the outbox and marked ErrLoginRejected", err)
 	}
-	if err := p.RetryOutbox(ctx, id); !errors.Is(err, backend.ErrLoginRejected) {
+	if err := p.Outbox().Retry(ctx, id); !errors.Is(err, backend.ErrLoginRejected) {
 		t.Errorf("RetryOutbox = %v, want ErrLoginRejected", err)
 	}
 }

@@ -31,37 +31,48 @@ const draftsFolderName = "Drafts"
 // hiddenDraftSubject is the outer Subject of a draft in the Drafts folder.
 const hiddenDraftSubject = "[...]"
 
-// SaveDraft seals d as a new revision of draft id (a new draft when id is
+// Drafts are messages being written, sealed on this computer and kept in
+// step with the account's Drafts folder, where each is stored encrypted to
+// the account's own key only.
+type Drafts struct {
+	store       *localstore.Store
+	accounts    *Accounts
+	connections *Connections
+	keys        *Keyring
+	now         func() time.Time
+}
+
+// Save seals d as a new revision of draft id (a new draft when id is
 // empty) of account, marks it for upload to the Drafts folder, and returns
 // its id. mode is the composer's security mode; a password is never kept.
-func (p *Profile) SaveDraft(account, id string, d backend.Draft, mode string) (string, error) {
+func (ds *Drafts) Save(account, id string, d backend.Draft, mode string) (string, error) {
 	switch mode {
 	case "", ModeEncrypt, ModeSign, ModePassword, ModePlain:
 	default:
 		return "", fmt.Errorf("%q: %w", mode, ErrDraftMode)
 	}
-	acct, err := p.account(account)
+	acct, err := ds.accounts.get(account)
 	if err != nil {
 		return "", err
 	}
 	rec := localstore.Draft{
 		ID: id, Account: acct.Email, To: d.To, Cc: d.Cc, Bcc: d.Bcc, Subject: d.Subject, Body: d.Body,
-		InReplyTo: d.InReplyTo, References: d.References, Mode: mode, Saved: p.now().UTC(),
+		InReplyTo: d.InReplyTo, References: d.References, Mode: mode, Saved: ds.now().UTC(),
 	}
 	for _, a := range d.Attachments {
 		rec.Attachments = append(rec.Attachments, localstore.DraftAttachment{Name: a.Filename, ContentType: a.ContentType, Data: a.Data})
 	}
-	saved, err := p.store.Drafts().Put(rec)
+	saved, err := ds.store.Drafts().Put(rec)
 	if err != nil {
 		return "", err
 	}
 	return saved.ID, nil
 }
 
-// Drafts lists the drafts of account (every account when empty), newest
+// List lists the drafts of account (every account when empty), newest
 // first, without attachment data.
-func (p *Profile) Drafts(account string) ([]backend.SavedDraft, error) {
-	recs, err := p.store.Drafts().List(account)
+func (ds *Drafts) List(account string) ([]backend.SavedDraft, error) {
+	recs, err := ds.store.Drafts().List(account)
 	if err != nil {
 		return nil, err
 	}
@@ -72,9 +83,9 @@ func (p *Profile) Drafts(account string) ([]backend.SavedDraft, error) {
 	return out, nil
 }
 
-// OpenDraft returns one draft with its attachments.
-func (p *Profile) OpenDraft(account, id string) (backend.SavedDraft, error) {
-	r, err := p.store.Drafts().Get(account, id)
+// Open returns one draft with its attachments.
+func (ds *Drafts) Open(account, id string) (backend.SavedDraft, error) {
+	r, err := ds.store.Drafts().Get(account, id)
 	if err != nil {
 		return backend.SavedDraft{}, err
 	}
@@ -91,46 +102,46 @@ func savedDraftOf(r localstore.Draft) backend.SavedDraft {
 	return backend.SavedDraft{ID: r.ID, Account: r.Account, Draft: d, Mode: r.Mode, Saved: r.Saved, Uploaded: !r.UploadPending}
 }
 
-// DeleteDraft deletes the draft on this computer at once, then removes its
+// Delete deletes the draft on this computer at once, then removes its
 // copies from the Drafts folder within ctx. When that fails the error wraps
 // backend.ErrDraftCopyKept: a tombstone keeps the copies to remove, and the
-// next UploadDrafts (every sync runs it) removes them.
-func (p *Profile) DeleteDraft(ctx context.Context, account, id string) error {
-	if err := p.store.Drafts().Delete(account, id); err != nil {
+// next Upload (every sync runs it) removes them.
+func (ds *Drafts) Delete(ctx context.Context, account, id string) error {
+	if err := ds.store.Drafts().Delete(account, id); err != nil {
 		return err
 	}
-	if err := p.syncDrafts(ctx, account, id); err != nil {
+	if err := ds.upload(ctx, account, id); err != nil {
 		return fmt.Errorf("%w: %w", backend.ErrDraftCopyKept, err)
 	}
 	return nil
 }
 
-// UploadDrafts brings account's Drafts folder in line with its drafts:
+// Upload brings account's Drafts folder in line with its drafts:
 // each draft saved since its last upload is APPENDed (encrypted to the
 // account's own key only, flagged \Draft \Seen) and every older copy, and
 // every copy of a deleted draft, is removed. It connects only when there
 // is something to do. A draft that fails stays pending; the error names
 // the cause.
-func (p *Profile) UploadDrafts(ctx context.Context, account string) error {
-	return p.syncDrafts(ctx, account, "")
+func (ds *Drafts) Upload(ctx context.Context, account string) error {
+	return ds.upload(ctx, account, "")
 }
 
-// uploadDraftsForSync is the sync's drafts step: an upload failure is not
+// uploadForSync is the sync's drafts step: an upload failure is not
 // fatal to the sync; warn receives it in words a user can act on.
-func (p *Profile) uploadDraftsForSync(ctx context.Context, account string, warn func(string)) {
-	if err := p.UploadDrafts(ctx, account); err != nil && warn != nil {
+func (ds *Drafts) uploadForSync(ctx context.Context, account string, warn func(string)) {
+	if err := ds.Upload(ctx, account); err != nil && warn != nil {
 		warn(fmt.Sprintf("Drafts of %s are kept on this computer but not yet in the Drafts folder (%v); the next sync tries again.", account, err))
 	}
 }
 
-// syncDrafts does UploadDrafts' work for every draft of account, or only
+// upload does Upload's work for every draft of account, or only
 // for draft only when it is not empty.
-func (p *Profile) syncDrafts(ctx context.Context, account, only string) error {
-	acct, err := p.account(account)
+func (ds *Drafts) upload(ctx context.Context, account, only string) error {
+	acct, err := ds.accounts.get(account)
 	if err != nil {
 		return err
 	}
-	recs, err := p.store.Drafts().Records(acct.Email)
+	recs, err := ds.store.Drafts().Records(acct.Email)
 	if err != nil {
 		return err
 	}
@@ -145,20 +156,20 @@ func (p *Profile) syncDrafts(ctx context.Context, account, only string) error {
 	}
 	if !slices.ContainsFunc(work, func(r localstore.Draft) bool { return len(r.Stale()) > 0 }) {
 		// Only uploads to do: without an own key there is nothing to log in for.
-		key, err := p.signingKey(acct.Email, p.now())
+		key, err := ds.keys.signingKey(acct.Email, ds.now())
 		if err != nil {
 			return fmt.Errorf("%s: %w", draftsNeedOwnKey, err)
 		}
 		key.ClearPrivate()
 	}
-	c, _, err := p.dialIMAP(ctx, acct, nil)
+	c, _, err := ds.connections.dialIMAP(ctx, acct, nil)
 	if err != nil {
 		return fmt.Errorf("cannot reach the Drafts folder: %w", err)
 	}
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	up := draftUploader{p: p, c: c, acct: acct}
+	up := draftUploader{ds: ds, c: c, acct: acct}
 	var errs []error
 	for _, r := range work {
 		if err := up.sync(r); err != nil {
@@ -176,7 +187,7 @@ func (p *Profile) syncDrafts(ctx context.Context, account, only string) error {
 
 // draftUploader works through drafts on one logged-in connection.
 type draftUploader struct {
-	p      *Profile
+	ds     *Drafts
 	c      *imapclient.Client
 	acct   localstore.Account
 	folder string // the Drafts folder, found on first use
@@ -185,7 +196,7 @@ type draftUploader struct {
 // sync uploads r when it is pending and removes its stale copies.
 func (u *draftUploader) sync(r localstore.Draft) error {
 	if r.UploadPending && !r.Deleted {
-		full, err := u.p.store.Drafts().Get(r.Account, r.ID)
+		full, err := u.ds.store.Drafts().Get(r.Account, r.ID)
 		if err != nil {
 			return err
 		}
@@ -200,7 +211,7 @@ func (u *draftUploader) sync(r localstore.Draft) error {
 	if err := u.remove(stale); err != nil {
 		return err
 	}
-	return u.p.store.Drafts().Removed(r.Account, r.ID, stale)
+	return u.ds.store.Drafts().Removed(r.Account, r.ID, stale)
 }
 
 // upload APPENDs d and records the new copy.
@@ -209,7 +220,7 @@ func (u *draftUploader) upload(d localstore.Draft) (localstore.Draft, error) {
 	if err != nil {
 		return localstore.Draft{}, err
 	}
-	raw, msgID, err := u.p.buildDraftMessage(u.acct, d)
+	raw, msgID, err := u.ds.buildMessage(u.acct, d)
 	if err != nil {
 		return localstore.Draft{}, err
 	}
@@ -228,7 +239,7 @@ func (u *draftUploader) upload(d localstore.Draft) (localstore.Draft, error) {
 	if data != nil {
 		cp.UID, cp.UIDValidity = uint32(data.UID), data.UIDValidity
 	}
-	return u.p.store.Drafts().Uploaded(d.Account, d.ID, cp)
+	return u.ds.store.Drafts().Uploaded(d.Account, d.ID, cp)
 }
 
 // draftsFolder is the folder marked \Drafts, else the one named Drafts,
@@ -237,7 +248,7 @@ func (u *draftUploader) draftsFolder() (string, error) {
 	if u.folder != "" {
 		return u.folder, nil
 	}
-	folders, err := u.p.store.Folders().List(u.acct.Email)
+	folders, err := u.ds.store.Folders().List(u.acct.Email)
 	if err != nil {
 		return "", err
 	}
@@ -320,16 +331,16 @@ func (u *draftUploader) remove(copies []localstore.ServerCopy) error {
 // key.
 const draftsNeedOwnKey = "drafts go to the server only encrypted to your own key"
 
-// buildDraftMessage writes d as the Drafts folder keeps it: RFC 3156
+// buildMessage writes d as the Drafts folder keeps it: RFC 3156
 // multipart/encrypted, encrypted to the account's own key only and signed
 // with it. The encrypted part carries the real header fields (From, To,
 // Cc, Bcc, Subject, Date, Message-ID, In-Reply-To, References: RFC 9788
 // header protection); the outer header says nothing more than From, Date,
 // a fresh Message-ID and the Subject placeholder. It returns the message
 // and its Message-ID.
-func (p *Profile) buildDraftMessage(acct localstore.Account, d localstore.Draft) ([]byte, string, error) {
-	now := p.now()
-	key, err := p.signingKey(acct.Email, now)
+func (ds *Drafts) buildMessage(acct localstore.Account, d localstore.Draft) ([]byte, string, error) {
+	now := ds.now()
+	key, err := ds.keys.signingKey(acct.Email, now)
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", draftsNeedOwnKey, err)
 	}

@@ -57,7 +57,7 @@ func openServerDraft(t *testing.T, p *Profile, raw []byte) serverDraft {
 	if len(parts) != 2 {
 		t.Fatalf("draft has %d parts, want 2", len(parts))
 	}
-	keys, err := p.ownSecretKeys()
+	keys, err := p.keys.ownSecretKeys()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,14 +120,14 @@ func TestDraftsReachTheDraftsFolder(t *testing.T) {
 		References:  []string{"root@example.net", "orig@example.net"},
 		Attachments: []backend.Attachment{{Filename: "map.txt", ContentType: "text/plain", Data: []byte("X marks the spot")}},
 	}
-	id, err := p.SaveDraft(alice, "", d, ModeEncrypt)
+	id, err := p.Drafts().Save(alice, "", d, ModeEncrypt)
 	if err != nil {
 		t.Fatalf("SaveDraft: %v", err)
 	}
-	if list, _ := p.Drafts(alice); len(list) != 1 || list[0].Uploaded {
+	if list, _ := p.Drafts().List(alice); len(list) != 1 || list[0].Uploaded {
 		t.Fatalf("Drafts before upload = %+v, want one not uploaded", list)
 	}
-	if err := p.UploadDrafts(ctx, alice); err != nil {
+	if err := p.Drafts().Upload(ctx, alice); err != nil {
 		t.Fatalf("UploadDrafts: %v\n%s", err, srv.Log())
 	}
 	raws, flags := draftsOnServer(t, srv, alice)
@@ -174,10 +174,10 @@ func TestDraftsReachTheDraftsFolder(t *testing.T) {
 
 	// Saving again replaces the server copy.
 	d.Subject = "Secret plans, v2"
-	if again, err := p.SaveDraft(alice, id, d, ModeEncrypt); err != nil || again != id {
+	if again, err := p.Drafts().Save(alice, id, d, ModeEncrypt); err != nil || again != id {
 		t.Fatalf("second SaveDraft = %q, %v; want %q", again, err, id)
 	}
-	if err := p.UploadDrafts(ctx, alice); err != nil {
+	if err := p.Drafts().Upload(ctx, alice); err != nil {
 		t.Fatalf("second UploadDrafts: %v", err)
 	}
 	raws, _ = draftsOnServer(t, srv, alice)
@@ -188,11 +188,11 @@ func TestDraftsReachTheDraftsFolder(t *testing.T) {
 	if s, _ := second.inner.Subject(); s != d.Subject {
 		t.Errorf("server draft subject after second save = %q, want %q", s, d.Subject)
 	}
-	if list, _ := p.Drafts(alice); len(list) != 1 || !list[0].Uploaded {
+	if list, _ := p.Drafts().List(alice); len(list) != 1 || !list[0].Uploaded {
 		t.Errorf("Drafts after upload = %+v, want one uploaded", list)
 	}
 
-	if err := p.DeleteDraft(ctx, alice, id); err != nil {
+	if err := p.Drafts().Delete(ctx, alice, id); err != nil {
 		t.Fatalf("DeleteDraft: %v", err)
 	}
 	if raws, _ = draftsOnServer(t, srv, alice); len(raws) != 0 {
@@ -218,34 +218,34 @@ func TestDraftsOfflineThenSync(t *testing.T) {
 	stop()
 
 	// An uploaded draft deleted while offline leaves a tombstone.
-	gone, err := p.SaveDraft(alice, "", backend.Draft{To: []string{"bob@example.net"}, Subject: "gone"}, ModeEncrypt)
+	gone, err := p.Drafts().Save(alice, "", backend.Draft{To: []string{"bob@example.net"}, Subject: "gone"}, ModeEncrypt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.UploadDrafts(ctx, alice); err != nil {
+	if err := p.Drafts().Upload(ctx, alice); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.DeleteDraft(offline, alice, gone); !errors.Is(err, backend.ErrDraftCopyKept) {
+	if err := p.Drafts().Delete(offline, alice, gone); !errors.Is(err, backend.ErrDraftCopyKept) {
 		t.Errorf("DeleteDraft offline: got error = %v, want ErrDraftCopyKept", err)
 	}
-	if list, _ := p.Drafts(alice); len(list) != 0 {
+	if list, _ := p.Drafts().List(alice); len(list) != 0 {
 		t.Errorf("Drafts after deleting offline = %+v, want none", list)
 	}
 
-	id, err := p.SaveDraft(alice, "", backend.Draft{Subject: "no recipients yet", Body: "later"}, ModePassword)
+	id, err := p.Drafts().Save(alice, "", backend.Draft{Subject: "no recipients yet", Body: "later"}, ModePassword)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.UploadDrafts(offline, alice); err == nil {
+	if err := p.Drafts().Upload(offline, alice); err == nil {
 		t.Fatal("UploadDrafts with a cancelled context succeeded")
 	}
-	list, err := p.Drafts(alice)
+	list, err := p.Drafts().List(alice)
 	if err != nil || len(list) != 1 || list[0].ID != id || list[0].Uploaded || list[0].Mode != ModePassword {
 		t.Fatalf("Drafts after a failed upload = %+v, %v; want the draft, pending, in password mode", list, err)
 	}
 
 	var warnings []string
-	if err := p.Sync(ctx, SyncRequest{Warn: func(w string) { warnings = append(warnings, w) }}); err != nil {
+	if err := p.Syncer().Sync(ctx, SyncRequest{Warn: func(w string) { warnings = append(warnings, w) }}); err != nil {
 		t.Fatalf("sync: %v", err)
 	}
 	if len(warnings) != 0 {
@@ -259,7 +259,7 @@ func TestDraftsOfflineThenSync(t *testing.T) {
 	if s, _ := uploaded.inner.Subject(); s != "no recipients yet" {
 		t.Errorf("server draft subject = %q, want the pending draft", s)
 	}
-	if list, _ := p.Drafts(alice); len(list) != 1 || !list[0].Uploaded {
+	if list, _ := p.Drafts().List(alice); len(list) != 1 || !list[0].Uploaded {
 		t.Errorf("Drafts after sync = %+v, want one uploaded", list)
 	}
 }
@@ -273,24 +273,24 @@ func TestDraftsSyncWarnsWithoutOwnKey(t *testing.T) {
 	p := profileWithAccount(t, srv, alice, false)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := p.SaveDraft(alice, "", backend.Draft{Subject: "x"}, ModeEncrypt); err != nil {
+	if _, err := p.Drafts().Save(alice, "", backend.Draft{Subject: "x"}, ModeEncrypt); err != nil {
 		t.Fatal(err)
 	}
 	var warnings []string
-	if err := p.Sync(ctx, SyncRequest{Warn: func(w string) { warnings = append(warnings, w) }}); err != nil {
+	if err := p.Syncer().Sync(ctx, SyncRequest{Warn: func(w string) { warnings = append(warnings, w) }}); err != nil {
 		t.Fatalf("sync: %v", err)
 	}
 	if len(warnings) != 1 || !strings.Contains(warnings[0], "own key") {
 		t.Errorf("sync warnings = %q, want one about the missing own key", warnings)
 	}
-	if list, _ := p.Drafts(alice); len(list) != 1 || list[0].Uploaded {
+	if list, _ := p.Drafts().List(alice); len(list) != 1 || list[0].Uploaded {
 		t.Errorf("Drafts = %+v, want the draft kept, pending", list)
 	}
 }
 
 func TestSaveDraftRefusesUnknownMode(t *testing.T) {
 	p := newTestProfile(t)
-	if _, err := p.SaveDraft("a@example.org", "", backend.Draft{}, "loud"); !errors.Is(err, ErrDraftMode) {
+	if _, err := p.Drafts().Save("a@example.org", "", backend.Draft{}, "loud"); !errors.Is(err, ErrDraftMode) {
 		t.Errorf("SaveDraft with mode loud: got error = %v, want ErrDraftMode", err)
 	}
 }

@@ -46,7 +46,7 @@ func profileWithAccount(t *testing.T, srv *testservers.Servers, user string, ima
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	info, err := p.AddAccount(ctx, settings, nil)
+	info, err := p.Accounts().Add(ctx, settings, nil)
 	if err != nil {
 		t.Fatalf("add account %s: %v\n%s", user, err, srv.Log())
 	}
@@ -70,18 +70,18 @@ func TestSendAndReceiveThroughRealServers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
-	if err := pa.Sync(ctx, SyncRequest{}); err != nil {
+	if err := pa.Syncer().Sync(ctx, SyncRequest{}); err != nil {
 		t.Fatalf("alice's first sync: %v", err)
 	}
 	body := "Hello Bob,\r\nthe numbers are attached.\r\n\r\n-- \r\nAlice\r\n"
-	_, err := pa.Send(ctx, alice, backend.Draft{
+	_, err := pa.Outbox().Send(ctx, alice, backend.Draft{
 		To: []string{"Bob <" + bob + ">"}, Bcc: []string{alice}, Subject: "Q3 numbers – ünïcode",
 		Body: body, Attachments: []backend.Attachment{{Filename: "résumé.txt", Data: []byte("attached bytes\n")}},
-	}, SecurityOptions{Mode: ModePlain})
+	}, backend.Security{Mode: ModePlain})
 	if err != nil {
 		t.Fatalf("send: %v\n%s", err, srv.Log())
 	}
-	if items, _ := pa.Outbox(); len(items) != 0 {
+	if items, _ := pa.Outbox().List(); len(items) != 0 {
 		t.Errorf("outbox after a successful send holds %d messages", len(items))
 	}
 	sent := srv.Messages(t, alice, "Sent")
@@ -90,10 +90,10 @@ func TestSendAndReceiveThroughRealServers(t *testing.T) {
 	}
 
 	srv.WaitForMessages(t, bob, "INBOX", 1, 30*time.Second)
-	if err := pb.Sync(ctx, SyncRequest{}); err != nil {
+	if err := pb.Syncer().Sync(ctx, SyncRequest{}); err != nil {
 		t.Fatalf("bob's sync: %v", err)
 	}
-	msgs, err := pb.ListMessages(bob, "INBOX", 10)
+	msgs, err := pb.Messages().List(bob, "INBOX", 10)
 	if err != nil || len(msgs) != 1 {
 		t.Fatalf("bob's INBOX = %+v, %v; want one message", msgs, err)
 	}
@@ -101,7 +101,7 @@ func TestSendAndReceiveThroughRealServers(t *testing.T) {
 	if m.Subject != "Q3 numbers – ünïcode" || !strings.Contains(m.From, alice) || !m.HasAttachments || m.Seen {
 		t.Errorf("bob's message summary = %+v", m)
 	}
-	raw, err := pb.RawMessage(bob, "INBOX", m.UID)
+	raw, err := pb.Messages().Raw(t.Context(), bob, "INBOX", m.UID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,19 +114,19 @@ func TestSendAndReceiveThroughRealServers(t *testing.T) {
 	}
 	srv.WaitForMessages(t, alice, "INBOX", 1, 30*time.Second) // the Bcc copy
 
-	if c, ok := pb.LastConnection(bob, "imap"); !ok || c.Implicit || c.Version == "" {
+	if c, ok := pb.Connections().Last(bob, "imap"); !ok || c.Implicit || c.Version == "" {
 		t.Errorf("bob's IMAP connection record = %+v, want STARTTLS with a TLS version", c)
 	}
 
 	// A second sync changes nothing.
-	if err := pb.Sync(ctx, SyncRequest{}); err != nil {
+	if err := pb.Syncer().Sync(ctx, SyncRequest{}); err != nil {
 		t.Fatal(err)
 	}
-	if again, _ := pb.ListMessages(bob, "INBOX", 10); len(again) != 1 {
+	if again, _ := pb.Messages().List(bob, "INBOX", 10); len(again) != 1 {
 		t.Errorf("after a no-change resync bob has %d messages", len(again))
 	}
 
-	folders, err := pb.Folders(bob)
+	folders, err := pb.Messages().Folders(bob)
 	if err != nil || len(folders) < 2 || folders[0].Name != "INBOX" || folders[0].Messages != 1 {
 		t.Fatalf("bob's folders = %+v, %v; want INBOX first with one message", folders, err)
 	}
@@ -137,13 +137,13 @@ func TestSendAndReceiveThroughRealServers(t *testing.T) {
 	if !sentFolder {
 		t.Errorf("bob's folders %+v lack an empty \\Sent folder", folders)
 	}
-	if err := pb.RemoveAccount(bob); err != nil {
+	if err := pb.Accounts().Remove(bob); err != nil {
 		t.Fatal(err)
 	}
-	if accts, _ := pb.Accounts(); len(accts) != 0 {
+	if accts, _ := pb.Accounts().List(); len(accts) != 0 {
 		t.Errorf("accounts after removal = %+v", accts)
 	}
-	if _, err := pb.ListMessages(bob, "INBOX", 1); err == nil {
+	if _, err := pb.Messages().List(bob, "INBOX", 1); err == nil {
 		t.Error("the removed account's mail is still listed")
 	}
 }

@@ -192,7 +192,7 @@ func (e *Engine) ListKeys(ctx context.Context) (keys []KeyInfo, err error) {
 func (e *Engine) ImportKeys(ctx context.Context, data []byte) (keys []KeyInfo, err error) {
 	err = e.with(ctx, func(p *Profile) error {
 		res, err := p.Keys().ImportKeys(data, func(fingerprint string, _ []string) ([]byte, error) {
-			return nil, fmt.Errorf("%s is a protected secret key: import it with `sealpost keys import`", GroupFingerprint(fingerprint))
+			return nil, fmt.Errorf("%s: %w; import it as your own key, with its passphrase", GroupFingerprint(fingerprint), ErrKeyPassphraseNeeded)
 		})
 		for _, r := range res {
 			keys = append(keys, r.Key)
@@ -260,7 +260,7 @@ func keyStateFor(address string, all []KeyInfo) backend.KeyState {
 // Accounts lists the configured accounts.
 func (e *Engine) Accounts(ctx context.Context) (out []backend.Account, err error) {
 	err = e.with(ctx, func(p *Profile) error {
-		accts, err := p.Accounts()
+		accts, err := p.Accounts().List()
 		for _, a := range accts {
 			out = append(out, backend.Account{Email: a.Email, Name: a.Name})
 		}
@@ -273,7 +273,7 @@ func (e *Engine) Accounts(ctx context.Context) (out []backend.Account, err error
 // well-known names and every folder a sync in this session reported.
 func (e *Engine) Folders(ctx context.Context, account string) (out []backend.Folder, err error) {
 	err = e.with(ctx, func(p *Profile) error {
-		folders, err := p.Folders(account)
+		folders, err := p.Messages().Folders(account)
 		for _, f := range folders {
 			out = append(out, backend.Folder{Account: account, Name: f.Name})
 		}
@@ -285,7 +285,7 @@ func (e *Engine) Folders(ctx context.Context, account string) (out []backend.Fol
 // Messages lists the newest limit messages of folder in account.
 func (e *Engine) Messages(ctx context.Context, account, folder string, limit int) (out []backend.MessageSummary, err error) {
 	err = e.with(ctx, func(p *Profile) (err error) {
-		out, err = p.ListMessages(account, folder, limit)
+		out, err = p.Messages().List(account, folder, limit)
 		return err
 	})
 	return out, err
@@ -295,14 +295,14 @@ func (e *Engine) Messages(ctx context.Context, account, folder string, limit int
 // last IMAP connection was secured.
 func (e *Engine) Open(ctx context.Context, account, folder string, uid uint32) (m backend.Message, err error) {
 	err = e.with(ctx, func(p *Profile) error {
-		raw, err := p.RawMessage(account, folder, uid)
+		raw, err := p.Messages().Raw(ctx, account, folder, uid)
 		if err != nil {
 			return fmt.Errorf("message %d of %s: %w", uid, folder, err)
 		}
 		if m, err = inspectMessage(p, raw); err != nil {
 			return err
 		}
-		if c, ok := p.LastConnection(account, "imap"); ok {
+		if c, ok := p.Connections().Last(account, "imap"); ok {
 			m.Transport = &backend.Transport{
 				Server: c.Server.Host, Version: c.Version, CipherSuite: c.CipherSuite, CertSHA256: c.CertSHA256, Pinned: c.Pinned,
 			}
@@ -320,7 +320,7 @@ func (e *Engine) Inspect(ctx context.Context, raw []byte) (m backend.Message, er
 }
 
 func inspectMessage(p *Profile, raw []byte) (backend.Message, error) {
-	v, err := p.Inspect(raw)
+	v, err := p.Inspector().Inspect(raw)
 	if err != nil {
 		return backend.Message{}, fmt.Errorf("reading the message: %w", err)
 	}
@@ -355,11 +355,11 @@ func messageOf(v verdict.Result) backend.Message {
 // Reply prepares an answer to a stored message.
 func (e *Engine) Reply(ctx context.Context, account, folder string, uid uint32, all bool) (r backend.Reply, err error) {
 	err = e.with(ctx, func(p *Profile) error {
-		raw, err := p.RawMessage(account, folder, uid)
+		raw, err := p.Messages().Raw(ctx, account, folder, uid)
 		if err != nil {
 			return fmt.Errorf("message %d of %s: %w", uid, folder, err)
 		}
-		r, err = p.PrepareReply(raw, all)
+		r, err = p.Composer().Reply(raw, all)
 		return err
 	})
 	return r, err
@@ -373,15 +373,13 @@ func (e *Engine) Sync(ctx context.Context, account string, progress func(backend
 // Send composes and submits d from account. A missing recipient key is
 // reported as a *backend.MissingKeysError; nothing is sent then.
 func (e *Engine) Send(ctx context.Context, account string, d backend.Draft, sec backend.Security) error {
-	mode := map[string]string{
-		backend.ModeEncrypt: ModeEncrypt, backend.ModeSign: ModeSign,
-		backend.ModePassword: ModePassword, backend.ModePlain: ModePlain,
-	}[sec.Mode]
-	if mode == "" {
+	switch sec.Mode {
+	case backend.ModeEncrypt, backend.ModeSign, backend.ModePassword, backend.ModePlain:
+	default: // the app always chooses; "auto" is the command line's
 		return fmt.Errorf("%q: %w", sec.Mode, ErrUnknownMode)
 	}
 	return e.with(ctx, func(p *Profile) error {
-		_, err := p.Send(ctx, account, d, SecurityOptions{Mode: mode, Password: sec.Password})
+		_, err := p.Outbox().Send(ctx, account, d, sec)
 		if err != nil {
 			e.sendFailed()
 		}

@@ -10,29 +10,21 @@ import (
 // without its password.
 func (e *Engine) AccountDetails(ctx context.Context, email string) (d backend.AccountDetails, err error) {
 	err = e.with(ctx, func(p *Profile) error {
-		acct, err := p.account(email)
-		if err != nil {
-			return err
-		}
-		info := accountInfo(acct)
-		d = backend.AccountDetails{Email: info.Email, Name: info.Name, Username: info.Username,
-			IMAP: backend.ServerSettings(info.IMAP), SMTP: backend.ServerSettings(info.SMTP)}
-		for _, pin := range info.Pins {
-			d.Pins = append(d.Pins, backend.PinnedCert{Host: pin.Host, Port: pin.Port, SHA256: pin.SHA256, PinnedAt: pin.PinnedAt})
-		}
-		return nil
+		info, err := p.Accounts().Info(email)
+		d = info.AccountDetails
+		return err
 	})
 	return d, err
 }
 
-// UpdateAccount changes an account as Profile.UpdateAccount does: a.Name
+// UpdateAccount changes an account as Accounts.Update does: a.Name
 // always replaces the display name, servers with an empty Host and an empty
 // password stay as they are. A certificate that does not verify comes back
 // as a *backend.CertificateError.
 func (e *Engine) UpdateAccount(ctx context.Context, a backend.NewAccount) (updated backend.AddedAccount, err error) {
 	err = e.with(ctx, func(p *Profile) error {
-		info, err := p.UpdateAccount(ctx, AccountChange{
-			Email: a.Email, Name: &a.Name, IMAP: Server(a.IMAP), SMTP: Server(a.SMTP), Secret: a.Password, TrustCert: a.TrustCert,
+		info, err := p.Accounts().Update(ctx, AccountChange{
+			Email: a.Email, Name: &a.Name, IMAP: a.IMAP, SMTP: a.SMTP, Secret: a.Password, TrustCert: a.TrustCert,
 		})
 		if err != nil {
 			return asBackendCertError(err)
@@ -54,7 +46,7 @@ func (e *Engine) UpdateAccount(ctx context.Context, a backend.NewAccount) (updat
 // while they are removed; it starts again if the removal is refused.
 func (e *Engine) RemoveAccount(ctx context.Context, email string) error {
 	e.accountsChanged(email, false)
-	err := e.with(ctx, func(p *Profile) error { return p.RemoveAccount(email) })
+	err := e.with(ctx, func(p *Profile) error { return p.Accounts().Remove(email) })
 	if err != nil {
 		e.accountsChanged(email, true)
 	}

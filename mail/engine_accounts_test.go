@@ -236,7 +236,7 @@ func TestEngineRemoveAccount(t *testing.T) {
 
 	if err := e.with(t.Context(), func(p *Profile) error {
 		for _, it := range queued {
-			if err := p.DiscardOutbox(it.ID); err != nil {
+			if err := p.Outbox().Discard(it.ID); err != nil {
 				return err
 			}
 		}
@@ -294,7 +294,7 @@ func TestEngineSizeCap(t *testing.T) {
 		t.Errorf("indexed after Sync: got = %v, %v, want both messages", indexed, err)
 	}
 	var list []backend.MessageSummary
-	if err := e.with(t.Context(), func(p *Profile) (err error) { list, err = p.ListMessages(user, "INBOX", 10); return err }); err != nil {
+	if err := e.with(t.Context(), func(p *Profile) (err error) { list, err = p.Messages().List(user, "INBOX", 10); return err }); err != nil {
 		t.Fatal(err)
 	}
 	offline := map[string]bool{}
@@ -345,7 +345,7 @@ func TestWhyNotOffline(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var got string
-			_ = e.with(t.Context(), func(p *Profile) error { got = p.whyNotOffline(localstore.Summary{Size: tt.size}); return nil })
+			_ = e.with(t.Context(), func(p *Profile) error { got = p.messages.whyNotOffline(localstore.Summary{Size: tt.size}); return nil })
 			if !strings.Contains(got, tt.want) {
 				t.Errorf("got = %q, want %q in it", got, tt.want)
 			}

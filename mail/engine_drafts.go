@@ -12,10 +12,10 @@ import (
 // kept, its id is returned and the error wraps backend.ErrDraftNotUploaded.
 func (e *Engine) SaveDraft(ctx context.Context, account, id string, d backend.Draft, mode string) (saved string, err error) {
 	err = e.with(ctx, func(p *Profile) error {
-		if saved, err = p.SaveDraft(account, id, d, mode); err != nil {
+		if saved, err = p.Drafts().Save(account, id, d, mode); err != nil {
 			return err
 		}
-		if err := p.syncDrafts(ctx, account, saved); err != nil {
+		if err := p.drafts.upload(ctx, account, saved); err != nil {
 			return fmt.Errorf("%w: %w", backend.ErrDraftNotUploaded, err)
 		}
 		return nil
@@ -27,7 +27,7 @@ func (e *Engine) SaveDraft(ctx context.Context, account, id string, d backend.Dr
 // first, without attachment data.
 func (e *Engine) Drafts(ctx context.Context, account string) (out []backend.SavedDraft, err error) {
 	err = e.with(ctx, func(p *Profile) (err error) {
-		out, err = p.Drafts(account)
+		out, err = p.Drafts().List(account)
 		return err
 	})
 	return out, err
@@ -36,7 +36,7 @@ func (e *Engine) Drafts(ctx context.Context, account string) (out []backend.Save
 // OpenDraft returns one draft with its attachments.
 func (e *Engine) OpenDraft(ctx context.Context, account, id string) (d backend.SavedDraft, err error) {
 	err = e.with(ctx, func(p *Profile) (err error) {
-		d, err = p.OpenDraft(account, id)
+		d, err = p.Drafts().Open(account, id)
 		return err
 	})
 	return d, err
@@ -45,7 +45,7 @@ func (e *Engine) OpenDraft(ctx context.Context, account, id string) (d backend.S
 // DeleteDraft deletes a draft here at once and its server copy within ctx;
 // when the server copy stays, the error wraps backend.ErrDraftCopyKept.
 func (e *Engine) DeleteDraft(ctx context.Context, account, id string) error {
-	return e.with(ctx, func(p *Profile) error { return p.DeleteDraft(ctx, account, id) })
+	return e.with(ctx, func(p *Profile) error { return p.Drafts().Delete(ctx, account, id) })
 }
 
 // The engine keeps drafts.

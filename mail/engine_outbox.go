@@ -1,18 +1,12 @@
 package mail
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/emersion/go-message"
-	gomail "github.com/emersion/go-message/mail"
-	"github.com/emersion/go-message/textproto"
 
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail/backend"
@@ -23,13 +17,7 @@ import (
 // what travels: "[...]" when header protection hides the real one. Nothing
 // is decrypted.
 func (e *Engine) Outbox(ctx context.Context) (out []backend.OutboxItem, err error) {
-	err = e.with(ctx, func(p *Profile) error {
-		items, err := p.Outbox()
-		for _, it := range items {
-			out = append(out, outboxItem(it))
-		}
-		return err
-	})
+	err = e.with(ctx, func(p *Profile) (err error) { out, err = p.Outbox().Items(); return err })
 	return out, err
 }
 
@@ -38,14 +26,14 @@ func (e *Engine) Outbox(ctx context.Context) (out []backend.OutboxItem, err erro
 // saved in Sent. A message no longer queued fails with
 // backend.ErrNotInOutbox.
 func (e *Engine) RetryOutbox(ctx context.Context, id string) error {
-	return e.with(ctx, func(p *Profile) error { return notInOutbox(p.RetryOutbox(ctx, id)) })
+	return e.with(ctx, func(p *Profile) error { return notInOutbox(p.Outbox().Retry(ctx, id)) })
 }
 
 // DiscardOutbox deletes the message id from the outbox without sending it
 // and records that in the audit trail. A message no longer queued fails
 // with backend.ErrNotInOutbox.
 func (e *Engine) DiscardOutbox(ctx context.Context, id string) error {
-	return e.with(ctx, func(p *Profile) error { return notInOutbox(p.DiscardOutbox(id)) })
+	return e.with(ctx, func(p *Profile) error { return notInOutbox(p.Outbox().Discard(id)) })
 }
 
 // flushOutbox sends what is due in the outbox after a sync. A failure is
@@ -64,10 +52,10 @@ func (e *Engine) flushOutbox(ctx context.Context, progress func(backend.SyncProg
 	var flushErr error
 	waiting := -1 // unknown
 	err := e.with(ctx, func(p *Profile) error {
-		if flushErr = p.FlushOutbox(ctx); flushErr == nil {
+		if flushErr = p.Outbox().Flush(ctx); flushErr == nil {
 			return nil
 		}
-		if items, err := p.Outbox(); err == nil {
+		if items, err := p.Outbox().List(); err == nil {
 			waiting = len(items)
 		}
 		return nil
@@ -128,48 +116,6 @@ func notInOutbox(err error) error {
 		return fmt.Errorf("%w (%w)", backend.ErrNotInOutbox, err)
 	}
 	return err
-}
-
-// outboxItem describes it for the UI from its record and the outer header
-// of its sealed message.
-func outboxItem(it localstore.OutboxItem) backend.OutboxItem {
-	out := backend.OutboxItem{
-		ID: it.ID, Account: it.Account, To: it.Recipients, Subject: outerSubject(it.Raw), Queued: it.CreatedAt,
-		Attempts: it.Attempts, LastError: it.LastError, NextTry: it.NextAttempt, State: OutboxState(it),
-	}
-	return out
-}
-
-// OutboxState says where a queued message stands, as one of the
-// backend.Outbox… states: sent (only the Sent copy is missing), uncertain
-// (cut off while the server received it; never resent without the user),
-// sending, held (waits for the user) or waiting (for its retry time).
-func OutboxState(it OutboxItem) string {
-	switch {
-	case !it.AcceptedAt.IsZero():
-		return backend.OutboxSent
-	case !it.SubmittingSince.IsZero() && it.Held:
-		return backend.OutboxUncertain
-	case !it.SubmittingSince.IsZero():
-		return backend.OutboxSending
-	case it.Held:
-		return backend.OutboxHeld
-	}
-	return backend.OutboxWaiting
-}
-
-// outerSubject is the decoded Subject of raw's top-level header, empty when
-// it has none or cannot be read.
-func outerSubject(raw []byte) string {
-	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
-	if err != nil {
-		return ""
-	}
-	s, err := (&gomail.Header{Header: message.Header{Header: h}}).Subject()
-	if err != nil {
-		return h.Get("Subject")
-	}
-	return s
 }
 
 // The engine offers the outbox.

@@ -8,7 +8,7 @@ import (
 
 // Search brings the search index of the queried accounts and folders up to
 // date, then returns the matching messages newest first (see
-// Profile.Search). progress, which may be nil, is called with Done 0 and
+// Index.Search). progress, which may be nil, is called with Done 0 and
 // the number of messages to index before indexing (Total 0: nothing to
 // do), then after each batch.
 // Indexing runs in batches, each holding the profile only for itself, so a
@@ -29,7 +29,7 @@ func (e *Engine) Search(ctx context.Context, q backend.SearchQuery, progress fun
 	}
 	var out []backend.MessageSummary
 	err = e.with(ctx, func(p *Profile) (err error) {
-		out, err = p.searchIndexed(ctx, q, words)
+		out, err = p.index.search(ctx, q, words)
 		return err
 	})
 	return out, err
@@ -38,11 +38,11 @@ func (e *Engine) Search(ctx context.Context, q backend.SearchQuery, progress fun
 // updateSearchIndex indexes what is missing in account and folder (all when
 // empty), one batch per hold of the profile. progress is called once before
 // the first batch and after each. Accounts without a backlog cost one read
-// (see Profile.UpdateSearchIndex).
+// (see Index.Update).
 func (e *Engine) updateSearchIndex(ctx context.Context, account, folder string, progress func(done, total int)) error {
 	var b backlog
 	err := e.with(ctx, func(p *Profile) (err error) {
-		b, err = p.indexBacklog(account, folder)
+		b, err = p.index.pending(account, folder)
 		return err
 	})
 	if err != nil {
@@ -56,7 +56,7 @@ func (e *Engine) updateSearchIndex(ctx context.Context, account, folder string, 
 		for start := 0; start < len(job.uids); start += searchBatch {
 			chunk := job.uids[start:min(len(job.uids), start+searchBatch)]
 			err := e.with(ctx, func(p *Profile) error {
-				ix := p.newIndexer()
+				ix := p.index.newIndexer()
 				defer ix.close()
 				return ix.index(ctx, job.account, job.folder, chunk)
 			})
@@ -69,7 +69,7 @@ func (e *Engine) updateSearchIndex(ctx context.Context, account, folder string, 
 			}
 		}
 	}
-	return e.with(ctx, func(p *Profile) error { return p.markIndexed(b) })
+	return e.with(ctx, func(p *Profile) error { return p.index.markIndexed(b) })
 }
 
 // The engine offers search over the local cache.

@@ -3,7 +3,6 @@ package mail
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/sealpost/sealpost/mail/backend"
 	"github.com/sealpost/sealpost/mail/imapsync"
@@ -13,26 +12,7 @@ import (
 // its hash chain. When an entry fails authentication the trail cannot be
 // read: the result then holds no entries and the problems found.
 func (e *Engine) AuditTrail(ctx context.Context) (trail backend.AuditTrail, err error) {
-	err = e.with(ctx, func(p *Profile) error {
-		rep, err := p.VerifyAudit()
-		if err != nil {
-			return err
-		}
-		trail.Intact, trail.Problems = rep.OK, rep.Problems
-		entries, err := p.AuditEntries()
-		if err != nil {
-			if !rep.OK {
-				return nil // the problems say why the entries cannot be shown
-			}
-			return fmt.Errorf("reading the audit trail: %w", err)
-		}
-		trail.Entries = make([]backend.AuditEntry, len(entries))
-		for i, en := range entries {
-			trail.Entries[i] = backend.AuditEntry{Seq: en.Seq, Time: en.Time, Kind: en.Kind, Subject: en.Subject, Detail: en.Detail}
-		}
-		slices.Reverse(trail.Entries)
-		return nil
-	})
+	err = e.with(ctx, func(p *Profile) (err error) { trail, err = p.Audit().Trail(); return err })
 	return trail, err
 }
 
@@ -57,7 +37,7 @@ func (e *Engine) SyncWith(ctx context.Context, account string, opts backend.Sync
 			}
 			req.Warn = func(w string) { progress(backend.SyncProgress{Account: account, Warning: w}) }
 		}
-		return p.Sync(ctx, req)
+		return p.Syncer().Sync(ctx, req)
 	})
 	if err != nil {
 		// The submission server may be reachable when the IMAP server is
@@ -76,7 +56,7 @@ func (e *Engine) SyncWith(ctx context.Context, account string, opts backend.Sync
 // Preferences reads the settings window's choices from the profile.
 func (e *Engine) Preferences(ctx context.Context) (prefs backend.Preferences, err error) {
 	err = e.with(ctx, func(p *Profile) error {
-		s, err := p.Settings()
+		s, err := p.Settings().Get()
 		prefs = backend.Preferences{AutoLockMinutes: s.AutoLockMinutes, PrivateNotifications: !s.NotificationDetails, OfflineBodies: !s.HeadersOnlySync,
 			MaxMessageMB: s.MaxMessageMB, CheckMinutes: s.CheckMinutes, Theme: s.Theme}
 		return err
@@ -100,7 +80,7 @@ func (e *Engine) SavePreferences(ctx context.Context, prefs backend.Preferences)
 	}
 	syncChanged := false
 	err := e.with(ctx, func(p *Profile) error {
-		s, err := p.Settings()
+		s, err := p.Settings().Get()
 		if err != nil {
 			return err
 		}
@@ -108,7 +88,7 @@ func (e *Engine) SavePreferences(ctx context.Context, prefs backend.Preferences)
 		s.AutoLockMinutes, s.NotificationDetails, s.HeadersOnlySync = prefs.AutoLockMinutes, !prefs.PrivateNotifications, !prefs.OfflineBodies
 		s.MaxMessageMB, s.CheckMinutes, s.Theme = prefs.MaxMessageMB, prefs.CheckMinutes, prefs.Theme
 		syncChanged = old.HeadersOnlySync != s.HeadersOnlySync || old.MaxMessageMB != s.MaxMessageMB || old.CheckMinutes != s.CheckMinutes
-		return p.SaveSettings(s)
+		return p.Settings().Save(s)
 	})
 	if err == nil && syncChanged {
 		e.restartSessions()

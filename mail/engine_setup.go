@@ -11,14 +11,14 @@ import (
 	"github.com/sealpost/sealpost/mail/transport"
 )
 
-// AddAccount sets up an account as Profile.AddAccount does and reports how
+// AddAccount sets up an account as Accounts.Add does and reports how
 // each test login was secured. A certificate that does not verify comes
 // back as a *backend.CertificateError.
 func (e *Engine) AddAccount(ctx context.Context, a backend.NewAccount) (added backend.AddedAccount, err error) {
 	err = e.with(ctx, func(p *Profile) error {
-		info, err := p.AddAccount(ctx, AccountSettings{
+		info, err := p.Accounts().Add(ctx, AccountSettings{
 			Email: a.Email, Name: a.Name, Secret: a.Password, TrustCert: a.TrustCert,
-			IMAP: Server(a.IMAP), SMTP: Server(a.SMTP),
+			IMAP: a.IMAP, SMTP: a.SMTP,
 		}, nil)
 		if err != nil {
 			return asBackendCertError(err)
@@ -50,7 +50,7 @@ func asBackendCertError(err error) error {
 // its test logins were secured.
 func addedAccount(info AccountInfo) backend.AddedAccount {
 	added := backend.AddedAccount{
-		Email: info.Email, IMAP: backend.ServerSettings(info.IMAP), SMTP: backend.ServerSettings(info.SMTP),
+		Email: info.Email, IMAP: info.IMAP, SMTP: info.SMTP,
 		Discovery: info.Discovery, Notes: info.Notes,
 	}
 	for _, c := range info.Tested {

@@ -46,8 +46,8 @@ func engineWithMail(t *testing.T) *Engine {
 		if _, err := p.Keys().ImportKeys([]byte(pub), nil); err != nil {
 			return err
 		}
-		raw, err = p.Compose("alice@example.org", backend.Draft{To: []string{"alice@example.org"}, Subject: "Note to self", Body: "remember\n"},
-			SecurityOptions{Mode: ModeEncrypt})
+		raw, err = p.Composer().Compose("alice@example.org", backend.Draft{To: []string{"alice@example.org"}, Subject: "Note to self", Body: "remember\n"},
+			backend.Security{Mode: ModeEncrypt})
 		if err != nil {
 			return err
 		}
@@ -130,7 +130,7 @@ func TestEngineSendFailsClosed(t *testing.T) {
 		t.Errorf("send with mode auto: got = %v, want ErrUnknownMode (the UI always chooses explicitly)", err)
 	}
 	var items []OutboxItem
-	if err := e.with(t.Context(), func(p *Profile) (err error) { items, err = p.Outbox(); return err }); err != nil || len(items) != 0 {
+	if err := e.with(t.Context(), func(p *Profile) (err error) { items, err = p.Outbox().List(); return err }); err != nil || len(items) != 0 {
 		t.Errorf("outbox = %d items, %v; want nothing queued", len(items), err)
 	}
 }

@@ -3,6 +3,7 @@ package mail
 import (
 	"bytes"
 	"io"
+	"time"
 
 	"github.com/sealpost/sealpost/crypto"
 	"github.com/sealpost/sealpost/crypto/verdict"
@@ -12,46 +13,53 @@ import (
 // integrity, signature, header protection, the text to show and warnings.
 type Verdict = verdict.Result
 
-// Inspect decrypts and verifies raw with the profile's own keys and its
-// contacts' keys, and returns the verdict with the attachments' data (for
-// saving them; within verdict.DefaultMaxDecodedSize). Nothing in the message
-// causes network activity.
-func (p *Profile) Inspect(raw []byte) (Verdict, error) {
-	return p.inspectWith(bytes.NewReader(raw), int64(len(raw)), true)
+// Inspector decrypts and verifies messages with the profile's own keys and
+// its contacts' keys, and says what it found (a Verdict). Nothing in a
+// message causes network activity.
+type Inspector struct {
+	keys *Keyring
+	now  func() time.Time
+}
+
+// Inspect decrypts and verifies raw and returns the verdict with the
+// attachments' data (for saving them; within
+// verdict.DefaultMaxDecodedSize).
+func (is *Inspector) Inspect(raw []byte) (Verdict, error) {
+	return is.inspectWith(bytes.NewReader(raw), int64(len(raw)), true)
 }
 
 // InspectFrom is Inspect for a message of size bytes in src (a file) of any
 // size, in bounded memory: attachments are described (name, type, size,
 // SHA-256) without their data.
-func (p *Profile) InspectFrom(src io.ReaderAt, size int64) (Verdict, error) {
-	return p.inspectWith(src, size, false)
+func (is *Inspector) InspectFrom(src io.ReaderAt, size int64) (Verdict, error) {
+	return is.inspectWith(src, size, false)
 }
 
-func (p *Profile) inspectWith(src io.ReaderAt, size int64, keepData bool) (Verdict, error) {
-	in, err := p.newInspector()
+func (is *Inspector) inspectWith(src io.ReaderAt, size int64, keepData bool) (Verdict, error) {
+	ks, err := is.session()
 	if err != nil {
 		return Verdict{}, err
 	}
-	defer in.close()
-	opts := in.opts
-	opts.Now, opts.KeepAttachmentData = p.now(), keepData
+	defer ks.close()
+	opts := ks.opts
+	opts.Now, opts.KeepAttachmentData = is.now(), keepData
 	return verdict.InspectFrom(src, size, opts)
 }
 
-// inspector holds the keys for judging several messages in a row.
-type inspector struct {
-	p    *Profile
+// keySession holds the keys for judging several messages in a row.
+type keySession struct {
+	now  func() time.Time
 	opts verdict.Options
 }
 
-// newInspector loads the own secret keys and every contact key once.
-// Call close to wipe the secret keys.
-func (p *Profile) newInspector() (*inspector, error) {
-	own, err := p.ownSecretKeys()
+// session loads the own secret keys and every contact key once. Call close
+// to wipe the secret keys.
+func (is *Inspector) session() (*keySession, error) {
+	own, err := is.keys.ownSecretKeys()
 	if err != nil {
 		return nil, err
 	}
-	verifiers, err := p.verifierKeys()
+	verifiers, err := is.keys.verifierKeys()
 	if err != nil {
 		clearKeys(own)
 		return nil, err
@@ -59,17 +67,17 @@ func (p *Profile) newInspector() (*inspector, error) {
 	for _, k := range own {
 		verifiers = append(verifiers, k.Public())
 	}
-	return &inspector{p: p, opts: verdict.Options{Keys: own, Verifiers: verifiers}}, nil
+	return &keySession{now: is.now, opts: verdict.Options{Keys: own, Verifiers: verifiers}}, nil
 }
 
 // inspect judges raw; attachments are described without their data.
-func (in *inspector) inspect(raw []byte) (Verdict, error) {
-	opts := in.opts
-	opts.Now = in.p.now()
+func (ks *keySession) inspect(raw []byte) (Verdict, error) {
+	opts := ks.opts
+	opts.Now = ks.now()
 	return verdict.Inspect(raw, opts)
 }
 
-func (in *inspector) close() { clearKeys(in.opts.Keys) }
+func (ks *keySession) close() { clearKeys(ks.opts.Keys) }
 
 func clearKeys(keys []*crypto.Key) {
 	for _, k := range keys {

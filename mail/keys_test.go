@@ -162,15 +162,15 @@ func TestDefaultKeyPerAddress(t *testing.T) {
 
 func TestSettingsRoundTrip(t *testing.T) {
 	p := newTestProfile(t)
-	s, err := p.Settings()
+	s, err := p.Settings().Get()
 	if err != nil || s.AutoLockMinutes != 15 {
 		t.Fatalf("default settings = %+v, %v; want auto-lock after 15 minutes", s, err)
 	}
 	s.AutoLockMinutes = 5
-	if err := p.SaveSettings(s); err != nil {
+	if err := p.Settings().Save(s); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := p.Settings(); got.AutoLockMinutes != 5 {
+	if got, _ := p.Settings().Get(); got.AutoLockMinutes != 5 {
 		t.Errorf("settings after save = %+v", got)
 	}
 }
@@ -179,12 +179,12 @@ func TestSettingsRoundTrip(t *testing.T) {
 // returns the fingerprint of the key that signed it.
 func signerOf(t *testing.T, p *Profile) string {
 	t.Helper()
-	raw, err := p.Compose("alice@example.org", backend.Draft{To: []string{"alice@example.org"}, Subject: "which key", Body: "hello\n"},
-		SecurityOptions{Mode: ModeSign})
+	raw, err := p.Composer().Compose("alice@example.org", backend.Draft{To: []string{"alice@example.org"}, Subject: "which key", Body: "hello\n"},
+		backend.Security{Mode: ModeSign})
 	if err != nil {
 		t.Fatalf("compose: %v", err)
 	}
-	v, err := p.Inspect(raw)
+	v, err := p.Inspector().Inspect(raw)
 	if err != nil {
 		t.Fatalf("inspect: %v", err)
 	}
@@ -209,7 +209,7 @@ func TestSetDefaultKeySignsWithTheChosenKey(t *testing.T) {
 		return out
 	}
 	auditCount := func() int {
-		entries, err := p.AuditEntries()
+		entries, err := p.Audit().Entries()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,7 +240,7 @@ func TestSetDefaultKeySignsWithTheChosenKey(t *testing.T) {
 			if got := signerOf(t, p); got != tt.signer {
 				t.Errorf("signer got = %s, want %s", got, tt.signer)
 			}
-			entries, err := p.AuditEntries()
+			entries, err := p.Audit().Entries()
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -110,7 +110,7 @@ func TestLargeMessagePeakHeap(t *testing.T) {
 	d := backend.Draft{To: []string{"alice@example.org"}, Subject: "the data", Body: "Here it is.\n", Attachments: []backend.Attachment{{
 		Filename: "data.bin", Open: func() (io.ReadCloser, error) { return &pattern{size: size, heap: composing}, nil },
 	}}}
-	if err := p.ComposeTo(out, "alice@example.org", d, SecurityOptions{}); err != nil {
+	if err := p.Composer().ComposeTo(out, "alice@example.org", d, backend.Security{}); err != nil {
 		t.Fatalf("ComposeTo: %v", err)
 	}
 	st, err := out.Stat()
@@ -119,7 +119,7 @@ func TestLargeMessagePeakHeap(t *testing.T) {
 	}
 
 	inspecting := newHeapPeak(4 << 20)
-	v, err := p.InspectFrom(sampledFile{out, inspecting}, st.Size())
+	v, err := p.Inspector().InspectFrom(sampledFile{out, inspecting}, st.Size())
 	if err != nil {
 		t.Fatalf("InspectFrom: %v", err)
 	}
@@ -169,7 +169,7 @@ func TestComposeToAttachmentFails(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			d := backend.Draft{To: []string{"alice@example.org"}, Subject: "x", Attachments: []backend.Attachment{{Filename: "a.bin",
 				Open: func() (io.ReadCloser, error) { return &failingReader{n: 1 << 20}, nil }}}}
-			err := p.ComposeTo(io.Discard, "alice@example.org", d, SecurityOptions{Mode: mode})
+			err := p.Composer().ComposeTo(io.Discard, "alice@example.org", d, backend.Security{Mode: mode})
 			if !errors.Is(err, errAttachmentGone) || !strings.Contains(err.Error(), "a.bin") {
 				t.Errorf("ComposeTo error = %v, want the attachment's error naming it", err)
 			}

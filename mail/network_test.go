@@ -54,9 +54,9 @@ func (s *netServers) profile(t *testing.T, stall time.Duration) *Profile {
 	t.Cleanup(func() { p.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	_, err = p.AddAccount(ctx, AccountSettings{
+	_, err = p.Accounts().Add(ctx, AccountSettings{
 		Email: netUser, Secret: []byte(netPass),
-		IMAP: Server{stalltest.Host, s.imapProxy.Port, "tls"}, SMTP: Server{stalltest.Host, s.smtpP.Port, "tls"},
+		IMAP: Server{Host: stalltest.Host, Port: s.imapProxy.Port, Security: "tls"}, SMTP: Server{Host: stalltest.Host, Port: s.smtpP.Port, Security: "tls"},
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +118,7 @@ func TestSentCopyCreatesTheMissingSentFolder(t *testing.T) {
 	if _, ok := s.folders(t)["Sent"]; ok {
 		t.Fatal("the server has a Sent folder before the test")
 	}
-	if _, err := p.SendRaw(context.Background(), netUser, plainMessage(1)); err != nil {
+	if _, err := p.Outbox().SendRaw(context.Background(), netUser, plainMessage(1)); err != nil {
 		t.Fatalf("send: %v", err)
 	}
 	if n := len(s.smtp.Received()); n != 1 {
@@ -130,7 +130,7 @@ func TestSentCopyCreatesTheMissingSentFolder(t *testing.T) {
 	if n := s.count(t, "Sent"); n != 1 {
 		t.Errorf("Sent holds %d messages, want the copy", n)
 	}
-	if items, err := p.Outbox(); err != nil || len(items) != 0 {
+	if items, err := p.Outbox().List(); err != nil || len(items) != 0 {
 		t.Errorf("outbox = %v, %v; want it empty", items, err)
 	}
 }
@@ -151,7 +151,7 @@ func TestSentCopyFindsTheServersSentFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := sentCount(t, admin)
-	if _, err := p.SendRaw(context.Background(), user, plainMessageFrom(user, 10)); err != nil {
+	if _, err := p.Outbox().SendRaw(context.Background(), user, plainMessageFrom(user, 10)); err != nil {
 		t.Fatalf("send: %v\n%s", err, srv.Log())
 	}
 	boxes, err := admin.List("", "*", &imap.ListOptions{ReturnSpecialUse: true}).Collect()
@@ -188,7 +188,7 @@ func TestSyncOfStalledServerFailsWithin(t *testing.T) {
 	}
 	p := s.profile(t, time.Second)
 	errc := make(chan error, 1)
-	go func() { errc <- p.Sync(context.Background(), SyncRequest{}) }()
+	go func() { errc <- p.Syncer().Sync(context.Background(), SyncRequest{}) }()
 	var err error
 	select {
 	case err = <-errc:

@@ -6,11 +6,9 @@ package mail
 import (
 	"crypto/x509"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/sealpost/sealpost/localstore"
-	"github.com/sealpost/sealpost/mail/submit"
 	"github.com/sealpost/sealpost/mail/transport"
 )
 
@@ -27,29 +25,31 @@ const (
 	AuditKeyExported      = "key.secret_exported"
 )
 
-// Profile is an unlocked Sealpost profile. The engine calls it from several
-// goroutines at once: the store serialises writes, and the profile's own
-// caches and its outbox sender have locks. A change made of a read and a
-// later write (such as editing an account) is not atomic against another
-// change of the same record. The UI reaches it through the engine, never
-// directly.
+// Profile is an unlocked Sealpost profile: it opens and locks the
+// encrypted store and hands out the services that work on it, each with one
+// job (Keys, Accounts, Syncer, Messages, Index, Inspector, Composer, Outbox,
+// Drafts, Audit, Settings). The services depend on each other through
+// fields set here, never through the profile. The engine calls them from
+// several goroutines at once: the store serialises writes, and the
+// services' caches and the outbox sender have locks. A change made of a
+// read and a later write (such as editing an account) is not atomic against
+// another change of the same record. The UI reaches the profile through the
+// engine, never directly.
 type Profile struct {
-	store   *localstore.Store
-	now     func() time.Time
-	rootCAs *x509.CertPool
-	dialer  transport.Dialer
-	stall   time.Duration // transport.Policy.StallTimeout of every connection
+	store *localstore.Store
 
-	connMu sync.Mutex
-	conns  map[string]Connection // latest connection per account and protocol
-
-	keys *Keyring
-
-	// sender is the profile's one outbox sender (see outbox), made once:
-	// its claims keep a message from being submitted by two calls at once.
-	senderOnce sync.Once
-	sender     *submit.Outbox
-	senderErr  error
+	keys        *Keyring
+	settings    *Settings
+	audit       *Audit
+	connections *Connections
+	accounts    *Accounts
+	inspector   *Inspector
+	composer    *Composer
+	drafts      *Drafts
+	index       *Index
+	syncer      *Syncer
+	messages    *Messages
+	outbox      *Outbox
 }
 
 // ProfileOptions tune how a profile is created or opened. The zero value is
@@ -131,14 +131,62 @@ func OpenProfile(dir string, passphrase []byte, opts *ProfileOptions) (*Profile,
 
 // newProfile makes the profile of an open store and its services.
 func newProfile(store *localstore.Store, opts *ProfileOptions) *Profile {
-	p := &Profile{store: store, now: opts.clock()}
-	p.rootCAs, p.dialer, p.stall = opts.network()
-	p.keys = &Keyring{store: store, now: p.now}
+	now := opts.clock()
+	p := &Profile{store: store}
+	p.keys = &Keyring{store: store, now: now}
+	p.settings = &Settings{store: store}
+	p.audit = &Audit{store: store}
+	rootCAs, dialer, stall := opts.network()
+	p.connections = &Connections{rootCAs: rootCAs, dialer: dialer, stall: stall}
+	p.accounts = &Accounts{store: store, now: now, connections: p.connections}
+	p.inspector = &Inspector{keys: p.keys, now: now}
+	p.composer = &Composer{store: store, keys: p.keys, accounts: p.accounts, inspector: p.inspector, now: now}
+	p.drafts = &Drafts{store: store, accounts: p.accounts, connections: p.connections, keys: p.keys, now: now}
+	p.index = &Index{store: store, accounts: p.accounts, keys: p.keys, inspector: p.inspector}
+	p.syncer = &Syncer{store: store, accounts: p.accounts, connections: p.connections, settings: p.settings,
+		index: p.index, drafts: p.drafts}
+	p.messages = &Messages{store: store, accounts: p.accounts, syncer: p.syncer, settings: p.settings}
+	p.outbox = &Outbox{store: store, accounts: p.accounts, connections: p.connections, composer: p.composer, now: now}
 	return p
 }
 
 // Keys is the profile's keyring: own keys and contacts' keys.
 func (p *Profile) Keys() *Keyring { return p.keys }
+
+// Settings are the profile's settings.
+func (p *Profile) Settings() *Settings { return p.settings }
+
+// Accounts are the profile's mail accounts.
+func (p *Profile) Accounts() *Accounts { return p.accounts }
+
+// Outbox sends mail and keeps what is not sent yet.
+func (p *Profile) Outbox() *Outbox { return p.outbox }
+
+// Drafts are the messages being written.
+func (p *Profile) Drafts() *Drafts { return p.drafts }
+
+// Connections reaches the accounts' servers and says how the latest
+// connections were secured.
+func (p *Profile) Connections() *Connections { return p.connections }
+
+// Syncer keeps the local copy of the accounts' mail up to date.
+func (p *Profile) Syncer() *Syncer { return p.syncer }
+
+// Messages is the local copy of mail: folders, lists, messages and the
+// actions on them.
+func (p *Profile) Messages() *Messages { return p.messages }
+
+// Index is the search index of the local copy of mail.
+func (p *Profile) Index() *Index { return p.index }
+
+// Inspector decrypts and verifies messages with the profile's keys.
+func (p *Profile) Inspector() *Inspector { return p.inspector }
+
+// Composer writes outgoing messages, replies and forwards.
+func (p *Profile) Composer() *Composer { return p.composer }
+
+// Audit is the profile's audit trail.
+func (p *Profile) Audit() *Audit { return p.audit }
 
 // Close locks the profile again.
 func (p *Profile) Close() error { return p.store.Close() }
@@ -155,40 +203,5 @@ func (p *Profile) ChangePassphrase(oldPass, newPass []byte) error {
 	if err := p.store.ChangePassphrase(oldPass, newPass); err != nil {
 		return err
 	}
-	return p.audit(AuditPassphraseChange, "", "master key rewrapped under a new passphrase")
+	return writeAudit(p.store, AuditPassphraseChange, "", "master key rewrapped under a new passphrase")
 }
-
-// AuditEntries returns the audit trail, oldest first.
-func (p *Profile) AuditEntries() ([]localstore.AuditEntry, error) {
-	return p.store.AuditEntries()
-}
-
-// VerifyAudit checks the audit trail's hash chain.
-func (p *Profile) VerifyAudit() (localstore.AuditReport, error) {
-	return p.store.VerifyAudit()
-}
-
-func (p *Profile) audit(kind, subject, detail string) error {
-	return writeAudit(p.store, kind, subject, detail)
-}
-
-// writeAudit appends an entry to the store's audit trail.
-func writeAudit(store *localstore.Store, kind, subject, detail string) error {
-	if _, err := store.AppendAudit(kind, subject, detail); err != nil {
-		return fmt.Errorf("write audit entry %s: %w", kind, err)
-	}
-	return nil
-}
-
-// auditNote is an audit entry written in the same transaction as the change
-// it records.
-func auditNote(kind, subject, detail string) localstore.AuditNote {
-	return localstore.AuditNote{Kind: kind, Subject: subject, Detail: detail}
-}
-
-// Settings returns the profile's settings (the defaults when none were
-// saved yet).
-func (p *Profile) Settings() (localstore.Settings, error) { return p.store.GetSettings() }
-
-// SaveSettings stores the profile's settings, sealed.
-func (p *Profile) SaveSettings(s localstore.Settings) error { return p.store.PutSettings(s) }

@@ -11,15 +11,15 @@ import (
 	"github.com/sealpost/sealpost/mail/backend"
 )
 
-// PrepareReply answers raw (to its sender, or with all to every recipient
+// Reply prepares an answer to raw (to its sender, or with all to every recipient
 // except the user's own addresses). It quotes only the text the verdict
 // shows, which for an encrypted message is what was decrypted from the
 // message's own root encrypted part: never unencrypted siblings or
 // attachments, so a reply cannot be abused to decrypt foreign ciphertext.
 // A reply to an encrypted message is encrypted (and refused, not
 // downgraded, when a recipient has no key).
-func (p *Profile) PrepareReply(raw []byte, all bool) (backend.Reply, error) {
-	v, err := p.Inspect(raw)
+func (c *Composer) Reply(raw []byte, all bool) (backend.Reply, error) {
+	v, err := c.inspector.Inspect(raw)
 	if err != nil {
 		return backend.Reply{}, err
 	}
@@ -37,7 +37,7 @@ func (p *Profile) PrepareReply(raw []byte, all bool) (backend.Reply, error) {
 	}
 	r.Draft.To = []string{to}
 	if all {
-		own, err := p.ownAddresses()
+		own, err := c.ownAddresses()
 		if err != nil {
 			return backend.Reply{}, err
 		}
@@ -100,16 +100,16 @@ func quote(from, text string) string {
 }
 
 // ownAddresses is the set of addresses of the user's accounts and own keys.
-func (p *Profile) ownAddresses() (map[string]bool, error) {
+func (c *Composer) ownAddresses() (map[string]bool, error) {
 	out := map[string]bool{}
-	accts, err := p.store.Accounts().List()
+	accts, err := c.store.Accounts().List()
 	if err != nil {
 		return nil, err
 	}
 	for _, a := range accts {
 		out[strings.ToLower(a.Email)] = true
 	}
-	owns, err := p.store.OwnKeys().List()
+	owns, err := c.store.OwnKeys().List()
 	if err != nil {
 		return nil, err
 	}
@@ -121,13 +121,13 @@ func (p *Profile) ownAddresses() (map[string]bool, error) {
 	return out, nil
 }
 
-// PrepareForward makes a new message carrying raw's text, under the same
+// Forward prepares a new message carrying raw's text, under the same
 // rule as replies: only the text the verdict shows is included, never
 // unencrypted siblings of decrypted content. Forwarding an encrypted
 // message is encrypted (fail closed). Attachments are not carried over
 // yet; the returned warnings say so when the original had any.
-func (p *Profile) PrepareForward(raw []byte) (backend.Reply, error) {
-	v, err := p.Inspect(raw)
+func (c *Composer) Forward(raw []byte) (backend.Reply, error) {
+	v, err := c.inspector.Inspect(raw)
 	if err != nil {
 		return backend.Reply{}, err
 	}

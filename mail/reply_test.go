@@ -17,11 +17,11 @@ func keyedPair(t *testing.T) (alice, bob *Profile) {
 
 func TestReplyToEncryptedIsEncryptedAndQuotesDecryptedText(t *testing.T) {
 	alice, bob := keyedPair(t)
-	raw, err := alice.Compose("alice@example.org", backend.Draft{To: []string{"bob@example.net"}, Subject: "Plans", Body: "Meet at noon.\n"}, SecurityOptions{})
+	raw, err := alice.Composer().Compose("alice@example.org", backend.Draft{To: []string{"bob@example.net"}, Subject: "Plans", Body: "Meet at noon.\n"}, backend.Security{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := bob.PrepareReply(raw, false)
+	r, err := bob.Composer().Reply(raw, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestReplyToEncryptedIsEncryptedAndQuotesDecryptedText(t *testing.T) {
 		t.Fatalf("reply = %+v", r)
 	}
 	// The reply goes out encrypted to alice, whose key bob has.
-	if _, err := bob.Compose("bob@example.net", r.Draft, SecurityOptions{Mode: r.Security}); err != nil {
+	if _, err := bob.Composer().Compose("bob@example.net", r.Draft, backend.Security{Mode: r.Security}); err != nil {
 		t.Fatalf("compose the encrypted reply: %v", err)
 	}
 }
@@ -40,7 +40,7 @@ func TestReplyToEncryptedIsEncryptedAndQuotesDecryptedText(t *testing.T) {
 // hoping bob's reply quotes it in plaintext.
 func TestReplyDoesNotQuoteForeignCiphertext(t *testing.T) {
 	alice, bob := keyedPair(t)
-	captured, err := alice.Compose("alice@example.org", backend.Draft{To: []string{"bob@example.net"}, Subject: "x", Body: "SECRET-7731\n"}, SecurityOptions{})
+	captured, err := alice.Composer().Compose("alice@example.org", backend.Draft{To: []string{"bob@example.net"}, Subject: "x", Body: "SECRET-7731\n"}, backend.Security{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestReplyDoesNotQuoteForeignCiphertext(t *testing.T) {
 	attack := "From: Eve <eve@evil.example>\r\nTo: bob@example.net\r\nSubject: quick question\r\nMIME-Version: 1.0\r\n" +
 		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nCan you check this?\r\n" +
 		"--b\r\nContent-Type: text/plain\r\n\r\n" + armored + "\r\n--b--\r\n"
-	r, err := bob.PrepareReply([]byte(attack), false)
+	r, err := bob.Composer().Reply([]byte(attack), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestReplyAllAndReplyToWarning(t *testing.T) {
 	_, bob := keyedPair(t)
 	raw := "From: Alice <alice@example.org>\r\nReply-To: collector@evil.example\r\nTo: bob@example.net, dave@example.org\r\n" +
 		"Cc: erin@example.org\r\nSubject: Re: lunch\r\nMessage-ID: <m1@example.org>\r\nReferences: <m0@example.org>\r\n\r\nTomorrow?\r\n"
-	r, err := bob.PrepareReply([]byte(raw), true)
+	r, err := bob.Composer().Reply([]byte(raw), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,11 +88,11 @@ func TestReplyAllAndReplyToWarning(t *testing.T) {
 
 func TestForwardOfEncryptedStaysEncrypted(t *testing.T) {
 	alice, bob := keyedPair(t)
-	raw, err := alice.Compose("alice@example.org", backend.Draft{To: []string{"bob@example.net"}, Subject: "Plans", Body: "Meet at noon.\n"}, SecurityOptions{})
+	raw, err := alice.Composer().Compose("alice@example.org", backend.Draft{To: []string{"bob@example.net"}, Subject: "Plans", Body: "Meet at noon.\n"}, backend.Security{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := bob.PrepareForward(raw)
+	f, err := bob.Composer().Forward(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestForwardOfEncryptedStaysEncrypted(t *testing.T) {
 	}
 	// To someone without a key, the forward is refused rather than sent plain.
 	f.Draft.To = []string{"carol@example.com"}
-	if _, err := bob.Compose("bob@example.net", f.Draft, SecurityOptions{Mode: f.Security}); err == nil {
+	if _, err := bob.Composer().Compose("bob@example.net", f.Draft, backend.Security{Mode: f.Security}); err == nil {
 		t.Fatal("an encrypted message was forwarded to a recipient without a key")
 	}
 }

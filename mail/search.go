@@ -26,22 +26,33 @@ type SearchQuery = backend.SearchQuery
 // searchBatch is how many messages are indexed per store transaction.
 const searchBatch = 200
 
+// Index is the search index of the local copy of mail: one sealed record
+// per message with its normalised text (decrypted for encrypted mail that
+// the own keys open), built as a sync stores new mail and afterwards for
+// whatever was left unindexed, and scanned for searches.
+type Index struct {
+	store     *localstore.Store
+	accounts  *Accounts
+	keys      *Keyring
+	inspector *Inspector
+}
+
 // Search brings the search index of the queried accounts and folders up to
 // date, then returns the messages in which every word of q.Text occurs
 // (ignoring case, accents and how words are spaced), newest first, at most
 // q.Limit of them (0: all).
-func (p *Profile) Search(ctx context.Context, q SearchQuery) ([]backend.MessageSummary, error) {
+func (idx *Index) Search(ctx context.Context, q SearchQuery) ([]backend.MessageSummary, error) {
 	words := searchWords(q.Text)
 	if len(words) == 0 {
 		return nil, ErrEmptySearch
 	}
-	if err := p.updateIndex(ctx, q.Account, q.Folder, nil); err != nil {
+	if err := idx.update(ctx, q.Account, q.Folder, nil); err != nil {
 		return nil, err
 	}
-	return p.searchIndexed(ctx, q, words)
+	return idx.search(ctx, q, words)
 }
 
-// UpdateSearchIndex indexes the messages of account (every account when
+// Update indexes the messages of account (every account when
 // empty) that are not indexed yet, in every synchronised folder: sender,
 // recipients, subject, attachment names and, when the message is stored,
 // its shown text, decrypted for encrypted mail. progress, if set, is called
@@ -53,19 +64,19 @@ func (p *Profile) Search(ctx context.Context, q SearchQuery) ([]backend.MessageS
 // indexes new mail as it stores it, so this finds work only where something
 // else left messages unindexed (see localstore.SearchIndex.Backlog), and
 // costs a read of one record per account otherwise.
-func (p *Profile) UpdateSearchIndex(ctx context.Context, account string, progress func(done, total int)) error {
-	return p.updateIndex(ctx, account, "", progress)
+func (idx *Index) Update(ctx context.Context, account string, progress func(done, total int)) error {
+	return idx.update(ctx, account, "", progress)
 }
 
-// updateIndex indexes the backlog of account and folder (all when empty),
+// update indexes the backlog of account and folder (all when empty),
 // in batches of searchBatch messages; progress, if set, is called after
 // each batch.
-func (p *Profile) updateIndex(ctx context.Context, account, folder string, progress func(done, total int)) error {
-	b, err := p.indexBacklog(account, folder)
+func (idx *Index) update(ctx context.Context, account, folder string, progress func(done, total int)) error {
+	b, err := idx.pending(account, folder)
 	if err != nil {
 		return err
 	}
-	ix := p.newIndexer()
+	ix := idx.newIndexer()
 	defer ix.close()
 	done := 0
 	for _, job := range b.jobs {
@@ -80,7 +91,7 @@ func (p *Profile) updateIndex(ctx context.Context, account, folder string, progr
 			}
 		}
 	}
-	return p.markIndexed(b)
+	return idx.markIndexed(b)
 }
 
 // indexJob is the messages of one folder that are not indexed yet.
@@ -89,7 +100,7 @@ type indexJob struct {
 	uids            []uint32
 }
 
-// backlog is what indexBacklog found: the jobs, how many messages they
+// backlog is what Index.pending found: the jobs, how many messages they
 // hold, and the backlog generation of each account listed in full (see
 // localstore.SearchIndex.Backlog), to mark once the jobs are done.
 type backlog struct {
@@ -98,27 +109,27 @@ type backlog struct {
 	gens  map[string]uint64
 }
 
-// indexBacklog lists, per folder of account (all accounts when "") and
+// pending lists, per folder of account (all accounts when "") and
 // folder (all folders when ""), the stored messages without a search
 // record, and their total. It first drops the records of undecryptable
 // messages when the own keys changed since they were indexed. Accounts
 // whose backlog is empty are not listed at all: listing reads every
 // record's page of the file.
-func (p *Profile) indexBacklog(account, folder string) (backlog, error) {
+func (idx *Index) pending(account, folder string) (backlog, error) {
 	b := backlog{gens: map[string]uint64{}}
-	accts, err := p.selectAccounts(account)
+	accts, err := idx.accounts.selected(account)
 	if err != nil {
 		return b, err
 	}
-	tag, err := p.ownKeysTag()
+	tag, err := idx.ownKeysTag()
 	if err != nil {
 		return b, err
 	}
 	for _, acct := range accts {
-		if _, err := p.store.SearchIndex().RetryUnreadable(acct.Email, tag); err != nil {
+		if _, err := idx.store.SearchIndex().RetryUnreadable(acct.Email, tag); err != nil {
 			return b, err
 		}
-		gen, pending, err := p.store.SearchIndex().Backlog(acct.Email)
+		gen, pending, err := idx.store.SearchIndex().Backlog(acct.Email)
 		if err != nil {
 			return b, err
 		}
@@ -128,16 +139,16 @@ func (p *Profile) indexBacklog(account, folder string) (backlog, error) {
 		if folder == "" {
 			b.gens[acct.Email] = gen
 		}
-		folders, err := p.searchFolders(acct.Email, folder)
+		folders, err := idx.searchFolders(acct.Email, folder)
 		if err != nil {
 			return b, err
 		}
 		for _, f := range folders {
-			have, err := p.store.Messages().UIDs(acct.Email, f)
+			have, err := idx.store.Messages().UIDs(acct.Email, f)
 			if err != nil {
 				return b, err
 			}
-			done, err := p.store.SearchIndex().Indexed(acct.Email, f)
+			done, err := idx.store.SearchIndex().Indexed(acct.Email, f)
 			if err != nil {
 				return b, err
 			}
@@ -151,9 +162,9 @@ func (p *Profile) indexBacklog(account, folder string) (backlog, error) {
 }
 
 // markIndexed records that the accounts listed in full in b are indexed.
-func (p *Profile) markIndexed(b backlog) error {
+func (idx *Index) markIndexed(b backlog) error {
 	for account, gen := range b.gens {
-		if err := p.store.SearchIndex().MarkIndexed(account, gen); err != nil {
+		if err := idx.store.SearchIndex().MarkIndexed(account, gen); err != nil {
 			return err
 		}
 	}
@@ -162,9 +173,9 @@ func (p *Profile) markIndexed(b backlog) error {
 
 // searchFolders returns the synchronised folders of account: all of them,
 // or only folder when it is set (none when the account lacks it).
-func (p *Profile) searchFolders(account, folder string) ([]string, error) {
+func (idx *Index) searchFolders(account, folder string) ([]string, error) {
 	if folder != "" {
-		f, err := p.store.Folders().Get(account, folder)
+		f, err := idx.store.Folders().Get(account, folder)
 		if errors.Is(err, localstore.ErrNotFound) {
 			return nil, nil
 		}
@@ -173,7 +184,7 @@ func (p *Profile) searchFolders(account, folder string) ([]string, error) {
 		}
 		return []string{f.Name}, nil
 	}
-	all, err := p.store.Folders().List(account)
+	all, err := idx.store.Folders().List(account)
 	if err != nil {
 		return nil, err
 	}
@@ -186,8 +197,8 @@ func (p *Profile) searchFolders(account, folder string) ([]string, error) {
 
 // ownKeysTag identifies the set of own keys (which decrypt mail): the
 // SHA-256 of their sorted fingerprints.
-func (p *Profile) ownKeysTag() ([]byte, error) {
-	owns, err := p.store.OwnKeys().List()
+func (idx *Index) ownKeysTag() ([]byte, error) {
+	owns, err := idx.store.OwnKeys().List()
 	if err != nil {
 		return nil, err
 	}
@@ -220,11 +231,11 @@ func sortedMinus(a, b []uint32) []uint32 {
 // indexer builds search records; it loads the own secret keys on the first
 // message that needs decrypting. Call close to wipe them.
 type indexer struct {
-	p  *Profile
-	in *inspector
+	idx *Index
+	in  *keySession
 }
 
-func (p *Profile) newIndexer() *indexer { return &indexer{p: p} }
+func (idx *Index) newIndexer() *indexer { return &indexer{idx: idx} }
 
 func (ix *indexer) close() {
 	if ix.in != nil {
@@ -242,9 +253,9 @@ func (ix *indexer) index(ctx context.Context, account, folder string, uids []uin
 	docs := make([]localstore.SearchDoc, 0, min(len(uids), searchBatch))
 	var reveal []localstore.ProtectedHeaders
 	flush := func() error {
-		err := ix.p.store.Messages().ShowProtectedHeaders(account, folder, reveal)
+		err := ix.idx.store.Messages().ShowProtectedHeaders(account, folder, reveal)
 		if err == nil {
-			err = ix.p.store.SearchIndex().PutBatch(account, folder, docs)
+			err = ix.idx.store.SearchIndex().PutBatch(account, folder, docs)
 		}
 		for i := range docs {
 			clear(docs[i].Text)
@@ -282,7 +293,7 @@ func (ix *indexer) index(ctx context.Context, account, folder string, uids []uin
 // From of a message that decrypted with integrity protection when its
 // summary does not show them yet; else its UID is 0.
 func (ix *indexer) doc(account, folder string, uid uint32) (doc localstore.SearchDoc, shown localstore.ProtectedHeaders, ok bool, err error) {
-	s, err := ix.p.store.Messages().Summary(account, folder, uid)
+	s, err := ix.idx.store.Messages().Summary(account, folder, uid)
 	if errors.Is(err, localstore.ErrNotFound) {
 		return doc, shown, false, nil
 	}
@@ -291,7 +302,7 @@ func (ix *indexer) doc(account, folder string, uid uint32) (doc localstore.Searc
 	}
 	var raw []byte
 	if !s.RawOmitted {
-		raw, err = ix.p.store.Messages().Raw(account, folder, uid)
+		raw, err = ix.idx.store.Messages().Raw(account, folder, uid)
 		switch {
 		case errors.Is(err, localstore.ErrNotFound):
 			// The summary says stored, the body is not: index what there is.
@@ -362,22 +373,22 @@ func (ix *indexer) build(s localstore.Summary, raw []byte) (doc localstore.Searc
 // summary that is stored, and, for INBOX, collects what the mail teaches
 // about Autocrypt state in arrived (if set). The own keys are loaded per
 // batch and wiped after it.
-func (p *Profile) indexNew(account string, arrived *newMail) func(string, []localstore.Summary, []localstore.RawMessage) ([]localstore.SearchDoc, error) {
+func (idx *Index) indexNew(account string, arrived *newMail) func(string, []localstore.Summary, []localstore.RawMessage) ([]localstore.SearchDoc, error) {
 	return func(folder string, sums []localstore.Summary, raws []localstore.RawMessage) ([]localstore.SearchDoc, error) {
 		// The records of this batch are made with the current own keys:
 		// the index must know them before it holds such records.
-		tag, err := p.ownKeysTag()
+		tag, err := idx.ownKeysTag()
 		if err != nil {
 			return nil, err
 		}
-		if _, err := p.store.SearchIndex().RetryUnreadable(account, tag); err != nil {
+		if _, err := idx.store.SearchIndex().RetryUnreadable(account, tag); err != nil {
 			return nil, err
 		}
 		bodies := make(map[uint32][]byte, len(raws))
 		for _, r := range raws {
 			bodies[r.UID] = r.Raw
 		}
-		ix := p.newIndexer()
+		ix := idx.newIndexer()
 		defer ix.close()
 		docs := make([]localstore.SearchDoc, 0, len(sums))
 		for i := range sums {
@@ -396,7 +407,7 @@ func (p *Profile) indexNew(account string, arrived *newMail) func(string, []loca
 				if v != nil {
 					gossip = v.Gossip
 				}
-				arrived.observe(p, raw, gossip)
+				arrived.observe(idx.keys, raw, gossip)
 			}
 		}
 		return docs, nil
@@ -407,7 +418,7 @@ func (p *Profile) indexNew(account string, arrived *newMail) func(string, []loca
 // message that cannot be read at all yields nil and no error.
 func (ix *indexer) inspect(raw []byte) (*Verdict, error) {
 	if ix.in == nil {
-		in, err := ix.p.newInspector()
+		in, err := ix.idx.inspector.session()
 		if err != nil {
 			return nil, err
 		}
@@ -422,8 +433,8 @@ func (ix *indexer) inspect(raw []byte) (*Verdict, error) {
 
 // searchIndexed scans the index of the queried accounts and folders for
 // records that contain every word, and returns their summaries newest first.
-func (p *Profile) searchIndexed(ctx context.Context, q SearchQuery, words [][]byte) ([]backend.MessageSummary, error) {
-	accts, err := p.selectAccounts(q.Account)
+func (idx *Index) search(ctx context.Context, q SearchQuery, words [][]byte) ([]backend.MessageSummary, error) {
+	accts, err := idx.accounts.selected(q.Account)
 	if err != nil {
 		return nil, err
 	}
@@ -439,7 +450,7 @@ func (p *Profile) searchIndexed(ctx context.Context, q SearchQuery, words [][]by
 			return nil, err
 		}
 		if q.Folder != "" {
-			if _, err := p.store.Folders().Get(acct.Email, q.Folder); errors.Is(err, localstore.ErrNotFound) {
+			if _, err := idx.store.Folders().Get(acct.Email, q.Folder); errors.Is(err, localstore.ErrNotFound) {
 				continue
 			} else if err != nil {
 				return nil, err
@@ -448,7 +459,7 @@ func (p *Profile) searchIndexed(ctx context.Context, q SearchQuery, words [][]by
 		}
 		seen := 0
 		var scanErr error
-		err := p.store.SearchIndex().Scan(acct.Email, q.Folder, func(rec *localstore.SearchRecord) bool {
+		err := idx.store.SearchIndex().Scan(acct.Email, q.Folder, func(rec *localstore.SearchRecord) bool {
 			if seen++; seen%1024 == 0 {
 				if scanErr = ctx.Err(); scanErr != nil {
 					return false
@@ -487,7 +498,7 @@ func (p *Profile) searchIndexed(ctx context.Context, q SearchQuery, words [][]by
 		if q.Limit > 0 && len(out) == q.Limit {
 			break
 		}
-		s, err := p.store.Messages().Summary(h.account, h.folder, h.uid)
+		s, err := idx.store.Messages().Summary(h.account, h.folder, h.uid)
 		if errors.Is(err, localstore.ErrNotFound) {
 			continue // deleted since the scan
 		}

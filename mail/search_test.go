@@ -59,7 +59,7 @@ func storeMail(t testing.TB, p *Profile, mails []storedMail) {
 // compose builds a message or fails the test.
 func compose(t testing.TB, p *Profile, from string, d backend.Draft, mode string) []byte {
 	t.Helper()
-	raw, err := p.Compose(from, d, SecurityOptions{Mode: mode})
+	raw, err := p.Composer().Compose(from, d, backend.Security{Mode: mode})
 	if err != nil {
 		t.Fatalf("compose %q: %v", d.Subject, err)
 	}
@@ -133,7 +133,7 @@ func TestSearch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := alice.Search(ctx, tt.q)
+			got, err := alice.Index().Search(ctx, tt.q)
 			if err != nil {
 				t.Fatalf("Search(%+v): %v", tt.q, err)
 			}
@@ -142,7 +142,7 @@ func TestSearch(t *testing.T) {
 			}
 		})
 	}
-	got, err := alice.Search(ctx, SearchQuery{Text: "lunch"})
+	got, err := alice.Index().Search(ctx, SearchQuery{Text: "lunch"})
 	if err != nil || len(got) != 1 {
 		t.Fatalf("Search(lunch) = %v, %v; want one message", got, err)
 	}
@@ -166,7 +166,7 @@ func TestSearchErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := alice.Search(context.Background(), tt.q)
+			_, err := alice.Index().Search(context.Background(), tt.q)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || (tt.is != nil && !errors.Is(err, tt.is)) {
 				t.Errorf("Search(%+v): got error = %v, want one containing %q", tt.q, err, tt.wantErr)
 			}
@@ -174,7 +174,7 @@ func TestSearchErrors(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := alice.Search(ctx, SearchQuery{Text: "zanzibar"}); !errors.Is(err, context.Canceled) {
+	if _, err := alice.Index().Search(ctx, SearchQuery{Text: "zanzibar"}); !errors.Is(err, context.Canceled) {
 		t.Errorf("Search with a cancelled context: got error = %v, want context.Canceled", err)
 	}
 }
@@ -187,7 +187,7 @@ func TestSearchIndexFollowsTheStore(t *testing.T) {
 	ctx := context.Background()
 	search := func(text string) []string {
 		t.Helper()
-		got, err := alice.Search(ctx, SearchQuery{Text: text})
+		got, err := alice.Index().Search(ctx, SearchQuery{Text: text})
 		if err != nil {
 			t.Fatalf("Search(%q): %v", text, err)
 		}
@@ -264,7 +264,7 @@ func TestUpdateSearchIndexProgress(t *testing.T) {
 	storeMail(t, p, mails)
 	var calls [][2]int
 	record := func(done, total int) { calls = append(calls, [2]int{done, total}) }
-	if err := p.UpdateSearchIndex(context.Background(), searchAlice, record); err != nil {
+	if err := p.Index().Update(context.Background(), searchAlice, record); err != nil {
 		t.Fatal(err)
 	}
 	want := [][2]int{{searchBatch, searchBatch + 5}, {searchBatch + 5, searchBatch + 5}}
@@ -272,7 +272,7 @@ func TestUpdateSearchIndexProgress(t *testing.T) {
 		t.Errorf("progress calls = %v, want %v", calls, want)
 	}
 	calls = nil
-	if err := p.UpdateSearchIndex(context.Background(), "", record); err != nil {
+	if err := p.Index().Update(context.Background(), "", record); err != nil {
 		t.Fatal(err)
 	}
 	if len(calls) != 0 {
@@ -293,18 +293,18 @@ func TestSearchThroughRealServers(t *testing.T) {
 	exchangeKeys(t, pa, alice, pb, bob)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if _, err := pa.Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: "Merger plans", Body: "The password is tangerine.\n"}, SecurityOptions{}); err != nil {
+	if _, err := pa.Outbox().Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: "Merger plans", Body: "The password is tangerine.\n"}, backend.Security{}); err != nil {
 		t.Fatalf("send encrypted: %v", err)
 	}
 	srv.Deliver(t, alice, bob, []byte("From: "+alice+"\r\nTo: "+bob+"\r\nSubject: Fruit order\r\n"+
 		"Date: Mon, 2 Nov 2026 09:00:00 +0000\r\nMessage-ID: <fruit@example.org>\r\n\r\nTwelve crates of tangerine.\r\n"))
 	srv.WaitForMessages(t, bob, "INBOX", 2, 30*time.Second)
-	if err := pb.Sync(ctx, SyncRequest{}); err != nil {
+	if err := pb.Syncer().Sync(ctx, SyncRequest{}); err != nil {
 		t.Fatal(err)
 	}
 	search := func(text string) []backend.MessageSummary {
 		t.Helper()
-		got, err := pb.Search(ctx, SearchQuery{Account: bob, Text: text})
+		got, err := pb.Index().Search(ctx, SearchQuery{Account: bob, Text: text})
 		if err != nil {
 			t.Fatalf("Search(%q): %v", text, err)
 		}
@@ -326,13 +326,13 @@ func TestSearchThroughRealServers(t *testing.T) {
 		t.Fatalf("Search(password) = %q, want %q", got, want)
 	}
 
-	if err := pb.Delete(bob, "INBOX", []uint32{enc[0].UID}); err != nil {
+	if err := pb.Messages().Delete(bob, "INBOX", []uint32{enc[0].UID}); err != nil {
 		t.Fatal(err)
 	}
 	if got := search("password"); len(got) != 0 {
 		t.Errorf("after Delete: Search(password) = %q, want nothing", subjects(got))
 	}
-	if err := pb.Sync(ctx, SyncRequest{}); err != nil {
+	if err := pb.Syncer().Sync(ctx, SyncRequest{}); err != nil {
 		t.Fatal(err)
 	}
 	// The move reached the server; the sync stored the Trash copy with its
@@ -356,7 +356,7 @@ func TestSearchThroughRealServers(t *testing.T) {
 	if err := c.Expunge().Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := pb.Sync(ctx, SyncRequest{}); err != nil {
+	if err := pb.Syncer().Sync(ctx, SyncRequest{}); err != nil {
 		t.Fatal(err)
 	}
 	inTrash("tangerine")
@@ -380,7 +380,7 @@ func TestSearchThroughRealServers(t *testing.T) {
 // then looks for its words in every file of the closed profile.
 func TestSearchLeavesNoPlaintextOnDisk(t *testing.T) {
 	alice, _ := searchFixture(t)
-	if got, err := alice.Search(context.Background(), SearchQuery{Text: "zanzibar"}); err != nil || len(got) != 3 {
+	if got, err := alice.Index().Search(context.Background(), SearchQuery{Text: "zanzibar"}); err != nil || len(got) != 3 {
 		t.Fatalf("Search = %v, %v; want 3 results", hitNames(got), err)
 	}
 	dir := alice.Dir()
@@ -524,13 +524,13 @@ func BenchmarkSearch(b *testing.B) {
 	}
 	ctx := context.Background()
 	start := time.Now()
-	if err := p.UpdateSearchIndex(ctx, "", nil); err != nil {
+	if err := p.Index().Update(ctx, "", nil); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("indexing %d messages took %v (%v per message)", n, time.Since(start), time.Since(start)/n)
 	b.Run("search10k", func(b *testing.B) {
 		for b.Loop() {
-			got, err := p.Search(ctx, SearchQuery{Text: "zebra"})
+			got, err := p.Index().Search(ctx, SearchQuery{Text: "zebra"})
 			if err != nil || len(got) != 0 {
 				b.Fatalf("Search = %d results, %v; want 0, nil", len(got), err)
 			}
@@ -539,7 +539,7 @@ func BenchmarkSearch(b *testing.B) {
 	})
 	b.Run("search10k_50hits", func(b *testing.B) {
 		for b.Loop() {
-			got, err := p.Search(ctx, SearchQuery{Text: "report", Limit: 50})
+			got, err := p.Index().Search(ctx, SearchQuery{Text: "report", Limit: 50})
 			if err != nil || len(got) != 50 {
 				b.Fatalf("Search = %d results, %v; want 50, nil", len(got), err)
 			}
@@ -580,7 +580,7 @@ func BenchmarkIndexEncrypted(b *testing.B) {
 		if err := p.store.SearchIndex().DropFolder(searchAlice, "INBOX"); err != nil {
 			b.Fatal(err)
 		}
-		if err := p.UpdateSearchIndex(ctx, searchAlice, nil); err != nil {
+		if err := p.Index().Update(ctx, searchAlice, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -597,7 +597,7 @@ func TestIndexShowsProtectedHeaders(t *testing.T) {
 	ctx := context.Background()
 	const bobAddr = "bob@example.net"
 	sent := compose(t, alice, searchAlice, backend.Draft{To: []string{bobAddr}, Subject: "Hazelnut shipment", Body: "Twelve sacks of walnuts.\n"}, ModeEncrypt)
-	draft, _, err := alice.buildDraftMessage(localstore.Account{Email: searchAlice, DisplayName: "Alice Example"},
+	draft, _, err := alice.drafts.buildMessage(localstore.Account{Email: searchAlice, DisplayName: "Alice Example"},
 		localstore.Draft{To: []string{bobAddr}, Subject: "Pistachio plans", Body: "Unfinished cashew thoughts.\n"})
 	if err != nil {
 		t.Fatal(err)
@@ -615,7 +615,7 @@ func TestIndexShowsProtectedHeaders(t *testing.T) {
 		// fetched after a headers-only sync.
 		{searchAlice, "INBOX", localstore.Summary{UID: 7, From: outerBob, Subject: "...", Date: searchDay(7), Encrypted: true}, inbox},
 	})
-	if err := alice.UpdateSearchIndex(ctx, "", nil); err != nil {
+	if err := alice.Index().Update(ctx, "", nil); err != nil {
 		t.Fatal(err)
 	}
 	type shown struct {
@@ -625,7 +625,7 @@ func TestIndexShowsProtectedHeaders(t *testing.T) {
 	}
 	listed := func(t *testing.T, folder string, uid uint32) shown {
 		t.Helper()
-		sums, err := alice.ListMessages(searchAlice, folder, 10)
+		sums, err := alice.Messages().List(searchAlice, folder, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -658,7 +658,7 @@ func TestIndexShowsProtectedHeaders(t *testing.T) {
 		})
 	}
 	t.Run("search results show the protected subject", func(t *testing.T) {
-		got, err := alice.Search(ctx, SearchQuery{Text: "walnuts"})
+		got, err := alice.Index().Search(ctx, SearchQuery{Text: "walnuts"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -675,7 +675,7 @@ func TestIndexShowsProtectedHeaders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := alice.UpdateSearchIndex(ctx, "", nil); err != nil {
+		if err := alice.Index().Update(ctx, "", nil); err != nil {
 			t.Fatal(err)
 		}
 		if got, want := listed(t, "Archive", 1), (shown{"Almond ledger", bobAddr, nil, true}); got.subject != want.subject || got.from != want.from {
@@ -690,7 +690,7 @@ func TestIndexShowsProtectedHeaders(t *testing.T) {
 func TestProtectedSubjectsLeaveNoPlaintextOnDisk(t *testing.T) {
 	alice, _ := keyedPair(t)
 	sent := compose(t, alice, searchAlice, backend.Draft{To: []string{"bob@example.net"}, Subject: "Canary tamarind", Body: "quokka\n"}, ModeEncrypt)
-	draft, _, err := alice.buildDraftMessage(localstore.Account{Email: searchAlice},
+	draft, _, err := alice.drafts.buildMessage(localstore.Account{Email: searchAlice},
 		localstore.Draft{To: []string{"bob@example.net"}, Subject: "Canary rambutan", Body: "wombat\n"})
 	if err != nil {
 		t.Fatal(err)
@@ -699,11 +699,11 @@ func TestProtectedSubjectsLeaveNoPlaintextOnDisk(t *testing.T) {
 		{searchAlice, "Sent", localstore.Summary{UID: 1, Subject: "...", Date: searchDay(3)}, sent},
 		{searchAlice, "Drafts", localstore.Summary{UID: 1, Subject: "[...]", Date: searchDay(4)}, draft},
 	})
-	if err := alice.UpdateSearchIndex(context.Background(), "", nil); err != nil {
+	if err := alice.Index().Update(context.Background(), "", nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, folder := range []string{"Sent", "Drafts"} {
-		sums, err := alice.ListMessages(searchAlice, folder, 1)
+		sums, err := alice.Messages().List(searchAlice, folder, 1)
 		if err != nil || len(sums) != 1 || !strings.HasPrefix(sums[0].Subject, "Canary ") {
 			t.Fatalf("ListMessages(%s) = %+v, %v; want the protected subject", folder, sums, err)
 		}

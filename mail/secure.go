@@ -6,68 +6,72 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/sealpost/sealpost/crypto"
 	"github.com/sealpost/sealpost/crypto/pgpmime"
+	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail/backend"
 )
 
-// Security modes of an outgoing message.
+// Security modes of an outgoing message: backend's, and ModeAuto.
 const (
+	// ModeAuto encrypts and signs when every recipient has a usable key
+	// and refuses otherwise; an empty mode means it too.
 	ModeAuto     = "auto"
-	ModeEncrypt  = "encrypt"
-	ModeSign     = "sign"
-	ModePassword = "password"
-	ModePlain    = "plain"
+	ModeEncrypt  = backend.ModeEncrypt
+	ModeSign     = backend.ModeSign
+	ModePassword = backend.ModePassword
+	ModePlain    = backend.ModePlain
 )
-
-// SecurityOptions say how an outgoing message is protected.
-type SecurityOptions struct {
-	// Mode is one of the Mode constants; empty means ModeAuto.
-	Mode string
-	// Password encrypts the message in ModePassword; share it out of band.
-	Password []byte
-	// AttachKey attaches the sender's public key.
-	AttachKey bool
-}
 
 var (
 	// ErrNoOwnKey means the sender has no usable own key to sign with.
-	ErrNoOwnKey = errors.New("no usable own key for the sender: create one with `sealpost keys generate` or import one")
+	ErrNoOwnKey = errors.New("no usable own key for the sender: create one or import one")
 	// ErrUnknownMode means the security mode is not one Sealpost knows.
 	ErrUnknownMode = errors.New("unknown security mode: use auto, encrypt, sign, password or plain")
 	// ErrPasswordNeeded means ModePassword was chosen without a password.
 	ErrPasswordNeeded = errors.New("password mode needs a password (share it with the recipients out of band)")
 )
 
+// Composer writes outgoing messages: it builds the MIME message and
+// protects it as asked (encrypt, sign, password, plain), failing closed
+// when a recipient's key is missing; and it prepares replies and forwards
+// that quote only what was safely decrypted.
+type Composer struct {
+	store     *localstore.Store
+	keys      *Keyring
+	accounts  *Accounts
+	inspector *Inspector
+	now       func() time.Time
+}
+
 // Compose builds the message d from the address from, protected as sec
 // asks, exactly as it would be submitted. In auto mode (the default) the
 // message is encrypted and signed when every recipient has a usable key;
 // otherwise it is refused with a *backend.MissingKeysError, never downgraded.
-func (p *Profile) Compose(from string, d backend.Draft, sec SecurityOptions) ([]byte, error) {
+func (c *Composer) Compose(from string, d backend.Draft, sec backend.Security) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := p.ComposeTo(&buf, from, d, sec); err != nil {
+	if err := c.ComposeTo(&buf, from, d, sec); err != nil {
 		clear(buf.Bytes())
 		return nil, err
 	}
 	return buf.Bytes(), nil
 }
 
-// ComposeForTo composes like Send would, without network, and writes the
+// ComposeFor composes like Outbox.Send would, without network, and writes the
 // message to w: from the account (its address and display name) or, with no
 // account, from the address given, using the own key for it. See ComposeTo.
-func (p *Profile) ComposeForTo(w io.Writer, account, from string, d backend.Draft, sec SecurityOptions) error {
+func (c *Composer) ComposeFor(w io.Writer, account, from string, d backend.Draft, sec backend.Security) error {
 	if account != "" {
-		acct, err := p.account(account)
+		acct, err := c.accounts.get(account)
 		if err != nil {
 			return err
 		}
 		from, d.FromName = acct.Email, acct.DisplayName
 	}
-	return p.ComposeTo(w, from, d, sec)
+	return c.ComposeTo(w, from, d, sec)
 }
 
 // errComposeStopped ends the writing of a message that protection no longer
@@ -80,7 +84,7 @@ var errComposeStopped = errors.New("message composition stopped")
 // mode, addresses, keys) is; nothing is written to w when it fails. An error
 // after that (an attachment that cannot be read to its end, a failing w)
 // leaves an incomplete message in w, which the caller must discard.
-func (p *Profile) ComposeTo(w io.Writer, from string, d backend.Draft, sec SecurityOptions) error {
+func (c *Composer) ComposeTo(w io.Writer, from string, d backend.Draft, sec backend.Security) error {
 	mode := sec.Mode
 	if mode == "" {
 		mode = ModeAuto
@@ -94,12 +98,12 @@ func (p *Profile) ComposeTo(w io.Writer, from string, d backend.Draft, sec Secur
 		return ErrPasswordNeeded
 	}
 	d.From = from
-	now := p.now()
+	now := c.now()
 	msg, err := newOutgoing(d, now)
 	if err != nil {
 		return err
 	}
-	signer, err := p.signingKey(from, now)
+	signer, err := c.keys.signingKey(from, now)
 	if err != nil && (mode != ModePlain && mode != ModePassword) {
 		return err
 	}
@@ -112,7 +116,7 @@ func (p *Profile) ComposeTo(w io.Writer, from string, d backend.Draft, sec Secur
 	}
 	switch mode {
 	case ModeAuto, ModeEncrypt:
-		recipients, blind, err := p.recipientKeys(d, now)
+		recipients, blind, err := c.recipientKeys(d, now)
 		if err != nil {
 			return err
 		}
@@ -162,35 +166,12 @@ func (p *Profile) ComposeTo(w io.Writer, from string, d backend.Draft, sec Secur
 	return err
 }
 
-// signingKey loads the default own key for address (else a usable one).
-func (p *Profile) signingKey(address string, now time.Time) (*crypto.Key, error) {
-	owns, err := p.store.OwnKeys().List()
-	if err != nil {
-		return nil, err
-	}
-	sort.SliceStable(owns, func(i, j int) bool { return owns[i].Default && !owns[j].Default })
-	for _, rec := range owns {
-		if !containsFold(emailsOf(rec.UserIDs), address) {
-			continue
-		}
-		key, err := p.keys.parseOwn(rec)
-		if err != nil {
-			return nil, err
-		}
-		if key.CanSign(now) == nil && key.CanEncrypt(now) == nil {
-			return key, nil
-		}
-		key.ClearPrivate()
-	}
-	return nil, fmt.Errorf("%s: %w", address, ErrNoOwnKey)
-}
-
 // recipientKeys finds a usable public key for every recipient of d: an own
 // key for one's own addresses, else a contact key, verified ones first,
 // then the newest. named are the To and Cc recipients' keys; blind those of
 // the Bcc recipients who are not also in To or Cc, to encrypt to without
 // naming them.
-func (p *Profile) recipientKeys(d backend.Draft, now time.Time) (named, blind []*crypto.Key, err error) {
+func (c *Composer) recipientKeys(d backend.Draft, now time.Time) (named, blind []*crypto.Key, err error) {
 	visible, err := parseAddresses(append(append([]string{}, d.To...), d.Cc...))
 	if err != nil {
 		return nil, nil, err
@@ -207,7 +188,7 @@ func (p *Profile) recipientKeys(d backend.Draft, now time.Time) (named, blind []
 			continue
 		}
 		seen[email] = true
-		key, err := p.encryptionKeyFor(email, now)
+		key, err := c.keys.encryptionKeyFor(email, now)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -224,69 +205,4 @@ func (p *Profile) recipientKeys(d backend.Draft, now time.Time) (named, blind []
 		return nil, nil, &backend.MissingKeysError{Addresses: missing}
 	}
 	return named, blind, nil
-}
-
-func (p *Profile) encryptionKeyFor(email string, now time.Time) (*crypto.Key, error) {
-	if own, err := p.signingKey(email, now); err == nil {
-		defer own.ClearPrivate()
-		return own.Public(), nil
-	} else if !errors.Is(err, ErrNoOwnKey) {
-		return nil, err
-	}
-	contacts, err := p.store.ContactKeys().ByEmail(email)
-	if err != nil {
-		return nil, err
-	}
-	sort.SliceStable(contacts, func(i, j int) bool {
-		vi, vj := contacts[i].Verification == VerificationVerified, contacts[j].Verification == VerificationVerified
-		if vi != vj {
-			return vi
-		}
-		return contacts[i].CreatedAt.After(contacts[j].CreatedAt)
-	})
-	for _, c := range contacts {
-		keys, err := p.keys.parsePublic(c.PublicKey)
-		if err != nil || len(keys) != 1 {
-			return nil, fmt.Errorf("stored key %s is unreadable: %w", c.Fingerprint, err)
-		}
-		if keys[0].CanEncrypt(now) == nil {
-			return keys[0], nil
-		}
-	}
-	return nil, nil
-}
-
-// verifierKeys loads every contact key, to verify incoming signatures with
-// (own keys are verifiers too: they come with ownSecretKeys).
-func (p *Profile) verifierKeys() ([]*crypto.Key, error) {
-	var out []*crypto.Key
-	contacts, err := p.store.ContactKeys().List()
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range contacts {
-		keys, err := p.keys.parsePublic(c.PublicKey)
-		if err != nil {
-			return nil, fmt.Errorf("stored key %s is unreadable: %w", c.Fingerprint, err)
-		}
-		out = append(out, keys...)
-	}
-	return out, nil
-}
-
-// ownSecretKeys loads every own key, for decryption. The caller clears them.
-func (p *Profile) ownSecretKeys() ([]*crypto.Key, error) {
-	owns, err := p.store.OwnKeys().List()
-	if err != nil {
-		return nil, err
-	}
-	var out []*crypto.Key
-	for _, rec := range owns {
-		key, err := p.keys.parseOwn(rec)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, key)
-	}
-	return out, nil
 }

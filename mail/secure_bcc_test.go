@@ -38,8 +38,8 @@ func TestBccRecipientsAreNotNamed(t *testing.T) {
 		}
 		contacts[who] = k
 	}
-	raw, err := p.Compose("alice@example.org", backend.Draft{To: []string{"bob@example.net"}, Bcc: []string{"carol@example.com"},
-		Subject: "Blind", Body: "only for the three of us\n"}, SecurityOptions{Mode: ModeEncrypt})
+	raw, err := p.Composer().Compose("alice@example.org", backend.Draft{To: []string{"bob@example.net"}, Bcc: []string{"carol@example.com"},
+		Subject: "Blind", Body: "only for the three of us\n"}, backend.Security{Mode: ModeEncrypt})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,7 +54,7 @@ func TestEncryptedMailThroughRealServers(t *testing.T) {
 	defer cancel()
 
 	const subject, body = "Merger plans Q3", "The secret number is 4711.\n"
-	if _, err := pa.Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: subject, Body: body}, SecurityOptions{}); err != nil {
+	if _, err := pa.Outbox().Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: subject, Body: body}, backend.Security{}); err != nil {
 		t.Fatalf("send encrypted: %v", err)
 	}
 	srv.WaitForMessages(t, bob, "INBOX", 1, 30*time.Second)
@@ -68,21 +68,21 @@ func TestEncryptedMailThroughRealServers(t *testing.T) {
 		t.Errorf("alice's Sent copy must be the encrypted one")
 	}
 
-	if err := pb.Sync(ctx, SyncRequest{}); err != nil {
+	if err := pb.Syncer().Sync(ctx, SyncRequest{}); err != nil {
 		t.Fatal(err)
 	}
-	msgs, err := pb.ListMessages(bob, "INBOX", 1)
+	msgs, err := pb.Messages().List(bob, "INBOX", 1)
 	if err != nil || len(msgs) != 1 {
 		t.Fatalf("bob's INBOX: %v, %v", msgs, err)
 	}
 	if msgs[0].Subject != subject || !msgs[0].Encrypted {
 		t.Errorf("bob's list shows %q (encrypted %v), want the protected subject from the encrypted part", msgs[0].Subject, msgs[0].Encrypted)
 	}
-	raw, err := pb.RawMessage(bob, "INBOX", msgs[0].UID)
+	raw, err := pb.Messages().Raw(t.Context(), bob, "INBOX", msgs[0].UID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := pb.Inspect(raw)
+	v, err := pb.Inspector().Inspect(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,19 +103,19 @@ func TestSendFailsClosedWithoutKey(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, err := pa.Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: "secret", Body: "secret body"}, SecurityOptions{})
+	_, err := pa.Outbox().Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: "secret", Body: "secret body"}, backend.Security{})
 	var missing *backend.MissingKeysError
 	if !errors.As(err, &missing) || len(missing.Addresses) != 1 || missing.Addresses[0] != bob {
 		t.Fatalf("send without bob's key: err = %v, want a MissingKeysError naming bob", err)
 	}
-	if _, err := pa.Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: "x"}, SecurityOptions{Mode: ModeEncrypt}); !errors.As(err, &missing) {
+	if _, err := pa.Outbox().Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: "x"}, backend.Security{Mode: ModeEncrypt}); !errors.As(err, &missing) {
 		t.Fatalf("encrypt mode without bob's key: err = %v, want a MissingKeysError", err)
 	}
-	if items, _ := pa.Outbox(); len(items) != 0 {
+	if items, _ := pa.Outbox().List(); len(items) != 0 {
 		t.Fatalf("the refused message was queued: %d outbox items", len(items))
 	}
 	// An explicit plain message afterwards is the only one bob gets.
-	if _, err := pa.Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: "plain on purpose"}, SecurityOptions{Mode: ModePlain}); err != nil {
+	if _, err := pa.Outbox().Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: "plain on purpose"}, backend.Security{Mode: ModePlain}); err != nil {
 		t.Fatal(err)
 	}
 	srv.WaitForMessages(t, bob, "INBOX", 1, 30*time.Second)

@@ -1,14 +1,22 @@
 package mail
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-message"
+	gomail "github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
 
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail/backend"
@@ -23,45 +31,71 @@ type OutboxItem = localstore.OutboxItem
 // It is backend.ErrKeptInOutbox, so that the UI can tell.
 var ErrKeptInOutbox = backend.ErrKeptInOutbox
 
-// outbox is the profile's sending queue: one for the profile, so that a
-// Send, a sync's flush and a Retry never submit the same message at once.
-func (p *Profile) outbox() (*submit.Outbox, error) {
-	p.senderOnce.Do(func() { p.sender, p.senderErr = p.newOutbox() })
-	return p.sender, p.senderErr
+// Outbox sends mail: each message is composed (see Composer), sealed in
+// the outbox and submitted over SMTP; what fails waits there to be retried
+// or discarded, and what went out gets its copy in the account's Sent
+// folder. One submit.Outbox does the sending for the profile, so a Send, a
+// flush and a Retry never submit the same message at once.
+type Outbox struct {
+	store       *localstore.Store
+	accounts    *Accounts
+	connections *Connections
+	composer    *Composer
+	now         func() time.Time
+
+	senderOnce sync.Once // makes sender, once
+	sender     *submit.Outbox
+	senderErr  error
 }
 
-func (p *Profile) newOutbox() (*submit.Outbox, error) {
-	return submit.NewOutbox(p.store, submit.Options{
-		Connect: p.smtpConnector(),
-		Sent:    sentAppender{p},
-		ServerSavesSent: func(account string) bool {
-			acct, err := p.account(account)
-			return err == nil && acct.ServerSavesSent
-		},
-		Now: p.now,
+// queue is the profile's one sender, made on first use.
+func (o *Outbox) queue() (*submit.Outbox, error) {
+	o.senderOnce.Do(func() {
+		o.sender, o.senderErr = submit.NewOutbox(o.store, submit.Options{
+			Connect: o.smtpConnector(),
+			Sent:    sentAppender{o},
+			ServerSavesSent: func(account string) bool {
+				acct, err := o.accounts.get(account)
+				return err == nil && acct.ServerSavesSent
+			},
+			Now: o.now,
+		})
 	})
+	return o.sender, o.senderErr
 }
 
-// Send composes the message as sec asks (see Compose: fail closed), seals
+// smtpConnector gives the sender its submission connections.
+func (o *Outbox) smtpConnector() submit.Connector {
+	return func(ctx context.Context, account string) (net.Conn, submit.Auth, error) {
+		acct, err := o.accounts.get(account)
+		if err != nil {
+			return nil, submit.Auth{}, err
+		}
+		conn, _, err := o.connections.dialSMTP(ctx, acct)
+		return conn, submitAuth(acct), err
+	}
+}
+
+// Send composes the message as sec asks (see Composer.Compose: fail closed), seals
 // it in the outbox and submits it. On a failed submission the message stays
 // in the outbox (the error wraps ErrKeptInOutbox and names the item), to be
 // retried or discarded.
-func (p *Profile) Send(ctx context.Context, account string, d backend.Draft, sec SecurityOptions) (string, error) {
-	acct, err := p.account(account)
+func (o *Outbox) Send(ctx context.Context, account string, d backend.Draft, sec backend.Security) (string, error) {
+	acct, err := o.accounts.get(account)
 	if err != nil {
 		return "", err
 	}
 	d.FromName = acct.DisplayName
-	raw, err := p.Compose(acct.Email, d, sec)
+	raw, err := o.composer.Compose(acct.Email, d, sec)
 	if err != nil {
 		return "", err
 	}
-	return p.SendRaw(ctx, acct.Email, raw)
+	return o.SendRaw(ctx, acct.Email, raw)
 }
 
 // SendRaw queues a finished message and submits it.
-func (p *Profile) SendRaw(ctx context.Context, account string, raw []byte) (string, error) {
-	ob, err := p.outbox()
+func (o *Outbox) SendRaw(ctx context.Context, account string, raw []byte) (string, error) {
+	ob, err := o.queue()
 	if err != nil {
 		return "", err
 	}
@@ -75,31 +109,44 @@ func (p *Profile) SendRaw(ctx context.Context, account string, raw []byte) (stri
 	return item.ID, nil
 }
 
-// Outbox lists the messages waiting to be sent, oldest first.
-func (p *Profile) Outbox() ([]OutboxItem, error) { return p.store.Outbox().List() }
+// List lists the messages waiting to be sent, oldest first.
+func (o *Outbox) List() ([]OutboxItem, error) { return o.store.Outbox().List() }
 
-// RetryOutbox submits a queued message again now.
-func (p *Profile) RetryOutbox(ctx context.Context, id string) error {
-	ob, err := p.outbox()
+// Items describes the messages waiting to be sent, oldest first, for the
+// app: the subject is read from the outer header of the sealed message,
+// which is what travels ("[...]" when header protection hides the real
+// one). Nothing is decrypted.
+func (o *Outbox) Items() ([]backend.OutboxItem, error) {
+	items, err := o.List()
+	var out []backend.OutboxItem
+	for _, it := range items {
+		out = append(out, outboxItem(it))
+	}
+	return out, err
+}
+
+// Retry submits a queued message again now.
+func (o *Outbox) Retry(ctx context.Context, id string) error {
+	ob, err := o.queue()
 	if err != nil {
 		return err
 	}
 	return markLoginRejected(ob.Retry(ctx, id))
 }
 
-// DiscardOutbox removes a queued message without sending it; the audit
+// Discard removes a queued message without sending it; the audit
 // trail records it.
-func (p *Profile) DiscardOutbox(id string) error {
-	ob, err := p.outbox()
+func (o *Outbox) Discard(id string) error {
+	ob, err := o.queue()
 	if err != nil {
 		return err
 	}
 	return ob.Discard(id)
 }
 
-// FlushOutbox submits every queued message that is due.
-func (p *Profile) FlushOutbox(ctx context.Context) error {
-	ob, err := p.outbox()
+// Flush submits every queued message that is due.
+func (o *Outbox) Flush(ctx context.Context) error {
+	ob, err := o.queue()
 	if err != nil {
 		return err
 	}
@@ -107,7 +154,7 @@ func (p *Profile) FlushOutbox(ctx context.Context) error {
 }
 
 // sentAppender saves submitted messages in the account's Sent folder.
-type sentAppender struct{ p *Profile }
+type sentAppender struct{ o *Outbox }
 
 // AppendSent APPENDs raw, marked read, to the folder with the \Sent
 // attribute (or one named Sent). If the server answers that the folder
@@ -115,15 +162,15 @@ type sentAppender struct{ p *Profile }
 // the folder is made (see createSent) and the APPEND repeated, rather than
 // the copy failing.
 func (s sentAppender) AppendSent(ctx context.Context, account string, raw []byte) error {
-	acct, err := s.p.account(account)
+	acct, err := s.o.accounts.get(account)
 	if err != nil {
 		return err
 	}
-	folder, err := s.p.sentFolder(acct.Email)
+	folder, err := s.o.sentFolder(acct.Email)
 	if err != nil {
 		return err
 	}
-	c, conn, _, err := s.p.dialIMAPConn(ctx, acct, nil)
+	c, conn, _, err := s.o.connections.dialIMAPConn(ctx, acct, nil)
 	if err != nil {
 		return err
 	}
@@ -192,8 +239,8 @@ func createSent(c *imapclient.Client, missing string) (string, error) {
 }
 
 // sentFolder finds the account's Sent folder among the synchronised ones.
-func (p *Profile) sentFolder(account string) (string, error) {
-	folders, err := p.store.Folders().List(account)
+func (o *Outbox) sentFolder(account string) (string, error) {
+	folders, err := o.store.Folders().List(account)
 	if err != nil {
 		return "", err
 	}
@@ -208,4 +255,46 @@ func (p *Profile) sentFolder(account string) (string, error) {
 		}
 	}
 	return "Sent", nil
+}
+
+// outboxItem describes it for the UI from its record and the outer header
+// of its sealed message.
+func outboxItem(it localstore.OutboxItem) backend.OutboxItem {
+	out := backend.OutboxItem{
+		ID: it.ID, Account: it.Account, To: it.Recipients, Subject: outerSubject(it.Raw), Queued: it.CreatedAt,
+		Attempts: it.Attempts, LastError: it.LastError, NextTry: it.NextAttempt, State: OutboxState(it),
+	}
+	return out
+}
+
+// OutboxState says where a queued message stands, as one of the
+// backend.Outbox… states: sent (only the Sent copy is missing), uncertain
+// (cut off while the server received it; never resent without the user),
+// sending, held (waits for the user) or waiting (for its retry time).
+func OutboxState(it OutboxItem) string {
+	switch {
+	case !it.AcceptedAt.IsZero():
+		return backend.OutboxSent
+	case !it.SubmittingSince.IsZero() && it.Held:
+		return backend.OutboxUncertain
+	case !it.SubmittingSince.IsZero():
+		return backend.OutboxSending
+	case it.Held:
+		return backend.OutboxHeld
+	}
+	return backend.OutboxWaiting
+}
+
+// outerSubject is the decoded Subject of raw's top-level header, empty when
+// it has none or cannot be read.
+func outerSubject(raw []byte) string {
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
+	if err != nil {
+		return ""
+	}
+	s, err := (&gomail.Header{Header: message.Header{Header: h}}).Subject()
+	if err != nil {
+		return h.Get("Subject")
+	}
+	return s
 }

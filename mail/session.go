@@ -315,15 +315,15 @@ func (s *accountSession) runCall(call syncCall) error {
 func (s *accountSession) open() error {
 	opts := s.set.opts
 	return s.withProfile(func(p *Profile) error {
-		acct, err := p.account(s.account)
+		acct, err := p.accounts.get(s.account)
 		if err != nil {
 			return err
 		}
-		settings, err := p.Settings()
+		settings, err := p.Settings().Get()
 		if err != nil {
 			return err
 		}
-		so, err := p.syncOptions(acct, SyncRequest{HeadersOnly: settings.HeadersOnlySync, Progress: s.onProgress}, &s.arrived)
+		so, err := p.syncer.options(acct, SyncRequest{HeadersOnly: settings.HeadersOnlySync, Progress: s.onProgress}, &s.arrived)
 		if err != nil {
 			return err
 		}
@@ -390,7 +390,7 @@ func (s *accountSession) checkInterval() time.Duration {
 	}
 	minutes := backend.DefaultCheckMinutes
 	_ = s.withProfile(func(p *Profile) error {
-		if st, err := p.Settings(); err == nil && st.CheckMinutes > 0 {
+		if st, err := p.Settings().Get(); err == nil && st.CheckMinutes > 0 {
 			minutes = st.CheckMinutes
 		}
 		return nil
@@ -466,7 +466,7 @@ func (s *accountSession) syncAllBut(ctx context.Context, skip string) error {
 func (s *accountSession) process(ctx context.Context, before []localstore.Folder, watcher bool) error {
 	var after []localstore.Folder
 	err := s.withProfile(func(p *Profile) (err error) {
-		if err := p.finishSync(ctx, s.account, &s.arrived, s.warn); err != nil {
+		if err := p.syncer.finish(ctx, s.account, &s.arrived, s.warn); err != nil {
 			return err
 		}
 		after, err = p.store.Folders().List(s.account)
@@ -633,9 +633,9 @@ func (set *sessions) tryOutbox(flush bool) (waiting int, next time.Time, err err
 	defer cancel()
 	lerr := set.e.with(set.ctx, func(p *Profile) error {
 		if flush {
-			err = p.FlushOutbox(ctx)
+			err = p.Outbox().Flush(ctx)
 		}
-		items, lerr := p.Outbox()
+		items, lerr := p.Outbox().List()
 		waiting = len(items)
 		for _, it := range items {
 			if it.Held || !it.SubmittingSince.IsZero() {

@@ -24,10 +24,10 @@ func TestSyncIndexesAsItStores(t *testing.T) {
 	exchangeKeys(t, pa, alice, pb, bob)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if _, err := pa.Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: "Merger plans", Body: "The password is tangerine.\n"}, SecurityOptions{}); err != nil {
+	if _, err := pa.Outbox().Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: "Merger plans", Body: "The password is tangerine.\n"}, backend.Security{}); err != nil {
 		t.Fatalf("send encrypted: %v", err)
 	}
-	if _, err := pa.Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: "Fruit order", Body: "Twelve crates of kumquats.\n"}, SecurityOptions{Mode: ModeSign}); err != nil {
+	if _, err := pa.Outbox().Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: "Fruit order", Body: "Twelve crates of kumquats.\n"}, backend.Security{Mode: ModeSign}); err != nil {
 		t.Fatalf("send signed: %v", err)
 	}
 	srv.WaitForMessages(t, bob, "INBOX", 2, 30*time.Second)
@@ -35,7 +35,7 @@ func TestSyncIndexesAsItStores(t *testing.T) {
 	search := func(p *Profile, text string) []string {
 		t.Helper()
 		// searchIndexed scans the index as it is: no indexing run first.
-		got, err := p.searchIndexed(ctx, SearchQuery{Account: bob, Text: text}, searchWords(text))
+		got, err := p.index.search(ctx, SearchQuery{Account: bob, Text: text}, searchWords(text))
 		if err != nil {
 			t.Fatalf("search %q: %v", text, err)
 		}
@@ -53,7 +53,7 @@ func TestSyncIndexesAsItStores(t *testing.T) {
 		}
 	}
 
-	if err := pb.Sync(ctx, SyncRequest{Folder: "INBOX"}); err != nil {
+	if err := pb.Syncer().Sync(ctx, SyncRequest{Folder: "INBOX"}); err != nil {
 		t.Fatal(err)
 	}
 	noBacklog(pb, "after the sync")
@@ -70,7 +70,7 @@ func TestSyncIndexesAsItStores(t *testing.T) {
 	// Headers only: the summaries are indexed; a body fetched later is
 	// indexed with the next run.
 	pc := profileWithAccount(t, srv, bob, false)
-	if err := pc.Sync(ctx, SyncRequest{Folder: "INBOX", HeadersOnly: true}); err != nil {
+	if err := pc.Syncer().Sync(ctx, SyncRequest{Folder: "INBOX", HeadersOnly: true}); err != nil {
 		t.Fatal(err)
 	}
 	noBacklog(pc, "after the headers-only sync")
@@ -80,13 +80,13 @@ func TestSyncIndexesAsItStores(t *testing.T) {
 	if got, want := search(pc, "fruit"), []string{"Fruit order"}; !slices.Equal(got, want) {
 		t.Errorf("headers only: search for a subject word: got = %q, want %q", got, want)
 	}
-	sums, err := pc.ListMessages(bob, "INBOX", 10)
+	sums, err := pc.Messages().List(bob, "INBOX", 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range sums {
 		if s.Subject == "Fruit order" {
-			if _, err := pc.RawMessage(bob, "INBOX", s.UID); err != nil {
+			if _, err := pc.Messages().Raw(t.Context(), bob, "INBOX", s.UID); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -94,7 +94,7 @@ func TestSyncIndexesAsItStores(t *testing.T) {
 	if _, pending, err := pc.store.SearchIndex().Backlog(bob); err != nil || !pending {
 		t.Errorf("after a body was fetched: backlog pending = %v, %v; want pending", pending, err)
 	}
-	if err := pc.UpdateSearchIndex(ctx, bob, nil); err != nil {
+	if err := pc.Index().Update(ctx, bob, nil); err != nil {
 		t.Fatal(err)
 	}
 	noBacklog(pc, "after indexing")
@@ -117,7 +117,7 @@ func TestIndexNewShowsOnlyVerifiedProtection(t *testing.T) {
 		{UID: 3, Subject: "Travel receipt", RawOmitted: true},
 	}
 	raws := []localstore.RawMessage{{UID: 2, Raw: foreign}, {UID: 1, Raw: enc}}
-	docs, err := alice.indexNew(searchAlice, nil)("Archive", sums, raws)
+	docs, err := alice.index.indexNew(searchAlice, nil)("Archive", sums, raws)
 	if err != nil {
 		t.Fatal(err)
 	}

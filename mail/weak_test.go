@@ -45,7 +45,7 @@ func TestWeakContactKey(t *testing.T) {
 			t.Errorf("%v: Usable = %q, want %q", k.UserIDs, k.Usable, want)
 		}
 	}
-	_, err = p.Compose("alice@example.org", backend.Draft{To: []string{"old@example.org"}, Subject: "x", Body: "y\n"}, SecurityOptions{Mode: ModeEncrypt})
+	_, err = p.Composer().Compose("alice@example.org", backend.Draft{To: []string{"old@example.org"}, Subject: "x", Body: "y\n"}, backend.Security{Mode: ModeEncrypt})
 	var missing *backend.MissingKeysError
 	if !errors.As(err, &missing) || !strings.Contains(err.Error(), "old@example.org") {
 		t.Errorf("Compose to the weak key = %v, want a *backend.MissingKeysError naming old@example.org", err)

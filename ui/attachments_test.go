@@ -221,14 +221,14 @@ func TestComposerSendsAttachments(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	items, err := p.Outbox()
+	items, err := p.Outbox().List()
 	if err != nil || len(items) != 1 {
 		t.Fatalf("outbox got = %d items (%v), want 1", len(items), err)
 	}
 	if bytes.Contains(items[0].Raw, notes) {
 		t.Errorf("the queued message holds the attachment in plaintext, want it encrypted")
 	}
-	got, err := p.Inspect(items[0].Raw)
+	got, err := p.Inspector().Inspect(items[0].Raw)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -353,6 +353,7 @@ func commandHints() []struct {
 		{mail.ErrFolderNotSynced, "`sealpost sync` synchronises it"},
 		{mail.ErrNoRecipients, "with --to, --cc or --bcc"},
 		{mail.ErrNoAccount, "`sealpost account list` shows the accounts"},
+		{mail.ErrNoOwnKey, "`sealpost keys generate` creates one, `sealpost keys import FILE` imports one"},
 		{mail.ErrAccountHasOutbox, "`sealpost outbox list` shows the IDs; `sealpost outbox retry ID` sends one, `sealpost outbox discard ID` discards it"},
 	}
 }

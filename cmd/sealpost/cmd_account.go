@@ -76,7 +76,7 @@ func cmdAccountAdd(ctx context.Context, env *cliEnv, args []string) error {
 		settings.SecretKind = mail.SecretOAuth2
 	}
 	return env.withProfile(func(p *mail.Profile) error {
-		info, err := p.AddAccount(ctx, settings, nil)
+		info, err := p.Accounts().Add(ctx, settings, nil)
 		if err != nil {
 			err = withTrustHint(err)
 			if errors.Is(err, autoconfig.ErrNotFound) {
@@ -161,7 +161,7 @@ func cmdAccountList(_ context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	return env.withProfile(func(p *mail.Profile) error {
-		accts, err := p.Accounts()
+		accts, err := p.Accounts().List()
 		if err != nil {
 			return err
 		}
@@ -230,7 +230,7 @@ func cmdAccountEdit(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("%w: nothing to change: give --name, --imap, --smtp, --password-file or --trust-cert", errUsage)
 	}
 	return env.withProfile(func(p *mail.Profile) error {
-		info, err := p.UpdateAccount(ctx, change)
+		info, err := p.Accounts().Update(ctx, change)
 		if err != nil {
 			return withTrustHint(err)
 		}
@@ -261,7 +261,7 @@ func cmdAccountRemove(_ context.Context, env *cliEnv, args []string) error {
 		}
 	}
 	return env.withProfile(func(p *mail.Profile) error {
-		if err := p.RemoveAccount(email); err != nil {
+		if err := p.Accounts().Remove(email); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.out, "Removed %s from this computer; its mail stays on the server.\n", email)

@@ -28,7 +28,7 @@ func cmdAuditList(_ context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	return env.withProfile(func(p *mail.Profile) error {
-		entries, err := p.AuditEntries()
+		entries, err := p.Audit().Entries()
 		if err != nil {
 			return err
 		}
@@ -58,7 +58,7 @@ func cmdAuditVerify(_ context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	return env.withProfile(func(p *mail.Profile) error {
-		report, err := p.VerifyAudit()
+		report, err := p.Audit().Verify()
 		if err != nil {
 			return err
 		}

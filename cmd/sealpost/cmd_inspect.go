@@ -111,7 +111,7 @@ func inspectPath(p *mail.Profile, file string) (mail.Verdict, error) {
 		return mail.Verdict{}, err
 	}
 	if st.Mode().IsRegular() {
-		return p.InspectFrom(f, st.Size())
+		return p.Inspector().InspectFrom(f, st.Size())
 	}
 	if st.IsDir() {
 		return mail.Verdict{}, fmt.Errorf("%s is a directory", file)
@@ -120,7 +120,7 @@ func inspectPath(p *mail.Profile, file string) (mail.Verdict, error) {
 	if err != nil {
 		return mail.Verdict{}, fmt.Errorf("read %s: %w", file, err)
 	}
-	return p.InspectFrom(bytes.NewReader(raw), int64(len(raw)))
+	return p.Inspector().InspectFrom(bytes.NewReader(raw), int64(len(raw)))
 }
 
 func printVerdict(env *cliEnv, r inspectJSON) {

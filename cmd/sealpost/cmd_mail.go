@@ -108,7 +108,7 @@ func cmdList(_ context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("%w: --limit must be positive", errUsage)
 	}
 	return env.withProfile(func(p *mail.Profile) error {
-		msgs, err := p.ListMessages(*account, *folder, *limit)
+		msgs, err := p.Messages().List(*account, *folder, *limit)
 		if err != nil {
 			return err
 		}
@@ -185,9 +185,9 @@ func (m *messageFlags) register(fs *flag.FlagSet, withFrom bool) {
 }
 
 // draft reads the body and attachments named by the flags.
-func (m *messageFlags) draft(in io.Reader) (backend.Draft, mail.SecurityOptions, error) {
+func (m *messageFlags) draft(in io.Reader) (backend.Draft, backend.Security, error) {
 	d := backend.Draft{To: m.to, Cc: m.cc, Bcc: m.bcc, Subject: m.subject}
-	sec := mail.SecurityOptions{Mode: m.mode, AttachKey: m.attachKey}
+	sec := backend.Security{Mode: m.mode, AttachKey: m.attachKey}
 	if m.bodyFile != "" {
 		var body []byte
 		var err error
@@ -237,7 +237,7 @@ func cmdSend(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	return env.withProfile(func(p *mail.Profile) error {
-		id, err := p.Send(ctx, m.account, d, sec)
+		id, err := p.Outbox().Send(ctx, m.account, d, sec)
 		if err != nil {
 			return err
 		}
@@ -268,7 +268,7 @@ func cmdCompose(_ context.Context, env *cliEnv, args []string) error {
 		// The message streams into the file, which is created only once the
 		// composition passed its checks (keys, addresses, mode).
 		out := &outputFile{path: *output}
-		err := p.ComposeForTo(out, m.account, m.from, d, sec)
+		err := p.Composer().ComposeFor(out, m.account, m.from, d, sec)
 		if err == nil {
 			err = out.Close()
 		} else {
@@ -375,19 +375,19 @@ func cmdOutbox(ctx context.Context, env *cliEnv, args []string) error {
 	return env.withProfile(func(p *mail.Profile) error {
 		switch action {
 		case "retry":
-			if err := p.RetryOutbox(ctx, fs.Arg(0)); err != nil {
+			if err := p.Outbox().Retry(ctx, fs.Arg(0)); err != nil {
 				return err
 			}
 			fmt.Fprintln(env.out, "Sent.")
 			return nil
 		case "discard":
-			if err := p.DiscardOutbox(fs.Arg(0)); err != nil {
+			if err := p.Outbox().Discard(fs.Arg(0)); err != nil {
 				return err
 			}
 			fmt.Fprintln(env.out, "Discarded.")
 			return nil
 		}
-		items, err := p.Outbox()
+		items, err := p.Outbox().List()
 		if err != nil {
 			return err
 		}

@@ -29,10 +29,10 @@ func cmdSearch(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("%w: %w", errUsage, mail.ErrEmptySearch)
 	}
 	return env.withProfile(func(p *mail.Profile) error {
-		if err := p.UpdateSearchIndex(ctx, *account, env.indexProgress); err != nil {
+		if err := p.Index().Update(ctx, *account, env.indexProgress); err != nil {
 			return err
 		}
-		msgs, err := p.Search(ctx, mail.SearchQuery{Account: *account, Folder: *folder, Text: text, Limit: *limit})
+		msgs, err := p.Index().Search(ctx, mail.SearchQuery{Account: *account, Folder: *folder, Text: text, Limit: *limit})
 		if errors.Is(err, mail.ErrEmptySearch) {
 			return fmt.Errorf("%w: %w", errUsage, err)
 		}

@@ -254,8 +254,6 @@ var notUserText = []string{
 // issue 9 moves them to sentinel errors that cmd maps to hints
 // (cmd/sealpost's commandHints). Empty it; never add to it.
 var pendingText = map[string]bool{
-	"mail/secure.go":      true,
-	"mail/engine.go":      true,
 	"ui/setup_account.go": true,
 	"ui/composer.go":      true,
 }

@@ -265,10 +265,14 @@ const (
 
 // Security says how an outgoing message is protected.
 type Security struct {
-	// Mode is one of the Mode constants.
+	// Mode is one of the Mode constants. The engine's composer also takes
+	// "auto" (or empty): encrypt when every recipient has a key, else
+	// refuse; the app always chooses a mode.
 	Mode string
 	// Password is the shared password of ModePassword.
 	Password []byte
+	// AttachKey attaches the sender's public key.
+	AttachKey bool
 }
 
 // KeyState is the key Sealpost would encrypt to for one address.

@@ -154,7 +154,7 @@ func Setup(ctx context.Context, opts Options) (d *Demo, err error) {
 	if err := d.seed(ctx); err != nil {
 		return d, err
 	}
-	if err := alice.Sync(ctx, mail.SyncRequest{Account: Alice}); err != nil {
+	if err := alice.Syncer().Sync(ctx, mail.SyncRequest{Account: Alice}); err != nil {
 		return d, fmt.Errorf("synchronise alice's profile: %w", err)
 	}
 	return d, nil
@@ -199,7 +199,7 @@ func (d *Demo) addAccount(ctx context.Context, p *mail.Profile, email string) er
 	if err != nil {
 		return err
 	}
-	_, err = p.AddAccount(ctx, mail.AccountSettings{
+	_, err = p.Accounts().Add(ctx, mail.AccountSettings{
 		Email: email, Name: names[email], Secret: []byte(pw),
 		IMAP:      mail.Server{Host: Host, Port: d.Servers.IMAPPort, Security: "tls"},
 		SMTP:      mail.Server{Host: Host, Port: d.Servers.SMTPPort, Security: "tls"},
@@ -220,15 +220,15 @@ func (d *Demo) seed(ctx context.Context) error {
 			draft.Attachments = []backend.Attachment{{Filename: s.Attachment,
 				Data: []byte("Friday\n 09:00 coffee\n 10:00 key signing\n 12:00 lunch\n")}}
 		}
-		sec := mail.SecurityOptions{Mode: s.Mode}
+		sec := backend.Security{Mode: s.Mode}
 		if !s.Tampered {
-			if _, err := d.bob.Send(ctx, Bob, draft, sec); err != nil {
+			if _, err := d.bob.Outbox().Send(ctx, Bob, draft, sec); err != nil {
 				return fmt.Errorf("send %q: %w", s.Subject, err)
 			}
 			continue
 		}
 		draft.FromName = names[Bob]
-		raw, err := d.bob.Compose(Bob, draft, sec)
+		raw, err := d.bob.Composer().Compose(Bob, draft, sec)
 		if err != nil {
 			return fmt.Errorf("compose %q: %w", s.Subject, err)
 		}
@@ -236,7 +236,7 @@ func (d *Demo) seed(ctx context.Context) error {
 		if bytes.Equal(altered, raw) {
 			return fmt.Errorf("compose %q: the signed body does not hold the text to alter", s.Subject)
 		}
-		if _, err := d.bob.SendRaw(ctx, Bob, altered); err != nil {
+		if _, err := d.bob.Outbox().SendRaw(ctx, Bob, altered); err != nil {
 			return fmt.Errorf("send %q: %w", s.Subject, err)
 		}
 	}

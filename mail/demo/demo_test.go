@@ -52,17 +52,17 @@ func openAlice(t *testing.T, d *Demo) *mail.Profile {
 // subject the user sees.
 func inbox(t *testing.T, p *mail.Profile, account string) map[string]mail.Verdict {
 	t.Helper()
-	msgs, err := p.ListMessages(account, "INBOX", 100)
+	msgs, err := p.Messages().List(account, "INBOX", 100)
 	if err != nil {
 		t.Fatalf("list %s's INBOX: %v", account, err)
 	}
 	out := make(map[string]mail.Verdict, len(msgs))
 	for _, m := range msgs {
-		raw, err := p.RawMessage(account, "INBOX", m.UID)
+		raw, err := p.Messages().Raw(t.Context(), account, "INBOX", m.UID)
 		if err != nil {
 			t.Fatalf("read message %d: %v", m.UID, err)
 		}
-		v, err := p.Inspect(raw)
+		v, err := p.Inspector().Inspect(raw)
 		if err != nil {
 			t.Fatalf("inspect message %d: %v", m.UID, err)
 		}
@@ -131,7 +131,7 @@ func TestSetupSeedsAliceInbox(t *testing.T) {
 func TestSetupPinsTheServerCertificate(t *testing.T) {
 	d, _ := setup(t)
 	alice := openAlice(t, d)
-	accts, err := alice.Accounts()
+	accts, err := alice.Accounts().List()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestSetupPinsTheServerCertificate(t *testing.T) {
 			t.Errorf("pin %s:%d = %s, want %s", pin.Host, pin.Port, pin.SHA256, d.Servers.CertSHA256)
 		}
 	}
-	entries, err := alice.AuditEntries()
+	entries, err := alice.Audit().Entries()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,11 +165,11 @@ func TestAliceReplyArrivesAtBob(t *testing.T) {
 	d, ctx := setup(t)
 	alice := openAlice(t, d)
 	const subject = "Re: Encrypted and signed: the plan for Friday"
-	if _, err := alice.Send(ctx, Alice, backend.Draft{To: []string{Bob}, Subject: subject, Body: "See you Friday.\r\n"},
-		mail.SecurityOptions{}); err != nil {
+	if _, err := alice.Outbox().Send(ctx, Alice, backend.Draft{To: []string{Bob}, Subject: subject, Body: "See you Friday.\r\n"},
+		backend.Security{}); err != nil {
 		t.Fatalf("alice's send: %v", err)
 	}
-	if err := d.bob.Sync(ctx, mail.SyncRequest{Account: Bob}); err != nil {
+	if err := d.bob.Syncer().Sync(ctx, mail.SyncRequest{Account: Bob}); err != nil {
 		t.Fatalf("bob's sync: %v", err)
 	}
 	got := inbox(t, d.bob, Bob)

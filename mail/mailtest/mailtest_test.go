@@ -39,7 +39,7 @@ func ctx(t *testing.T) context.Context {
 // subjects lists the subjects of account's INBOX in p.
 func subjects(t *testing.T, p *mail.Profile, account string) []string {
 	t.Helper()
-	msgs, err := p.ListMessages(account, "INBOX", 100)
+	msgs, err := p.Messages().List(account, "INBOX", 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func deliverAndSync(t *testing.T, srv *mailtest.Servers) {
 	if len(got) != 1 || !bytes.Contains(got[0], []byte("Subject: Delivered")) {
 		t.Fatalf("INBOX on the server holds %d messages, want the delivered one", len(got))
 	}
-	if err := p.Sync(ctx(t), mail.SyncRequest{Account: srv.Alice}); err != nil {
+	if err := p.Syncer().Sync(ctx(t), mail.SyncRequest{Account: srv.Alice}); err != nil {
 		t.Fatalf("sync: %v\n%s", err, srv.Log())
 	}
 	if s := subjects(t, p, srv.Alice); !slices.Equal(s, []string{"Delivered"}) {
@@ -69,13 +69,13 @@ func deliverAndSync(t *testing.T, srv *mailtest.Servers) {
 func send(t *testing.T, srv *mailtest.Servers) {
 	alice := mailtest.NewProfile(t, srv, srv.Alice, nil)
 	bob := mailtest.NewProfile(t, srv, srv.Bob, nil)
-	_, err := alice.Send(ctx(t), srv.Alice, backend.Draft{To: []string{srv.Bob}, Subject: "From Alice", Body: "Hi Bob.\n"},
-		mail.SecurityOptions{Mode: mail.ModePlain})
+	_, err := alice.Outbox().Send(ctx(t), srv.Alice, backend.Draft{To: []string{srv.Bob}, Subject: "From Alice", Body: "Hi Bob.\n"},
+		backend.Security{Mode: mail.ModePlain})
 	if err != nil {
 		t.Fatalf("send: %v\n%s", err, srv.Log())
 	}
 	srv.WaitForMessages(t, srv.Bob, "INBOX", 1, 30*time.Second)
-	if err := bob.Sync(ctx(t), mail.SyncRequest{Account: srv.Bob}); err != nil {
+	if err := bob.Syncer().Sync(ctx(t), mail.SyncRequest{Account: srv.Bob}); err != nil {
 		t.Fatalf("sync: %v", err)
 	}
 	if s := subjects(t, bob, srv.Bob); !slices.Equal(s, []string{"From Alice"}) {
@@ -110,11 +110,11 @@ func pinned(t *testing.T, srv *mailtest.Servers) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	accts, err := p.Accounts()
+	accts, err := p.Accounts().List()
 	if err != nil || len(accts) != 1 || len(accts[0].Pins) == 0 {
 		t.Fatalf("accounts = %+v, %v; want alice's with the pinned certificate", accts, err)
 	}
-	if err := p.Sync(ctx(t), mail.SyncRequest{Account: srv.Alice}); err != nil {
+	if err := p.Syncer().Sync(ctx(t), mail.SyncRequest{Account: srv.Alice}); err != nil {
 		t.Fatalf("sync with the pin: %v", err)
 	}
 }

@@ -112,7 +112,7 @@ func addAccount(t testing.TB, s *Servers, p *mail.Profile, settings mail.Account
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
-	if _, err := p.AddAccount(ctx, settings, nil); err != nil {
+	if _, err := p.Accounts().Add(ctx, settings, nil); err != nil {
 		t.Fatalf("mailtest: add %s's account: %v\n%s", settings.Email, err, s.Log())
 	}
 }

@@ -16,7 +16,7 @@ const sessionOnlineTimeout = 2 * time.Minute
 
 // childSync returns how the child syncs in mode, and what ends it:
 //
-//   - modeSync: Profile.Sync as `sealpost sync` runs it, which indexes what
+//   - modeSync: Syncer.Sync as `sealpost sync` runs it, which indexes what
 //     it stores;
 //   - modeSessionResync: an engine whose sessions run (as in the app), once
 //     its account is online and one sync through it has run, a sync
@@ -31,7 +31,7 @@ func childSync(req childRequest) (run func(context.Context, mail.SyncRequest) er
 		if err != nil {
 			return nil, nil, err
 		}
-		return p.Sync, func() { p.Close() }, nil
+		return p.Syncer().Sync, func() { p.Close() }, nil
 	}
 	e := mail.NewEngine(req.Dir, &mail.ProfileOptions{RootCAs: pool, Sessions: &mail.SessionOptions{CheckInterval: time.Hour}})
 	ctx, cancel := context.WithTimeout(context.Background(), sessionOnlineTimeout)

@@ -115,7 +115,7 @@ func newOurs(ctx context.Context, srv *testservers.Servers, user, dir string, ow
 	if err != nil {
 		return nil, err
 	}
-	_, err = p.AddAccount(ctx, mail.AccountSettings{
+	_, err = p.Accounts().Add(ctx, mail.AccountSettings{
 		Email: user, Secret: []byte(srv.Users[user]), IMAP: imapServer, SMTP: smtpServer,
 	}, nil)
 	if err != nil {
@@ -187,7 +187,7 @@ func (o *ours) count() (stored, error) {
 	if err != nil {
 		return stored{}, err
 	}
-	sums, err := p.ListMessages(o.account, "INBOX", 1<<30)
+	sums, err := p.Messages().List(o.account, "INBOX", 1<<30)
 	p.Close()
 	if err != nil {
 		return stored{}, fmt.Errorf("list the synced messages: %w", err)
