@@ -44,7 +44,7 @@ func run(out string) error {
 		if err != nil {
 			return nil, err
 		}
-		_, err = p.GenerateKey(name, email, "", 0)
+		_, err = p.Keys().GenerateKey(name, email, "", 0)
 		return p, err
 	}
 	alice, err := profile("Alice Example", "alice@example.org")
@@ -63,20 +63,20 @@ func run(out string) error {
 	}
 	defer mallory.Close()
 
-	alicePub, err := alice.ExportPublic("alice@example.org")
+	alicePub, err := alice.Keys().ExportPublic("alice@example.org")
 	if err != nil {
 		return err
 	}
 	for _, p := range []*mail.Profile{bob, mallory} {
-		if _, err := p.ImportKeys([]byte(alicePub), nil); err != nil {
+		if _, err := p.Keys().ImportKeys([]byte(alicePub), nil); err != nil {
 			return err
 		}
 	}
-	aliceSec, err := alice.ExportSecret("alice@example.org", []byte(secretPassphrase))
+	aliceSec, err := alice.Keys().ExportSecret("alice@example.org", []byte(secretPassphrase))
 	if err != nil {
 		return err
 	}
-	bobPub, err := bob.ExportPublic("bob@example.net")
+	bobPub, err := bob.Keys().ExportPublic("bob@example.net")
 	if err != nil {
 		return err
 	}
@@ -84,8 +84,8 @@ func run(out string) error {
 
 	to := []string{"Alice Example <alice@example.org>"}
 	compose := func(p *mail.Profile, from, name, subject, body, mode string, att []backend.Attachment) ([]byte, error) {
-		return p.Compose(from, backend.Draft{FromName: name, To: to, Subject: subject, Body: body, Attachments: att},
-			mail.SecurityOptions{Mode: mode})
+		return p.Composer().Compose(from, backend.Draft{FromName: name, To: to, Subject: subject, Body: body, Attachments: att},
+			backend.Security{Mode: mode})
 	}
 	if files["good.eml"], err = compose(bob, "bob@example.net", "Bob Example", "Q3 numbers",
 		"Hi Alice,\n\nthe Q3 numbers are attached. Revenue is up 4 %.\n\nBob\n", mail.ModeEncrypt,
