@@ -41,3 +41,28 @@ func TestSummaryKeepsThreadHeaders(t *testing.T) {
 		t.Errorf("got In-Reply-To %q, References %q; want %q, %q", got.InReplyTo, got.References, sum.InReplyTo, sum.References)
 	}
 }
+
+func TestSetThreadHeaders(t *testing.T) {
+	s := newTestStore(t)
+	const acct, folder = "a@example.org", "INBOX"
+	if err := s.Messages().PutSummaries(acct, folder, []Summary{{UID: 1, Subject: "a"}, {UID: 2, Subject: "b", Flags: []string{`\Seen`}}}); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Messages().SetThreadHeaders(acct, folder, map[uint32]ThreadHeaders{
+		2: {InReplyTo: "a@x", References: []string{"a@x"}},
+		9: {InReplyTo: "gone@x"}, // not stored: skipped
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Messages().Summary(acct, folder, 2)
+	if err != nil || got.InReplyTo != "a@x" || !slices.Equal(got.References, []string{"a@x"}) || got.Subject != "b" || len(got.Flags) != 1 {
+		t.Errorf("summary 2 = %+v, %v; want the headers added and the rest kept", got, err)
+	}
+	if _, err := s.Messages().Summary(acct, folder, 9); err == nil {
+		t.Error("SetThreadHeaders stored a summary for an absent UID")
+	}
+	if err := s.Messages().SetThreadHeaders(acct, folder, nil); err != nil {
+		t.Errorf("no headers: %v", err)
+	}
+}

@@ -22,6 +22,10 @@ type Folder struct {
 	HighestModSeq uint64
 	Subscribed    bool
 	LastSync      time.Time
+	// ThreadHeaders is set once every stored summary of the folder carries
+	// In-Reply-To and References (summaries stored before Sealpost fetched
+	// them get them filled in by a sync).
+	ThreadHeaders bool `json:",omitempty"`
 }
 
 // Folders is the repository of folders, grouped per account under blinded keys.

@@ -119,6 +119,11 @@ func (s *Syncer) syncFolder(c *imapclient.Client, name string) error {
 		if err := s.refreshOld(c, rec, sel, prevMax); err != nil {
 			return err
 		}
+		if !rec.ThreadHeaders {
+			if err := s.fillThreadHeaders(c, name); err != nil {
+				return err
+			}
+		}
 	}
 	// Re-read the record: SyncFolders may have updated its other fields.
 	if cur, err := store.Folders().Get(acct, name); err == nil {
@@ -128,6 +133,7 @@ func (s *Syncer) syncFolder(c *imapclient.Client, name string) error {
 	}
 	rec.UIDValidity, rec.UIDNext, rec.HighestModSeq = sel.UIDValidity, uint32(sel.UIDNext), sel.HighestModSeq
 	rec.LastSync = time.Now().UTC()
+	rec.ThreadHeaders = true // new messages come with them, old ones were filled in
 	return store.Folders().Put(rec)
 }
 

@@ -129,21 +129,30 @@ const maxReferences = 20
 // (header lines and the blank line after them), without angle brackets; a
 // header that does not parse gives none. Of a long list it keeps the
 // first and the last maxReferences-1.
-func referencesOf(header []byte) []string {
+func referencesOf(header []byte) []string { return threadHeadersOf(header).References }
+
+// threadHeadersOf reads In-Reply-To (its first Message-ID) and References
+// (as referencesOf) from fetched header lines.
+func threadHeadersOf(header []byte) localstore.ThreadHeaders {
+	var th localstore.ThreadHeaders
 	if len(header) == 0 {
-		return nil
+		return th
 	}
 	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(header)))
 	if err != nil {
-		return nil
+		return th
 	}
 	mh := mail.Header{Header: message.Header{Header: h}}
+	if ids, err := mh.MsgIDList("In-Reply-To"); err == nil && len(ids) > 0 {
+		th.InReplyTo = ids[0]
+	}
 	ids, err := mh.MsgIDList("References")
 	if err != nil || len(ids) == 0 {
-		return nil
+		return th
 	}
 	if len(ids) > maxReferences {
 		ids = append(ids[:1], ids[len(ids)-maxReferences+1:]...)
 	}
-	return ids
+	th.References = ids
+	return th
 }
