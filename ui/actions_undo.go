@@ -67,7 +67,12 @@ func (a *messageActions) undo() {
 	v.list.Refresh()
 	a.update()
 	v.status.SetText(counted("Restored", len(p.msgs), "."))
-	v.countsChanged("")
+	if !v.inResults && v.folder != "" {
+		v.unread[v.shownNode()] = v.rows.unread()
+		v.tree.RefreshItem(v.shownNode())
+	}
+	v.countsChanged("") // the other folders of search results
+	v.ui.updateTray()
 }
 
 // commitPending does the pending delete now, if there is one.

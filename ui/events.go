@@ -133,16 +133,6 @@ func (v *mainView) refreshFolder() {
 	})
 }
 
-func countUnread(msgs []backend.MessageSummary) int {
-	n := 0
-	for _, m := range msgs {
-		if !m.Seen {
-			n++
-		}
-	}
-	return n
-}
-
 // reloadFolders reads the folder list of account (every account when
 // empty) again.
 func (v *mainView) reloadFolders(account string) {

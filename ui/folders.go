@@ -59,7 +59,11 @@ func (v *mainView) showInfos(accounts []string, infos map[string]backend.FolderI
 	}
 	for node, f := range infos {
 		v.infos[node] = f
-		v.unread[node] = f.Unread
+		// The open folder's count is its list's, which is as new or newer
+		// and leaves out messages whose delete can still be undone.
+		if node != v.shownNode() || v.inResults {
+			v.unread[node] = f.Unread
+		}
 	}
 	v.tree.Refresh()
 	v.ui.updateTray()

@@ -195,6 +195,9 @@ func TestMessageListHide(t *testing.T) {
 	if len(l.selection()) != 0 {
 		t.Error("a hidden message stays selected")
 	}
+	if got := l.unread(); got != 6 {
+		t.Errorf("unread while hidden = %d, want 6 of 8", got)
+	}
 	l.set(threadFixture()) // the folder loads again meanwhile
 	if got := listed(&l); len(got) != 6 {
 		t.Errorf("reloaded while hidden: %v, want 6 rows", got)

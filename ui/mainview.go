@@ -409,7 +409,7 @@ func (v *mainView) loadFolder(account, folder string, shown func([]backend.Messa
 		}
 		v.setRows(msgs)
 		v.actions.update()
-		v.unread[account+folderSep+folder] = countUnread(msgs)
+		v.unread[account+folderSep+folder] = v.rows.unread()
 		v.ui.updateTray()
 		v.tree.RefreshItem(account + folderSep + folder)
 		v.list.Refresh()

@@ -226,6 +226,17 @@ func matches(hay string, words []string) bool {
 	return true
 }
 
+// unread counts the loaded messages not read, but for those hidden.
+func (l *messageList) unread() int {
+	n := 0
+	for _, m := range l.all {
+		if !m.Seen && !l.hidden[keyOf(m)] {
+			n++
+		}
+	}
+	return n
+}
+
 // correspondentField is the header a row names and the filter searches.
 func (l *messageList) correspondentField(m backend.MessageSummary) string {
 	if l.recipients {
