@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/sealpost/sealpost/mail"
 	"github.com/sealpost/sealpost/mail/backend"
 	"github.com/sealpost/sealpost/mail/mailtest"
 )
@@ -26,21 +27,21 @@ func TestFolderManagementInTheApp(t *testing.T) {
 func folderManagementInTheApp(t *testing.T, kind string) {
 	test.NewTempApp(t)
 	srv := mailtest.StartKind(t, kind)
-	e := mailtest.NewEngine(t, srv, srv.Alice, nil)
-	if err := e.Sync(t.Context(), srv.Alice, nil); err != nil {
-		t.Fatal(err)
-	}
+	// With the sessions running, as in the app: folder changes meet a
+	// worker connection that may have the folder selected.
+	e := mailtest.NewEngine(t, srv, srv.Alice, &mail.ProfileOptions{Sessions: &mail.SessionOptions{}})
+	srv.Deliver(t, srv.Bob, srv.Alice, mailtest.Message(srv.Bob, srv.Alice, "Keep", "Hi.\r\n"))
 	if err := e.Lock(); err != nil {
 		t.Fatal(err)
 	}
 	app := newApp(e)
 	test.Type(app.passphrase, mailtest.Passphrase)
 	test.Tap(app.submit)
-	app.tasks.wait()
+	waitUntil(t, app, time.Minute, "online with the inbox open", func() bool {
+		v := app.main
+		return v != nil && v.connection != nil && v.connection.Text == "Online" && v.folder == "INBOX"
+	})
 	v := app.main
-	if v == nil || v.folder != "INBOX" {
-		t.Fatalf("the inbox did not open; status %q", app.status.Text)
-	}
 	names := func() []string {
 		var out []string
 		for _, f := range v.folders[srv.Alice] {
@@ -89,6 +90,10 @@ func folderManagementInTheApp(t *testing.T, kind string) {
 	submit("Delete", func() bool { return v.folder == "INBOX" })
 	if got := names(); slices.Contains(got, "Bills") || v.folder != "INBOX" {
 		t.Errorf("after Delete: folders %q, open %q; want no Bills, INBOX open", got, v.folder)
+	}
+	waitUntil(t, app, time.Minute, "the inbox listed", func() bool { return slices.Contains(subjects(v), "Keep") })
+	if v.lastProblem != "" {
+		t.Errorf("the session reported a problem: %q", v.lastProblem)
 	}
 	infos, err := e.FolderInfos(t.Context(), srv.Alice)
 	if err != nil || slices.ContainsFunc(infos, func(f backend.FolderInfo) bool { return f.Name == "Bills" || f.Name == "Receipts" }) {
