@@ -56,8 +56,12 @@ type AccountSettings struct {
 	SecretKind            string // SecretPassword (default) or SecretOAuth2
 	Secret                []byte
 	// TrustCert is the SHA-256 fingerprint of a certificate the user decided
-	// to trust although it does not verify (a self-signed server, say).
+	// to trust although it does not verify (a self-signed server, say),
+	// for whichever of the account's servers presents it.
 	TrustCert string
+	// TrustServers are certificates the user decided to trust, each for
+	// exactly its host and port (the app's consent dialog names each).
+	TrustServers []transport.Pin
 	// ServerSavesSent means the provider files submitted mail in Sent
 	// itself (Gmail does), so Sealpost does not APPEND a copy.
 	ServerSavesSent bool
@@ -142,11 +146,9 @@ func (as *Accounts) Add(ctx context.Context, settings AccountSettings, opts *Acc
 	if info.Username == "" {
 		info.Username = email
 	}
-	var trust string
-	if settings.TrustCert != "" {
-		if trust, err = transport.NormalizeSHA256(settings.TrustCert); err != nil {
-			return AccountInfo{}, err
-		}
+	trust, err := newCertTrust(settings.TrustCert, settings.TrustServers)
+	if err != nil {
+		return AccountInfo{}, err
 	}
 	acct := localstore.Account{
 		Email: email, DisplayName: info.Name, Username: info.Username,
@@ -179,9 +181,10 @@ type AccountChange struct {
 	IMAP, SMTP Server
 	// Secret is the new password (or OAuth2 token); empty keeps it.
 	Secret []byte
-	// TrustCert is the SHA-256 fingerprint of a certificate to trust, as
-	// for Add.
-	TrustCert string
+	// TrustCert is the SHA-256 fingerprint of a certificate to trust, and
+	// TrustServers certificates to trust each for its server, as for Add.
+	TrustCert    string
+	TrustServers []transport.Pin
 }
 
 // Update changes an account. When a server, the secret or the
@@ -231,11 +234,11 @@ func (as *Accounts) Update(ctx context.Context, ch AccountChange) (AccountInfo, 
 		changes = append(changes, "password replaced")
 		network = true
 	}
-	var trust string
-	if ch.TrustCert != "" {
-		if trust, err = transport.NormalizeSHA256(ch.TrustCert); err != nil {
-			return AccountInfo{}, err
-		}
+	trust, err := newCertTrust(ch.TrustCert, ch.TrustServers)
+	if err != nil {
+		return AccountInfo{}, err
+	}
+	if !trust.empty() {
 		network = true
 	}
 	next.PinnedCerts = nil
@@ -391,16 +394,24 @@ func completeServer(s *Server, imap bool) error {
 }
 
 // testLogins logs in to both of acct's servers, pinning in acct the
-// certificate trust names when a server presents it (see testLogin). It
-// returns the connections and the audit notes of the pins made; trust that
-// no server needed fails with ErrTrustCertUnused.
-func (as *Accounts) testLogins(ctx context.Context, acct *localstore.Account, trust string) ([]Connection, []localstore.AuditNote, error) {
+// certificates trust allows when a server presents them (see testLogin).
+// It returns the connections and the audit notes of the pins made; trust
+// that no server needed fails with ErrTrustCertUnused. A certificate that
+// does not verify does not stop the test of the other server, so that the
+// user is asked about both at once: the errors of all such certificates
+// come back together (serverErrors).
+func (as *Accounts) testLogins(ctx context.Context, acct *localstore.Account, trust certTrust) ([]Connection, []localstore.AuditNote, error) {
 	var tested []Connection
 	var notes []localstore.AuditNote
+	var untrusted []error
 	for _, proto := range []string{autoconfig.ProtocolIMAP, autoconfig.ProtocolSMTP} {
 		conn, pinned, err := as.testLogin(ctx, acct, proto, trust)
+		if untrustedCertificate(err) {
+			untrusted = append(untrusted, err)
+			continue
+		}
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, joinServerErrors(append(untrusted, err))
 		}
 		tested = append(tested, conn)
 		if pinned != nil {
@@ -408,19 +419,22 @@ func (as *Accounts) testLogins(ctx context.Context, acct *localstore.Account, tr
 				"certificate SHA-256 "+pinned.SHA256+" trusted by the user for "+proto))
 		}
 	}
-	if trust != "" && len(notes) == 0 {
-		return nil, nil, fmt.Errorf("%s: %w (both servers have certificates that verify; nothing was pinned)", trust, ErrTrustCertUnused)
+	if len(untrusted) > 0 {
+		return nil, nil, joinServerErrors(untrusted)
+	}
+	if !trust.empty() && len(notes) == 0 {
+		return nil, nil, fmt.Errorf("%w (both servers have certificates that verify; nothing was pinned)", ErrTrustCertUnused)
 	}
 	return tested, notes, nil
 }
 
 // testLogin connects to one of acct's servers and logs in. When the server's
-// certificate does not verify and trust names it, it is pinned in acct and
+// certificate does not verify and trust allows it, it is pinned in acct and
 // returned.
-func (as *Accounts) testLogin(ctx context.Context, acct *localstore.Account, proto, trust string) (Connection, *localstore.PinnedCert, error) {
+func (as *Accounts) testLogin(ctx context.Context, acct *localstore.Account, proto string, trust certTrust) (Connection, *localstore.PinnedCert, error) {
 	conn, err := as.connections.login(ctx, *acct, proto)
-	var certErr *transport.CertificateError
-	if !errors.As(err, &certErr) || trust == "" || certErr.SHA256 != trust || !errors.Is(err, transport.ErrUntrustedCertificate) {
+	certErr, ok := trust.allows(err)
+	if !ok {
 		return conn, nil, err
 	}
 	pin := localstore.PinnedCert{Host: certErr.Host, Port: certErr.Port, SHA256: certErr.SHA256, PinnedAt: as.now()}

@@ -90,10 +90,13 @@ func (cs *Connections) dialIMAPConn(ctx context.Context, acct localstore.Account
 	}
 	info := Connection{Server: srv, ConnState: state}
 	cs.record(acct.Email, autoconfig.ProtocolIMAP, info)
-	c := imapclient.New(conn, opts)
+	watch := watchLogin(conn) // go-imap drops the server named by a referral
+	c := imapclient.New(watch, opts)
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	if err := imapLogin(c, acct); err != nil {
+	err = imapLogin(c, acct)
+	referral := watch.stop()
+	if err != nil {
 		c.Close()
 		if ctx.Err() != nil {
 			return nil, nil, info, ctx.Err()
@@ -101,11 +104,7 @@ func (cs *Connections) dialIMAPConn(ctx context.Context, acct localstore.Account
 		if stalled := conn.Stalled(); stalled != nil {
 			return nil, nil, info, stalled
 		}
-		var refused *imap.Error
-		if errors.As(err, &refused) {
-			err = fmt.Errorf("%w: %w", backend.ErrLoginRejected, err)
-		}
-		return nil, nil, info, fmt.Errorf("IMAP login to %s as %s: %w", srv.Host, acct.Username, err)
+		return nil, nil, info, fmt.Errorf("IMAP login to %s as %s: %w", srv.Host, acct.Username, classifyIMAPLogin(err, srv.Host, referral))
 	}
 	return c, conn, info, nil
 }
@@ -164,15 +163,6 @@ func (cs *Connections) dialSMTP(ctx context.Context, acct localstore.Account) (n
 func markCertificate(err error) error {
 	if errors.Is(err, transport.ErrUntrustedCertificate) || errors.Is(err, transport.ErrPinMismatch) {
 		return fmt.Errorf("%w: %w", backend.ErrCertificateRejected, err)
-	}
-	return err
-}
-
-// markLoginRejected adds backend.ErrLoginRejected to a submission error
-// caused by refused credentials.
-func markLoginRejected(err error) error {
-	if errors.Is(err, submit.ErrAuthFailed) && !errors.Is(err, backend.ErrLoginRejected) {
-		return fmt.Errorf("%w: %w", backend.ErrLoginRejected, err)
 	}
 	return err
 }

@@ -24,7 +24,7 @@ func (e *Engine) AccountDetails(ctx context.Context, email string) (d backend.Ac
 func (e *Engine) UpdateAccount(ctx context.Context, a backend.NewAccount) (updated backend.AddedAccount, err error) {
 	err = e.with(ctx, func(p *Profile) error {
 		info, err := p.Accounts().Update(ctx, AccountChange{
-			Email: a.Email, Name: &a.Name, IMAP: a.IMAP, SMTP: a.SMTP, Secret: a.Password, TrustCert: a.TrustCert,
+			Email: a.Email, Name: &a.Name, IMAP: a.IMAP, SMTP: a.SMTP, Secret: a.Password, TrustServers: trustedPins(a.Trust),
 		})
 		if err != nil {
 			return asBackendCertError(err)

@@ -164,10 +164,11 @@ func TestEngineUpdateAccountPins(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var certErr *backend.CertificateError
-	if _, err := e.AddAccount(ctx, acct); !errors.As(err, &certErr) {
+	_, err := e.AddAccount(ctx, acct)
+	if !errors.As(err, &certErr) {
 		t.Fatalf("AddAccount got = %v, want a *backend.CertificateError", err)
 	}
-	acct.TrustCert = certErr.SHA256
+	acct.Trust = trustAll(err)
 	if _, err := e.AddAccount(ctx, acct); err != nil {
 		t.Fatalf("AddAccount trusting the certificate: %v", err)
 	}
@@ -177,14 +178,14 @@ func TestEngineUpdateAccountPins(t *testing.T) {
 	}
 
 	change := backend.NewAccount{Email: user, IMAP: backend.ServerSettings(serverOf(t, srv.IMAPTLS, "tls"))}
-	_, err := e.UpdateAccount(ctx, change)
+	_, err = e.UpdateAccount(ctx, change)
 	if !errors.As(err, &certErr) || certErr.Changed || certErr.Port != change.IMAP.Port {
 		t.Fatalf("got = %v, want a *backend.CertificateError for the new IMAP server", err)
 	}
 	if d, _ := e.AccountDetails(t.Context(), user); d.IMAP != old {
 		t.Errorf("IMAP after the refusal got = %v, want %v", d.IMAP, old)
 	}
-	change.TrustCert = certErr.SHA256
+	change.Trust = trustAll(err)
 	got, err := e.UpdateAccount(ctx, change)
 	if err != nil {
 		t.Fatal(err)

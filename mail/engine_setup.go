@@ -13,11 +13,12 @@ import (
 
 // AddAccount sets up an account as Accounts.Add does and reports how
 // each test login was secured. A certificate that does not verify comes
-// back as a *backend.CertificateError.
+// back as a *backend.CertificateError, one for each server (joined), and
+// only the certificates in a.Trust are pinned, each for its own server.
 func (e *Engine) AddAccount(ctx context.Context, a backend.NewAccount) (added backend.AddedAccount, err error) {
 	err = e.with(ctx, func(p *Profile) error {
 		info, err := p.Accounts().Add(ctx, AccountSettings{
-			Email: a.Email, Name: a.Name, Secret: a.Password, TrustCert: a.TrustCert,
+			Email: a.Email, Name: a.Name, Secret: a.Password, TrustServers: trustedPins(a.Trust),
 			IMAP: a.IMAP, SMTP: a.SMTP,
 		}, nil)
 		if err != nil {
@@ -32,18 +33,35 @@ func (e *Engine) AddAccount(ctx context.Context, a backend.NewAccount) (added ba
 	return added, err
 }
 
-// asBackendCertError returns err as a *backend.CertificateError when it is
-// a certificate that does not verify, else err itself.
+// asBackendCertError returns the certificates in err that did not verify
+// as *backend.CertificateError values, joined when there are several (the
+// IMAP and the SMTP server's), else err itself.
 func asBackendCertError(err error) error {
-	var certErr *transport.CertificateError
-	if !errors.As(err, &certErr) {
+	found := backend.FindAll[*transport.CertificateError](err)
+	if len(found) == 0 {
 		return err
 	}
-	return &backend.CertificateError{
-		Host: certErr.Host, Port: certErr.Port, SHA256: certErr.SHA256,
-		Subject: certErr.Subject, Issuer: certErr.Issuer, NotBefore: certErr.NotBefore, NotAfter: certErr.NotAfter,
-		Changed: errors.Is(certErr, transport.ErrPinMismatch), Reason: fmt.Sprint(certErr.Reason),
+	certErrs := make([]error, len(found))
+	for i, c := range found {
+		certErrs[i] = &backend.CertificateError{
+			Host: c.Host, Port: c.Port, SHA256: c.SHA256,
+			Subject: c.Subject, Issuer: c.Issuer, NotBefore: c.NotBefore, NotAfter: c.NotAfter,
+			Changed: errors.Is(c, transport.ErrPinMismatch), Reason: fmt.Sprint(c.Reason),
+		}
 	}
+	if len(certErrs) == 1 {
+		return certErrs[0]
+	}
+	return errors.Join(certErrs...)
+}
+
+// trustedPins are the certificates the user trusted, each for its server.
+func trustedPins(trust []backend.TrustedCert) []transport.Pin {
+	pins := make([]transport.Pin, len(trust))
+	for i, t := range trust {
+		pins[i] = transport.Pin{Host: t.Host, Port: t.Port, SHA256: t.SHA256}
+	}
+	return pins
 }
 
 // addedAccount says, in the backend's terms, how info was set up and how

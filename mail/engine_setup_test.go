@@ -39,7 +39,8 @@ func TestEngineAddAccountCertificate(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
-	_, err := e.AddAccount(ctx, acct)
+	_, refused := e.AddAccount(ctx, acct)
+	err := refused
 	var certErr *backend.CertificateError
 	if !errors.As(err, &certErr) {
 		t.Fatalf("AddAccount = %v, want a *backend.CertificateError", err)
@@ -52,7 +53,7 @@ func TestEngineAddAccountCertificate(t *testing.T) {
 		t.Fatalf("accounts after the refusal = %v, %v, want none", accts, err)
 	}
 
-	acct.TrustCert = certErr.SHA256
+	acct.Trust = trustAll(refused)
 	added, err := e.AddAccount(ctx, acct)
 	if err != nil {
 		t.Fatalf("AddAccount trusting the certificate: %v\n%s", err, srv.Log())

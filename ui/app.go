@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -219,28 +218,10 @@ func (ui *App) failed(err error) {
 	ui.status.SetText(readable(err))
 }
 
-// readable turns an error into one line a person can act on.
+// readable is the one plain sentence explain makes of err, for the places
+// that show no Details.
 func readable(err error) string {
-	var lines []string
-	for _, l := range strings.Split(err.Error(), "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			lines = append(lines, l)
-		}
-	}
-	if len(lines) == 0 {
-		return "Something went wrong."
-	}
-	msg := lines[0]
-	if errors.Is(err, errInternal) {
-		msg = "Sealpost hit an internal error; your data was not changed."
-	}
-	if first, _, _ := strings.Cut(msg, " "); !strings.Contains(first, "@") { // keep addresses as they are
-		msg = strings.ToUpper(msg[:1]) + msg[1:]
-	}
-	if !strings.HasSuffix(msg, ".") {
-		msg += "."
-	}
-	return msg
+	return explain(err).sentence
 }
 
 var errInternal = errors.New("internal error")

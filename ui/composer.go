@@ -227,6 +227,7 @@ func (ui *App) newComposer(accounts []backend.Account, account string, d backend
 	c.status = widget.NewLabel("")
 	c.status.Wrapping = fyne.TextWrapWord
 	c.notice = newNotice(c.status, c.relayout)
+	c.notice.window = c.window
 	c.sendProgress, c.lookupProgress = newActivity(c.relayout), newActivity(c.relayout)
 	c.sendButton = widget.NewButtonWithIcon("Send", theme.MailSendIcon(), c.send)
 	c.sendButton.Importance = widget.HighImportance
@@ -545,10 +546,8 @@ func (c *composer) submit(sec backend.Security) {
 			c.window.Close()
 		case err != nil && stopped && errors.Is(err, context.Canceled):
 			c.status.SetText(sendStopped)
-		case err != nil && fixInSettings(err):
-			c.notice.problem(readable(err), noticeAction{"Open settings", c.ui.showAccountSettings})
 		case err != nil:
-			c.status.SetText(readable(err))
+			c.notice.showError("Not sent: ", err, errorActions{settings: c.ui.showAccountSettings})
 		default:
 			c.status.SetText("Sent.")
 			c.deleteSentDraft()

@@ -251,16 +251,13 @@ func (v *mainView) sessionProblem(ev backend.Event) {
 		return
 	}
 	v.lastProblem = ev.Message
-	actions := []noticeAction{{"Retry", v.sync}}
-	if fixInSettings(ev.Err) {
-		actions = append(actions, noticeAction{"Open settings", v.ui.showAccountSettings})
-	}
-	text := ev.Message
-	if ev.Err != nil {
-		text = readable(ev.Err)
-	}
+	prefix := ""
 	if ev.Account != "" {
-		text = ev.Account + ": " + text
+		prefix = ev.Account + ": "
 	}
-	v.notice.problem(text, actions...)
+	err := ev.Err
+	if err == nil {
+		err = errors.New(ev.Message)
+	}
+	v.notice.showError(prefix, err, errorActions{retry: v.sync, retryAlways: true, settings: v.ui.showAccountSettings})
 }

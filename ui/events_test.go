@@ -123,7 +123,7 @@ func TestConnectionEventsShowInTheStatusBar(t *testing.T) {
 		t.Errorf("offline: %q", got)
 	}
 	send(t, app, e, backend.Event{Kind: backend.EventError, Account: alice, Message: refused.Error(), Err: refused})
-	if !strings.Contains(v.status.Text, "refused the login") || findButton(v.notice.content, "Open settings") == nil {
+	if !strings.Contains(v.status.Text, "refused the user name or password") || findButton(v.notice.content, "Open settings") == nil {
 		t.Errorf("problem: status %q, Open settings %v; want the refusal with a way to fix it",
 			v.status.Text, findButton(v.notice.content, "Open settings") != nil)
 	}

@@ -215,6 +215,7 @@ func (ui *App) showMain() {
 	v.status = widget.NewLabel("")
 	v.status.Truncation = fyne.TextTruncateEllipsis
 	v.notice = newNotice(v.status, nil)
+	v.notice.window = ui.window
 	v.statusRight = container.NewHBox(container.NewGridWrap(fyne.NewSize(220, v.progress.MinSize().Height), v.progress))
 	if v.outboxButton = v.newOutboxButton(); v.outboxButton != nil {
 		v.statusRight.Objects = append([]fyne.CanvasObject{v.outboxButton}, v.statusRight.Objects...)
@@ -764,8 +765,7 @@ func (v *mainView) sync() {
 	v.syncButton.Disable()
 	v.progress.SetValue(0)
 	v.progress.Show()
-	v.notice.clear()
-	v.status.SetText("Syncing…")
+	v.notice.working("Syncing…", cancel)
 	syncMail := v.ui.newMailSync()
 	var warnings []string
 	v.ui.tasks.run(ctx, func(ctx context.Context) error {
@@ -790,12 +790,13 @@ func (v *mainView) sync() {
 		if len(warnings) > 0 {
 			v.showSyncWarnings(warnings)
 		}
-		if err != nil && !errors.Is(err, context.Canceled) {
-			actions := []noticeAction{{"Retry", v.sync}}
-			if fixInSettings(err) {
-				actions = append(actions, noticeAction{"Open settings", v.ui.showAccountSettings})
-			}
-			v.notice.problem("Sync failed: "+readable(err), actions...)
+		v.notice.clear() // its Cancel
+		switch {
+		case errors.Is(err, context.Canceled):
+			v.status.SetText("Sync cancelled. What was fetched so far is kept.")
+			return
+		case err != nil:
+			v.notice.showError("Sync failed: ", err, errorActions{retry: v.sync, retryAlways: true, settings: v.ui.showAccountSettings})
 			return
 		}
 		v.loadAccounts()

@@ -1,14 +1,10 @@
 package ui
 
 import (
-	"errors"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
-	"github.com/sealpost/sealpost/mail/backend"
 )
 
 // notice is a status line that can carry a problem together with what the
@@ -23,6 +19,8 @@ type notice struct {
 	// relayout, when set, lays out again what holds the notice once its
 	// buttons came or went.
 	relayout func()
+	// window, when set, is where Details opens the whole of an error.
+	window fyne.Window
 }
 
 // noticeAction is one button of a problem.
@@ -70,8 +68,32 @@ func (n *notice) changed() {
 	}
 }
 
-// fixInSettings reports whether err is fixed in an account's settings
-// rather than by trying again.
-func fixInSettings(err error) bool {
-	return errors.Is(err, backend.ErrLoginRejected) || errors.Is(err, backend.ErrCertificateRejected)
+// showError shows err in the status line as prefix and one plain
+// sentence, with the actions of ea that fit it and, when the error has
+// more to say, Details, which opens all of it in a dialog. A cancellation
+// only says so.
+func (n *notice) showError(prefix string, err error, ea errorActions) {
+	u := explain(err)
+	if u.cancelled {
+		n.clear()
+		n.label.SetText(prefix + u.sentence)
+		return
+	}
+	actions := ea.fitting(u)
+	if u.details != "" && n.window != nil {
+		actions = append(actions, noticeAction{"Details", func() { showErrorDialog(n.window, "What went wrong", err, ea) }})
+	}
+	n.problem(prefix+u.sentence, actions...)
+}
+
+// working shows text and a Cancel button, the only one, while work runs
+// that the user may stop; the work's end replaces them.
+func (n *notice) working(text string, cancel func()) {
+	n.label.SetText(text)
+	n.actions.RemoveAll()
+	n.actions.Add(widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
+		n.clear()
+		cancel()
+	}))
+	n.changed()
 }

@@ -74,11 +74,8 @@ func (v *mainView) loadOutbox(note string) {
 // was not sent but waits in the outbox, with Open outbox (and Open
 // settings when the account needs fixing).
 func (v *mainView) keptInOutbox(err error) {
-	actions := []noticeAction{{"Open outbox", v.showOutbox}}
-	if fixInSettings(err) {
-		actions = append(actions, noticeAction{"Open settings", v.ui.showAccountSettings})
-	}
-	v.notice.problem("Not sent yet: "+readable(err), actions...)
+	v.notice.showError("Not sent yet: ", err, errorActions{settings: v.ui.showAccountSettings,
+		extra: []noticeAction{{"Open outbox", v.showOutbox}}})
 	v.loadOutbox("")
 }
 
@@ -258,7 +255,8 @@ func (ow *outboxWindow) retry(it backend.OutboxItem) {
 	if it.State == backend.OutboxSent {
 		ow.status.SetText("Saving the copy of “" + subjectOf(it) + "” in Sent…")
 	}
-	ow.v.ui.tasks.run(ow.v.ui.context(), func(ctx context.Context) error {
+	ow.v.ui.tasks.run(ow.v.ui.context(), func(context.Context) error {
+		// The window's context, not the session's: see outboxWindow.ctx.
 		ctx, cancel := context.WithTimeout(ow.ctx, outboxTimeout)
 		defer cancel()
 		return ow.ob.RetryOutbox(ctx, it.ID)

@@ -204,9 +204,9 @@ func TestComposerSendErrorsOfferActions(t *testing.T) {
 		wantSettings bool
 	}{
 		{"login rejected", fmt.Errorf("the message is kept in the outbox (id 1): SMTP login: %w", backend.ErrLoginRejected),
-			"The message is kept in the outbox (id 1): SMTP login: the mail server refused the login", true},
+			"Not sent: The mail server refused the user name or password", true},
 		{"certificate rejected", fmt.Errorf("the message is kept in the outbox (id 2): SMTP smtp.example.org:465 (tls): %w", backend.ErrCertificateRejected),
-			"certificate was not accepted, so nothing was sent.", true},
+			"certificate could not be verified, so nothing was sent", true},
 		{"network", errors.New("the message is kept in the outbox (id 3): dial tcp 192.0.2.1:465: connection refused"),
 			"The message is kept in the outbox (id 3): dial tcp", false},
 	}

@@ -35,11 +35,13 @@ const (
 // and changes of servers or password are tested the same way before they
 // are stored.
 type accountSetup struct {
-	ui      *App
-	setup   backend.Setup
-	window  fyne.Window
-	cancel  context.CancelFunc
-	trusted string // the certificate fingerprint the user chose to trust
+	ui     *App
+	setup  backend.Setup
+	window fyne.Window
+	cancel context.CancelFunc
+	// trusted are the certificates the user chose to trust in this setup,
+	// each for its own server.
+	trusted []backend.TrustedCert
 
 	editor  backend.AccountSettings // set when editing
 	editing string                  // the address of the account edited; "" when adding
@@ -52,12 +54,13 @@ type accountSetup struct {
 	testButton            *widget.Button
 	status                *widget.Label
 	result                *widget.Label
+	// working shows the test running, with Cancel; problem shows why it
+	// failed, with Details and Retry.
+	working *activity
+	problem *errorView
 
-	// The pin dialog while it is open.
-	pending                    *backend.CertificateError
-	pinDialog                  dialog.Dialog
-	pinText                    *widget.Label
-	trustButton, noTrustButton *widget.Button
+	// consent is the pin dialog, once shown.
+	consent *pinConsent
 }
 
 // serverFields are the manual settings of one server.
@@ -186,6 +189,8 @@ func (a *accountSetup) build(title string, onClosed func()) {
 	a.status.Wrapping = fyne.TextWrapWord
 	a.result = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	a.result.Wrapping = fyne.TextWrapWord
+	a.working = newActivity(func() {})
+	a.problem = newErrorView()
 	form := widget.NewForm(widget.NewFormItem("Address", a.email), widget.NewFormItem("Name", a.name),
 		widget.NewFormItem("Password", a.password))
 	content := []fyne.CanvasObject{form, a.advanced}
@@ -193,10 +198,10 @@ func (a *accountSetup) build(title string, onClosed func()) {
 		form = widget.NewForm(widget.NewFormItem("Address", a.email), widget.NewFormItem("New password", a.password))
 		content = []fyne.CanvasObject{form}
 	}
-	// The form scrolls; the button and the status stay in view below it
-	// at any window size.
-	a.window.SetContent(scrolled(container.NewPadded(container.NewVBox(append(content, a.result)...)),
-		container.NewPadded(container.NewVBox(container.NewHBox(a.testButton), a.status))))
+	// The form scrolls; the button, the progress and the status stay in
+	// view below it at any window size.
+	a.window.SetContent(scrolled(container.NewPadded(container.NewVBox(append(content, a.problem.content, a.result)...)),
+		container.NewPadded(container.NewVBox(container.NewHBox(a.testButton), a.working.box, a.status))))
 	fitWindow(a.window, fyne.NewSize(560, 520))
 }
 
@@ -234,7 +239,7 @@ func (a *accountSetup) fill(d backend.AccountDetails) {
 // test runs the engine's AddAccount with what the fields say.
 func (a *accountSetup) test() {
 	acct := backend.NewAccount{Email: strings.TrimSpace(a.email.Text), Name: strings.TrimSpace(a.name.Text),
-		Password: []byte(a.password.Text), TrustCert: a.trusted}
+		Password: []byte(a.password.Text), Trust: a.trusted}
 	var err error
 	if acct.IMAP, err = a.imap.settings("IMAP"); err == nil {
 		acct.SMTP, err = a.smtp.settings("SMTP")
@@ -255,15 +260,19 @@ func (a *accountSetup) test() {
 	}
 	a.testButton.Disable()
 	a.result.SetText("")
-	a.status.SetText("Finding the servers and logging in over TLS…")
+	a.problem.clear()
+	a.status.SetText("")
+	doing := "Finding the servers and logging in over TLS…"
 	if a.editing != "" {
-		a.status.SetText("Saving; a new password or server is tested over TLS first…")
+		doing = "Saving; a new password or server is tested over TLS first…"
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), accountSetupTimeout)
+	// Cancel, closing the window or locking stops the test; the engine
+	// stores nothing until both logins succeeded.
+	ctx, cancel := context.WithTimeout(a.ui.context(), accountSetupTimeout)
 	a.cancel = cancel
+	a.working.start(doing, cancel)
 	var added backend.AddedAccount
 	a.ui.tasks.run(ctx, func(ctx context.Context) (err error) {
-		defer cancel()
 		if a.editing != "" {
 			added, err = a.editor.UpdateAccount(ctx, acct)
 		} else {
@@ -271,13 +280,17 @@ func (a *accountSetup) test() {
 		}
 		return err
 	}, func(err error) {
+		a.working.finish()
 		a.testButton.Enable()
-		var certErr *backend.CertificateError
+		certs := backend.FindAll[*backend.CertificateError](err)
 		switch {
-		case errors.As(err, &certErr):
-			a.askTrust(certErr)
+		case len(certs) > 0:
+			a.askTrust(certs)
+		case errors.Is(err, context.Canceled):
+			a.status.SetText("Cancelled. Nothing was saved.")
 		case err != nil:
-			a.status.SetText(readable(err))
+			a.status.SetText("Nothing was saved.")
+			a.problem.show(err, errorActions{retry: a.test})
 		default:
 			a.done(added)
 		}
@@ -296,7 +309,7 @@ func (a *accountSetup) done(added backend.AddedAccount) {
 		a.status.SetText(fmt.Sprintf("Saved %s after both logins succeeded.", added.Email))
 	}
 	a.password.SetText("")
-	a.trusted = ""
+	a.trusted = nil
 	lines := []string{"IMAP " + added.IMAP.String(), "SMTP " + added.SMTP.String()}
 	for i, c := range added.Tested {
 		proto := "IMAP"
@@ -323,54 +336,15 @@ func (a *accountSetup) done(added backend.AddedAccount) {
 	}
 }
 
-// askTrust shows the pin dialog for a certificate that does not verify.
-func (a *accountSetup) askTrust(e *backend.CertificateError) {
-	a.status.SetText(readable(e))
-	target := fmt.Sprintf("%s:%d", e.Host, e.Port)
-	groups := strings.Fields(backend.GroupFingerprint(strings.ToUpper(e.SHA256)))
-	half := (len(groups) + 1) / 2
-	var text string
-	switch {
-	case e.Changed:
-		text = fmt.Sprintf("The certificate of %s differs from the one you trusted before. This may be an attack: "+
-			"nothing was sent. Ask the server's operator whether they changed it.", target)
-	case a.trusted != "" && !strings.EqualFold(a.trusted, e.SHA256):
-		text = fmt.Sprintf("%s presents another untrusted certificate than the one you just trusted. Sealpost trusts one "+
-			"certificate per account setup: ask your provider for certificates that verify.", target)
-	default:
-		text = fmt.Sprintf("Sealpost cannot verify the certificate of %s (%s). Nothing was sent to it. Trust it only if "+
-			"the server's operator confirmed this fingerprint to you.", target, e.Reason)
-	}
-	a.pinText = widget.NewLabel(text)
-	a.pinText.Wrapping = fyne.TextWrapWord
-	style := widget.RichTextStyle{SizeName: theme.SizeNameSubHeadingText, TextStyle: fyne.TextStyle{Monospace: true}}
-	fpr := widget.NewRichText(&widget.TextSegment{Text: strings.Join(groups[:half], " "), Style: style},
-		&widget.TextSegment{Text: strings.Join(groups[half:], " "), Style: style})
-	names := widget.NewLabel(fmt.Sprintf("Subject: %s\nIssuer: %s\nValid %s to %s", e.Subject, e.Issuer,
-		e.NotBefore.UTC().Format(time.DateOnly), e.NotAfter.UTC().Format(time.DateOnly)))
-	names.Wrapping = fyne.TextWrapWord
-	a.pending = e
-	a.noTrustButton = widget.NewButton("Cancel", a.closeTrust)
-	a.trustButton = widget.NewButtonWithIcon("Trust this exact certificate for "+target, theme.ConfirmIcon(), a.trust)
-	a.trustButton.Importance = widget.DangerImportance
-	buttons := container.NewHBox(a.noTrustButton, a.trustButton)
-	if e.Changed || (a.trusted != "" && !strings.EqualFold(a.trusted, e.SHA256)) {
-		a.trustButton.Hide()
-	}
-	content := container.NewVBox(a.pinText, widget.NewLabel("SHA-256 fingerprint:"), fpr, names, buttons)
-	a.pinDialog = dialog.NewCustomWithoutButtons("Untrusted certificate", content, a.window)
-	a.pinDialog.Resize(fyne.NewSize(540, 380))
-	a.pinDialog.Show()
-}
-
-func (a *accountSetup) closeTrust() {
-	a.pinDialog.Hide()
-	a.pending = nil
-}
-
-// trust retries the setup trusting exactly the pending certificate.
-func (a *accountSetup) trust() {
-	a.trusted = a.pending.SHA256
-	a.closeTrust()
-	a.test()
+// askTrust shows the pin dialog for the certificates that do not verify,
+// naming every server, and tests again trusting exactly those the user
+// checked, each for its own server.
+func (a *accountSetup) askTrust(certs []*backend.CertificateError) {
+	a.status.SetText("Nothing was saved: the certificate of a server could not be verified.")
+	a.consent = showPinConsent(a.window, certs, a.trusted, func(approved []backend.TrustedCert) {
+		a.trusted = append(a.trusted, approved...)
+		a.test()
+	}, func() {
+		a.status.SetText("Cancelled. Nothing was trusted or saved.")
+	})
 }

@@ -1,11 +1,15 @@
 package ui
 
 import (
+	"io"
 	"net"
 	"strings"
 	"testing"
+	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/sealpost/sealpost/mail/backend"
 	"github.com/sealpost/sealpost/mail/testservers"
@@ -37,9 +41,12 @@ func fillServer(t *testing.T, f serverFields, addr, security string) {
 }
 
 // TestAddAccountPinsUntrustedCertificate adds an account on Dovecot and
-// Postfix, whose test CA the engine does not trust: the pin dialog shows
-// the certificate, the user trusts it, and the account is stored with the
-// connections shown.
+// Postfix, whose test CA the engine does not trust and which present the
+// same certificate: the consent dialog lists both servers with the
+// fingerprint, nothing is checked at first, trusting the IMAP server alone
+// stores nothing and asks again about the SMTP server only, and trusting
+// that too stores the account with both connections shown as trusted by
+// the user.
 func TestAddAccountPinsUntrustedCertificate(t *testing.T) {
 	srv := testservers.Start(t)
 	test.NewTempApp(t)
@@ -63,32 +70,170 @@ func TestAddAccountPinsUntrustedCertificate(t *testing.T) {
 	test.Tap(a.testButton)
 	app.tasks.wait()
 
-	if a.pending == nil {
+	p := a.consent
+	if p == nil {
 		t.Fatalf("no pin dialog; status %q\n%s", a.status.Text, srv.Log())
 	}
-	fpr := a.pending.SHA256
-	if !strings.Contains(a.pinText.Text, a.pending.Host) || a.pending.Subject == "" || !a.trustButton.Visible() {
-		t.Errorf("pin dialog = %q (subject %q, trust shown %v), want the server, the certificate and the trust choice",
-			a.pinText.Text, a.pending.Subject, a.trustButton.Visible())
+	imapAt, smtpAt := srv.IMAPTLS, srv.SMTPStartTLS
+	if len(p.certs) != 2 || !strings.Contains(p.intro.Text, imapAt) || !strings.Contains(p.intro.Text, smtpAt) {
+		t.Fatalf("pin dialog = %q with %d certificates, want %s and %s named", p.intro.Text, len(p.certs), imapAt, smtpAt)
+	}
+	shown := labelsIn(a.window.Canvas().Overlays().Top())
+	walkShown(a.window.Canvas().Overlays().Top(), func(o fyne.CanvasObject) {
+		if rt, ok := o.(*widget.RichText); ok {
+			shown += "\n" + rt.String()
+		}
+	})
+	fpr := backend.GroupFingerprint(strings.ToUpper(p.certs[0].SHA256))
+	half := strings.Join(strings.Fields(fpr)[:8], " ")
+	for _, want := range []string{imapAt, smtpAt, "Subject: ", half} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("pin dialog shows %q, want %q in it", shown, want)
+		}
+	}
+	if !p.trustButton.Disabled() {
+		t.Error("Trust can be pressed with nothing checked")
 	}
 	if accts, err := engine.Accounts(t.Context()); err != nil || len(accts) != 0 {
 		t.Fatalf("accounts before trusting = %v, %v, want none", accts, err)
 	}
 
-	test.Tap(a.trustButton)
+	p.checks[0].SetChecked(true) // the IMAP server only
+	test.Tap(p.trustButton)
+	app.tasks.wait()
+	if a.consent == p || len(a.consent.certs) != 1 || a.consent.certs[0].Port != p.certs[1].Port {
+		t.Fatalf("after trusting IMAP only: dialog for %v, want one for %s only", a.consent.certs, smtpAt)
+	}
+	if accts, err := engine.Accounts(t.Context()); err != nil || len(accts) != 0 {
+		t.Fatalf("accounts with SMTP not trusted = %v, %v, want none", accts, err)
+	}
+
+	a.consent.checks[0].SetChecked(true)
+	test.Tap(a.consent.trustButton)
 	app.tasks.wait()
 	accts, err := engine.Accounts(t.Context())
 	if err != nil || len(accts) != 1 || accts[0].Email != user {
 		t.Fatalf("accounts = %v, %v (status %q), want %s", accts, err, a.status.Text, user)
 	}
-	wantFpr := backend.GroupFingerprint(strings.ToUpper(fpr))
-	for _, want := range []string{"IMAP: TLS 1.", "SMTP: TLS 1.", wantFpr, "trusted by you", "STARTTLS"} {
+	d, err := engine.(backend.AccountSettings).AccountDetails(t.Context(), user)
+	if err != nil || len(d.Pins) != 2 {
+		t.Fatalf("pins = %+v, %v, want IMAP and SMTP, each approved", d.Pins, err)
+	}
+	for _, want := range []string{"IMAP: TLS 1.", "SMTP: TLS 1.", fpr, "trusted by you", "STARTTLS"} {
 		if !strings.Contains(strings.ToUpper(a.result.Text), strings.ToUpper(want)) {
 			t.Errorf("result = %q, want it to contain %q", a.result.Text, want)
 		}
 	}
 	if got := len(app.main.accounts); got != 1 {
 		t.Errorf("main window accounts = %d, want 1", got)
+	}
+}
+
+// TestAddAccountPinDialogDeclined: Cancel in the pin dialog trusts and
+// stores nothing and says so.
+func TestAddAccountPinDialogDeclined(t *testing.T) {
+	srv := testservers.Start(t)
+	test.NewTempApp(t)
+	app, engine := emptyProfile(t)
+	a := app.showAccountSetup()
+	user := "alice@" + srv.Domain
+	test.Type(a.email, user)
+	test.Type(a.password, srv.Users[user])
+	fillServer(t, a.imap, srv.IMAPTLS, securityTLS)
+	fillServer(t, a.smtp, srv.SMTPTLS, securityTLS)
+	test.Tap(a.testButton)
+	app.tasks.wait()
+	if a.consent == nil {
+		t.Fatalf("no pin dialog; status %q", a.status.Text)
+	}
+	a.consent.checks[0].SetChecked(true)
+	test.Tap(a.consent.cancel)
+	app.tasks.wait()
+	if !strings.Contains(a.status.Text, "Nothing was trusted or saved") || len(a.trusted) != 0 {
+		t.Errorf("status = %q, trusted %v; want nothing trusted", a.status.Text, a.trusted)
+	}
+	if accts, err := engine.Accounts(t.Context()); err != nil || len(accts) != 0 {
+		t.Errorf("accounts = %v, %v, want none", accts, err)
+	}
+}
+
+// TestAddAccountCancel: a server that accepts the connection and then
+// says nothing keeps the test waiting; Cancel stops it at once (the
+// connection is closed), says so, and stores nothing.
+func TestAddAccountCancel(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			accepted <- c
+		}
+	}()
+	test.NewTempApp(t)
+	app, engine := emptyProfile(t)
+	a := app.showAccountSetup()
+	test.Type(a.email, "alice@example.org")
+	test.Type(a.password, "secret")
+	fillServer(t, a.imap, ln.Addr().String(), securityTLS)
+	fillServer(t, a.smtp, ln.Addr().String(), securityTLS)
+	test.Tap(a.testButton)
+	var conn net.Conn
+	select {
+	case conn = <-accepted:
+		defer conn.Close()
+	case <-time.After(30 * time.Second):
+		t.Fatal("the test never connected")
+	}
+	if !a.working.running() || a.working.cancelButton.Hidden || !a.testButton.Disabled() {
+		t.Fatalf("while testing: activity %v, Cancel hidden %v, button disabled %v; want the wait shown with Cancel",
+			a.working.running(), a.working.cancelButton.Hidden, a.testButton.Disabled())
+	}
+	test.Tap(a.working.cancelButton)
+	app.tasks.wait()
+	if a.status.Text != "Cancelled. Nothing was saved." || a.working.running() || a.testButton.Disabled() || a.problem.content.Visible() {
+		t.Errorf("after Cancel: status %q, activity %v, button disabled %v, problem shown %v",
+			a.status.Text, a.working.running(), a.testButton.Disabled(), a.problem.content.Visible())
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.ReadAll(conn); err != nil {
+		t.Errorf("the server's side after Cancel: %v, want the connection closed by Sealpost", err)
+	}
+	if accts, err := engine.Accounts(t.Context()); err != nil || len(accts) != 0 {
+		t.Errorf("accounts = %v, %v, want none", accts, err)
+	}
+}
+
+// TestAddAccountErrorHasDetails: a failed test shows one sentence, Retry
+// where it may help, and the whole chain under Details.
+func TestAddAccountErrorHasDetails(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close() // nothing listens there now: the connection is refused
+	test.NewTempApp(t)
+	app, _ := emptyProfile(t)
+	a := app.showAccountSetup()
+	test.Type(a.email, "alice@example.org")
+	test.Type(a.password, "secret")
+	fillServer(t, a.imap, closed, securityTLS)
+	fillServer(t, a.smtp, closed, securityTLS)
+	test.Tap(a.testButton)
+	app.tasks.wait()
+	if got := a.problem.sentence.Text; got != "The server refused the connection: check its name and port in the account's settings." {
+		t.Errorf("sentence = %q", got)
+	}
+	if !strings.Contains(a.problem.details.Text, closed) || !a.problem.expander.Visible() {
+		t.Errorf("details = %q (shown %v), want the chain with the server", a.problem.details.Text, a.problem.expander.Visible())
+	}
+	test.Tap(buttonIn(t, a.problem.actions, "Retry"))
+	app.tasks.wait()
+	if !a.problem.content.Visible() {
+		t.Error("Retry did not test again")
 	}
 }
 

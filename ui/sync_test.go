@@ -94,7 +94,7 @@ func TestSyncFailureOffersRetryAndSettings(t *testing.T) {
 	v := app.main
 	test.Tap(v.syncButton)
 	app.tasks.wait()
-	if got := v.status.Text; !strings.Contains(got, "refused the login") {
+	if got := v.status.Text; !strings.Contains(got, "refused the user name or password") {
 		t.Errorf("status = %q, want the refused login named", got)
 	}
 	test.Tap(buttonIn(t, v.notice.content, "Retry"))

@@ -14,8 +14,9 @@ import (
 type Setup interface {
 	// AddAccount finds the missing server settings, logs in to both
 	// servers over verified TLS and stores the account. A certificate that
-	// does not verify fails with a *CertificateError; the user may then
-	// retry with NewAccount.TrustCert set to its fingerprint.
+	// does not verify fails with a *CertificateError, one for each server
+	// whose certificate fails (joined; see FindAll); the user may then
+	// retry with those named in NewAccount.Trust.
 	AddAccount(ctx context.Context, a NewAccount) (AddedAccount, error)
 	// GenerateKey creates an own key for name and email with algorithm
 	// (an Algorithm constant).
@@ -82,9 +83,9 @@ type NewAccount struct {
 	Email, Name string
 	Password    []byte
 	IMAP, SMTP  ServerSettings
-	// TrustCert is the SHA-256 fingerprint of a certificate the user chose
-	// to trust although it does not verify.
-	TrustCert string
+	// Trust are the certificates the user chose to trust although they do
+	// not verify, each for exactly its server.
+	Trust []TrustedCert
 }
 
 // AddedAccount says how an account was set up and how each test login was

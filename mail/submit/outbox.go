@@ -159,7 +159,7 @@ func (o *Outbox) Flush(ctx context.Context) error {
 			continue
 		}
 		if err := o.Send(ctx, it.ID); err != nil && !errors.Is(err, ErrBusy) && !errors.Is(err, localstore.ErrNotFound) {
-			errs = append(errs, fmt.Errorf("message %s: %w", it.ID, err))
+			errs = append(errs, fmt.Errorf("the message to %s: %w", strings.Join(it.Recipients, ", "), err))
 		}
 	}
 	return errors.Join(errs...)
