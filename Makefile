@@ -12,7 +12,7 @@ DEB_PKGS   := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr
 DEMO_DIR   ?= $(CURDIR)/.demo-profile
 FUZZTIME   ?= 20s
 
-.PHONY: help deps build run demo test vet lint unit bench fuzz package clean
+.PHONY: help deps build run demo test vet lint unit bench fuzz package install uninstall clean
 
 help:
 	@echo "make demo   build, install missing system packages (as root), open the app on a demo profile"
@@ -23,6 +23,7 @@ help:
 	@echo "make fuzz   run each fuzzer for FUZZTIME (default $(FUZZTIME))"
 	@echo "make package  the Linux bundle (Sealpost.tar.xz: binary, icon, desktop file, mailto: handler)"
 	@echo "make deps   install the Debian packages the build and tests need (root), else print the command"
+	@echo "make install  install bin/sealpost, its desktop file (the mailto: handler) and icon under PREFIX (default /usr/local)"
 
 deps:
 	@command -v $(GO) >/dev/null || { echo "Go is missing: install Go 1.24 or newer (https://go.dev/dl) and put it on PATH"; exit 1; }
@@ -109,6 +110,25 @@ package: build
 	  sed -i -e 's|^Exec=\([^ ]*\).*|Exec=\1 %u|' -e '/^Keywords=/a MimeType=x-scheme-handler/mailto;' "$$desktop" && cat "$$desktop"
 	tar -cJf bin/Sealpost.tar.xz -C bin/pkg .
 	@echo "Linux bundle: bin/Sealpost.tar.xz (install: tar -xJf bin/Sealpost.tar.xz && sudo make -C sealpost install)"
+
+# make install puts the built binary, the desktop file that registers Sealpost for mailto: links and
+# the icon under PREFIX (/usr/local; PREFIX=$HOME/.local installs for one user without root). It
+# does not build, so that `sudo make install` runs no compiler as root: run `make build` first.
+# Settings -> Mail links (or `xdg-mime default sealpost.desktop x-scheme-handler/mailto`) then makes
+# Sealpost the default mail app.
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+install:
+	@test -x $(BIN) || { echo "$(BIN) is missing: run make build first"; exit 1; }
+	install -Dm755 $(BIN) "$(DESTDIR)$(PREFIX)/bin/sealpost"
+	install -Dm644 assets/sealpost.desktop "$(DESTDIR)$(PREFIX)/share/applications/sealpost.desktop"
+	install -Dm644 assets/icon.png "$(DESTDIR)$(PREFIX)/share/icons/hicolor/512x512/apps/sealpost.png"
+	@! command -v update-desktop-database >/dev/null || update-desktop-database -q "$(DESTDIR)$(PREFIX)/share/applications"
+
+uninstall:
+	rm -f "$(DESTDIR)$(PREFIX)/bin/sealpost" "$(DESTDIR)$(PREFIX)/share/applications/sealpost.desktop" \
+	  "$(DESTDIR)$(PREFIX)/share/icons/hicolor/512x512/apps/sealpost.png"
+	@! command -v update-desktop-database >/dev/null || update-desktop-database -q "$(DESTDIR)$(PREFIX)/share/applications"
 
 clean:
 	rm -rf bin bench.out

@@ -51,6 +51,9 @@ type App struct {
 	tray     *tray // nil where the desktop has no system tray
 	menu     *appMenu
 	theme    themeState
+	// defaultMailApp reads and sets the desktop's mailto: handler (nil
+	// where Sealpost cannot).
+	defaultMailApp DefaultMailApp
 
 	// Widgets of the current screen, kept for tests and focus handling.
 	passphrase *widget.Entry

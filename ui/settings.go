@@ -246,6 +246,7 @@ func (ui *App) showSettings() {
 		container.NewTabItemWithIcon("Sync", theme.ViewRefreshIcon(), container.NewVScroll(syncTab)),
 		container.NewTabItemWithIcon("Appearance", theme.ColorPaletteIcon(), container.NewVScroll(sw.appearancePane())),
 		sw.accountsTab,
+		container.NewTabItemWithIcon("Mail links", theme.MailComposeIcon(), container.NewVScroll(ui.newDefaultAppPane(sw.window).content)),
 	)
 	sw.footer = wrapped("These settings are kept in your encrypted profile.")
 	if _, ok := ui.backend.(backend.Settings); !ok {

@@ -1,51 +1,113 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/app"
 
 	"github.com/sealpost/sealpost/assets"
 	"github.com/sealpost/sealpost/mail"
-	"github.com/sealpost/sealpost/mail/backend"
 	"github.com/sealpost/sealpost/ui"
 )
 
 // runGUI opens the desktop app on the profile named by SEALPOST_PROFILE or
-// the OS default.
-func runGUI(stderr io.Writer) int { return openGUI(stderr, nil) }
+// the OS default; when the app already runs on that profile, it brings
+// that app's window forward instead.
+func runGUI(stderr io.Writer) int { return openGUI(stderr, instanceRequest{kind: requestShow}) }
 
-// runGUIForMailto opens the desktop app and, once the profile is unlocked,
-// a composer for the mailto: link (the desktop file registers Sealpost as
-// the handler for such links).
+// runGUIForMailto opens a composer for the mailto: link (the desktop file
+// registers Sealpost as the handler for such links): in the app already
+// running on the profile, else in a new app, once the profile is unlocked.
 func runGUIForMailto(stderr io.Writer, link string) int {
-	d, err := mail.ParseMailto(link)
-	if err != nil {
+	if _, err := mail.ParseMailto(link); err != nil {
 		fmt.Fprintf(stderr, "sealpost: %v\n", err)
 		return 2
 	}
-	if len(d.Bcc) > 0 {
-		d.Cc = append(d.Cc, d.Bcc...) // the composer has no Bcc field yet: show them rather than drop them
-	}
-	return openGUI(stderr, &backend.Draft{To: d.To, Cc: d.Cc, Subject: d.Subject, Body: d.Body})
+	return openGUI(stderr, instanceRequest{kind: requestMailto, link: link})
 }
 
-func openGUI(stderr io.Writer, draft *backend.Draft) int {
+func openGUI(stderr io.Writer, req instanceRequest) int {
 	env := &cliEnv{}
 	dir, err := env.profile()
 	if err != nil {
 		fmt.Fprintf(stderr, "sealpost: %v\n", err)
 		return 1
 	}
-	a := app.NewWithID("io.sealpost.app")
+	inst, err := claimInstance(dir)
+	if errors.Is(err, errInstanceRunning) {
+		if err := handOver(context.Background(), inst.path, req); err != nil {
+			fmt.Fprintf(stderr, "sealpost: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	if err != nil { // the app still works, without hand-over
+		fmt.Fprintf(stderr, "sealpost: %v; a second start opens a second window\n", err)
+	}
+	a := newDesktopApp()
 	icon := fyne.NewStaticResource("sealpost.png", assets.IconPNG)
 	a.SetIcon(icon)
 	view := ui.New(a, mail.NewEngine(dir, &mail.ProfileOptions{Sessions: &mail.SessionOptions{}}), icon)
-	if draft != nil {
-		view.ComposeWhenOpen(*draft)
+	view.SetDefaultMailApp(xdgMailtoHandler{})
+	if req.kind == requestMailto {
+		d, _ := mail.ParseMailto(req.link) // checked by runGUIForMailto
+		view.ComposeWhenOpen(d)
 	}
+	if inst.ln != nil {
+		inst.ln.serve(func(r instanceRequest) error { return deliver(view, r) },
+			func(format string, args ...any) { fmt.Fprintf(stderr, "sealpost: "+format+"\n", args...) })
+		defer inst.ln.Close()
+	}
+	// SIGINT and SIGTERM quit the app as closing its window does: drafts
+	// are kept and the profile locks.
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(signals)
+	go func() {
+		<-signals
+		fyne.Do(a.Quit)
+	}()
 	view.Window().ShowAndRun()
 	return 0
+}
+
+// instance is this start's place in the single-instance scheme: the
+// socket's path, and the listener when this start is the first.
+type instance struct {
+	path string
+	ln   *instanceListener
+}
+
+// claimInstance listens on the profile's single-instance socket, or
+// returns errInstanceRunning with the socket's path when another app
+// answers there.
+func claimInstance(profileDir string) (instance, error) {
+	path, err := instanceSocketPath(profileDir)
+	if err != nil {
+		return instance{}, err
+	}
+	ln, err := listenInstance(path)
+	return instance{path: path, ln: ln}, err
+}
+
+// deliver carries out a request from a later start in the running app,
+// on the UI goroutine.
+func deliver(view *ui.App, r instanceRequest) error {
+	switch r.kind {
+	case requestMailto:
+		d, err := mail.ParseMailto(r.link)
+		if err != nil {
+			return err
+		}
+		fyne.Do(func() { view.OpenMailto(d) })
+	default:
+		fyne.Do(view.Raise)
+	}
+	return nil
 }
