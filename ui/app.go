@@ -142,7 +142,7 @@ func (ui *App) Window() fyne.Window { return ui.window }
 func (ui *App) showCreate() {
 	ui.passphrase = widget.NewPasswordEntry()
 	ui.passphrase.SetPlaceHolder("Passphrase (at least 10 characters)")
-	ui.strength = newStrengthMeter()
+	ui.strength = newStrengthMeter(userInputs())
 	ui.passphrase.OnChanged = ui.strength.update
 	ui.repeat = widget.NewPasswordEntry()
 	ui.repeat.SetPlaceHolder("Repeat the passphrase")
@@ -165,6 +165,9 @@ func (ui *App) create() {
 	switch {
 	case utf8.RuneCountInString(pass) < MinPassphraseRunes:
 		ui.status.SetText(fmt.Sprintf("The passphrase needs at least %d characters.", MinPassphraseRunes))
+		return
+	case !rateStrength(pass, ui.strength.inputs).acceptable():
+		ui.status.SetText(fmt.Sprintf("This passphrase is too easy to guess: choose one rated %q or better.", scoreWords[MinPassphraseScore]))
 		return
 	case pass != again:
 		ui.status.SetText("The two passphrases differ.")
