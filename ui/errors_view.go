@@ -45,6 +45,9 @@ type errorView struct {
 	expander *widget.Accordion
 	actions  *fyne.Container
 	content  *fyne.Container
+	// relayout, when set, lays out again what holds the view once it
+	// appeared, changed or went.
+	relayout func()
 }
 
 func newErrorView() *errorView {
@@ -84,7 +87,7 @@ func (e *errorView) show(err error, ea errorActions) userError {
 		}))
 	}
 	e.content.Show()
-	e.content.Refresh()
+	e.changed()
 	return u
 }
 
@@ -92,6 +95,15 @@ func (e *errorView) show(err error, ea errorActions) userError {
 func (e *errorView) clear() {
 	e.actions.RemoveAll()
 	e.content.Hide()
+	e.changed()
+}
+
+// changed lays the view, and what holds it, out again.
+func (e *errorView) changed() {
+	e.content.Refresh()
+	if e.relayout != nil {
+		e.relayout()
+	}
 }
 
 // showErrorDialog shows err in a dialog over parent: the sentence, the

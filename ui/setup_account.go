@@ -189,8 +189,14 @@ func (a *accountSetup) build(title string, onClosed func()) {
 	a.status.Wrapping = fyne.TextWrapWord
 	a.result = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	a.result.Wrapping = fyne.TextWrapWord
-	a.working = newActivity(func() {})
+	relayout := func() {
+		if c := a.window.Content(); c != nil {
+			c.Refresh()
+		}
+	}
+	a.working = newActivity(relayout)
 	a.problem = newErrorView()
+	a.problem.relayout = relayout
 	form := widget.NewForm(widget.NewFormItem("Address", a.email), widget.NewFormItem("Name", a.name),
 		widget.NewFormItem("Password", a.password))
 	content := []fyne.CanvasObject{form, a.advanced}
