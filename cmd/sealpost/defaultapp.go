@@ -5,16 +5,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 )
 
-// desktopFile is the name Sealpost's desktop file is installed under
-// (assets/sealpost.desktop, `make install`).
-const desktopFile = "sealpost.desktop"
+// desktopFiles are the names Sealpost's desktop file is installed under:
+// assets/sealpost.desktop by `make install`, and the file the `make
+// package` bundle installs, named by the app ID.
+var desktopFiles = []string{"sealpost.desktop", appID + ".desktop"}
 
 // mailtoMIME is the MIME type desktops file the mailto: handler under.
 const mailtoMIME = "x-scheme-handler/mailto"
+
+// errNotInstalled means no desktop file of Sealpost's is installed, so
+// the desktop could not start it for a link.
+var errNotInstalled = errors.New("Sealpost's desktop file is not installed: run make install first")
 
 // errNoXdgMime means the desktop's tool for default apps is missing.
 var errNoXdgMime = errors.New("xdg-mime is not installed (it comes with the xdg-utils package)")
@@ -24,8 +31,41 @@ var errNoXdgMime = errors.New("xdg-mime is not installed (it comes with the xdg-
 // xdg-mime to run ("xdg-mime" from PATH when empty).
 type xdgMailtoHandler struct{ command string }
 
-// Own is Sealpost's desktop file.
-func (xdgMailtoHandler) Own() string { return desktopFile }
+// Own is the name of Sealpost's installed desktop file (the first of
+// desktopFiles found in the XDG data folders), or sealpost.desktop when
+// none is installed.
+func (xdgMailtoHandler) Own() string {
+	if name, ok := installedDesktopFile(); ok {
+		return name
+	}
+	return desktopFiles[0]
+}
+
+// installedDesktopFile finds Sealpost's desktop file in the folders the
+// desktop reads applications from ($XDG_DATA_HOME, $XDG_DATA_DIRS).
+func installedDesktopFile() (string, bool) {
+	home := os.Getenv("XDG_DATA_HOME")
+	if home == "" {
+		if h, err := os.UserHomeDir(); err == nil {
+			home = filepath.Join(h, ".local", "share")
+		}
+	}
+	dirs := os.Getenv("XDG_DATA_DIRS")
+	if dirs == "" {
+		dirs = "/usr/local/share:/usr/share"
+	}
+	for _, name := range desktopFiles {
+		for _, dir := range append([]string{home}, filepath.SplitList(dirs)...) {
+			if dir == "" {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(dir, "applications", name)); err == nil {
+				return name, true
+			}
+		}
+	}
+	return "", false
+}
 
 // Current asks xdg-mime which desktop file opens mailto: links.
 func (h xdgMailtoHandler) Current(ctx context.Context) (string, error) {
@@ -33,9 +73,14 @@ func (h xdgMailtoHandler) Current(ctx context.Context) (string, error) {
 	return strings.TrimSpace(out), err
 }
 
-// MakeDefault makes Sealpost's desktop file open mailto: links.
+// MakeDefault makes Sealpost's desktop file open mailto: links. It
+// refuses when that file is not installed.
 func (h xdgMailtoHandler) MakeDefault(ctx context.Context) error {
-	_, err := h.run(ctx, "default", desktopFile, mailtoMIME)
+	name, ok := installedDesktopFile()
+	if !ok {
+		return errNotInstalled
+	}
+	_, err := h.run(ctx, "default", name, mailtoMIME)
 	return err
 }
 

@@ -31,9 +31,28 @@ esac
 	return command, logFile
 }
 
+// installDesktopFile points the XDG data folders at a fresh folder and,
+// unless name is empty, puts a desktop file called name in it.
+func installDesktopFile(t *testing.T, name string) {
+	t.Helper()
+	data := t.TempDir()
+	t.Setenv("XDG_DATA_HOME", data)
+	t.Setenv("XDG_DATA_DIRS", t.TempDir())
+	if name == "" {
+		return
+	}
+	if err := os.MkdirAll(filepath.Join(data, "applications"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "applications", name), []byte("[Desktop Entry]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestXdgMailtoHandler(t *testing.T) {
 	command, logFile := fakeXdgMime(t)
 	h := xdgMailtoHandler{command: command}
+	installDesktopFile(t, "sealpost.desktop")
 	if got, err := h.Current(t.Context()); err != nil || got != "" {
 		t.Fatalf("Current before got = %q, %v; want none", got, err)
 	}
@@ -50,7 +69,31 @@ func TestXdgMailtoHandler(t *testing.T) {
 	}
 }
 
+// TestXdgMailtoHandlerBundle: installed from the `make package` bundle,
+// the desktop file is named by the app ID, and that is the one made the
+// default.
+func TestXdgMailtoHandlerBundle(t *testing.T) {
+	command, _ := fakeXdgMime(t)
+	h := xdgMailtoHandler{command: command}
+	installDesktopFile(t, "io.sealpost.app.desktop")
+	if err := h.MakeDefault(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := h.Current(t.Context()); err != nil || got != "io.sealpost.app.desktop" || got != h.Own() {
+		t.Errorf("Current got = %q, %v; want the bundle's desktop file, Own %q", got, err, h.Own())
+	}
+}
+
 func TestXdgMailtoHandlerFailures(t *testing.T) {
+	command, logFile := fakeXdgMime(t)
+	installDesktopFile(t, "")
+	if err := (xdgMailtoHandler{command: command}).MakeDefault(t.Context()); !errors.Is(err, errNotInstalled) {
+		t.Errorf("without a desktop file got = %v, want errNotInstalled", err)
+	}
+	if log, _ := os.ReadFile(logFile); len(log) != 0 {
+		t.Errorf("xdg-mime ran without a desktop file: %s", log)
+	}
+	installDesktopFile(t, "sealpost.desktop")
 	if _, err := (xdgMailtoHandler{command: "no-such-xdg-mime"}).Current(t.Context()); !errors.Is(err, errNoXdgMime) {
 		t.Errorf("without xdg-mime got = %v, want errNoXdgMime", err)
 	}
