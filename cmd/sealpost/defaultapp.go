@@ -21,7 +21,7 @@ const mailtoMIME = "x-scheme-handler/mailto"
 
 // errNotInstalled means no desktop file of Sealpost's is installed, so
 // the desktop could not start it for a link.
-var errNotInstalled = errors.New("Sealpost's desktop file is not installed: run make install first")
+var errNotInstalled = errors.New("no desktop file of Sealpost is installed: run make install first")
 
 // errNoXdgMime means the desktop's tool for default apps is missing.
 var errNoXdgMime = errors.New("xdg-mime is not installed (it comes with the xdg-utils package)")

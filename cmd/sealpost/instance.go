@@ -47,7 +47,7 @@ const (
 
 // errInstanceRunning means another app already listens on the profile's
 // socket: hand the request over to it.
-var errInstanceRunning = errors.New("Sealpost is already running on this profile")
+var errInstanceRunning = errors.New("another Sealpost already runs on this profile")
 
 // errNoInstanceSocket means this system offers no private place for the
 // socket (or none short enough): the app runs without single-instance
