@@ -399,8 +399,8 @@ func (e *Engine) swap(p *Profile) {
 	e.startSessionsIfWanted()
 }
 
+// The engine is the desktop app's backend.
+var _ backend.Backend = (*Engine)(nil)
 
 // It opens attached messages too.
 var _ backend.MessageInspector = (*Engine)(nil)
-// The engine is the desktop app's backend.
-var _ backend.Backend = (*Engine)(nil)

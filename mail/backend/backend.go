@@ -127,10 +127,6 @@ const (
 // shows.
 type Message struct {
 	From, Subject string
-	// Encrypted is true when the message was encrypted; Decrypted when it
-	// was decrypted with integrity protection.
-	Encrypted, Decrypted bool
-	Signature            Signature
 	// To, Cc, Bcc and ReplyTo are addresses ("Name <address>") joined by
 	// ", "; empty when the message has no such field (Bcc is there mostly
 	// in one's own sent copies).
@@ -143,6 +139,10 @@ type Message struct {
 	// headers (inside its encryption or signature). An outer value is
 	// never named here.
 	Protected []string
+	// Encrypted is true when the message was encrypted; Decrypted when it
+	// was decrypted with integrity protection.
+	Encrypted, Decrypted bool
+	Signature            Signature
 	Body                 string
 	Attachments          []Attachment
 	// Warnings are problems found, in words a user can act on.
@@ -152,10 +152,6 @@ type Message struct {
 	Transport *Transport
 }
 
-// Signature is the verdict on a message's signature.
-type Signature struct {
-	// Status is one of the Sig constants.
-	Status string
 // MessageInspector is implemented by a backend that reads a message given
 // as bytes, such as one attached to another: it decrypts and verifies it
 // on its own, as Open does for a stored message, with no transport
@@ -164,6 +160,10 @@ type MessageInspector interface {
 	Inspect(ctx context.Context, raw []byte) (Message, error)
 }
 
+// Signature is the verdict on a message's signature.
+type Signature struct {
+	// Status is one of the Sig constants.
+	Status string
 	// Fingerprint is the signer's key fingerprint when the key is known.
 	Fingerprint string
 	// Signer is the user ID of the signer's key when the key is known.
