@@ -10,8 +10,10 @@ import (
 // SaveDraft saves d sealed on this computer, then uploads it to the
 // account's Drafts folder within ctx. When the upload fails the draft is
 // kept, its id is returned and the error wraps backend.ErrDraftNotUploaded.
+// The local save does not depend on ctx: a done context (the app locking or
+// quitting) still keeps the draft and only skips the upload.
 func (e *Engine) SaveDraft(ctx context.Context, account, id string, d backend.Draft, mode string) (saved string, err error) {
-	err = e.with(ctx, func(p *Profile) error {
+	err = e.with(context.WithoutCancel(ctx), func(p *Profile) error {
 		if saved, err = p.Drafts().Save(account, id, d, mode); err != nil {
 			return err
 		}

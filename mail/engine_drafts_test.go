@@ -87,3 +87,20 @@ func TestEngineDraftsThroughTheServer(t *testing.T) {
 		t.Errorf("Drafts folder after delete holds %d messages, want 0", len(raws))
 	}
 }
+
+// TestEngineSaveDraftWithDoneContext is how the app keeps what composers
+// hold when it locks: the context is already done, yet the draft is saved
+// on this computer and only its upload is skipped.
+func TestEngineSaveDraftWithDoneContext(t *testing.T) {
+	e := engineWithMail(t)
+	done, cancel := context.WithCancel(t.Context())
+	cancel()
+	id, err := e.SaveDraft(done, "alice@example.org", "", backend.Draft{Subject: "Kept at lock"}, backend.ModeEncrypt)
+	if !errors.Is(err, backend.ErrDraftNotUploaded) || id == "" {
+		t.Fatalf("SaveDraft with a done context = %q, %v; want an id and ErrDraftNotUploaded", id, err)
+	}
+	list, err := e.Drafts(t.Context(), "")
+	if err != nil || len(list) != 1 || list[0].ID != id || list[0].Uploaded {
+		t.Fatalf("Drafts = %+v, %v; want the draft kept, not uploaded", list, err)
+	}
+}
