@@ -448,7 +448,7 @@ func (c *composer) draft() (backend.Draft, error) {
 		return d, errors.New("add at least one recipient")
 	}
 	if c.from.Selected == "" {
-		return d, errors.New("there is no account to send from: add one with `sealpost account add`")
+		return d, errors.New("there is no account to send from: add one in Settings, Accounts")
 	}
 	return d, nil
 }

@@ -22,7 +22,7 @@ func (r *reader) openAttachedMessage(a backend.Attachment) {
 	}
 	inspector, ok := r.app.backend.(backend.MessageInspector)
 	if !ok {
-		r.saveStatus.SetText("This version cannot open attached messages: save it and open it with `sealpost inspect`.")
+		r.saveStatus.SetText("This version cannot open attached messages: save the attachment to read it elsewhere.")
 		return
 	}
 	sub := newReader()

@@ -111,7 +111,7 @@ func (f serverFields) form() *widget.Form {
 func (ui *App) showAccountSetup() *accountSetup {
 	setup, ok := ui.backend.(backend.Setup)
 	if !ok {
-		dialog.ShowInformation("Add account", "This version of Sealpost can add accounts only with `sealpost account add`.", ui.window)
+		dialog.ShowInformation("Add account", "This version of Sealpost cannot add accounts in the app.", ui.window)
 		return nil
 	}
 	if ui.accountSetup != nil {

@@ -250,14 +250,6 @@ var notUserText = []string{
 	"mail/testservers",
 }
 
-// pendingText are files whose messages still name commands or flags while
-// issue 9 moves them to sentinel errors that cmd maps to hints
-// (cmd/sealpost's commandHints). Empty it; never add to it.
-var pendingText = map[string]bool{
-	"ui/setup_account.go": true,
-	"ui/composer.go":      true,
-}
-
 // TestNoCommandLineOutsideCmd keeps the names of commands and flags out of
 // the messages of every package but cmd: the app shows the same errors,
 // and a user there has no flags. Such a package returns a sentinel error
@@ -272,10 +264,6 @@ func TestNoCommandLineOutsideCmd(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, txt := range texts {
-		if pendingText[txt.File] {
-			t.Logf("pending: %v", txt)
-			continue
-		}
 		t.Errorf("%v: say it in words that work in the app too; cmd adds the command-line hint for a sentinel error", txt)
 	}
 }
