@@ -46,7 +46,7 @@ func explain(err error) userError {
 	u := userError{details: chain(err)}
 	u.sentence = sentenceFor(err, &u)
 	if errors.Is(err, backend.ErrKeptInOutbox) && !errors.Is(err, context.Canceled) {
-		u.sentence = strings.TrimSuffix(u.sentence, ".") + ". The message waits in the outbox."
+		u.sentence = strings.TrimSuffix(u.sentence, ".") + ". The message is kept in the outbox."
 	}
 	if strings.EqualFold(u.details, strings.TrimSuffix(u.sentence, ".")) {
 		u.details = ""

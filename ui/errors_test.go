@@ -47,7 +47,7 @@ func TestExplainSentinels(t *testing.T) {
 		{"refused", &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, "refused the connection", true, true},
 		{"unreachable", fmt.Errorf("dial: %w", syscall.ENETUNREACH), "could not be reached", true, false},
 		{"kept in outbox", fmt.Errorf("%w (id 3fa9c0de): %w", backend.ErrKeptInOutbox, login(backend.ErrLoginRejected)),
-			"refused the user name or password: check them in the account's settings. The message waits in the outbox.", false, true},
+			"refused the user name or password: check them in the account's settings. The message is kept in the outbox.", false, true},
 		{"lookup changed", fmt.Errorf("%w: nothing was imported", backend.ErrLookupChanged), "The keys found changed", false, false},
 		{"missing keys", &backend.MissingKeysError{Addresses: []string{"bob@example.net"}}, "No key for bob@example.net", false, false},
 		{"internal", fmt.Errorf("%w: nil map", errInternal), "internal error; your data was not changed", false, false},
@@ -92,7 +92,7 @@ func TestExplainOtherErrors(t *testing.T) {
 		{"autoconfig dump", "No server settings found for a@example.org; enter the IMAP and SMTP servers yourself.", dump},
 		{"protocol prefix", "The server stopped responding.", stalled},
 		{"plain", "Cannot list the outbox: the profile is locked.", fmt.Errorf("cannot list the outbox: %w", errors.New("the profile is locked"))},
-		{"kept in the outbox", "SMTP said no. The message waits in the outbox.",
+		{"kept in the outbox", "SMTP said no. The message is kept in the outbox.",
 			fmt.Errorf("%w (id 3fa9c0de): %w", backend.ErrKeptInOutbox, errors.New("SMTP said no"))},
 		{"address first", "alice@example.org: no such account.", errors.New("alice@example.org: no such account")},
 	} {
