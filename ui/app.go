@@ -27,6 +27,10 @@ type App struct {
 	window  fyne.Window
 	tasks   tasks
 	now     func() time.Time
+	// stopDriver ends the app's event loop (the driver's Quit); tests
+	// replace it, as the test driver's does nothing.
+	stopDriver func()
+	quitting   bool
 
 	main         *mainView
 	keyManager   *keyManager
@@ -73,10 +77,11 @@ func New(a fyne.App, b backend.Backend, icon fyne.Resource) *App {
 	if icon != nil {
 		w.SetIcon(icon)
 	}
-	ui := &App{backend: b, app: a, window: w, now: time.Now}
+	ui := &App{backend: b, app: a, window: w, now: time.Now, stopDriver: a.Driver().Quit}
 	fitWindow(w, fyne.NewSize(1200, 760))
 	ui.menu = newAppMenu(ui)
-	w.SetOnClosed(func() {
+	w.SetCloseIntercept(ui.Quit)
+	w.SetOnClosed(func() { // when something else closes it
 		_, _ = ui.unsavedDrafts()()
 		_ = b.Lock()
 	})
@@ -135,6 +140,22 @@ func (ui *App) forget(w fyne.Window) {
 // unlocked and its accounts are loaded (the app was started for a mailto:
 // link).
 func (ui *App) ComposeWhenOpen(d backend.Draft) { ui.pending = &d }
+
+// Quit keeps what open composers hold as drafts, locks the profile and
+// ends the app: for the main window's close button, the Quit items of the
+// menus and the tray, and the signals that ask the app to end. It stops the
+// driver without closing each window first: in Fyne 2.7 a pointer event
+// that reaches a window while it closes crashes the app
+// (fyne-io/fyne#5981), and the windows go with the driver anyway.
+func (ui *App) Quit() {
+	if ui.quitting {
+		return
+	}
+	ui.quitting = true
+	_, _ = ui.unsavedDrafts()()
+	_ = ui.backend.Lock()
+	ui.stopDriver()
+}
 
 // Window is the main window.
 func (ui *App) Window() fyne.Window { return ui.window }

@@ -369,6 +369,40 @@ func TestLockKeepsUnsavedMessages(t *testing.T) {
 	}
 }
 
+// TestEveryWayToQuitKeepsUnsavedMessages: Ctrl+Q, the tray's Quit and a
+// signal (App.Quit, as the main window's close button too) each keep a
+// composer's unsaved text as a draft, lock the profile and stop the app.
+func TestEveryWayToQuitKeepsUnsavedMessages(t *testing.T) {
+	ways := map[string]func(app *App){
+		"Ctrl+Q":       func(app *App) { press(app, shortcutQuit) },
+		"tray Quit":    func(app *App) { app.trayMenu(0, true).Items[3].Action() },
+		"signal":       func(app *App) { app.Quit() },
+	}
+	for name, quit := range ways {
+		t.Run(name, func(t *testing.T) {
+			test.NewTempApp(t)
+			app, rec, c := openComposer(t)
+			stopped := 0
+			app.stopDriver = func() { stopped++ }
+			test.Type(c.subject, "Half done")
+			test.Type(c.body, "words that must not be lost")
+			app.tasks.wait()
+			quit(app)
+			app.tasks.wait()
+			if _, err := rec.Accounts(t.Context()); !errors.Is(err, mail.ErrProfileLocked) || stopped != 1 {
+				t.Fatalf("after quitting: accounts error %v, driver stopped %d times; want locked and stopped once", err, stopped)
+			}
+			if err := rec.Unlock(t.Context(), []byte(fixturePassphrase)); err != nil {
+				t.Fatal(err)
+			}
+			list := storedDrafts(t, rec)
+			if len(list) != 1 || list[0].Draft.Subject != "Half done" {
+				t.Fatalf("drafts after quitting = %+v, want the unsaved message", list)
+			}
+		})
+	}
+}
+
 // TestSendWhileSavingDeletesTheDraft: a message sent while its first draft
 // save still runs leaves no draft behind, whichever finishes first.
 func TestSendWhileSavingDeletesTheDraft(t *testing.T) {

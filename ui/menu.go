@@ -113,7 +113,7 @@ func newAppMenu(ui *App) *appMenu {
 		m.add(&command{item: fyne.NewMenuItemWithIcon("Lock", lockIcon, nil), keys: []fyne.Shortcut{shortcutLock},
 			run: view(func(v *mainView) { v.ui.lockAndWipe() }), enabled: always}),
 	)
-	quit := m.add(&command{item: fyne.NewMenuItem("Quit", nil), keys: []fyne.Shortcut{shortcutQuit}, run: ui.quit, locked: true})
+	quit := m.add(&command{item: fyne.NewMenuItem("Quit", nil), keys: []fyne.Shortcut{shortcutQuit}, run: ui.Quit, locked: true})
 	quit.IsQuit = true
 	file = append(file, quit)
 
@@ -178,7 +178,7 @@ func newAppMenu(ui *App) *appMenu {
 	)
 	m.refreshNow()
 	ui.window.SetMainMenu(m.main)
-	ui.window.Canvas().AddShortcut(shortcutQuit, func(fyne.Shortcut) { ui.quit() })
+	ui.window.Canvas().AddShortcut(shortcutQuit, func(fyne.Shortcut) { ui.Quit() })
 	return m
 }
 
@@ -298,10 +298,6 @@ func (v *mainView) typedKey(e *fyne.KeyEvent) bool {
 	}
 	return v.listKey(e)
 }
-
-// quit closes the main window, which keeps unsaved drafts, locks the
-// profile and ends the app.
-func (ui *App) quit() { ui.window.Close() }
 
 // shortcutText names a shortcut's keys as the menus show them: "Ctrl+R",
 // "Ctrl+Shift+R", "F5" (Cmd for Ctrl on macOS).

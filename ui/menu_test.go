@@ -179,8 +179,7 @@ func TestMenuShortcuts(t *testing.T) {
 		}},
 		{"Ctrl+Q quit", shortcutQuit, "", func(app *App) string {
 			_, err := app.backend.Accounts(context.Background())
-			return want(errors.Is(err, mail.ErrProfileLocked) && !slices.Contains(fyne.CurrentApp().Driver().AllWindows(), app.window),
-				"the main window closed and the profile locked")
+			return want(errors.Is(err, mail.ErrProfileLocked) && app.quitting, "the profile locked and the app stopped")
 		}},
 	}
 	for _, tt := range tests {

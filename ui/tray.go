@@ -88,10 +88,7 @@ func (ui *App) trayMenu(unread int, unlocked bool) *fyne.Menu {
 		}
 	})
 	lock.Disabled = !unlocked
-	quit := fyne.NewMenuItem("Quit", func() {
-		_ = ui.backend.Lock()
-		ui.app.Quit()
-	})
+	quit := fyne.NewMenuItem("Quit", ui.Quit)
 	quit.IsQuit = true
 	return fyne.NewMenu("Sealpost", open, fyne.NewMenuItemSeparator(), lock, quit)
 }

@@ -71,7 +71,7 @@ func openGUI(stderr io.Writer, req instanceRequest) int {
 	defer signal.Stop(signals)
 	go func() {
 		<-signals
-		fyne.Do(a.Quit)
+		fyne.Do(view.Quit)
 	}()
 	view.Window().ShowAndRun()
 	return 0
