@@ -374,9 +374,9 @@ func TestLockKeepsUnsavedMessages(t *testing.T) {
 // composer's unsaved text as a draft, lock the profile and stop the app.
 func TestEveryWayToQuitKeepsUnsavedMessages(t *testing.T) {
 	ways := map[string]func(app *App){
-		"Ctrl+Q":       func(app *App) { press(app, shortcutQuit) },
-		"tray Quit":    func(app *App) { app.trayMenu(0, true).Items[3].Action() },
-		"signal":       func(app *App) { app.Quit() },
+		"Ctrl+Q":    func(app *App) { press(app, shortcutQuit) },
+		"tray Quit": func(app *App) { app.trayMenu(0, true).Items[3].Action() },
+		"signal":    func(app *App) { app.Quit() },
 	}
 	for name, quit := range ways {
 		t.Run(name, func(t *testing.T) {
