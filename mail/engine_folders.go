@@ -41,12 +41,11 @@ func (e *Engine) FolderInfos(ctx context.Context, account string) (out []backend
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			unread, total, err := p.store.Messages().CountUnread(acct.Email, f.Name)
+			info, err := describeFolder(p, acct.Email, f)
 			if err != nil {
-				return fmt.Errorf("%s: %w", f.Name, err)
+				return err
 			}
-			out = append(out, backend.FolderInfo{Name: f.Name, Role: roles[f.SpecialUse], Delimiter: f.Delimiter,
-				Unread: unread, Total: total})
+			out = append(out, info)
 		}
 		return nil
 	})
@@ -60,6 +59,34 @@ func (e *Engine) FolderInfos(ctx context.Context, account string) (out []backend
 		return strings.Compare(a.Name, b.Name)
 	})
 	return out, err
+}
+
+// FolderInfo describes the stored folder of account, counting only its
+// messages: the app asks for it when one folder changed.
+func (e *Engine) FolderInfo(ctx context.Context, account, folder string) (info backend.FolderInfo, err error) {
+	err = e.with(ctx, func(p *Profile) error {
+		acct, err := p.accounts.get(account)
+		if err != nil {
+			return err
+		}
+		f, err := p.store.Folders().Get(acct.Email, folder)
+		if err != nil {
+			return err
+		}
+		info, err = describeFolder(p, acct.Email, f)
+		return err
+	})
+	return info, err
+}
+
+// describeFolder is the FolderInfo of stored folder f of account.
+func describeFolder(p *Profile, account string, f localstore.Folder) (backend.FolderInfo, error) {
+	unread, total, err := p.store.Messages().CountUnread(account, f.Name)
+	if err != nil {
+		return backend.FolderInfo{}, fmt.Errorf("%s: %w", f.Name, err)
+	}
+	return backend.FolderInfo{Name: f.Name, Role: roles[f.SpecialUse], Delimiter: f.Delimiter,
+		Unread: unread, Total: total}, nil
 }
 
 // CreateFolder creates name on the server and stores it.

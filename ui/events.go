@@ -57,10 +57,10 @@ func (v *mainView) handleEvent(ev backend.Event) {
 			v.notifyNewMail(ev)
 		}
 		v.folderChanged(ev.Account, ev.Folder)
-		v.countsChanged(ev.Account)
+		v.folderCountChanged(ev.Account, ev.Folder)
 	case backend.EventFolderChanged:
 		v.folderChanged(ev.Account, ev.Folder)
-		v.countsChanged(ev.Account)
+		v.folderCountChanged(ev.Account, ev.Folder)
 	case backend.EventFoldersChanged:
 		v.reloadFolders(ev.Account)
 		v.countsChanged(ev.Account)

@@ -58,15 +58,27 @@ func (v *mainView) showInfos(accounts []string, infos map[string]backend.FolderI
 		}
 	}
 	for node, f := range infos {
-		v.infos[node] = f
-		// The open folder's count is its list's, which is as new or newer
-		// and leaves out messages whose delete can still be undone.
-		if node != v.shownNode() || v.inResults {
-			v.unread[node] = f.Unread
-		}
+		v.takeInfo(node, f)
 	}
 	v.tree.Refresh()
 	v.ui.updateTray()
+}
+
+// showInfo takes one loaded folder description into the tree.
+func (v *mainView) showInfo(node string, f backend.FolderInfo) {
+	v.takeInfo(node, f)
+	v.tree.RefreshItem(node)
+	v.ui.updateTray()
+}
+
+// takeInfo keeps folder node's description and its unread count.
+func (v *mainView) takeInfo(node string, f backend.FolderInfo) {
+	v.infos[node] = f
+	// The open folder's count is its list's, which is as new or newer and
+	// leaves out messages whose delete can still be undone.
+	if node != v.shownNode() || v.inResults {
+		v.unread[node] = f.Unread
+	}
 }
 
 // newsUnread are the unread counts the tray adds up: every folder's but
@@ -82,7 +94,7 @@ func (v *mainView) newsUnread() map[string]int {
 }
 
 // countsChanged reloads the unread counts of account's folders (all
-// accounts when empty) after mail arrived or changed.
+// accounts when empty) after folders were added, removed or events lost.
 func (v *mainView) countsChanged(account string) {
 	if v.folderManager() == nil {
 		return
@@ -100,6 +112,44 @@ func (v *mainView) countsChanged(account string) {
 	}, func(err error) {
 		if err == nil && v.ui.main == v {
 			v.showInfos(accounts, infos)
+		}
+	})
+}
+
+// folderCountChanged recounts one folder of account after its messages
+// changed: counting reads every message of the folder, so it counts that
+// folder alone, and events that arrive while it counts lead to one more
+// count when it is done rather than one each.
+func (v *mainView) folderCountChanged(account, folder string) {
+	fm := v.folderManager()
+	if fm == nil {
+		return
+	}
+	if folder == "" {
+		v.countsChanged(account)
+		return
+	}
+	node := account + folderSep + folder
+	if _, busy := v.recounting[node]; busy {
+		v.recounting[node] = true
+		return
+	}
+	v.recounting[node] = false
+	var info backend.FolderInfo
+	v.ui.tasks.run(v.ui.context(), func(ctx context.Context) (err error) {
+		info, err = fm.FolderInfo(ctx, account, folder)
+		return err
+	}, func(err error) {
+		again := v.recounting[node]
+		delete(v.recounting, node)
+		if v.ui.main != v {
+			return
+		}
+		if err == nil {
+			v.showInfo(node, info)
+		}
+		if again {
+			v.folderCountChanged(account, folder)
 		}
 	})
 }

@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,12 +14,20 @@ import (
 
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail"
+	"github.com/sealpost/sealpost/mail/backend"
 )
 
 // openListFixture opens the fixture profile with Archive and Trash as
 // openActionFixture does, a Sent folder holding one message to Bob, and a
 // conversation of three messages (one unread) in Archive.
 func openListFixture(t *testing.T) (*App, *mail.Engine) {
+	t.Helper()
+	e := listFixtureEngine(t)
+	return unlocked(t, newApp(e)), e
+}
+
+// listFixtureEngine is the engine of openListFixture, locked.
+func listFixtureEngine(t *testing.T) *mail.Engine {
 	t.Helper()
 	e, st := fixtureWithFolders(t, 10)
 	if err := st.Folders().Put(localstore.Folder{Account: alice, Name: "Sent", Delimiter: "/", SpecialUse: `\Sent`, UIDValidity: 7, UIDNext: 2}); err != nil {
@@ -42,7 +52,7 @@ func openListFixture(t *testing.T) (*App, *mail.Engine) {
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return unlocked(t, newApp(e)), e
+	return e
 }
 
 // openFolderNode selects folder in the tree and waits for its messages.
@@ -220,6 +230,101 @@ func TestUnreadCountsInTheTree(t *testing.T) {
 	openRowOf(t, app, "Re: Re: Plan")
 	if got := treeLabel(t, v, "Archive"); got != "Archive" {
 		t.Errorf("after reading Archive's unread message: %q, want Archive", got)
+	}
+}
+
+// countingFolders is the list fixture's engine that records which folders
+// it counts. FolderInfo reports unreadAnswer unread messages, and waits for
+// release when it is not nil.
+type countingFolders struct {
+	*mail.Engine
+	started      chan string
+	release      chan struct{}
+	unreadAnswer int
+
+	mu       sync.Mutex
+	wholeRun int      // FolderInfos calls
+	counted  []string // FolderInfo calls, by folder
+}
+
+func (c *countingFolders) FolderInfos(ctx context.Context, account string) ([]backend.FolderInfo, error) {
+	c.mu.Lock()
+	c.wholeRun++
+	c.mu.Unlock()
+	return c.Engine.FolderInfos(ctx, account)
+}
+
+func (c *countingFolders) FolderInfo(ctx context.Context, account, folder string) (backend.FolderInfo, error) {
+	c.mu.Lock()
+	c.counted = append(c.counted, folder)
+	c.mu.Unlock()
+	if c.release != nil {
+		c.started <- folder
+		<-c.release
+	}
+	info, err := c.Engine.FolderInfo(ctx, account, folder)
+	info.Unread = c.unreadAnswer
+	return info, err
+}
+
+func (c *countingFolders) calls() (whole int, counted []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.wholeRun, slices.Clone(c.counted)
+}
+
+// TestNewMailRecountsOnlyItsFolder: mail arriving in one folder recounts
+// that folder alone, and the changes that arrive while it counts lead to
+// one more count, not one each.
+func TestNewMailRecountsOnlyItsFolder(t *testing.T) {
+	test.NewTempApp(t)
+	c := &countingFolders{Engine: listFixtureEngine(t), unreadAnswer: 7}
+	app := unlocked(t, newApp(c))
+	v := app.main
+	app.tasks.wait()
+	wholeBefore, _ := c.calls()
+	arrived := backend.Event{Kind: backend.EventNewMail, Account: alice, Folder: "Archive", Count: 1, FirstSync: true}
+
+	v.handleEvent(arrived)
+	app.tasks.wait()
+	if whole, counted := c.calls(); whole != wholeBefore || !slices.Equal(counted, []string{"Archive"}) {
+		t.Fatalf("after mail arrived in Archive: %d more whole recounts, folders counted %q; want Archive alone", whole-wholeBefore, counted)
+	}
+	if got := treeLabel(t, v, "Archive"); got != "Archive (7)" {
+		t.Errorf("tree shows %q, want the new count, Archive (7)", got)
+	}
+
+	c.unreadAnswer = 9
+	c.started, c.release = make(chan string, 1), make(chan struct{})
+	v.handleEvent(arrived)
+	select {
+	case <-c.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second arrival started no count")
+	}
+	for range 3 { // more mail while it counts
+		v.handleEvent(backend.Event{Kind: backend.EventFolderChanged, Account: alice, Folder: "Archive"})
+	}
+	c.release <- struct{}{} // the first count ends; its update starts one more
+	further := make(chan bool, 1)
+	go func() {
+		select {
+		case <-c.started:
+			further <- true
+		case <-time.After(10 * time.Second):
+			further <- false
+		}
+		close(c.release)
+	}()
+	app.tasks.wait()
+	if !<-further {
+		t.Fatal("the changes during the count led to no further count")
+	}
+	if whole, counted := c.calls(); whole != wholeBefore || len(counted) != 3 {
+		t.Errorf("after four changes, three during a count: %d whole recounts, folders counted %q; want Archive three times in all", whole-wholeBefore, counted)
+	}
+	if got := treeLabel(t, v, "Archive"); got != "Archive (9)" {
+		t.Errorf("tree shows %q, want Archive (9)", got)
 	}
 }
 

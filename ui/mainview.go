@@ -60,6 +60,9 @@ type mainView struct {
 	// backend manages folders; folderBar and folderForm are its buttons
 	// under the tree and its open dialog.
 	infos      map[string]backend.FolderInfo
+	// recounting holds the folders (tree node IDs) whose unread count is
+	// being counted; true when they changed again meanwhile.
+	recounting map[string]bool
 	folderBar  *folderBar
 	folderForm *folderForm
 
@@ -113,7 +116,7 @@ type mainView struct {
 
 func (ui *App) showMain() {
 	v := &mainView{ui: ui, folders: map[string][]backend.Folder{}, unread: map[string]int{},
-		views: map[string]listView{}, infos: map[string]backend.FolderInfo{}}
+		views: map[string]listView{}, infos: map[string]backend.FolderInfo{}, recounting: map[string]bool{}}
 	ui.main = v
 	ui.session, ui.endSession = context.WithCancel(context.Background())
 	ui.window.SetTitle("Sealpost")

@@ -20,6 +20,9 @@ type FolderManager interface {
 	// FolderInfos describes the locally known folders of account, INBOX
 	// first, with their role and message counts.
 	FolderInfos(ctx context.Context, account string) ([]FolderInfo, error)
+	// FolderInfo describes one locally known folder of account: what
+	// FolderInfos says of it, at the cost of counting that folder alone.
+	FolderInfo(ctx context.Context, account, folder string) (FolderInfo, error)
 	// CreateFolder creates the folder name (a full path, levels joined by
 	// the account's delimiter).
 	CreateFolder(ctx context.Context, account, name string) error
