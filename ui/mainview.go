@@ -59,7 +59,7 @@ type mainView struct {
 	// infos describes the folders (tree node ID -> role, counts) when the
 	// backend manages folders; folderBar and folderForm are its buttons
 	// under the tree and its open dialog.
-	infos      map[string]backend.FolderInfo
+	infos map[string]backend.FolderInfo
 	// recounting holds the folders (tree node IDs) whose unread count is
 	// being counted; true when they changed again meanwhile.
 	recounting map[string]bool
