@@ -168,6 +168,9 @@ type openFunc func(done func(name string, data []byte, err error))
 
 // newComposer opens a composer window for d, sending from account (the
 // first account when empty).
+//
+// Its window is titled by the subject, as a mail client's composers are,
+// so that several open ones can be told apart.
 func (ui *App) newComposer(accounts []backend.Account, account string, d backend.Draft) *composer {
 	c := &composer{ui: ui, states: map[string]backend.KeyState{}, inReplyTo: d.InReplyTo, references: d.References}
 	c.open = c.openWithDialog
@@ -211,7 +214,8 @@ func (ui *App) newComposer(accounts []backend.Account, account string, d backend
 		e.complete = func() bool { return c.completeFirst(e) }
 		e.suggesting = func() bool { return len(c.matches[e]) > 0 }
 	}
-	c.subject.OnChanged = func(string) { c.changed() }
+	c.subject.OnChanged = func(subject string) { c.window.SetTitle(composerTitle(subject)); c.changed() }
+	c.window.SetTitle(composerTitle(d.Subject))
 	c.body.OnChanged = func(string) { c.changed() }
 	for _, e := range []*sendEntry{c.to, c.cc, c.bcc, c.subject, c.body} {
 		e.onSave = c.saveDraftNow
@@ -860,4 +864,14 @@ func (c *composer) completeWith(field *sendEntry, k contact) {
 	field.CursorColumn = len([]rune(text))
 	field.Refresh()
 	c.window.Canvas().Focus(field)
+}
+
+// composerTitle is the title of a composer's window whose subject is
+// subject.
+func composerTitle(subject string) string {
+	subject = strings.Join(strings.Fields(subject), " ")
+	if subject == "" {
+		subject = "New message"
+	}
+	return subject + " – Sealpost"
 }

@@ -197,3 +197,18 @@ func TestParseRecipients(t *testing.T) {
 		})
 	}
 }
+
+// TestComposerWindowIsTitledBySubject: an empty composer is "New message";
+// typing a subject names the window after it, so that open composers can
+// be told apart.
+func TestComposerWindowIsTitledBySubject(t *testing.T) {
+	test.NewTempApp(t)
+	_, _, c := openComposer(t)
+	if got := c.window.Title(); got != "New message – Sealpost" {
+		t.Errorf("empty composer titled %q", got)
+	}
+	test.Type(c.subject, "Budget\tfor  2027")
+	if got := c.window.Title(); got != "Budget for 2027 – Sealpost" {
+		t.Errorf("composer titled %q after typing a subject", got)
+	}
+}
