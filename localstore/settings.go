@@ -29,6 +29,19 @@ type Settings struct {
 	Theme          string
 	DefaultAccount string // address of the account preselected in the composer
 	Signature      string // text appended to new messages
+	// CompactList shows the message list in compact rows.
+	CompactList bool `json:",omitempty"`
+	// ListViews is how the message list orders each folder whose order
+	// the user changed, by account and folder (as backend.ListViewKey
+	// joins them).
+	ListViews map[string]ListView `json:",omitempty"`
+}
+
+// ListView is how the message list orders one folder.
+type ListView struct {
+	Column    string // the sort column's name
+	Ascending bool
+	Threaded  bool
 }
 
 // DefaultSettings returns the settings used when none are stored.

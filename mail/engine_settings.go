@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail/backend"
 	"github.com/sealpost/sealpost/mail/imapsync"
 )
@@ -58,7 +59,13 @@ func (e *Engine) Preferences(ctx context.Context) (prefs backend.Preferences, er
 	err = e.with(ctx, func(p *Profile) error {
 		s, err := p.Settings().Get()
 		prefs = backend.Preferences{AutoLockMinutes: s.AutoLockMinutes, PrivateNotifications: !s.NotificationDetails, OfflineBodies: !s.HeadersOnlySync,
-			MaxMessageMB: s.MaxMessageMB, CheckMinutes: s.CheckMinutes, Theme: s.Theme}
+			MaxMessageMB: s.MaxMessageMB, CheckMinutes: s.CheckMinutes, Theme: s.Theme, CompactList: s.CompactList}
+		if len(s.ListViews) > 0 {
+			prefs.ListViews = make(map[string]backend.ListView, len(s.ListViews))
+			for k, v := range s.ListViews {
+				prefs.ListViews[k] = backend.ListView(v)
+			}
+		}
 		return err
 	})
 	return prefs, err
@@ -78,6 +85,9 @@ func (e *Engine) SavePreferences(ctx context.Context, prefs backend.Preferences)
 	if prefs.Theme != "" && prefs.Theme != backend.ThemeLight && prefs.Theme != backend.ThemeDark {
 		return fmt.Errorf("the theme must be %q, %q or empty (follow the desktop), not %q", backend.ThemeLight, backend.ThemeDark, prefs.Theme)
 	}
+	if len(prefs.ListViews) > backend.MaxListViews {
+		return fmt.Errorf("the list orders of at most %d folders are kept, not %d", backend.MaxListViews, len(prefs.ListViews))
+	}
 	syncChanged := false
 	err := e.with(ctx, func(p *Profile) error {
 		s, err := p.Settings().Get()
@@ -87,6 +97,13 @@ func (e *Engine) SavePreferences(ctx context.Context, prefs backend.Preferences)
 		old := s
 		s.AutoLockMinutes, s.NotificationDetails, s.HeadersOnlySync = prefs.AutoLockMinutes, !prefs.PrivateNotifications, !prefs.OfflineBodies
 		s.MaxMessageMB, s.CheckMinutes, s.Theme = prefs.MaxMessageMB, prefs.CheckMinutes, prefs.Theme
+		s.CompactList, s.ListViews = prefs.CompactList, nil
+		if len(prefs.ListViews) > 0 {
+			s.ListViews = make(map[string]localstore.ListView, len(prefs.ListViews))
+			for k, v := range prefs.ListViews {
+				s.ListViews[k] = localstore.ListView(v)
+			}
+		}
 		syncChanged = old.HeadersOnlySync != s.HeadersOnlySync || old.MaxMessageMB != s.MaxMessageMB || old.CheckMinutes != s.CheckMinutes
 		return p.Settings().Save(s)
 	})

@@ -2,7 +2,9 @@ package mail
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -100,9 +102,31 @@ func TestEnginePreferencesSizeCap(t *testing.T) {
 				return
 			}
 			got, err := e.Preferences(t.Context())
-			if want := (backend.Preferences{AutoLockMinutes: 5, OfflineBodies: true, MaxMessageMB: tt.mb}); err != nil || got != want {
+			if want := (backend.Preferences{AutoLockMinutes: 5, OfflineBodies: true, MaxMessageMB: tt.mb}); err != nil || !reflect.DeepEqual(got, want) {
 				t.Errorf("Preferences got = %+v, %v, want %+v", got, err, want)
 			}
 		})
+	}
+}
+
+// TestEnginePreferencesListViews: the message list's choices are kept and
+// read back; more folders' orders than MaxListViews are refused, keeping
+// what was stored.
+func TestEnginePreferencesListViews(t *testing.T) {
+	e := newSetupEngine(t)
+	views := map[string]backend.ListView{backend.ListViewKey("alice@example.org", "Lists/Go"): {Column: backend.ListBySubject, Threaded: true}}
+	if err := e.SavePreferences(t.Context(), backend.Preferences{CompactList: true, ListViews: views}); err != nil {
+		t.Fatal(err)
+	}
+	tooMany := map[string]backend.ListView{}
+	for i := range backend.MaxListViews + 1 {
+		tooMany[backend.ListViewKey("alice@example.org", fmt.Sprint("F", i))] = backend.ListView{Column: backend.ListBySize}
+	}
+	if err := e.SavePreferences(t.Context(), backend.Preferences{ListViews: tooMany}); err == nil {
+		t.Error("SavePreferences took the orders of more folders than MaxListViews")
+	}
+	got, err := e.Preferences(t.Context())
+	if err != nil || !got.CompactList || !reflect.DeepEqual(got.ListViews, views) {
+		t.Errorf("Preferences got = %+v, %v; want compact rows and %+v", got, err, views)
 	}
 }

@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/sealpost/sealpost/mail/backend"
@@ -32,7 +33,7 @@ func TestEnginePreferencesTheme(t *testing.T) {
 			if tt.wantErr {
 				want = backend.Preferences{AutoLockMinutes: 5, Theme: backend.ThemeDark}
 			}
-			if got, err := e.Preferences(t.Context()); err != nil || got != want {
+			if got, err := e.Preferences(t.Context()); err != nil || !reflect.DeepEqual(got, want) {
 				t.Errorf("Preferences got = %+v, %v, want %+v", got, err, want)
 			}
 		})

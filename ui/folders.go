@@ -330,8 +330,9 @@ func (v *mainView) showRenameFolder(account, folder string) {
 			return fm.RenameFolder(ctx, account, folder, to)
 		}, func() {
 			v.status.SetText("Renamed " + folder + " to " + to + "; its messages are downloaded again.")
-			if w, ok := v.views[account+folderSep+folder]; ok {
+			if w := v.viewOf(account, folder); w != defaultView {
 				v.views[account+folderSep+to] = w
+				v.storeView(account, to, w)
 			}
 			if v.account == account && v.folder == folder {
 				v.selectFolder(account, to)

@@ -30,6 +30,28 @@ type listView struct {
 	threaded  bool
 }
 
+// columnNames are the sort columns as the profile stores them.
+var columnNames = map[sortColumn]string{
+	sortDate: backend.ListByDate, sortCorrespondent: backend.ListByCorrespondent, sortSubject: backend.ListBySubject,
+	sortSize: backend.ListBySize, sortUnread: backend.ListByUnread, sortFlagged: backend.ListByFlagged,
+}
+
+// stored is w as the profile keeps it.
+func (w listView) stored() backend.ListView {
+	return backend.ListView{Column: columnNames[w.column], Ascending: w.ascending, Threaded: w.threaded}
+}
+
+// listViewOf is the list view a profile stored; false for a column this
+// version does not know.
+func listViewOf(s backend.ListView) (listView, bool) {
+	for c, name := range columnNames {
+		if name == s.Column {
+			return listView{column: c, ascending: s.Ascending, threaded: s.Threaded}, true
+		}
+	}
+	return listView{}, false
+}
+
 // defaultView lists the newest message first, unthreaded.
 var defaultView = listView{column: sortDate}
 

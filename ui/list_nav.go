@@ -1,8 +1,12 @@
 package ui
 
 import (
+	"maps"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
+
+	"github.com/sealpost/sealpost/mail/backend"
 )
 
 // rowState is what row shows besides its message.
@@ -22,8 +26,9 @@ func (v *mainView) shownNode() string { return v.account + folderSep + v.folder 
 // useView orders the list as w says, remembers w for the folder shown and
 // marks the header.
 func (v *mainView) useView(w listView) {
-	if v.folder != "" {
+	if v.folder != "" && v.views[v.shownNode()] != w {
 		v.views[v.shownNode()] = w
+		v.storeView(v.account, v.folder, w)
 	}
 	v.rows.setView(w)
 	v.header.show(w, v.rows.recipients, v.compact)
@@ -46,9 +51,67 @@ func (v *mainView) toggleThreads() {
 // two-line rows, for every folder.
 func (v *mainView) toggleCompact() {
 	v.compact = !v.compact
+	v.ui.settingsOf().prefs.compactList = v.compact
+	v.ui.savePreferences()
 	v.header.show(v.rows.view, v.rows.recipients, v.compact)
 	v.list.Refresh()
 	v.keepOpenedInView()
+}
+
+// viewOf is the order of folder of account: the one chosen in this
+// session, else the one stored in the profile, else the default.
+func (v *mainView) viewOf(account, folder string) listView {
+	if w, ok := v.views[account+folderSep+folder]; ok {
+		return w
+	}
+	if stored, ok := v.ui.settingsOf().prefs.listViews[backend.ListViewKey(account, folder)]; ok {
+		if w, ok := listViewOf(stored); ok {
+			return w
+		}
+	}
+	return defaultView
+}
+
+// storeView keeps w as the order of folder of account in the profile, so
+// that the folder opens in it next time.
+func (v *mainView) storeView(account, folder string, w listView) {
+	prefs := &v.ui.settingsOf().prefs
+	key := backend.ListViewKey(account, folder)
+	views := maps.Clone(prefs.listViews) // the last save may still read the old map
+	if views == nil {
+		views = map[string]backend.ListView{}
+	}
+	if w == defaultView {
+		delete(views, key)
+	} else {
+		views[key] = w.stored()
+	}
+	for k := range views { // the oldest choices are not known: drop any
+		if len(views) <= backend.MaxListViews {
+			break
+		}
+		if k != key {
+			delete(views, k)
+		}
+	}
+	prefs.listViews = views
+	v.ui.savePreferences()
+}
+
+// takeStoredViews puts the stored compact choice and the shown folder's
+// stored order in force once the preferences are loaded.
+func (v *mainView) takeStoredViews() {
+	prefs := v.ui.settingsOf().prefs
+	if v.compact != prefs.compactList {
+		v.compact = prefs.compactList
+		v.header.show(v.rows.view, v.rows.recipients, v.compact)
+		v.list.Refresh()
+	}
+	if v.folder != "" && !v.inResults {
+		if w := v.viewOf(v.account, v.folder); w != v.rows.view {
+			v.useView(w)
+		}
+	}
 }
 
 // keepOpenedInView scrolls to the open message after the rows moved.
@@ -63,10 +126,7 @@ func (v *mainView) keepOpenedInView() {
 // showFolderView prepares the list for folder of account before its
 // messages load: its remembered order, and recipients in sent mail.
 func (v *mainView) showFolderView(account, folder string) {
-	w, ok := v.views[account+folderSep+folder]
-	if !ok {
-		w = defaultView
-	}
+	w := v.viewOf(account, folder)
 	v.rows.view = w
 	v.rows.recipients = v.sentLike(account, folder)
 	v.header.show(w, v.rows.recipients, v.compact)

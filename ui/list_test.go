@@ -483,3 +483,46 @@ func TestGoldenCompactList(t *testing.T) {
 	app.tasks.wait()
 	test.AssertImageMatches(t, "list_threads_light.png", app.window.Canvas().Capture())
 }
+
+// TestListChoicesOutliveTheSession: a folder's sort order and threads, and
+// compact rows, are kept (sealed, in the profile's settings) and in force
+// again after locking and unlocking; the other folders keep the default.
+func TestListChoicesOutliveTheSession(t *testing.T) {
+	test.NewTempApp(t)
+	app, e := openListFixture(t)
+	openFolderNode(t, app, "Archive")
+	v := app.main
+	v.sortBy(sortSubject)
+	v.toggleThreads()
+	v.toggleCompact()
+	app.tasks.wait()
+	want := listView{column: sortSubject, ascending: true, threaded: true}
+	if v.rows.view != want || !v.compact {
+		t.Fatalf("before locking: view %+v, compact %v; want %+v, compact", v.rows.view, v.compact, want)
+	}
+	prefs, err := e.Preferences(t.Context())
+	if err != nil || !prefs.CompactList || prefs.ListViews[backend.ListViewKey(alice, "Archive")] != (backend.ListView{Column: backend.ListBySubject, Ascending: true, Threaded: true}) {
+		t.Fatalf("stored preferences %+v, %v; want compact rows and Archive by subject, threaded", prefs, err)
+	}
+
+	app.lockAndWipe()
+	app.tasks.wait()
+	unlocked(t, app)
+	v = app.main
+	if !v.compact {
+		t.Error("compact rows were not kept")
+	}
+	if v.rows.view != defaultView {
+		t.Errorf("INBOX opens in %+v, want the default order", v.rows.view)
+	}
+	openFolderNode(t, app, "Archive")
+	if v.rows.view != want {
+		t.Errorf("Archive opens in %+v after unlocking, want %+v", v.rows.view, want)
+	}
+	v.sortBy(sortDate) // newest first, and no threads: the default again
+	v.toggleThreads()
+	app.tasks.wait()
+	if prefs, err := e.Preferences(t.Context()); err != nil || v.rows.view != defaultView || len(prefs.ListViews) != 0 {
+		t.Errorf("back to the default order %+v: stored orders %+v, %v; want none", v.rows.view, prefs.ListViews, err)
+	}
+}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"maps"
 	"strconv"
 	"sync"
 	"time"
@@ -39,6 +40,11 @@ type preferences struct {
 	checkMinutes int
 	// theme is themeSystem, themeLight or themeDark.
 	theme string
+	// compactList shows the message list in compact rows.
+	compactList bool
+	// listViews is the order of each folder whose order the user
+	// changed, by backend.ListViewKey.
+	listViews map[string]backend.ListView
 }
 
 // checkChoices are the check intervals the settings window offers, in
@@ -69,11 +75,14 @@ func (ui *App) loadPreferences() {
 		rearm := s.prefs.autoLockMinutes != stored.AutoLockMinutes
 		s.prefs = preferences{autoLockMinutes: stored.AutoLockMinutes,
 			privateNotifications: stored.PrivateNotifications, offlineBodies: stored.OfflineBodies, maxMessageMB: stored.MaxMessageMB,
-			checkMinutes: stored.CheckMinutes, theme: stored.Theme}
+			checkMinutes: stored.CheckMinutes, theme: stored.Theme, compactList: stored.CompactList, listViews: stored.ListViews}
 		if rearm {
 			ui.armAutoLock()
 		}
 		ui.applyTheme(s.prefs.theme)
+		if ui.main != nil {
+			ui.main.takeStoredViews()
+		}
 	})
 }
 
@@ -87,7 +96,7 @@ func (ui *App) savePreferences() {
 	s := ui.settingsOf()
 	p := backend.Preferences{AutoLockMinutes: s.prefs.autoLockMinutes, PrivateNotifications: s.prefs.privateNotifications,
 		OfflineBodies: s.prefs.offlineBodies, MaxMessageMB: s.prefs.maxMessageMB, CheckMinutes: s.prefs.checkMinutes,
-		Theme: s.prefs.theme}
+		Theme: s.prefs.theme, CompactList: s.prefs.compactList, ListViews: maps.Clone(s.prefs.listViews)}
 	s.saves.Lock()
 	s.saves.issued++
 	seq := s.saves.issued

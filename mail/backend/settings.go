@@ -2,6 +2,7 @@ package backend
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -40,7 +41,38 @@ type Preferences struct {
 	// Theme is the app's look: ThemeLight, ThemeDark, or empty to follow
 	// the desktop.
 	Theme string
+	// CompactList shows the message list in compact rows.
+	CompactList bool
+	// ListViews is how the message list orders each folder whose order
+	// the user changed, by ListViewKey.
+	ListViews map[string]ListView
 }
+
+// ListView is how the message list orders one folder.
+type ListView struct {
+	// Column names the sort column: one of the List… constants.
+	Column    string
+	Ascending bool
+	// Threaded groups conversations.
+	Threaded bool
+}
+
+// The sort columns of the message list, as ListView.Column names them.
+const (
+	ListByDate          = "date"
+	ListByCorrespondent = "correspondent"
+	ListBySubject       = "subject"
+	ListBySize          = "size"
+	ListByUnread        = "unread"
+	ListByFlagged       = "flagged"
+)
+
+// MaxListViews is how many folders' list orders Preferences keeps; the
+// app drops the orders of folders that are gone beyond that.
+const MaxListViews = 1000
+
+// ListViewKey is the key of Preferences.ListViews for folder of account.
+func ListViewKey(account, folder string) string { return strings.ToLower(account) + "\n" + folder }
 
 // The themes Preferences.Theme names besides the desktop's (empty).
 const (
