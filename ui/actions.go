@@ -74,8 +74,8 @@ func (a *messageActions) above(reader fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewBorder(bar, nil, nil, nil, reader)
 }
 
-// bind installs Ctrl+Shift+F, which forwards (Del is the main view's, see
-// listKey); like every key that acts on messages it does nothing while a
+// bind installs Ctrl+Shift+F, which forwards, and Shift with the arrows,
+// which extends the selection (Del is the main view's, see listKey); like every key that acts on messages it does nothing while a
 // dialog is shown or a text field has the focus.
 func (a *messageActions) bind(c fyne.Canvas) {
 	if a == nil {
@@ -86,6 +86,9 @@ func (a *messageActions) bind(c fyne.Canvas) {
 			a.forward()
 		}
 	})
+	for _, k := range extendKeys {
+		c.AddShortcut(k, func(fyne.Shortcut) { a.v.extendSelection(k) })
+	}
 }
 
 // unbind removes what bind installed.
@@ -94,6 +97,9 @@ func (a *messageActions) unbind(c fyne.Canvas) {
 		return
 	}
 	c.RemoveShortcut(forwardShortcut)
+	for _, k := range extendKeys {
+		c.RemoveShortcut(k)
+	}
 }
 
 // targets are the messages the actions apply to: the selected rows, in

@@ -4,6 +4,7 @@ import (
 	"maps"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 
 	"github.com/sealpost/sealpost/mail/backend"
@@ -169,8 +170,9 @@ func (v *mainView) setThreadCollapsed(row int, collapsed bool) {
 
 // moveSelection selects and opens the message delta rows from the one
 // clicked last (or open): the Up and Down keys. With nothing selected it
-// starts at the top.
-func (v *mainView) moveSelection(delta int) {
+// starts at the top. With Shift in mod it extends the selection to that
+// row instead, as Shift+click does.
+func (v *mainView) moveSelection(delta int, mod fyne.KeyModifier) {
 	n := v.rows.len()
 	if n == 0 {
 		return
@@ -188,7 +190,7 @@ func (v *mainView) moveSelection(delta int) {
 	if next == row {
 		return
 	}
-	v.click(next, 0)
+	v.click(next, mod)
 	v.list.ScrollTo(next)
 }
 
@@ -205,27 +207,53 @@ func (v *mainView) pageRows() int {
 // expand the thread of the message clicked last. It reports whether it
 // used the key.
 func (v *mainView) navigationKey(name fyne.KeyName) bool {
+	if delta, ok := v.movement(name); ok {
+		v.moveSelection(delta, 0)
+		return true
+	}
 	switch name {
-	case fyne.KeyUp:
-		v.moveSelection(-1)
-	case fyne.KeyDown:
-		v.moveSelection(1)
-	case fyne.KeyPageUp:
-		v.moveSelection(-v.pageRows())
-	case fyne.KeyPageDown:
-		v.moveSelection(v.pageRows())
-	case fyne.KeyHome:
-		v.moveSelection(-v.rows.len())
-	case fyne.KeyEnd:
-		v.moveSelection(v.rows.len())
 	case fyne.KeyLeft, fyne.KeyRight:
 		m, ok := v.rows.lastClicked()
 		if !ok || !v.rows.view.threaded {
 			return false
 		}
 		v.setThreadCollapsed(v.rows.row(keyOf(m)), name == fyne.KeyLeft)
-	default:
-		return false
+		return true
 	}
-	return true
+	return false
+}
+
+// movement is how many rows key moves the selection by: Up and Down one,
+// Page Up and Page Down a screenful, Home and End to the ends.
+func (v *mainView) movement(key fyne.KeyName) (delta int, ok bool) {
+	switch key {
+	case fyne.KeyUp:
+		return -1, true
+	case fyne.KeyDown:
+		return 1, true
+	case fyne.KeyPageUp:
+		return -v.pageRows(), true
+	case fyne.KeyPageDown:
+		return v.pageRows(), true
+	case fyne.KeyHome:
+		return -v.rows.len(), true
+	case fyne.KeyEnd:
+		return v.rows.len(), true
+	}
+	return 0, false
+}
+
+// extendKeys are Shift with the movement keys: they extend the selection
+// from where it started, as Shift+click does.
+var extendKeys = []*desktop.CustomShortcut{
+	{KeyName: fyne.KeyUp, Modifier: fyne.KeyModifierShift}, {KeyName: fyne.KeyDown, Modifier: fyne.KeyModifierShift},
+	{KeyName: fyne.KeyPageUp, Modifier: fyne.KeyModifierShift}, {KeyName: fyne.KeyPageDown, Modifier: fyne.KeyModifierShift},
+	{KeyName: fyne.KeyHome, Modifier: fyne.KeyModifierShift}, {KeyName: fyne.KeyEnd, Modifier: fyne.KeyModifierShift},
+}
+
+// extendSelection handles one of extendKeys (see keysFree).
+func (v *mainView) extendSelection(s *desktop.CustomShortcut) {
+	if delta, ok := v.movement(s.KeyName); ok && v.keysFree() {
+		v.moveSelection(delta, fyne.KeyModifierShift)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
@@ -524,5 +525,47 @@ func TestListChoicesOutliveTheSession(t *testing.T) {
 	app.tasks.wait()
 	if prefs, err := e.Preferences(t.Context()); err != nil || v.rows.view != defaultView || len(prefs.ListViews) != 0 {
 		t.Errorf("back to the default order %+v: stored orders %+v, %v; want none", v.rows.view, prefs.ListViews, err)
+	}
+}
+
+// TestShiftArrowsExtendTheSelection: Shift with Down, Up, End and Home
+// extends the selection from the message opened last, as Shift+click does;
+// in the search box they stay the box's.
+func TestShiftArrowsExtendTheSelection(t *testing.T) {
+	test.NewTempApp(t)
+	app, _ := openListFixture(t)
+	v := app.main
+	c := app.window.Canvas()
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyDown})
+	app.tasks.wait()
+	shift := func(key fyne.KeyName) { press(app, &desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShift}) }
+	steps := []struct {
+		key  fyne.KeyName
+		want []string
+	}{
+		{fyne.KeyDown, []string{"Q3 numbers", "Urgent: new bank details"}},
+		{fyne.KeyDown, []string{"Q3 numbers", "Urgent: new bank details", "Lunch on Friday?"}},
+		{fyne.KeyUp, []string{"Q3 numbers", "Urgent: new bank details"}},
+		{fyne.KeyEnd, nil}, // every message: checked by count below
+		{fyne.KeyHome, []string{"Q3 numbers"}},
+	}
+	for i, s := range steps {
+		shift(s.key)
+		got := selectedSubjects(v)
+		if s.want == nil {
+			if len(got) != v.rows.len() {
+				t.Errorf("step %d (Shift+%s): %d selected, want all %d", i, s.key, len(got), v.rows.len())
+			}
+			continue
+		}
+		if !slices.Equal(got, s.want) {
+			t.Errorf("step %d (Shift+%s): selected %q, want %q", i, s.key, got, s.want)
+		}
+	}
+	shift(fyne.KeyDown)
+	c.Focus(v.search)
+	shift(fyne.KeyDown)
+	if got := selectedSubjects(v); len(got) != 2 {
+		t.Errorf("Shift+Down in the search box changed the selection to %q", got)
 	}
 }
