@@ -538,7 +538,9 @@ func TestShiftArrowsExtendTheSelection(t *testing.T) {
 	c := app.window.Canvas()
 	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyDown})
 	app.tasks.wait()
-	shift := func(key fyne.KeyName) { press(app, &desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShift}) }
+	shift := func(key fyne.KeyName) {
+		press(app, &desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShift})
+	}
 	steps := []struct {
 		key  fyne.KeyName
 		want []string
