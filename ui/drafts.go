@@ -136,9 +136,11 @@ func (c *composer) saveDraft(then func()) {
 	}
 	d, mode, edits := c.draftContent(), c.mode(), c.saved.edits
 	c.saved.saving = true
-	c.status.SetText("Saving the draft…")
 	var newID string
 	ctx, cancel := c.ui.sessionContext(draftTimeout)
+	// Cancel stops the upload; the draft is kept on this computer all the
+	// same and goes to the server with the next sync.
+	c.notice.working("Saving the draft…", cancel)
 	c.ui.tasks.run(ctx, func(ctx context.Context) (err error) {
 		defer cancel()
 		newID, err = drafts.SaveDraft(ctx, from, id, d, mode)
@@ -153,6 +155,7 @@ func (c *composer) saveDraft(then func()) {
 		return err
 	}, func(err error) {
 		c.saved.saving = false
+		c.notice.clear()
 		if newID == "" {
 			c.status.SetText(readable(fmt.Errorf("the draft was not saved: %w", err)))
 			return

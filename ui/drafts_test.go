@@ -492,3 +492,43 @@ func TestLockSaysWhenUnsavedTextIsLost(t *testing.T) {
 		t.Errorf("unlock screen status = %q, want the lost draft and the reason", got)
 	}
 }
+
+// TestDraftUploadCanBeCancelled: saving a draft shows Cancel while it goes
+// to the server; Cancel stops the upload, and the draft is kept on this
+// computer all the same.
+func TestDraftUploadCanBeCancelled(t *testing.T) {
+	test.NewTempApp(t)
+	u := &uploadingDrafts{Engine: fixtureEngine(t), started: make(chan struct{}, 1), ended: make(chan error, 1)}
+	app := unlocked(t, newApp(u))
+	test.Tap(app.main.newButton)
+	app.tasks.wait()
+	c := app.main.lastComposer
+	test.Type(c.subject, "Slow server")
+	app.tasks.wait()
+	pressCtrlS(c)
+	select {
+	case <-u.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Ctrl+S started no upload")
+	}
+	cancel := findButton(c.notice.actions, "Cancel")
+	if cancel == nil {
+		t.Fatalf("no Cancel while the draft is uploaded; status %q", c.status.Text)
+	}
+	test.Tap(cancel)
+	select {
+	case err := <-u.ended:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the upload ended with %v, want it cancelled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Cancel did not stop the upload")
+	}
+	app.tasks.wait()
+	if !strings.Contains(c.status.Text, "saved on this computer") || findButton(c.notice.actions, "Cancel") != nil {
+		t.Errorf("after Cancel: status %q, Cancel still shown %v; want the draft kept here", c.status.Text, findButton(c.notice.actions, "Cancel") != nil)
+	}
+	if list := storedDrafts(t, u); len(list) != 1 || list[0].Draft.Subject != "Slow server" {
+		t.Errorf("drafts after Cancel = %+v, want the draft kept", list)
+	}
+}
