@@ -398,12 +398,20 @@ func (v *mainView) runFolderOp(account, what string, op func(context.Context, ba
 		return
 	}
 	v.folderForm = nil
-	v.status.SetText(what)
-	v.ui.tasks.run(v.ui.context(), func(ctx context.Context) error { return op(ctx, fm) }, func(err error) {
+	ctx, cancel := context.WithCancel(v.ui.context())
+	v.notice.working(what, cancel)
+	v.ui.tasks.run(ctx, func(ctx context.Context) error { return op(ctx, fm) }, func(err error) {
+		stopped := ctx.Err() != nil
+		cancel()
 		if v.ui.main != v {
 			return
 		}
-		if err != nil {
+		v.notice.clear()
+		switch {
+		case err != nil && stopped:
+			v.status.SetText("Stopped. If the server made the change before that, the next sync shows it.")
+			return
+		case err != nil:
 			v.notice.problem(folderProblem(err))
 			return
 		}

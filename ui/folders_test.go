@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -176,5 +177,47 @@ func TestTrayCountsNoTrashOrJunk(t *testing.T) {
 	v.unread[alice+folderSep+"Spam"] = 7
 	if got := totalUnread(v.newsUnread()); got != 3 {
 		t.Errorf("tray count = %d, want 3 (Inbox 2, Archive 1)", got)
+	}
+}
+
+// stalledFolders is the fixture engine whose server never answers a
+// folder change: CreateFolder waits until its context ends.
+type stalledFolders struct {
+	*mail.Engine
+	started chan struct{}
+}
+
+func (s *stalledFolders) CreateFolder(ctx context.Context, account, name string) error {
+	s.started <- struct{}{}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestFolderChangeCanBeCancelled: a folder change waiting for the server
+// shows Cancel; Cancel stops it and says what that means.
+func TestFolderChangeCanBeCancelled(t *testing.T) {
+	test.NewTempApp(t)
+	s := &stalledFolders{Engine: fixtureEngine(t), started: make(chan struct{}, 1)}
+	app := unlocked(t, newApp(s))
+	v := app.main
+	test.Tap(v.folderBar.newButton)
+	if v.folderForm == nil {
+		t.Fatal("New folder opened no dialog")
+	}
+	test.Type(v.folderForm.name, "Receipts")
+	test.Tap(dialogButton(t, app.window.Canvas(), "Create"))
+	select {
+	case <-s.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Create asked the server nothing")
+	}
+	cancel := findButton(v.notice.actions, "Cancel")
+	if cancel == nil {
+		t.Fatalf("no Cancel while the server is asked; status %q", v.status.Text)
+	}
+	test.Tap(cancel)
+	app.tasks.wait()
+	if !strings.HasPrefix(v.status.Text, "Stopped.") || findButton(v.notice.actions, "Cancel") != nil {
+		t.Errorf("after Cancel: status %q, Cancel still shown %v", v.status.Text, findButton(v.notice.actions, "Cancel") != nil)
 	}
 }
