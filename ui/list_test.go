@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -569,5 +570,54 @@ func TestShiftArrowsExtendTheSelection(t *testing.T) {
 	shift(fyne.KeyDown)
 	if got := selectedSubjects(v); len(got) != 2 {
 		t.Errorf("Shift+Down in the search box changed the selection to %q", got)
+	}
+}
+
+// slowOpen is the list fixture's engine whose first Open waits for its
+// context to end, as a download of a large message from a slow server.
+type slowOpen struct {
+	*mail.Engine
+	first   sync.Once
+	started chan struct{}
+	ended   chan error
+}
+
+func (s *slowOpen) Open(ctx context.Context, account, folder string, uid uint32) (backend.Message, error) {
+	slow := false
+	s.first.Do(func() { slow = true })
+	if slow {
+		s.started <- struct{}{}
+		<-ctx.Done()
+		s.ended <- ctx.Err()
+		return backend.Message{}, ctx.Err()
+	}
+	return s.Engine.Open(ctx, account, folder, uid)
+}
+
+// TestOpeningAnotherMessageStopsTheSlowOne: a message still loading stops
+// loading when another one is opened; the other one shows.
+func TestOpeningAnotherMessageStopsTheSlowOne(t *testing.T) {
+	test.NewTempApp(t)
+	s := &slowOpen{Engine: listFixtureEngine(t), started: make(chan struct{}, 1), ended: make(chan error, 1)}
+	app := unlocked(t, newApp(s))
+	v := app.main
+	v.list.Select(rowOf(t, v, "Q3 numbers"))
+	select {
+	case <-s.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("selecting a message opened nothing")
+	}
+	v.list.Select(rowOf(t, v, "Lunch on Friday?"))
+	select {
+	case err := <-s.ended:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the first message's loading ended with %v, want it stopped", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("opening another message did not stop loading the first")
+	}
+	app.tasks.wait()
+	if v.message == nil || v.message.Subject != "Lunch on Friday?" {
+		t.Errorf("the reader shows %+v, want Lunch on Friday?", v.message)
 	}
 }

@@ -63,8 +63,12 @@ type mainView struct {
 	// recounting holds the folders (tree node IDs) whose unread count is
 	// being counted; true when they changed again meanwhile.
 	recounting map[string]bool
-	folderBar  *folderBar
-	folderForm *folderForm
+	// stopOpening stops opening the message last opened (a download from
+	// the server, in headers-only mode or for a large message) once
+	// another message is opened or the reader closes.
+	stopOpening context.CancelFunc
+	folderBar   *folderBar
+	folderForm  *folderForm
 
 	// searcher searches the local cache (inside encrypted mail too); nil
 	// when the backend cannot, and the search box filters the loaded
@@ -116,7 +120,7 @@ type mainView struct {
 
 func (ui *App) showMain() {
 	v := &mainView{ui: ui, folders: map[string][]backend.Folder{}, unread: map[string]int{},
-		views: map[string]listView{}, infos: map[string]backend.FolderInfo{}, recounting: map[string]bool{}}
+		views: map[string]listView{}, infos: map[string]backend.FolderInfo{}, recounting: map[string]bool{}, stopOpening: func() {}}
 	ui.main = v
 	ui.session, ui.endSession = context.WithCancel(context.Background())
 	ui.window.SetTitle("Sealpost")
@@ -519,6 +523,7 @@ func (v *mainView) showSelection() {
 
 // closeMessage empties the reader, which then says placeholder.
 func (v *mainView) closeMessage(placeholder string) {
+	v.stopOpening()
 	v.opened, v.message = nil, nil
 	v.replyButton.Disable()
 	v.replyAllButton.Disable()
@@ -684,11 +689,15 @@ func (v *mainView) openMessage(m backend.MessageSummary) {
 	v.replyAllButton.Disable()
 	v.reader.loading(m)
 	v.actions.opened(m)
+	v.stopOpening()
+	ctx, cancel := context.WithCancel(v.ui.context())
+	v.stopOpening = cancel
 	var msg backend.Message
-	v.ui.tasks.run(v.ui.context(), func(ctx context.Context) (err error) {
+	v.ui.tasks.run(ctx, func(ctx context.Context) (err error) {
 		msg, err = v.ui.backend.Open(ctx, m.Account, m.Folder, m.UID)
 		return err
 	}, func(err error) {
+		cancel()
 		if v.opened == nil || keyOf(*v.opened) != keyOf(m) {
 			return // another message was selected meanwhile
 		}
