@@ -81,10 +81,14 @@ type AccountInfo struct {
 	ServerSavesSent bool
 	// Tested holds the connections made while adding the account.
 	Tested []Connection
-	// Discovery says where the server settings came from: "manual",
-	// "srv", "autoconfig", "guess" or a combination.
+	// Discovery says where the server settings came from: "manual" or
+	// one of autoconfig's Source values ("srv", "autoconfig", "ispdb",
+	// "mx-ispdb", "mx-autoconfig", "guess") or a combination.
 	Discovery string
-	Notes     []string
+	// DiscoveryDetail says the same in words for people (autoconfig's
+	// Settings.SourceDetail); empty for settings given by hand.
+	DiscoveryDetail string
+	Notes           []string
 }
 
 // AccountOptions tune how accounts are set up and reached.
@@ -359,7 +363,7 @@ func (as *Accounts) discover(ctx context.Context, info *AccountInfo, opts *Accou
 	if info.Username == "" {
 		info.Username = found.Username
 	}
-	info.Discovery = found.Source
+	info.Discovery, info.DiscoveryDetail = found.Source, found.SourceDetail
 	info.Notes = append(info.Notes, found.Notes...)
 	return nil
 }
