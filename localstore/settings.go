@@ -29,6 +29,10 @@ type Settings struct {
 	Theme          string
 	DefaultAccount string // address of the account preselected in the composer
 	Signature      string // text appended to new messages
+	// NoProviderLookup keeps account setup from asking Thunderbird's ISPDB
+	// and the provider named by the domain's MX records for server
+	// settings; off (they are asked) by default.
+	NoProviderLookup bool
 }
 
 // DefaultSettings returns the settings used when none are stored.

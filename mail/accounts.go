@@ -343,9 +343,16 @@ func pinsOf(pins []localstore.PinnedCert) []backend.PinnedCert {
 	return out
 }
 
-// discover fills the missing servers of info from autoconfiguration.
+// discover fills the missing servers of info from autoconfiguration. The
+// profile's NoProviderLookup setting turns off the ISPDB and MX lookups of
+// any Discoverer.
 func (as *Accounts) discover(ctx context.Context, info *AccountInfo, opts *AccountOptions) error {
-	d := as.connections.discoverer(opts)
+	settings, err := as.store.GetSettings()
+	if err != nil {
+		return err
+	}
+	d := *as.connections.discoverer(opts)
+	d.NoThirdParty = d.NoThirdParty || settings.NoProviderLookup
 	found, err := d.Discover(ctx, info.Email)
 	if err != nil {
 		return fmt.Errorf("no server settings found for %s; enter the IMAP and SMTP servers yourself: %w", info.Email, err)

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -151,6 +152,31 @@ func TestAddAccountDiscoversServersByMX(t *testing.T) {
 		return d.DialContext(ctx, network, ispdb.Listener.Addr().String())
 	}
 	disc := &autoconfig.Discoverer{Resolver: resolver, HTTPClient: client, ISPDB: ispdb.URL + "/v1.1/", StepTimeout: 5 * time.Second}
+
+	// With the profile's setting against it, neither is asked.
+	settings, err := p.Settings().Get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings.NoProviderLookup = true
+	if err := p.Settings().Save(settings); err != nil {
+		t.Fatal(err)
+	}
+	user := "alice@" + srv.Domain
+	_, err = p.Accounts().Add(t.Context(), AccountSettings{Email: user, Secret: []byte(srv.Users[user])}, &AccountOptions{Discoverer: disc})
+	if !errors.Is(err, autoconfig.ErrNotFound) {
+		t.Fatalf("add account with provider lookups off: %v, want autoconfig.ErrNotFound", err)
+	}
+	mu.Lock()
+	if len(asked) != 0 {
+		t.Errorf("the ISPDB was asked %q with provider lookups off", asked)
+	}
+	mu.Unlock()
+	settings.NoProviderLookup = false
+	if err := p.Settings().Save(settings); err != nil {
+		t.Fatal(err)
+	}
+
 	info := addDiscovered(t, p, srv, disc)
 	if info.IMAP.Host != host || info.SMTP.Port != int(portOf(t, srv.SMTPTLS)) || info.Discovery != autoconfig.SourceMXISPDB ||
 		!strings.Contains(info.DiscoveryDetail, "ISPDB entry for provider.test") || !strings.Contains(info.DiscoveryDetail, "mx1.provider.test") {

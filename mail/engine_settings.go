@@ -58,7 +58,7 @@ func (e *Engine) Preferences(ctx context.Context) (prefs backend.Preferences, er
 	err = e.with(ctx, func(p *Profile) error {
 		s, err := p.Settings().Get()
 		prefs = backend.Preferences{AutoLockMinutes: s.AutoLockMinutes, PrivateNotifications: !s.NotificationDetails, OfflineBodies: !s.HeadersOnlySync,
-			MaxMessageMB: s.MaxMessageMB, CheckMinutes: s.CheckMinutes, Theme: s.Theme}
+			MaxMessageMB: s.MaxMessageMB, CheckMinutes: s.CheckMinutes, Theme: s.Theme, NoProviderLookup: s.NoProviderLookup}
 		return err
 	})
 	return prefs, err
@@ -87,6 +87,7 @@ func (e *Engine) SavePreferences(ctx context.Context, prefs backend.Preferences)
 		old := s
 		s.AutoLockMinutes, s.NotificationDetails, s.HeadersOnlySync = prefs.AutoLockMinutes, !prefs.PrivateNotifications, !prefs.OfflineBodies
 		s.MaxMessageMB, s.CheckMinutes, s.Theme = prefs.MaxMessageMB, prefs.CheckMinutes, prefs.Theme
+		s.NoProviderLookup = prefs.NoProviderLookup
 		syncChanged = old.HeadersOnlySync != s.HeadersOnlySync || old.MaxMessageMB != s.MaxMessageMB || old.CheckMinutes != s.CheckMinutes
 		return p.Settings().Save(s)
 	})
