@@ -204,7 +204,7 @@ func (ui *App) showSettings() {
 		wrapped("Locking closes the profile, drops decrypted mail from every window and asks for the passphrase again."),
 		sw.private,
 		sw.lookup,
-		wrapped("They learn the domain of the address, never the address itself. Without them, only the domain's own DNS records and servers are asked."),
+		wrapped("Thunderbird's database learns the domain of the address, never the address itself. Without them, only the domain's own DNS records and servers are asked."),
 		widget.NewSeparator(),
 		container.NewHBox(widget.NewButtonWithIcon("Show the audit trail…", theme.ListIcon(), ui.showAudit)),
 	)

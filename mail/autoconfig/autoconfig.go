@@ -21,9 +21,9 @@
 //     mail.<domain> for SMTP, each offered only after a Prober completed a
 //     verified TLS connection to it.
 //
-// Sources 3 and 4 tell the domain (never the address) to the ISPDB's host
-// and to the provider's autoconfig host; Discoverer.NoThirdParty turns them
-// off.
+// Sources 3 and 4 ask others than the domain and never send the address:
+// the ISPDB's host learns the domain, the provider's hosts only that
+// someone looks the provider up. Discoverer.NoThirdParty turns them off.
 //
 // After each source, the results so far are merged: IMAP and SMTP are each
 // taken from the earliest source that found a confirmed one (see
@@ -290,8 +290,7 @@ type Discoverer struct {
 	// appended; empty means DefaultISPDB. It must be an https:// URL.
 	ISPDB string
 	// NoThirdParty skips the ISPDB and the MX-based provider lookup, the
-	// sources that tell the domain to someone other than the domain
-	// itself and DNS.
+	// sources that ask others than the domain itself.
 	NoThirdParty bool
 }
 
