@@ -94,7 +94,8 @@ type AccountInfo struct {
 // AccountOptions tune how accounts are set up and reached.
 type AccountOptions struct {
 	// Discoverer finds servers from an address; nil means the default
-	// (DNS SRV, autoconfig over HTTPS, probed guesses).
+	// (DNS SRV, autoconfig and ISPDB over HTTPS, the MX provider, probed
+	// guesses).
 	Discoverer *autoconfig.Discoverer
 }
 

@@ -71,9 +71,8 @@ func (s *search) mx(ctx context.Context) result {
 	client := httpsOnlyClient(s.d.HTTPClient)
 	via := fmt.Sprintf("the provider of %s's MX host %s", s.addr.domain, host)
 	var r result
-	if base, err := s.ispdbBase(); err != nil {
-		s.try("ISPDB: %v", err)
-	} else {
+	// An unusable ISPDB address was reported by ispdb already.
+	if base, err := s.ispdbBase(); err == nil {
 		u := base + provider
 		r = s.fetchConfig(ctx, client, "ISPDB", u, u, SourceMXISPDB,
 			fmt.Sprintf("Thunderbird's ISPDB entry for %s, %s", provider, via))
