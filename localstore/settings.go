@@ -29,6 +29,10 @@ type Settings struct {
 	Theme          string
 	DefaultAccount string // address of the account preselected in the composer
 	Signature      string // text appended to new messages
+	// NoProviderLookup keeps account setup from asking Thunderbird's ISPDB
+	// and the provider named by the domain's MX records for server
+	// settings; off (they are asked) by default.
+	NoProviderLookup bool
 	// CompactList shows the message list in compact rows.
 	CompactList bool `json:",omitempty"`
 	// ListViews is how the message list orders each folder whose order

@@ -81,16 +81,21 @@ type AccountInfo struct {
 	ServerSavesSent bool
 	// Tested holds the connections made while adding the account.
 	Tested []Connection
-	// Discovery says where the server settings came from: "manual",
-	// "srv", "autoconfig", "guess" or a combination.
+	// Discovery says where the server settings came from: "manual" or
+	// one of autoconfig's Source values ("srv", "autoconfig", "ispdb",
+	// "mx-ispdb", "mx-autoconfig", "guess") or a combination.
 	Discovery string
-	Notes     []string
+	// DiscoveryDetail says the same in words for people (autoconfig's
+	// Settings.SourceDetail); empty for settings given by hand.
+	DiscoveryDetail string
+	Notes           []string
 }
 
 // AccountOptions tune how accounts are set up and reached.
 type AccountOptions struct {
 	// Discoverer finds servers from an address; nil means the default
-	// (DNS SRV, autoconfig over HTTPS, probed guesses).
+	// (DNS SRV, autoconfig and ISPDB over HTTPS, the MX provider, probed
+	// guesses).
 	Discoverer *autoconfig.Discoverer
 }
 
@@ -339,9 +344,16 @@ func pinsOf(pins []localstore.PinnedCert) []backend.PinnedCert {
 	return out
 }
 
-// discover fills the missing servers of info from autoconfiguration.
+// discover fills the missing servers of info from autoconfiguration. The
+// profile's NoProviderLookup setting turns off the ISPDB and MX lookups of
+// any Discoverer.
 func (as *Accounts) discover(ctx context.Context, info *AccountInfo, opts *AccountOptions) error {
-	d := as.connections.discoverer(opts)
+	settings, err := as.store.GetSettings()
+	if err != nil {
+		return err
+	}
+	d := *as.connections.discoverer(opts)
+	d.NoThirdParty = d.NoThirdParty || settings.NoProviderLookup
 	found, err := d.Discover(ctx, info.Email)
 	if err != nil {
 		return fmt.Errorf("no server settings found for %s; enter the IMAP and SMTP servers yourself: %w", info.Email, err)
@@ -359,7 +371,7 @@ func (as *Accounts) discover(ctx context.Context, info *AccountInfo, opts *Accou
 	if info.Username == "" {
 		info.Username = found.Username
 	}
-	info.Discovery = found.Source
+	info.Discovery, info.DiscoveryDetail = found.Source, found.SourceDetail
 	info.Notes = append(info.Notes, found.Notes...)
 	return nil
 }

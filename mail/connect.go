@@ -196,8 +196,9 @@ func (cs *Connections) login(ctx context.Context, acct localstore.Account, proto
 }
 
 // discoverer is the autoconfiguration used when an account's servers are
-// not given: DNS SRV, autoconfig files over HTTPS, and guesses confirmed by
-// a verified TLS connection (no credential is sent while probing).
+// not given: DNS SRV, autoconfig files and Thunderbird's ISPDB over HTTPS,
+// the MX provider's entry, and guesses confirmed by a verified TLS
+// connection (no credential is sent while probing).
 func (cs *Connections) discoverer(opts *AccountOptions) *autoconfig.Discoverer {
 	if opts != nil && opts.Discoverer != nil {
 		return opts.Discoverer

@@ -59,7 +59,8 @@ func (e *Engine) Preferences(ctx context.Context) (prefs backend.Preferences, er
 	err = e.with(ctx, func(p *Profile) error {
 		s, err := p.Settings().Get()
 		prefs = backend.Preferences{AutoLockMinutes: s.AutoLockMinutes, PrivateNotifications: !s.NotificationDetails, OfflineBodies: !s.HeadersOnlySync,
-			MaxMessageMB: s.MaxMessageMB, CheckMinutes: s.CheckMinutes, Theme: s.Theme, CompactList: s.CompactList}
+			MaxMessageMB: s.MaxMessageMB, CheckMinutes: s.CheckMinutes, Theme: s.Theme, CompactList: s.CompactList,
+			NoProviderLookup: s.NoProviderLookup}
 		if len(s.ListViews) > 0 {
 			prefs.ListViews = make(map[string]backend.ListView, len(s.ListViews))
 			for k, v := range s.ListViews {
@@ -97,6 +98,7 @@ func (e *Engine) SavePreferences(ctx context.Context, prefs backend.Preferences)
 		old := s
 		s.AutoLockMinutes, s.NotificationDetails, s.HeadersOnlySync = prefs.AutoLockMinutes, !prefs.PrivateNotifications, !prefs.OfflineBodies
 		s.MaxMessageMB, s.CheckMinutes, s.Theme = prefs.MaxMessageMB, prefs.CheckMinutes, prefs.Theme
+		s.NoProviderLookup = prefs.NoProviderLookup
 		s.CompactList, s.ListViews = prefs.CompactList, nil
 		if len(prefs.ListViews) > 0 {
 			s.ListViews = make(map[string]localstore.ListView, len(prefs.ListViews))

@@ -109,6 +109,23 @@ func TestEnginePreferencesSizeCap(t *testing.T) {
 	}
 }
 
+// TestEnginePreferencesProviderLookup: the choice about the ISPDB and MX
+// lookups is stored and read back, and lookups are on in a new profile.
+func TestEnginePreferencesProviderLookup(t *testing.T) {
+	e := newSetupEngine(t)
+	if got, err := e.Preferences(t.Context()); err != nil || got.NoProviderLookup {
+		t.Fatalf("new profile: NoProviderLookup = %v, %v; want false", got.NoProviderLookup, err)
+	}
+	for _, off := range []bool{true, false} {
+		if err := e.SavePreferences(t.Context(), backend.Preferences{AutoLockMinutes: 5, NoProviderLookup: off}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := e.Preferences(t.Context()); err != nil || got.NoProviderLookup != off {
+			t.Errorf("after saving %v: NoProviderLookup = %v, %v", off, got.NoProviderLookup, err)
+		}
+	}
+}
+
 // TestEnginePreferencesListViews: the message list's choices are kept and
 // read back; more folders' orders than MaxListViews are refused, keeping
 // what was stored.

@@ -69,7 +69,7 @@ func trustedPins(trust []backend.TrustedCert) []transport.Pin {
 func addedAccount(info AccountInfo) backend.AddedAccount {
 	added := backend.AddedAccount{
 		Email: info.Email, IMAP: info.IMAP, SMTP: info.SMTP,
-		Discovery: info.Discovery, Notes: info.Notes,
+		Discovery: info.Discovery, DiscoveryDetail: info.DiscoveryDetail, Notes: info.Notes,
 	}
 	for _, c := range info.Tested {
 		added.Tested = append(added.Tested, backend.Transport{

@@ -40,6 +40,9 @@ type preferences struct {
 	checkMinutes int
 	// theme is themeSystem, themeLight or themeDark.
 	theme string
+	// providerLookup lets account setup ask Thunderbird's ISPDB and the
+	// provider named by the domain's MX records for server settings.
+	providerLookup bool
 	// compactList shows the message list in compact rows.
 	compactList bool
 	// listViews is the order of each folder whose order the user
@@ -56,7 +59,7 @@ var checkChoices = []int{1, 2, 0, 10, 15, 30, 60}
 var sizeCapChoices = []int{0, 1, 5, 10, 25, 50, 100}
 
 func defaultPreferences() preferences {
-	return preferences{autoLockMinutes: defaultAutoLockMinutes, privateNotifications: true, offlineBodies: true}
+	return preferences{autoLockMinutes: defaultAutoLockMinutes, privateNotifications: true, offlineBodies: true, providerLookup: true}
 }
 
 // loadPreferences reads the stored preferences after unlocking and re-arms
@@ -75,7 +78,8 @@ func (ui *App) loadPreferences() {
 		rearm := s.prefs.autoLockMinutes != stored.AutoLockMinutes
 		s.prefs = preferences{autoLockMinutes: stored.AutoLockMinutes,
 			privateNotifications: stored.PrivateNotifications, offlineBodies: stored.OfflineBodies, maxMessageMB: stored.MaxMessageMB,
-			checkMinutes: stored.CheckMinutes, theme: stored.Theme, compactList: stored.CompactList, listViews: stored.ListViews}
+			checkMinutes: stored.CheckMinutes, theme: stored.Theme, providerLookup: !stored.NoProviderLookup,
+			compactList: stored.CompactList, listViews: stored.ListViews}
 		if rearm {
 			ui.armAutoLock()
 		}
@@ -96,7 +100,8 @@ func (ui *App) savePreferences() {
 	s := ui.settingsOf()
 	p := backend.Preferences{AutoLockMinutes: s.prefs.autoLockMinutes, PrivateNotifications: s.prefs.privateNotifications,
 		OfflineBodies: s.prefs.offlineBodies, MaxMessageMB: s.prefs.maxMessageMB, CheckMinutes: s.prefs.checkMinutes,
-		Theme: s.prefs.theme, CompactList: s.prefs.compactList, ListViews: maps.Clone(s.prefs.listViews)}
+		Theme: s.prefs.theme, NoProviderLookup: !s.prefs.providerLookup,
+		CompactList: s.prefs.compactList, ListViews: maps.Clone(s.prefs.listViews)}
 	s.saves.Lock()
 	s.saves.issued++
 	seq := s.saves.issued
@@ -152,6 +157,7 @@ type settingsWindow struct {
 
 	autoLock *widget.Select
 	private  *widget.Check
+	lookup   *widget.Check // the ISPDB and MX lookups of account setup
 	offline  *widget.Check
 	sizeCap  *widget.Select
 	check    *widget.Select // how often the folders other than the inbox are checked
@@ -194,10 +200,22 @@ func (ui *App) showSettings() {
 		}
 	})
 	sw.private.SetChecked(s.prefs.privateNotifications)
+	sw.lookup = widget.NewCheck("When adding an account, also ask Thunderbird's database of mail providers and the provider that receives the domain's mail for its settings", func(on bool) {
+		if on != s.prefs.providerLookup {
+			s.prefs.providerLookup = on
+			ui.savePreferences()
+		}
+	})
+	sw.lookup.SetChecked(s.prefs.providerLookup)
+	if _, ok := ui.backend.(backend.Settings); !ok {
+		sw.lookup.Disable()
+	}
 	security := container.NewVBox(
 		widget.NewForm(widget.NewFormItem("Lock when idle for", sw.autoLock)),
 		wrapped("Locking closes the profile, drops decrypted mail from every window and asks for the passphrase again."),
 		sw.private,
+		sw.lookup,
+		wrapped("Thunderbird's database learns the domain of the address, never the address itself. Without them, only the domain's own DNS records and servers are asked."),
 		widget.NewSeparator(),
 		container.NewHBox(widget.NewButtonWithIcon("Show the audit trail…", theme.ListIcon(), ui.showAudit)),
 	)

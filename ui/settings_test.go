@@ -386,6 +386,10 @@ func TestPreferencesKeptInProfile(t *testing.T) {
 	app.settings.window.private.SetChecked(false)
 	app.settings.window.sizeCap.SetSelected("5 MB")
 	app.settings.window.check.SetSelected("every 15 minutes")
+	if !app.settings.window.lookup.Checked {
+		t.Error("provider lookups are off by default, want on")
+	}
+	app.settings.window.lookup.SetChecked(false)
 	app.tasks.wait()
 
 	app.lock()
@@ -394,8 +398,8 @@ func TestPreferencesKeptInProfile(t *testing.T) {
 	unlocked(t, app)
 	app.tasks.wait()
 	if got := app.settings.prefs; got.autoLockMinutes != 5 || got.privateNotifications || !got.offlineBodies || got.maxMessageMB != 5 ||
-		got.checkMinutes != 15 {
-		t.Errorf("preferences after unlocking = %+v, want 5 minutes, details in notifications, offline bodies up to 5 MB, checks every 15 minutes", got)
+		got.checkMinutes != 15 || got.providerLookup {
+		t.Errorf("preferences after unlocking = %+v, want 5 minutes, details in notifications, offline bodies up to 5 MB, checks every 15 minutes, no provider lookups", got)
 	}
 }
 

@@ -317,6 +317,9 @@ func (a *accountSetup) done(added backend.AddedAccount) {
 	a.password.SetText("")
 	a.trusted = nil
 	lines := []string{"IMAP " + added.IMAP.String(), "SMTP " + added.SMTP.String()}
+	if added.DiscoveryDetail != "" {
+		lines = append(lines, "Settings from "+added.DiscoveryDetail)
+	}
 	for i, c := range added.Tested {
 		proto := "IMAP"
 		if i == 1 {

@@ -282,3 +282,24 @@ func accountSetupOf(t *testing.T, app *App) *accountSetup {
 	}
 	return app.accountSetup
 }
+
+// TestAddAccountShowsSettingsSource: once an account is added from found
+// settings, the window says where they came from, in words.
+func TestAddAccountShowsSettingsSource(t *testing.T) {
+	test.NewTempApp(t)
+	app, _ := emptyProfile(t)
+	a := app.showAccountSetup()
+	const detail = "Thunderbird's ISPDB entry for mailhost.test, the provider of example.test's MX host mx1.mailhost.test"
+	a.done(backend.AddedAccount{
+		Email:     "alice@example.test",
+		IMAP:      backend.ServerSettings{Host: "imap.mailhost.test", Port: 993, Security: backend.SecurityTLS},
+		SMTP:      backend.ServerSettings{Host: "smtp.mailhost.test", Port: 465, Security: backend.SecurityTLS},
+		Discovery: "mx-ispdb", DiscoveryDetail: detail,
+	})
+	if !strings.Contains(a.status.Text, "settings: mx-ispdb") {
+		t.Errorf("status = %q, want the source named", a.status.Text)
+	}
+	if !strings.Contains(a.result.Text, "Settings from "+detail) {
+		t.Errorf("result = %q, want %q in it", a.result.Text, "Settings from "+detail)
+	}
+}

@@ -85,6 +85,9 @@ func cmdAccountAdd(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 		fmt.Fprintf(env.out, "Added %s (settings: %s)\n", info.Email, info.Discovery)
+		if info.DiscoveryDetail != "" {
+			fmt.Fprintf(env.out, "  settings from %s\n", info.DiscoveryDetail)
+		}
 		printTested(env, info.Tested)
 		for _, n := range info.Notes {
 			fmt.Fprintf(env.err, "note: %s\n", n)

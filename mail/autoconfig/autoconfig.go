@@ -2,7 +2,7 @@
 // account from its address alone, the way Thunderbird users expect, and
 // never suggests a server without TLS.
 //
-// Discover asks three sources, in this order:
+// Discover asks five sources, in this order:
 //
 //  1. DNS SRV records (RFC 6186, RFC 8314): _imaps._tcp, else _imap._tcp, for
 //     IMAP; _submissions._tcp, else _submission._tcp, for SMTP submission.
@@ -11,9 +11,19 @@
 //  2. The autoconfig file (Thunderbird's clientConfig XML), over HTTPS only:
 //     https://autoconfig.<domain>/mail/config-v1.1.xml?emailaddress=<address>
 //     then https://<domain>/.well-known/autoconfig/mail/config-v1.1.xml.
-//  3. Guesses: imap.<domain> and mail.<domain> for IMAP, smtp.<domain> and
+//  3. Thunderbird's ISP database (ISPDB), over HTTPS only:
+//     https://autoconfig.thunderbird.net/v1.1/<domain>, in the same format.
+//  4. The mail provider named by the domain's MX records: the registrable
+//     domain of the preferred MX host (aspmx.l.google.com gives google.com)
+//     is looked up in the ISPDB, then at
+//     https://autoconfig.<provider>/mail/config-v1.1.xml.
+//  5. Guesses: imap.<domain> and mail.<domain> for IMAP, smtp.<domain> and
 //     mail.<domain> for SMTP, each offered only after a Prober completed a
 //     verified TLS connection to it.
+//
+// Sources 3 and 4 ask others than the domain and never send the address:
+// the ISPDB's host learns the domain, the provider's hosts only that
+// someone looks the provider up. Discoverer.NoThirdParty turns them off.
 //
 // After each source, the results so far are merged: IMAP and SMTP are each
 // taken from the earliest source that found a confirmed one (see
@@ -100,6 +110,14 @@ const (
 	SourceSRV = "srv"
 	// SourceAutoconfig means an autoconfig file fetched over HTTPS.
 	SourceAutoconfig = "autoconfig"
+	// SourceISPDB means the domain's entry in Thunderbird's ISPDB.
+	SourceISPDB = "ispdb"
+	// SourceMXISPDB means the ISPDB entry of the provider that the
+	// domain's MX records point to.
+	SourceMXISPDB = "mx-ispdb"
+	// SourceMXAutoconfig means the autoconfig file of the provider that
+	// the domain's MX records point to.
+	SourceMXAutoconfig = "mx-autoconfig"
 	// SourceGuess means a guessed host name confirmed by a Prober.
 	SourceGuess = "guess"
 )
@@ -114,10 +132,15 @@ type Settings struct {
 	// otherwise): the autoconfig file's, with its placeholders replaced, or
 	// the e-mail address itself.
 	Username string
-	// Source is where the settings came from: SourceSRV, SourceAutoconfig or
-	// SourceGuess; for a merged result, the IMAP source and the SMTP source
-	// joined by "+", for example "srv+guess".
+	// Source is where the settings came from: one of the Source constants;
+	// for a merged result, the IMAP source and the SMTP source joined by
+	// "+", for example "srv+guess".
 	Source string
+	// SourceDetail says the same in words for people, naming the record,
+	// file or database entry, for example "Thunderbird's ISPDB entry for
+	// google.com (the provider of example.com's MX host
+	// aspmx.l.google.com)".
+	SourceDetail string
 	// Confirmed is true when every server in the settings is vouched for by
 	// the address's domain itself, so it may be used without asking the
 	// user:
@@ -131,6 +154,13 @@ type Settings struct {
 	//     (RFC 6186, section 6);
 	//   - every server named by an autoconfig file fetched over verified
 	//     HTTPS from the domain (the domain's owner published it);
+	//   - every server named by an ISPDB entry, for the domain or for the
+	//     provider its MX records name: the entries are curated and come
+	//     over verified HTTPS, so a forged MX record can only point to a
+	//     listed provider's real servers, never to the forger's;
+	//   - a server named by the autoconfig file of the provider that the MX
+	//     records name only when it is within the address's domain, as for
+	//     SRV: a forged MX record could name any provider's file;
 	//   - every guess (a host under the domain whose certificate verified).
 	Confirmed bool
 	// Notes explain, in words for the user, anything worth knowing about the
@@ -154,11 +184,12 @@ const (
 // sends a credential. Discover calls it from several goroutines at once.
 type Prober func(ctx context.Context, protocol string, s Server) error
 
-// Resolver looks up SRV records; *net.Resolver implements it. Like
-// net.Resolver.LookupSRV, it may return usable records together with an
-// error.
+// Resolver looks up SRV and MX records; *net.Resolver implements it. Like
+// net.Resolver's methods, its methods may return usable records together
+// with an error.
 type Resolver interface {
 	LookupSRV(ctx context.Context, service, proto, name string) (cname string, addrs []*net.SRV, err error)
+	LookupMX(ctx context.Context, name string) ([]*net.MX, error)
 }
 
 // Sentinel errors.
@@ -228,18 +259,22 @@ func (e *NotFoundError) Unwrap() []error {
 const (
 	// DefaultTimeout bounds a whole Discover.
 	DefaultTimeout = 60 * time.Second
-	// DefaultStepTimeout bounds each SRV lookup, each download and each
+	// DefaultStepTimeout bounds each DNS lookup, each download and each
 	// probe.
 	DefaultStepTimeout = 10 * time.Second
+	// DefaultISPDB is the base URL of Thunderbird's ISP database.
+	DefaultISPDB = "https://autoconfig.thunderbird.net/v1.1/"
 )
 
 // Discoverer finds account settings. The zero value uses the system
 // resolver, a default HTTPS client, no guesses (no Prober) and the default
 // time limits. A Discoverer is safe for concurrent use.
 type Discoverer struct {
-	// Resolver looks up SRV records; nil means net.DefaultResolver.
+	// Resolver looks up SRV and MX records; nil means
+	// net.DefaultResolver.
 	Resolver Resolver
-	// HTTPClient downloads autoconfig files; nil means a client with
+	// HTTPClient downloads autoconfig files and ISPDB entries; nil means
+	// a client with
 	// http.DefaultTransport. Whatever client is given, Discover only asks
 	// for https:// URLs and refuses (ErrInsecureRedirect) any redirect to
 	// another scheme, before following it.
@@ -248,9 +283,15 @@ type Discoverer struct {
 	Probe Prober
 	// Timeout bounds the whole Discover; zero means DefaultTimeout.
 	Timeout time.Duration
-	// StepTimeout bounds each SRV lookup, each download and each probe;
+	// StepTimeout bounds each DNS lookup, each download and each probe;
 	// zero means DefaultStepTimeout.
 	StepTimeout time.Duration
+	// ISPDB is the base URL of the ISP database, to which the domain is
+	// appended; empty means DefaultISPDB. It must be an https:// URL.
+	ISPDB string
+	// NoThirdParty skips the ISPDB and the MX-based provider lookup, the
+	// sources that ask others than the domain itself.
+	NoThirdParty bool
 }
 
 // Discover finds the IMAP and SMTP settings for email. It returns a
@@ -275,7 +316,7 @@ func (d *Discoverer) Discover(ctx context.Context, email string) (Settings, erro
 
 	s := &search{d: d, addr: addr}
 	var merged result
-	for _, phase := range []func(context.Context) result{s.srv, s.autoconfig, s.guess} {
+	for _, phase := range []func(context.Context) result{s.srv, s.autoconfig, s.ispdb, s.mx, s.guess} {
 		if runCtx.Err() != nil {
 			break
 		}
@@ -327,6 +368,7 @@ type found struct {
 	server    Server
 	username  string
 	source    string
+	detail    string // source, in words for people
 	confirmed bool
 	notes     []string
 }
@@ -374,7 +416,7 @@ func merge(results []result) result {
 func (r result) settings() Settings {
 	var st Settings
 	st.Notes = append(st.Notes, r.notes...)
-	var sources []string
+	var sources, details []string
 	confirmed := true
 	for _, f := range []*found{r.imap, r.smtp} {
 		if f == nil {
@@ -383,6 +425,9 @@ func (r result) settings() Settings {
 		}
 		if len(sources) == 0 || sources[0] != f.source {
 			sources = append(sources, f.source)
+		}
+		if f.detail != "" && (len(details) == 0 || details[0] != f.detail) {
+			details = append(details, f.detail)
 		}
 		confirmed = confirmed && f.confirmed
 		st.Notes = append(st.Notes, f.notes...)
@@ -400,6 +445,16 @@ func (r result) settings() Settings {
 		}
 	}
 	st.Source = strings.Join(sources, "+")
+	switch {
+	case len(details) == 2:
+		st.SourceDetail = "IMAP from " + details[0] + "; SMTP from " + details[1]
+	case len(details) == 1 && r.complete():
+		st.SourceDetail = details[0]
+	case len(details) == 1 && r.imap != nil:
+		st.SourceDetail = "IMAP from " + details[0]
+	case len(details) == 1:
+		st.SourceDetail = "SMTP from " + details[0]
+	}
 	st.Confirmed = confirmed
 	return st
 }

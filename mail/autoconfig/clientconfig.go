@@ -174,35 +174,8 @@ func (s *search) autoconfig(ctx context.Context) result {
 		if ctx.Err() != nil || r.complete() {
 			break
 		}
-		doc, err := s.fetch(ctx, client, loc.url)
-		if err != nil {
-			// The *url.Error around err repeats the URL, and with it the
-			// address in the query: leave it out.
-			var ue *url.Error
-			if errors.As(err, &ue) {
-				err = ue.Err
-			}
-			s.try("autoconfig %s: %v", loc.shown, err)
-			continue
-		}
-		got := parseResult(doc, s.addr)
-		r.notes = append(r.notes, got.notes...)
-		switch {
-		case got.imap == nil && got.smtp == nil:
-			s.try("autoconfig %s: %v", loc.shown, noUsableServer(got.notes))
-		case got.complete():
-			s.try("autoconfig %s: found IMAP and SMTP", loc.shown)
-		case got.imap != nil:
-			s.try("autoconfig %s: found IMAP only", loc.shown)
-		default:
-			s.try("autoconfig %s: found SMTP only", loc.shown)
-		}
-		if r.imap == nil {
-			r.imap = got.imap
-		}
-		if r.smtp == nil {
-			r.smtp = got.smtp
-		}
+		got := s.fetchConfig(ctx, client, "autoconfig", loc.url, loc.shown, SourceAutoconfig, "the autoconfig file "+loc.shown)
+		r = r.fill(got)
 	}
 	// The file came over verified HTTPS from the domain itself.
 	for _, f := range []*found{r.imap, r.smtp} {
@@ -211,6 +184,62 @@ func (s *search) autoconfig(ctx context.Context) result {
 		}
 	}
 	return r
+}
+
+// fill takes from got the servers r lacks, and got's notes.
+func (r result) fill(got result) result {
+	r.notes = append(r.notes, got.notes...)
+	if r.imap == nil {
+		r.imap = got.imap
+	}
+	if r.smtp == nil {
+		r.smtp = got.smtp
+	}
+	return r
+}
+
+// fetchConfig downloads the clientConfig document at rawURL, parses it for
+// the address and logs the outcome as label and shown (rawURL without what
+// the log must not repeat, such as the address). The servers it returns
+// are unconfirmed and carry source and detail.
+func (s *search) fetchConfig(ctx context.Context, client *http.Client, label, rawURL, shown, source, detail string) result {
+	doc, err := s.fetch(ctx, client, rawURL)
+	if err != nil {
+		// The *url.Error around err repeats the URL, and with it the
+		// address in the query: leave it out.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		s.try("%s %s: %v", label, shown, s.stepError(ctx, err))
+		return result{}
+	}
+	got := parseResult(doc, s.addr)
+	switch {
+	case got.imap == nil && got.smtp == nil:
+		s.try("%s %s: %v", label, shown, noUsableServer(got.notes))
+	case got.complete():
+		s.try("%s %s: found IMAP and SMTP", label, shown)
+	case got.imap != nil:
+		s.try("%s %s: found IMAP only", label, shown)
+	default:
+		s.try("%s %s: found SMTP only", label, shown)
+	}
+	for _, f := range []*found{got.imap, got.smtp} {
+		if f != nil {
+			f.source, f.detail = source, detail
+		}
+	}
+	return got
+}
+
+// stepError says that err, from one step run under ctx, means the step's
+// time limit passed, when it does.
+func (s *search) stepError(ctx context.Context, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		return fmt.Errorf("no answer within %v: %w", s.stepTimeout(), err)
+	}
+	return err
 }
 
 // fetch downloads and decodes one autoconfig file.

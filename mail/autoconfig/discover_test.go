@@ -80,7 +80,21 @@ func (n *network) discoverer(res Resolver) *Discoverer {
 		Probe:       n.prober(),
 		Timeout:     30 * time.Second,
 		StepTimeout: 10 * time.Second,
+		ISPDB:       testISPDB,
 	}
+}
+
+// sameSettings reports whether got equals want, SourceDetail aside unless
+// want sets it; got.SourceDetail must be set whenever got.Source is.
+func sameSettings(t *testing.T, got, want Settings) bool {
+	t.Helper()
+	if got.Source != "" && got.SourceDetail == "" {
+		t.Errorf("SourceDetail is empty for Source %q", got.Source)
+	}
+	if want.SourceDetail == "" {
+		got.SourceDetail = ""
+	}
+	return reflect.DeepEqual(got, want)
 }
 
 // tlsServer is the implicit-TLS server the guesses expect.
@@ -171,7 +185,7 @@ func TestDiscoverSRV(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Discover() error = %v, want nil", err)
 			}
-			if !reflect.DeepEqual(got, tt.want) {
+			if !sameSettings(t, got, tt.want) {
 				t.Errorf("Discover() = %+v, want %+v", got, tt.want)
 			}
 			_, domain, _ := strings.Cut(tt.email, "@")
@@ -208,7 +222,7 @@ func TestDiscoverSRVOutsideDomain(t *testing.T) {
 		}
 		notes := got.Notes
 		got.Notes = nil
-		if !reflect.DeepEqual(got, want) {
+		if !sameSettings(t, got, want) {
 			t.Errorf("Discover() = %+v, want %+v", got, want)
 		}
 		checkNotes(t, notes, []string{"imap.provider.example, which is outside example.test", "smtp.provider.example, which is outside example.test"})
@@ -295,7 +309,7 @@ func TestDiscoverAutoconfig(t *testing.T) {
 			}
 			notes := got.Notes
 			got.Notes = nil
-			if !reflect.DeepEqual(got, tt.want) {
+			if !sameSettings(t, got, tt.want) {
 				t.Errorf("Discover() = %+v, want %+v", got, tt.want)
 			}
 			checkNotes(t, notes, tt.wantNotes)
@@ -311,10 +325,12 @@ func TestDiscoverAutoconfig(t *testing.T) {
 	}
 }
 
+// redirect answers with a redirect to the URL to.
+func redirect(to string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, to, http.StatusFound) }
+}
+
 func TestDiscoverRedirects(t *testing.T) {
-	redirect := func(to string) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, to, http.StatusFound) }
-	}
 	tests := []struct {
 		name         string
 		routes       map[string]http.HandlerFunc
@@ -563,7 +579,7 @@ func TestDiscoverGuesses(t *testing.T) {
 				t.Fatalf("Discover() error = %v, want nil", err)
 			}
 			want := Settings{IMAP: tt.wantIMAP, SMTP: tt.wantSMTP, Username: testEmail, Source: SourceGuess, Confirmed: true}
-			if !reflect.DeepEqual(got, want) {
+			if !sameSettings(t, got, want) {
 				t.Errorf("Discover() = %+v, want %+v", got, want)
 			}
 			if c := inFlight.Load(); c != 0 {
@@ -585,6 +601,7 @@ func TestDiscoverMerge(t *testing.T) {
 			want: Settings{
 				IMAP: tlsServer("imap.example.test", 993), SMTP: tlsServer("smtp.example.test", 465),
 				Username: testEmail, Source: "srv+guess", Confirmed: true,
+				SourceDetail: "IMAP from the DNS SRV record _imaps._tcp.example.test; SMTP from a guess, confirmed by a verified TLS connection to smtp.example.test:465 (tls)",
 			},
 		},
 		{
@@ -616,7 +633,7 @@ func TestDiscoverMerge(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Discover() error = %v, want nil", err)
 			}
-			if !reflect.DeepEqual(got, tt.want) {
+			if !sameSettings(t, got, tt.want) {
 				t.Errorf("Discover() = %+v, want %+v", got, tt.want)
 			}
 		})
@@ -643,6 +660,8 @@ func TestDiscoverNotFound(t *testing.T) {
 			"DNS SRV _submission._tcp.example.test: no record",
 			"autoconfig https://autoconfig.example.test/mail/config-v1.1.xml: ",
 			"autoconfig https://example.test/.well-known/autoconfig/mail/config-v1.1.xml: ",
+			"ISPDB " + testISPDB + "example.test: ",
+			"DNS MX example.test: no record",
 			"guesses: skipped, no prober configured",
 		}
 		if len(nf.Tried) != len(wantPrefixes) {
@@ -666,7 +685,7 @@ func TestDiscoverNotFound(t *testing.T) {
 			t.Fatalf("Discover() error = %v, want a *NotFoundError", err)
 		}
 		want := Settings{IMAP: tlsServer("imap.example.test", 993), Username: testEmail, Source: SourceSRV}
-		if !reflect.DeepEqual(nf.Partial, want) {
+		if !sameSettings(t, nf.Partial, want) {
 			t.Errorf("Partial = %+v, want %+v", nf.Partial, want)
 		}
 		var probes []string

@@ -106,6 +106,7 @@ func (s *search) probeInOrder(ctx context.Context, protocol string, cands []Serv
 		server:    cands[winner],
 		username:  s.addr.email,
 		source:    SourceGuess,
+		detail:    fmt.Sprintf("a guess, confirmed by a verified TLS connection to %s", cands[winner]),
 		confirmed: true,
 	}, log
 }

@@ -336,13 +336,20 @@ func (n *network) httpsServer(h http.Handler) {
 }
 
 func (n *network) httpsServerWithCert(h http.Handler, cert tls.Certificate) {
+	n.serveHTTPS(h, cert, "autoconfig."+testDomain, testDomain)
+}
+
+// serveHTTPS starts an HTTPS server with cert, routed from port 443 of
+// names.
+func (n *network) serveHTTPS(h http.Handler, cert tls.Certificate, names ...string) {
 	ts := httptest.NewUnstartedServer(h)
 	ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are expected
 	ts.StartTLS()
 	n.t.Cleanup(ts.Close)
-	n.route("autoconfig."+testDomain+":443", ts.Listener.Addr().String())
-	n.route(testDomain+":443", ts.Listener.Addr().String())
+	for _, name := range names {
+		n.route(name+":443", ts.Listener.Addr().String())
+	}
 }
 
 // httpClient is an HTTPS client that dials through the network and trusts
@@ -356,14 +363,35 @@ func (n *network) httpClient() *http.Client {
 	}}
 }
 
-// fakeResolver answers SRV queries from a table; a missing name is
-// NXDOMAIN. block, if set, runs first and may wait for the context.
+// fakeResolver answers SRV and MX queries from tables; a missing name is
+// NXDOMAIN. block, if set, runs first and may wait for the context. It
+// stands in where a test needs a resolver that blocks on cue or answers
+// hundreds of subtests cheaply; the MX tests use a real DNS server
+// (dnsServer).
 type fakeResolver struct {
 	records map[string][]*net.SRV // "_imaps._tcp.example.test" -> records
+	mx      map[string][]*net.MX  // "example.test" -> records
 	block   func(ctx context.Context) error
 
 	mu      sync.Mutex
-	queries []string
+	queries []string // SRV queries
+	mxAsked []string
+}
+
+func (r *fakeResolver) LookupMX(ctx context.Context, name string) ([]*net.MX, error) {
+	r.mu.Lock()
+	r.mxAsked = append(r.mxAsked, name)
+	r.mu.Unlock()
+	if r.block != nil {
+		if err := r.block(ctx); err != nil {
+			return nil, err
+		}
+	}
+	recs, ok := r.mx[name]
+	if !ok {
+		return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+	}
+	return recs, nil
 }
 
 func (r *fakeResolver) LookupSRV(ctx context.Context, service, proto, name string) (string, []*net.SRV, error) {

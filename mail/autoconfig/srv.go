@@ -89,7 +89,7 @@ func (s *search) srvFirst(what string, answers []srvAnswer) *found {
 			continue
 		}
 		s.try("DNS SRV %s: %s", name, server)
-		first = &found{server: server, username: s.addr.email, source: SourceSRV, confirmed: withinDomain(host, s.addr.domain)}
+		first = &found{server: server, username: s.addr.email, source: SourceSRV, detail: "the DNS SRV record " + name, confirmed: withinDomain(host, s.addr.domain)}
 		if !first.confirmed {
 			first.notes = append(first.notes, fmt.Sprintf("The DNS SRV record for %s points to %s, which is outside %s. DNS answers can be forged: make sure this really is your provider's %s server before entering your password.", s.addr.domain, host, s.addr.domain, what))
 		}

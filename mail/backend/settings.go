@@ -41,6 +41,11 @@ type Preferences struct {
 	// Theme is the app's look: ThemeLight, ThemeDark, or empty to follow
 	// the desktop.
 	Theme string
+	// NoProviderLookup keeps account setup from asking Thunderbird's ISPDB
+	// and the mail provider named by the domain's MX records for server
+	// settings, which tells them the domain; false (they are asked) by
+	// default.
+	NoProviderLookup bool
 	// CompactList shows the message list in compact rows.
 	CompactList bool
 	// ListViews is how the message list orders each folder whose order

@@ -94,9 +94,13 @@ type AddedAccount struct {
 	Email      string
 	IMAP, SMTP ServerSettings
 	// Discovery says where the settings came from ("manual", "srv",
-	// "autoconfig", "guess" or a combination).
+	// "autoconfig", "ispdb", "mx-ispdb", "mx-autoconfig", "guess" or a
+	// combination).
 	Discovery string
-	Notes     []string
+	// DiscoveryDetail says the same in words for people, naming the DNS
+	// record, file or ISPDB entry; empty for settings given by hand.
+	DiscoveryDetail string
+	Notes           []string
 	// Tested holds the IMAP connection, then the SMTP connection.
 	Tested []Transport
 }
