@@ -140,15 +140,20 @@ func (k *Key) describe() string {
 	return k.Fingerprint()
 }
 
+// requiredSigner is signerEntity for a signer that must be given.
+func requiredSigner(signer *Key, now time.Time) (*openpgp.Entity, error) {
+	if signer == nil {
+		return nil, fmt.Errorf("sign: %w: no signing key", ErrInvalidOptions)
+	}
+	return signerEntity(signer, now)
+}
+
 // SignDetached returns a detached binary-document signature (SHA-256) over
 // data by signer, an unlocked secret key, made at now (zero: time.Now()),
 // armored when armored is true.
 func SignDetached(data io.Reader, signer *Key, armored bool, now time.Time) ([]byte, error) {
 	now = nowOr(now)
-	if signer == nil {
-		return nil, fmt.Errorf("sign: %w: no signing key", ErrInvalidOptions)
-	}
-	e, err := signerEntity(signer, now)
+	e, err := requiredSigner(signer, now)
 	if err != nil {
 		return nil, err
 	}
@@ -174,10 +179,7 @@ func SignDetached(data io.Reader, signer *Key, armored bool, now time.Time) ([]b
 // signature, as the standard says. GnuPG checks it with "gpg --verify".
 func ClearSign(text []byte, signer *Key, now time.Time) ([]byte, error) {
 	now = nowOr(now)
-	if signer == nil {
-		return nil, fmt.Errorf("sign: %w: no signing key", ErrInvalidOptions)
-	}
-	e, err := signerEntity(signer, now)
+	e, err := requiredSigner(signer, now)
 	if err != nil {
 		return nil, err
 	}
