@@ -33,14 +33,7 @@ func TestEngineOpenHeaders(t *testing.T) {
 // case).
 func TestEngineInspectsAttachedMessage(t *testing.T) {
 	e := engineWithMail(t)
-	var raw []byte
-	err := e.with(t.Context(), func(p *Profile) (err error) {
-		raw, err = p.Messages().Raw(t.Context(), "alice@example.org", "INBOX", 7)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := storedRaw(t, e)
 	outer := "From: Carol <carol@example.com>\r\nTo: alice@example.org\r\nSubject: Fwd: a note\r\nMIME-Version: 1.0\r\n" +
 		"Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n" +
 		"--B\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment\r\n\r\n" + string(raw) + "\r\n--B--\r\n"
@@ -72,14 +65,7 @@ func TestEngineInspectsAttachedMessage(t *testing.T) {
 // request, its own content and verdict only.
 func TestEngineInspectsInlineBlock(t *testing.T) {
 	e := engineWithMail(t)
-	var raw []byte
-	err := e.with(t.Context(), func(p *Profile) (err error) {
-		raw, err = p.Messages().Raw(t.Context(), "alice@example.org", "INBOX", 7)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := storedRaw(t, e)
 	start, end := strings.Index(string(raw), "-----BEGIN PGP MESSAGE-----"), strings.Index(string(raw), "-----END PGP MESSAGE-----")
 	if start < 0 || end < start {
 		t.Fatal("the stored message holds no armored block")
@@ -107,4 +93,18 @@ func TestEngineInspectsInlineBlock(t *testing.T) {
 	if _, err := e.InspectBlock(t.Context(), backend.InlineBlock{Kind: "encrypted", Armored: []byte("no block")}); err == nil {
 		t.Error("InspectBlock of no block: error = nil, want one")
 	}
+}
+
+// storedRaw is the fixture's stored message 7, encrypted and signed.
+func storedRaw(t *testing.T, e *Engine) []byte {
+	t.Helper()
+	var raw []byte
+	err := e.with(t.Context(), func(p *Profile) (err error) {
+		raw, err = p.Messages().Raw(t.Context(), "alice@example.org", "INBOX", 7)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }

@@ -19,13 +19,9 @@ import (
 // about that message. The window belongs to the unlocked session: locking
 // closes it.
 func (r *reader) openAttachedMessage(a backend.Attachment) {
-	if r.app == nil {
-		r.saveStatus.SetText("Attached messages cannot be opened here.")
-		return
-	}
-	inspector, ok := r.app.backend.(backend.MessageInspector)
+	inspector, ok := sideBackend[backend.MessageInspector](r, "Attached messages cannot be opened here.",
+		"This version cannot open attached messages: save the attachment to read it elsewhere.")
 	if !ok {
-		r.saveStatus.SetText("This version cannot open attached messages: save the attachment to read it elsewhere.")
 		return
 	}
 	data := a.Data
@@ -40,19 +36,29 @@ func (r *reader) openAttachedMessage(a backend.Attachment) {
 // holds, with the block's own verdict, never the text around it (which
 // the message shows as received, unprotected).
 func (r *reader) openBlock(b backend.InlineBlock) {
-	if r.app == nil {
-		r.saveStatus.SetText("Blocks cannot be opened here.")
-		return
-	}
-	inspector, ok := r.app.backend.(backend.BlockInspector)
+	inspector, ok := sideBackend[backend.BlockInspector](r, "Blocks cannot be opened here.",
+		"This version cannot open a block on its own.")
 	if !ok {
-		r.saveStatus.SetText("This version cannot open a block on its own.")
 		return
 	}
 	subject := orNone(r.subject.Text, "(no subject)")
 	r.openSide(func(sub *reader) { sub.blockOf = subject }, "Block", "Decrypting and verifying the block…",
 		func(ctx context.Context) (backend.Message, error) { return inspector.InspectBlock(ctx, b) },
 		func(backend.Message) string { return fmt.Sprintf("Block from “%s”", subject) })
+}
+
+// sideBackend returns the app's backend as T, what opens content in a
+// window of its own; when there is no app or the backend cannot, the
+// reader says so (noApp, unsupported) and ok is false.
+func sideBackend[T any](r *reader, noApp, unsupported string) (b T, ok bool) {
+	if r.app == nil {
+		r.saveStatus.SetText(noApp)
+		return b, false
+	}
+	if b, ok = r.app.backend.(T); !ok {
+		r.saveStatus.SetText(unsupported)
+	}
+	return b, ok
 }
 
 // openSide opens a reader in a window of its own (see openAttachedMessage
