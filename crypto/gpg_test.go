@@ -121,6 +121,21 @@ func TestGPGInterop(t *testing.T) {
 	now = time.Now() // after gpg made Bob's key, so that it is valid
 	trust := []string{"--trust-model", "always"}
 
+	t.Run("gpg verifies a cleartext signature", func(t *testing.T) {
+		signed, err := ClearSign([]byte("report line\n- dashed line\n"), alice, now)
+		if err != nil {
+			t.Fatalf("ClearSign: %v", err)
+		}
+		_, status := g.run(signed, append(trust, "--verify")...)
+		if !hasStatus(status, "GOODSIG") || !hasStatus(status, "VALIDSIG", alice.Fingerprint()) {
+			t.Errorf("gpg --verify status = %q, want GOODSIG by %s", status, alice.Fingerprint())
+		}
+		tampered := bytes.Replace(signed, []byte("report line"), []byte("report lime"), 1)
+		if _, status, err := g.try(tampered, "--verify"); err == nil || !hasStatus(status, "BADSIG") {
+			t.Errorf("gpg --verify of a changed report: err %v, status %q, want BADSIG", err, status)
+		}
+	})
+
 	t.Run("keys from gpg parse with the same fingerprint", func(t *testing.T) {
 		if bob.Fingerprint() != bobFpr || bob.IsSecret() {
 			t.Errorf("public: fingerprint, IsSecret = %s, %v, want %s, false", bob.Fingerprint(), bob.IsSecret(), bobFpr)

@@ -433,6 +433,10 @@ func entityList(keys []*Key) openpgp.EntityList {
 // A message that is signed but not encrypted is accepted (Encrypted false).
 // Errors: ErrNoMatchingKey, ErrKeyLocked, ErrBadPassword, ErrIntegrity,
 // ErrMalformedMessage. A bad signature is not an error: see Verdict.Signature.
+// With an error, the Verdict says only whether the input is an encrypted
+// OpenPGP message (its first packet is a key or an encrypted data packet),
+// so that a signed message that failed for another reason (too large, say)
+// is not reported as encrypted.
 func Decrypt(src io.Reader, dst Staging, opts DecryptOptions) (v Verdict, err error) {
 	committed := false
 	defer func() {
@@ -456,21 +460,22 @@ func Decrypt(src io.Reader, dst Staging, opts DecryptOptions) (v Verdict, err er
 			putChunk(b)
 		}
 	}()
+	failed := Verdict{Encrypted: startsEncrypted(body)}
 	inner, enc, err := openEncrypted(body, ring, opts.Password, cfg, bufs[1], bufs[2])
 	if err != nil {
-		return Verdict{}, err
+		return failed, err
 	}
 	md, err := openpgp.ReadMessage(inner, ring, nil, cfg)
 	if err != nil {
 		switch {
 		case enc == nil:
-			return Verdict{}, fmt.Errorf("decrypt: %w: %w", ErrMalformedMessage, err)
+			return failed, fmt.Errorf("decrypt: %w: %w", ErrMalformedMessage, err)
 		case enc.symmetric:
 			// A wrong password yields a random session key whose "plaintext"
 			// does not parse.
-			return Verdict{}, fmt.Errorf("decrypt: %w (or the message is damaged: %w)", ErrBadPassword, err)
+			return failed, fmt.Errorf("decrypt: %w (or the message is damaged: %w)", ErrBadPassword, err)
 		}
-		return Verdict{}, fmt.Errorf("decrypt: %w: the decrypted data is not a valid message (%w)", ErrIntegrity, err)
+		return failed, fmt.Errorf("decrypt: %w: the decrypted data is not a valid message (%w)", ErrIntegrity, err)
 	}
 	if md.LiteralData != nil {
 		v.Filename = md.LiteralData.FileName
@@ -480,7 +485,7 @@ func Decrypt(src io.Reader, dst Staging, opts DecryptOptions) (v Verdict, err er
 		n, rerr := md.UnverifiedBody.Read(buf)
 		if n > 0 {
 			if _, werr := dst.Write(buf[:n]); werr != nil {
-				return Verdict{}, fmt.Errorf("decrypt: staging: %w", werr)
+				return failed, fmt.Errorf("decrypt: staging: %w", werr)
 			}
 		}
 		if errors.Is(rerr, io.EOF) {
@@ -488,14 +493,14 @@ func Decrypt(src io.Reader, dst Staging, opts DecryptOptions) (v Verdict, err er
 		}
 		if rerr != nil {
 			if enc != nil {
-				return Verdict{}, fmt.Errorf("decrypt: %w: the message was modified or is incomplete (%w)", ErrIntegrity, rerr)
+				return failed, fmt.Errorf("decrypt: %w: the message was modified or is incomplete (%w)", ErrIntegrity, rerr)
 			}
-			return Verdict{}, fmt.Errorf("decrypt: %w: %w", ErrMalformedMessage, rerr)
+			return failed, fmt.Errorf("decrypt: %w: %w", ErrMalformedMessage, rerr)
 		}
 	}
 	if enc != nil {
 		if err := enc.finish(); err != nil {
-			return Verdict{}, fmt.Errorf("decrypt: %w: the message was modified or is incomplete (%w)", ErrIntegrity, err)
+			return failed, fmt.Errorf("decrypt: %w: the message was modified or is incomplete (%w)", ErrIntegrity, err)
 		}
 		v.Encrypted, v.IntegrityProtected, v.Symmetric = true, true, enc.symmetric
 	}
@@ -503,7 +508,7 @@ func Decrypt(src io.Reader, dst Staging, opts DecryptOptions) (v Verdict, err er
 	committed = true
 	if err := dst.Commit(); err != nil {
 		dst.Discard()
-		return Verdict{}, fmt.Errorf("decrypt: commit: %w", err)
+		return failed, fmt.Errorf("decrypt: commit: %w", err)
 	}
 	return v, nil
 }
@@ -548,6 +553,29 @@ func packetTag(b byte) byte {
 	}
 	return (b >> 2) & 0x0f
 }
+
+// startsEncrypted reports whether the OpenPGP packets in body begin with a
+// key packet (PKESK, SKESK) or encrypted data (SED, SEIPD, AEAD), without
+// consuming anything.
+func startsEncrypted(body *bufio.Reader) bool {
+	first, err := body.Peek(1)
+	if err != nil || first[0]&0x80 == 0 {
+		return false
+	}
+	switch packetTag(first[0]) {
+	case tagPKESK, tagSKESK, tagSED, tagSEIPD, tagAEAD:
+		return true
+	}
+	return false
+}
+
+// Packet types that start an encrypted message.
+const (
+	tagPKESK = 1
+	tagSKESK = 3
+	tagSED   = 9
+	tagAEAD  = 20 // tagSEIPD (18) is in seipd.go
+)
 
 // Packet types that start an unencrypted message.
 const (

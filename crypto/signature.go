@@ -11,6 +11,7 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
+	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
 	pgperrors "github.com/ProtonMail/go-crypto/openpgp/errors"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 )
@@ -139,15 +140,20 @@ func (k *Key) describe() string {
 	return k.Fingerprint()
 }
 
+// requiredSigner is signerEntity for a signer that must be given.
+func requiredSigner(signer *Key, now time.Time) (*openpgp.Entity, error) {
+	if signer == nil {
+		return nil, fmt.Errorf("sign: %w: no signing key", ErrInvalidOptions)
+	}
+	return signerEntity(signer, now)
+}
+
 // SignDetached returns a detached binary-document signature (SHA-256) over
 // data by signer, an unlocked secret key, made at now (zero: time.Now()),
 // armored when armored is true.
 func SignDetached(data io.Reader, signer *Key, armored bool, now time.Time) ([]byte, error) {
 	now = nowOr(now)
-	if signer == nil {
-		return nil, fmt.Errorf("sign: %w: no signing key", ErrInvalidOptions)
-	}
-	e, err := signerEntity(signer, now)
+	e, err := requiredSigner(signer, now)
 	if err != nil {
 		return nil, err
 	}
@@ -163,6 +169,36 @@ func SignDetached(data io.Reader, signer *Key, armored bool, now time.Time) ([]b
 	if armored {
 		buf.WriteByte('\n')
 	}
+	return buf.Bytes(), nil
+}
+
+// ClearSign returns text as a cleartext-signed message ("-----BEGIN PGP
+// SIGNED MESSAGE-----", RFC 9580 section 7) by signer, an unlocked secret
+// key, made at now (zero: time.Now()), with SHA-256. Lines that begin with
+// a dash are dash-escaped; trailing white space is not covered by the
+// signature, as the standard says. GnuPG checks it with "gpg --verify".
+func ClearSign(text []byte, signer *Key, now time.Time) ([]byte, error) {
+	now = nowOr(now)
+	e, err := requiredSigner(signer, now)
+	if err != nil {
+		return nil, err
+	}
+	sk, ok := e.SigningKey(now)
+	if !ok {
+		return nil, fmt.Errorf("sign: key %s has no usable signing key", signer.Fingerprint())
+	}
+	var buf bytes.Buffer
+	w, err := clearsign.Encode(&buf, sk.PrivateKey, baseConfig(now))
+	if err != nil {
+		return nil, fmt.Errorf("sign: %w", err)
+	}
+	if _, err := w.Write(text); err != nil {
+		return nil, fmt.Errorf("sign: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("sign: %w", err)
+	}
+	buf.WriteByte('\n')
 	return buf.Bytes(), nil
 }
 

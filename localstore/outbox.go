@@ -15,11 +15,20 @@ import (
 // Until AcceptedAt is set, Attempts, LastError and NextAttempt describe the
 // submission; once it is set, they describe saving the copy in Sent.
 type OutboxItem struct {
-	ID          string // assigned by Add: 32 random hex digits
-	Account     string
-	From        string
-	Recipients  []string
-	Raw         []byte // the message as it will be submitted (already encrypted/signed)
+	ID         string // assigned by Add: 32 random hex digits
+	Account    string
+	From       string
+	Recipients []string
+	Raw        []byte // the message as it will be submitted (already encrypted/signed)
+	// Subject is the message's real subject (the outer one may be a
+	// placeholder under header protection) and Mode the security mode it
+	// was composed in (backend's Mode constants; empty when not known),
+	// for the audit entry of the sent message.
+	Subject, Mode string
+	// Delivery is the delivery-security finding for the recipients'
+	// domains (MTA-STS, DANE) when the message was queued, in words, for
+	// the audit entry of the sent message; empty when none was made.
+	Delivery    string
 	CreatedAt   time.Time
 	NextAttempt time.Time
 	Attempts    int

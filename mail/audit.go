@@ -2,6 +2,7 @@ package mail
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail/backend"
@@ -13,6 +14,9 @@ import (
 // transaction as the change they record; this reads and checks it.
 type Audit struct {
 	store *localstore.Store
+	// keys sign reports (SignedReport); now dates them.
+	keys *Keyring
+	now  func() time.Time
 }
 
 // Entries returns the audit trail, oldest first.

@@ -319,11 +319,32 @@ func (e *Engine) Inspect(ctx context.Context, raw []byte) (m backend.Message, er
 	return m, err
 }
 
+// InspectBlock decrypts or verifies an inline block of an opened message
+// on its own (backend.BlockInspector).
+func (e *Engine) InspectBlock(ctx context.Context, b backend.InlineBlock) (m backend.Message, err error) {
+	err = e.with(ctx, func(p *Profile) error {
+		v, err := p.Inspector().InspectBlock(verdict.Block{Kind: b.Kind, Path: b.Path, Armored: b.Armored,
+			Charset: b.Charset, Sender: b.Sender, Date: b.Date})
+		if err != nil {
+			return fmt.Errorf("reading the block: %w", err)
+		}
+		m = withSigner(p, v)
+		return nil
+	})
+	return m, err
+}
+
 func inspectMessage(p *Profile, raw []byte) (backend.Message, error) {
 	v, err := p.Inspector().Inspect(raw)
 	if err != nil {
 		return backend.Message{}, fmt.Errorf("reading the message: %w", err)
 	}
+	return withSigner(p, v), nil
+}
+
+// withSigner is messageOf with the signer's user ID and verification
+// level from the keyring.
+func withSigner(p *Profile, v verdict.Result) backend.Message {
 	m := messageOf(v)
 	if fpr := v.Signature.SignerFingerprint; fpr != "" {
 		if keys, err := p.Keys().FindKeys(fpr); err == nil && len(keys) > 0 {
@@ -333,18 +354,24 @@ func inspectMessage(p *Profile, raw []byte) (backend.Message, error) {
 			}
 		}
 	}
-	return m, nil
+	return m
 }
 
 func messageOf(v verdict.Result) backend.Message {
 	m := backend.Message{
 		From: v.From, Subject: v.Subject, Encrypted: v.Encrypted, Decrypted: v.IntegrityProtected, Body: v.BodyText,
-		To: v.To, Cc: v.Cc, Bcc: v.Bcc, ReplyTo: v.ReplyTo, Date: v.Date, Protected: v.Protected,
+		SMIMEEncrypted: v.SMIMEEncrypted,
+		To:             v.To, Cc: v.Cc, Bcc: v.Bcc, ReplyTo: v.ReplyTo, Date: v.Date, Protected: v.Protected,
 		Warnings: v.Warnings,
 		Signature: backend.Signature{
 			Status: string(v.Signature.Status), Fingerprint: v.Signature.SignerFingerprint,
 			MatchesFrom: v.Signature.SignerMatchesFrom, WholeMessage: v.Signature.CoversWholeMessage,
+			SignedAt: v.Signature.SignedAt, DateMismatch: v.Signature.DateMismatch,
 		},
+	}
+	for _, b := range v.Blocks {
+		m.Blocks = append(m.Blocks, backend.InlineBlock{Kind: b.Kind, Armored: b.Armored, Path: b.Path,
+			Charset: b.Charset, Sender: b.Sender, Date: b.Date})
 	}
 	for _, a := range v.Attachments {
 		m.Attachments = append(m.Attachments, backend.Attachment{Filename: a.Filename, ContentType: a.ContentType, Size: int(a.Size), Data: a.Data})
@@ -404,3 +431,6 @@ var _ backend.Backend = (*Engine)(nil)
 
 // It opens attached messages too.
 var _ backend.MessageInspector = (*Engine)(nil)
+
+// And inline blocks, on request.
+var _ backend.BlockInspector = (*Engine)(nil)

@@ -79,6 +79,15 @@ func TestEngineAuditTrail(t *testing.T) {
 	if trail.Intact || len(trail.Problems) == 0 || !strings.Contains(trail.Problems[0], "entry 2") {
 		t.Errorf("after tampering got = intact %v, problems %q; want entry 2 reported", trail.Intact, trail.Problems)
 	}
+	// The exported report says so too, and lists nothing it cannot read.
+	var report []byte
+	if err := e.with(t.Context(), func(p *Profile) (err error) { report, err = p.Audit().Report(""); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(report), "Hash chain: BROKEN") || !strings.Contains(string(report), "entry 2") ||
+		!strings.Contains(string(report), "The entries cannot be read") {
+		t.Errorf("report of a tampered trail:\n%s", report)
+	}
 }
 
 func TestEnginePreferencesSizeCap(t *testing.T) {

@@ -35,6 +35,19 @@ func (is *Inspector) InspectFrom(src io.ReaderAt, size int64) (Verdict, error) {
 	return is.inspectWith(src, size, false)
 }
 
+// InspectBlock decrypts or verifies an inline block of a message on its
+// own (see verdict.InspectBlock).
+func (is *Inspector) InspectBlock(b verdict.Block) (Verdict, error) {
+	ks, err := is.session()
+	if err != nil {
+		return Verdict{}, err
+	}
+	defer ks.close()
+	opts := ks.opts
+	opts.Now = is.now()
+	return verdict.InspectBlock(b, opts)
+}
+
 func (is *Inspector) inspectWith(src io.ReaderAt, size int64, keepData bool) (Verdict, error) {
 	ks, err := is.session()
 	if err != nil {

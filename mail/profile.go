@@ -135,7 +135,7 @@ func newProfile(store *localstore.Store, opts *ProfileOptions) *Profile {
 	p := &Profile{store: store}
 	p.keys = &Keyring{store: store, now: now}
 	p.settings = &Settings{store: store}
-	p.audit = &Audit{store: store}
+	p.audit = &Audit{store: store, keys: p.keys, now: now}
 	rootCAs, dialer, stall := opts.network()
 	p.connections = &Connections{rootCAs: rootCAs, dialer: dialer, stall: stall}
 	p.accounts = &Accounts{store: store, now: now, connections: p.connections}

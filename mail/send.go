@@ -90,16 +90,25 @@ func (o *Outbox) Send(ctx context.Context, account string, d backend.Draft, sec 
 	if err != nil {
 		return "", err
 	}
-	return o.SendRaw(ctx, acct.Email, raw)
+	about := submit.About{Subject: d.Subject}
+	if sec.Mode != ModeAuto {
+		about.Mode = sec.Mode // auto: the audit reads what it became from the message
+	}
+	return o.sendRaw(ctx, acct.Email, raw, about)
 }
 
 // SendRaw queues a finished message and submits it.
 func (o *Outbox) SendRaw(ctx context.Context, account string, raw []byte) (string, error) {
+	return o.sendRaw(ctx, account, raw, submit.About{})
+}
+
+// sendRaw is SendRaw with what the audit entry records about the message.
+func (o *Outbox) sendRaw(ctx context.Context, account string, raw []byte, about submit.About) (string, error) {
 	ob, err := o.queue()
 	if err != nil {
 		return "", err
 	}
-	item, err := ob.Enqueue(strings.ToLower(account), raw)
+	item, err := ob.EnqueueAbout(strings.ToLower(account), raw, about)
 	if err != nil {
 		return "", err
 	}

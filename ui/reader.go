@@ -44,16 +44,23 @@ type reader struct {
 	pendingOpen *dialog.ConfirmDialog
 	openWarning string
 
-	// app opens attached messages in windows of their own; nil, they
-	// cannot be opened. attachedTo is the subject of the message this
-	// reader's message is attached to ("" in the main window), and closed
-	// is set when that window closed. lastAttached and its window are the
-	// last attached message opened from here.
+	// app opens attached messages and inline blocks in windows of their
+	// own; nil, they cannot be opened. attachedTo is the subject of the
+	// message this reader's message is attached to, blockOf that of the
+	// message whose inline block this reader shows ("" in the main
+	// window), and closed is set when that window closed. lastAttached and
+	// its window are the last attached message or block opened from here.
 	app                *App
 	attachedTo         string
+	blockOf            string
 	closed             bool
 	lastAttached       *reader
 	lastAttachedWindow fyne.Window
+
+	// blocks offers to open the shown message's inline blocks, one button
+	// each (blockButtons).
+	blocks       *fyne.Container
+	blockButtons []*widget.Button
 
 	// onMessage, when set, hears whether the reader shows an opened
 	// message (true) or not: loading, failed, cleared or wiped. The main
@@ -79,6 +86,8 @@ func newReader() *reader {
 	r.body.Selectable = true
 	r.attachments.Hide()
 	r.saves = container.NewVBox()
+	r.blocks = container.NewVBox()
+	r.blocks.Hide()
 	r.saveStatus = widget.NewLabel("")
 	r.saveStatus.Wrapping = fyne.TextWrapWord
 	r.save = r.saveWithDialog
@@ -87,7 +96,7 @@ func newReader() *reader {
 	// that a small window still shows some of it.
 	subject := container.NewBorder(nil, nil, nil, r.subjectLock, r.subject)
 	text := container.NewVScroll(container.NewVBox(subject, r.headers.object, widget.NewSeparator(),
-		r.placeholder, r.body, r.attachments, r.saves, r.saveStatus))
+		r.placeholder, r.body, r.blocks, r.attachments, r.saves, r.saveStatus))
 	r.object = container.NewBorder(r.bar.object, nil, nil, nil, text)
 	return r
 }
@@ -115,6 +124,7 @@ func (r *reader) loading(m backend.MessageSummary) {
 // shown as opened.
 func (r *reader) loadingText(text string) {
 	r.body.SetText("")
+	r.showBlocks(nil)
 	r.showAttachments(nil)
 	r.placeholder.SetText(text)
 	r.placeholder.Show()
@@ -133,7 +143,7 @@ func (r *reader) failed(err error) {
 // show displays m. The security bar comes only from the engine's verdict;
 // a lock marks the header values that came from protected headers.
 func (r *reader) show(m backend.Message) {
-	r.bar.attachedTo = r.attachedTo
+	r.bar.origin = origin{attachedTo: r.attachedTo, blockOf: r.blockOf}
 	r.bar.show(m)
 	r.subject.SetText(orNone(m.Subject, "(no subject)"))
 	if slices.Contains(m.Protected, "Subject") {
@@ -144,6 +154,7 @@ func (r *reader) show(m backend.Message) {
 	r.headers.show(m)
 	r.placeholder.Hide()
 	r.body.SetText(m.Body)
+	r.showBlocks(m.Blocks)
 	r.showAttachments(m.Attachments)
 	// The bar and the headers changed size: lay the pane out again, once
 	// the bar's wrapping lines know their width (their height follows
@@ -283,6 +294,7 @@ func (r *reader) clear(placeholder string) {
 	r.subjectLock.Hide()
 	r.headers.clear()
 	r.body.SetText("")
+	r.showBlocks(nil)
 	r.showAttachments(nil)
 	if r.pendingOpen != nil {
 		r.pendingOpen.Hide()

@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -52,11 +53,17 @@ func (s *securityState) raise(l level) {
 }
 
 // describe turns the engine's verdict on m into the security bar's words.
-func describe(m backend.Message) securityState { return describeIn(m, "") }
+func describe(m backend.Message) securityState { return describeIn(m, origin{}) }
 
-// describeIn is describe for a message attached to the message whose
-// subject is attachedTo ("" for a message of its own).
-func describeIn(m backend.Message, attachedTo string) securityState {
+// origin says where the shown content came from when it is not a message
+// of its own: attached to the message whose subject is attachedTo, or an
+// inline block inside the message whose subject is blockOf.
+type origin struct {
+	attachedTo, blockOf string
+}
+
+// describeIn is describe for content of origin o.
+func describeIn(m backend.Message, o origin) securityState {
 	s := securityState{level: levelNeutral}
 	switch {
 	case m.Encrypted && m.Decrypted:
@@ -64,6 +71,9 @@ func describeIn(m backend.Message, attachedTo string) securityState {
 	case m.Encrypted:
 		s.raise(levelBad)
 		s.lines = append(s.lines, barLine{theme.ErrorIcon(), "Encrypted, but Sealpost could not decrypt it with integrity protection"})
+	case m.SMIMEEncrypted:
+		s.raise(levelCaution)
+		s.lines = append(s.lines, barLine{theme.WarningIcon(), "Encrypted with S/MIME, which Sealpost cannot read: nothing of it is shown"})
 	default:
 		s.lines = append(s.lines, barLine{openLockIcon, "Not encrypted: servers on the way could read it"})
 	}
@@ -100,6 +110,9 @@ func describeIn(m backend.Message, attachedTo string) securityState {
 		s.raise(levelBad)
 		s.lines = append(s.lines, barLine{theme.ErrorIcon(),
 			fmt.Sprintf("Signed, but NOT by %s: the signing key (%s) belongs to someone else", fromAddress(m.From), keyOr(key))})
+	case sig.Status == backend.SigValid && sig.DateMismatch:
+		s.raise(levelCaution)
+		s.lines = append(s.lines, barLine{theme.WarningIcon(), dateMismatchLine(signer, sig.SignedAt, m.Date)})
 	case sig.Status == backend.SigValid:
 		s.raise(levelCaution)
 		s.lines = append(s.lines, barLine{theme.WarningIcon(), "Only part of this message is signed by " + signer})
@@ -135,9 +148,12 @@ func describeIn(m backend.Message, attachedTo string) securityState {
 		}
 		s.lines = append(s.lines, barLine{lockIcon, fmt.Sprintf("%s %s (marked with a lock below)", list(names), how)})
 	}
-	if attachedTo != "" {
+	if o.blockOf != "" {
+		s.lines = append(s.lines, barLine{theme.DocumentIcon(), fmt.Sprintf(
+			"A block from “%s”: only the block is shown, with its own security; the text around it is not covered", o.blockOf)})
+	} else if o.attachedTo != "" {
 		s.lines = append(s.lines, barLine{theme.MailAttachmentIcon(), fmt.Sprintf(
-			"Attached to “%s”: this is the attached message's own security, not that of the message it came in", attachedTo)})
+			"Attached to “%s”: this is the attached message's own security, not that of the message it came in", o.attachedTo)})
 	} else if t := m.Transport; t != nil {
 		line := fmt.Sprintf("Fetched over %s (%s) from %s, certificate %s", t.Version, t.CipherSuite, t.Server, shortHash(t.CertSHA256))
 		if t.Pinned {
@@ -152,6 +168,19 @@ func describeIn(m backend.Message, attachedTo string) securityState {
 		s.lines = append(s.lines, barLine{theme.WarningIcon(), w})
 	}
 	return s
+}
+
+// dateMismatchLine says that a signature was made on another day than the
+// message says it was written, as Thunderbird's "mismatch".
+func dateMismatchLine(signer string, signed, dated time.Time) string {
+	when := func(t time.Time) string {
+		if t.IsZero() {
+			return "an unknown date"
+		}
+		return t.UTC().Format("2 Jan 2006")
+	}
+	return fmt.Sprintf("Date mismatch: signed by %s on %s, but the message is dated %s; it may be an old message sent again",
+		signer, when(signed), when(dated))
 }
 
 // list joins words as a sentence does: "a", "a and b", "a, b and c".
@@ -199,14 +228,14 @@ func levelColor(l level) color.Color {
 // securityBar is the band above the reader. It belongs to the app: the
 // message cannot draw into it.
 type securityBar struct {
-	// attachedTo is the subject of the message that the shown one is
-	// attached to, "" for a message of its own.
-	attachedTo string
-	state      securityState
-	stripe     *canvas.Rectangle
-	tint       *canvas.Rectangle
-	lines      *fyne.Container
-	object     fyne.CanvasObject
+	// origin says where the shown content came from, when it is not a
+	// message of its own.
+	origin origin
+	state  securityState
+	stripe *canvas.Rectangle
+	tint   *canvas.Rectangle
+	lines  *fyne.Container
+	object fyne.CanvasObject
 }
 
 func newSecurityBar() *securityBar {
@@ -219,7 +248,7 @@ func newSecurityBar() *securityBar {
 }
 
 func (b *securityBar) show(m backend.Message) {
-	b.state = describeIn(m, b.attachedTo)
+	b.state = describeIn(m, b.origin)
 	c := levelColor(b.state.level)
 	b.stripe.FillColor = c
 	r, g, bl, _ := c.RGBA()

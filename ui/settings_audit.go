@@ -15,11 +15,17 @@ import (
 )
 
 // auditViewer is the audit trail window: the verification result in words
-// above the entries, newest first.
+// above the entries, newest first, which a filter narrows to those that
+// mention one contact (an address or a key fingerprint).
 type auditViewer struct {
-	ui      *App
-	window  fyne.Window
-	trail   backend.AuditTrail
+	ui     *App
+	window fyne.Window
+	trail  backend.AuditTrail
+	// shown are the entries of trail that the filter lets through; count
+	// says how many of all, while a filter is set.
+	shown   []backend.AuditEntry
+	filter  *widget.Entry
+	count   *widget.Label
 	result  *widget.Label
 	list    *widget.List
 	refresh *widget.Button
@@ -37,14 +43,22 @@ func (ui *App) showAudit() {
 	s.audit = av
 	av.result = widget.NewLabel("Verifying the audit trail…")
 	av.result.TextStyle.Bold = true
-	av.list = widget.NewList(func() int { return len(av.trail.Entries) }, newAuditRow, func(id widget.ListItemID, o fyne.CanvasObject) {
-		if id < len(av.trail.Entries) {
-			o.(*auditRow).show(av.trail.Entries[id])
+	av.list = widget.NewList(func() int { return len(av.shown) }, newAuditRow, func(id widget.ListItemID, o fyne.CanvasObject) {
+		if id < len(av.shown) {
+			o.(*auditRow).show(av.shown[id])
 		}
 	})
 	av.refresh = widget.NewButtonWithIcon("Verify again", theme.ViewRefreshIcon(), av.load)
-	intro := widget.NewLabel("Key, profile and certificate changes, newest first; each entry carries the hash of the one before it.")
-	top := container.NewVBox(intro, container.NewBorder(nil, nil, nil, av.refresh, av.result), widget.NewSeparator())
+	av.filter = widget.NewEntry()
+	av.filter.SetPlaceHolder("Filter by contact: an address or a key fingerprint")
+	av.filter.OnChanged = func(string) { av.applyFilter() }
+	av.count = widget.NewLabel("")
+	av.count.Hide()
+	intro := widget.NewLabel("Mail sent (by whom, to whom, protected how) and key, profile and certificate changes, " +
+		"newest first; each entry carries the hash of the one before it.")
+	intro.Wrapping = fyne.TextWrapWord
+	top := container.NewVBox(intro, container.NewBorder(nil, nil, nil, av.refresh, av.result),
+		container.NewBorder(nil, nil, widget.NewIcon(theme.SearchIcon()), nil, av.filter), av.count, widget.NewSeparator())
 	av.window.SetContent(container.NewBorder(top, nil, nil, nil, av.list))
 	fitWindow(av.window, fyne.NewSize(820, 520))
 	av.window.Show()
@@ -76,8 +90,28 @@ func (av *auditViewer) load() {
 			}
 		}
 		av.result.Refresh()
-		av.list.Refresh()
+		av.applyFilter()
 	})
+}
+
+// applyFilter shows the entries that mention the filter's contact, or all
+// of them when it is empty, and says how many match.
+func (av *auditViewer) applyFilter() {
+	contact := strings.TrimSpace(av.filter.Text)
+	av.shown = av.shown[:0]
+	for _, e := range av.trail.Entries {
+		if e.Mentions(contact) {
+			av.shown = append(av.shown, e)
+		}
+	}
+	if contact == "" {
+		av.count.Hide()
+	} else {
+		av.count.SetText(fmt.Sprintf("%d of %d entries mention %s", len(av.shown), len(av.trail.Entries), contact))
+		av.count.Show()
+	}
+	av.list.UnselectAll()
+	av.list.Refresh()
 }
 
 // auditSummary says in words what verifying the audit trail found, one

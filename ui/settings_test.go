@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -80,6 +81,63 @@ func TestAuditViewerShowsEntriesAndIntact(t *testing.T) {
 	app.tasks.wait()
 	if app.settings.audit != nil || app.settings.window != nil || len(app.extra) != 0 {
 		t.Errorf("after Lock the settings and audit windows must be closed; %d windows open", len(app.extra))
+	}
+}
+
+// TestAuditViewerFilterByContact narrows the trail to the entries that
+// mention one contact, by address or by key fingerprint, and back.
+func TestAuditViewerFilterByContact(t *testing.T) {
+	test.NewTempApp(t)
+	app, _ := openFixture(t)
+	app.showAudit()
+	app.tasks.wait()
+	av := app.settings.audit
+	all := len(av.trail.Entries)
+	if av.list.Length() != all || av.count.Visible() {
+		t.Fatalf("unfiltered: %d rows of %d, count shown %v", av.list.Length(), all, av.count.Visible())
+	}
+	test.Type(av.filter, "bob@example.net")
+	n := av.list.Length()
+	if n == 0 || n >= all {
+		t.Fatalf("filtered by Bob: %d rows of %d, want some, not all", n, all)
+	}
+	for _, e := range av.shown {
+		if !strings.Contains(strings.ToLower(e.Subject+e.Detail), "bob@example.net") {
+			t.Errorf("entry %d %s (%q) does not mention Bob", e.Seq, e.Kind, e.Detail)
+		}
+	}
+	if want := fmt.Sprintf("%d of %d entries mention bob@example.net", n, all); av.count.Text != want || !av.count.Visible() {
+		t.Errorf("count = %q (shown %v), want %q", av.count.Text, av.count.Visible(), want)
+	}
+	var fpr string
+	for _, e := range av.shown {
+		if e.Kind == mail.AuditKeyVerified {
+			fpr = e.Subject
+		}
+	}
+	av.filter.SetText(backend.GroupFingerprint(fpr))
+	if fpr == "" || av.list.Length() == 0 || av.list.Length() >= all {
+		t.Errorf("filtered by Bob's fingerprint %q: %d rows of %d", fpr, av.list.Length(), all)
+	}
+	av.filter.SetText("nobody@example.com")
+	if av.list.Length() != 0 || !strings.HasPrefix(av.count.Text, "0 of ") {
+		t.Errorf("filtered by a stranger: %d rows, count %q", av.list.Length(), av.count.Text)
+	}
+	av.filter.SetText("")
+	if av.list.Length() != all || av.count.Visible() {
+		t.Errorf("filter cleared: %d rows of %d, count shown %v", av.list.Length(), all, av.count.Visible())
+	}
+}
+
+// TestAuditRowShowsSentMail: a sent message's entry says who sent what to
+// whom and how.
+func TestAuditRowShowsSentMail(t *testing.T) {
+	test.NewTempApp(t)
+	row := newAuditRow().(*auditRow)
+	row.show(backend.AuditEntry{Seq: 7, Time: fixtureNow, Kind: "mail.sent", Subject: "<1@example.org>",
+		Detail: `from alice@example.org to bob@example.net; subject "Q3"; security: encrypted and signed (PGP/MIME); delivery: not checked`})
+	if row.kind.Text != "mail.sent" || !strings.Contains(row.detail.Text, "to bob@example.net") || !strings.Contains(row.detail.Text, "encrypted and signed") {
+		t.Errorf("row = %q %q %q", row.kind.Text, row.subject.Text, row.detail.Text)
 	}
 }
 

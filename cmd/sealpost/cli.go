@@ -68,6 +68,7 @@ func commands() []command {
 		{"outbox", "queued messages: outbox list [--json] | retry ID | discard ID", cmdOutbox},
 		{"audit list", "show the audit trail [--json]", cmdAuditList},
 		{"audit verify", "check the audit trail's hash chain", cmdAuditVerify},
+		{"audit export", "write the audit trail as a report, signed with your key if asked: [--signed] [--key FPR|EMAIL] [--contact ADDR] [--output FILE]", cmdAuditExport},
 		{"demo", "open the app on a throwaway demo profile with in-process mail servers: [--dir DIR] [--no-gui]", cmdDemo},
 	}
 }
@@ -354,6 +355,7 @@ func commandHints() []struct {
 		{mail.ErrNoRecipients, "with --to, --cc or --bcc"},
 		{mail.ErrNoAccount, "`sealpost account list` shows the accounts"},
 		{mail.ErrNoOwnKey, "`sealpost keys generate` creates one, `sealpost keys import FILE` imports one"},
+		{mail.ErrChooseSigningKey, "name it with --key FINGERPRINT; `sealpost keys list` shows your keys"},
 		{mail.ErrAccountHasOutbox, "`sealpost outbox list` shows the IDs; `sealpost outbox retry ID` sends one, `sealpost outbox discard ID` discards it"},
 	}
 }

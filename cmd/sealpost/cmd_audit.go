@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/sealpost/sealpost/mail"
@@ -71,4 +72,65 @@ func cmdAuditVerify(_ context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(env.out, "Audit trail intact: %d entries, hash chain verified.\n", report.Entries)
 		return nil
 	})
+}
+
+func cmdAuditExport(_ context.Context, env *cliEnv, args []string) error {
+	fs := env.flags("audit export")
+	signed := fs.Bool("signed", false, "sign the report with your own key (a cleartext signature: gpg --verify checks it)")
+	key := fs.String("key", "", "the own key that signs (fingerprint or address); default: your default key")
+	contact := fs.String("contact", "", "list only the entries that mention this address or fingerprint")
+	output := fs.String("output", "", "write the report to this new file (mode 0600) instead of stdout")
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if *key != "" && !*signed {
+		return fmt.Errorf("%w: --key needs --signed", errUsage)
+	}
+	return env.withProfile(func(p *mail.Profile) error {
+		var report []byte
+		var signer mail.KeyInfo
+		var err error
+		if *signed {
+			report, signer, err = p.Audit().SignedReport(*contact, *key)
+		} else {
+			report, err = p.Audit().Report(*contact)
+		}
+		if err != nil {
+			return err
+		}
+		if *output == "" {
+			_, err = env.out.Write(report)
+		} else {
+			err = writeNewPrivateFile(*output, report)
+		}
+		if err != nil {
+			return err
+		}
+		if *signed {
+			where := *output
+			if where == "" {
+				where = "FILE"
+			}
+			fmt.Fprintf(env.err, "Signed with your key %s. Check it with: gpg --verify %s\n",
+				mail.GroupFingerprint(signer.Fingerprint), where)
+		}
+		return nil
+	})
+}
+
+// writeNewPrivateFile writes data to a file that must not exist yet,
+// readable and writable by the user only.
+func writeNewPrivateFile(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+	}
+	return err
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/sealpost/sealpost/mail"
 )
@@ -25,6 +26,8 @@ type inspectJSON struct {
 	Attachments        []attachmentJSON `json:"attachments"`
 	Warnings           []string         `json:"warnings"`
 	Error              string           `json:"error"`
+	SMIMEEncrypted     bool             `json:"smime_encrypted"`
+	InlineBlocks       []blockJSON      `json:"inline_blocks"`
 }
 
 type signatureJSON struct {
@@ -32,6 +35,15 @@ type signatureJSON struct {
 	SignerFingerprint  string `json:"signer_fingerprint"`
 	SignerMatchesFrom  bool   `json:"signer_matches_from"`
 	CoversWholeMessage bool   `json:"covers_whole_message"`
+	SignedAt           string `json:"signed_at"`
+	DateMismatch       bool   `json:"date_mismatch"`
+}
+
+// blockJSON is an inline OpenPGP block that was not processed with the
+// message.
+type blockJSON struct {
+	Kind string `json:"kind"`
+	Path string `json:"path"`
 }
 
 type attachmentJSON struct {
@@ -78,7 +90,7 @@ func cmdInspect(_ context.Context, env *cliEnv, args []string) error {
 
 func inspectFile(p *mail.Profile, file string) inspectJSON {
 	res := inspectJSON{File: file, Attachments: []attachmentJSON{}, Warnings: []string{}, HeaderProtection: "none",
-		Signature: signatureJSON{Status: "none"}}
+		Signature: signatureJSON{Status: "none"}, InlineBlocks: []blockJSON{}}
 	v, err := inspectPath(p, file)
 	if err != nil {
 		res.Error = err.Error()
@@ -88,7 +100,15 @@ func inspectFile(p *mail.Profile, file string) inspectJSON {
 	res.Encrypted, res.IntegrityProtected = v.Encrypted, v.IntegrityProtected
 	res.HeaderProtection = v.HeaderProtection
 	res.Signature = signatureJSON{Status: string(v.Signature.Status), SignerFingerprint: v.Signature.SignerFingerprint,
-		SignerMatchesFrom: v.Signature.SignerMatchesFrom, CoversWholeMessage: v.Signature.CoversWholeMessage}
+		SignerMatchesFrom: v.Signature.SignerMatchesFrom, CoversWholeMessage: v.Signature.CoversWholeMessage,
+		DateMismatch: v.Signature.DateMismatch}
+	if !v.Signature.SignedAt.IsZero() {
+		res.Signature.SignedAt = v.Signature.SignedAt.UTC().Format(time.RFC3339)
+	}
+	res.SMIMEEncrypted = v.SMIMEEncrypted
+	for _, b := range v.Blocks {
+		res.InlineBlocks = append(res.InlineBlocks, blockJSON{Kind: b.Kind, Path: b.Path})
+	}
 	res.BodyText = v.BodyText
 	for _, a := range v.Attachments {
 		res.Attachments = append(res.Attachments, attachmentJSON{a.Filename, a.ContentType, a.Size, a.SHA256})
@@ -134,6 +154,8 @@ func printVerdict(env *cliEnv, r inspectJSON) {
 		enc = "encrypted (integrity protected)"
 	} else if r.Encrypted {
 		enc = "encrypted WITHOUT integrity protection"
+	} else if r.SMIMEEncrypted {
+		enc = "S/MIME encrypted (not readable by Sealpost)"
 	}
 	sig := r.Signature.Status
 	switch {
@@ -145,12 +167,18 @@ func printVerdict(env *cliEnv, r inspectJSON) {
 	if r.Signature.Status != "none" && !r.Signature.CoversWholeMessage {
 		sig += "; covers only part of the message"
 	}
+	if r.Signature.DateMismatch {
+		sig += "; DATE MISMATCH: made on " + r.Signature.SignedAt + ", far from the message's Date"
+	}
 	fmt.Fprintf(env.out, "From: %s\nSubject: %s\nSecurity: %s; signature %s; header protection %s\n", r.From, r.Subject, enc, sig, r.HeaderProtection)
 	for _, w := range r.Warnings {
 		fmt.Fprintf(env.out, "warning: %s\n", w)
 	}
 	for _, a := range r.Attachments {
 		fmt.Fprintf(env.out, "attachment: %s (%s, %d bytes)\n", a.Filename, a.ContentType, a.Size)
+	}
+	for _, b := range r.InlineBlocks {
+		fmt.Fprintf(env.out, "inline block: %s, not processed with the message: text surrounds it, or it is in HTML\n", b.Kind)
 	}
 	fmt.Fprintf(env.out, "\n%s\n", strings.TrimRight(r.BodyText, "\n"))
 }

@@ -113,3 +113,29 @@ func TestInspectUnreadableFile(t *testing.T) {
 		t.Errorf("verdicts = %+v", out)
 	}
 }
+
+// TestInspectSMIMEAndInlineBlocks: S/MIME encryption is not OpenPGP
+// encryption, and an encrypted block inside other text is reported, not
+// decrypted.
+func TestInspectSMIMEAndInlineBlocks(t *testing.T) {
+	aliceDir, bobDir, pass := twoProfilesWithKeys(t)
+	enc := filepath.Join(t.TempDir(), "m.eml")
+	mustSucceed(t, sealpost(t, aliceDir, pass, "compose", "--from", "alice@example.org", "--to", "bob@example.net",
+		"--subject", "s", "--body-file", writeFile(t, "body", "secret words\n"), "--mode", "encrypt", "--output", enc))
+	raw, err := os.ReadFile(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(raw)
+	block := s[strings.Index(s, "-----BEGIN PGP MESSAGE-----"):strings.Index(s, "-----END PGP MESSAGE-----")] + "-----END PGP MESSAGE-----"
+	pasted := writeFile(t, "pasted.eml", "From: alice@example.org\r\nTo: bob@example.net\r\nSubject: pasted\r\n\r\nprefix\r\n"+block+"\r\nsuffix\r\n")
+	smime := writeFile(t, "smime.eml", "From: alice@example.org\r\nTo: bob@example.net\r\nSubject: smime\r\nMIME-Version: 1.0\r\n"+
+		"Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\nContent-Transfer-Encoding: base64\r\n\r\nMIAGCSqGSIb3DQEHA6CA\r\n")
+	out := inspect(t, bobDir, pass, pasted, smime)
+	if p := out[0]; p.Encrypted || len(p.InlineBlocks) != 1 || p.InlineBlocks[0].Kind != "encrypted" || strings.Contains(p.BodyText, "secret words") {
+		t.Errorf("pasted block verdict = %+v, want one encrypted block, not decrypted", p)
+	}
+	if m := out[1]; m.Encrypted || !m.SMIMEEncrypted {
+		t.Errorf("S/MIME verdict: encrypted %v, smime_encrypted %v; want false, true", m.Encrypted, m.SMIMEEncrypted)
+	}
+}

@@ -115,6 +115,7 @@ func (in *inspector) renderText(p *part) {
 	if p.mediaType == "text/html" {
 		text = htmlToText(text)
 		if strings.Contains(text, string(armorMessage)) || strings.Contains(text, string(armorSigned)) {
+			in.findBlocks([]byte(text), p.path, "utf-8")
 			in.warn("an inline PGP block inside HTML text was not processed; it is shown as text")
 			in.addPart(PartVerdict{Path: p.path, ContentType: p.mediaType, Shown: true, Note: "inline PGP in HTML: not processed"})
 		}
@@ -195,9 +196,9 @@ func (in *inspector) inlineRoot(p *part) bool {
 	case bytes.HasPrefix(block, armorMessage) && bytes.HasSuffix(block, armorMessageEnd) &&
 		bytes.Count(block, armorMessage) == 1:
 		outer, outerIntegrity := in.res.Encrypted, in.res.IntegrityProtected
-		in.res.Encrypted = true
 		plain, v, ok := in.decryptText(block, p.path)
 		if !ok {
+			in.res.Encrypted = outer || v.Encrypted
 			return true
 		}
 		in.res.Encrypted = outer || v.Encrypted
@@ -234,8 +235,10 @@ func (in *inspector) verifyClearsigned(b *clearsign.Block) crypto.SignatureResul
 
 // inlineFragment handles inline PGP that is not the whole message: an
 // encrypted block is not decrypted; a cleartext signature is verified as a
-// fragment's. The text is shown as received.
+// fragment's. The text is shown as received, and the blocks are listed
+// for InspectBlock.
 func (in *inspector) inlineFragment(p *part, data []byte) {
+	in.findBlocks(data, p.path, p.params["charset"])
 	if bytes.Contains(data, armorMessage) {
 		note := "an encrypted block is mixed with unencrypted text and was not decrypted automatically; decrypt it on its own only if you trust where it came from"
 		in.warn("%s", note)

@@ -45,6 +45,15 @@ func parseFrom(h message.Header) sender {
 	return s
 }
 
+// named is the sender's address, or what the From field says when no
+// address could be read.
+func (s sender) named() string {
+	if s.addr != "" {
+		return s.addr
+	}
+	return s.display
+}
+
 // addrLike finds something that looks like an e-mail address.
 var addrLike = regexp.MustCompile(`[^\s<>()"'@,;:]+@[^\s<>()"'@,;:]+\.[^\s<>()"'@,;:]+`)
 
@@ -55,10 +64,15 @@ var securityMarkers = []string{
 }
 
 // checkSender adds the warnings about a From that tries to look like
-// something it is not, and about a Reply-To (read from h) elsewhere.
-func (in *inspector) checkSender(s sender, h message.Header) {
-	if s.count > 1 {
-		in.warn("the message names %d senders; only the first (%s) is shown and checked", s.count, s.display)
+// something it is not, and about a Reply-To (read from h) elsewhere. s is
+// the sender shown, outer the one of the outer header (the same unless
+// header protection applied).
+func (in *inspector) checkSender(s, outer sender, h message.Header) {
+	if outer.count > 1 {
+		in.warn("the message's From field names %d senders; only the first, %s, counts", outer.count, outer.named())
+	}
+	if s.count > 1 && s != outer {
+		in.warn("the protected From field names %d senders; only the first, %s, counts", s.count, s.named())
 	}
 	if s.addr == "" {
 		in.warn("the sender address cannot be read")

@@ -27,7 +27,10 @@
 //   - Inline PGP is processed automatically only when the armored block is
 //     the whole text of the message. A block with text around it is shown
 //     as it is, not decrypted; a cleartext signature with text around it is
-//     verified but marked as covering only a fragment.
+//     verified but marked as covering only a fragment. Such blocks, and
+//     those in HTML, are listed in Result.Blocks: InspectBlock decrypts or
+//     verifies one on its own when the user asks, with a verdict of its own
+//     and only its content as text.
 //   - A signature that does not cover the whole displayed message (inside
 //     multipart/mixed beside unsigned parts, or around a fragment of text)
 //     is reported with CoversWholeMessage false and a warning. Signatures
@@ -129,6 +132,14 @@ type SignatureInfo struct {
 	// BodyText and Attachments show. When false the signature belongs to a
 	// fragment and must not be presented as the message's signature.
 	CoversWholeMessage bool
+	// SignedAt is the creation time the signature claims; zero when
+	// nothing is signed or the signature does not say.
+	SignedAt time.Time
+	// DateMismatch is true when a valid signature was made more than a day
+	// before or after the message's Date: an old signed message may have
+	// been sent again under a new date. Such a signature must not be shown
+	// as a plain valid one.
+	DateMismatch bool
 }
 
 // Attachment describes one attachment. Filename is sanitised (no path, no
@@ -170,9 +181,13 @@ type Result struct {
 	// From and Subject are the protected values when header protection
 	// applied, else the outer ones.
 	From, Subject string
-	// Encrypted is true when the message itself is encrypted (even when it
-	// could not be decrypted).
+	// Encrypted is true when the message itself is OpenPGP encrypted (even
+	// when it could not be decrypted): never for S/MIME (SMIMEEncrypted),
+	// nor for an OpenPGP message that is only signed.
 	Encrypted bool
+	// SMIMEEncrypted is true when the message is S/MIME encrypted, which
+	// Sealpost cannot read: nothing of its content is shown.
+	SMIMEEncrypted bool
 	// IntegrityProtected is true when decryption succeeded with MDC or AEAD.
 	IntegrityProtected bool
 	// HeaderProtection is "none", "legacy" or "rfc9788".
@@ -204,6 +219,9 @@ type Result struct {
 	Gossip []string
 	// Parts lists the security-relevant parts and their state.
 	Parts []PartVerdict
+	// Blocks are the inline OpenPGP blocks that were not processed with
+	// the message (text around them, or HTML), for InspectBlock.
+	Blocks []Block
 }
 
 // inspector carries the state of one Inspect call.
@@ -224,8 +242,6 @@ type inspector struct {
 	textCut bool // body was cut at MaxTextSize
 	// sigSet is true once a signature was recorded.
 	sigSet bool
-	// sigAt is the creation time the recorded signature claims.
-	sigAt time.Time
 	// protected is the header of the payload whose headers are protected.
 	protected *message.Header
 	hpKind    string
@@ -289,7 +305,10 @@ func InspectFrom(src io.ReaderAt, size int64, opts Options) (Result, error) {
 	if d, err := (&mail.Header{Header: dateHeader}).Date(); err == nil {
 		in.res.Date = d
 	}
-	in.checkSender(from, replyHeader)
+	in.checkSender(from, outer, replyHeader)
+	for i := range in.res.Blocks {
+		in.res.Blocks[i].Sender, in.res.Blocks[i].Date = from.addr, in.res.Date
+	}
 	in.judgeSigner(from, outer)
 	in.checkSignatureDate(dateHeader)
 	in.res.BodyText = strings.ReplaceAll(strings.Join(in.body, "\n\n"), "\r\n", "\n")
@@ -491,7 +510,7 @@ func isSMIMEEncrypted(p *part) bool {
 // smimeEncrypted reports an S/MIME encrypted message, which Sealpost cannot
 // read.
 func (in *inspector) smimeEncrypted(p *part) {
-	in.res.Encrypted = true
+	in.res.SMIMEEncrypted = true
 	note := "the message is S/MIME encrypted; Sealpost reads only OpenPGP, so its content is not shown"
 	in.warn("%s", note)
 	in.addPart(PartVerdict{Path: p.path, ContentType: p.mediaType, Note: note})
@@ -552,8 +571,9 @@ func (in *inspector) setSignature(sig crypto.SignatureResult, whole bool) {
 	if in.sigSet && (!whole || in.res.Signature.CoversWholeMessage) {
 		return
 	}
-	in.sigSet, in.sigAt = true, sig.SignedAt
-	in.res.Signature = SignatureInfo{Status: sig.Status, SignerFingerprint: sig.SignerFingerprint, CoversWholeMessage: whole}
+	in.sigSet = true
+	in.res.Signature = SignatureInfo{Status: sig.Status, SignerFingerprint: sig.SignerFingerprint, CoversWholeMessage: whole,
+		SignedAt: sig.SignedAt}
 	switch sig.Status {
 	case crypto.SigInvalid:
 		in.warn("the signature is not valid: the content was changed after signing, or the signature is damaged")
@@ -608,16 +628,17 @@ const maxDateSkew = 24 * time.Hour
 // checkSignatureDate warns when a valid signature was made long before or
 // after the message's Date.
 func (in *inspector) checkSignatureDate(h message.Header) {
-	if !in.sigSet || in.res.Signature.Status != crypto.SigValid || in.sigAt.IsZero() {
+	if !in.sigSet || in.res.Signature.Status != crypto.SigValid || in.res.Signature.SignedAt.IsZero() {
 		return
 	}
 	date, err := (&mail.Header{Header: h}).Date()
 	if err != nil || date.IsZero() {
 		return
 	}
-	if d := in.sigAt.Sub(date); d > maxDateSkew || d < -maxDateSkew {
+	if d := in.res.Signature.SignedAt.Sub(date); d > maxDateSkew || d < -maxDateSkew {
+		in.res.Signature.DateMismatch = true
 		in.warn("the signature was made on %s, but the message is dated %s: it may be an old message sent again",
-			in.sigAt.UTC().Format(time.DateOnly), date.UTC().Format(time.DateOnly))
+			in.res.Signature.SignedAt.UTC().Format(time.DateOnly), date.UTC().Format(time.DateOnly))
 	}
 }
 
@@ -787,6 +808,8 @@ func (in *inspector) decryptMIME(src io.Reader, path string) (*part, crypto.Verd
 	for _, w := range st.sub.res.Warnings {
 		in.warn("%s", w)
 	}
+	in.res.Blocks = append(in.res.Blocks, st.sub.res.Blocks...)
+	in.res.Blocks = in.res.Blocks[:min(len(in.res.Blocks), maxBlocks)]
 	return st.root, v, true
 }
 
@@ -821,9 +844,11 @@ func (in *inspector) encryptedRoot(env, ct *part) {
 		}
 		return
 	}
-	in.res.Encrypted = true
 	inner, v, ok := in.decryptMIME(decoder(ct.cte(), ct.body.reader()), ct.path)
 	if !ok {
+		// Encrypted only when the part holds OpenPGP encrypted data: not
+		// for a signed message that failed (too large, say).
+		in.res.Encrypted = v.Encrypted
 		return
 	}
 	in.res.Encrypted, in.res.IntegrityProtected = v.Encrypted, v.IntegrityProtected

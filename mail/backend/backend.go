@@ -139,14 +139,21 @@ type Message struct {
 	// headers (inside its encryption or signature). An outer value is
 	// never named here.
 	Protected []string
-	// Encrypted is true when the message was encrypted; Decrypted when it
-	// was decrypted with integrity protection.
+	// Encrypted is true when the message was encrypted with OpenPGP;
+	// Decrypted when it was decrypted with integrity protection.
 	Encrypted, Decrypted bool
-	Signature            Signature
-	Body                 string
-	Attachments          []Attachment
+	// SMIMEEncrypted is true when the message is S/MIME encrypted, which
+	// Sealpost cannot read (Encrypted is then false).
+	SMIMEEncrypted bool
+	Signature      Signature
+	Body           string
+	Attachments    []Attachment
 	// Warnings are problems found, in words a user can act on.
 	Warnings []string
+	// Blocks are inline OpenPGP blocks inside the text that were not
+	// decrypted or verified with the message (text around them, or
+	// HTML); a BlockInspector opens one on its own.
+	Blocks []InlineBlock
 	// Transport is how the account's last IMAP connection was secured;
 	// nil when there was none in this session.
 	Transport *Transport
@@ -158,6 +165,35 @@ type Message struct {
 // evidence and no effect on the keys.
 type MessageInspector interface {
 	Inspect(ctx context.Context, raw []byte) (Message, error)
+}
+
+// Kinds of InlineBlock.
+const (
+	BlockEncrypted = "encrypted"
+	BlockSigned    = "signed"
+)
+
+// InlineBlock is an inline OpenPGP block found inside a message's text,
+// with what judging it on its own needs. Only a BlockInspector reads
+// Armored and the fields after it.
+type InlineBlock struct {
+	// Kind is BlockEncrypted or BlockSigned.
+	Kind string
+	// Armored is the block: ciphertext, or the cleartext-signed text.
+	Armored []byte
+	// Path, Charset, Sender and Date say where the block was found: the
+	// section of its text part, that part's charset, and the From address
+	// and Date of its message.
+	Path, Charset, Sender string
+	Date                  time.Time
+}
+
+// BlockInspector is implemented by a backend that decrypts or verifies an
+// inline block on the user's request. The Message it returns holds only
+// the block's content and the block's own verdict, never the text around
+// it.
+type BlockInspector interface {
+	InspectBlock(ctx context.Context, b InlineBlock) (Message, error)
 }
 
 // Signature is the verdict on a message's signature.
@@ -175,12 +211,18 @@ type Signature struct {
 	MatchesFrom bool
 	// WholeMessage is true when the signature covers everything shown.
 	WholeMessage bool
+	// SignedAt is when the signature says it was made; zero when unknown.
+	SignedAt time.Time
+	// DateMismatch is true when a valid signature was made more than a
+	// day from the message's Date: it may be an old message sent again.
+	DateMismatch bool
 }
 
 // Counts reports whether the signature may be presented as the sender's:
-// valid, by a key of the From address, over the whole message.
+// valid, by a key of the From address, over the whole message, made when
+// the message says it was written.
 func (s Signature) Counts() bool {
-	return s.Status == SigValid && s.MatchesFrom && s.WholeMessage
+	return s.Status == SigValid && s.MatchesFrom && s.WholeMessage && !s.DateMismatch
 }
 
 // Attachment is one attachment of an opened message or of a Draft.

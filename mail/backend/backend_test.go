@@ -49,3 +49,28 @@ func TestMissingKeysErrorNamesRecipients(t *testing.T) {
 		t.Errorf("got = %q, want both addresses and that nothing was sent", got)
 	}
 }
+
+func TestAuditEntryMentions(t *testing.T) {
+	sent := AuditEntry{Kind: "mail.sent", Subject: "<1@example.org>",
+		Detail: `from alice@example.org to Bob@Example.net, carol@example.com; subject "x"; security: encrypted and signed (PGP/MIME); delivery: not checked`}
+	key := AuditEntry{Kind: "key.imported", Subject: "EEE772889CE57117BD7D6C12DDFB66979E15B17C", Detail: "contact key Dave <dave@example.org>"}
+	tests := []struct {
+		e       AuditEntry
+		contact string
+		want    bool
+	}{
+		{sent, "bob@example.net", true},
+		{sent, " CAROL@example.com ", true},
+		{sent, "dave@example.org", false},
+		{key, "dave@example.org", true},
+		{key, "EEE7 7288 9CE5 7117 BD7D 6C12 DDFB 6697 9E15 B17C", true},
+		{key, "eee772889ce57117", true},
+		{key, "EEE7 7288", false}, // too short to match without its spaces
+		{sent, "", true},
+	}
+	for _, tt := range tests {
+		if got := tt.e.Mentions(tt.contact); got != tt.want {
+			t.Errorf("%s Mentions(%q) = %v, want %v", tt.e.Kind, tt.contact, got, tt.want)
+		}
+	}
+}

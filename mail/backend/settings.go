@@ -102,6 +102,23 @@ type AuditEntry struct {
 	Detail  string
 }
 
+// Mentions reports whether the entry concerns contact, an address or a key
+// fingerprint (with or without spaces): whether its subject or detail
+// holds it, ignoring case. A sent message's entry names its sender and
+// every recipient; a key's entry its fingerprint and user IDs.
+func (e AuditEntry) Mentions(contact string) bool {
+	c := strings.ToLower(strings.TrimSpace(contact))
+	if c == "" {
+		return true
+	}
+	text := strings.ToLower(e.Subject + "\n" + e.Detail)
+	if strings.Contains(text, c) {
+		return true
+	}
+	squeezed := strings.ReplaceAll(c, " ", "")
+	return len(squeezed) >= 16 && strings.Contains(strings.ReplaceAll(text, " ", ""), squeezed)
+}
+
 // AuditTrail is the audit trail and the result of checking it.
 type AuditTrail struct {
 	// Entries are the readable entries, newest first. It is empty when the

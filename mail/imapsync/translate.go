@@ -72,25 +72,27 @@ func formatAddresses(list []imap.Address) string {
 
 // structureFacts reads what the list view shows from a body structure:
 // attachments (a part with an attachment disposition, or a named non-inline
-// part), and an encrypted or signed top level (PGP/MIME or S/MIME). The
-// crypto layer refines Encrypted and Signed when the message is opened.
+// part), an OpenPGP encrypted top level (RFC 3156; S/MIME, which Sealpost
+// cannot read, does not count) and a signed one. The crypto layer refines
+// Encrypted and Signed when the message is opened.
 func structureFacts(bs imap.BodyStructure) (attachments, encrypted, signed bool) {
 	switch top := bs.(type) {
 	case *imap.BodyStructureMultiPart:
 		switch strings.ToLower(top.Subtype) {
 		case "encrypted":
-			encrypted = true
+			encrypted = isPGPEncrypted(top)
 		case "signed":
 			signed = true
 		}
 	case *imap.BodyStructureSinglePart:
 		if top.MediaType() == "application/pkcs7-mime" || top.MediaType() == "application/x-pkcs7-mime" {
-			encrypted = true
+			// S/MIME: ciphertext or an opaque signature, nothing to list.
+			return false, false, false
 		}
 	}
-	if encrypted {
+	if strings.EqualFold(bs.MediaType(), "multipart/encrypted") {
 		// The parts inside are ciphertext; the crypto layer looks inside.
-		return false, true, signed
+		return false, encrypted, false
 	}
 	bs.Walk(func(_ []int, part imap.BodyStructure) bool {
 		single, ok := part.(*imap.BodyStructureSinglePart)
@@ -107,6 +109,17 @@ func structureFacts(bs imap.BodyStructure) (attachments, encrypted, signed bool)
 		return !attachments
 	})
 	return attachments, encrypted, signed
+}
+
+// isPGPEncrypted reports whether a multipart/encrypted is OpenPGP's (RFC
+// 3156): its protocol, when the server sent it, and its first part say so.
+func isPGPEncrypted(mp *imap.BodyStructureMultiPart) bool {
+	if ext := mp.Extended; ext != nil && ext.Params != nil {
+		if p, ok := ext.Params["protocol"]; ok && !strings.EqualFold(p, "application/pgp-encrypted") {
+			return false
+		}
+	}
+	return len(mp.Children) >= 2 && strings.EqualFold(mp.Children[0].MediaType(), "application/pgp-encrypted")
 }
 
 // isCryptoPart reports whether a named part is a PGP/MIME or S/MIME control

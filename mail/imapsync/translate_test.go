@@ -51,7 +51,19 @@ func TestStructureFacts(t *testing.T) {
 			&imap.BodyStructureSinglePart{Type: "application", Subtype: "pgp-encrypted"},
 			&imap.BodyStructureSinglePart{Type: "application", Subtype: "octet-stream", Params: map[string]string{"name": "encrypted.asc"}},
 		}}, false, true, false},
-		{"s/mime", &imap.BodyStructureSinglePart{Type: "application", Subtype: "pkcs7-mime"}, false, true, false},
+		{"pgp encrypted, protocol sent", &imap.BodyStructureMultiPart{Subtype: "encrypted", Children: []imap.BodyStructure{
+			&imap.BodyStructureSinglePart{Type: "application", Subtype: "pgp-encrypted"},
+			&imap.BodyStructureSinglePart{Type: "application", Subtype: "octet-stream"},
+		}, Extended: &imap.BodyStructureMultiPartExt{Params: map[string]string{"protocol": "application/pgp-encrypted"}}}, false, true, false},
+		{"another protocol", &imap.BodyStructureMultiPart{Subtype: "encrypted", Children: []imap.BodyStructure{
+			&imap.BodyStructureSinglePart{Type: "application", Subtype: "pgp-encrypted"},
+			&imap.BodyStructureSinglePart{Type: "application", Subtype: "octet-stream"},
+		}, Extended: &imap.BodyStructureMultiPartExt{Params: map[string]string{"protocol": "application/x-other"}}}, false, false, false},
+		{"encrypted without the version part", &imap.BodyStructureMultiPart{Subtype: "encrypted", Children: []imap.BodyStructure{
+			&imap.BodyStructureSinglePart{Type: "application", Subtype: "octet-stream", Params: map[string]string{"name": "x.asc"}},
+		}}, false, false, false},
+		{"s/mime is not OpenPGP encryption", &imap.BodyStructureSinglePart{Type: "application", Subtype: "pkcs7-mime"}, false, false, false},
+		{"s/mime with a name", &imap.BodyStructureSinglePart{Type: "application", Subtype: "x-pkcs7-mime", Params: map[string]string{"name": "smime.p7m"}}, false, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

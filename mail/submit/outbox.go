@@ -12,16 +12,19 @@ import (
 	"sync"
 	"time"
 
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
 
 	"github.com/sealpost/sealpost/localstore"
+	mailbackend "github.com/sealpost/sealpost/mail/backend"
 )
 
 // Audit entry kinds written by the outbox.
 const (
 	// AuditSent is written when the server accepts a message, in the same
 	// transaction that records the acceptance. Subject is the Message-ID;
-	// Detail names the recipients and says whether the message was encrypted.
+	// Detail says who sent what to whom and how (see SentDetail).
 	AuditSent = "mail.sent"
 	// AuditDiscarded is written when the user discards a queued message.
 	AuditDiscarded = "mail.discarded"
@@ -111,11 +114,31 @@ func NewOutbox(store *localstore.Store, opts Options) (*Outbox, error) {
 	return &Outbox{store: store, opts: opts, inflight: map[string]bool{}}, nil
 }
 
+// About is what the audit entry of a sent message records beyond its
+// envelope and header.
+type About struct {
+	// Subject is the real subject, when the outer one is a placeholder
+	// (header protection); empty: the outer Subject is used.
+	Subject string
+	// Mode is the security mode the message was composed in
+	// (mailbackend.ModeEncrypt…); empty: read from its Content-Type.
+	Mode string
+	// Delivery is the delivery-security finding for the recipients'
+	// domains, in words; empty: none was made.
+	Delivery string
+}
+
 // Enqueue checks raw (a finished, already signed or encrypted message with
 // a Message-ID) and seals it in the outbox with its envelope. The stored
 // copy keeps its Bcc header, as the user's own Sent copy should; it is
 // removed only from what is submitted.
 func (o *Outbox) Enqueue(account string, raw []byte) (localstore.OutboxItem, error) {
+	return o.EnqueueAbout(account, raw, About{})
+}
+
+// EnqueueAbout is Enqueue with what the audit entry of the sent message
+// records.
+func (o *Outbox) EnqueueAbout(account string, raw []byte, about About) (localstore.OutboxItem, error) {
 	_, env, err := PrepareForSubmission(raw)
 	if err != nil {
 		return localstore.OutboxItem{}, err
@@ -128,6 +151,9 @@ func (o *Outbox) Enqueue(account string, raw []byte) (localstore.OutboxItem, err
 		From:       env.From,
 		Recipients: env.To,
 		Raw:        raw,
+		Subject:    about.Subject,
+		Mode:       about.Mode,
+		Delivery:   about.Delivery,
 		CreatedAt:  o.opts.Now().UTC(),
 	})
 	if err != nil {
@@ -263,7 +289,7 @@ func (o *Outbox) submit(ctx context.Context, it localstore.OutboxItem) error {
 	it.AcceptedAt = o.opts.Now().UTC()
 	it.SubmittingSince = time.Time{}
 	it.Attempts, it.LastError, it.NextAttempt, it.Held = 0, "", time.Time{}, false
-	note := localstore.AuditNote{Kind: AuditSent, Subject: mid, Detail: sentDetail(it)}
+	note := localstore.AuditNote{Kind: AuditSent, Subject: mid, Detail: SentDetail(it)}
 	if err := o.store.Outbox().Update(it, note); err != nil {
 		// SubmittingSince stays set in the store, so the message is held
 		// as uncertain, never submitted again automatically.
@@ -354,18 +380,42 @@ func messageID(raw []byte) (string, error) {
 	return id, nil
 }
 
-// sentDetail is the audit detail of a sent message: its recipients and
-// how it was protected, read from its top-level Content-Type.
-func sentDetail(it localstore.OutboxItem) string {
-	return fmt.Sprintf("%d recipient(s): %s; %s", len(it.Recipients), strings.Join(it.Recipients, ", "), protection(it.Raw))
+// SentDetail is the audit detail of a sent message: who sent it to whom
+// (every envelope recipient, blind copies included), its subject, how it
+// was protected and what was known about its delivery, as
+//
+//	from ADDR to ADDR, ADDR; subject "…"; security: …; delivery: …
+//
+// (the delivery part says "not checked" when no finding was recorded).
+func SentDetail(it localstore.OutboxItem) string {
+	subject := it.Subject
+	h, herr := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(it.Raw)))
+	if subject == "" && (herr == nil || errors.Is(herr, io.EOF)) {
+		subject, _ = (&mail.Header{Header: message.Header{Header: h}}).Subject()
+	}
+	delivery := it.Delivery
+	if delivery == "" {
+		delivery = "not checked"
+	}
+	return fmt.Sprintf("from %s to %s; subject %q; security: %s; delivery: %s",
+		it.From, strings.Join(it.Recipients, ", "), subject, security(it.Mode, h, herr), delivery)
 }
 
-// protection describes the OpenPGP protection of raw from its top-level
-// Content-Type (RFC 3156).
-func protection(raw []byte) string {
-	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "protection unknown"
+// security describes how a message was protected: by the mode it was
+// composed in, else from its top-level Content-Type h (RFC 3156).
+func security(mode string, h textproto.Header, herr error) string {
+	switch mode {
+	case mailbackend.ModeEncrypt:
+		return "encrypted and signed (PGP/MIME)"
+	case mailbackend.ModeSign:
+		return "signed, not encrypted (PGP/MIME)"
+	case mailbackend.ModePassword:
+		return "encrypted with a password (OpenPGP)"
+	case mailbackend.ModePlain:
+		return "not encrypted, not signed (sent so on purpose)"
+	}
+	if herr != nil && !errors.Is(herr, io.EOF) {
+		return "unknown"
 	}
 	ct := strings.ToLower(h.Get("Content-Type"))
 	switch {

@@ -115,8 +115,52 @@ func TestOutboxSendsSavesAndClears(t *testing.T) {
 	if e.Kind != AuditSent || e.Subject != "<1@example.org>" {
 		t.Errorf("audit entry = %s %s, want %s <1@example.org>", e.Kind, e.Subject, AuditSent)
 	}
-	if want := "2 recipient(s): bob@example.net, eve@example.com; encrypted (PGP/MIME)"; e.Detail != want {
+	if want := `from alice@example.org to bob@example.net, eve@example.com; subject "test"; security: encrypted (PGP/MIME); delivery: not checked`; e.Detail != want {
 		t.Errorf("audit detail = %q, want %q", e.Detail, want)
+	}
+}
+
+// TestSentDetail: the audit entry of a sent message says who sent what to
+// whom and how: the real subject and the mode given at enqueueing win over
+// the header's placeholder and Content-Type, and a delivery finding is
+// recorded when one was made.
+func TestSentDetail(t *testing.T) {
+	hidden := testMessage("To: bob@example.net", `Content-Type: multipart/mixed; boundary=b`)
+	tests := []struct {
+		name string
+		it   localstore.OutboxItem
+		want string
+	}{
+		{"from the message", localstore.OutboxItem{From: "alice@example.org", Recipients: []string{"bob@example.net"},
+			Raw: testMessage("To: bob@example.net", `Content-Type: multipart/signed; protocol="application/pgp-signature"; boundary=b`)},
+			`from alice@example.org to bob@example.net; subject "test"; security: signed, not encrypted (PGP/MIME); delivery: not checked`},
+		{"password mode and the real subject", localstore.OutboxItem{From: "alice@example.org", Recipients: []string{"bob@example.net"},
+			Raw: hidden, Subject: "Q3 numbers", Mode: "password"},
+			`from alice@example.org to bob@example.net; subject "Q3 numbers"; security: encrypted with a password (OpenPGP); delivery: not checked`},
+		{"plain on purpose, with a delivery finding", localstore.OutboxItem{From: "alice@example.org", Recipients: []string{"bob@example.net", "carol@example.com"},
+			Raw: hidden, Mode: "plain", Delivery: "example.net: TLS enforced (MTA-STS)"},
+			`from alice@example.org to bob@example.net, carol@example.com; subject "test"; security: not encrypted, not signed (sent so on purpose); delivery: example.net: TLS enforced (MTA-STS)`},
+		{"unreadable header", localstore.OutboxItem{From: "alice@example.org", Recipients: []string{"bob@example.net"}, Raw: []byte("no header\r\n")},
+			`from alice@example.org to bob@example.net; subject ""; security: unknown; delivery: not checked`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := SentDetail(tt.it); got != tt.want {
+				t.Errorf("SentDetail = %q\nwant         %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestEnqueueAbout: what the audit should know is sealed with the item.
+func TestEnqueueAbout(t *testing.T) {
+	r := newRig(t, newBackend())
+	it, err := r.ob.EnqueueAbout(testUser, testMessage("To: bob@example.net"), About{Subject: "real", Mode: "sign", Delivery: "d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.item(t, it.ID); got.Subject != "real" || got.Mode != "sign" || got.Delivery != "d" {
+		t.Errorf("stored item = %q %q %q, want what was given", got.Subject, got.Mode, got.Delivery)
 	}
 }
 
