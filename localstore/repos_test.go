@@ -457,15 +457,16 @@ func TestSettingsRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (Settings{AutoLockMinutes: 15}); got != want {
+	if want := (Settings{AutoLockMinutes: 15}); !reflect.DeepEqual(got, want) {
 		t.Errorf("GetSettings on new profile = %+v, want %+v", got, want)
 	}
-	want := Settings{AutoLockMinutes: 0, DefaultAccount: "a@example.org", Signature: "-- \nA"}
+	want := Settings{AutoLockMinutes: 0, DefaultAccount: "a@example.org", Signature: "-- \nA",
+		SignIn: map[string]SignInClient{"google": {ClientID: "id.apps.example", ClientSecret: "not-so-secret"}}}
 	if err := s.PutSettings(want); err != nil {
 		t.Fatal(err)
 	}
 	s = reopen(t, s)
-	if got, err := s.GetSettings(); err != nil || got != want {
+	if got, err := s.GetSettings(); err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("GetSettings after reopen = %+v, %v, want %+v, nil", got, err, want)
 	}
 }

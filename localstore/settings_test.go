@@ -1,6 +1,9 @@
 package localstore
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+)
 
 func TestSettingsKeepSizeCap(t *testing.T) {
 	s := newTestStore(t)
@@ -13,7 +16,7 @@ func TestSettingsKeepSizeCap(t *testing.T) {
 		t.Fatal(err)
 	}
 	s = reopen(t, s)
-	if got, err := s.GetSettings(); err != nil || got != want {
+	if got, err := s.GetSettings(); err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("after reopen: got = %+v, %v, want %+v, nil", got, err, want)
 	}
 }
