@@ -3,7 +3,6 @@ package mail
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
 	"errors"
 	"os"
 	"path/filepath"
@@ -29,11 +28,7 @@ type oauth2Setup struct {
 
 func newOAuth2Setup(t *testing.T) *oauth2Setup {
 	t.Helper()
-	provider := signintest.New(t)
-	srv := testservers.StartOAuth2(t, testservers.OAuth2{IntrospectionURL: provider.IntrospectionURL(), CAPEM: provider.CAPEM()})
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(srv.CAPEM)
-	roots.AppendCertsFromPEM(provider.CAPEM())
+	provider, srv, roots := signintest.StartMail(t)
 	clock := &testClock{now: time.Now()}
 	p, err := CreateProfile(filepath.Join(t.TempDir(), "p"), []byte("test passphrase 123"),
 		&ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}, RootCAs: roots, Now: clock.Now})
@@ -225,11 +220,7 @@ func waitConnection(t *testing.T, events <-chan backend.Event, account, state st
 // an account added with a sign-in whose session goes online, a revoked
 // sign-in that the session reports as ErrSignInAgain, and signing in again.
 func TestEngineSignIn(t *testing.T) {
-	provider := signintest.New(t)
-	srv := testservers.StartOAuth2(t, testservers.OAuth2{IntrospectionURL: provider.IntrospectionURL(), CAPEM: provider.CAPEM()})
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(srv.CAPEM)
-	roots.AppendCertsFromPEM(provider.CAPEM())
+	provider, srv, roots := signintest.StartMail(t)
 	clock := &testClock{now: time.Now()}
 	e := NewEngine(filepath.Join(t.TempDir(), "p"), &ProfileOptions{
 		Store: &localstore.Options{KDF: &cheapKDF}, RootCAs: roots, Now: clock.Now,
