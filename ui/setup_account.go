@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -211,7 +212,7 @@ func (a *accountSetup) build(title string, onClosed func()) {
 		a.signIn = si
 		a.method = widget.NewSelect([]string{methodPassword}, func(string) { a.methodChanged() })
 		a.method.SetSelected(methodPassword)
-		form.Items = append([]*widget.FormItem{widget.NewFormItem("Sign in with", a.method)}, form.Items...)
+		form.Items = slices.Insert(form.Items, 1, widget.NewFormItem("Sign in with", a.method))
 		a.email.OnChanged = func(string) { a.suggest() }
 		a.loadProviders()
 	}
