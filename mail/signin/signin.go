@@ -129,7 +129,12 @@ func (f *Flow) Run(ctx context.Context) (Token, error) {
 		_ = srv.Serve(ln) // ends with http.ErrServerClosed when shut down below
 	}()
 	defer func() {
-		srv.Close()
+		// The browser gets the page it is loading; nothing else is served.
+		stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		if srv.Shutdown(stop) != nil {
+			srv.Close()
+		}
 		<-served
 	}()
 	if err := f.Open(authURL); err != nil {
