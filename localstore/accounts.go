@@ -26,10 +26,40 @@ type ServerConfig struct {
 	Security string // "tls" (implicit TLS) or "starttls"
 }
 
-// Secret is an account credential.
+// Secret is an account credential, sealed with the account.
 type Secret struct {
 	Kind  string // "password" or "oauth2"
-	Value string
+	Value string // the password, or the OAuth2 access token
+	// Refresh is the OAuth2 refresh token of an account signed in with a
+	// provider (empty for a pasted access token), Provider that
+	// provider's ID and Mechanism the SASL mechanism it expects.
+	Refresh, Provider, Mechanism string
+	// Expiry is when the access token ends (zero: unknown), Obtained
+	// when it was issued: of two tokens of an account the later one wins.
+	Expiry, Obtained time.Time
+}
+
+// SetSecret replaces the secret of the account with address email in one
+// transaction, if the secret stored is still the one update expects:
+// update gets the stored secret and returns the new one, or ok false to
+// leave it. It returns ErrNotFound if there is no such account.
+func (r Accounts) SetSecret(email string, update func(Secret) (Secret, bool)) error {
+	return r.s.update(func(tx *bolt.Tx) error {
+		var a Account
+		path := [][]byte{bktAccounts}
+		if err := r.s.getJSON(tx, path, r.key(email), &a); err != nil {
+			return err
+		}
+		next, ok := update(a.Secret)
+		if !ok {
+			return nil
+		}
+		a.Secret = next
+		if err := r.s.putJSON(tx, path, r.key(email), &a); err != nil {
+			return fmt.Errorf("store account: %w", err)
+		}
+		return nil
+	})
 }
 
 // PinnedCert is a server certificate the user chose to trust for one host and port.

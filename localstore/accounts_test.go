@@ -3,6 +3,7 @@ package localstore
 import (
 	"errors"
 	"testing"
+	"time"
 )
 
 // TestDeleteAccountRefusedWithOutbox checks that an account whose messages
@@ -48,5 +49,35 @@ func TestDeleteAccountRefusedWithOutbox(t *testing.T) {
 	}
 	if _, err := s.Accounts().Get("a@example.org"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("account after Delete: got = %v, want ErrNotFound", err)
+	}
+}
+
+func TestSetSecret(t *testing.T) {
+	s := newTestStore(t)
+	const user = "Alice@example.org"
+	expiry := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	first := Secret{Kind: "oauth2", Value: "access-token-one", Refresh: "refresh-token-one", Provider: "google",
+		Mechanism: "XOAUTH2", Expiry: expiry, Obtained: expiry.Add(-time.Hour)}
+	if err := s.Accounts().SetSecret(user, func(Secret) (Secret, bool) { return first, true }); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("SetSecret of no account: %v, want ErrNotFound", err)
+	}
+	if err := s.Accounts().Put(Account{Email: user, DisplayName: "Alice", Secret: first}); err != nil {
+		t.Fatal(err)
+	}
+	second := first
+	second.Value, second.Refresh = "access-token-two", "refresh-token-two"
+	if err := s.Accounts().SetSecret("alice@example.org", func(cur Secret) (Secret, bool) { return second, cur.Refresh == "elsewhere" }); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := s.Accounts().Get(user); a.Secret != first {
+		t.Errorf("a refused update changed the secret: %+v", a.Secret)
+	}
+	if err := s.Accounts().SetSecret(user, func(cur Secret) (Secret, bool) { return second, cur == first }); err != nil {
+		t.Fatal(err)
+	}
+	s = reopen(t, s)
+	a, err := s.Accounts().Get(user)
+	if err != nil || a.Secret != second || a.DisplayName != "Alice" {
+		t.Errorf("after SetSecret and reopen: %+v, %v; want the new secret and the rest kept", a, err)
 	}
 }

@@ -461,7 +461,8 @@ func TestSettingsRoundTrip(t *testing.T) {
 		t.Errorf("GetSettings on new profile = %+v, want %+v", got, want)
 	}
 	want := Settings{AutoLockMinutes: 0, DefaultAccount: "a@example.org", Signature: "-- \nA",
-		CompactList: true, ListViews: map[string]ListView{"a@example.org\nINBOX": {Column: "subject", Threaded: true}}}
+		CompactList: true, ListViews: map[string]ListView{"a@example.org\nINBOX": {Column: "subject", Threaded: true}},
+		SignIn: map[string]SignInClient{"google": {ClientID: "id.apps.example", ClientSecret: "not-so-secret"}}}
 	if err := s.PutSettings(want); err != nil {
 		t.Fatal(err)
 	}

@@ -39,6 +39,10 @@ type Settings struct {
 	// the user changed, by account and folder (as backend.ListViewKey
 	// joins them).
 	ListViews map[string]ListView `json:",omitempty"`
+	// SignIn holds the application's registration with each OAuth2
+	// provider, by provider ID ("google", "microsoft", "yahoo", "aol", or
+	// an organisation's own provider): empty until set.
+	SignIn map[string]SignInClient `json:",omitempty"`
 }
 
 // ListView is how the message list orders one folder.
@@ -46,6 +50,19 @@ type ListView struct {
 	Column    string // the sort column's name
 	Ascending bool
 	Threaded  bool
+}
+
+// SignInClient is the application's registration with one OAuth2
+// provider. For a provider Sealpost has no preset for, it also says where
+// the provider is.
+type SignInClient struct {
+	ClientID, ClientSecret string
+	// Name, AuthURL, TokenURL, Scopes and Mechanism ("XOAUTH2" or
+	// "OAUTHBEARER") describe a provider without a preset; a preset's own
+	// are used otherwise.
+	Name, AuthURL, TokenURL string   `json:",omitempty"`
+	Scopes                  []string `json:",omitempty"`
+	Mechanism               string   `json:",omitempty"`
 }
 
 // DefaultSettings returns the settings used when none are stored.

@@ -55,6 +55,9 @@ type AccountSettings struct {
 	IMAP, SMTP            Server
 	SecretKind            string // SecretPassword (default) or SecretOAuth2
 	Secret                []byte
+	// SignIn, instead of Secret, is a sign-in with an OAuth2 provider
+	// (SignIns.SignIn): its tokens are stored and kept fresh.
+	SignIn *SignedIn
 	// TrustCert is the SHA-256 fingerprint of a certificate the user decided
 	// to trust although it does not verify (a self-signed server, say),
 	// for whichever of the account's servers presents it.
@@ -79,6 +82,9 @@ type AccountInfo struct {
 	backend.AccountDetails
 	SecretKind      string
 	ServerSavesSent bool
+	// SignInProvider is the ID of the OAuth2 provider the account signs in
+	// with; empty for a password or a pasted token.
+	SignInProvider string
 	// Tested holds the connections made while adding the account.
 	Tested []Connection
 	// Discovery says where the server settings came from: "manual" or
@@ -124,10 +130,15 @@ func (as *Accounts) Add(ctx context.Context, settings AccountSettings, opts *Acc
 	} else if !errors.Is(err, localstore.ErrNotFound) {
 		return AccountInfo{}, err
 	}
-	if len(settings.Secret) == 0 {
+	kind := settings.SecretKind
+	if settings.SignIn != nil {
+		if len(settings.Secret) > 0 {
+			return AccountInfo{}, errors.New("an account signs in with a provider or has a password, not both")
+		}
+		kind = SecretOAuth2
+	} else if len(settings.Secret) == 0 {
 		return AccountInfo{}, errors.New("the account needs a password (or an OAuth2 token)")
 	}
-	kind := settings.SecretKind
 	if kind == "" {
 		kind = SecretPassword
 	}
@@ -162,6 +173,10 @@ func (as *Accounts) Add(ctx context.Context, settings AccountSettings, opts *Acc
 		Secret: localstore.Secret{Kind: kind, Value: string(settings.Secret)}, CreatedAt: as.now(),
 		ServerSavesSent: settings.ServerSavesSent,
 	}
+	if settings.SignIn != nil {
+		acct.Secret = settings.SignIn.secret(as.now())
+		info.SignIn, info.SignInProvider = providerName(acct.Secret.Provider), acct.Secret.Provider
+	}
 	tested, notes, err := as.testLogins(ctx, &acct, trust)
 	if err != nil {
 		return AccountInfo{}, err
@@ -186,6 +201,9 @@ type AccountChange struct {
 	IMAP, SMTP Server
 	// Secret is the new password (or OAuth2 token); empty keeps it.
 	Secret []byte
+	// SignIn is a new sign-in with the account's provider, instead of
+	// Secret.
+	SignIn *SignedIn
 	// TrustCert is the SHA-256 fingerprint of a certificate to trust, and
 	// TrustServers certificates to trust each for its server, as for Add.
 	TrustCert    string
@@ -234,8 +252,16 @@ func (as *Accounts) Update(ctx context.Context, ch AccountChange) (AccountInfo, 
 			*srv.cfg, network = cfg, true
 		}
 	}
-	if len(ch.Secret) > 0 {
+	switch {
+	case ch.SignIn != nil && len(ch.Secret) > 0:
+		return AccountInfo{}, errors.New("an account signs in with a provider or has a password, not both")
+	case ch.SignIn != nil:
+		next.Secret = ch.SignIn.secret(as.now())
+		changes = append(changes, "signed in again with "+ch.SignIn.Provider.Name)
+		network = true
+	case len(ch.Secret) > 0:
 		next.Secret.Value = string(ch.Secret)
+		next.Secret.Refresh, next.Secret.Expiry, next.Secret.Provider, next.Secret.Mechanism = "", time.Time{}, "", ""
 		changes = append(changes, "password replaced")
 		network = true
 	}
@@ -268,6 +294,13 @@ func (as *Accounts) Update(ctx context.Context, ch AccountChange) (AccountInfo, 
 	}
 	if len(changes) > 0 {
 		notes = append(notes, auditNote(AuditAccountChanged, acct.Email, strings.Join(changes, "; ")))
+	}
+	if ch.SignIn == nil && len(ch.Secret) == 0 {
+		// A login of the test may have renewed the stored token meanwhile
+		// (and the provider rotated the refresh token): keep the stored one.
+		if cur, err := as.store.Accounts().Get(acct.Email); err == nil && cur.Secret.Obtained.After(next.Secret.Obtained) {
+			next.Secret = cur.Secret
+		}
 	}
 	if err := as.store.Accounts().Put(next, notes...); err != nil {
 		return AccountInfo{}, fmt.Errorf("store the account: %w", err)
@@ -330,8 +363,9 @@ func accountInfo(a localstore.Account) AccountInfo {
 		AccountDetails: backend.AccountDetails{
 			Email: a.Email, Name: a.DisplayName, Username: a.Username,
 			IMAP: serverFromConfig(a.IMAP), SMTP: serverFromConfig(a.SMTP), Pins: pinsOf(a.PinnedCerts),
+			SignIn: providerName(a.Secret.Provider),
 		},
-		SecretKind: a.Secret.Kind, ServerSavesSent: a.ServerSavesSent,
+		SecretKind: a.Secret.Kind, ServerSavesSent: a.ServerSavesSent, SignInProvider: a.Secret.Provider,
 	}
 }
 

@@ -36,6 +36,7 @@ type Connections struct {
 	rootCAs *x509.CertPool
 	dialer  transport.Dialer
 	stall   time.Duration // transport.Policy.StallTimeout of every connection
+	tokens  *Tokens       // renews OAuth2 access tokens before a login
 
 	mu    sync.Mutex
 	conns map[string]Connection // latest connection per account and protocol
@@ -84,6 +85,10 @@ func (cs *Connections) dialIMAP(ctx context.Context, acct localstore.Account, op
 // whether a failure was a stall (see imapStalled).
 func (cs *Connections) dialIMAPConn(ctx context.Context, acct localstore.Account, opts *imapclient.Options) (*imapclient.Client, *transport.Conn, Connection, error) {
 	srv := serverFromConfig(acct.IMAP)
+	acct, err := cs.tokens.fresh(ctx, acct)
+	if err != nil {
+		return nil, nil, Connection{}, err
+	}
 	conn, state, err := transport.DialIMAP(ctx, srv.Host, srv.Port, transport.Security(srv.Security), cs.policy(acct))
 	if err != nil {
 		return nil, nil, Connection{}, fmt.Errorf("IMAP %s: %w", srv, markCertificate(err))
@@ -104,7 +109,7 @@ func (cs *Connections) dialIMAPConn(ctx context.Context, acct localstore.Account
 		if stalled := conn.Stalled(); stalled != nil {
 			return nil, nil, info, stalled
 		}
-		return nil, nil, info, fmt.Errorf("IMAP login to %s as %s: %w", srv.Host, acct.Username, classifyIMAPLogin(err, srv.Host, referral))
+		return nil, nil, info, fmt.Errorf("IMAP login to %s as %s: %w", srv.Host, acct.Username, signInAgain(acct, classifyIMAPLogin(err, srv.Host, referral)))
 	}
 	return c, conn, info, nil
 }
@@ -118,6 +123,9 @@ func imapStalled(conn *transport.Conn, err error) error {
 	return err
 }
 
+// imapLogin logs in with the password, or with the OAuth2 token: by the
+// provider's mechanism when the server offers it, else OAUTHBEARER, else
+// XOAUTH2.
 func imapLogin(c *imapclient.Client, acct localstore.Account) error {
 	if acct.Secret.Kind != SecretOAuth2 {
 		return c.Login(acct.Username, acct.Secret.Value).Wait()
@@ -126,13 +134,43 @@ func imapLogin(c *imapclient.Client, acct localstore.Account) error {
 	if err != nil {
 		return err
 	}
-	if caps.Has(imap.AuthCap(sasl.OAuthBearer)) {
-		return c.Authenticate(sasl.NewOAuthBearerClient(&sasl.OAuthBearerOptions{Username: acct.Username, Token: acct.Secret.Value}))
-	}
-	if caps.Has(imap.AuthCap(xoauth2.Mechanism)) {
-		return c.Authenticate(xoauth2.NewClient(acct.Username, acct.Secret.Value))
+	for _, mech := range tokenMechanisms(acct.Secret.Mechanism) {
+		if !caps.Has(imap.AuthCap(mech)) {
+			continue
+		}
+		client := xoauth2.NewClient(acct.Username, acct.Secret.Value)
+		if mech == sasl.OAuthBearer {
+			client = sasl.NewOAuthBearerClient(&sasl.OAuthBearerOptions{Username: acct.Username, Token: acct.Secret.Value})
+		}
+		err := c.Authenticate(client)
+		// The mechanisms end with the server's error challenge, not with
+		// its NO: that is the refusal.
+		var bearerErr *sasl.OAuthBearerError
+		if errors.Is(err, xoauth2.ErrRejected) || errors.As(err, &bearerErr) {
+			return fmt.Errorf("%w: %w", backend.ErrLoginRejected, err)
+		}
+		return err
 	}
 	return errors.New("the server offers neither OAUTHBEARER nor XOAUTH2 for an OAuth2 token")
+}
+
+// tokenMechanisms are the SASL mechanisms for an OAuth2 token in the order
+// tried: preferred first, when it names one.
+func tokenMechanisms(preferred string) []string {
+	if preferred == xoauth2.Mechanism {
+		return []string{xoauth2.Mechanism, sasl.OAuthBearer}
+	}
+	return []string{sasl.OAuthBearer, xoauth2.Mechanism}
+}
+
+// signInAgain adds backend.ErrSignInAgain to a refused login of an
+// account signed in with a provider: its token was renewed when needed, so
+// a refusal means the sign-in itself no longer holds.
+func signInAgain(acct localstore.Account, err error) error {
+	if acct.Secret.Refresh != "" && errors.Is(err, backend.ErrLoginRejected) {
+		return fmt.Errorf("%w: %w", backend.ErrSignInAgain, err)
+	}
+	return err
 }
 
 // imapConnector gives the sync engine logged-in clients for acct.
@@ -146,15 +184,22 @@ func (cs *Connections) imapConnector(acct localstore.Account) imapsync.Connector
 	}
 }
 
-func (cs *Connections) dialSMTP(ctx context.Context, acct localstore.Account) (net.Conn, Connection, error) {
+// dialSMTP connects to acct's submission server and returns the
+// credential to log in with (an OAuth2 token renewed if it was about to
+// end).
+func (cs *Connections) dialSMTP(ctx context.Context, acct localstore.Account) (net.Conn, submit.Auth, Connection, error) {
 	srv := serverFromConfig(acct.SMTP)
+	acct, err := cs.tokens.fresh(ctx, acct)
+	if err != nil {
+		return nil, submit.Auth{}, Connection{}, err
+	}
 	conn, state, err := transport.DialSMTP(ctx, srv.Host, srv.Port, transport.Security(srv.Security), cs.policy(acct), heloName)
 	if err != nil {
-		return nil, Connection{}, fmt.Errorf("SMTP %s: %w", srv, markCertificate(err))
+		return nil, submit.Auth{}, Connection{}, fmt.Errorf("SMTP %s: %w", srv, markCertificate(err))
 	}
 	info := Connection{Server: srv, ConnState: state}
 	cs.record(acct.Email, autoconfig.ProtocolSMTP, info)
-	return conn, info, nil
+	return conn, submitAuth(acct), info, nil
 }
 
 // markCertificate adds backend.ErrCertificateRejected to a connection error
@@ -168,7 +213,11 @@ func markCertificate(err error) error {
 }
 
 func submitAuth(acct localstore.Account) submit.Auth {
-	return submit.Auth{Username: acct.Username, Secret: acct.Secret.Value, OAuth2: acct.Secret.Kind == SecretOAuth2}
+	a := submit.Auth{Username: acct.Username, Secret: acct.Secret.Value, OAuth2: acct.Secret.Kind == SecretOAuth2}
+	if a.OAuth2 {
+		a.Mechanisms = tokenMechanisms(acct.Secret.Mechanism)
+	}
+	return a
 }
 
 // login connects to acct's IMAP or SMTP server, logs in and logs out again.
@@ -185,12 +234,12 @@ func (cs *Connections) login(ctx context.Context, acct localstore.Account, proto
 		_ = c.Close()
 		return info, nil
 	}
-	conn, info, err := cs.dialSMTP(ctx, acct)
+	conn, auth, info, err := cs.dialSMTP(ctx, acct)
 	if err != nil {
 		return info, err
 	}
-	if err := submit.CheckLogin(ctx, conn, heloName, submitAuth(acct)); err != nil {
-		return info, fmt.Errorf("SMTP login to %s as %s: %w", acct.SMTP.Host, acct.Username, markLoginRejected(err))
+	if err := submit.CheckLogin(ctx, conn, heloName, auth); err != nil {
+		return info, fmt.Errorf("SMTP login to %s as %s: %w", acct.SMTP.Host, acct.Username, signInAgain(acct, markLoginRejected(err)))
 	}
 	return info, nil
 }

@@ -15,12 +15,17 @@ import (
 // each test login was secured. A certificate that does not verify comes
 // back as a *backend.CertificateError, one for each server (joined), and
 // only the certificates in a.Trust are pinned, each for its own server.
-func (e *Engine) AddAccount(ctx context.Context, a backend.NewAccount) (added backend.AddedAccount, err error) {
+func (e *Engine) AddAccount(ctx context.Context, a backend.NewAccount) (backend.AddedAccount, error) {
+	return e.addAccount(ctx, AccountSettings{
+		Email: a.Email, Name: a.Name, Secret: a.Password, TrustServers: trustedPins(a.Trust),
+		IMAP: a.IMAP, SMTP: a.SMTP,
+	})
+}
+
+// addAccount adds an account with settings and starts its session.
+func (e *Engine) addAccount(ctx context.Context, settings AccountSettings) (added backend.AddedAccount, err error) {
 	err = e.with(ctx, func(p *Profile) error {
-		info, err := p.Accounts().Add(ctx, AccountSettings{
-			Email: a.Email, Name: a.Name, Secret: a.Password, TrustServers: trustedPins(a.Trust),
-			IMAP: a.IMAP, SMTP: a.SMTP,
-		}, nil)
+		info, err := p.Accounts().Add(ctx, settings, nil)
 		if err != nil {
 			return asBackendCertError(err)
 		}

@@ -41,6 +41,8 @@ type Profile struct {
 	keys        *Keyring
 	settings    *Settings
 	audit       *Audit
+	tokens      *Tokens
+	signIns     *SignIns
 	connections *Connections
 	accounts    *Accounts
 	inspector   *Inspector
@@ -137,7 +139,9 @@ func newProfile(store *localstore.Store, opts *ProfileOptions) *Profile {
 	p.settings = &Settings{store: store}
 	p.audit = &Audit{store: store, keys: p.keys, now: now}
 	rootCAs, dialer, stall := opts.network()
-	p.connections = &Connections{rootCAs: rootCAs, dialer: dialer, stall: stall}
+	p.tokens = &Tokens{store: store, settings: p.settings, rootCAs: rootCAs, now: now}
+	p.signIns = &SignIns{tokens: p.tokens, settings: p.settings}
+	p.connections = &Connections{rootCAs: rootCAs, dialer: dialer, stall: stall, tokens: p.tokens}
 	p.accounts = &Accounts{store: store, now: now, connections: p.connections}
 	p.inspector = &Inspector{keys: p.keys, now: now}
 	p.composer = &Composer{store: store, keys: p.keys, accounts: p.accounts, inspector: p.inspector, now: now}
@@ -155,6 +159,9 @@ func (p *Profile) Keys() *Keyring { return p.keys }
 
 // Settings are the profile's settings.
 func (p *Profile) Settings() *Settings { return p.settings }
+
+// SignIns signs accounts in with OAuth2 providers.
+func (p *Profile) SignIns() *SignIns { return p.signIns }
 
 // Accounts are the profile's mail accounts.
 func (p *Profile) Accounts() *Accounts { return p.accounts }

@@ -71,8 +71,8 @@ func (o *Outbox) smtpConnector() submit.Connector {
 		if err != nil {
 			return nil, submit.Auth{}, err
 		}
-		conn, _, err := o.connections.dialSMTP(ctx, acct)
-		return conn, submitAuth(acct), err
+		conn, auth, _, err := o.connections.dialSMTP(ctx, acct)
+		return conn, auth, err
 	}
 }
 

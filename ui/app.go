@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 	"unicode/utf8"
 
@@ -31,6 +32,9 @@ type App struct {
 	// replace it, as the test driver's does nothing.
 	stopDriver func()
 	quitting   bool
+	// openURL shows an address in the desktop's browser (the app's
+	// OpenURL); tests replace it, as the test driver's does nothing.
+	openURL func(*url.URL) error
 
 	main         *mainView
 	keyManager   *keyManager

@@ -29,6 +29,9 @@ type userError struct {
 	retry, settings bool
 	// cancelled: the user cancelled the work; nothing else to report.
 	cancelled bool
+	// signIn: the account's sign-in with its provider must be renewed in
+	// the browser.
+	signIn bool
 }
 
 // maxSentence bounds a sentence taken from an error's own text; a longer
@@ -94,6 +97,9 @@ func sentenceFor(err error, u *userError) string {
 	case errors.Is(err, backend.ErrServerUnavailable):
 		u.retry = true
 		return "The mail server is temporarily unavailable: try again later."
+	case errors.Is(err, backend.ErrSignInAgain):
+		u.signIn = true
+		return "The sign-in with the account's provider has expired or was withdrawn: sign in again."
 	case errors.Is(err, backend.ErrLoginRejected):
 		u.settings = true
 		return "The mail server refused the user name or password: check them in the account's settings."

@@ -19,16 +19,22 @@ type errorActions struct {
 	// settings opens the account's settings; nil where they cannot be
 	// opened from here.
 	settings func()
+	// signIn signs the account in again with its provider; nil where the
+	// account is not known here.
+	signIn func()
 	// extra are offered whatever the error (Open outbox, say).
 	extra []noticeAction
 }
 
-// fitting returns the buttons for u, in the order Retry, Open settings,
-// then the extra ones.
+// fitting returns the buttons for u, in the order Retry, Sign in again,
+// Open settings, then the extra ones.
 func (ea errorActions) fitting(u userError) []noticeAction {
 	var out []noticeAction
 	if (u.retry || ea.retryAlways) && ea.retry != nil {
 		out = append(out, noticeAction{"Retry", ea.retry})
+	}
+	if u.signIn && ea.signIn != nil {
+		out = append(out, noticeAction{"Sign in again", ea.signIn})
 	}
 	if u.settings && ea.settings != nil {
 		out = append(out, noticeAction{"Open settings", ea.settings})

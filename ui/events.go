@@ -259,5 +259,9 @@ func (v *mainView) sessionProblem(ev backend.Event) {
 	if err == nil {
 		err = errors.New(ev.Message)
 	}
-	v.notice.showError(prefix, err, errorActions{retry: v.sync, retryAlways: true, settings: v.ui.showAccountSettings})
+	actions := errorActions{retry: v.sync, retryAlways: true, settings: v.ui.showAccountSettings}
+	if account := ev.Account; account != "" {
+		actions.signIn = func() { v.ui.signInAgain(v.ui.window, account) }
+	}
+	v.notice.showError(prefix, err, actions)
 }

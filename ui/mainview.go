@@ -808,7 +808,11 @@ func (v *mainView) sync() {
 			v.status.SetText("Sync cancelled. What was fetched so far is kept.")
 			return
 		case err != nil:
-			v.notice.showError("Sync failed: ", err, errorActions{retry: v.sync, retryAlways: true, settings: v.ui.showAccountSettings})
+			actions := errorActions{retry: v.sync, retryAlways: true, settings: v.ui.showAccountSettings}
+			if account := v.account; account != "" {
+				actions.signIn = func() { v.ui.signInAgain(v.ui.window, account) }
+			}
+			v.notice.showError("Sync failed: ", err, actions)
 			return
 		}
 		v.loadAccounts()

@@ -25,6 +25,10 @@ type accountsPane struct {
 	rows    *fyne.Container
 	status  *widget.Label
 
+	// clients sets the client IDs of the sign-in providers; nil when the
+	// backend cannot sign accounts in.
+	clients *signInClients
+
 	// buttons holds each row's Edit, Re-authenticate and Remove buttons,
 	// by address.
 	buttons map[string][3]*widget.Button
@@ -43,7 +47,13 @@ func newAccountsPane(sw *settingsWindow) *accountsPane {
 	if p.editor == nil {
 		note += " This backend cannot change or remove them."
 	}
-	p.content = container.NewBorder(nil, container.NewVBox(p.status, wrapped(note)), nil, nil, container.NewVScroll(p.rows))
+	bottom := container.NewVBox(p.status, wrapped(note))
+	if si, ok := sw.ui.backend.(backend.SignIn); ok {
+		p.clients = newSignInClients(sw, si)
+		bottom.Add(widget.NewSeparator())
+		bottom.Add(p.clients.content)
+	}
+	p.content = container.NewBorder(nil, bottom, nil, nil, container.NewVScroll(p.rows))
 	return p
 }
 
@@ -89,8 +99,28 @@ func (p *accountsPane) show(accounts []backend.Account, note string) {
 }
 
 // edit opens the edit (or re-authenticate) window for email, closing one
-// that is open for another account.
+// that is open for another account. An account that signs in with a
+// provider is re-authenticated by signing in again in the browser.
 func (p *accountsPane) edit(email string, reauth bool) {
+	if _, ok := p.sw.ui.backend.(backend.SignIn); ok && reauth {
+		var d backend.AccountDetails
+		p.sw.ui.tasks.run(p.sw.ui.context(), func(ctx context.Context) (err error) { d, err = p.editor.AccountDetails(ctx, email); return err }, func(err error) {
+			switch {
+			case err != nil:
+				p.status.SetText(readable(err))
+			case d.SignIn != "":
+				p.sw.ui.signInAgain(p.sw.window, email)
+			default:
+				p.openEdit(email, reauth)
+			}
+		})
+		return
+	}
+	p.openEdit(email, reauth)
+}
+
+// openEdit opens the edit (or password) form for email.
+func (p *accountsPane) openEdit(email string, reauth bool) {
 	s := p.sw.ui.settingsOf()
 	if old := s.accountEdit; old != nil {
 		old.window.Close()

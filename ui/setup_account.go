@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,11 +50,18 @@ type accountSetup struct {
 	saved   func()                  // runs after an edit was stored
 
 	email, name, password *widget.Entry
-	imap, smtp            serverFields
-	advanced              *widget.Accordion
-	testButton            *widget.Button
-	status                *widget.Label
-	result                *widget.Label
+	// method chooses a password or a sign-in provider; nil when the
+	// backend cannot sign in or when editing. providers are those it
+	// offers, suggested the ID of the one that hosts the address typed.
+	method     *widget.Select
+	signIn     backend.SignIn
+	providers  []backend.SignInProvider
+	suggested  string
+	imap, smtp serverFields
+	advanced   *widget.Accordion
+	testButton *widget.Button
+	status     *widget.Label
+	result     *widget.Label
 	// working shows the test running, with Cancel; problem shows why it
 	// failed, with Details and Retry.
 	working *activity
@@ -189,6 +197,7 @@ func (a *accountSetup) build(title string, onClosed func()) {
 	a.status.Wrapping = fyne.TextWrapWord
 	a.result = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	a.result.Wrapping = fyne.TextWrapWord
+	a.result.Selectable = true
 	relayout := func() {
 		if c := a.window.Content(); c != nil {
 			c.Refresh()
@@ -199,6 +208,14 @@ func (a *accountSetup) build(title string, onClosed func()) {
 	a.problem.relayout = relayout
 	form := widget.NewForm(widget.NewFormItem("Address", a.email), widget.NewFormItem("Name", a.name),
 		widget.NewFormItem("Password", a.password))
+	if si, ok := a.ui.backend.(backend.SignIn); ok && a.editing == "" {
+		a.signIn = si
+		a.method = widget.NewSelect([]string{methodPassword}, func(string) { a.methodChanged() })
+		a.method.SetSelected(methodPassword)
+		form.Items = slices.Insert(form.Items, 1, widget.NewFormItem("Sign in with", a.method))
+		a.email.OnChanged = func(string) { a.suggest() }
+		a.loadProviders()
+	}
 	content := []fyne.CanvasObject{form, a.advanced}
 	if a.reauth {
 		form = widget.NewForm(widget.NewFormItem("Address", a.email), widget.NewFormItem("New password", a.password))
@@ -242,6 +259,97 @@ func (a *accountSetup) fill(d backend.AccountDetails) {
 	a.window.Canvas().Focus(a.name)
 }
 
+// loadProviders fills the sign-in choice with the backend's providers.
+func (a *accountSetup) loadProviders() {
+	var providers []backend.SignInProvider
+	a.ui.tasks.run(a.ui.context(), func(ctx context.Context) (err error) {
+		providers, _, err = a.signIn.SignInProviders(ctx, "")
+		return err
+	}, func(err error) {
+		if err != nil {
+			return // the password stays the only choice
+		}
+		a.providers = providers
+		options := []string{methodPassword}
+		for _, p := range providers {
+			options = append(options, p.Name)
+		}
+		a.method.SetOptions(options)
+	})
+}
+
+// suggest chooses the provider that hosts the address typed, while the
+// user has not chosen otherwise nor typed a password.
+func (a *accountSetup) suggest() {
+	email := strings.TrimSpace(a.email.Text)
+	if !strings.Contains(email, "@") {
+		return
+	}
+	var suggested string
+	a.ui.tasks.run(a.ui.context(), func(ctx context.Context) (err error) {
+		_, suggested, err = a.signIn.SignInProviders(ctx, email)
+		return err
+	}, func(err error) {
+		if err != nil || suggested == a.suggested || strings.TrimSpace(a.email.Text) != email {
+			return
+		}
+		a.suggested = suggested
+		if a.password.Text != "" {
+			return
+		}
+		name := methodPassword
+		if p, ok := a.provider(suggested); ok {
+			name = p.Name
+		}
+		a.method.SetSelected(name)
+	})
+}
+
+// provider returns the offered provider with id.
+func (a *accountSetup) provider(id string) (backend.SignInProvider, bool) {
+	for _, p := range a.providers {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return backend.SignInProvider{}, false
+}
+
+// chosenProvider is the provider chosen to sign in with; ok is false for
+// a password.
+func (a *accountSetup) chosenProvider() (backend.SignInProvider, bool) {
+	if a.method == nil {
+		return backend.SignInProvider{}, false
+	}
+	for _, p := range a.providers {
+		if p.Name == a.method.Selected {
+			return p, true
+		}
+	}
+	return backend.SignInProvider{}, false
+}
+
+// methodChanged shows the password field for a password, and says what
+// signing in with a provider does (or what it still needs).
+func (a *accountSetup) methodChanged() {
+	p, ok := a.chosenProvider()
+	if !ok {
+		a.password.Enable()
+		a.testButton.SetText("Test connection and add")
+		a.status.SetText("Sealpost logs in to both servers over verified TLS before it stores anything.")
+		return
+	}
+	a.password.SetText("")
+	a.password.Disable()
+	a.testButton.SetText("Sign in and add")
+	if !p.Ready {
+		a.status.SetText("Signing in with " + p.Name + " needs a client ID from your organisation: set it in Settings, " +
+			"Accounts, Sign-in providers. Where to get one: " + p.Help + ".")
+		return
+	}
+	a.status.SetText("Your browser opens " + p.Name + "'s sign-in page; Sealpost keeps only the tokens it grants, sealed, never your password.")
+}
+
 // test runs the engine's AddAccount with what the fields say.
 func (a *accountSetup) test() {
 	acct := backend.NewAccount{Email: strings.TrimSpace(a.email.Text), Name: strings.TrimSpace(a.name.Text),
@@ -257,6 +365,10 @@ func (a *accountSetup) test() {
 	case err != nil:
 	case acct.Email == "":
 		err = errors.New("enter the e-mail address of the account")
+	case a.editing == "" && a.signingIn():
+		if p, _ := a.chosenProvider(); !p.Ready {
+			err = errors.New("set a client ID for " + p.Name + " in Settings, Accounts first")
+		}
 	case len(acct.Password) == 0 && (a.editing == "" || a.reauth):
 		err = errors.New("enter the account's password")
 	}
@@ -274,14 +386,27 @@ func (a *accountSetup) test() {
 	}
 	// Cancel, closing the window or locking stops the test; the engine
 	// stores nothing until both logins succeeded.
-	ctx, cancel := context.WithTimeout(a.ui.context(), accountSetupTimeout)
+	timeout := accountSetupTimeout
+	provider, signingIn := a.chosenProvider()
+	if signingIn {
+		timeout = signInTimeout
+		doing = "Waiting for the sign-in in your browser…"
+	}
+	ctx, cancel := context.WithTimeout(a.ui.context(), timeout)
 	a.cancel = cancel
 	a.working.start(doing, cancel)
+	open := a.ui.openInBrowser(func(address string) {
+		a.status.SetText("Sign in on " + provider.Name + "'s page in your browser. If none opened, open this address in one:")
+		a.result.SetText(address)
+	})
 	var added backend.AddedAccount
 	a.ui.tasks.run(ctx, func(ctx context.Context) (err error) {
-		if a.editing != "" {
+		switch {
+		case a.editing != "":
 			added, err = a.editor.UpdateAccount(ctx, acct)
-		} else {
+		case signingIn:
+			added, err = a.signIn.AddAccountWithSignIn(ctx, acct, provider.ID, open)
+		default:
 			added, err = a.setup.AddAccount(ctx, acct)
 		}
 		return err
@@ -301,6 +426,12 @@ func (a *accountSetup) test() {
 			a.done(added)
 		}
 	})
+}
+
+// signingIn reports whether a provider, not a password, was chosen.
+func (a *accountSetup) signingIn() bool {
+	_, ok := a.chosenProvider()
+	return ok
 }
 
 // done shows how the account's connections were secured and refreshes the

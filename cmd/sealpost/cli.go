@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -17,6 +18,7 @@ import (
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail"
 	"github.com/sealpost/sealpost/mail/backend"
+	"github.com/sealpost/sealpost/mail/signin"
 )
 
 // stdio carries the streams a command reads and writes, so tests can run
@@ -50,9 +52,12 @@ func commands() []command {
 		{"keys delete", "delete a key: FINGERPRINT [--force for own keys]", cmdKeysDelete},
 		{"keys default", "make an own key the default for its address: FINGERPRINT [--email E]", cmdKeysDefault},
 		{"keys revoke", "revoke an own key: FINGERPRINT [--reason R]", cmdKeysRevoke},
-		{"account add", "add a mail account: --email E --password-file F [--imap H:P] [--smtp H:P] [--trust-cert SHA256]", cmdAccountAdd},
+		{"account add", "add a mail account: --email E (--password-file F | --oauth2 [--provider P]) [--imap H:P] [--smtp H:P] [--trust-cert SHA256]", cmdAccountAdd},
 		{"account list", "list the accounts [--json]", cmdAccountList},
 		{"account edit", "change an account: --email E [--name N] [--imap H:P] [--smtp H:P] [--password-file F] [--trust-cert SHA256]", cmdAccountEdit},
+		{"account signin", "sign an account in again with its provider (OAuth2) in the browser: --email E", cmdAccountSignIn},
+		{"oauth2 providers", "list the OAuth2 sign-in providers and whether their client ID is set [--json]", cmdOAuth2Providers},
+		{"oauth2 client", "set the client ID for a sign-in provider: PROVIDER --client-id ID [--client-secret-file F] [--auth-url U --token-url U --scope S --mechanism M]", cmdOAuth2Client},
 		{"account remove", "remove an account and its local mail from this computer: EMAIL [--yes]", cmdAccountRemove},
 		{"sync", "synchronise mail [--account E] [--folder F] [--headers-only]", cmdSync},
 		{"watch", "keep mail up to date as it arrives and print what happens: [--account E] [--json] [--check-interval D]", cmdWatch},
@@ -79,6 +84,9 @@ type cliEnv struct {
 	profileDir     string
 	passphraseFile string
 	stallTimeout   time.Duration // 0: the engine's default
+	// rootCAs replaces the system's roots; only in-process tests set it
+	// (for their servers and OAuth2 provider with generated certificates).
+	rootCAs *x509.CertPool
 }
 
 // run executes one headless command and returns the process exit code.
@@ -265,7 +273,7 @@ func (env *cliEnv) openProfile() (*mail.Profile, error) {
 
 // profileOptions are the engine options the global flags ask for.
 func (env *cliEnv) profileOptions() *mail.ProfileOptions {
-	return &mail.ProfileOptions{StallTimeout: env.stallTimeout}
+	return &mail.ProfileOptions{StallTimeout: env.stallTimeout, RootCAs: env.rootCAs}
 }
 
 // unlockInput returns the profile folder, which must hold a profile, and
@@ -356,6 +364,8 @@ func commandHints() []struct {
 		{mail.ErrNoAccount, "`sealpost account list` shows the accounts"},
 		{mail.ErrNoOwnKey, "`sealpost keys generate` creates one, `sealpost keys import FILE` imports one"},
 		{mail.ErrChooseSigningKey, "name it with --key FINGERPRINT; `sealpost keys list` shows your keys"},
+		{backend.ErrSignInAgain, "`sealpost account signin --email ADDRESS` signs in again"},
+		{signin.ErrNoClientID, "`sealpost oauth2 client PROVIDER --client-id ID` sets it; see docs/oauth2.md"},
 		{mail.ErrAccountHasOutbox, "`sealpost outbox list` shows the IDs; `sealpost outbox retry ID` sends one, `sealpost outbox discard ID` discards it"},
 	}
 }

@@ -30,6 +30,9 @@ type accountJSON struct {
 	Auth            string       `json:"auth"` // password | oauth2
 	ServerSavesSent bool         `json:"server_saves_sent"`
 	PinnedCerts     []pinnedJSON `json:"pinned_certs"`
+	// SignInProvider is the OAuth2 provider the account signs in with
+	// ("" for a password or a pasted token).
+	SignInProvider string `json:"signin_provider"`
 }
 
 type serverJSON struct {
@@ -51,8 +54,9 @@ func cmdAccountAdd(ctx context.Context, env *cliEnv, args []string) error {
 	name := fs.String("name", "", "your name as recipients see it")
 	servers := serverFlags(fs, "", " (default: autoconfiguration)")
 	user := fs.String("user", "", "login name (default: the address)")
-	passFile := fs.String("password-file", "", "read the password (or OAuth2 token) from `FILE` (required)")
-	oauth := fs.Bool("oauth2", false, "the password file holds an OAuth2 access token")
+	passFile := fs.String("password-file", "", "read the password (or, with --oauth2, an OAuth2 access token) from `FILE`")
+	oauth := fs.Bool("oauth2", false, "sign in with the provider in a browser (without --password-file), or the password file holds an OAuth2 access token")
+	provider := fs.String("provider", "", "the OAuth2 provider to sign in with: google, microsoft, yahoo, aol or your own (default: found from the address or servers)")
 	trust := fs.String("trust-cert", "", "trust the certificate with this SHA-256 fingerprint (hex, as printed when it was refused)")
 	savesSent := fs.Bool("server-saves-sent", false, "the provider files sent mail itself: do not save a copy in Sent")
 	if err := parse(fs, args, 0, 0); err != nil {
@@ -61,21 +65,40 @@ func cmdAccountAdd(ctx context.Context, env *cliEnv, args []string) error {
 	if *email == "" {
 		return fmt.Errorf("%w: --email ADDRESS is required", errUsage)
 	}
-	if *passFile == "" {
-		return fmt.Errorf("%w: --password-file FILE is required", errUsage)
+	signIn := *oauth && *passFile == ""
+	switch {
+	case *passFile == "" && !*oauth:
+		return fmt.Errorf("%w: --password-file FILE (or --oauth2 to sign in with the provider) is required", errUsage)
+	case *provider != "" && !signIn:
+		return fmt.Errorf("%w: --provider goes with --oauth2 and no --password-file", errUsage)
 	}
 	settings := mail.AccountSettings{Email: *email, Name: *name, Username: *user, TrustCert: *trust, ServerSavesSent: *savesSent}
 	var err error
 	if settings.IMAP, settings.SMTP, err = servers(); err != nil {
 		return err
 	}
-	if settings.Secret, err = readSecretFile(*passFile); err != nil {
-		return err
+	if !signIn {
+		if settings.Secret, err = readSecretFile(*passFile); err != nil {
+			return err
+		}
 	}
 	if *oauth {
 		settings.SecretKind = mail.SecretOAuth2
 	}
 	return env.withProfile(func(p *mail.Profile) error {
+		if signIn {
+			id := *provider
+			if id == "" {
+				if id = p.SignIns().ProviderFor(*email, settings.IMAP.Host, settings.SMTP.Host); id == "" {
+					return fmt.Errorf("%w: no known sign-in provider hosts %s: name it with --provider (`sealpost oauth2 providers` lists them)", errUsage, *email)
+				}
+			}
+			si, err := env.signIn(ctx, p, id, *email)
+			if err != nil {
+				return err
+			}
+			settings.SignIn = &si
+		}
 		info, err := p.Accounts().Add(ctx, settings, nil)
 		if err != nil {
 			err = withTrustHint(err)
@@ -173,9 +196,10 @@ func cmdAccountList(_ context.Context, env *cliEnv, args []string) error {
 			for _, a := range accts {
 				j := accountJSON{
 					Email: a.Email, Name: a.Name, Username: a.Username, Auth: a.SecretKind, ServerSavesSent: a.ServerSavesSent,
-					IMAP:        serverJSON{a.IMAP.Host, a.IMAP.Port, a.IMAP.Security},
-					SMTP:        serverJSON{a.SMTP.Host, a.SMTP.Port, a.SMTP.Security},
-					PinnedCerts: []pinnedJSON{},
+					SignInProvider: a.SignInProvider,
+					IMAP:           serverJSON{a.IMAP.Host, a.IMAP.Port, a.IMAP.Security},
+					SMTP:           serverJSON{a.SMTP.Host, a.SMTP.Port, a.SMTP.Security},
+					PinnedCerts:    []pinnedJSON{},
 				}
 				for _, pin := range a.Pins {
 					j.PinnedCerts = append(j.PinnedCerts, pinnedJSON{pin.Host, pin.Port, pin.SHA256, rfc3339(pin.PinnedAt)})

@@ -241,6 +241,7 @@ const (
 	goIMAP     = "github.com/emersion/go-imap/v2/..."
 	goSMTP     = "github.com/emersion/go-smtp/..."
 	bbolt      = "go.etcd.io/bbolt/..."
+	oauth2     = "golang.org/x/oauth2/..."
 	fyne       = "fyne.io/..."
 	cmdPkgs    = Module + "/cmd/..."
 	uiPkgs     = Module + "/ui/..."
@@ -253,10 +254,10 @@ const (
 // ui -> mail -> crypto, localstore.
 func Rules() []Rule {
 	return []Rule{{
-		Name: "ui talks to the engine through mail/backend only: no IMAP, SMTP, store or engine code, even indirectly",
+		Name: "ui talks to the engine through mail/backend only: no IMAP, SMTP, OAuth2, store or engine code, even indirectly",
 		From: []string{uiPkgs},
 		// mail itself, not mail/...: mail/backend is the interface ui uses.
-		Forbid:     []string{Module + "/mail", storePkgs, goIMAP, goSMTP, bbolt, cmdPkgs},
+		Forbid:     []string{Module + "/mail", storePkgs, goIMAP, goSMTP, bbolt, oauth2, cmdPkgs},
 		Transitive: true,
 	}, {
 		Name:   "crypto does no network I/O",

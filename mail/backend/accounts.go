@@ -44,6 +44,9 @@ type AccountDetails struct {
 	// Pins are the certificates the user chose to trust for the
 	// account's servers.
 	Pins []PinnedCert
+	// SignIn names the provider the account signs in with (OAuth2) instead
+	// of a password; empty for a password.
+	SignIn string
 }
 
 // PinnedCert is a certificate the user trusted for one host and port.

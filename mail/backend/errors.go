@@ -83,3 +83,9 @@ func FindAll[T error](err error) []T {
 	walk(err)
 	return found
 }
+
+// ErrSignInAgain means the provider an account signs in with no longer
+// accepts its saved sign-in (revoked, expired, or the password changed):
+// only signing in again in the browser helps. The UI offers "Sign in
+// again" for it.
+var ErrSignInAgain = errors.New("the account's sign-in with its provider has expired or was revoked: sign in again")

@@ -139,3 +139,38 @@ type KeyLookup struct {
 	Source string
 	Keys   []KeyInfo
 }
+
+// SignInProvider is an OAuth2 provider the user can sign in with.
+type SignInProvider struct {
+	// ID names the provider ("google", "microsoft", "yahoo", "aol", or an
+	// organisation's own).
+	ID, Name string
+	// Ready is true when the application's client ID for the provider is
+	// set; sign-in needs it.
+	Ready bool
+	// Help says where an organisation registers the application to get a
+	// client ID.
+	Help string
+}
+
+// SignIn is what a backend may offer to sign accounts in with an OAuth2
+// provider (Gmail, Microsoft 365, Yahoo, AOL) instead of a password. It
+// is optional. The sign-in runs in the system browser: the backend calls
+// open with the provider's page and waits until the browser comes back, or
+// ctx ends. Calls block, so the UI makes them off its own goroutine.
+type SignIn interface {
+	// SignInProviders lists the providers and says which one hosts email
+	// ("" for none known, or when email is empty).
+	SignInProviders(ctx context.Context, email string) (providers []SignInProvider, suggested string, err error)
+	// AddAccountWithSignIn signs a.Email in with provider, then adds the
+	// account as AddAccount does, with the tokens sealed in the profile
+	// instead of a password (a.Password is not used).
+	AddAccountWithSignIn(ctx context.Context, a NewAccount, provider string, open func(url string) error) (AddedAccount, error)
+	// SignInAgain signs the account with address email in again with its
+	// provider, after ErrSignInAgain, and restarts its connection.
+	SignInAgain(ctx context.Context, email string, open func(url string) error) error
+	// SetSignInClient stores the application's client ID (and client
+	// secret, for providers that issue one) for provider; an empty ID
+	// removes it.
+	SetSignInClient(ctx context.Context, provider, clientID, clientSecret string) error
+}

@@ -2,6 +2,7 @@ package submit
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/emersion/go-sasl"
@@ -30,6 +31,10 @@ type Auth struct {
 	OAuth2 bool
 	// Mechanism forces one of the Mech* mechanisms; empty chooses as above.
 	Mechanism string
+	// Mechanisms, for a token, is the order to try OAUTHBEARER and
+	// XOAUTH2 in (a provider's own mechanism first); empty means the
+	// order above.
+	Mechanisms []string
 }
 
 // String never shows the secret, so an Auth can be printed safely.
@@ -42,6 +47,9 @@ func (a Auth) saslClient(c *smtp.Client) (sasl.Client, string, error) {
 	candidates := []string{MechPlain, MechLogin}
 	if a.OAuth2 {
 		candidates = []string{MechOAuthBearer, MechXOAuth2}
+		if len(a.Mechanisms) > 0 {
+			candidates = slices.DeleteFunc(slices.Clone(a.Mechanisms), func(m string) bool { return m != MechOAuthBearer && m != MechXOAuth2 })
+		}
 	}
 	if a.Mechanism != "" {
 		m := strings.ToUpper(a.Mechanism)

@@ -32,6 +32,9 @@ type dovecotConfig struct {
 	StartTLSAddr string // IMAP with STARTTLS: 127.0.0.2, see startTLSHost
 	StartTLSPort int
 	MTAUser      string
+	// OAuth2File is the oauth2 passdb's configuration; empty without
+	// OAuth2.
+	OAuth2File string
 }
 
 // startTLSHost is the address of Dovecot's STARTTLS listener. Dovecot
@@ -93,6 +96,7 @@ func startDovecot(st *setup, withMTA bool, tlsPort, startTLSPort int) (*dovecot,
 		return nil, fmt.Errorf("give the Dovecot users file to group dovecot: %w", err)
 	}
 
+	var err error
 	mtaUser := ""
 	if withMTA {
 		mtaUser = "postfix"
@@ -109,6 +113,11 @@ func startDovecot(st *setup, withMTA bool, tlsPort, startTLSPort int) (*dovecot,
 		StartTLSAddr: startTLSHost,
 		StartTLSPort: startTLSPort,
 		MTAUser:      mtaUser,
+	}
+	if st.oauth2 != nil {
+		if cfg.OAuth2File, err = writeOAuth2Config(dir, st.oauth2, owner); err != nil {
+			return nil, err
+		}
 	}
 	confFile := filepath.Join(dir, "dovecot.conf")
 	if err := renderTemplate("dovecot.conf.tmpl", confFile, cfg); err != nil {
@@ -188,4 +197,31 @@ func readTail(file string) string {
 		b = b[len(b)-max:]
 	}
 	return fmt.Sprintf("--- %s ---\n%s", file, b)
+}
+
+// oauth2Config fills testdata/dovecot-oauth2.conf.tmpl.
+type oauth2Config struct {
+	IntrospectionURL, CAFile string
+}
+
+// writeOAuth2Config writes the oauth2 passdb's configuration and the CA
+// its introspection requests trust into dir, readable by Dovecot's auth
+// process (group dovecot), and returns the configuration's path.
+func writeOAuth2Config(dir string, o *OAuth2, owner mailOwner) (string, error) {
+	caFile := filepath.Join(dir, "oauth2-ca.pem")
+	if err := os.WriteFile(caFile, o.CAPEM, 0o644); err != nil {
+		return "", fmt.Errorf("write the OAuth2 provider's CA: %w", err)
+	}
+	file := filepath.Join(dir, "dovecot-oauth2.conf.ext")
+	if err := renderTemplate("dovecot-oauth2.conf.tmpl", file, oauth2Config{IntrospectionURL: o.IntrospectionURL, CAFile: caFile}); err != nil {
+		return "", err
+	}
+	// It holds the introspection credentials: readable by group dovecot only.
+	if err := os.Chmod(file, 0o640); err != nil {
+		return "", fmt.Errorf("protect the oauth2 passdb configuration: %w", err)
+	}
+	if err := os.Chown(file, 0, owner.dovecotGID); err != nil {
+		return "", fmt.Errorf("give the oauth2 passdb configuration to group dovecot: %w", err)
+	}
+	return file, nil
 }

@@ -104,6 +104,8 @@ type setup struct {
 	certs *certs
 	users map[string]string
 	owner mailOwner
+	// oauth2, when set, enables Dovecot's oauth2 passdb.
+	oauth2 *OAuth2
 }
 
 // Start starts Dovecot and Postfix for t and returns them once they accept
@@ -111,14 +113,35 @@ type setup struct {
 // here (see the package documentation) and fails t when they do not start.
 func Start(t testing.TB) *Servers {
 	t.Helper()
-	return start(t, true)
+	return start(t, true, nil)
 }
 
 // StartDovecot is Start without Postfix, for tests that need only IMAP and
 // delivery with Deliver: the SMTP addresses stay empty.
 func StartDovecot(t testing.TB) *Servers {
 	t.Helper()
-	return start(t, false)
+	return start(t, false, nil)
+}
+
+// OAuth2 makes Dovecot (and through it Postfix's submission AUTH) accept
+// OAuth2 access tokens with SASL XOAUTH2 and OAUTHBEARER: Dovecot's oauth2
+// passdb asks the provider's token introspection endpoint (RFC 7662) about
+// each token, over verified TLS, and accepts it when the answer says
+// "active" and names the user who logs in. Passwords keep working.
+type OAuth2 struct {
+	// IntrospectionURL is the endpoint, https, with the credentials
+	// Dovecot presents to it in its user information part
+	// (https://id:secret@host:port/path); Dovecot POSTs token=....
+	IntrospectionURL string
+	// CAPEM is the certificate (PEM) that the endpoint's certificate must
+	// chain to.
+	CAPEM []byte
+}
+
+// StartOAuth2 is Start with Dovecot's oauth2 passdb enabled as o says.
+func StartOAuth2(t testing.TB, o OAuth2) *Servers {
+	t.Helper()
+	return start(t, true, &o)
 }
 
 // TLSConfig returns a new TLS client configuration that trusts only the
@@ -140,7 +163,7 @@ func (s *Servers) Log() string {
 // of Dovecot's internal user, which reads the users file.
 type mailOwner struct{ uid, gid, dovecotGID int }
 
-func start(t testing.TB, withMTA bool) *Servers {
+func start(t testing.TB, withMTA bool, oauth *OAuth2) *Servers {
 	t.Helper()
 	if reason := unavailable(withMTA); reason != "" {
 		if os.Getenv(requireEnv) == "1" {
@@ -149,6 +172,7 @@ func start(t testing.TB, withMTA bool) *Servers {
 		t.Skipf("testservers: %s", reason)
 	}
 	st := newSetup(t)
+	st.oauth2 = oauth
 	s := &Servers{CA: st.certs.pool, CAPEM: st.certs.caPEM, CertSHA256: st.certs.sha256, Domain: Domain, Users: st.users, Dir: st.dir}
 
 	var err error

@@ -11,9 +11,9 @@ import (
 // Mechanism is the SASL mechanism name.
 const Mechanism = "XOAUTH2"
 
-// errRejected is returned when the server answers the token with a
+// ErrRejected is returned when the server answers the token with a
 // challenge, which in XOAUTH2 carries the reason the token was refused.
-var errRejected = errors.New("the server refused the OAuth2 token")
+var ErrRejected = errors.New("the server refused the OAuth2 token")
 
 type client struct{ username, token string }
 
@@ -29,7 +29,7 @@ func (c *client) Start() (string, []byte, error) {
 // mechanism requires, and reports the refusal.
 func (c *client) Next(challenge []byte) ([]byte, error) {
 	if len(challenge) > 0 {
-		return []byte{}, errRejected
+		return []byte{}, ErrRejected
 	}
-	return nil, errRejected
+	return nil, ErrRejected
 }

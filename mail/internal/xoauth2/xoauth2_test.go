@@ -17,7 +17,7 @@ func TestInitialResponse(t *testing.T) {
 
 func TestRefusalIsAnError(t *testing.T) {
 	resp, err := NewClient("a", "b").Next([]byte(`{"status":"401"}`))
-	if !errors.Is(err, errRejected) || resp == nil || len(resp) != 0 {
+	if !errors.Is(err, ErrRejected) || resp == nil || len(resp) != 0 {
 		t.Errorf("Next(error challenge) = %q, %v; want an empty answer and the refusal", resp, err)
 	}
 }

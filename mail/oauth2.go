@@ -1,0 +1,154 @@
+package mail
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/backend"
+	"github.com/sealpost/sealpost/mail/signin"
+)
+
+// SignedIn is the outcome of a sign-in with an OAuth2 provider: what
+// Accounts.Add and Accounts.Update store (sealed) as the account's secret.
+type SignedIn struct {
+	Provider signin.Provider
+	Token    signin.Token
+}
+
+// SignIns signs accounts in with OAuth2 providers (Google, Microsoft,
+// Yahoo, AOL, or an organisation's own) in the system browser, with the
+// application's client ID for each provider taken from the settings.
+type SignIns struct {
+	tokens   *Tokens
+	settings *Settings
+}
+
+// Providers lists the providers the user can sign in with: the presets
+// and the organisation's own providers in the settings, each ready when
+// its client ID is set.
+func (s *SignIns) Providers() ([]backend.SignInProvider, error) {
+	st, err := s.settings.Get()
+	if err != nil {
+		return nil, err
+	}
+	var out []backend.SignInProvider
+	for _, p := range signin.Presets {
+		out = append(out, backend.SignInProvider{ID: p.ID, Name: p.Name, Ready: st.SignIn[p.ID].ClientID != "", Help: p.Help})
+	}
+	for _, id := range slices.Sorted(maps.Keys(st.SignIn)) {
+		if _, err := signin.Preset(id); err == nil {
+			continue
+		}
+		p, c, err := resolveProvider(id, st)
+		if err != nil {
+			continue
+		}
+		out = append(out, backend.SignInProvider{ID: id, Name: p.Name, Ready: c.ID != ""})
+	}
+	return out, nil
+}
+
+// ProviderFor returns the ID of the preset that hosts email (judged by its
+// domain or its servers' host names), or "" if none does.
+func (s *SignIns) ProviderFor(email string, hosts ...string) string {
+	p, _ := signin.ForAccount(email, hosts...)
+	return p.ID
+}
+
+// SignIn signs email in with the provider with id: open shows the
+// provider's page in the browser; it returns when the browser came back and
+// the code was redeemed, or when ctx ends. Nothing is stored: pass the
+// result to Accounts.Add or Accounts.Update.
+func (s *SignIns) SignIn(ctx context.Context, id, email string, open func(authURL string) error) (SignedIn, error) {
+	f, err := s.prepare(id, email, open)
+	if err != nil {
+		return SignedIn{}, err
+	}
+	return runSignIn(ctx, f)
+}
+
+// prepare is the flow that SignIn runs; the engine runs it without
+// holding the profile open while the user is in the browser.
+func (s *SignIns) prepare(id, email string, open func(authURL string) error) (*signin.Flow, error) {
+	f, err := s.tokens.flow(id)
+	if err != nil {
+		return nil, err
+	}
+	f.Open, f.LoginHint = open, strings.TrimSpace(email)
+	return f, nil
+}
+
+// runSignIn runs a prepared flow.
+func runSignIn(ctx context.Context, f *signin.Flow) (SignedIn, error) {
+	tok, err := f.Run(ctx)
+	if err != nil {
+		return SignedIn{}, err
+	}
+	return SignedIn{Provider: f.Provider, Token: tok}, nil
+}
+
+// Client returns the application's registration with the provider id.
+func (s *SignIns) Client(id string) (localstore.SignInClient, error) {
+	st, err := s.settings.Get()
+	if err != nil {
+		return localstore.SignInClient{}, err
+	}
+	return st.SignIn[id], nil
+}
+
+// SetClient stores the application's registration with the provider id,
+// sealed with the settings: a preset needs only the client ID (and, for
+// Google, its client secret); an organisation's own provider its
+// endpoints, scopes and mechanism too, which are checked here. An empty
+// client ID removes the registration.
+func (s *SignIns) SetClient(id string, c localstore.SignInClient) error {
+	id = strings.ToLower(strings.TrimSpace(id))
+	if id == "" {
+		return fmt.Errorf("%w: no provider named", signin.ErrUnknownProvider)
+	}
+	st, err := s.settings.Get()
+	if err != nil {
+		return err
+	}
+	if c.ClientID != "" {
+		trial := st
+		trial.SignIn = map[string]localstore.SignInClient{id: c}
+		p, _, err := resolveProvider(id, trial)
+		if err != nil {
+			return err
+		}
+		if err := (&signin.Flow{Provider: p}).Check(); err != nil {
+			return err
+		}
+	}
+	next := make(map[string]localstore.SignInClient, len(st.SignIn)+1)
+	for k, v := range st.SignIn {
+		next[k] = v
+	}
+	if c.ClientID == "" {
+		delete(next, id)
+	} else {
+		next[id] = c
+	}
+	st.SignIn = next
+	return s.settings.Save(st)
+}
+
+// secret is the stored secret of a sign-in obtained at now.
+func (si SignedIn) secret(now time.Time) localstore.Secret {
+	return secretOf(si.Provider, si.Token, now)
+}
+
+// providerName is what the user reads for the provider with id: a
+// preset's name, else the ID itself; "" for none.
+func providerName(id string) string {
+	if p, err := signin.Preset(id); err == nil {
+		return p.Name
+	}
+	return id
+}

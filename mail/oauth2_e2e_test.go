@@ -1,0 +1,288 @@
+package mail
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/backend"
+	"github.com/sealpost/sealpost/mail/signin"
+	"github.com/sealpost/sealpost/mail/signin/signintest"
+	"github.com/sealpost/sealpost/mail/testservers"
+)
+
+// oauth2Setup is a test OAuth2 provider, Dovecot and Postfix that accept
+// its tokens, and a profile that trusts both and has the provider set up
+// twice: "test" (XOAUTH2) and "test-bearer" (OAUTHBEARER).
+type oauth2Setup struct {
+	provider *signintest.Provider
+	srv      *testservers.Servers
+	profile  *Profile
+	clock    *testClock
+}
+
+func newOAuth2Setup(t *testing.T) *oauth2Setup {
+	t.Helper()
+	provider, srv, roots := signintest.StartMail(t)
+	clock := &testClock{now: time.Now()}
+	p, err := CreateProfile(filepath.Join(t.TempDir(), "p"), []byte("test passphrase 123"),
+		&ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}, RootCAs: roots, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	for id, mech := range map[string]string{"test": signin.MechXOAUTH2, "test-bearer": signin.MechOAUTHBEARER} {
+		pre := provider.Preset(mech)
+		err := p.SignIns().SetClient(id, localstore.SignInClient{
+			ClientID: signintest.ClientID, Name: pre.Name, AuthURL: pre.AuthURL, TokenURL: pre.TokenURL,
+			Scopes: pre.Scopes, Mechanism: pre.Mechanism,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &oauth2Setup{provider: provider, srv: srv, profile: p, clock: clock}
+}
+
+// add signs user in with the provider id and adds the account.
+func (s *oauth2Setup) add(t *testing.T, ctx context.Context, id, user string) AccountInfo {
+	t.Helper()
+	si, err := s.profile.SignIns().SignIn(ctx, id, user, s.provider.Browser(t))
+	if err != nil {
+		t.Fatalf("sign in %s: %v", user, err)
+	}
+	info, err := s.profile.Accounts().Add(ctx, AccountSettings{
+		Email: user, SignIn: &si,
+		IMAP: serverOf(t, s.srv.IMAPTLS, "tls"), SMTP: serverOf(t, s.srv.SMTPStartTLS, "starttls"),
+	}, nil)
+	if err != nil {
+		t.Fatalf("add %s: %v\n%s", user, err, s.srv.Log())
+	}
+	return info
+}
+
+// secret returns the stored secret of user's account.
+func (s *oauth2Setup) secret(t *testing.T, user string) localstore.Secret {
+	t.Helper()
+	a, err := s.profile.store.Accounts().Get(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.Secret
+}
+
+// noTokenOnDisk fails t when any token the provider issued is in the
+// profile's file in plain text.
+func (s *oauth2Setup) noTokenOnDisk(t *testing.T) {
+	t.Helper()
+	db, err := os.ReadFile(filepath.Join(s.profile.Dir(), localstore.DBFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	issued := s.provider.Issued()
+	if len(issued) == 0 {
+		t.Fatal("the provider issued no token")
+	}
+	for _, tok := range issued {
+		if bytes.Contains(db, []byte(tok)) {
+			t.Errorf("a token is in the profile's file in plain text")
+		}
+	}
+}
+
+// TestOAuth2SignInWithDovecot signs two accounts in with the test
+// provider, one logging in with XOAUTH2 and one with OAUTHBEARER, to a
+// real Dovecot (oauth2 passdb, token introspection) and Postfix; sends mail
+// between them; renews a token that is about to end; and asks for a new
+// sign-in when the provider revoked the refresh token.
+func TestOAuth2SignInWithDovecot(t *testing.T) {
+	s := newOAuth2Setup(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	alice, bob := "alice@"+s.srv.Domain, "bob@"+s.srv.Domain
+
+	info := s.add(t, ctx, "test", alice)
+	if info.SecretKind != SecretOAuth2 || info.SignIn != "test" || info.SignInProvider != "test" {
+		t.Errorf("added account = %+v, want an OAuth2 sign-in with the provider test", info)
+	}
+	s.add(t, ctx, "test-bearer", bob)
+	if got := s.secret(t, bob).Mechanism; got != signin.MechOAUTHBEARER {
+		t.Errorf("bob's mechanism = %q", got)
+	}
+	if n := s.provider.Count("refresh_token"); n != 0 {
+		t.Errorf("%d refreshes while the tokens were new", n)
+	}
+
+	if err := s.profile.Syncer().Sync(ctx, SyncRequest{}); err != nil {
+		t.Fatalf("sync with tokens: %v\n%s", err, s.srv.Log())
+	}
+	if _, err := s.profile.Outbox().Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: "signed in", Body: "hello\r\n"},
+		backend.Security{Mode: ModePlain}); err != nil {
+		t.Fatalf("send with a token: %v\n%s", err, s.srv.Log())
+	}
+	s.srv.WaitForMessages(t, bob, "INBOX", 1, 30*time.Second)
+	s.noTokenOnDisk(t)
+
+	// Close to its expiry, a token is renewed before the next login, and the
+	// rotated refresh token is stored sealed.
+	before := s.secret(t, alice)
+	s.clock.advance(56 * time.Minute)
+	if err := s.profile.Syncer().Sync(ctx, SyncRequest{Account: alice}); err != nil {
+		t.Fatalf("sync after the token aged: %v\n%s", err, s.srv.Log())
+	}
+	after := s.secret(t, alice)
+	if n := s.provider.Count("refresh_token"); n != 1 {
+		t.Errorf("%d refreshes for one ageing token, want 1", n)
+	}
+	if after.Refresh == before.Refresh || after.Value == before.Value || !after.Obtained.After(before.Obtained) {
+		t.Errorf("the renewed tokens were not stored")
+	}
+	s.noTokenOnDisk(t)
+
+	// Revoked: the refresh is refused, the user must sign in again, and
+	// retries do not ask the provider again.
+	s.provider.RevokeAll()
+	s.clock.advance(time.Hour)
+	err := s.profile.Syncer().Sync(ctx, SyncRequest{Account: alice})
+	if !errors.Is(err, backend.ErrSignInAgain) {
+		t.Fatalf("sync after the sign-in was revoked: %v, want ErrSignInAgain", err)
+	}
+	refused := s.provider.Count("refresh_token")
+	if _, err := s.profile.Outbox().Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: "again", Body: "x\r\n"},
+		backend.Security{Mode: ModePlain}); !errors.Is(err, backend.ErrSignInAgain) || !errors.Is(err, ErrKeptInOutbox) {
+		t.Errorf("send after the sign-in was revoked: %v, want ErrSignInAgain, kept in the outbox", err)
+	}
+	if n := s.provider.Count("refresh_token"); n != refused {
+		t.Errorf("the refused refresh token was tried again")
+	}
+
+	// Signing in again fixes it.
+	si, err := s.profile.SignIns().SignIn(ctx, "test", alice, s.provider.Browser(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.profile.Accounts().Update(ctx, AccountChange{Email: alice, SignIn: &si}); err != nil {
+		t.Fatalf("sign in again: %v\n%s", err, s.srv.Log())
+	}
+	if err := s.profile.Syncer().Sync(ctx, SyncRequest{Account: alice}); err != nil {
+		t.Fatalf("sync after signing in again: %v", err)
+	}
+	s.noTokenOnDisk(t)
+}
+
+// TestOAuth2DovecotRefusesABadToken checks that the server really asks the
+// provider: a token it never issued is refused as a login.
+func TestOAuth2DovecotRefusesABadToken(t *testing.T) {
+	s := newOAuth2Setup(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, mech := range []string{signin.MechXOAUTH2, signin.MechOAUTHBEARER} {
+		pre := s.provider.Preset(mech)
+		pre.ID = "test"
+		forged := SignedIn{Provider: pre, Token: signin.Token{Access: "forged", Refresh: "forged", Expiry: time.Now().Add(time.Hour)}}
+		_, err := s.profile.Accounts().Add(ctx, AccountSettings{
+			Email: "alice@" + s.srv.Domain, SignIn: &forged, IMAP: serverOf(t, s.srv.IMAPTLS, "tls"), SMTP: serverOf(t, s.srv.SMTPTLS, "tls"),
+		}, nil)
+		if !errors.Is(err, backend.ErrLoginRejected) || !errors.Is(err, backend.ErrSignInAgain) {
+			t.Errorf("a forged token with %s: %v, want ErrLoginRejected and ErrSignInAgain", mech, err)
+		}
+	}
+	forged := SignedIn{Provider: s.provider.Preset(signin.MechXOAUTH2), Token: signin.Token{Access: "forged"}}
+	if _, err := s.profile.Accounts().Add(ctx, AccountSettings{
+		Email: "alice@" + s.srv.Domain, SignIn: &forged, Secret: []byte("pw"),
+	}, nil); err == nil {
+		t.Errorf("an account with a sign-in and a password was accepted")
+	}
+}
+
+// waitConnection waits for account's next connection event in state.
+func waitConnection(t *testing.T, events <-chan backend.Event, account, state string) backend.Event {
+	t.Helper()
+	deadline := time.After(time.Minute)
+	for {
+		select {
+		case ev := <-events:
+			if ev.Kind == backend.EventConnection && ev.Account == account && ev.State == state {
+				return ev
+			}
+		case <-deadline:
+			t.Fatalf("no %s event for %s within a minute", state, account)
+		}
+	}
+}
+
+// TestEngineSignIn runs the app's path: providers, the client ID setting,
+// an account added with a sign-in whose session goes online, a revoked
+// sign-in that the session reports as ErrSignInAgain, and signing in again.
+func TestEngineSignIn(t *testing.T) {
+	provider, srv, roots := signintest.StartMail(t)
+	clock := &testClock{now: time.Now()}
+	e := NewEngine(filepath.Join(t.TempDir(), "p"), &ProfileOptions{
+		Store: &localstore.Options{KDF: &cheapKDF}, RootCAs: roots, Now: clock.Now,
+		Sessions: &SessionOptions{CheckInterval: time.Hour, RetryMin: time.Hour, RetryMax: time.Hour},
+	})
+	t.Cleanup(func() { _ = e.Lock() })
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := e.CreateProfile(ctx, []byte(enginePass)); err != nil {
+		t.Fatal(err)
+	}
+	events := e.Subscribe(ctx)
+	alice := "alice@" + srv.Domain
+	providers, suggested, err := e.SignInProviders(ctx, "someone@gmail.com")
+	if err != nil || suggested != "google" || len(providers) != len(signin.Presets) {
+		t.Fatalf("SignInProviders = %+v, %q, %v", providers, suggested, err)
+	}
+	newAcct := backend.NewAccount{Email: alice, IMAP: backend.ServerSettings(serverOf(t, srv.IMAPTLS, "tls")),
+		SMTP: backend.ServerSettings(serverOf(t, srv.SMTPTLS, "tls"))}
+	if _, err := e.AddAccountWithSignIn(ctx, newAcct, "google", provider.Browser(t)); !errors.Is(err, signin.ErrNoClientID) {
+		t.Fatalf("sign-in before the client ID is set: %v", err)
+	}
+	if err := e.SetSignInClient(ctx, "google", "id.apps.example", ""); err != nil {
+		t.Fatal(err)
+	}
+	if providers, _, _ := e.SignInProviders(ctx, ""); !providers[0].Ready {
+		t.Errorf("google not ready after its client ID was set: %+v", providers[0])
+	}
+	pre := provider.Preset(signin.MechXOAUTH2)
+	err = e.with(ctx, func(p *Profile) error {
+		return p.SignIns().SetClient("test", localstore.SignInClient{ClientID: signintest.ClientID, Name: "Test",
+			AuthURL: pre.AuthURL, TokenURL: pre.TokenURL, Scopes: pre.Scopes, Mechanism: pre.Mechanism})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.AddAccountWithSignIn(ctx, newAcct, "test", provider.Browser(t)); err != nil {
+		t.Fatalf("add with sign-in: %v\n%s", err, srv.Log())
+	}
+	waitConnection(t, events, alice, backend.ConnOnline)
+	if d, err := e.AccountDetails(ctx, alice); err != nil || d.SignIn != "test" {
+		t.Errorf("account details = %+v, %v; want the sign-in named", d, err)
+	}
+
+	provider.RevokeAll()
+	clock.advance(2 * time.Hour)
+	// The session's connection still works; the next one, after the app was
+	// locked and unlocked, needs a new token and cannot get it.
+	if err := e.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Unlock(ctx, []byte(enginePass)); err != nil {
+		t.Fatal(err)
+	}
+	if ev := waitConnection(t, events, alice, backend.ConnOffline); !errors.Is(ev.Err, backend.ErrSignInAgain) {
+		t.Fatalf("session after the sign-in was revoked: %v, want ErrSignInAgain", ev.Err)
+	}
+	if err := e.SignInAgain(ctx, alice, provider.Browser(t)); err != nil {
+		t.Fatalf("sign in again: %v", err)
+	}
+	waitConnection(t, events, alice, backend.ConnOnline)
+	if err := e.SignInAgain(ctx, "nobody@"+srv.Domain, provider.Browser(t)); !errors.Is(err, ErrNoAccount) {
+		t.Errorf("sign in again for no account: %v", err)
+	}
+}
