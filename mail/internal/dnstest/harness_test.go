@@ -1,0 +1,71 @@
+package dnstest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+func query(t *testing.T, addr, name string, qtype uint16) *dns.Msg {
+	t.Helper()
+	m := new(dns.Msg)
+	m.SetQuestion(dns.Fqdn(name), qtype)
+	m.AuthenticatedData = true
+	m.SetEdns0(4096, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	r, _, err := (&dns.Client{}).ExchangeContext(ctx, m, addr)
+	if err != nil {
+		t.Fatalf("query %s %s: %v", name, dns.TypeToString[qtype], err)
+	}
+	return r
+}
+
+// TestServerAnswersAndValidates starts unbound with a plain and a signed
+// zone: both answer, only the signed one with the AD bit; a missing name
+// in the signed zone is proven absent (NXDOMAIN, validated), not bogus.
+func TestServerAnswersAndValidates(t *testing.T) {
+	plain := NewZone(t, "plain.test")
+	plain.Add("plain.test. 300 IN MX 10 mx.plain.test.")
+	plain.Add("_mta-sts 300 IN TXT \"v=STSv1; id=1\"")
+	plain.Add("_25._tcp.mx 300 IN TLSA 3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+	plain.Add("sel._domainkey 300 IN TXT \"v=DKIM1; k=ed25519; p=AAAA\"")
+	signed := NewZone(t, "signed.test")
+	signed.Add("signed.test. 300 IN MX 10 mx.signed.test.")
+	signed.Add("_25._tcp.mx 300 IN TLSA 3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+	signed.Sign()
+	srv := Start(t, plain, signed)
+
+	for _, tc := range []struct {
+		name   string
+		qtype  uint16
+		rcode  int
+		answer int
+		ad     bool
+	}{
+		{"plain.test", dns.TypeMX, dns.RcodeSuccess, 1, false},
+		{"_mta-sts.plain.test", dns.TypeTXT, dns.RcodeSuccess, 1, false},
+		{"_25._tcp.mx.plain.test", dns.TypeTLSA, dns.RcodeSuccess, 1, false},
+		{"sel._domainkey.plain.test", dns.TypeTXT, dns.RcodeSuccess, 1, false},
+		{"signed.test", dns.TypeMX, dns.RcodeSuccess, 1, true},
+		{"_25._tcp.mx.signed.test", dns.TypeTLSA, dns.RcodeSuccess, 1, true},
+		{"_mta-sts.signed.test", dns.TypeTXT, dns.RcodeNameError, 0, true},
+		{"signed.test", dns.TypeTXT, dns.RcodeSuccess, 0, true},
+	} {
+		t.Run(tc.name+"/"+dns.TypeToString[tc.qtype], func(t *testing.T) {
+			r := query(t, srv.Addr, tc.name, tc.qtype)
+			n := 0
+			for _, rr := range r.Answer {
+				if rr.Header().Rrtype == tc.qtype {
+					n++
+				}
+			}
+			if r.Rcode != tc.rcode || n != tc.answer || r.AuthenticatedData != tc.ad {
+				t.Errorf("got rcode %s, %d answers, AD %v; want %s, %d, %v\n%v", dns.RcodeToString[r.Rcode], n, r.AuthenticatedData,
+					dns.RcodeToString[tc.rcode], tc.answer, tc.ad, r)
+			}
+		})
+	}
+}
