@@ -36,6 +36,9 @@ type OutboxItem struct {
 	// set, the message is never submitted again; only the copy to Sent may
 	// still be pending.
 	AcceptedAt time.Time
+	// SendRecord goes into the audit entry written when the server
+	// accepts the message.
+	SendRecord
 }
 
 // Outbox is the repository of queued messages, keyed by their random ID.

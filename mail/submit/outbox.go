@@ -21,7 +21,8 @@ import (
 const (
 	// AuditSent is written when the server accepts a message, in the same
 	// transaction that records the acceptance. Subject is the Message-ID;
-	// Detail names the recipients and says whether the message was encrypted.
+	// Detail names the recipients and says whether the message was encrypted;
+	// the entry's SendRecord is the one the message was queued with.
 	AuditSent = "mail.sent"
 	// AuditDiscarded is written when the user discards a queued message.
 	AuditDiscarded = "mail.discarded"
@@ -116,6 +117,13 @@ func NewOutbox(store *localstore.Store, opts Options) (*Outbox, error) {
 // copy keeps its Bcc header, as the user's own Sent copy should; it is
 // removed only from what is submitted.
 func (o *Outbox) Enqueue(account string, raw []byte) (localstore.OutboxItem, error) {
+	return o.EnqueueRecord(account, raw, localstore.SendRecord{})
+}
+
+// EnqueueRecord is Enqueue for a message whose audit entry, written when
+// the server accepts it, is to record rec (its security mode and delivery
+// findings).
+func (o *Outbox) EnqueueRecord(account string, raw []byte, rec localstore.SendRecord) (localstore.OutboxItem, error) {
 	_, env, err := PrepareForSubmission(raw)
 	if err != nil {
 		return localstore.OutboxItem{}, err
@@ -129,6 +137,7 @@ func (o *Outbox) Enqueue(account string, raw []byte) (localstore.OutboxItem, err
 		Recipients: env.To,
 		Raw:        raw,
 		CreatedAt:  o.opts.Now().UTC(),
+		SendRecord: rec,
 	})
 	if err != nil {
 		return localstore.OutboxItem{}, err
@@ -263,7 +272,7 @@ func (o *Outbox) submit(ctx context.Context, it localstore.OutboxItem) error {
 	it.AcceptedAt = o.opts.Now().UTC()
 	it.SubmittingSince = time.Time{}
 	it.Attempts, it.LastError, it.NextAttempt, it.Held = 0, "", time.Time{}, false
-	note := localstore.AuditNote{Kind: AuditSent, Subject: mid, Detail: sentDetail(it)}
+	note := localstore.AuditNote{Kind: AuditSent, Subject: mid, Detail: sentDetail(it), SendRecord: it.SendRecord}
 	if err := o.store.Outbox().Update(it, note); err != nil {
 		// SubmittingSince stays set in the store, so the message is held
 		// as uncertain, never submitted again automatically.

@@ -29,6 +29,8 @@ const PolicyPath = "/.well-known/mta-sts.txt"
 type PolicyHost struct {
 	// Roots trusts the host's certificate.
 	Roots *x509.CertPool
+	// Cert is that certificate (self-signed), to add to other roots.
+	Cert *x509.Certificate
 
 	srv *httptest.Server
 
@@ -49,7 +51,7 @@ func StartPolicyHost(t testing.TB, domains ...string) *PolicyHost {
 		names = []string{"mta-sts.invalid"}
 	}
 	cert, roots := testcert.SelfSigned(t, names...)
-	h := &PolicyHost{Roots: roots, policies: map[string]string{}, requests: map[string]int{}}
+	h := &PolicyHost{Roots: roots, Cert: cert.Leaf, policies: map[string]string{}, requests: map[string]int{}}
 	h.srv = httptest.NewUnstartedServer(http.HandlerFunc(h.serve))
 	h.srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	h.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are what some tests want
@@ -91,17 +93,21 @@ func (h *PolicyHost) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // DialContext connects to the policy host for any address whose host name
-// starts with "mta-sts.", and refuses every other address.
+// starts with "mta-sts.", dials IP addresses as they are (the test's
+// other servers), and refuses other names: nothing leaves the machine.
 func (h *PolicyHost) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, err
 	}
-	if !strings.HasPrefix(strings.ToLower(host), "mta-sts.") {
-		return nil, &net.OpError{Op: "dial", Net: network, Err: errNotMapped}
-	}
 	var d net.Dialer
-	return d.DialContext(ctx, "tcp", h.srv.Listener.Addr().String())
+	switch {
+	case strings.HasPrefix(strings.ToLower(host), "mta-sts."):
+		return d.DialContext(ctx, "tcp", h.srv.Listener.Addr().String())
+	case net.ParseIP(host) != nil:
+		return d.DialContext(ctx, network, addr)
+	}
+	return nil, &net.OpError{Op: "dial", Net: network, Err: errNotMapped}
 }
 
 // errNotMapped is the dial error for a host the policy host does not stand for.
