@@ -2,6 +2,12 @@ package dnstest
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,5 +73,48 @@ func TestServerAnswersAndValidates(t *testing.T) {
 					dns.RcodeToString[tc.rcode], tc.answer, tc.ad, r)
 			}
 		})
+	}
+}
+
+// TestDKIMRecords: DKIM keys published with AddDKIM come back from unbound
+// whole, an RSA key split over several TXT strings.
+func TestDKIMRecords(t *testing.T) {
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edPub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := NewZone(t, "dkim.test")
+	z.AddDKIM("rsa2048", &rsaKey.PublicKey)
+	z.AddDKIM("ed", edPub)
+	srv := Start(t, z)
+
+	txt := func(name string) (string, int) {
+		r := query(t, srv.Addr, name, dns.TypeTXT)
+		if len(r.Answer) != 1 {
+			t.Fatalf("%s: %d answers", name, len(r.Answer))
+		}
+		strs := r.Answer[0].(*dns.TXT).Txt
+		return strings.Join(strs, ""), len(strs)
+	}
+	value, n := txt("rsa2048._domainkey.dkim.test")
+	p, ok := strings.CutPrefix(value, "v=DKIM1; k=rsa; p=")
+	if !ok || n < 2 {
+		t.Fatalf("RSA record %q in %d strings", value, n)
+	}
+	der, err := base64.StdEncoding.DecodeString(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := x509.ParsePKIXPublicKey(der)
+	if err != nil || !rsaKey.PublicKey.Equal(got) {
+		t.Errorf("RSA key back from DNS: %v, %v", got, err)
+	}
+	value, _ = txt("ed._domainkey.dkim.test")
+	if want := "v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(edPub); value != want {
+		t.Errorf("Ed25519 record %q, want %q", value, want)
 	}
 }
