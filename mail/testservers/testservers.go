@@ -104,6 +104,8 @@ type setup struct {
 	certs *certs
 	users map[string]string
 	owner mailOwner
+	// milter is OpenDKIM's host:port when Postfix is to sign, else empty.
+	milter string
 }
 
 // Start starts Dovecot and Postfix for t and returns them once they accept
@@ -111,14 +113,14 @@ type setup struct {
 // here (see the package documentation) and fails t when they do not start.
 func Start(t testing.TB) *Servers {
 	t.Helper()
-	return start(t, true)
+	return startWith(t, true, nil)
 }
 
 // StartDovecot is Start without Postfix, for tests that need only IMAP and
 // delivery with Deliver: the SMTP addresses stay empty.
 func StartDovecot(t testing.TB) *Servers {
 	t.Helper()
-	return start(t, false)
+	return startWith(t, false, nil)
 }
 
 // TLSConfig returns a new TLS client configuration that trusts only the
@@ -140,7 +142,8 @@ func (s *Servers) Log() string {
 // of Dovecot's internal user, which reads the users file.
 type mailOwner struct{ uid, gid, dovecotGID int }
 
-func start(t testing.TB, withMTA bool) *Servers {
+// startWith starts the servers; with sig, Postfix signs through OpenDKIM.
+func startWith(t testing.TB, withMTA bool, sig *Signing) *Servers {
 	t.Helper()
 	if reason := unavailable(withMTA); reason != "" {
 		if os.Getenv(requireEnv) == "1" {
@@ -166,6 +169,9 @@ func start(t testing.TB, withMTA bool) *Servers {
 	s.IMAPTLS, s.IMAPStartTLS, s.LMTP = s.dovecot.imapTLS, s.dovecot.imapStartTLS, s.dovecot.lmtpSocket
 
 	if withMTA {
+		if sig != nil {
+			st.milter = startOpenDKIM(t, st, sig)
+		}
 		s.postfix, err = withFreePorts(loopbackHost, loopbackHost, func(tlsPort, startTLSPort int) (*postfix, error) {
 			return startPostfix(st, s.dovecot, tlsPort, startTLSPort)
 		})
