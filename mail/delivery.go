@@ -56,6 +56,11 @@ func (d *Delivery) Check(ctx context.Context, domain string) backend.DeliveryFin
 	f = d.checker.Check(ctx, domain)
 	if f.Status != backend.DeliveryNotChecked {
 		d.mu.Lock()
+		for k, old := range d.recent {
+			if d.now().Sub(old.Checked) >= deliveryRecent {
+				delete(d.recent, k)
+			}
+		}
 		d.recent[key] = f
 		d.mu.Unlock()
 	}

@@ -282,7 +282,7 @@ func reason(err error) string {
 	case errors.Is(err, ErrDNSFailed):
 		return "DNS lookup failed"
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
-		return "DNS did not answer in time"
+		return "no answer in time"
 	case errors.Is(err, context.Canceled):
 		return "cancelled"
 	}

@@ -125,7 +125,7 @@ func TestCheckStalledResolver(t *testing.T) {
 	go func() { done <- c.Check(ctx, "example.test") }()
 	select {
 	case f := <-done:
-		if f.Status != backend.DeliveryNotChecked || f.Text() != "not checked (DNS did not answer in time)" {
+		if f.Status != backend.DeliveryNotChecked || f.Text() != "not checked (no answer in time)" {
 			t.Errorf("got %q (%s), want not checked", f.Text(), f.Status)
 		}
 	case <-time.After(10 * time.Second):
