@@ -70,7 +70,7 @@ func (d *Delivery) Check(ctx context.Context, domain string) backend.DeliveryFin
 // CheckRecipients checks the domains of addrs, each once and all at once,
 // within deliveryCheckTimeout, in the order of the domains' names.
 func (d *Delivery) CheckRecipients(ctx context.Context, addrs []string) []backend.DeliveryFinding {
-	domains := RecipientDomains(addrs)
+	domains := recipientDomains(addrs)
 	ctx, cancel := context.WithTimeout(ctx, deliveryCheckTimeout)
 	defer cancel()
 	out := make([]backend.DeliveryFinding, len(domains))
@@ -82,10 +82,10 @@ func (d *Delivery) CheckRecipients(ctx context.Context, addrs []string) []backen
 	return out
 }
 
-// RecipientDomains are the distinct lower-case domains of addrs (bare
+// recipientDomains are the distinct lower-case domains of addrs (bare
 // addresses or "Name <addr>"), sorted; an address without a domain is
 // left out.
-func RecipientDomains(addrs []string) []string {
+func recipientDomains(addrs []string) []string {
 	var out []string
 	for _, a := range addrs {
 		if i := strings.LastIndexByte(a, '>'); i >= 0 {

@@ -92,8 +92,8 @@ func TestSendRecordsDelivery(t *testing.T) {
 }
 
 func TestRecipientDomains(t *testing.T) {
-	got := RecipientDomains([]string{"Bob <bob@B.example>", "carol@a.example.", "no-domain", "dave@b.example", "\"x@y\" <e@c.example>", "f@"})
+	got := recipientDomains([]string{"Bob <bob@B.example>", "carol@a.example.", "no-domain", "dave@b.example", "\"x@y\" <e@c.example>", "f@"})
 	if want := []string{"a.example", "b.example", "c.example"}; !slices.Equal(got, want) {
-		t.Errorf("RecipientDomains = %v, want %v", got, want)
+		t.Errorf("recipientDomains = %v, want %v", got, want)
 	}
 }
