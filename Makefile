@@ -8,7 +8,7 @@ GO         ?= go
 # Debian packages the build (Fyne needs cgo, OpenGL and X11 headers) and the tests need.
 DEB_PKGS   := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
               libxinerama-dev libxi-dev libxxf86vm-dev gnupg xvfb x11-utils \
-              dovecot-imapd dovecot-lmtpd postfix isync imagemagick
+              dovecot-imapd dovecot-lmtpd postfix isync imagemagick unbound opendkim
 DEMO_DIR   ?= $(CURDIR)/.demo-profile
 FUZZTIME   ?= 20s
 

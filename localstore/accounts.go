@@ -88,6 +88,8 @@ type Account struct {
 // it describes (see Accounts.Put and similar methods).
 type AuditNote struct {
 	Kind, Subject, Detail string
+	// SendRecord is filled for a sent message only.
+	SendRecord
 }
 
 // Accounts is the repository of accounts, keyed by blinded lower-case address.

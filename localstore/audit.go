@@ -13,11 +13,14 @@ import (
 
 // AuditEntry is one record of the tamper-evident audit log.
 type AuditEntry struct {
-	Seq      uint64 // 1, 2, 3, ... without gaps
-	Time     time.Time
-	Kind     string // what happened, e.g. "sent", "key-changed", "cert-pinned"
-	Subject  string // whom or what it concerns, e.g. an address or fingerprint
-	Detail   string
+	Seq     uint64 // 1, 2, 3, ... without gaps
+	Time    time.Time
+	Kind    string // what happened, e.g. "sent", "key-changed", "cert-pinned"
+	Subject string // whom or what it concerns, e.g. an address or fingerprint
+	Detail  string
+	// SendRecord is filled for a sent message only: its security mode and
+	// the delivery security found for each recipient domain.
+	SendRecord
 	PrevHash []byte // Hash of entry Seq-1 (32 zero bytes for entry 1)
 	Hash     []byte // entryHash of this entry
 }
@@ -35,26 +38,69 @@ type auditHead struct {
 	Hash []byte
 }
 
-const auditHashLabel = "sealpost-audit-v1"
+// SendRecord is what the audit entry of a sent message records beyond its
+// recipients: the security mode it was composed in and, per recipient
+// domain, how it was to travel from the provider.
+type SendRecord struct {
+	Mode     string          `json:",omitempty"`
+	Delivery []AuditDelivery `json:",omitempty"`
+}
+
+// empty reports whether r records nothing.
+func (r SendRecord) empty() bool { return r.Mode == "" && len(r.Delivery) == 0 }
+
+// AuditDelivery is the delivery-security finding for one recipient
+// domain (see mail/delivery), as the audit trail keeps it.
+type AuditDelivery struct {
+	Domain, Status, DANE, Reason string
+}
+
+// Labels of the two entry hash formats: v2 covers a SendRecord too.
+const (
+	auditHashLabel   = "sealpost-audit-v1"
+	auditHashLabelV2 = "sealpost-audit-v2"
+)
 
 // entryHash is SHA-256 over, in order:
 //
-//	"sealpost-audit-v1"
+//	"sealpost-audit-v1", or "sealpost-audit-v2" when the entry has a SendRecord
 //	Seq             uint64 big-endian
 //	Time            UnixNano as int64 big-endian
 //	Kind, Subject, Detail, PrevHash: each uint32 big-endian length || bytes
+//	v2 only: Mode as a field, the number of Delivery findings as uint32
+//	         big-endian, and for each Domain, Status, DANE, Reason as fields
+//
+// Entries without a SendRecord (all entries written before it existed)
+// keep the v1 hash, so old trails still verify.
 func entryHash(e *AuditEntry) []byte {
 	h := sha256.New()
 	var b [8]byte
-	h.Write([]byte(auditHashLabel))
+	label := auditHashLabel
+	if !e.SendRecord.empty() {
+		label = auditHashLabelV2
+	}
+	h.Write([]byte(label))
 	binary.BigEndian.PutUint64(b[:], e.Seq)
 	h.Write(b[:])
 	binary.BigEndian.PutUint64(b[:], uint64(e.Time.UnixNano()))
 	h.Write(b[:])
-	for _, f := range [][]byte{[]byte(e.Kind), []byte(e.Subject), []byte(e.Detail), e.PrevHash} {
+	field := func(f []byte) {
 		binary.BigEndian.PutUint32(b[:4], uint32(len(f)))
 		h.Write(b[:4])
 		h.Write(f)
+	}
+	for _, f := range [][]byte{[]byte(e.Kind), []byte(e.Subject), []byte(e.Detail), e.PrevHash} {
+		field(f)
+	}
+	if label == auditHashLabelV2 {
+		field([]byte(e.Mode))
+		binary.BigEndian.PutUint32(b[:4], uint32(len(e.Delivery)))
+		h.Write(b[:4])
+		for _, d := range e.Delivery {
+			for _, f := range []string{d.Domain, d.Status, d.DANE, d.Reason} {
+				field([]byte(f))
+			}
+		}
 	}
 	return h.Sum(nil)
 }
@@ -104,11 +150,15 @@ func (s *Store) appendAuditTx(tx *bolt.Tx, n AuditNote) (AuditEntry, error) {
 		return AuditEntry{}, fmt.Errorf("%w: audit head does not match the last entry", ErrTampered)
 	}
 	e := AuditEntry{
-		Seq:      head.Seq + 1,
-		Time:     time.Now().UTC(),
-		Kind:     n.Kind,
-		Subject:  n.Subject,
-		Detail:   n.Detail,
+		Seq:     head.Seq + 1,
+		Time:    time.Now().UTC(),
+		Kind:    n.Kind,
+		Subject: n.Subject,
+		Detail:  n.Detail,
+		SendRecord: SendRecord{
+			Mode:     n.Mode,
+			Delivery: n.Delivery,
+		},
 		PrevHash: head.Hash,
 	}
 	e.Hash = entryHash(&e)

@@ -21,14 +21,9 @@ type OutboxItem struct {
 	Recipients []string
 	Raw        []byte // the message as it will be submitted (already encrypted/signed)
 	// Subject is the message's real subject (the outer one may be a
-	// placeholder under header protection) and Mode the security mode it
-	// was composed in (backend's Mode constants; empty when not known),
-	// for the audit entry of the sent message.
-	Subject, Mode string
-	// Delivery is the delivery-security finding for the recipients'
-	// domains (MTA-STS, DANE) when the message was queued, in words, for
-	// the audit entry of the sent message; empty when none was made.
-	Delivery    string
+	// placeholder under header protection), for the audit entry of the
+	// sent message; empty when the outer one is it.
+	Subject     string
 	CreatedAt   time.Time
 	NextAttempt time.Time
 	Attempts    int
@@ -45,6 +40,9 @@ type OutboxItem struct {
 	// set, the message is never submitted again; only the copy to Sent may
 	// still be pending.
 	AcceptedAt time.Time
+	// SendRecord goes into the audit entry written when the server
+	// accepts the message.
+	SendRecord
 }
 
 // Outbox is the repository of queued messages, keyed by their random ID.

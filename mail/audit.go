@@ -56,7 +56,11 @@ func (a *Audit) Trail() (backend.AuditTrail, error) {
 // auditEntryOf translates a stored audit entry into the domain type, the
 // one place that does (the hash chain stays in the store's record).
 func auditEntryOf(en localstore.AuditEntry) backend.AuditEntry {
-	return backend.AuditEntry{Seq: en.Seq, Time: en.Time, Kind: en.Kind, Subject: en.Subject, Detail: en.Detail}
+	out := backend.AuditEntry{Seq: en.Seq, Time: en.Time, Kind: en.Kind, Subject: en.Subject, Detail: en.Detail, Mode: en.Mode}
+	for _, d := range en.Delivery {
+		out.Delivery = append(out.Delivery, backend.DeliveryFinding{Domain: d.Domain, Status: d.Status, DANE: d.DANE, Reason: d.Reason})
+	}
+	return out
 }
 
 // writeAudit appends an entry to the store's audit trail.

@@ -120,3 +120,20 @@ func notInOutbox(err error) error {
 
 // The engine offers the outbox.
 var _ backend.Outbox = (*Engine)(nil)
+
+// CheckDelivery tells how mail to domain will travel from the provider
+// (see Delivery.Check). A locked profile gives a finding that is not
+// checked.
+func (e *Engine) CheckDelivery(ctx context.Context, domain string) backend.DeliveryFinding {
+	var f backend.DeliveryFinding
+	err := e.with(ctx, func(p *Profile) error {
+		f = p.Delivery().Check(ctx, domain)
+		return nil
+	})
+	if err != nil {
+		return backend.DeliveryFinding{Domain: domain, Status: backend.DeliveryNotChecked, DANE: backend.DANENotChecked, Reason: "the profile is locked"}
+	}
+	return f
+}
+
+var _ backend.DeliveryChecker = (*Engine)(nil)

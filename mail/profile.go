@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail/delivery"
 	"github.com/sealpost/sealpost/mail/transport"
 )
 
@@ -52,6 +53,7 @@ type Profile struct {
 	syncer      *Syncer
 	messages    *Messages
 	outbox      *Outbox
+	delivery    *Delivery
 }
 
 // ProfileOptions tune how a profile is created or opened. The zero value is
@@ -71,6 +73,10 @@ type ProfileOptions struct {
 	// nothing before it fails with transport.ErrServerStalled; zero means
 	// transport.DefaultStallTimeout.
 	StallTimeout time.Duration
+	// Resolver is the DNS resolver (host:port) the delivery checks ask;
+	// empty means the first nameserver of /etc/resolv.conf. Tests point it
+	// at a local server.
+	Resolver string
 	// Sessions, if set, makes an Engine run a session per account while
 	// the profile is unlocked: mail is fetched as it arrives and reported
 	// as events. The app and `sealpost watch` set it; one-shot commands
@@ -92,6 +98,19 @@ func (o *ProfileOptions) network() (*x509.CertPool, transport.Dialer, time.Durat
 		return nil, nil, 0
 	}
 	return o.RootCAs, o.Dialer, o.StallTimeout
+}
+
+// deliveryOptions configure the delivery checks: the resolver, and the
+// roots and dialer of the network for the MTA-STS policy fetch.
+func (o *ProfileOptions) deliveryOptions() delivery.Options {
+	if o == nil {
+		return delivery.Options{}
+	}
+	opts := delivery.Options{Resolver: o.Resolver, RootCAs: o.RootCAs}
+	if o.Dialer != nil {
+		opts.Dialer = o.Dialer
+	}
+	return opts
 }
 
 func (o *ProfileOptions) storeOptions() *localstore.Options {
@@ -150,7 +169,9 @@ func newProfile(store *localstore.Store, opts *ProfileOptions) *Profile {
 	p.syncer = &Syncer{store: store, accounts: p.accounts, connections: p.connections, settings: p.settings,
 		index: p.index, drafts: p.drafts}
 	p.messages = &Messages{store: store, accounts: p.accounts, syncer: p.syncer, settings: p.settings}
-	p.outbox = &Outbox{store: store, accounts: p.accounts, connections: p.connections, composer: p.composer, now: now}
+	p.delivery = newDelivery(store, opts.deliveryOptions(), now)
+	p.outbox = &Outbox{store: store, accounts: p.accounts, connections: p.connections, composer: p.composer,
+		delivery: p.delivery, now: now}
 	return p
 }
 
@@ -168,6 +189,9 @@ func (p *Profile) Accounts() *Accounts { return p.accounts }
 
 // Outbox sends mail and keeps what is not sent yet.
 func (p *Profile) Outbox() *Outbox { return p.outbox }
+
+// Delivery tells how mail to recipient domains will travel.
+func (p *Profile) Delivery() *Delivery { return p.delivery }
 
 // Drafts are the messages being written.
 func (p *Profile) Drafts() *Drafts { return p.drafts }

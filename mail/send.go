@@ -41,6 +41,7 @@ type Outbox struct {
 	accounts    *Accounts
 	connections *Connections
 	composer    *Composer
+	delivery    *Delivery
 	now         func() time.Time
 
 	senderOnce sync.Once // makes sender, once
@@ -79,7 +80,9 @@ func (o *Outbox) smtpConnector() submit.Connector {
 // Send composes the message as sec asks (see Composer.Compose: fail closed), seals
 // it in the outbox and submits it. On a failed submission the message stays
 // in the outbox (the error wraps ErrKeptInOutbox and names the item), to be
-// retried or discarded.
+// retried or discarded. The audit entry written when the server accepts it
+// records the security mode and the delivery security of each recipient
+// domain, checked before it is queued (see Delivery).
 func (o *Outbox) Send(ctx context.Context, account string, d backend.Draft, sec backend.Security) (string, error) {
 	acct, err := o.accounts.get(account)
 	if err != nil {
@@ -90,20 +93,29 @@ func (o *Outbox) Send(ctx context.Context, account string, d backend.Draft, sec 
 	if err != nil {
 		return "", err
 	}
-	about := submit.About{Subject: d.Subject}
-	if sec.Mode != ModeAuto {
-		about.Mode = sec.Mode // auto: the audit reads what it became from the message
+	rec := localstore.SendRecord{Mode: sentMode(sec.Mode)}
+	if o.delivery != nil {
+		rec.Delivery = auditDeliveries(o.delivery.CheckRecipients(ctx, slices.Concat(d.To, d.Cc, d.Bcc)))
 	}
-	return o.sendRaw(ctx, acct.Email, raw, about)
+	return o.send(ctx, acct.Email, raw, submit.About{Subject: d.Subject, Record: rec})
+}
+
+// sentMode is the mode a message composed with mode is sent in: auto
+// sends only encrypted (or not at all).
+func sentMode(mode string) string {
+	if mode == "" || mode == ModeAuto {
+		return ModeEncrypt
+	}
+	return mode
 }
 
 // SendRaw queues a finished message and submits it.
 func (o *Outbox) SendRaw(ctx context.Context, account string, raw []byte) (string, error) {
-	return o.sendRaw(ctx, account, raw, submit.About{})
+	return o.send(ctx, account, raw, submit.About{})
 }
 
-// sendRaw is SendRaw with what the audit entry records about the message.
-func (o *Outbox) sendRaw(ctx context.Context, account string, raw []byte, about submit.About) (string, error) {
+// send queues raw with what its audit entry is to record and submits it.
+func (o *Outbox) send(ctx context.Context, account string, raw []byte, about submit.About) (string, error) {
 	ob, err := o.queue()
 	if err != nil {
 		return "", err

@@ -82,13 +82,17 @@ func (c *chipView) set(text, state string) {
 	c.Refresh() // the text's width changed: lay the chip out again
 }
 
-// fillChips shows chips in box, each recipient without a key followed by
-// "Look up key" (when the backend can look keys up) and "Remove".
+// fillChips shows chips in box, each followed by how mail to its domain
+// will travel (once checked), and each recipient without a key by "Look up
+// key" (when the backend can look keys up) and "Remove".
 func (c *composer) fillChips(field *sendEntry, box *fyne.Container, chips []chip) {
 	box.Objects = box.Objects[:0]
 	_, canLookUp := c.ui.backend.(backend.Setup)
 	for i, ch := range chips {
 		box.Add(newChip(ch.address, ch.state))
+		if l := c.deliveryLabel(ch.email); l != nil {
+			box.Add(l)
+		}
 		if ch.state != chipNoKey {
 			continue
 		}

@@ -150,6 +150,9 @@ type composer struct {
 
 	// saved is the saved-draft state (see drafts.go).
 	saved draftState
+	// deliveryState is how mail to the recipients' domains will travel
+	// (see delivery.go).
+	deliveryState deliveryState
 }
 
 // maxAttachments is the most the attachments of one message may add up
@@ -175,12 +178,13 @@ func (ui *App) newComposer(accounts []backend.Account, account string, d backend
 	c := &composer{ui: ui, states: map[string]backend.KeyState{}, inReplyTo: d.InReplyTo, references: d.References}
 	c.open = c.openWithDialog
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	c.window = ui.sideWindow("New message", func() { c.cancel(); c.stopAutosave(); delete(ui.composers, c) })
+	c.window = ui.sideWindow("New message", func() { c.cancel(); c.stopAutosave(); c.stopDelivery(); delete(ui.composers, c) })
 	if ui.composers == nil {
 		ui.composers = map[*composer]struct{}{}
 	}
 	ui.composers[c] = struct{}{}
 	c.saved.after = afterFunc
+	c.deliveryState = deliveryState{found: map[string]backend.DeliveryFinding{}, pending: map[string]bool{}, after: afterFunc}
 
 	var froms []string
 	for _, a := range accounts {
@@ -210,7 +214,7 @@ func (ui *App) newComposer(accounts []backend.Account, account string, d backend
 	for _, e := range []*sendEntry{c.to, c.cc, c.bcc} {
 		c.boxes[e] = container.NewVBox()
 		c.boxes[e].Hide()
-		e.OnChanged = func(string) { c.lookupKeys(); c.suggest(e); c.changed() }
+		e.OnChanged = func(string) { c.lookupKeys(); c.suggest(e); c.changed(); c.scheduleDelivery() }
 		e.complete = func() bool { return c.completeFirst(e) }
 		e.suggesting = func() bool { return len(c.matches[e]) > 0 }
 	}
@@ -288,6 +292,7 @@ func (ui *App) newComposer(accounts []backend.Account, account string, d backend
 	} else {
 		c.lookupKeys()
 	}
+	c.scheduleDelivery()
 	c.window.Show()
 	c.saved.ready = true
 	if len(d.To) == 0 {

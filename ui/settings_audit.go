@@ -162,7 +162,7 @@ func (r *auditRow) show(e backend.AuditEntry) {
 		subject = backend.GroupFingerprint(subject)
 	}
 	r.subject.SetText(subject)
-	r.detail.SetText(e.Detail)
+	r.detail.SetText(auditDetail(e))
 	r.Refresh() // the labels' widths changed: lay the row out again
 }
 

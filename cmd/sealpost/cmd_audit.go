@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sealpost/sealpost/mail"
+	"github.com/sealpost/sealpost/mail/backend"
 )
 
 // auditJSON is the stable JSON form of an audit entry in `audit list --json`.
@@ -20,6 +21,28 @@ type auditJSON struct {
 	Detail   string `json:"detail"`
 	PrevHash string `json:"prev_hash"`
 	Hash     string `json:"hash"`
+	// Mode and Delivery are set on sent messages only.
+	Mode     string         `json:"mode,omitempty"`
+	Delivery []deliveryJSON `json:"delivery,omitempty"`
+}
+
+// deliveryJSON is the stable JSON form of a delivery-security finding for
+// one recipient domain (in `audit list --json`, `send --json` and
+// `compose --json`).
+type deliveryJSON struct {
+	Domain string `json:"domain"`
+	// Status is enforced, testing, not_enforced or not_checked.
+	Status string `json:"status"`
+	// DANE is validated, unvalidated, none or not_checked.
+	DANE   string `json:"dane"`
+	Reason string `json:"reason,omitempty"`
+	// Text says it in words, as the app does.
+	Text string `json:"text"`
+}
+
+// deliveryOf is f in its JSON form.
+func deliveryOf(f backend.DeliveryFinding) deliveryJSON {
+	return deliveryJSON{Domain: f.Domain, Status: f.Status, DANE: f.DANE, Reason: f.Reason, Text: f.Text()}
 }
 
 func cmdAuditList(_ context.Context, env *cliEnv, args []string) error {
@@ -38,8 +61,12 @@ func cmdAuditList(_ context.Context, env *cliEnv, args []string) error {
 			for _, e := range entries {
 				out = append(out, auditJSON{
 					Seq: e.Seq, Time: e.Time.UTC().Format(time.RFC3339Nano), Kind: e.Kind, Subject: e.Subject,
-					Detail: e.Detail, PrevHash: hex.EncodeToString(e.PrevHash), Hash: hex.EncodeToString(e.Hash),
+					Detail: e.Detail, PrevHash: hex.EncodeToString(e.PrevHash), Hash: hex.EncodeToString(e.Hash), Mode: e.Mode,
 				})
+				for _, d := range e.Delivery {
+					f := backend.DeliveryFinding{Domain: d.Domain, Status: d.Status, DANE: d.DANE, Reason: d.Reason}
+					out[len(out)-1].Delivery = append(out[len(out)-1].Delivery, deliveryOf(f))
+				}
 			}
 			return writeJSON(env.out, out)
 		}

@@ -226,6 +226,7 @@ func cmdSend(ctx context.Context, env *cliEnv, args []string) error {
 	fs := env.flags("send")
 	var m messageFlags
 	m.register(fs, false)
+	asJSON := fs.Bool("json", false, "print JSON with the delivery security of each recipient domain (see docs/cli.md)")
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
@@ -237,20 +238,65 @@ func cmdSend(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	return env.withProfile(func(p *mail.Profile) error {
+		// Checked first, so that the send reuses the findings it records.
+		findings := p.Delivery().CheckRecipients(ctx, m.recipients())
 		id, err := p.Outbox().Send(ctx, m.account, d, sec)
 		if err != nil {
 			return err
 		}
+		if *asJSON {
+			return writeJSON(env.out, sendJSON{OutboxID: id, Delivery: deliveriesOf(findings)})
+		}
 		fmt.Fprintf(env.out, "Sent (outbox id %s).\n", id)
+		printDelivery(env.out, findings)
 		return nil
 	})
 }
 
-func cmdCompose(_ context.Context, env *cliEnv, args []string) error {
+// sendJSON is the stable JSON form of `send --json` and `compose --json`.
+type sendJSON struct {
+	// OutboxID is the sent message's outbox id (send only).
+	OutboxID string `json:"outbox_id,omitempty"`
+	// Output and Bytes name the file written (compose only).
+	Output string `json:"output,omitempty"`
+	Bytes  int64  `json:"bytes,omitempty"`
+	// Delivery is the delivery security of each recipient domain.
+	Delivery []deliveryJSON `json:"delivery"`
+}
+
+// recipients are the To, Cc and Bcc recipients as given.
+func (m *messageFlags) recipients() []string {
+	var out []string
+	for _, list := range []listFlag{m.to, m.cc, m.bcc} {
+		for _, v := range list {
+			out = append(out, strings.Split(v, ",")...)
+		}
+	}
+	return out
+}
+
+// deliveriesOf is fs in their JSON form.
+func deliveriesOf(fs []backend.DeliveryFinding) []deliveryJSON {
+	out := make([]deliveryJSON, len(fs))
+	for i, f := range fs {
+		out[i] = deliveryOf(f)
+	}
+	return out
+}
+
+// printDelivery prints one line per recipient domain.
+func printDelivery(w io.Writer, fs []backend.DeliveryFinding) {
+	for _, f := range fs {
+		fmt.Fprintf(w, "Delivery to %s: %s\n", f.Domain, f.Text())
+	}
+}
+
+func cmdCompose(ctx context.Context, env *cliEnv, args []string) error {
 	fs := env.flags("compose")
 	var m messageFlags
 	m.register(fs, true)
 	output := fs.String("output", "", "write the message to `FILE.eml` (required)")
+	asJSON := fs.Bool("json", false, "print JSON, with the delivery security of each recipient domain looked up (see docs/cli.md)")
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
@@ -276,6 +322,10 @@ func cmdCompose(_ context.Context, env *cliEnv, args []string) error {
 		}
 		if err != nil {
 			return err
+		}
+		if *asJSON {
+			findings := p.Delivery().CheckRecipients(ctx, m.recipients())
+			return writeJSON(env.out, sendJSON{Output: *output, Bytes: out.n, Delivery: deliveriesOf(findings)})
 		}
 		fmt.Fprintf(env.out, "Wrote %s (%d bytes).\n", *output, out.n)
 		return nil

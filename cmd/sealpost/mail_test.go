@@ -60,8 +60,17 @@ func TestAccountSendSyncListThroughRealServers(t *testing.T) {
 	attachment := writeFile(t, "notes.txt", "attached\n")
 	r = mustSucceed(t, sealpost(t, aliceDir, pass, "send", "--account", alice, "--to", bob, "--subject", "Hello Bob",
 		"--body-file", writeFile(t, "body", "Hi!\n"), "--attach", attachment, "--mode", "plain"))
-	if !strings.HasPrefix(r.out, "Sent") {
-		t.Errorf("send output = %q", r.out)
+	if !strings.HasPrefix(r.out, "Sent") || !strings.Contains(r.out, "Delivery to "+srv.Domain+": not checked (") {
+		t.Errorf("send output = %q, want the delivery security of %s (not checked: no real DNS knows it)", r.out, srv.Domain)
+	}
+	r = mustSucceed(t, sealpost(t, aliceDir, pass, "audit", "list", "--json"))
+	var trail []auditJSON
+	if err := json.Unmarshal([]byte(r.out), &trail); err != nil {
+		t.Fatal(err)
+	}
+	if last := trail[len(trail)-1]; last.Kind != "mail.sent" || last.Mode != "plain" || len(last.Delivery) != 1 ||
+		last.Delivery[0].Domain != srv.Domain || last.Delivery[0].Status != "not_checked" {
+		t.Errorf("last audit entry = %+v, want mail.sent in plain with the delivery finding", last)
 	}
 	r = mustSucceed(t, sealpost(t, aliceDir, pass, "outbox", "list", "--json"))
 	if strings.TrimSpace(r.out) != "[]" {

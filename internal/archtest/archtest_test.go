@@ -246,6 +246,7 @@ var notUserText = []string{
 	"internal/archtest",
 	"crypto/internal/testenv",
 	"mail/internal/testcert",
+	"mail/internal/dnstest",
 	"mail/mailtest",
 	"mail/testservers",
 }

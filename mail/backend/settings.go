@@ -100,6 +100,12 @@ type AuditEntry struct {
 	Kind    string
 	Subject string
 	Detail  string
+	// Mode is the security mode of a sent message (ModeEncrypt, …).
+	Mode string
+	// Delivery is how a sent message was to travel to each recipient
+	// domain, as checked when it was queued (Domain, Status, DANE and
+	// Reason are kept).
+	Delivery []DeliveryFinding
 }
 
 // Mentions reports whether the entry concerns contact, an address or a key

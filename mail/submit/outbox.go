@@ -120,12 +120,10 @@ type About struct {
 	// Subject is the real subject, when the outer one is a placeholder
 	// (header protection); empty: the outer Subject is used.
 	Subject string
-	// Mode is the security mode the message was composed in
-	// (mailbackend.ModeEncrypt…); empty: read from its Content-Type.
-	Mode string
-	// Delivery is the delivery-security finding for the recipients'
-	// domains, in words; empty: none was made.
-	Delivery string
+	// Record is what the audit entry keeps apart from its text: the
+	// security mode the message was composed in (empty: read from its
+	// Content-Type) and the delivery-security findings.
+	Record localstore.SendRecord
 }
 
 // Enqueue checks raw (a finished, already signed or encrypted message with
@@ -152,9 +150,8 @@ func (o *Outbox) EnqueueAbout(account string, raw []byte, about About) (localsto
 		Recipients: env.To,
 		Raw:        raw,
 		Subject:    about.Subject,
-		Mode:       about.Mode,
-		Delivery:   about.Delivery,
 		CreatedAt:  o.opts.Now().UTC(),
+		SendRecord: about.Record,
 	})
 	if err != nil {
 		return localstore.OutboxItem{}, err
@@ -289,7 +286,7 @@ func (o *Outbox) submit(ctx context.Context, it localstore.OutboxItem) error {
 	it.AcceptedAt = o.opts.Now().UTC()
 	it.SubmittingSince = time.Time{}
 	it.Attempts, it.LastError, it.NextAttempt, it.Held = 0, "", time.Time{}, false
-	note := localstore.AuditNote{Kind: AuditSent, Subject: mid, Detail: SentDetail(it)}
+	note := localstore.AuditNote{Kind: AuditSent, Subject: mid, Detail: SentDetail(it), SendRecord: it.SendRecord}
 	if err := o.store.Outbox().Update(it, note); err != nil {
 		// SubmittingSince stays set in the store, so the message is held
 		// as uncertain, never submitted again automatically.
@@ -393,12 +390,16 @@ func SentDetail(it localstore.OutboxItem) string {
 	if subject == "" && (herr == nil || errors.Is(herr, io.EOF)) {
 		subject, _ = (&mail.Header{Header: message.Header{Header: h}}).Subject()
 	}
-	delivery := it.Delivery
-	if delivery == "" {
-		delivery = "not checked"
+	delivery := "not checked"
+	if len(it.SendRecord.Delivery) > 0 {
+		words := make([]string, len(it.SendRecord.Delivery))
+		for i, d := range it.SendRecord.Delivery {
+			words[i] = d.Domain + " " + mailbackend.DeliveryFinding{Domain: d.Domain, Status: d.Status, DANE: d.DANE, Reason: d.Reason}.Text()
+		}
+		delivery = strings.Join(words, ", ")
 	}
 	return fmt.Sprintf("from %s to %s; subject %q; security: %s; delivery: %s",
-		it.From, strings.Join(it.Recipients, ", "), subject, security(it.Mode, h, herr), delivery)
+		it.From, strings.Join(it.Recipients, ", "), subject, security(it.SendRecord.Mode, h, herr), delivery)
 }
 
 // security describes how a message was protected: by the mode it was

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sealpost/sealpost/localstore"
+	mailbackend "github.com/sealpost/sealpost/mail/backend"
 )
 
 var t0 = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
@@ -135,11 +136,12 @@ func TestSentDetail(t *testing.T) {
 			Raw: testMessage("To: bob@example.net", `Content-Type: multipart/signed; protocol="application/pgp-signature"; boundary=b`)},
 			`from alice@example.org to bob@example.net; subject "test"; security: signed, not encrypted (PGP/MIME); delivery: not checked`},
 		{"password mode and the real subject", localstore.OutboxItem{From: "alice@example.org", Recipients: []string{"bob@example.net"},
-			Raw: hidden, Subject: "Q3 numbers", Mode: "password"},
+			Raw: hidden, Subject: "Q3 numbers", SendRecord: localstore.SendRecord{Mode: "password"}},
 			`from alice@example.org to bob@example.net; subject "Q3 numbers"; security: encrypted with a password (OpenPGP); delivery: not checked`},
 		{"plain on purpose, with a delivery finding", localstore.OutboxItem{From: "alice@example.org", Recipients: []string{"bob@example.net", "carol@example.com"},
-			Raw: hidden, Mode: "plain", Delivery: "example.net: TLS enforced (MTA-STS)"},
-			`from alice@example.org to bob@example.net, carol@example.com; subject "test"; security: not encrypted, not signed (sent so on purpose); delivery: example.net: TLS enforced (MTA-STS)`},
+			Raw: hidden, SendRecord: localstore.SendRecord{Mode: "plain", Delivery: []localstore.AuditDelivery{
+				{Domain: "example.net", Status: mailbackend.DeliveryEnforced}, {Domain: "example.com", Status: mailbackend.DeliveryNotChecked, Reason: "offline"}}}},
+			`from alice@example.org to bob@example.net, carol@example.com; subject "test"; security: not encrypted, not signed (sent so on purpose); delivery: example.net delivered over enforced TLS (MTA-STS), example.com not checked (offline)`},
 		{"unreadable header", localstore.OutboxItem{From: "alice@example.org", Recipients: []string{"bob@example.net"}, Raw: []byte("no header\r\n")},
 			`from alice@example.org to bob@example.net; subject ""; security: unknown; delivery: not checked`},
 	}
@@ -155,12 +157,12 @@ func TestSentDetail(t *testing.T) {
 // TestEnqueueAbout: what the audit should know is sealed with the item.
 func TestEnqueueAbout(t *testing.T) {
 	r := newRig(t, newBackend())
-	it, err := r.ob.EnqueueAbout(testUser, testMessage("To: bob@example.net"), About{Subject: "real", Mode: "sign", Delivery: "d"})
+	it, err := r.ob.EnqueueAbout(testUser, testMessage("To: bob@example.net"), About{Subject: "real", Record: localstore.SendRecord{Mode: "sign", Delivery: []localstore.AuditDelivery{{Domain: "d"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := r.item(t, it.ID); got.Subject != "real" || got.Mode != "sign" || got.Delivery != "d" {
-		t.Errorf("stored item = %q %q %q, want what was given", got.Subject, got.Mode, got.Delivery)
+	if got := r.item(t, it.ID); got.Subject != "real" || got.SendRecord.Mode != "sign" || len(got.SendRecord.Delivery) != 1 {
+		t.Errorf("stored item = %q %+v, want what was given", got.Subject, got.SendRecord)
 	}
 }
 

@@ -28,6 +28,7 @@ type postfixConfig struct {
 	AuthSocket   string // Dovecot's auth listener for SMTP AUTH
 	TLSPort      int    // submission with implicit TLS
 	StartTLSPort int    // submission with mandatory STARTTLS
+	Milter       string // OpenDKIM's host:port, or empty for no milter
 }
 
 // postfix is a running Postfix instance.
@@ -63,6 +64,7 @@ func startPostfix(st *setup, dc *dovecot, tlsPort, startTLSPort int) (*postfix, 
 		AuthSocket:   dc.authSocket,
 		TLSPort:      tlsPort,
 		StartTLSPort: startTLSPort,
+		Milter:       st.milter,
 	}
 	if err := renderTemplate("main.cf.tmpl", filepath.Join(etc, "main.cf"), cfg); err != nil {
 		return nil, err

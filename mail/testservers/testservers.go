@@ -106,6 +106,8 @@ type setup struct {
 	owner mailOwner
 	// oauth2, when set, enables Dovecot's oauth2 passdb.
 	oauth2 *OAuth2
+	// milter is OpenDKIM's host:port when Postfix is to sign, else empty.
+	milter string
 }
 
 // Start starts Dovecot and Postfix for t and returns them once they accept
@@ -113,14 +115,14 @@ type setup struct {
 // here (see the package documentation) and fails t when they do not start.
 func Start(t testing.TB) *Servers {
 	t.Helper()
-	return start(t, true, nil)
+	return startWith(t, true, nil, nil)
 }
 
 // StartDovecot is Start without Postfix, for tests that need only IMAP and
 // delivery with Deliver: the SMTP addresses stay empty.
 func StartDovecot(t testing.TB) *Servers {
 	t.Helper()
-	return start(t, false, nil)
+	return startWith(t, false, nil, nil)
 }
 
 // OAuth2 makes Dovecot (and through it Postfix's submission AUTH) accept
@@ -141,7 +143,7 @@ type OAuth2 struct {
 // StartOAuth2 is Start with Dovecot's oauth2 passdb enabled as o says.
 func StartOAuth2(t testing.TB, o OAuth2) *Servers {
 	t.Helper()
-	return start(t, true, &o)
+	return startWith(t, true, &o, nil)
 }
 
 // TLSConfig returns a new TLS client configuration that trusts only the
@@ -163,7 +165,9 @@ func (s *Servers) Log() string {
 // of Dovecot's internal user, which reads the users file.
 type mailOwner struct{ uid, gid, dovecotGID int }
 
-func start(t testing.TB, withMTA bool, oauth *OAuth2) *Servers {
+// startWith starts the servers: with oauth, Dovecot's oauth2 passdb is
+// on; with sig, Postfix signs through OpenDKIM.
+func startWith(t testing.TB, withMTA bool, oauth *OAuth2, sig *Signing) *Servers {
 	t.Helper()
 	if reason := unavailable(withMTA); reason != "" {
 		if os.Getenv(requireEnv) == "1" {
@@ -190,6 +194,9 @@ func start(t testing.TB, withMTA bool, oauth *OAuth2) *Servers {
 	s.IMAPTLS, s.IMAPStartTLS, s.LMTP = s.dovecot.imapTLS, s.dovecot.imapStartTLS, s.dovecot.lmtpSocket
 
 	if withMTA {
+		if sig != nil {
+			st.milter = startOpenDKIM(t, st, sig)
+		}
 		s.postfix, err = withFreePorts(loopbackHost, loopbackHost, func(tlsPort, startTLSPort int) (*postfix, error) {
 			return startPostfix(st, s.dovecot, tlsPort, startTLSPort)
 		})

@@ -1,0 +1,138 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/sealpost/sealpost/mail/backend"
+)
+
+const (
+	// deliveryPause is how long typing in an address field pauses before
+	// the recipients' domains are checked, so that a half-typed domain is
+	// not looked up.
+	deliveryPause = 700 * time.Millisecond
+	// deliveryTimeout bounds one domain's check; what did not answer by
+	// then shows as not checked.
+	deliveryTimeout = 20 * time.Second
+	// deliveryChecking is what a recipient shows while its domain is
+	// being checked.
+	deliveryChecking = "checking delivery…"
+)
+
+// deliveryState is what the composer knows of the recipients' domains:
+// each domain is checked once per composer, in the background.
+type deliveryState struct {
+	found   map[string]backend.DeliveryFinding // by domain
+	pending map[string]bool
+	// after starts the pause timer (afterFunc; tests replace it); stop
+	// stops the running one.
+	after func(time.Duration, func()) func() bool
+	stop  func() bool
+}
+
+// scheduleDelivery checks the recipients' domains once typing has paused
+// (when the backend can check them at all).
+func (c *composer) scheduleDelivery() {
+	if _, ok := c.ui.backend.(backend.DeliveryChecker); !ok {
+		return
+	}
+	if c.deliveryState.stop != nil {
+		c.deliveryState.stop()
+	}
+	c.deliveryState.stop = c.deliveryState.after(deliveryPause, func() { c.ui.tasks.do(c.checkDelivery) })
+}
+
+// stopDelivery stops the pause timer of a closing composer (the checks
+// under way end with its context).
+func (c *composer) stopDelivery() {
+	if c.deliveryState.stop != nil {
+		c.deliveryState.stop()
+	}
+}
+
+// checkDelivery starts, off the UI goroutine, the check of every recipient
+// domain not checked yet by this composer and not being checked.
+func (c *composer) checkDelivery() {
+	checker, ok := c.ui.backend.(backend.DeliveryChecker)
+	if !ok || c.ctx.Err() != nil {
+		return
+	}
+	started := false
+	for _, ch := range c.recipients() {
+		dom := recipientDomain(ch.email)
+		if dom == "" || c.deliveryState.pending[dom] {
+			continue
+		}
+		if _, ok := c.deliveryState.found[dom]; ok {
+			continue
+		}
+		c.deliveryState.pending[dom] = true
+		started = true
+		ctx, cancel := context.WithTimeout(c.ctx, deliveryTimeout)
+		var f backend.DeliveryFinding
+		c.ui.tasks.run(ctx, func(ctx context.Context) error { f = checker.CheckDelivery(ctx, dom); return nil }, func(err error) {
+			cancel()
+			delete(c.deliveryState.pending, dom)
+			if err != nil || c.ctx.Err() != nil {
+				return // the composer closed
+			}
+			c.deliveryState.found[dom] = f
+			c.update()
+		})
+	}
+	if started {
+		c.update()
+	}
+}
+
+// recipientDomain is the domain of a bare lower-case address, "" without.
+func recipientDomain(email string) string {
+	at := strings.LastIndexByte(email, '@')
+	if at < 0 {
+		return ""
+	}
+	return strings.TrimSuffix(email[at+1:], ".")
+}
+
+// deliveryLabel says how mail to email's domain will travel, for the
+// recipient's chip: nil while nothing is known or asked.
+func (c *composer) deliveryLabel(email string) *widget.Label {
+	dom := recipientDomain(email)
+	if dom == "" {
+		return nil
+	}
+	text, importance := deliveryChecking, widget.LowImportance
+	if f, ok := c.deliveryState.found[dom]; ok {
+		text = f.Text()
+		switch f.Status {
+		case backend.DeliveryEnforced:
+			importance = widget.SuccessImportance
+		case backend.DeliveryNotChecked:
+			importance = widget.LowImportance
+		default:
+			importance = widget.WarningImportance
+		}
+	} else if !c.deliveryState.pending[dom] {
+		return nil
+	}
+	l := widget.NewLabel(text)
+	l.Importance = importance
+	return l
+}
+
+// auditDetail is an audit entry's detail, followed for a sent message by
+// its security mode and how it was to travel to each recipient domain.
+func auditDetail(e backend.AuditEntry) string {
+	parts := []string{e.Detail}
+	if e.Mode != "" {
+		parts = append(parts, "sent as "+e.Mode)
+	}
+	for _, f := range e.Delivery {
+		parts = append(parts, f.Domain+": "+f.Text())
+	}
+	return strings.Join(parts, "; ")
+}
