@@ -2,6 +2,7 @@ package localstore
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 const (
@@ -279,5 +282,53 @@ func TestEmptyFileIsInterruptedInit(t *testing.T) {
 	wantErr(t, "Create over an empty file", err, ErrInterruptedInit)
 	if fi, err := os.Stat(dbPath(dir)); err != nil || fi.Size() != 0 {
 		t.Errorf("profile file after refused calls: %v, %v; want it empty", fi, err)
+	}
+}
+
+// TestKDFHeaderTamperRefused writes key-derivation costs into the header
+// that Sealpost never writes, and expects Open to refuse them at once with
+// ErrKDFBounds (which is ErrDamaged), without deriving anything.
+func TestKDFHeaderTamperRefused(t *testing.T) {
+	tests := []struct {
+		name         string
+		time, memKiB uint32
+		threads      uint8
+		want         error
+	}{
+		{name: "20 s and 2 GiB", time: 40, memKiB: 2 << 20, threads: 4, want: ErrKDFBounds},
+		{name: "too many passes", time: maxKDFTime + 1, memKiB: 64, threads: 1, want: ErrKDFBounds},
+		{name: "too much memory", time: 1, memKiB: maxKDFMemoryKiB + 1, threads: 1, want: ErrKDFBounds},
+		{name: "too much work", time: maxKDFTime, memKiB: maxKDFMemoryKiB, threads: 2, want: ErrKDFBounds},
+		{name: "too many threads", time: 1, memKiB: 1024, threads: maxKDFThreads + 1, want: ErrKDFBounds},
+		{name: "no passes", time: 0, memKiB: 64, threads: 1, want: ErrKDFBounds},
+		{name: "no threads", time: 1, memKiB: 64, threads: 0, want: ErrKDFBounds},
+		// Within bounds, the altered parameters derive another key.
+		{name: "default costs", time: 4, memKiB: 128 << 10, threads: 2, want: ErrWrongPassphrase},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestStore(t)
+			dir := s.Dir()
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			rawUpdate(t, dir, func(tx *bolt.Tx) error {
+				h := bytes.Clone(tx.Bucket(bktMeta).Get(keyHeader))
+				p := h[len(headerMagic)+1:]
+				binary.BigEndian.PutUint32(p[0:4], tt.time)
+				binary.BigEndian.PutUint32(p[4:8], tt.memKiB)
+				p[8] = tt.threads
+				return tx.Bucket(bktMeta).Put(keyHeader, h)
+			})
+			_, err := Open(dir, testPass, testOpts())
+			wantErr(t, "Open with altered KDF parameters", err, tt.want)
+			if tt.want == ErrKDFBounds {
+				wantErr(t, "Open with altered KDF parameters", err, ErrDamaged)
+			}
+		})
+	}
+	_, err := Create(filepath.Join(t.TempDir(), "p"), testPass, &Options{KDF: &KDFParams{Time: 1, MemoryKiB: maxKDFMemoryKiB * 2, Threads: 1}})
+	if err == nil {
+		t.Error("Create with costs above the bounds succeeded")
 	}
 }

@@ -1,6 +1,9 @@
 package localstore
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors that callers branch on with errors.Is. Messages never carry
 // mail content, addresses or folder names, so they are safe to log.
@@ -30,6 +33,9 @@ var (
 	// ErrInterruptedInit means the profile file is empty, as creating a
 	// profile leaves it when interrupted before anything was written.
 	ErrInterruptedInit = errors.New("the profile file is empty because creating the profile was interrupted: delete the empty file " + DBFileName + " in the profile folder and create the profile again")
+	// ErrKDFBounds means the profile header asks for key-derivation costs
+	// outside what Sealpost writes: it was altered, and nothing was derived.
+	ErrKDFBounds = fmt.Errorf("%w: its header asks for a key-derivation cost Sealpost never uses", ErrDamaged)
 	// ErrSearchDamaged means a record of the search index failed
 	// authentication or does not parse: a search would miss messages, so
 	// none is answered.
