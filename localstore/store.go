@@ -317,7 +317,11 @@ func initProfile(db *bolt.DB, dir string, passphrase []byte, params KDFParams) (
 // migrations run in one transaction before Open returns. opts.KDF is kept for
 // a later ChangePassphrase.
 func Open(dir string, passphrase []byte, opts *Options) (*Store, error) {
-	path := dbPath(dir)
+	return openAt(dir, dbPath(dir), passphrase, opts)
+}
+
+// openAt is Open of the profile file at path, a store whose Dir is dir.
+func openAt(dir, path string, passphrase []byte, opts *Options) (*Store, error) {
 	fi, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNoProfile
