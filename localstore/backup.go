@@ -11,6 +11,10 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
+// ErrBackupDamaged means a backup given to Restore is damaged or altered
+// (the detail says how); the profile was left as it was.
+var ErrBackupDamaged = errors.New("the backup is damaged; the profile was left as it was")
+
 // ErrBackupExists means the file a backup was to be written to exists
 // already; it was left alone.
 var ErrBackupExists = errors.New("a file of that name exists already: choose another name for the backup")
@@ -124,7 +128,8 @@ func (s *Store) verifyIn(tx *bolt.Tx) error {
 // profile's place, in one rename. A profile in dir is replaced only when
 // replace is set (else ErrProfileExists), and only while no process has it
 // open (else ErrLocked); the empty file an interrupted Create leaves is
-// replaced either way. On any failure the profile in dir is as it was.
+// replaced either way. A damaged or altered backup is ErrBackupDamaged; on
+// any failure the profile in dir is as it was.
 func Restore(dir, src string, passphrase []byte, replace bool, opts *Options) (err error) {
 	if Exists(dir) && !Interrupted(dir) && !replace {
 		return ErrProfileExists
@@ -168,17 +173,23 @@ func Restore(dir, src string, passphrase []byte, replace bool, opts *Options) (e
 		return fmt.Errorf("copy the backup: %w", err)
 	}
 	s, err := openAt(dir, tmp.Name(), passphrase, opts)
-	if errors.Is(err, ErrInterruptedInit) || errors.Is(err, ErrNoProfile) {
-		err = fmt.Errorf("%w (the backup is empty)", ErrDamaged)
+	if err == nil {
+		err = s.Verify()
+		if cerr := s.Close(); err == nil {
+			err = cerr
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("check the backup: %w", err)
-	}
-	err = s.Verify()
-	if cerr := s.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrInterruptedInit), errors.Is(err, ErrNoProfile):
+		return fmt.Errorf("%w (it is empty)", ErrBackupDamaged)
+	case errors.Is(err, ErrDamaged), errors.Is(err, ErrTampered), errors.Is(err, ErrCorrupt):
+		// Not wrapped: the damage is the backup's, not the profile's.
+		detail := err.Error()
+		if d := (*damageError)(nil); errors.As(err, &d) {
+			detail = d.detail
+		}
+		return fmt.Errorf("%w (%s)", ErrBackupDamaged, detail)
+	case err != nil:
 		return fmt.Errorf("check the backup: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), dbPath(dir)); err != nil {

@@ -2,9 +2,11 @@ package localstore
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -87,19 +89,19 @@ func TestRestoreRefusesADamagedBackup(t *testing.T) {
 	ps, used := int(m.pageSize), int(m.pages)*int(m.pageSize)
 	before := fileSum(t, dir)
 	tests := []struct {
-		name string
-		data []byte
-		want error
+		name   string
+		data   []byte
+		detail string // in the error's text
 	}{
-		{"empty", nil, ErrDamaged},
-		{"cut to half", good[:used/2], ErrDamaged},
+		{"empty", nil, "empty"},
+		{"cut to half", good[:used/2], "pages"},
 		{"page headers overwritten", func() []byte {
 			d := bytes.Clone(good)
 			for off := 2 * ps; off < used; off += ps {
 				copy(d[off:off+16], bytes.Repeat([]byte{0xff}, 16))
 			}
 			return d
-		}(), ErrDamaged},
+		}(), "freelist page"},
 		{"a record altered", func() []byte {
 			// A record that Open does not read: only Verify finds it.
 			cp := filepath.Join(t.TempDir(), "p")
@@ -124,7 +126,7 @@ func TestRestoreRefusesADamagedBackup(t *testing.T) {
 				t.Fatal(err)
 			}
 			return d
-		}(), ErrTampered},
+		}(), ErrTampered.Error()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,7 +135,13 @@ func TestRestoreRefusesADamagedBackup(t *testing.T) {
 				t.Fatal(err)
 			}
 			err := Restore(dir, backup, testPass, true, testOpts())
-			wantErr(t, "Restore of a damaged backup", err, tt.want)
+			wantErr(t, "Restore of a damaged backup", err, ErrBackupDamaged)
+			if !strings.Contains(err.Error(), tt.detail) {
+				t.Errorf("Restore of a damaged backup = %v, want it to say %q", err, tt.detail)
+			}
+			if errors.Is(err, ErrDamaged) {
+				t.Errorf("Restore of a damaged backup = %v, which says the profile is damaged", err)
+			}
 			if after := fileSum(t, dir); after != before {
 				t.Error("the profile changed")
 			}

@@ -168,8 +168,14 @@ func currentMeta(f io.ReaderAt) boltMeta {
 
 // damagedf returns ErrDamaged with a detail for logs.
 func damagedf(format string, args ...any) error {
-	return fmt.Errorf("%w (%s)", ErrDamaged, fmt.Sprintf(format, args...))
+	return &damageError{detail: fmt.Sprintf(format, args...)}
 }
+
+// damageError is ErrDamaged with what was found, for logs.
+type damageError struct{ detail string }
+
+func (e *damageError) Error() string { return ErrDamaged.Error() + " (" + e.detail + ")" }
+func (e *damageError) Unwrap() error { return ErrDamaged }
 
 // guard runs fn, which calls bbolt, with memory faults turned into panics,
 // and returns ErrDamaged for a fault or a panic raised inside bbolt. Any

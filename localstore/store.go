@@ -229,7 +229,7 @@ func openBolt(path string, opts *bolt.Options) (*bolt.DB, error) {
 	case errors.Is(err, ErrDamaged):
 		return nil, err
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum):
-		return nil, fmt.Errorf("%w (%w)", ErrDamaged, err)
+		return nil, damagedf("%v", err)
 	case errors.Is(err, berrors.ErrVersionMismatch):
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	default:
