@@ -85,3 +85,6 @@ func reportDamage(err error) error {
 	}
 	return err
 }
+
+// The app backs the profile up through the engine.
+var _ backend.ProfileBackup = (*Engine)(nil)
