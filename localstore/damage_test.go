@@ -247,6 +247,13 @@ func TestDamagedStoreRefusesLaterCalls(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// A write that meets the damage writes nothing.
+	damaged := fileSum(t, dir)
+	err = s.Messages().PutSummaries(damageAcct, "INBOX", []Summary{{UID: 999, Subject: "x"}})
+	wantErr(t, "write to a damaged store", err, ErrDamaged)
+	if fileSum(t, dir) != damaged {
+		t.Error("the failed write changed the file")
+	}
 	wantErr(t, "exercise of a damaged store", exercise(s), ErrDamaged)
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
@@ -267,7 +274,9 @@ func TestDamagedStoreRefusesLaterCalls(t *testing.T) {
 	for err := range errs {
 		wantErr(t, "call on a damaged store", err, ErrDamaged)
 	}
-	if err := s.Close(); err != nil {
+	// The freelist page was damaged too, so bbolt could not roll the
+	// failed write back: Close says so instead of waiting for its lock.
+	if err := s.Close(); err != nil && !errors.Is(err, ErrDamaged) {
 		t.Fatalf("Close of a damaged store: %v", err)
 	}
 }
@@ -338,4 +347,55 @@ func TestKDFHeaderTamperRefused(t *testing.T) {
 	if err == nil {
 		t.Error("Create with costs above the bounds succeeded")
 	}
+}
+
+// TestGuardPassesOtherPanicsOn expects a panic outside bbolt (a bug) to go
+// on rather than be reported as damage, and errors to pass through.
+func TestGuardPassesOtherPanicsOn(t *testing.T) {
+	plain := errors.New("plain")
+	wantErr(t, "guard of an error", guard(func() error { return plain }), plain)
+	defer func() {
+		if r := recover(); r != "a bug" {
+			t.Errorf("recovered %v, want the bug's panic", r)
+		}
+	}()
+	_ = guard(func() error { panic("a bug") })
+	t.Error("guard swallowed a panic outside bbolt")
+}
+
+// TestDamagedWriteReleasesTheFile damages the data pages (not the
+// freelist) under an open store, and expects the failed write to be
+// rolled back so that Close releases the file: opening it again finds the
+// damage instead of a lock.
+func TestDamagedWriteReleasesTheFile(t *testing.T) {
+	dir, good := filledProfile(t)
+	s, err := Open(dir, testPass, testOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := currentMeta(bytes.NewReader(good))
+	ps := int64(m.pageSize)
+	overflow := int64(binary.NativeEndian.Uint32(good[int64(m.freelist)*ps+12:]))
+	f, err := os.OpenFile(dbPath(dir), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id := int64(2); id < int64(m.pages); id++ {
+		if id >= int64(m.freelist) && id <= int64(m.freelist)+overflow {
+			continue
+		}
+		if _, err := f.WriteAt(bytes.Repeat([]byte{0xff}, 16), id*ps); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	err = s.Messages().PutSummaries(damageAcct, "INBOX", []Summary{{UID: 999, Subject: "x"}})
+	wantErr(t, "write to a damaged store", err, ErrDamaged)
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close after a damaged write: %v", err)
+	}
+	_, err = Open(dir, testPass, &Options{KDF: &cheapKDF, LockTimeout: time.Second})
+	wantErr(t, "Open after the damaged write", err, ErrDamaged)
 }

@@ -116,6 +116,9 @@ type Store struct {
 	// damaged is set once a call found the file damaged (see guard): every
 	// later call fails with ErrDamaged.
 	damaged atomic.Bool
+	// lockLost is set when rolling back a damaged write transaction
+	// failed, so bbolt still holds its writer lock (see update).
+	lockLost atomic.Bool
 }
 
 // migration upgrades the schema by one version inside the Open transaction.
@@ -474,7 +477,10 @@ func (s *Store) getSchema(tx *bolt.Tx) (int, error) {
 }
 
 // Close waits for running operations, releases the file lock and clears the
-// keys. Later calls of any method fail with ErrClosed; a second Close returns nil.
+// keys. Later calls of any method fail with ErrClosed; a second Close
+// returns nil. A store that found its file damaged during a write may be
+// unable to release the lock: Close then returns ErrDamaged at once, and
+// the file stays locked until the process ends.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -483,6 +489,11 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.keys.wipe()
+	if s.lockLost.Load() {
+		// bbolt's Close would wait forever for the writer lock that a
+		// failed rollback kept.
+		return fmt.Errorf("close profile: %w (the file stays locked until Sealpost quits)", ErrDamaged)
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close profile: %w", err)
 	}
@@ -498,8 +509,31 @@ func (s *Store) view(fn func(tx *bolt.Tx) error) error {
 
 // update runs fn in a write transaction (committed with fsync) unless the
 // store is closed or damaged.
+//
+// It runs the transaction itself rather than through bbolt's Update: when
+// fn or the commit meets damage, the rollback reloads the freelist page,
+// which panics if that page was damaged after Open checked it, and then
+// bbolt never releases its writer lock. That case is noted (lockLost), so
+// that Close does not wait for the lock forever.
 func (s *Store) update(fn func(tx *bolt.Tx) error) error {
-	return s.guarded(func() error { return s.db.Update(fn) })
+	return s.guarded(func() error {
+		tx, err := s.db.Begin(true)
+		if err != nil {
+			return err
+		}
+		err = guard(func() error { return fn(tx) })
+		if err == nil {
+			// Commit rolls back itself when it fails without a panic.
+			if err = guard(tx.Commit); !errors.Is(err, ErrDamaged) {
+				return err
+			}
+		}
+		if rerr := guard(tx.Rollback); errors.Is(rerr, ErrDamaged) {
+			s.lockLost.Store(true)
+			return rerr
+		}
+		return err
+	})
 }
 
 // guarded runs the transaction call fn under guard, unless the store is
