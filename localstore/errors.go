@@ -1,6 +1,9 @@
 package localstore
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors that callers branch on with errors.Is. Messages never carry
 // mail content, addresses or folder names, so they are safe to log.
@@ -22,6 +25,21 @@ var (
 	// ErrCorrupt means the file is not a Sealpost profile or its header or a
 	// record cannot be read.
 	ErrCorrupt = errors.New("the profile is damaged or is not a Sealpost profile")
+	// ErrDamaged means the profile file's structure is damaged (cut short,
+	// or bytes altered where bbolt keeps its pages): nothing more is read or
+	// written through the store that found it. The cure is a backup (see
+	// Store.Backup and Restore).
+	ErrDamaged = errors.New("the profile file is damaged; restore it from a backup")
+	// ErrInterruptedInit means the profile file is empty, as creating a
+	// profile leaves it when interrupted before anything was written.
+	ErrInterruptedInit = errors.New("the profile file is empty because creating the profile was interrupted: delete the empty file " + DBFileName + " in the profile folder and create the profile again")
+	// ErrKDFBounds means the profile header asks for key-derivation costs
+	// outside what Sealpost writes: it was altered, and nothing was derived.
+	ErrKDFBounds = fmt.Errorf("%w: its header asks for a key-derivation cost Sealpost never uses", ErrDamaged)
+	// ErrSearchDamaged means a record of the search index failed
+	// authentication or does not parse: a search would miss messages, so
+	// none is answered.
+	ErrSearchDamaged = errors.New("the search index is damaged; restore the profile from a backup")
 	// ErrTampered means a sealed value failed authentication: it was altered,
 	// damaged, or moved from another record.
 	ErrTampered = errors.New("a stored record failed authentication: the profile was altered or damaged")

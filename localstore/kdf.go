@@ -16,13 +16,18 @@ type KDFParams struct {
 	Threads   uint8  // degree of parallelism
 }
 
-// Bounds accepted for KDF parameters. Values outside them in a profile header
-// are treated as corruption (a tampered header must not make Open allocate
-// unbounded memory or spin for minutes).
+// Bounds accepted for KDF parameters, for new profiles and in a profile
+// header alike: Sealpost writes DefaultKDFParams, and these allow four times
+// its passes, memory or threads, and at most four times its total work
+// (passes times memory), so unlocking never takes more than about four times
+// as long as usual. A header outside them was altered: Open refuses it
+// before deriving anything, so a tampered header cannot make unlocking
+// spin for minutes or allocate gigabytes.
 const (
-	maxKDFTime      = 64
-	maxKDFMemoryKiB = 4 << 20 // 4 GiB
-	maxKDFThreads   = 64
+	maxKDFTime      = 16
+	maxKDFMemoryKiB = 512 << 10 // 512 MiB
+	maxKDFWork      = 4 * 4 * (128 << 10)
+	maxKDFThreads   = 8
 	minPassRunes    = 10
 	minPassDistinct = 5
 )
@@ -43,6 +48,8 @@ func (p KDFParams) validate() error {
 		return fmt.Errorf("KDF threads %d outside 1..%d", p.Threads, maxKDFThreads)
 	case p.MemoryKiB < 8*uint32(p.Threads) || p.MemoryKiB > maxKDFMemoryKiB:
 		return fmt.Errorf("KDF memory %d KiB outside %d..%d KiB", p.MemoryKiB, 8*uint32(p.Threads), maxKDFMemoryKiB)
+	case uint64(p.Time)*uint64(p.MemoryKiB) > maxKDFWork:
+		return fmt.Errorf("KDF work of %d passes over %d KiB above %d KiB", p.Time, p.MemoryKiB, maxKDFWork)
 	}
 	return nil
 }

@@ -177,7 +177,7 @@ func parseHeader(b []byte) (*header, error) {
 		return nil, fmt.Errorf("%w: profile header has the wrong length", ErrCorrupt)
 	}
 	if err := h.params.validate(); err != nil {
-		return nil, fmt.Errorf("%w: profile header: %w", ErrCorrupt, err)
+		return nil, fmt.Errorf("%w: %w", ErrKDFBounds, err)
 	}
 	h.salt = rest[:saltLen]
 	h.nonce = rest[saltLen : saltLen+chacha20poly1305.NonceSizeX]

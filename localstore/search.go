@@ -80,6 +80,13 @@ var keyKeySet = []byte("keyset")
 // two big-endian counters, dirty || clean.
 var keyBacklog = []byte("backlog")
 
+// searchDamaged reports that err, found reading a search record, means the
+// index is damaged: a search must not answer with fewer messages as if
+// nothing were wrong. The result wraps ErrSearchDamaged and err.
+func searchDamaged(err error) error {
+	return fmt.Errorf("%w (%w)", ErrSearchDamaged, err)
+}
+
 // errBadSearchRecord is wrapped with ErrCorrupt for a record that opened but
 // does not parse.
 var errBadSearchRecord = errors.New("search record is malformed")
@@ -200,10 +207,10 @@ func (s *Store) backlogIn(tx *bolt.Tx, acct []byte) (dirty, clean uint64, found 
 		return 0, 0, false, nil
 	}
 	if err != nil {
-		return 0, 0, false, err
+		return 0, 0, false, searchDamaged(err)
 	}
 	if len(pt) != 16 {
-		return 0, 0, false, fmt.Errorf("%w: search backlog record of %d bytes", ErrCorrupt, len(pt))
+		return 0, 0, false, searchDamaged(fmt.Errorf("%w: search backlog record of %d bytes", ErrCorrupt, len(pt)))
 	}
 	return binary.BigEndian.Uint64(pt), binary.BigEndian.Uint64(pt[8:]), true, nil
 }
@@ -302,6 +309,9 @@ func parseSearchRecord(pt []byte, uid uint32, lastFolder string, rec *SearchReco
 // ascending order. It reads only record keys (nothing is decrypted).
 func (r SearchIndex) Indexed(account, folder string) ([]uint32, error) {
 	out, err := r.s.uidsAt(r.folderPath(account, folder), "search record")
+	if errors.Is(err, ErrCorrupt) {
+		err = searchDamaged(err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list indexed messages: %w", err)
 	}
@@ -312,7 +322,8 @@ func (r SearchIndex) Indexed(account, folder string) ([]uint32, error) {
 // is "") and calls fn for each until it returns false. Each folder is read
 // in its own transaction. rec and rec.Text are reused and wiped after fn
 // returns: copy what must outlive the call. A record that fails
-// authentication stops the scan with ErrTampered.
+// authentication or does not parse stops the scan with ErrSearchDamaged
+// (wrapping ErrTampered or ErrCorrupt).
 func (r SearchIndex) Scan(account, folder string, fn func(rec *SearchRecord) bool) error {
 	var folds [][]byte
 	err := r.s.view(func(tx *bolt.Tx) error {
@@ -348,15 +359,15 @@ func (r SearchIndex) Scan(account, folder string, fn func(rec *SearchRecord) boo
 			c := b.Cursor()
 			for k, v := c.First(); k != nil && more; k, v = c.Next() {
 				if len(k) != 4 {
-					return fmt.Errorf("%w: search record key of %d bytes", ErrCorrupt, len(k))
+					return searchDamaged(fmt.Errorf("%w: search record key of %d bytes", ErrCorrupt, len(k)))
 				}
 				ad = appendAD(ad[:0], path, k)
 				pt, err = r.s.keys.openTo(pt[:0], v, ad)
 				if err != nil {
-					return err
+					return searchDamaged(err)
 				}
 				if err := parseSearchRecord(pt, binary.BigEndian.Uint32(k), rec.Folder, &rec); err != nil {
-					return err
+					return searchDamaged(err)
 				}
 				more = fn(&rec)
 				clear(pt)
@@ -432,10 +443,10 @@ func (r SearchIndex) RetryUnreadable(account string, tag []byte) (int, error) {
 			for k, v := c.First(); k != nil; k, v = c.Next() {
 				ad = appendAD(ad[:0], path, k)
 				if pt, err = r.s.keys.openTo(pt[:0], v, ad); err != nil {
-					return err
+					return searchDamaged(err)
 				}
 				if err := parseSearchRecord(pt, 0, rec.Folder, &rec); err != nil {
-					return err
+					return searchDamaged(err)
 				}
 				if rec.Unreadable {
 					gone = append(gone, bytes.Clone(k))
@@ -470,7 +481,7 @@ func (r SearchIndex) sameKeySet(tx *bolt.Tx, account string, tag []byte) (bool, 
 		return false, nil
 	}
 	if err != nil {
-		return false, err
+		return false, searchDamaged(err)
 	}
 	defer clear(old)
 	return bytes.Equal(old, tag), nil

@@ -332,7 +332,7 @@ func TestSearchRetryUnreadable(t *testing.T) {
 }
 
 // TestSearchRecordMovedIsTampered copies sealed search records to other
-// places and expects ErrTampered from Scan.
+// places and expects ErrTampered, reported as ErrSearchDamaged, from Scan.
 func TestSearchRecordMovedIsTampered(t *testing.T) {
 	tests := []struct {
 		name string
@@ -373,6 +373,7 @@ func TestSearchRecordMovedIsTampered(t *testing.T) {
 			s2 := copyAndReopen(t, s, src, sk, dst, dk)
 			err := s2.SearchIndex().Scan(searchAcct, tt.scan, func(*SearchRecord) bool { return true })
 			wantErr(t, "Scan", err, ErrTampered)
+			wantErr(t, "Scan", err, ErrSearchDamaged)
 		})
 	}
 }

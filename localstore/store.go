@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -112,6 +113,12 @@ type Store struct {
 	// reading (see view and update), Close for writing.
 	mu     sync.RWMutex
 	closed bool
+	// damaged is set once a call found the file damaged (see guard): every
+	// later call fails with ErrDamaged.
+	damaged atomic.Bool
+	// lockLost is set when rolling back a damaged write transaction
+	// failed, so bbolt still holds its writer lock (see update).
+	lockLost atomic.Bool
 }
 
 // migration upgrades the schema by one version inside the Open transaction.
@@ -139,10 +146,19 @@ func currentSchema() int { return baseSchema + len(migrations) }
 
 func dbPath(dir string) string { return filepath.Join(dir, DBFileName) }
 
-// Exists reports whether dir holds a profile file.
+// Exists reports whether dir holds a profile file. The empty file that an
+// interrupted Create leaves counts (see Interrupted): Open and Create then
+// fail with ErrInterruptedInit, which says what to do.
 func Exists(dir string) bool {
 	fi, err := os.Stat(dbPath(dir))
-	return err == nil && fi.Mode().IsRegular() && fi.Size() > 0
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// Interrupted reports whether dir holds an empty profile file, as an
+// interrupted Create leaves it.
+func Interrupted(dir string) bool {
+	fi, err := os.Stat(dbPath(dir))
+	return err == nil && fi.Mode().IsRegular() && fi.Size() == 0
 }
 
 // ensureDir creates dir with mode 0700, or tightens an existing dir to 0700.
@@ -189,15 +205,35 @@ func boltOptions(timeout time.Duration, openFile func(string, int, os.FileMode) 
 	}
 }
 
+// openBolt opens the bbolt file at path. bbolt reads the freelist page as it
+// opens, so a damaged one panics inside Open: the panic becomes ErrDamaged
+// and the file (with its lock) is closed.
 func openBolt(path string, opts *bolt.Options) (*bolt.DB, error) {
-	db, err := bolt.Open(path, fileMode, opts)
+	var file *os.File
+	openFile := opts.OpenFile
+	opts.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		f, err := openFile(name, flag, perm)
+		file = f
+		return f, err
+	}
+	var db *bolt.DB
+	err := guard(func() (err error) {
+		db, err = bolt.Open(path, fileMode, opts)
+		return err
+	})
+	if errors.Is(err, ErrDamaged) && db == nil && file != nil {
+		_ = file.Close()
+	}
 	switch {
 	case err == nil:
 		return db, nil
 	case errors.Is(err, berrors.ErrTimeout):
 		return nil, ErrLocked
-	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch),
-		errors.Is(err, berrors.ErrChecksum):
+	case errors.Is(err, ErrDamaged):
+		return nil, err
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum):
+		return nil, damagedf("%v", err)
+	case errors.Is(err, berrors.ErrVersionMismatch):
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	default:
 		return nil, fmt.Errorf("open profile file: %w", err)
@@ -225,6 +261,9 @@ func Create(dir string, passphrase []byte, opts *Options) (*Store, error) {
 	}
 	db, err := openBolt(path, boltOptions(opts.lockTimeout(), exclusive))
 	if errors.Is(err, fs.ErrExist) {
+		if Interrupted(dir) {
+			return nil, ErrInterruptedInit
+		}
 		return nil, ErrProfileExists
 	}
 	if err != nil {
@@ -253,17 +292,19 @@ func initProfile(db *bolt.DB, dir string, passphrase []byte, params KDFParams) (
 		return nil, err
 	}
 	s := &Store{dir: dir, db: db, keys: keys, kdf: params, schema: currentSchema()}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range topBuckets {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("create bucket %s: %w", name, err)
+	err = guard(func() error {
+		return db.Update(func(tx *bolt.Tx) error {
+			for _, name := range topBuckets {
+				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+					return fmt.Errorf("create bucket %s: %w", name, err)
+				}
 			}
-		}
-		meta := tx.Bucket(bktMeta)
-		if err := meta.Put(keyHeader, hdr.marshal()); err != nil {
-			return fmt.Errorf("write header: %w", err)
-		}
-		return s.putSchema(tx, s.schema)
+			meta := tx.Bucket(bktMeta)
+			if err := meta.Put(keyHeader, hdr.marshal()); err != nil {
+				return fmt.Errorf("write header: %w", err)
+			}
+			return s.putSchema(tx, s.schema)
+		})
 	})
 	if err != nil {
 		keys.wipe()
@@ -274,11 +315,16 @@ func initProfile(db *bolt.DB, dir string, passphrase []byte, params KDFParams) (
 
 // Open unlocks the profile in dir. It fails with ErrNoProfile if there is
 // none, ErrLocked if another process has it open, ErrWrongPassphrase (file
-// unchanged), ErrNewerSchema (file unchanged) or ErrCorrupt. Pending schema
+// unchanged), ErrNewerSchema (file unchanged), ErrInterruptedInit (an empty
+// file), ErrDamaged or ErrCorrupt. Pending schema
 // migrations run in one transaction before Open returns. opts.KDF is kept for
 // a later ChangePassphrase.
 func Open(dir string, passphrase []byte, opts *Options) (*Store, error) {
-	path := dbPath(dir)
+	return openAt(dir, dbPath(dir), passphrase, opts)
+}
+
+// openAt is Open of the profile file at path, a store whose Dir is dir.
+func openAt(dir, path string, passphrase []byte, opts *Options) (*Store, error) {
 	fi, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNoProfile
@@ -291,7 +337,10 @@ func Open(dir string, passphrase []byte, opts *Options) (*Store, error) {
 	}
 	if fi.Size() == 0 {
 		// bbolt would initialise an empty file; refuse instead of writing.
-		return nil, fmt.Errorf("%w: %s is empty (was creating the profile interrupted?); remove it and create the profile again", ErrCorrupt, DBFileName)
+		return nil, ErrInterruptedInit
+	}
+	if err := checkFile(path, fi.Size()); err != nil {
+		return nil, err
 	}
 	if err := ensureDir(dir); err != nil {
 		return nil, err
@@ -323,10 +372,12 @@ func Open(dir string, passphrase []byte, opts *Options) (*Store, error) {
 
 func readHeader(db *bolt.DB) (*header, error) {
 	var hdr *header
-	err := db.View(func(tx *bolt.Tx) error {
-		var err error
-		hdr, err = headerIn(tx)
-		return err
+	err := guard(func() error {
+		return db.View(func(tx *bolt.Tx) error {
+			var err error
+			hdr, err = headerIn(tx)
+			return err
+		})
 	})
 	return hdr, err
 }
@@ -365,7 +416,7 @@ func unlock(db *bolt.DB, dir string, passphrase []byte) (*Store, error) {
 // checkSchema reads the schema version, refuses a newer one and runs pending
 // migrations.
 func (s *Store) checkSchema() error {
-	if err := s.db.View(func(tx *bolt.Tx) error {
+	if err := s.view(func(tx *bolt.Tx) error {
 		v, err := s.getSchema(tx)
 		s.schema = v
 		return err
@@ -381,7 +432,7 @@ func (s *Store) checkSchema() error {
 		}
 	}
 	// Repositories use the top-level buckets without nil checks.
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		for _, name := range topBuckets {
 			if tx.Bucket(name) == nil {
 				return fmt.Errorf("%w: bucket %q missing", ErrCorrupt, name)
@@ -394,7 +445,7 @@ func (s *Store) checkSchema() error {
 // migrate runs the pending migrations and records the new version in one transaction.
 func (s *Store) migrate() error {
 	from := s.schema
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		for v := from; v < currentSchema(); v++ {
 			m := migrations[v-baseSchema]
 			if err := m.apply(tx, s); err != nil {
@@ -426,7 +477,10 @@ func (s *Store) getSchema(tx *bolt.Tx) (int, error) {
 }
 
 // Close waits for running operations, releases the file lock and clears the
-// keys. Later calls of any method fail with ErrClosed; a second Close returns nil.
+// keys. Later calls of any method fail with ErrClosed; a second Close
+// returns nil. A store that found its file damaged during a write may be
+// unable to release the lock: Close then returns ErrDamaged at once, and
+// the file stays locked until the process ends.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -435,32 +489,69 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.keys.wipe()
+	if s.lockLost.Load() {
+		// bbolt's Close would wait forever for the writer lock that a
+		// failed rollback kept.
+		return fmt.Errorf("close profile: %w (the file stays locked until Sealpost quits)", ErrDamaged)
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close profile: %w", err)
 	}
 	return nil
 }
 
-// view runs fn in a read transaction unless the store is closed. Lookup keys
-// must be blinded inside fn, where the keys are guaranteed to be present.
+// view runs fn in a read transaction unless the store is closed or
+// damaged. Lookup keys must be blinded inside fn, where the keys are
+// guaranteed to be present.
 func (s *Store) view(fn func(tx *bolt.Tx) error) error {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
-		return ErrClosed
-	}
-	return s.db.View(fn)
+	return s.guarded(func() error { return s.db.View(fn) })
 }
 
 // update runs fn in a write transaction (committed with fsync) unless the
-// store is closed.
+// store is closed or damaged.
+//
+// It runs the transaction itself rather than through bbolt's Update: when
+// fn or the commit meets damage, the rollback reloads the freelist page,
+// which panics if that page was damaged after Open checked it, and then
+// bbolt never releases its writer lock. That case is noted (lockLost), so
+// that Close does not wait for the lock forever.
 func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	return s.guarded(func() error {
+		tx, err := s.db.Begin(true)
+		if err != nil {
+			return err
+		}
+		err = guard(func() error { return fn(tx) })
+		if err == nil {
+			// Commit rolls back itself when it fails without a panic.
+			if err = guard(tx.Commit); !errors.Is(err, ErrDamaged) {
+				return err
+			}
+		}
+		if rerr := guard(tx.Rollback); errors.Is(rerr, ErrDamaged) {
+			s.lockLost.Store(true)
+			return rerr
+		}
+		return err
+	})
+}
+
+// guarded runs the transaction call fn under guard, unless the store is
+// closed or damaged, and marks the store damaged when fn finds it so.
+func (s *Store) guarded(fn func() error) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
 		return ErrClosed
 	}
-	return s.db.Update(fn)
+	if s.damaged.Load() {
+		return ErrDamaged
+	}
+	err := guard(fn)
+	if errors.Is(err, ErrDamaged) {
+		s.damaged.Store(true)
+	}
+	return err
 }
 
 // Dir returns the profile folder.

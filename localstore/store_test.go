@@ -168,7 +168,7 @@ func TestOpenErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := Open(dir, testPass, testOpts())
-		wantErr(t, "Open on empty file", err, ErrCorrupt)
+		wantErr(t, "Open on empty file", err, ErrInterruptedInit)
 		if fi, _ := os.Stat(dbPath(dir)); fi.Size() != 0 {
 			t.Errorf("file size after Open = %d, want 0", fi.Size())
 		}
@@ -179,7 +179,7 @@ func TestOpenErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := Open(dir, testPass, testOpts())
-		wantErr(t, "Open on zero-filled file", err, ErrCorrupt)
+		wantErr(t, "Open on zero-filled file", err, ErrDamaged)
 	})
 	t.Run("bbolt file without header", func(t *testing.T) {
 		dir := t.TempDir()

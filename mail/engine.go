@@ -72,7 +72,7 @@ func (e *Engine) CreateProfile(ctx context.Context, passphrase []byte) error {
 func (e *Engine) Unlock(ctx context.Context, passphrase []byte) error {
 	p, err := OpenProfile(e.dir, passphrase, e.opts)
 	if err != nil {
-		return err
+		return reportDamage(err)
 	}
 	e.swap(p)
 	return nil
@@ -106,7 +106,7 @@ func (e *Engine) with(ctx context.Context, f func(p *Profile) error) error {
 	if e.profile == nil {
 		return ErrProfileLocked
 	}
-	return f(e.profile)
+	return reportDamage(f(e.profile))
 }
 
 // startSessionsIfWanted starts the sessions when the engine runs them.

@@ -77,6 +77,8 @@ func sentenceFor(err error, u *userError) string {
 		return "Cancelled."
 	case errors.Is(err, errInternal):
 		return "Sealpost hit an internal error; your data was not changed."
+	case errors.Is(err, backend.ErrProfileDamaged):
+		return "The profile file is damaged: restore it from a backup."
 	case errors.As(err, &certErr) && certErr.Changed:
 		u.settings = true
 		return fmt.Sprintf("The certificate of %s:%d changed since you trusted it; this may be an attack, so nothing was sent.",

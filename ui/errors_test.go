@@ -49,6 +49,8 @@ func TestExplainSentinels(t *testing.T) {
 		{"kept in outbox", fmt.Errorf("%w (id 3fa9c0de): %w", backend.ErrKeptInOutbox, login(backend.ErrLoginRejected)),
 			"refused the user name or password: check them in the account's settings. The message is kept in the outbox.", false, true},
 		{"lookup changed", fmt.Errorf("%w: nothing was imported", backend.ErrLookupChanged), "The keys found changed", false, false},
+		{"damaged profile", fmt.Errorf("list folders: %w", fmt.Errorf("%w: %w", backend.ErrProfileDamaged, errors.New("assertion failed: page 7"))),
+			"The profile file is damaged: restore it from a backup.", false, false},
 		{"missing keys", &backend.MissingKeysError{Addresses: []string{"bob@example.net"}}, "No key for bob@example.net", false, false},
 		{"internal", fmt.Errorf("%w: nil map", errInternal), "internal error; your data was not changed", false, false},
 	} {

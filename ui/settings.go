@@ -164,6 +164,7 @@ type settingsWindow struct {
 	footer   *widget.Label
 	accounts *accountsPane
 	theme    *widget.RadioGroup // System, Light or Dark
+	backup   *backupPane        // nil when the backend cannot back up
 
 	tabs        *container.AppTabs
 	accountsTab *container.TabItem
@@ -219,6 +220,10 @@ func (ui *App) showSettings() {
 		widget.NewSeparator(),
 		container.NewHBox(widget.NewButtonWithIcon("Show the audit trail…", theme.ListIcon(), ui.showAudit)),
 	)
+	if sw.backup = newBackupPane(ui, sw.window); sw.backup != nil {
+		security.Add(widget.NewSeparator())
+		security.Add(sw.backup.content())
+	}
 
 	sw.offline = widget.NewCheck("Keep whole messages offline (read and search without a connection)", func(on bool) {
 		if on != s.prefs.offlineBodies {

@@ -43,6 +43,8 @@ func commands() []command {
 	return []command{
 		{"init", "create a new encrypted profile", cmdInit},
 		{"passwd", "change the profile passphrase", cmdPasswd},
+		{"backup", "write a sealed copy of the profile: --output FILE", cmdBackup},
+		{"restore", "replace the profile with a backup: --from FILE [--force]", cmdRestore},
 		{"keys generate", "create an own OpenPGP key: --name N --email E [--algo curve25519|rsa4096]", cmdKeysGenerate},
 		{"keys import", "import keys from FILE... (armored or binary, public or secret)", cmdKeysImport},
 		{"keys export", "export a key: --email E [--secret]", cmdKeysExport},
@@ -333,6 +335,13 @@ func writeJSON(w io.Writer, v any) error {
 // way out of it when there is one (see commandHints).
 func userMessage(err error) string {
 	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+	switch {
+	case errors.Is(err, localstore.ErrKDFBounds):
+		// What was found is the message; the layers above add nothing.
+		msg = localstore.ErrKDFBounds.Error()
+	case errors.Is(err, localstore.ErrDamaged):
+		msg = localstore.ErrDamaged.Error()
+	}
 	for _, h := range commandHints() {
 		if errors.Is(err, h.err) {
 			msg += " (" + h.hint + ")"
@@ -357,6 +366,7 @@ func commandHints() []struct {
 		hint string
 	}{
 		{localstore.ErrNoProfile, "`sealpost init` creates one"},
+		{localstore.ErrDamaged, "`sealpost restore --from FILE --force` puts a backup in its place"},
 		{mail.ErrNoAccounts, "`sealpost account add` adds one"},
 		{mail.ErrSeveralAccounts, "with --account"},
 		{mail.ErrFolderNotSynced, "`sealpost sync` synchronises it"},

@@ -17,6 +17,9 @@ func cmdInit(_ context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	if localstore.Interrupted(dir) {
+		return localstore.ErrInterruptedInit
+	}
 	if mail.ProfileExists(dir) {
 		return fmt.Errorf("%s already holds a Sealpost profile; nothing was changed", dir)
 	}
@@ -74,5 +77,54 @@ func cmdPasswd(_ context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	fmt.Fprintln(env.out, "Passphrase changed.")
+	return nil
+}
+
+func cmdBackup(ctx context.Context, env *cliEnv, args []string) error {
+	fs := env.flags("backup")
+	output := fs.String("output", "", "write the backup to the new `FILE`")
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if *output == "" {
+		return fmt.Errorf("%w: give the backup file with --output FILE", errUsage)
+	}
+	err := env.withEngine(ctx, func(e *mail.Engine) error { return e.BackupProfile(ctx, *output) })
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.out, "Backed up the profile to %s; it opens with the current passphrase.\n", *output)
+	return nil
+}
+
+func cmdRestore(ctx context.Context, env *cliEnv, args []string) error {
+	fs := env.flags("restore")
+	from := fs.String("from", "", "restore the backup in `FILE`")
+	force := fs.Bool("force", false, "replace the profile that is there")
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if *from == "" {
+		return fmt.Errorf("%w: give the backup file with --from FILE", errUsage)
+	}
+	if env.stallTimeout < 0 {
+		return fmt.Errorf("%w: --stall-timeout must not be negative", errUsage)
+	}
+	dir, err := env.profile()
+	if err != nil {
+		return err
+	}
+	if mail.ProfileExists(dir) && !localstore.Interrupted(dir) && !*force {
+		return fmt.Errorf("%s already holds a Sealpost profile; nothing was changed (--force replaces it)", dir)
+	}
+	pass, err := env.passphrase("Passphrase of the backup " + *from + ": ")
+	if err != nil {
+		return err
+	}
+	e := mail.NewEngine(dir, env.profileOptions())
+	if err := e.RestoreProfile(ctx, *from, pass, *force); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.out, "Restored the profile in %s from %s.\n", dir, *from)
 	return nil
 }

@@ -31,6 +31,10 @@ var (
 	ErrCertificateRejected = errors.New("the mail server's certificate was not accepted, so nothing was sent")
 )
 
+// ErrProfileDamaged means the profile file is damaged (cut short or
+// altered): nothing more is read or written until a backup is restored.
+var ErrProfileDamaged = errors.New("the profile file is damaged; restore it from a backup")
+
 // Backend is everything the UI asks of the engine. Calls may block (key
 // derivation, disk, network): the UI makes them off its own goroutine.
 type Backend interface {

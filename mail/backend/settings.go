@@ -149,3 +149,11 @@ type SyncOptions struct {
 	// search is.
 	IndexProgress func(done, total int)
 }
+
+// ProfileBackup is what a backend offers that can back the profile up.
+type ProfileBackup interface {
+	// BackupProfile writes a sealed copy of the unlocked profile, as it is
+	// now, to the new file at path; it opens with the current passphrase.
+	// An existing file at path is left alone (an error).
+	BackupProfile(ctx context.Context, path string) error
+}
