@@ -2,6 +2,10 @@
 SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
 export CGO_ENABLED := 1
+# The Go release Sealpost is built and tested with (go.mod requires it): the go command on PATH
+# (1.21 or newer) fetches this toolchain from the Go module proxy on first use (about 76 MB, kept
+# in the module cache). Set GOTOOLCHAIN yourself to use another toolchain that satisfies go.mod.
+export GOTOOLCHAIN ?= go1.27.3
 
 BIN        := bin/sealpost
 GO         ?= go
@@ -26,7 +30,7 @@ help:
 	@echo "make install  install bin/sealpost, its desktop file (the mailto: handler) and icon under PREFIX (default /usr/local)"
 
 deps:
-	@command -v $(GO) >/dev/null || { echo "Go is missing: install Go 1.24 or newer (https://go.dev/dl) and put it on PATH"; exit 1; }
+	@command -v $(GO) >/dev/null || { echo "Go is missing: install Go 1.21 or newer (https://go.dev/dl) and put it on PATH; it fetches $(GOTOOLCHAIN) itself"; exit 1; }
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -49,16 +53,18 @@ demo: build
 	./$(BIN) --passphrase-file testdata/demo-passphrase demo --dir "$(DEMO_DIR)"
 
 vet: deps
-	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
+	@gofmt="$$($(GO) env GOROOT)/bin/gofmt"; \
+	test -z "$$($$gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { $$gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
 
 # Linters, pinned and installed into bin/ from the Go module proxy on first use; a new version
-# installs next to the old one. errorlint also checks that fmt.Errorf wraps errors with %w
-# (-errorf): use %v only where hiding the cause is the point, and say why.
+# installs next to the old one, and so does a new GOTOOLCHAIN (a linter built by an older Go
+# cannot load newer code). errorlint also checks that fmt.Errorf wraps errors with %w (-errorf):
+# use %v only where hiding the cause is the point, and say why.
 STATICCHECK_VERSION := v0.8.2
 ERRORLINT_VERSION   := v1.9.1
-STATICCHECK := bin/lint/staticcheck-$(STATICCHECK_VERSION)
-ERRORLINT   := bin/lint/errorlint-$(ERRORLINT_VERSION)
+STATICCHECK := bin/lint/staticcheck-$(STATICCHECK_VERSION)-$(GOTOOLCHAIN)
+ERRORLINT   := bin/lint/errorlint-$(ERRORLINT_VERSION)-$(GOTOOLCHAIN)
 
 $(STATICCHECK):
 	rm -rf bin/lint/tmp-sc && GOBIN=$(CURDIR)/bin/lint/tmp-sc $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
