@@ -201,7 +201,7 @@ func (ui *App) showSettings() {
 		}
 	})
 	sw.private.SetChecked(s.prefs.privateNotifications)
-	sw.lookup = widget.NewCheck("When adding an account, also ask Thunderbird's database of mail providers and the provider that receives the domain's mail for its settings", func(on bool) {
+	sw.lookup = widget.NewCheck("Look up new accounts' servers in Thunderbird's provider database", func(on bool) {
 		if on != s.prefs.providerLookup {
 			s.prefs.providerLookup = on
 			ui.savePreferences()
@@ -216,7 +216,7 @@ func (ui *App) showSettings() {
 		wrapped("Locking closes the profile, drops decrypted mail from every window and asks for the passphrase again."),
 		sw.private,
 		sw.lookup,
-		wrapped("Thunderbird's database learns the domain of the address, never the address itself. Without them, only the domain's own DNS records and servers are asked."),
+		wrapped("When adding an account, Sealpost then also asks Thunderbird's database of mail providers, and the provider that receives the domain's mail, for its settings. They learn the domain of the address, never the address itself. Without them, only the domain's own DNS records and servers are asked."),
 		widget.NewSeparator(),
 		container.NewHBox(widget.NewButtonWithIcon("Show the audit trail…", theme.ListIcon(), ui.showAudit)),
 	)

@@ -53,7 +53,10 @@ func newAccountsPane(sw *settingsWindow) *accountsPane {
 		bottom.Add(widget.NewSeparator())
 		bottom.Add(p.clients.content)
 	}
-	p.content = container.NewBorder(nil, bottom, nil, nil, container.NewVScroll(p.rows))
+	// One scroll for the accounts and what follows them: the sign-in
+	// providers' settings must not make the window taller than a small
+	// screen.
+	p.content = container.NewStack(container.NewVScroll(container.NewVBox(p.rows, bottom)))
 	return p
 }
 
