@@ -6,10 +6,12 @@ package mail
 import (
 	"crypto/x509"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail/transport"
+	"github.com/sealpost/sealpost/mail/travel"
 )
 
 // Audit entry kinds written by the engine.
@@ -69,6 +71,10 @@ type ProfileOptions struct {
 	// nothing before it fails with transport.ErrServerStalled; zero means
 	// transport.DefaultStallTimeout.
 	StallTimeout time.Duration
+	// LookupTXT replaces the DNS lookups of DKIM keys while syncing, for
+	// tests against a DNS server of their own; nil means the system's
+	// resolver.
+	LookupTXT travel.LookupTXT
 	// Sessions, if set, makes an Engine run a session per account while
 	// the profile is unlocked: mail is fetched as it arrives and reported
 	// as events. The app and `sealpost watch` set it; one-shot commands
@@ -90,6 +96,15 @@ func (o *ProfileOptions) network() (*x509.CertPool, transport.Dialer, time.Durat
 		return nil, nil, 0
 	}
 	return o.RootCAs, o.Dialer, o.StallTimeout
+}
+
+// lookupTXT returns the DNS lookup of DKIM keys: LookupTXT, else the
+// system's resolver.
+func (o *ProfileOptions) lookupTXT() travel.LookupTXT {
+	if o != nil && o.LookupTXT != nil {
+		return o.LookupTXT
+	}
+	return net.DefaultResolver.LookupTXT
 }
 
 func (o *ProfileOptions) storeOptions() *localstore.Options {
@@ -144,7 +159,7 @@ func newProfile(store *localstore.Store, opts *ProfileOptions) *Profile {
 	p.drafts = &Drafts{store: store, accounts: p.accounts, connections: p.connections, keys: p.keys, now: now}
 	p.index = &Index{store: store, accounts: p.accounts, keys: p.keys, inspector: p.inspector}
 	p.syncer = &Syncer{store: store, accounts: p.accounts, connections: p.connections, settings: p.settings,
-		index: p.index, drafts: p.drafts}
+		index: p.index, drafts: p.drafts, lookupTXT: opts.lookupTXT(), now: now}
 	p.messages = &Messages{store: store, accounts: p.accounts, syncer: p.syncer, settings: p.settings}
 	p.outbox = &Outbox{store: store, accounts: p.accounts, connections: p.connections, composer: p.composer, now: now}
 	return p

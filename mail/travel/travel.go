@@ -67,13 +67,20 @@ func ProviderDomainOf(host string) string {
 	return d
 }
 
-// FetchOf describes a TLS connection as FetchTLS; nil for nil.
-func FetchOf(cs *tls.ConnectionState) *backend.FetchTLS {
+// FetchOf describes a TLS connection to host as FetchTLS; nil for nil.
+// The server named is the one the certificate was checked against: the
+// name the connection asked for, else host (a connection to an address
+// asks for none).
+func FetchOf(cs *tls.ConnectionState, host string) *backend.FetchTLS {
 	if cs == nil || !cs.HandshakeComplete {
 		return nil
 	}
+	server := cs.ServerName
+	if server == "" {
+		server = host
+	}
 	return &backend.FetchTLS{
-		Server:  cs.ServerName,
+		Server:  server,
 		Version: tls.VersionName(cs.Version),
 		Cipher:  tls.CipherSuiteName(cs.CipherSuite),
 	}
