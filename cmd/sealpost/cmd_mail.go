@@ -36,6 +36,8 @@ type messageJSON struct {
 	Encrypted      bool     `json:"encrypted"`
 	Signed         bool     `json:"signed"`
 	Offline        bool     `json:"offline"`
+	// Transport is how the message travelled, null when not recorded.
+	Transport *transportJSON `json:"transport"`
 }
 
 // outboxJSON is the stable JSON form of a queued message in `outbox list --json`.
@@ -131,6 +133,7 @@ func printMessages(w io.Writer, msgs []backend.MessageSummary, asJSON bool) erro
 				Account: m.Account, Folder: m.Folder, UID: m.UID, MessageID: m.MessageID, From: m.From, To: m.To,
 				Cc: m.Cc, Subject: m.Subject, Date: rfc3339(m.Date), Flags: flags, Seen: m.Seen, Flagged: m.Flagged,
 				Size: m.Size, HasAttachments: m.HasAttachments, Encrypted: m.Encrypted, Signed: m.Signed, Offline: m.Offline,
+				Transport: transportOf(m.Travel),
 			})
 		}
 		return writeJSON(w, out)

@@ -8,8 +8,9 @@ import (
 // Bounds on what is read of a message's header, so a hostile message
 // cannot make the parser work without limit.
 const (
-	// maxHeaderBytes bounds the header block read.
-	maxHeaderBytes = 256 << 10
+	// MaxHeaderBytes bounds the header block read: of a message, only
+	// this much is needed for all but DKIM.
+	MaxHeaderBytes = 256 << 10
 	// maxReceived bounds the Received fields turned into hops (a longer
 	// chain is a loop or an attack); the newest are kept.
 	maxReceived = 64
@@ -26,11 +27,11 @@ type field struct {
 func (f field) is(name string) bool { return strings.EqualFold(f.name, name) }
 
 // headerFields returns the fields of raw's header block, top to bottom,
-// unfolded and trimmed. It reads at most maxHeaderBytes and stops at the
+// unfolded and trimmed. It reads at most MaxHeaderBytes and stops at the
 // blank line that ends the header; lines without a colon are skipped.
 func headerFields(raw []byte) []field {
-	if len(raw) > maxHeaderBytes {
-		raw = raw[:maxHeaderBytes]
+	if len(raw) > MaxHeaderBytes {
+		raw = raw[:MaxHeaderBytes]
 	}
 	var out []field
 	var cur []byte
