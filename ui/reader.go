@@ -24,6 +24,7 @@ type reader struct {
 	subject     *widget.Label
 	subjectLock *widget.Icon // shown when the subject came from protected headers
 	headers     *headerBlock
+	travel      *travelPanel
 	body        *widget.Label
 	attachments *widget.Label
 	placeholder *widget.Label
@@ -75,6 +76,7 @@ func newReader() *reader {
 	r.subject.Wrapping = fyne.TextWrapWord
 	r.subject.Selectable = true
 	r.subjectLock.Hide()
+	r.travel = newTravelPanel(r.relayout)
 	r.body.Wrapping = fyne.TextWrapWord
 	r.body.Selectable = true
 	r.attachments.Hide()
@@ -86,7 +88,7 @@ func newReader() *reader {
 	// The security bar stays in view; the headers scroll with the text, so
 	// that a small window still shows some of it.
 	subject := container.NewBorder(nil, nil, nil, r.subjectLock, r.subject)
-	text := container.NewVScroll(container.NewVBox(subject, r.headers.object, widget.NewSeparator(),
+	text := container.NewVScroll(container.NewVBox(subject, r.headers.object, r.travel.object, widget.NewSeparator(),
 		r.placeholder, r.body, r.attachments, r.saves, r.saveStatus))
 	r.object = container.NewBorder(r.bar.object, nil, nil, nil, text)
 	return r
@@ -105,6 +107,7 @@ func (r *reader) notify(open bool) {
 // not keep the sender's zone).
 func (r *reader) loading(m backend.MessageSummary) {
 	r.bar.clear()
+	r.travel.clear()
 	r.subject.SetText(m.Subject)
 	r.subjectLock.Hide()
 	r.headers.show(backend.Message{From: m.From, To: m.To, Cc: m.Cc, Date: m.Date.In(r.headers.zone)})
@@ -124,6 +127,7 @@ func (r *reader) loadingText(text string) {
 
 func (r *reader) failed(err error) {
 	r.bar.clear()
+	r.travel.clear()
 	r.placeholder.SetText(readable(err))
 	r.placeholder.Show()
 	r.object.Refresh()
@@ -142,17 +146,30 @@ func (r *reader) show(m backend.Message) {
 		r.subjectLock.Hide()
 	}
 	r.headers.show(m)
+	// An attached message did not travel by itself: the message it came
+	// in did.
+	if r.attachedTo == "" {
+		r.travel.zone = r.headers.zone
+		r.travel.show(m.Travel)
+	} else {
+		r.travel.clear()
+	}
 	r.placeholder.Hide()
 	r.body.SetText(m.Body)
 	r.showAttachments(m.Attachments)
-	// The bar and the headers changed size: lay the pane out again, once
-	// the bar's wrapping lines know their width (their height follows
-	// from it).
+	r.relayout()
+	r.notify(true)
+}
+
+// relayout lays the pane out again after the bar, the headers or the
+// travel panel changed size, once the wrapping lines of the bar and the
+// panel know their width (their height follows from it).
+func (r *reader) relayout() {
 	if w := r.object.Size().Width; w > 0 {
 		r.bar.object.Resize(fyne.NewSize(w, r.bar.object.MinSize().Height))
+		r.travel.object.Resize(fyne.NewSize(w, r.travel.object.MinSize().Height))
 	}
 	r.object.Refresh()
-	r.notify(true)
 }
 
 func byteSize(n int) string {
@@ -282,6 +299,7 @@ func (r *reader) clear(placeholder string) {
 	r.subject.SetText("")
 	r.subjectLock.Hide()
 	r.headers.clear()
+	r.travel.clear()
 	r.body.SetText("")
 	r.showAttachments(nil)
 	if r.pendingOpen != nil {
