@@ -137,7 +137,8 @@ func (ms *Messages) Raw(ctx context.Context, account, folder string, uid uint32)
 }
 
 // Travel returns how message uid travelled, as recorded when it was
-// stored; nil when nothing was recorded.
+// stored; nil when nothing was recorded. Summaries leave it out: decoding
+// it for every row would slow down long lists that do not show it.
 func (ms *Messages) Travel(account, folder string, uid uint32) (*backend.Travel, error) {
 	sum, err := ms.store.Messages().Summary(strings.ToLower(account), folder, uid)
 	if err != nil {

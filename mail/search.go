@@ -518,7 +518,6 @@ func summaryOf(account, folder string, s localstore.Summary) backend.MessageSumm
 		From: s.From, To: s.To, Cc: s.Cc,
 		Subject: s.Subject, Date: s.Date, Flags: s.Flags, Seen: hasFlag(s.Flags, `\Seen`), Flagged: hasFlag(s.Flags, `\Flagged`),
 		Size: s.Size, HasAttachments: s.HasAttachments, Encrypted: s.Encrypted, Signed: s.Signed, Offline: !s.RawOmitted,
-		Travel: travelOf(s.Transport),
 	}
 }
 

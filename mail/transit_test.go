@@ -87,11 +87,12 @@ func TestSyncRecordsHowMailTravelled(t *testing.T) {
 	}
 	bySubject := map[string]*backend.Travel{}
 	for _, m := range list {
-		if m.Travel == nil {
-			t.Fatalf("%q: nothing recorded", m.Subject)
+		tr, err := pb.Messages().Travel(bob, "INBOX", m.UID)
+		if err != nil || tr == nil {
+			t.Fatalf("%q: nothing recorded (%v)", m.Subject, err)
 		}
-		bySubject[m.Subject] = m.Travel
-		f := m.Travel.Fetch
+		bySubject[m.Subject] = tr
+		f := tr.Fetch
 		if f == nil || f.Version == "" || f.Cipher == "" || f.Server == "" {
 			t.Errorf("%q: our fetch's TLS = %+v, want it recorded", m.Subject, f)
 		}
@@ -124,14 +125,6 @@ func TestSyncRecordsHowMailTravelled(t *testing.T) {
 		t.Errorf("forged mail: DKIM %+v, want a fail", d)
 	}
 
-	// What the reader gets when it opens a message is the same record.
-	for _, m := range list {
-		got, err := pb.Messages().Travel(bob, "INBOX", m.UID)
-		if err != nil || got == nil || len(got.Hops) != len(m.Travel.Hops) {
-			t.Errorf("%q: Travel = %+v, %v; want the listed record", m.Subject, got, err)
-		}
-	}
-
 	// Headers only: nothing is recorded until the message is fetched to be
 	// read; then its record is made as the sync would have made it.
 	pc, err := CreateProfile(filepath.Join(t.TempDir(), "p"), []byte("test passphrase 123"),
@@ -152,8 +145,8 @@ func TestSyncRecordsHowMailTravelled(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range list {
-		if m.Travel != nil {
-			t.Errorf("headers only: %q has a record %+v, want none", m.Subject, m.Travel)
+		if tr, err := pc.Messages().Travel(bob, "INBOX", m.UID); err != nil || tr != nil {
+			t.Errorf("headers only: %q has a record %+v (%v), want none", m.Subject, tr, err)
 		}
 		if m.Subject != "Signed" {
 			continue

@@ -110,9 +110,6 @@ type MessageSummary struct {
 	HasAttachments bool
 	// Offline says whether the full message is stored locally.
 	Offline bool
-	// Travel is how the message travelled, as recorded when it was
-	// stored; nil when nothing was recorded.
-	Travel *Travel
 }
 
 // Signature states as the engine reports them.

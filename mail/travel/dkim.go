@@ -19,32 +19,38 @@ import (
 // is one. A name without TXT records is a *net.DNSError with IsNotFound.
 type LookupTXT func(ctx context.Context, name string) ([]string, error)
 
-// Resolver looks up DKIM keys for one sync: it bounds each lookup, caches
-// answers (one key serves a sender's whole mail), and once the DNS fails
-// several times in a row it stops asking, so an offline sync is not slowed
-// by a timeout per message: what it cannot look up is "not checked". It is
-// safe for concurrent use.
+// Resolver looks up DKIM keys for a sync or a session of syncs: it bounds
+// each lookup, caches answers for an hour (one key serves a sender's whole
+// mail), and once the DNS fails several times in a row it stops asking for
+// a minute, so an offline sync is not slowed by a timeout per message: what
+// it cannot look up is "not checked". It is safe for concurrent use.
 type Resolver struct {
 	lookup  LookupTXT
 	timeout time.Duration
+	now     func() time.Time
 
-	mu       sync.Mutex
-	cache    map[string]answer
-	failures int // temporary failures in a row
+	mu        sync.Mutex
+	cache     map[string]answer
+	failures  int       // temporary failures in a row
+	downUntil time.Time // while failures >= maxFailuresInARow: when to ask again
 }
 
 // answer is a cached lookup: the records, or whether the name has none.
 type answer struct {
 	txts     []string
 	notFound bool
+	at       time.Time
 }
 
 const (
 	// lookupTimeout bounds one DNS lookup of a DKIM key.
 	lookupTimeout = 5 * time.Second
 	// maxFailuresInARow is after how many temporary DNS failures in a row
-	// the Resolver stops asking.
+	// the Resolver stops asking, for downFor.
 	maxFailuresInARow = 3
+	downFor           = time.Minute
+	// cacheFor is how long an answer is kept.
+	cacheFor = time.Hour
 	// maxCached bounds the names a Resolver remembers.
 	maxCached = 4096
 	// maxSignatures bounds the DKIM signatures checked per message.
@@ -53,7 +59,7 @@ const (
 
 // NewResolver returns a Resolver that asks lookup.
 func NewResolver(lookup LookupTXT) *Resolver {
-	return &Resolver{lookup: lookup, timeout: lookupTimeout, cache: make(map[string]answer)}
+	return &Resolver{lookup: lookup, timeout: lookupTimeout, now: time.Now, cache: make(map[string]answer)}
 }
 
 // unavailable is a DNS failure that says nothing about the key: go-msgauth
@@ -73,7 +79,15 @@ var errDNSDown = unavailable{"DNS was not reachable"}
 func (r *Resolver) txt(ctx context.Context, name string) ([]string, error) {
 	key := strings.ToLower(name)
 	r.mu.Lock()
+	now := r.now()
 	a, ok := r.cache[key]
+	if ok && now.Sub(a.at) >= cacheFor {
+		delete(r.cache, key)
+		ok = false
+	}
+	if r.failures >= maxFailuresInARow && !now.Before(r.downUntil) {
+		r.failures = maxFailuresInARow - 1 // one more failure stops it again
+	}
 	down := r.failures >= maxFailuresInARow
 	r.mu.Unlock()
 	switch {
@@ -95,11 +109,14 @@ func (r *Resolver) txt(ctx context.Context, name string) ([]string, error) {
 	defer r.mu.Unlock()
 	if err != nil && !notFound {
 		r.failures++
+		if r.failures == maxFailuresInARow {
+			r.downUntil = r.now().Add(downFor)
+		}
 		return nil, unavailable{"DNS lookup failed: " + err.Error()}
 	}
 	r.failures = 0
 	if len(r.cache) < maxCached {
-		r.cache[key] = answer{txts: txts, notFound: notFound}
+		r.cache[key] = answer{txts: txts, notFound: notFound, at: r.now()}
 	}
 	if notFound {
 		return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}

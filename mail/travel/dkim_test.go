@@ -9,6 +9,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -234,6 +235,46 @@ func TestDKIMCachesKeys(t *testing.T) {
 	// domains, retries), but not once per message.
 	if n := d.queries.Load(); n > 2 {
 		t.Errorf("the DNS server got %d queries for 5 messages signed with one key, want the key cached", n)
+	}
+}
+
+// TestResolverRecovers checks that a Resolver that stopped asking asks
+// again after downFor, and that cached keys expire after cacheFor: the
+// app's sessions keep one Resolver for hours.
+func TestResolverRecovers(t *testing.T) {
+	clock := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	var calls atomic.Int32
+	online := false
+	lookup := func(context.Context, string) ([]string, error) {
+		calls.Add(1)
+		if !online {
+			return nil, &net.DNSError{Err: "connection refused", IsTemporary: true}
+		}
+		return []string{"v=DKIM1; p=AAAA"}, nil
+	}
+	res := NewResolver(lookup)
+	res.now = func() time.Time { return clock }
+	ctx := context.Background()
+	for i := range 10 {
+		if _, err := res.txt(ctx, fmt.Sprintf("s%d._domainkey.example.com", i)); err == nil {
+			t.Fatal("a lookup succeeded offline")
+		}
+	}
+	if n := calls.Load(); n != maxFailuresInARow {
+		t.Errorf("offline: %d lookups, want %d and then none", n, maxFailuresInARow)
+	}
+	online = true
+	clock = clock.Add(downFor)
+	if _, err := res.txt(ctx, "a._domainkey.example.com"); err != nil {
+		t.Fatalf("after %v online again: %v", downFor, err)
+	}
+	before := calls.Load()
+	if _, err := res.txt(ctx, "a._domainkey.example.com"); err != nil || calls.Load() != before {
+		t.Errorf("a cached key was looked up again (%v)", err)
+	}
+	clock = clock.Add(cacheFor)
+	if _, err := res.txt(ctx, "a._domainkey.example.com"); err != nil || calls.Load() != before+1 {
+		t.Errorf("a key cached for %v was not looked up again (%v)", cacheFor, err)
 	}
 }
 
