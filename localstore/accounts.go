@@ -81,7 +81,12 @@ type Account struct {
 	// ServerSavesSent means the provider stores submitted mail in Sent
 	// itself, so Sealpost must not APPEND a second copy.
 	ServerSavesSent bool
-	CreatedAt       time.Time
+	// ProviderDomain names the account's provider for the transport
+	// evidence of incoming mail: its Received and Authentication-Results
+	// fields are trusted. Empty means the registrable domain of the IMAP
+	// host.
+	ProviderDomain string `json:",omitempty"`
+	CreatedAt      time.Time
 }
 
 // AuditNote is an audit entry to append in the same transaction as the change

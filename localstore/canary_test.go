@@ -46,7 +46,8 @@ func TestNoPlaintextOnDisk(t *testing.T) {
 		IMAP:     ServerConfig{Host: c.next("host") + ".example.org", Port: 993, Security: "tls"},
 		SMTP:     ServerConfig{Host: c.next("smtp") + ".example.org", Port: 465, Security: "tls"},
 		Username: c.next("user"), Secret: Secret{Kind: "password", Value: c.next("password")},
-		PinnedCerts: []PinnedCert{{Host: "imap.example.org", Port: 993, SHA256: c.next("certfpr")}},
+		ProviderDomain: c.next("provider") + ".example.net",
+		PinnedCerts:    []PinnedCert{{Host: "imap.example.org", Port: 993, SHA256: c.next("certfpr")}},
 	}
 	if err := s.Accounts().Put(acct, AuditNote{Kind: "account-added", Subject: email, Detail: c.next("auditacct")}); err != nil {
 		t.Fatal(err)
@@ -59,7 +60,8 @@ func TestNoPlaintextOnDisk(t *testing.T) {
 		batch = append(batch, Summary{UID: uid, MessageID: "<" + c.next("msgid") + "@example.org>",
 			From: c.next("from") + "@example.net", To: c.next("to") + "@example.org", Cc: c.next("cc") + "@example.org",
 			InReplyTo: c.next("inreplyto") + "@example.org", References: []string{c.next("refs") + "@example.org"},
-			Subject: c.next("subject"), Preview: c.next("preview"), Flags: []string{c.next("flag")}})
+			Subject: c.next("subject"), Preview: c.next("preview"), Flags: []string{c.next("flag")},
+			Transport: []byte(`{"hops":[{"by":"` + c.next("hopby") + `.example.net"}]}`)})
 	}
 	if err := s.Messages().PutSummaries(email, folder, batch); err != nil {
 		t.Fatal(err)

@@ -34,6 +34,12 @@ type Summary struct {
 	// (headers-only sync, or larger than the account's size cap): fetch it
 	// from the server when the user opens it.
 	RawOmitted bool
+	// Transport is how the message travelled (its Received hops, DKIM
+	// checks, the provider's authentication results, our own fetch's TLS),
+	// as the engine recorded it when the message was stored, in the
+	// engine's JSON encoding (mail/travel): sealed with the rest of the
+	// summary, not read by the store. Empty when nothing was recorded.
+	Transport json.RawMessage `json:",omitempty"`
 }
 
 // RawMessage is one message's full RFC 5322 bytes for PutRawBatch.
@@ -172,6 +178,28 @@ func (r Messages) ShowProtectedHeaders(account, folder string, headers []Protect
 	})
 	if err != nil {
 		return fmt.Errorf("show protected headers: %w", err)
+	}
+	return nil
+}
+
+// SetTransport records how message uid travelled (see Summary.Transport)
+// in its summary, leaving the rest as it is. It returns ErrNotFound if the
+// folder holds no summary for uid.
+func (r Messages) SetTransport(account, folder string, uid uint32, transport json.RawMessage) error {
+	err := r.s.update(func(tx *bolt.Tx) error {
+		found := false
+		err := r.editSummariesIn(tx, account, folder, []uint32{uid}, func(m *Summary) bool {
+			found = true
+			m.Transport = transport
+			return true
+		})
+		if err == nil && !found {
+			err = ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("record how the message travelled: %w", err)
 	}
 	return nil
 }

@@ -64,6 +64,26 @@ func TestPutFetchedRaw(t *testing.T) {
 	}
 }
 
+func TestSetTransport(t *testing.T) {
+	s := newTestStore(t)
+	m := s.Messages()
+	const acct, folder = "a@example.org", "INBOX"
+	if err := m.PutBatch(acct, folder, []Summary{{UID: 4, Subject: "four", Flags: []string{`\Seen`}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	rec := []byte(`{"hops":[{"by":"mx.example.net"}]}`)
+	if err := m.SetTransport(acct, folder, 4, rec); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := m.Summary(acct, folder, 4)
+	if err != nil || string(sum.Transport) != string(rec) || sum.Subject != "four" || len(sum.Flags) != 1 {
+		t.Errorf("summary after SetTransport = %+v, %v; want the record and the rest kept", sum, err)
+	}
+	if err := m.SetTransport(acct, folder, 5, rec); !errors.Is(err, ErrNotFound) {
+		t.Errorf("SetTransport for an unknown UID: error = %v, want ErrNotFound", err)
+	}
+}
+
 func TestSetFlags(t *testing.T) {
 	s := newTestStore(t)
 	m := s.Messages()

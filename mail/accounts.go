@@ -87,6 +87,11 @@ type AccountInfo struct {
 	SignInProvider string
 	// Tested holds the connections made while adding the account.
 	Tested []Connection
+	// ProviderDomain is the domain of the account's provider: the
+	// Received and Authentication-Results fields of incoming mail that its
+	// servers added are trusted (docs/security.md, "How it travelled").
+	// Unless the user set it, the registrable domain of the IMAP host.
+	ProviderDomain string
 	// Discovery says where the server settings came from: "manual" or
 	// one of autoconfig's Source values ("srv", "autoconfig", "ispdb",
 	// "mx-ispdb", "mx-autoconfig", "guess") or a combination.
@@ -208,6 +213,10 @@ type AccountChange struct {
 	// TrustServers certificates to trust each for its server, as for Add.
 	TrustCert    string
 	TrustServers []transport.Pin
+	// ProviderDomain is the new provider domain for the transport
+	// evidence of incoming mail (see AccountInfo.ProviderDomain); empty
+	// goes back to the default; nil keeps it.
+	ProviderDomain *string
 }
 
 // Update changes an account. When a server, the secret or the
@@ -229,6 +238,16 @@ func (as *Accounts) Update(ctx context.Context, ch AccountChange) (AccountInfo, 
 	if ch.Name != nil && *ch.Name != acct.DisplayName {
 		next.DisplayName = *ch.Name
 		changes = append(changes, "display name changed")
+	}
+	if ch.ProviderDomain != nil {
+		d, err := normProviderDomain(*ch.ProviderDomain)
+		if err != nil {
+			return AccountInfo{}, err
+		}
+		if d != acct.ProviderDomain {
+			next.ProviderDomain = d
+			changes = append(changes, "provider domain "+providerDomain(next)+" instead of "+providerDomain(acct))
+		}
 	}
 	network := false
 	for _, srv := range []struct {
@@ -366,6 +385,7 @@ func accountInfo(a localstore.Account) AccountInfo {
 			SignIn: providerName(a.Secret.Provider),
 		},
 		SecretKind: a.Secret.Kind, ServerSavesSent: a.ServerSavesSent, SignInProvider: a.Secret.Provider,
+		ProviderDomain: providerDomain(a),
 	}
 }
 

@@ -291,8 +291,9 @@ func (e *Engine) Messages(ctx context.Context, account, folder string, limit int
 	return out, err
 }
 
-// Open decrypts and verifies a stored message and says how the account's
-// last IMAP connection was secured.
+// Open decrypts and verifies a stored message and says how it travelled
+// (as recorded when it was stored) and how the account's last IMAP
+// connection was secured.
 func (e *Engine) Open(ctx context.Context, account, folder string, uid uint32) (m backend.Message, err error) {
 	err = e.with(ctx, func(p *Profile) error {
 		raw, err := p.Messages().Raw(ctx, account, folder, uid)
@@ -300,6 +301,9 @@ func (e *Engine) Open(ctx context.Context, account, folder string, uid uint32) (
 			return fmt.Errorf("message %d of %s: %w", uid, folder, err)
 		}
 		if m, err = inspectMessage(p, raw); err != nil {
+			return err
+		}
+		if m.Travel, err = p.Messages().Travel(account, folder, uid); err != nil {
 			return err
 		}
 		if c, ok := p.Connections().Last(account, "imap"); ok {

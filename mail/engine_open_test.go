@@ -25,6 +25,23 @@ func TestEngineOpenHeaders(t *testing.T) {
 			t.Errorf("Protected = %q, want %s among them", m.Protected, f)
 		}
 	}
+
+	// Stored without a record of how it travelled: none, "not recorded".
+	if m.Travel != nil {
+		t.Errorf("Travel = %+v, want nil for a message stored without a record", m.Travel)
+	}
+	err = e.with(t.Context(), func(p *Profile) error {
+		return p.store.Messages().SetTransport("alice@example.org", "INBOX", 7, []byte(`{"hops":[{"by":"mx.example.org","encryption":"tls"}]}`))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err = e.Open(t.Context(), "alice@example.org", "INBOX", 7); err != nil {
+		t.Fatal(err)
+	}
+	if m.Travel == nil || len(m.Travel.Hops) != 1 || m.Travel.Hops[0].By != "mx.example.org" {
+		t.Errorf("Travel = %+v, want the stored record", m.Travel)
+	}
 }
 
 // TestEngineInspectsAttachedMessage opens a message attached to a plain

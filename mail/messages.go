@@ -136,6 +136,17 @@ func (ms *Messages) Raw(ctx context.Context, account, folder string, uid uint32)
 	return raw, nil
 }
 
+// Travel returns how message uid travelled, as recorded when it was
+// stored; nil when nothing was recorded. Summaries leave it out: decoding
+// it for every row would slow down long lists that do not show it.
+func (ms *Messages) Travel(account, folder string, uid uint32) (*backend.Travel, error) {
+	sum, err := ms.store.Messages().Summary(strings.ToLower(account), folder, uid)
+	if err != nil {
+		return nil, err
+	}
+	return travelOf(sum.Transport), nil
+}
+
 // whyNotOffline says why a message was stored as a list entry only.
 func (ms *Messages) whyNotOffline(sum localstore.Summary) string {
 	capMB := int64(imapsync.DefaultMaxRawSize >> 20)

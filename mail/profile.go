@@ -6,11 +6,13 @@ package mail
 import (
 	"crypto/x509"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail/delivery"
 	"github.com/sealpost/sealpost/mail/transport"
+	"github.com/sealpost/sealpost/mail/travel"
 )
 
 // Audit entry kinds written by the engine.
@@ -77,6 +79,10 @@ type ProfileOptions struct {
 	// empty means the first nameserver of /etc/resolv.conf. Tests point it
 	// at a local server.
 	Resolver string
+	// LookupTXT replaces the DNS lookups of DKIM keys while syncing, for
+	// tests against a DNS server of their own; nil means the system's
+	// resolver.
+	LookupTXT travel.LookupTXT
 	// Sessions, if set, makes an Engine run a session per account while
 	// the profile is unlocked: mail is fetched as it arrives and reported
 	// as events. The app and `sealpost watch` set it; one-shot commands
@@ -111,6 +117,15 @@ func (o *ProfileOptions) deliveryOptions() delivery.Options {
 		opts.Dialer = o.Dialer
 	}
 	return opts
+}
+
+// lookupTXT returns the DNS lookup of DKIM keys: LookupTXT, else the
+// system's resolver.
+func (o *ProfileOptions) lookupTXT() travel.LookupTXT {
+	if o != nil && o.LookupTXT != nil {
+		return o.LookupTXT
+	}
+	return net.DefaultResolver.LookupTXT
 }
 
 func (o *ProfileOptions) storeOptions() *localstore.Options {
@@ -167,7 +182,7 @@ func newProfile(store *localstore.Store, opts *ProfileOptions) *Profile {
 	p.drafts = &Drafts{store: store, accounts: p.accounts, connections: p.connections, keys: p.keys, now: now}
 	p.index = &Index{store: store, accounts: p.accounts, keys: p.keys, inspector: p.inspector}
 	p.syncer = &Syncer{store: store, accounts: p.accounts, connections: p.connections, settings: p.settings,
-		index: p.index, drafts: p.drafts}
+		index: p.index, drafts: p.drafts, lookupTXT: opts.lookupTXT(), now: now}
 	p.messages = &Messages{store: store, accounts: p.accounts, syncer: p.syncer, settings: p.settings}
 	p.delivery = newDelivery(store, opts.deliveryOptions(), now)
 	p.outbox = &Outbox{store: store, accounts: p.accounts, connections: p.connections, composer: p.composer,

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/sealpost/sealpost/crypto/verdict"
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail/imapsync"
+	"github.com/sealpost/sealpost/mail/travel"
 )
 
 // SyncRequest says what to synchronise.
@@ -43,6 +45,8 @@ type Syncer struct {
 	settings    *Settings
 	index       *Index
 	drafts      *Drafts
+	lookupTXT   travel.LookupTXT // DKIM keys
+	now         func() time.Time
 }
 
 // Sync brings the local copy of the requested accounts and folders up to
@@ -192,6 +196,7 @@ func (sy *Syncer) options(acct localstore.Account, req SyncRequest, arrived *new
 		Account: acct.Email, Store: sy.store, Connect: sy.connections.imapConnector(acct),
 		HeadersOnly: req.HeadersOnly, Progress: req.Progress, MaxRawSize: int64(settings.MaxMessageMB) << 20,
 		Index: sy.index.indexNew(acct.Email, arrived), BatchBytes: syncBatchBytes,
+		Examine: sy.examiner(acct),
 	}, nil
 }
 

@@ -24,6 +24,7 @@ type reader struct {
 	subject     *widget.Label
 	subjectLock *widget.Icon // shown when the subject came from protected headers
 	headers     *headerBlock
+	travel      *travelPanel
 	body        *widget.Label
 	attachments *widget.Label
 	placeholder *widget.Label
@@ -82,6 +83,7 @@ func newReader() *reader {
 	r.subject.Wrapping = fyne.TextWrapWord
 	r.subject.Selectable = true
 	r.subjectLock.Hide()
+	r.travel = newTravelPanel(r.relayout)
 	r.body.Wrapping = fyne.TextWrapWord
 	r.body.Selectable = true
 	r.attachments.Hide()
@@ -95,7 +97,7 @@ func newReader() *reader {
 	// The security bar stays in view; the headers scroll with the text, so
 	// that a small window still shows some of it.
 	subject := container.NewBorder(nil, nil, nil, r.subjectLock, r.subject)
-	text := container.NewVScroll(container.NewVBox(subject, r.headers.object, widget.NewSeparator(),
+	text := container.NewVScroll(container.NewVBox(subject, r.headers.object, r.travel.object, widget.NewSeparator(),
 		r.placeholder, r.body, r.blocks, r.attachments, r.saves, r.saveStatus))
 	r.object = container.NewBorder(r.bar.object, nil, nil, nil, text)
 	return r
@@ -114,6 +116,7 @@ func (r *reader) notify(open bool) {
 // not keep the sender's zone).
 func (r *reader) loading(m backend.MessageSummary) {
 	r.bar.clear()
+	r.travel.clear()
 	r.subject.SetText(m.Subject)
 	r.subjectLock.Hide()
 	r.headers.show(backend.Message{From: m.From, To: m.To, Cc: m.Cc, Date: m.Date.In(r.headers.zone)})
@@ -134,6 +137,7 @@ func (r *reader) loadingText(text string) {
 
 func (r *reader) failed(err error) {
 	r.bar.clear()
+	r.travel.clear()
 	r.placeholder.SetText(readable(err))
 	r.placeholder.Show()
 	r.object.Refresh()
@@ -152,18 +156,31 @@ func (r *reader) show(m backend.Message) {
 		r.subjectLock.Hide()
 	}
 	r.headers.show(m)
+	// An attached message did not travel by itself: the message it came
+	// in did.
+	if r.attachedTo == "" {
+		r.travel.zone = r.headers.zone
+		r.travel.show(m.Travel)
+	} else {
+		r.travel.clear()
+	}
 	r.placeholder.Hide()
 	r.body.SetText(m.Body)
 	r.showBlocks(m.Blocks)
 	r.showAttachments(m.Attachments)
-	// The bar and the headers changed size: lay the pane out again, once
-	// the bar's wrapping lines know their width (their height follows
-	// from it).
+	r.relayout()
+	r.notify(true)
+}
+
+// relayout lays the pane out again after the bar, the headers or the
+// travel panel changed size, once the wrapping lines of the bar and the
+// panel know their width (their height follows from it).
+func (r *reader) relayout() {
 	if w := r.object.Size().Width; w > 0 {
 		r.bar.object.Resize(fyne.NewSize(w, r.bar.object.MinSize().Height))
+		r.travel.object.Resize(fyne.NewSize(w, r.travel.object.MinSize().Height))
 	}
 	r.object.Refresh()
-	r.notify(true)
 }
 
 func byteSize(n int) string {
@@ -293,6 +310,7 @@ func (r *reader) clear(placeholder string) {
 	r.subject.SetText("")
 	r.subjectLock.Hide()
 	r.headers.clear()
+	r.travel.clear()
 	r.body.SetText("")
 	r.showBlocks(nil)
 	r.showAttachments(nil)

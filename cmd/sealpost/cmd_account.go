@@ -33,6 +33,7 @@ type accountJSON struct {
 	// SignInProvider is the OAuth2 provider the account signs in with
 	// ("" for a password or a pasted token).
 	SignInProvider string `json:"signin_provider"`
+	ProviderDomain string `json:"provider_domain"`
 }
 
 type serverJSON struct {
@@ -199,7 +200,7 @@ func cmdAccountList(_ context.Context, env *cliEnv, args []string) error {
 					SignInProvider: a.SignInProvider,
 					IMAP:           serverJSON{a.IMAP.Host, a.IMAP.Port, a.IMAP.Security},
 					SMTP:           serverJSON{a.SMTP.Host, a.SMTP.Port, a.SMTP.Security},
-					PinnedCerts:    []pinnedJSON{},
+					PinnedCerts:    []pinnedJSON{}, ProviderDomain: a.ProviderDomain,
 				}
 				for _, pin := range a.Pins {
 					j.PinnedCerts = append(j.PinnedCerts, pinnedJSON{pin.Host, pin.Port, pin.SHA256, rfc3339(pin.PinnedAt)})
@@ -232,6 +233,7 @@ func cmdAccountEdit(ctx context.Context, env *cliEnv, args []string) error {
 	servers := serverFlags(fs, "new ", "")
 	passFile := fs.String("password-file", "", "read the new password (or OAuth2 token) from `FILE`")
 	trust := fs.String("trust-cert", "", "trust the certificate with this SHA-256 fingerprint (hex, as printed when it was refused)")
+	provider := fs.String("provider-domain", "", "the `DOMAIN` of your provider, whose Received and Authentication-Results headers on incoming mail are trusted (--provider-domain \"\" goes back to the IMAP host's domain)")
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
@@ -240,8 +242,11 @@ func cmdAccountEdit(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	change := mail.AccountChange{Email: *email, TrustCert: *trust}
 	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "name" {
+		switch f.Name {
+		case "name":
 			change.Name = name
+		case "provider-domain":
+			change.ProviderDomain = provider
 		}
 	})
 	var err error
@@ -253,8 +258,8 @@ func cmdAccountEdit(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 	}
-	if change.Name == nil && change.IMAP == (mail.Server{}) && change.SMTP == (mail.Server{}) && len(change.Secret) == 0 && *trust == "" {
-		return fmt.Errorf("%w: nothing to change: give --name, --imap, --smtp, --password-file or --trust-cert", errUsage)
+	if change.Name == nil && change.IMAP == (mail.Server{}) && change.SMTP == (mail.Server{}) && len(change.Secret) == 0 && *trust == "" && change.ProviderDomain == nil {
+		return fmt.Errorf("%w: nothing to change: give --name, --imap, --smtp, --password-file, --trust-cert or --provider-domain", errUsage)
 	}
 	return env.withProfile(func(p *mail.Profile) error {
 		info, err := p.Accounts().Update(ctx, change)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sealpost/sealpost/mail"
+	"github.com/sealpost/sealpost/mail/travel"
 )
 
 // inspectJSON is the stable JSON form of one file in `inspect --json`.
@@ -25,6 +26,7 @@ type inspectJSON struct {
 	BodyText           string           `json:"body_text"`
 	Attachments        []attachmentJSON `json:"attachments"`
 	Warnings           []string         `json:"warnings"`
+	Transport          *transportJSON   `json:"transport"`
 	Error              string           `json:"error"`
 	SMIMEEncrypted     bool             `json:"smime_encrypted"`
 	InlineBlocks       []blockJSON      `json:"inline_blocks"`
@@ -59,14 +61,18 @@ var errUnreadable = errors.New("some files could not be read")
 func cmdInspect(_ context.Context, env *cliEnv, args []string) error {
 	fs := env.flags("inspect")
 	asJSON := fs.Bool("json", false, "print one JSON object per file (see docs/cli.md)")
+	provider := fs.String("provider-domain", "", "trust the Received and Authentication-Results headers added by this `DOMAIN` (your provider's)")
 	if err := parse(fs, args, 1, -1); err != nil {
 		return err
+	}
+	if _, err := mail.TravelOffline(nil, *provider); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	return env.withProfile(func(p *mail.Profile) error {
 		var results []inspectJSON
 		failed := 0
 		for _, file := range fs.Args() {
-			res := inspectFile(p, file)
+			res := inspectFile(p, file, *provider)
 			if res.Error != "" {
 				failed++
 			}
@@ -88,13 +94,16 @@ func cmdInspect(_ context.Context, env *cliEnv, args []string) error {
 	})
 }
 
-func inspectFile(p *mail.Profile, file string) inspectJSON {
+func inspectFile(p *mail.Profile, file, provider string) inspectJSON {
 	res := inspectJSON{File: file, Attachments: []attachmentJSON{}, Warnings: []string{}, HeaderProtection: "none",
 		Signature: signatureJSON{Status: "none"}, InlineBlocks: []blockJSON{}}
-	v, err := inspectPath(p, file)
+	v, head, err := inspectPath(p, file)
 	if err != nil {
 		res.Error = err.Error()
 		return res
+	}
+	if t, err := mail.TravelOffline(head, provider); err == nil {
+		res.Transport = transportOf(t)
 	}
 	res.From, res.Subject = v.From, v.Subject
 	res.Encrypted, res.IntegrityProtected = v.Encrypted, v.IntegrityProtected
@@ -117,30 +126,37 @@ func inspectFile(p *mail.Profile, file string) inspectJSON {
 	return res
 }
 
-// inspectPath judges the message in file. A regular file is read where
+// inspectPath judges the message in file and returns its start (up to
+// travel.MaxHeaderBytes), where its header is. A regular file is read where
 // needed and never held whole (a message of any size fits in bounded
 // memory); anything else (a pipe, a device) is read into memory first.
-func inspectPath(p *mail.Profile, file string) (mail.Verdict, error) {
+func inspectPath(p *mail.Profile, file string) (mail.Verdict, []byte, error) {
 	f, err := os.Open(file)
 	if err != nil {
-		return mail.Verdict{}, err
+		return mail.Verdict{}, nil, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return mail.Verdict{}, err
+		return mail.Verdict{}, nil, err
 	}
 	if st.Mode().IsRegular() {
-		return p.Inspector().InspectFrom(f, st.Size())
+		head := make([]byte, min(st.Size(), travel.MaxHeaderBytes))
+		if n, err := f.ReadAt(head, 0); err != nil && (n < len(head) || !errors.Is(err, io.EOF)) {
+			return mail.Verdict{}, nil, fmt.Errorf("read %s: %w", file, err)
+		}
+		v, err := p.Inspector().InspectFrom(f, st.Size())
+		return v, head, err
 	}
 	if st.IsDir() {
-		return mail.Verdict{}, fmt.Errorf("%s is a directory", file)
+		return mail.Verdict{}, nil, fmt.Errorf("%s is a directory", file)
 	}
 	raw, err := io.ReadAll(f)
 	if err != nil {
-		return mail.Verdict{}, fmt.Errorf("read %s: %w", file, err)
+		return mail.Verdict{}, nil, fmt.Errorf("read %s: %w", file, err)
 	}
-	return p.Inspector().InspectFrom(bytes.NewReader(raw), int64(len(raw)))
+	v, err := p.Inspector().InspectFrom(bytes.NewReader(raw), int64(len(raw)))
+	return v, raw[:min(len(raw), travel.MaxHeaderBytes)], err
 }
 
 func printVerdict(env *cliEnv, r inspectJSON) {

@@ -36,6 +36,8 @@ type messageJSON struct {
 	Encrypted      bool     `json:"encrypted"`
 	Signed         bool     `json:"signed"`
 	Offline        bool     `json:"offline"`
+	// Transport is how the message travelled, null when not recorded.
+	Transport *transportJSON `json:"transport"`
 }
 
 // outboxJSON is the stable JSON form of a queued message in `outbox list --json`.
@@ -112,17 +114,21 @@ func cmdList(_ context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		return printMessages(env.out, msgs, *asJSON)
+		return printMessages(env.out, msgs, *asJSON, p.Messages().Travel)
 	})
 }
 
 // printMessages writes msgs as `list` shows them: a JSON array of
-// messageJSON, or one line per message (unread mark, UID, date, sender,
-// subject).
-func printMessages(w io.Writer, msgs []backend.MessageSummary, asJSON bool) error {
+// messageJSON, each with how it travelled (read with travel), or one line
+// per message (unread mark, UID, date, sender, subject).
+func printMessages(w io.Writer, msgs []backend.MessageSummary, asJSON bool, travel func(account, folder string, uid uint32) (*backend.Travel, error)) error {
 	if asJSON {
 		out := make([]messageJSON, 0, len(msgs))
 		for _, m := range msgs {
+			t, err := travel(m.Account, m.Folder, m.UID)
+			if err != nil {
+				return err
+			}
 			flags := m.Flags
 			if flags == nil {
 				flags = []string{}
@@ -131,6 +137,7 @@ func printMessages(w io.Writer, msgs []backend.MessageSummary, asJSON bool) erro
 				Account: m.Account, Folder: m.Folder, UID: m.UID, MessageID: m.MessageID, From: m.From, To: m.To,
 				Cc: m.Cc, Subject: m.Subject, Date: rfc3339(m.Date), Flags: flags, Seen: m.Seen, Flagged: m.Flagged,
 				Size: m.Size, HasAttachments: m.HasAttachments, Encrypted: m.Encrypted, Signed: m.Signed, Offline: m.Offline,
+				Transport: transportOf(t),
 			})
 		}
 		return writeJSON(w, out)

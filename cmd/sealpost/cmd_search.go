@@ -39,7 +39,7 @@ func cmdSearch(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		return printMessages(env.out, msgs, *asJSON)
+		return printMessages(env.out, msgs, *asJSON, p.Messages().Travel)
 	})
 }
 

@@ -78,6 +78,11 @@ func TestAccountSendSyncListThroughRealServers(t *testing.T) {
 	}
 
 	srv.WaitForMessages(t, bob, "INBOX", 1, 30*time.Second)
+	mustSucceed(t, sealpost(t, bobDir, pass, "account", "edit", "--email", bob, "--provider-domain", srv.Domain))
+	r = mustSucceed(t, sealpost(t, bobDir, pass, "account", "list", "--json"))
+	if err := json.Unmarshal([]byte(r.out), &accts); err != nil || len(accts) != 1 || accts[0].ProviderDomain != srv.Domain {
+		t.Errorf("bob's account after setting the provider domain = %s", r.out)
+	}
 	r = mustSucceed(t, sealpost(t, bobDir, pass, "sync", "--folder", "INBOX"))
 	if !strings.Contains(r.err, "INBOX: 1/1") {
 		t.Errorf("sync progress on stderr = %q, want INBOX: 1/1", r.err)
@@ -89,6 +94,14 @@ func TestAccountSendSyncListThroughRealServers(t *testing.T) {
 	}
 	if len(msgs) != 1 || msgs[0].Subject != "Hello Bob" || !msgs[0].HasAttachments || msgs[0].Seen || !msgs[0].Offline {
 		t.Fatalf("bob's list = %+v", msgs)
+	}
+	tr := msgs[0].Transport
+	if tr == nil || tr.Fetch == nil || tr.Fetch.Version == "" || len(tr.Hops) == 0 {
+		t.Fatalf("transport = %+v, want the hops and our fetch recorded\n%s", tr, r.out)
+	}
+	submitted := tr.Hops[0]
+	if submitted.By != "mail."+srv.Domain || submitted.With != "ESMTPSA" || submitted.TLSVersion == "" || !submitted.ByProvider {
+		t.Errorf("the submission hop = %+v, want Postfix's, over TLS, by the provider", submitted)
 	}
 }
 

@@ -161,6 +161,11 @@ type Message struct {
 	// Transport is how the account's last IMAP connection was secured;
 	// nil when there was none in this session.
 	Transport *Transport
+	// Travel is how the message travelled to the provider and to us, as
+	// recorded when it was stored; nil when nothing was recorded (mail
+	// stored before Sealpost recorded it) and for a message attached to
+	// another.
+	Travel *Travel
 }
 
 // MessageInspector is implemented by a backend that reads a message given

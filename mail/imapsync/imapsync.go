@@ -42,6 +42,7 @@ package imapsync
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -87,6 +88,23 @@ func (noLink) Stalled() error { return nil }
 type conn struct {
 	c    *imapclient.Client
 	link Link
+}
+
+// secured is a Link that knows its connection's TLS state; mail/transport's
+// *Conn is one.
+type secured interface {
+	ConnectionState() tls.ConnectionState
+}
+
+// tlsState returns the TLS state of cn's connection, or nil if its Link
+// does not know it.
+func (cn *conn) tlsState() *tls.ConnectionState {
+	s, ok := cn.link.(secured)
+	if !ok {
+		return nil
+	}
+	st := s.ConnectionState()
+	return &st
 }
 
 // connect gets a new connection from the Connector.
@@ -179,6 +197,14 @@ type Options struct {
 	// must return quickly and must not keep raws' slices beyond the call
 	// without copying what it needs.
 	Stored func(folder string, raws []localstore.RawMessage)
+	// Examine, if set, is called with each batch of new messages before
+	// Index, from a goroutine of the Syncer, one batch at a time, in UID
+	// order: it may edit the summaries (to record how each message
+	// travelled), which are stored as edited, and must not keep raws.
+	// fetchedOver is the TLS state of the connection that fetched the
+	// batch (nil if the Connector's Link does not report it); ctx is the
+	// sync's.
+	Examine func(ctx context.Context, folder string, fetchedOver *tls.ConnectionState, sums []localstore.Summary, raws []localstore.RawMessage)
 	// Index, if set, makes the search records of each batch of new
 	// messages before the batch is stored: they are stored with it, in
 	// the same transaction (see fetchNew). It is called from a goroutine
@@ -315,6 +341,11 @@ func isClosedErr(err error) bool { return errors.Is(err, net.ErrClosed) }
 // queue only once confirmed. A server that stopped responding is not tried
 // again: the call fails with the stall after one stall timeout.
 func (s *Syncer) withConn(ctx context.Context, fn func(c *imapclient.Client) error) error {
+	return s.withConnOf(ctx, func(cn *conn) error { return fn(cn.c) })
+}
+
+// withConnOf is withConn for a fn that needs the connection's Link too.
+func (s *Syncer) withConnOf(ctx context.Context, fn func(cn *conn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -346,10 +377,10 @@ func (s *Syncer) withConn(ctx context.Context, fn func(c *imapclient.Client) err
 // runOn runs fn on cn, closing it if ctx ends meanwhile, and parks it
 // afterwards unless it broke (then the error wraps ErrConnectionLost, and
 // is the stall guard's error if the server stopped responding).
-func (s *Syncer) runOn(ctx context.Context, cn *conn, fn func(c *imapclient.Client) error) error {
+func (s *Syncer) runOn(ctx context.Context, cn *conn, fn func(cn *conn) error) error {
 	c := cn.c
 	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
-	err := fn(c)
+	err := fn(cn)
 	if !stop() {
 		_ = c.Close()
 		return ctx.Err()

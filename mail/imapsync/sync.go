@@ -3,6 +3,7 @@ package imapsync
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -64,13 +65,14 @@ func (s *Syncer) SyncFolder(ctx context.Context, name string) error {
 		return err
 	}
 	defer unlock()
-	return s.withConn(ctx, func(c *imapclient.Client) error {
-		return s.syncFolder(c, name)
+	return s.withConnOf(ctx, func(cn *conn) error {
+		return s.syncFolder(ctx, cn, name)
 	})
 }
 
-// syncFolder does SyncFolder's work on c; the caller holds the folder lock.
-func (s *Syncer) syncFolder(c *imapclient.Client, name string) error {
+// syncFolder does SyncFolder's work on cn; the caller holds the folder lock.
+func (s *Syncer) syncFolder(ctx context.Context, cn *conn, name string) error {
+	c := cn.c
 	acct, store := s.opts.Account, s.opts.Store
 	rec, err := store.Folders().Get(acct, name)
 	switch {
@@ -111,7 +113,7 @@ func (s *Syncer) syncFolder(c *imapclient.Client, name string) error {
 		return err
 	}
 	if sel.NumMessages > 0 && (rec.UIDNext == 0 || sel.UIDNext == 0 || uint32(sel.UIDNext) != rec.UIDNext) {
-		if err := s.fetchNew(c, name, prevMax+1); err != nil {
+		if err := s.fetchNew(ctx, cn, name, prevMax+1); err != nil {
 			return err
 		}
 	}
@@ -154,11 +156,12 @@ type storeBatch struct {
 // fetchNew stores the messages with UID >= from: a cheap UID FETCH from:*
 // (RFC822.SIZE) lists them and their sizes, then batches of BatchSize UIDs
 // are fetched with InFlight commands in flight, and handed one by one
-// through a pipeline of two more goroutines: one indexes the batch
-// (Options.Index), the other seals and writes it with its search records in
-// one transaction. The stages hand over without buffering, so at most
-// InFlight+3 batches are in memory at once.
-func (s *Syncer) fetchNew(c *imapclient.Client, folder string, from uint32) error {
+// through a pipeline of two more goroutines: one examines and indexes the
+// batch (Options.Examine and Options.Index), the other seals and writes it
+// with its search records in one transaction. The stages hand over without
+// buffering, so at most InFlight+3 batches are in memory at once.
+func (s *Syncer) fetchNew(ctx context.Context, cn *conn, folder string, from uint32) error {
+	c := cn.c
 	var all imap.UIDSet
 	all.AddRange(imap.UID(from), 0)
 	list, err := c.Fetch(all, &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
@@ -179,14 +182,20 @@ func (s *Syncer) fetchNew(c *imapclient.Client, folder string, from uint32) erro
 	p := &pipeline{stop: make(chan struct{})}
 	fetched := make(chan storeBatch)
 	toWrite := fetched
-	if s.opts.Index != nil {
+	if s.opts.Index != nil || s.opts.Examine != nil {
 		toWrite = make(chan storeBatch)
+		over := cn.tlsState()
 		p.run(func() error {
 			defer close(toWrite)
 			for b := range fetched {
-				var err error
-				if b.docs, err = s.opts.Index(folder, b.sums, b.raws); err != nil {
-					return fmt.Errorf("index new messages: %w", err)
+				if s.opts.Examine != nil {
+					s.opts.Examine(ctx, folder, over, b.sums, b.raws)
+				}
+				if s.opts.Index != nil {
+					var err error
+					if b.docs, err = s.opts.Index(folder, b.sums, b.raws); err != nil {
+						return fmt.Errorf("index new messages: %w", err)
+					}
 				}
 				select {
 				case toWrite <- b:
@@ -590,7 +599,8 @@ func sameName(a, b string) bool {
 
 // FetchRaw returns the full message uid of folder, from the store if it is
 // there, else from the server (for a message stored without it: headers-only
-// sync or over the size cap), in which case it is stored too.
+// sync or over the size cap), in which case it is stored too, with what
+// Options.Examine records of it.
 func (s *Syncer) FetchRaw(ctx context.Context, folder string, uid uint32) ([]byte, error) {
 	msgs := s.opts.Store.Messages()
 	raw, err := msgs.Raw(s.opts.Account, folder, uid)
@@ -601,7 +611,10 @@ func (s *Syncer) FetchRaw(ctx context.Context, folder string, uid uint32) ([]byt
 	if err != nil {
 		return nil, err
 	}
-	err = s.withConn(ctx, func(c *imapclient.Client) error {
+	var over *tls.ConnectionState
+	err = s.withConnOf(ctx, func(cn *conn) error {
+		c := cn.c
+		over = cn.tlsState()
 		sel, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
 		if err != nil {
 			return fmt.Errorf("open folder: %w", err)
@@ -630,6 +643,15 @@ func (s *Syncer) FetchRaw(ctx context.Context, folder string, uid uint32) ([]byt
 	}
 	if err := msgs.PutFetchedRaw(s.opts.Account, folder, uid, raw); err != nil {
 		return nil, err
+	}
+	if s.opts.Examine != nil {
+		sums := []localstore.Summary{{UID: uid}}
+		s.opts.Examine(ctx, folder, over, sums, []localstore.RawMessage{{UID: uid, Raw: raw}})
+		if len(sums[0].Transport) > 0 {
+			if err := msgs.SetTransport(s.opts.Account, folder, uid, sums[0].Transport); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return raw, nil
 }

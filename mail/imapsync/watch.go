@@ -93,7 +93,7 @@ func (s *Syncer) watchOnce(ctx context.Context) (healthy bool, err error) {
 		return false, ErrNoIdle
 	}
 	for {
-		if err := s.syncInbox(ctx, c); err != nil {
+		if err := s.syncInbox(ctx, cn); err != nil {
 			return healthy, err
 		}
 		if s.opts.WatchSynced != nil {
@@ -109,13 +109,13 @@ func (s *Syncer) watchOnce(ctx context.Context) (healthy bool, err error) {
 	}
 }
 
-func (s *Syncer) syncInbox(ctx context.Context, c *imapclient.Client) error {
+func (s *Syncer) syncInbox(ctx context.Context, cn *conn) error {
 	unlock, err := s.lockFolder(ctx, "INBOX")
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	return s.syncFolder(c, "INBOX")
+	return s.syncFolder(ctx, cn, "INBOX")
 }
 
 // idle runs IDLE, re-issued every IdleRestart, until changed fires (nil), ctx

@@ -1,0 +1,104 @@
+package travel
+
+import (
+	"bytes"
+	"strings"
+)
+
+// Bounds on what is read of a message's header, so a hostile message
+// cannot make the parser work without limit.
+const (
+	// MaxHeaderBytes bounds the header block read: of a message, only
+	// this much is needed for all but DKIM.
+	MaxHeaderBytes = 256 << 10
+	// maxReceived bounds the Received fields turned into hops (a longer
+	// chain is a loop or an attack); the newest are kept.
+	maxReceived = 64
+	// maxFieldBytes bounds one unfolded field value.
+	maxFieldBytes = 16 << 10
+)
+
+// field is one header field: its name as written and its unfolded value.
+type field struct {
+	name, value string
+}
+
+// is reports whether the field's name is name (case-insensitively).
+func (f field) is(name string) bool { return strings.EqualFold(f.name, name) }
+
+// headerFields returns the fields of raw's header block, top to bottom,
+// unfolded and trimmed. It reads at most MaxHeaderBytes and stops at the
+// blank line that ends the header; lines without a colon are skipped.
+func headerFields(raw []byte) []field {
+	if len(raw) > MaxHeaderBytes {
+		raw = raw[:MaxHeaderBytes]
+	}
+	var out []field
+	var cur []byte
+	flush := func() {
+		if cur == nil {
+			return
+		}
+		name, value, ok := bytes.Cut(cur, []byte(":"))
+		if ok && len(bytes.TrimSpace(name)) > 0 && !bytes.ContainsAny(name, " \t") {
+			out = append(out, field{name: string(name), value: strings.TrimSpace(string(value))})
+		}
+		cur = nil
+	}
+	for len(raw) > 0 {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = nil
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) == 0 {
+			break // the end of the header
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			if cur != nil && len(cur) < maxFieldBytes {
+				cur = append(cur, ' ')
+				cur = append(cur, bytes.TrimLeft(line, " \t")...)
+			}
+			continue
+		}
+		flush()
+		cur = append([]byte(nil), line...)
+	}
+	flush()
+	return out
+}
+
+// domainOf returns the lower-case domain of host (without a trailing dot),
+// or "" for an address literal or a name without a dot.
+func domainOf(host string) string {
+	h := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(host), "."))
+	if h == "" || strings.HasPrefix(h, "[") || strings.Contains(h, ":") || !strings.Contains(h, ".") {
+		return ""
+	}
+	if isIPv4(h) {
+		return ""
+	}
+	return h
+}
+
+// isIPv4 reports whether s is a dotted quad.
+func isIPv4(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) != 4 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || len(p) > 3 || strings.Trim(p, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// inDomain reports whether host is domain or a name under it.
+func inDomain(host, domain string) bool {
+	h, d := domainOf(host), strings.ToLower(strings.TrimSuffix(domain, "."))
+	return h != "" && d != "" && (h == d || strings.HasSuffix(h, "."+d))
+}

@@ -1,0 +1,87 @@
+// Package travel records how a message travelled: the relays its Received
+// header fields state, whether its DKIM signatures verify, what the
+// account's own provider stated in its Authentication-Results field, and
+// how our own connection fetched it. The sync records this once, when it
+// stores a message, and seals it with the message (see docs/security.md,
+// "How it travelled", for what is trusted and why).
+//
+// The parsing is pure; the only network use is the DNS lookups of DKIM
+// keys, through the LookupTXT a Resolver is given.
+package travel
+
+import (
+	"context"
+	"crypto/tls"
+	"strings"
+	"time"
+
+	"golang.org/x/net/publicsuffix"
+
+	"github.com/sealpost/sealpost/mail/backend"
+)
+
+// Options say how to examine a message.
+type Options struct {
+	// ProviderDomain is the account's provider: Received fields by hosts
+	// in it and Authentication-Results fields whose authserv-id is in it
+	// are the provider's. Empty trusts no Authentication-Results field.
+	ProviderDomain string
+	// Resolver looks up DKIM keys; nil leaves every signature not checked.
+	Resolver *Resolver
+	// Fetch is how our own connection fetched the message, if known.
+	Fetch *backend.FetchTLS
+	// Now is the time recorded; zero means time.Now.
+	Now time.Time
+}
+
+// Examine records the transport evidence of the raw message (its full
+// bytes: DKIM signs the body too).
+func Examine(ctx context.Context, raw []byte, opts Options) *backend.Travel {
+	fields := headerFields(raw)
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	return &backend.Travel{
+		Hops:      hops(fields, opts.ProviderDomain),
+		DKIM:      checkDKIM(ctx, raw, fields, fromDomainOf(fields), opts.Resolver),
+		Provider:  providerResults(fields, opts.ProviderDomain),
+		Fetch:     opts.Fetch,
+		CheckedAt: now.UTC().Truncate(time.Second),
+	}
+}
+
+// ProviderDomainOf is the default provider domain of an account whose
+// IMAP server is host: the registrable domain of host ("example.net" for
+// "imap.mail.example.net"), or host itself when it has none (an address,
+// a name like "localhost").
+func ProviderDomainOf(host string) string {
+	h := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(host), "."))
+	if domainOf(h) == "" {
+		return h
+	}
+	d, err := publicsuffix.EffectiveTLDPlusOne(h)
+	if err != nil {
+		return h
+	}
+	return d
+}
+
+// FetchOf describes a TLS connection to host as FetchTLS; nil for nil.
+// The server named is the one the certificate was checked against: the
+// name the connection asked for, else host (a connection to an address
+// asks for none).
+func FetchOf(cs *tls.ConnectionState, host string) *backend.FetchTLS {
+	if cs == nil || !cs.HandshakeComplete {
+		return nil
+	}
+	server := cs.ServerName
+	if server == "" {
+		server = host
+	}
+	return &backend.FetchTLS{
+		Server:  server,
+		Version: tls.VersionName(cs.Version),
+		Cipher:  tls.CipherSuiteName(cs.CipherSuite),
+	}
+}
