@@ -338,7 +338,7 @@ func TestKDFHeaderTamperRefused(t *testing.T) {
 			})
 			_, err := Open(dir, testPass, testOpts())
 			wantErr(t, "Open with altered KDF parameters", err, tt.want)
-			if tt.want == ErrKDFBounds {
+			if errors.Is(tt.want, ErrKDFBounds) {
 				wantErr(t, "Open with altered KDF parameters", err, ErrDamaged)
 			}
 		})
