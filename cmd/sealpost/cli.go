@@ -68,6 +68,7 @@ func commands() []command {
 		{"outbox", "queued messages: outbox list [--json] | retry ID | discard ID", cmdOutbox},
 		{"audit list", "show the audit trail [--json]", cmdAuditList},
 		{"audit verify", "check the audit trail's hash chain", cmdAuditVerify},
+		{"version", "print the version and build number (also --version)", cmdVersion},
 		{"demo", "open the app on a throwaway demo profile with in-process mail servers: [--dir DIR] [--no-gui]", cmdDemo},
 	}
 }
@@ -86,12 +87,17 @@ func run(ctx context.Context, args []string, io stdio) int {
 	global := flag.NewFlagSet("sealpost", flag.ContinueOnError)
 	global.SetOutput(io.err)
 	env.registerGlobals(global)
+	showVersion := global.Bool("version", false, "print the version and build number")
 	global.Usage = func() { printUsage(io.err) }
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
+	}
+	if *showVersion {
+		fmt.Fprintln(io.out, versionText())
+		return 0
 	}
 	rest := global.Args()
 	if len(rest) == 0 || rest[0] == "help" {
@@ -130,6 +136,7 @@ func findCommand(args []string) (command, []string, bool) {
 
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: sealpost [--profile DIR] [--passphrase-file FILE] [--stall-timeout DURATION] COMMAND [options]")
+	fmt.Fprintln(w, "       sealpost --version")
 	fmt.Fprintln(w, "Without a command, sealpost opens the desktop app.")
 	fmt.Fprintln(w, "\nCommands:")
 	for _, c := range commands() {
