@@ -87,7 +87,11 @@ func TestBinary(t *testing.T) {
 
 	locales := [][]string{{"LANG=C"}, {"LANG=C.UTF-8"}, {"LANG=POSIX.UTF-8"}, {"LC_ALL=C.utf8"}, {"LANG=en_US.UTF-8"}, nil}
 	for _, locale := range locales {
-		t.Run("headless "+strings.Join(locale, " "), func(t *testing.T) {
+		name := strings.Join(locale, " ")
+		if name == "" {
+			name = "no locale set"
+		}
+		t.Run("headless "+name, func(t *testing.T) {
 			for _, args := range [][]string{{"--version"}, {"version"}, {"help"}, {"--profile", dir, "--passphrase-file", passFile, "keys", "list"}} {
 				r := runBinary(t, bin, locale, args...)
 				if r.code != 0 || r.err != "" {
