@@ -10,8 +10,8 @@
 // that is set (and the locale is not exactly C or POSIX). The C locale
 // means untranslated messages, which are English, so when it is in force
 // and LANGUAGE is unset this package sets LANGUAGE to "en" in the
-// process's environment. GNU gettext ignores LANGUAGE under the C locale,
-// so programs Sealpost starts behave as before.
+// process's environment. Programs Sealpost starts inherit it, which asks
+// them for English, what the C locale gives them anyway.
 //
 // Importing the package is enough; it must run before Fyne's lang package
 // is initialised, and it does: Go initialises a program's packages in the
@@ -19,7 +19,7 @@
 // initialised (the Go specification, "Package initialization", since Go
 // 1.21). This package imports only os and strings, so it is ready before
 // golang.org/x/text/language, which Fyne's lang package imports, is, and
-// its path sorts first. cmd/sealpost's TestHeadlessStderr checks the
+// its path sorts first. cmd/sealpost's TestBinary checks the
 // outcome on the built binary.
 package plainlocale
 
