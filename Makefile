@@ -16,7 +16,7 @@ DEB_PKGS   := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr
 DEMO_DIR   ?= $(CURDIR)/.demo-profile
 FUZZTIME   ?= 20s
 
-.PHONY: help deps build run demo test vet lint unit bench fuzz package install uninstall clean
+.PHONY: help deps build run demo test vet lint unit bench fuzz release package deb deb-check windows install uninstall clean
 
 help:
 	@echo "make demo   build, install missing system packages (as root), open the app on a demo profile"
@@ -25,7 +25,9 @@ help:
 	@echo "make lint   staticcheck and errorlint (pinned, installed into bin/)"
 	@echo "make bench  benchmarks (store, OpenPGP against gpg); see docs/performance.md"
 	@echo "make fuzz   run each fuzzer for FUZZTIME (default $(FUZZTIME))"
-	@echo "make package  the Linux bundle (Sealpost.tar.xz: binary, icon, desktop file, mailto: handler)"
+	@echo "make package  the Linux bundle (bin/Sealpost.tar.xz: release binary, icons, desktop file, AppStream metadata)"
+	@echo "make deb    the Debian package (bin/sealpost_VERSION-BUILD_ARCH.deb); make deb-check checks it"
+	@echo "make windows  cross-build bin/windows/Sealpost.exe with mingw-w64 (docs/packaging.md)"
 	@echo "make deps   install the Debian packages the build and tests need (root), else print the command"
 	@echo "make install  install bin/sealpost, its desktop file (the mailto: handler) and icon under PREFIX (default /usr/local)"
 
@@ -42,7 +44,7 @@ deps:
 	fi
 
 build: deps
-	$(GO) build -o $(BIN) ./cmd/sealpost
+	$(GO) build -ldflags "$(VERSION_LDFLAGS)" -o $(BIN) ./cmd/sealpost
 
 run: build
 	./$(BIN)
@@ -52,10 +54,17 @@ run: build
 demo: build
 	./$(BIN) --passphrase-file testdata/demo-passphrase demo --dir "$(DEMO_DIR)"
 
+# vet also type-checks the code for Windows and macOS, without cgo: cross cgo needs those systems'
+# C compilers and headers. Built without cgo, cmd/sealpost has no desktop driver (gui_nocgo.go),
+# so Windows checks every package. On macOS Fyne's widgets themselves need cgo, so that run leaves
+# out the packages that import Fyne (ui, cmd/sealpost), whose non-Linux code Windows checks.
+NOFYNE_PKGS = $$(GOOS=darwin CGO_ENABLED=0 $(GO) list -f '{{.ImportPath}}{{range .Deps}} {{.}}{{end}}{{range .TestImports}} {{.}}{{end}}{{range .XTestImports}} {{.}}{{end}}' ./... | grep -v ' fyne.io/' | cut -d' ' -f1)
 vet: deps
 	@gofmt="$$($(GO) env GOROOT)/bin/gofmt"; \
 	test -z "$$($$gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { $$gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
+	GOOS=windows CGO_ENABLED=0 $(GO) vet ./...
+	GOOS=darwin CGO_ENABLED=0 $(GO) vet $(NOFYNE_PKGS)
 
 # Linters, pinned and installed into bin/ from the Go module proxy on first use; a new version
 # installs next to the old one, and so does a new GOTOOLCHAIN (a linter built by an older Go
@@ -104,18 +113,97 @@ fuzz: deps
 	  done; \
 	done
 
-# fyne's packager comes from the Go module proxy, pinned; the desktop file it writes is then
-# registered as the handler of mailto: links (Exec with %u, MimeType x-scheme-handler/mailto).
-FYNE_TOOLS := fyne.io/tools/cmd/fyne@v1.7.4
-package: build
+# Release builds. FyneApp.toml's Version and Build are stamped into the binary (sealpost --version;
+# a plain go build says "development build"). Like `fyne package --release`: Fyne's release mode
+# (the release build tag), no symbol table or DWARF (-s -w) and no build paths (-trimpath); unlike
+# it, nothing is fetched and FyneApp.toml is left alone (fyne package bumps its Build). See
+# docs/packaging.md.
+APP_VERSION     := $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
+APP_BUILD       := $(shell sed -n 's/^Build *= *\([0-9]*\)/\1/p' FyneApp.toml)
+VERSION_LDFLAGS := -X main.version=$(APP_VERSION) -X main.build=$(APP_BUILD)
+RELEASE_BIN     := bin/release/sealpost
+ICON_SIZES      := 16 24 32 48 64 128 256 512
+DEB_ARCH        := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+DEB             := bin/sealpost_$(APP_VERSION)-$(APP_BUILD)_$(DEB_ARCH).deb
+DEB_DEPENDS     := libc6, libgl1, libx11-6, libxcursor1, libxi6, libxinerama1, libxrandr2, libxxf86vm1
+# make deb-check validates the AppStream metadata and the desktop file with these.
+DEB_PKGS        += appstream desktop-file-utils
+WINDOWS_CC      ?= x86_64-w64-mingw32-gcc
+WINDOWS_WINDRES ?= x86_64-w64-mingw32-windres
+
+release: deps
+	$(GO) build -tags release -trimpath -ldflags "-s -w $(VERSION_LDFLAGS)" -o $(RELEASE_BIN) ./cmd/sealpost
+
+# stage_release DIR installs the release binary, the desktop file (named by the app ID, which the
+# AppStream metadata launches), the AppStream metadata and the icon in ICON_SIZES (scaled from
+# assets/icon.png now, without dates in the PNGs) and as SVG, into DIR as into /usr or /usr/local.
+define stage_release
+	install -Dm755 $(RELEASE_BIN) $(1)/bin/sealpost
+	install -Dm644 assets/sealpost.desktop $(1)/share/applications/io.sealpost.app.desktop
+	install -Dm644 assets/io.sealpost.app.metainfo.xml $(1)/share/metainfo/io.sealpost.app.metainfo.xml
+	for size in $(ICON_SIZES); do \
+	  mkdir -p $(1)/share/icons/hicolor/$${size}x$${size}/apps && \
+	  convert assets/icon.png -resize $${size}x$${size} -strip -define png:exclude-chunks=date,time \
+	    $(1)/share/icons/hicolor/$${size}x$${size}/apps/sealpost.png || exit 1; \
+	done
+	install -Dm644 assets/icon.svg $(1)/share/icons/hicolor/scalable/apps/sealpost.svg
+endef
+
+# The Linux bundle: the files of a release under bin/, share/ (unpack it into /usr/local or ~/.local).
+package: release
 	rm -rf bin/pkg && mkdir -p bin/pkg
-	GOBIN=$(CURDIR)/bin $(GO) install $(FYNE_TOOLS)
-	./bin/fyne package --os linux --exe $(BIN) --name Sealpost --icon assets/icon.png --app-id io.sealpost.app --release
-	tar -xJf Sealpost.tar.xz -C bin/pkg && rm Sealpost.tar.xz
-	desktop=$$(find bin/pkg -name '*.desktop') && \
-	  sed -i -e 's|^Exec=\([^ ]*\).*|Exec=\1 %u|' -e '/^Keywords=/a MimeType=x-scheme-handler/mailto;' "$$desktop" && cat "$$desktop"
-	tar -cJf bin/Sealpost.tar.xz -C bin/pkg .
-	@echo "Linux bundle: bin/Sealpost.tar.xz (install: tar -xJf bin/Sealpost.tar.xz && sudo make -C sealpost install)"
+	$(call stage_release,bin/pkg)
+	tar --owner=0 --group=0 --sort=name -cJf bin/Sealpost.tar.xz -C bin/pkg bin share
+	@echo "Linux bundle: bin/Sealpost.tar.xz (install: sudo tar -xJf bin/Sealpost.tar.xz -C /usr/local)"
+
+# The Debian package, built with dpkg-deb alone (no network, no debhelper). The desktop database,
+# icon cache and AppStream cache update through the triggers of the packages that own them.
+deb: release
+	rm -rf bin/deb && mkdir -p bin/deb/DEBIAN
+	$(call stage_release,bin/deb/usr)
+	printf '%s\n' "Package: sealpost" "Version: $(APP_VERSION)-$(APP_BUILD)" "Architecture: $(DEB_ARCH)" \
+	  "Maintainer: Sealpost Engineers <dev@sealpost.invalid>" "Installed-Size: $$(du -sk bin/deb/usr | cut -f1)" \
+	  "Depends: $(DEB_DEPENDS)" "Recommends: xdg-utils" "Section: mail" "Priority: optional" \
+	  "Description: encrypted, signed mail over any provider" \
+	  " Sealpost is a desktop mail client that encrypts and signs mail with OpenPGP and keeps" \
+	  " nothing in plaintext on disk. The sealpost command also runs it without a window." \
+	  > bin/deb/DEBIAN/control
+	dpkg-deb --root-owner-group -Zxz --build bin/deb $(DEB)
+
+# Checks the .deb as installed would see it: its control data, its file list, the AppStream
+# metadata (valid, and its newest release is FyneApp.toml's Version), the desktop file, and the
+# packaged binary's version.
+deb-check: deb
+	dpkg-deb -I $(DEB) | grep -qx ' Version: $(APP_VERSION)-$(APP_BUILD)'
+	dpkg-deb -c $(DEB) > bin/deb.list
+	for f in ./usr/bin/sealpost ./usr/share/applications/io.sealpost.app.desktop \
+	    ./usr/share/metainfo/io.sealpost.app.metainfo.xml ./usr/share/icons/hicolor/scalable/apps/sealpost.svg \
+	    $(foreach s,$(ICON_SIZES),./usr/share/icons/hicolor/$(s)x$(s)/apps/sealpost.png); do \
+	  grep -q " root/root .* $$f$$" bin/deb.list || { echo "deb-check: $$f is missing or not root's"; exit 1; }; \
+	done
+	rm -rf bin/deb-x && dpkg-deb -x $(DEB) bin/deb-x
+	appstreamcli validate --no-net --pedantic bin/deb-x/usr/share/metainfo/io.sealpost.app.metainfo.xml
+	grep -m1 '<release ' bin/deb-x/usr/share/metainfo/io.sealpost.app.metainfo.xml | grep -q 'version="$(APP_VERSION)"' || \
+	  { echo "deb-check: the newest <release> in the AppStream metadata is not $(APP_VERSION)"; exit 1; }
+	desktop-file-validate bin/deb-x/usr/share/applications/io.sealpost.app.desktop
+	for size in $(ICON_SIZES); do identify -format '%wx%h\n' bin/deb-x/usr/share/icons/hicolor/$${size}x$${size}/apps/sealpost.png | grep -qx "$${size}x$${size}" || exit 1; done
+	test "$$(LANG=C.UTF-8 bin/deb-x/usr/bin/sealpost --version 2>&1)" = "sealpost $(APP_VERSION) (build $(APP_BUILD))"
+	git diff --quiet -- FyneApp.toml || { echo "deb-check: FyneApp.toml changed"; exit 1; }
+	@echo "deb-check: $(DEB) is fine"
+
+# The Windows GUI executable, cross-built with mingw-w64 (apt-get install gcc-mingw-w64-x86-64; not
+# part of make deps or CI): the icon and version go into a resource (.syso) that go build links.
+windows:
+	@command -v $(WINDOWS_CC) >/dev/null && command -v $(WINDOWS_WINDRES) >/dev/null || \
+	  { echo "$(WINDOWS_CC) is missing: apt-get install gcc-mingw-w64-x86-64 (see docs/packaging.md)"; exit 1; }
+	rm -rf bin/windows && mkdir -p bin/windows
+	convert assets/icon.png -define icon:auto-resize=256,128,64,48,32,16 bin/windows/sealpost.ico
+	printf '%s\n' '1 ICON "sealpost.ico"' > bin/windows/sealpost.rc
+	cd bin/windows && $(WINDOWS_WINDRES) -O coff -o $(CURDIR)/cmd/sealpost/zz_resource_windows_amd64.syso sealpost.rc
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=$(WINDOWS_CC) $(GO) build -tags release -trimpath \
+	  -ldflags "-s -w -H windowsgui $(VERSION_LDFLAGS)" -o bin/windows/Sealpost.exe ./cmd/sealpost; \
+	  status=$$?; rm -f cmd/sealpost/zz_resource_windows_amd64.syso; exit $$status
+	@echo "Windows executable: bin/windows/Sealpost.exe"
 
 # make install puts the built binary, the desktop file that registers Sealpost for mailto: links and
 # the icon under PREFIX (/usr/local; PREFIX=$HOME/.local installs for one user without root). It

@@ -76,6 +76,7 @@ func commands() []command {
 		{"audit list", "show the audit trail [--json]", cmdAuditList},
 		{"audit verify", "check the audit trail's hash chain", cmdAuditVerify},
 		{"audit export", "write the audit trail as a report, signed with your key if asked: [--signed] [--key FPR|EMAIL] [--contact ADDR] [--output FILE]", cmdAuditExport},
+		{"version", "print the version and build number (also --version)", cmdVersion},
 		{"demo", "open the app on a throwaway demo profile with in-process mail servers: [--dir DIR] [--no-gui]", cmdDemo},
 	}
 }
@@ -97,12 +98,17 @@ func run(ctx context.Context, args []string, io stdio) int {
 	global := flag.NewFlagSet("sealpost", flag.ContinueOnError)
 	global.SetOutput(io.err)
 	env.registerGlobals(global)
+	showVersion := global.Bool("version", false, "print the version and build number")
 	global.Usage = func() { printUsage(io.err) }
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
+	}
+	if *showVersion {
+		fmt.Fprintln(io.out, versionText())
+		return 0
 	}
 	rest := global.Args()
 	if len(rest) == 0 || rest[0] == "help" {
@@ -141,6 +147,7 @@ func findCommand(args []string) (command, []string, bool) {
 
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: sealpost [--profile DIR] [--passphrase-file FILE] [--stall-timeout DURATION] COMMAND [options]")
+	fmt.Fprintln(w, "       sealpost --version")
 	fmt.Fprintln(w, "Without a command, sealpost opens the desktop app.")
 	fmt.Fprintln(w, "\nCommands:")
 	for _, c := range commands() {

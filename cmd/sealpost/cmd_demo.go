@@ -24,6 +24,11 @@ func cmdDemo(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
+	if !*noGUI {
+		if err := checkDisplay(); err != nil {
+			return err // before setting up what the app would show
+		}
+	}
 	abs, err := filepath.Abs(*dir)
 	if err != nil {
 		return fmt.Errorf("demo profile folder: %w", err)

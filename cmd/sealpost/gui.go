@@ -16,6 +16,9 @@ import (
 	"github.com/sealpost/sealpost/ui"
 )
 
+// appID is the application's ID, as in FyneApp.toml and the desktop file.
+const appID = "io.sealpost.app"
+
 // runGUI opens the desktop app on the profile named by SEALPOST_PROFILE or
 // the OS default; when the app already runs on that profile, it brings
 // that app's window forward instead.
@@ -33,6 +36,10 @@ func runGUIForMailto(stderr io.Writer, link string) int {
 }
 
 func openGUI(stderr io.Writer, req instanceRequest) int {
+	if err := checkDisplay(); err != nil {
+		fmt.Fprintf(stderr, "sealpost: %v\n", err)
+		return 1
+	}
 	env := &cliEnv{}
 	dir, err := env.profile()
 	if err != nil {
@@ -50,10 +57,24 @@ func openGUI(stderr io.Writer, req instanceRequest) int {
 	if err != nil { // the app still works, without hand-over
 		fmt.Fprintf(stderr, "sealpost: %v; a second start opens a second window\n", err)
 	}
-	a := newDesktopApp()
 	icon := fyne.NewStaticResource("sealpost.png", assets.IconPNG)
-	a.SetIcon(icon)
-	view := ui.New(a, mail.NewEngine(dir, &mail.ProfileOptions{Sessions: &mail.SessionOptions{}}), icon)
+	var view *ui.App
+	err = openWindow(func() error {
+		a, err := newDesktopApp()
+		if err != nil {
+			return err
+		}
+		a.SetIcon(icon)
+		view = ui.New(a, mail.NewEngine(dir, &mail.ProfileOptions{Sessions: &mail.SessionOptions{}}), icon)
+		return nil
+	})
+	if err != nil {
+		if inst.ln != nil {
+			_ = inst.ln.Close() // nothing listened on it yet
+		}
+		fmt.Fprintf(stderr, "sealpost: %v\n", err)
+		return 1
+	}
 	view.SetDefaultMailApp(xdgMailtoHandler{})
 	if req.kind == requestMailto {
 		d, _ := mail.ParseMailto(req.link) // checked by runGUIForMailto

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package main
 
 import (
@@ -5,10 +7,8 @@ import (
 	"fyne.io/fyne/v2/app"
 )
 
-// appID is the application's ID, as in FyneApp.toml and the desktop file.
-const appID = "io.sealpost.app"
-
-// newDesktopApp makes the Fyne app without Fyne's preferences file.
+// newDesktopApp makes the Fyne app without Fyne's preferences file. Fyne's
+// desktop driver needs cgo; gui_nocgo.go stands in without it.
 //
 // An app made with an ID keeps fyne.Preferences in a plaintext
 // preferences.json under the user's config folder (~/.config/fyne/<ID>/
@@ -18,11 +18,11 @@ const appID = "io.sealpost.app"
 // sealed in the profile instead, so the app is made without an ID (its
 // preferences then live in memory only) and the ID is set afterwards,
 // for what needs a name: notifications and the screen-saver inhibitor.
-func newDesktopApp() fyne.App {
+func newDesktopApp() (fyne.App, error) {
 	meta := fyne.AppMetadata{Name: "Sealpost", Migrations: map[string]bool{"fyneDo": true}}
 	app.SetMetadata(meta) // no ID yet: overrides what `fyne package` or FyneApp.toml set
 	a := app.NewWithID("")
 	meta.ID = appID
 	app.SetMetadata(meta)
-	return a
+	return a, nil
 }

@@ -8,6 +8,10 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	// First of all: keeps Fyne, initialised before main, from logging
+	// about the C.UTF-8 locale (see the package).
+	_ "github.com/sealpost/sealpost/cmd/sealpost/internal/plainlocale"
 )
 
 func main() {

@@ -21,5 +21,6 @@
 // ordinary test run proves the benchmark code works.
 //
 // The package holds no code outside its tests; it needs Dovecot and
-// Postfix (see package testservers) and mbsync.
+// Postfix (see package testservers) and mbsync, so its tests build on
+// Linux only.
 package syncbench

@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/template"
 )
 
@@ -146,7 +145,7 @@ func startDovecot(st *setup, withMTA bool, tlsPort, startTLSPort int) (*dovecot,
 	cmd := exec.Command(dovecotBin, "-F", "-c", confFile)
 	cmd.Stdout = out
 	cmd.Stderr = out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	inOwnProcessGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("run %s: %w", dovecotBin, err)
 	}

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -92,7 +91,7 @@ func startOpenDKIM(t testing.TB, st *setup, sig *Signing) string {
 		}
 		cmd := exec.Command(opendkimBin, "-f", "-x", confFile)
 		cmd.Stdout, cmd.Stderr = logFile, logFile
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		inOwnProcessGroup(cmd)
 		err = cmd.Start()
 		logFile.Close()
 		if err != nil {
@@ -107,7 +106,7 @@ func startOpenDKIM(t testing.TB, st *setup, sig *Signing) string {
 				c.Close()
 				return true
 			}
-			return errors.Is(syscall.Kill(d.pgid, 0), syscall.ESRCH)
+			return processGroupGone(d.pgid)
 		})
 		if c, err := net.DialTimeout("tcp4", addr, time.Second); ready && err == nil {
 			c.Close()

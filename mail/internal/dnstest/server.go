@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -151,7 +150,6 @@ func run(t testing.TB, confFile, addr string, zones []*Zone) error {
 	var stderr bytes.Buffer
 	cmd := exec.Command(unboundBin, "-d", "-c", confFile)
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start unbound: %w", err)
 	}
