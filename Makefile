@@ -12,17 +12,18 @@ GO         ?= go
 # Debian packages the build (Fyne needs cgo, OpenGL and X11 headers) and the tests need.
 DEB_PKGS   := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
               libxinerama-dev libxi-dev libxxf86vm-dev gnupg xvfb x11-utils \
-              dovecot-imapd dovecot-lmtpd postfix isync imagemagick unbound opendkim
+              dovecot-imapd dovecot-lmtpd postfix isync imagemagick unbound opendkim jq
 DEMO_DIR   ?= $(CURDIR)/.demo-profile
 FUZZTIME   ?= 20s
 
-.PHONY: help deps build run demo test vet lint unit bench fuzz release package deb deb-check windows install uninstall clean
+.PHONY: help deps build run demo test vet lint vulncheck unit bench fuzz release package deb deb-check windows install uninstall clean
 
 help:
 	@echo "make demo   build, install missing system packages (as root), open the app on a demo profile"
 	@echo "make run    build and open the app on your own profile"
-	@echo "make test   everything: vet, lint, unit and integration tests with -race (real gpg included)"
+	@echo "make test   everything: vet, lint, vulncheck, unit and integration tests with -race (real gpg included)"
 	@echo "make lint   staticcheck and errorlint (pinned, installed into bin/)"
+	@echo "make vulncheck  govulncheck against an offline copy of the Go vulnerability database"
 	@echo "make bench  benchmarks (store, OpenPGP against gpg); see docs/performance.md"
 	@echo "make fuzz   run each fuzzer for FUZZTIME (default $(FUZZTIME))"
 	@echo "make package  the Linux bundle (bin/Sealpost.tar.xz: release binary, icons, desktop file, AppStream metadata)"
@@ -86,6 +87,37 @@ $(ERRORLINT):
 lint: deps $(STATICCHECK) $(ERRORLINT)
 	@status=0; ./$(STATICCHECK) ./... || status=1; ./$(ERRORLINT) -errorf ./... || status=1; exit $$status
 
+# govulncheck (pinned, installed into bin/ like the linters) against an offline copy of the Go
+# vulnerability database: the advisories (data/osv) of a pinned golang.org/x/vulndb from the Go
+# module proxy, laid out as govulncheck's -db file:// expects (index/db.json, index/modules.json,
+# ID/<id>.json; docs/testing.md). Nothing but the module proxy is contacted. Exits non-zero when
+# the code calls a vulnerable function of a module or the standard library it is built with; a
+# new VULNDB_VERSION brings newer advisories.
+GOVULNCHECK_VERSION := v1.9.0
+VULNDB_VERSION      := v0.0.0-20261105234957-e22db6528018
+GOVULNCHECK := bin/lint/govulncheck-$(GOVULNCHECK_VERSION)-$(GOTOOLCHAIN)
+VULNDB      := bin/vulndb-$(VULNDB_VERSION)
+# index/modules.json: for each module path, the advisories that name it. No "fixed" versions, so
+# govulncheck reads every advisory of a module the code uses and decides from its ranges.
+VULNDB_MODULES := [.[] | . as $$e | [.affected[]?.package.name] | unique[] | {path: ., id: $$e.id, modified: $$e.modified}] \
+                  | group_by(.path) | map({path: .[0].path, vulns: map({id, modified})})
+
+$(GOVULNCHECK):
+	rm -rf bin/lint/tmp-vc && GOBIN=$(CURDIR)/bin/lint/tmp-vc $(GO) install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
+	mv bin/lint/tmp-vc/govulncheck $@ && rm -rf bin/lint/tmp-vc
+
+$(VULNDB):
+	rm -rf $@.tmp && mkdir -p $@.tmp/index $@.tmp/ID
+	set -o pipefail; src=$$(cd / && $(GO) mod download -json golang.org/x/vulndb@$(VULNDB_VERSION) | jq -er .Dir)/data/osv && \
+	  cp "$$src"/GO-*.json $@.tmp/ID/ && \
+	  jq -n -c --arg v $(VULNDB_VERSION) '{modified: ($$v | capture("-(?<t>[0-9]{14})-") .t | strptime("%Y%m%d%H%M%S") | todate)}' > $@.tmp/index/db.json && \
+	  jq -s -c '$(VULNDB_MODULES)' $@.tmp/ID/*.json > $@.tmp/index/modules.json && \
+	  jq -s -c 'map({id, modified, aliases})' $@.tmp/ID/*.json > $@.tmp/index/vulns.json
+	mv $@.tmp $@
+
+vulncheck: deps $(GOVULNCHECK) $(VULNDB)
+	./$(GOVULNCHECK) -db file://$(CURDIR)/$(VULNDB) ./...
+
 # SEALPOST_REQUIRE_SERVERS makes the Dovecot/Postfix suites fail instead of skip when they cannot start.
 # Tests on mail/mailtest run on its in-process servers; those in DOVECOT_TESTS, whose outcome depends
 # on the server, run again on Dovecot and Postfix (docs/testing.md).
@@ -95,7 +127,7 @@ unit: deps
 	SEALPOST_REQUIRE_SERVERS=1 SEALPOST_TEST_SERVERS=dovecot $(GO) test -race -count=1 -timeout 10m \
 	  -run '^($(DOVECOT_TESTS))$$' ./mail/ ./cmd/sealpost/
 
-test: vet lint unit
+test: vet lint vulncheck unit
 
 # One package at a time (-p 1): each benchmark compares contenders measured in the same run, and
 # another package's benchmark on the same two cores would skew those ratios. mail/syncbench runs
