@@ -440,16 +440,17 @@ func (u *uploadingDrafts) SaveDraft(ctx context.Context, account, id string, d b
 	return u.Engine.SaveDraft(ctx, account, id, d, mode)
 }
 
-// TestLockStopsDraftUpload: locking ends a draft upload that is under way
-// instead of keeping the profile open until it times out.
-func TestLockStopsDraftUpload(t *testing.T) {
-	test.NewTempApp(t)
+// uploadingDraft opens a composer on an engine whose draft uploads wait
+// for their context, types subject, and presses Ctrl+S: the upload is
+// under way when it returns.
+func uploadingDraft(t *testing.T, subject string) (*App, *uploadingDrafts, *composer) {
+	t.Helper()
 	u := &uploadingDrafts{Engine: fixtureEngine(t), started: make(chan struct{}, 1), ended: make(chan error, 1)}
 	app := unlocked(t, newApp(u))
 	test.Tap(app.main.newButton)
 	app.tasks.wait()
 	c := app.main.lastComposer
-	test.Type(c.body, "slow server")
+	test.Type(c.subject, subject)
 	app.tasks.wait()
 	pressCtrlS(c)
 	select {
@@ -457,6 +458,14 @@ func TestLockStopsDraftUpload(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Ctrl+S started no upload")
 	}
+	return app, u, c
+}
+
+// TestLockStopsDraftUpload: locking ends a draft upload that is under way
+// instead of keeping the profile open until it times out.
+func TestLockStopsDraftUpload(t *testing.T) {
+	test.NewTempApp(t)
+	app, u, _ := uploadingDraft(t, "slow server")
 	app.lockAndWipe()
 	select {
 	case err := <-u.ended:
@@ -498,19 +507,7 @@ func TestLockSaysWhenUnsavedTextIsLost(t *testing.T) {
 // computer all the same.
 func TestDraftUploadCanBeCancelled(t *testing.T) {
 	test.NewTempApp(t)
-	u := &uploadingDrafts{Engine: fixtureEngine(t), started: make(chan struct{}, 1), ended: make(chan error, 1)}
-	app := unlocked(t, newApp(u))
-	test.Tap(app.main.newButton)
-	app.tasks.wait()
-	c := app.main.lastComposer
-	test.Type(c.subject, "Slow server")
-	app.tasks.wait()
-	pressCtrlS(c)
-	select {
-	case <-u.started:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Ctrl+S started no upload")
-	}
+	app, u, c := uploadingDraft(t, "Slow server")
 	cancel := findButton(c.notice.actions, "Cancel")
 	if cancel == nil {
 		t.Fatalf("no Cancel while the draft is uploaded; status %q", c.status.Text)
