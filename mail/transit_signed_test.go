@@ -6,14 +6,12 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"net"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-msgauth/dkim"
 
-	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail/backend"
 	"github.com/sealpost/sealpost/mail/internal/dnstest"
 	"github.com/sealpost/sealpost/mail/testservers"
@@ -40,18 +38,9 @@ func TestProviderSignedMailVerifiedThroughRealDNS(t *testing.T) {
 
 	alice, bob := "alice@"+srv.Domain, "bob@"+srv.Domain
 	pa := profileWithAccount(t, srv, alice, false)
-	pb, err := CreateProfile(filepath.Join(t.TempDir(), "p"), []byte("test passphrase 123"),
-		&ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}, RootCAs: srv.CA, LookupTXT: viaUnbound.LookupTXT})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pb.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if _, err := pb.Accounts().Add(ctx, AccountSettings{Email: bob, Secret: []byte(srv.Users[bob]),
-		IMAP: serverOf(t, srv.IMAPTLS, "tls"), SMTP: serverOf(t, srv.SMTPTLS, "tls")}, nil); err != nil {
-		t.Fatal(err)
-	}
+	pb := dkimCheckingProfile(ctx, t, srv, bob, viaUnbound.LookupTXT)
 
 	if _, err := pa.Outbox().Send(ctx, alice, backend.Draft{To: []string{bob}, Subject: "Signed by the provider", Body: "The real text.\n"},
 		backend.Security{Mode: ModePlain}); err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail/backend"
 	"github.com/sealpost/sealpost/mail/testservers"
+	"github.com/sealpost/sealpost/mail/travel"
 )
 
 // keyZone is a LookupTXT that serves the DKIM records of a test: a name it
@@ -28,6 +29,23 @@ func (z keyZone) lookup(_ context.Context, name string) ([]string, error) {
 		return []string{rec}, nil
 	}
 	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
+// dkimCheckingProfile is a new profile holding account of srv, whose
+// syncs look DKIM keys up with lookup.
+func dkimCheckingProfile(ctx context.Context, t *testing.T, srv *testservers.Servers, account string, lookup travel.LookupTXT) *Profile {
+	t.Helper()
+	p, err := CreateProfile(filepath.Join(t.TempDir(), "p"), []byte("test passphrase 123"),
+		&ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}, RootCAs: srv.CA, LookupTXT: lookup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	if _, err := p.Accounts().Add(ctx, AccountSettings{Email: account, Secret: []byte(srv.Users[account]),
+		IMAP: serverOf(t, srv.IMAPTLS, "tls"), SMTP: serverOf(t, srv.SMTPTLS, "tls")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // TestSyncRecordsHowMailTravelled sends mail through the test's Postfix
@@ -44,18 +62,9 @@ func TestSyncRecordsHowMailTravelled(t *testing.T) {
 		t.Fatal(err)
 	}
 	zone := keyZone{"s1._domainkey.sender.example": "v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(key.Public().(ed25519.PublicKey))}
-	pb, err := CreateProfile(filepath.Join(t.TempDir(), "p"), []byte("test passphrase 123"),
-		&ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}, RootCAs: srv.CA, LookupTXT: zone.lookup})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pb.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if _, err := pb.Accounts().Add(ctx, AccountSettings{Email: bob, Secret: []byte(srv.Users[bob]),
-		IMAP: serverOf(t, srv.IMAPTLS, "tls"), SMTP: serverOf(t, srv.SMTPTLS, "tls")}, nil); err != nil {
-		t.Fatal(err)
-	}
+	pb := dkimCheckingProfile(ctx, t, srv, bob, zone.lookup)
 	// The test's servers are 127.0.0.1: name the provider.
 	domain := srv.Domain
 	info, err := pb.Accounts().Update(ctx, AccountChange{Email: bob, ProviderDomain: &domain})
@@ -127,16 +136,7 @@ func TestSyncRecordsHowMailTravelled(t *testing.T) {
 
 	// Headers only: nothing is recorded until the message is fetched to be
 	// read; then its record is made as the sync would have made it.
-	pc, err := CreateProfile(filepath.Join(t.TempDir(), "p"), []byte("test passphrase 123"),
-		&ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}, RootCAs: srv.CA, LookupTXT: zone.lookup})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
-	if _, err := pc.Accounts().Add(ctx, AccountSettings{Email: bob, Secret: []byte(srv.Users[bob]),
-		IMAP: serverOf(t, srv.IMAPTLS, "tls"), SMTP: serverOf(t, srv.SMTPTLS, "tls")}, nil); err != nil {
-		t.Fatal(err)
-	}
+	pc := dkimCheckingProfile(ctx, t, srv, bob, zone.lookup)
 	if err := pc.Syncer().Sync(ctx, SyncRequest{Folder: "INBOX", HeadersOnly: true}); err != nil {
 		t.Fatal(err)
 	}
