@@ -82,23 +82,34 @@ func (d *Delivery) CheckRecipients(ctx context.Context, addrs []string) []backen
 	return out
 }
 
-// recipientDomains are the distinct lower-case domains of addrs (bare
-// addresses or "Name <addr>"), sorted; an address without a domain is
-// left out.
+// recipientDomains are the distinct lower-case domains of addrs, sorted.
+// An entry may hold several addresses ("a@x.example, Bob <b@y.example>"),
+// as a draft's fields do; an address without a domain is left out.
 func recipientDomains(addrs []string) []string {
 	var out []string
-	for _, a := range addrs {
-		if i := strings.LastIndexByte(a, '>'); i >= 0 {
-			a = a[:i]
-		}
-		at := strings.LastIndexByte(a, '@')
+	add := func(addr string) {
+		at := strings.LastIndexByte(addr, '@')
 		if at < 0 {
-			continue
+			return
 		}
-		dom := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(a[at+1:]), "."))
+		dom := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(addr[at+1:]), "."))
 		if dom != "" && !slices.Contains(out, dom) {
 			out = append(out, dom)
 		}
+	}
+	for _, entry := range addrs {
+		if list, err := parseAddresses([]string{entry}); err == nil {
+			for _, a := range list {
+				add(a.Address)
+			}
+			continue
+		}
+		// Not a valid list (the composer refuses it before sending):
+		// its last address, if it has one.
+		if i := strings.LastIndexByte(entry, '>'); i >= 0 {
+			entry = entry[:i]
+		}
+		add(entry)
 	}
 	slices.Sort(out)
 	return out

@@ -92,8 +92,9 @@ func TestSendRecordsDelivery(t *testing.T) {
 }
 
 func TestRecipientDomains(t *testing.T) {
-	got := recipientDomains([]string{"Bob <bob@B.example>", "carol@a.example.", "no-domain", "dave@b.example", "\"x@y\" <e@c.example>", "f@"})
-	if want := []string{"a.example", "b.example", "c.example"}; !slices.Equal(got, want) {
+	got := recipientDomains([]string{"Bob <bob@B.example>", "carol@a.example.", "no-domain", "dave@b.example", "\"x@y\" <e@c.example>", "f@",
+		"g@d.example, Eve <e@E.example>"})
+	if want := []string{"a.example", "b.example", "c.example", "d.example", "e.example"}; !slices.Equal(got, want) {
 		t.Errorf("recipientDomains = %v, want %v", got, want)
 	}
 }
