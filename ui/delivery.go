@@ -67,7 +67,10 @@ func (c *composer) checkDelivery() {
 		if dom == "" || c.deliveryState.pending[dom] {
 			continue
 		}
-		if _, ok := c.deliveryState.found[dom]; ok {
+		// A domain that could not be checked (offline, say) is asked
+		// again when the recipients next change; its finding stays shown
+		// meanwhile.
+		if f, ok := c.deliveryState.found[dom]; ok && f.Status != backend.DeliveryNotChecked {
 			continue
 		}
 		c.deliveryState.pending[dom] = true

@@ -187,9 +187,9 @@ func (c *Checker) policy(ctx context.Context, q querier, f *backend.DeliveryFind
 		fetched.ID, fetched.Fetched = id, now.UTC()
 		p = fetched
 		if c.opts.Cache != nil && p.MaxAge > 0 {
-			if err := c.opts.Cache.SavePolicy(f.Domain, p); err != nil {
-				return fmt.Errorf("cache the MTA-STS policy: %w", err)
-			}
+			// A policy not cached is fetched again next time; the finding
+			// made with it stands.
+			_ = c.opts.Cache.SavePolicy(f.Domain, p)
 		}
 	}
 	f.PolicyMode, f.PolicyID = p.Mode, p.ID
