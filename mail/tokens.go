@@ -74,10 +74,15 @@ func resolveProvider(id string, st localstore.Settings) (signin.Provider, signin
 	return signin.Provider{ID: id, Name: name, AuthURL: c.AuthURL, TokenURL: c.TokenURL, Scopes: c.Scopes, Mechanism: c.Mechanism}, client, nil
 }
 
-// httpClient reaches the providers over verified TLS (the profile's roots).
+// httpClient reaches the providers over verified TLS (the profile's roots)
+// and follows no redirect: a redirect could carry the client secret, the
+// refresh token or the code to another address, or to plain http.
 func (ts *Tokens) httpClient() *http.Client {
 	return &http.Client{
 		Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
 		Transport: &http.Transport{
 			Proxy:           http.ProxyFromEnvironment,
 			TLSClientConfig: &tls.Config{RootCAs: ts.rootCAs, MinVersion: tls.VersionTLS12},
