@@ -156,9 +156,9 @@ func (r *reader) show(m backend.Message) {
 		r.subjectLock.Hide()
 	}
 	r.headers.show(m)
-	// An attached message did not travel by itself: the message it came
-	// in did.
-	if r.attachedTo == "" {
+	// An attached message or a block did not travel by itself: the
+	// message it came in did.
+	if r.attachedTo == "" && r.blockOf == "" {
 		r.travel.zone = r.headers.zone
 		r.travel.show(m.Travel)
 	} else {
