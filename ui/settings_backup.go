@@ -3,8 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
-	"os"
-	"time"
+	"path/filepath"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -51,28 +50,23 @@ func (bp *backupPane) content() fyne.CanvasObject {
 	return container.NewVBox(container.NewHBox(bp.button), bp.status)
 }
 
-// chooseWithDialog asks with Fyne's save dialog. The dialog creates the
-// file it returns; it is removed again so that the backup, written beside
-// it, takes its name only once complete.
+// chooseWithDialog asks for the folder the backup goes into; the file is
+// named by the date and time. A save dialog would not do: Fyne empties an
+// existing file the user agrees to overwrite before Sealpost hears of it,
+// which would destroy an earlier backup even if this one then failed. A
+// file of the same name is refused, never replaced.
 func (bp *backupPane) chooseWithDialog(done func(string, error)) {
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
+	d := dialog.NewFolderOpen(func(dir fyne.ListableURI, err error) {
+		if err != nil || dir == nil {
 			done("", err)
 			return
 		}
-		uri := w.URI()
-		_ = w.Close()
-		if uri.Scheme() != "file" {
+		if dir.Scheme() != "file" {
 			done("", errBackupNotLocal)
 			return
 		}
-		if err := os.Remove(uri.Path()); err != nil {
-			done("", err)
-			return
-		}
-		done(uri.Path(), nil)
+		done(filepath.Join(dir.Path(), "sealpost-profile-"+bp.ui.now().Format("2006-01-02-150405")+".backup"), nil)
 	}, bp.window)
-	d.SetFileName("sealpost-profile-" + bp.ui.now().Format(time.DateOnly) + ".backup")
 	d.Show()
 }
 
