@@ -13,6 +13,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/sealpost/sealpost/mail/backend"
@@ -32,6 +33,8 @@ type App struct {
 	// replace it, as the test driver's does nothing.
 	stopDriver func()
 	quitting   bool
+	// quitDialog asks whether to quit although a draft could not be kept.
+	quitDialog *dialog.ConfirmDialog
 	// openURL shows an address in the desktop's browser (the app's
 	// OpenURL); tests replace it, as the test driver's does nothing.
 	openURL func(*url.URL) error
@@ -147,16 +150,52 @@ func (ui *App) ComposeWhenOpen(d backend.Draft) { ui.pending = &d }
 
 // Quit keeps what open composers hold as drafts, locks the profile and
 // ends the app: for the main window's close button, the Quit items of the
-// menus and the tray, and the signals that ask the app to end. It stops the
-// driver without closing each window first: in Fyne 2.7 a pointer event
-// that reaches a window while it closes crashes the app
-// (fyne-io/fyne#5981), and the windows go with the driver anyway.
+// menus and the tray, and the signals that ask the app to end. The drafts
+// are saved off the UI goroutine; when one cannot be saved, the app asks
+// before it quits and loses it. It stops the driver without closing each
+// window first: in Fyne 2.7 a pointer event that reaches a window while it
+// closes crashes the app (fyne-io/fyne#5981), and the windows go with the
+// driver anyway.
 func (ui *App) Quit() {
 	if ui.quitting {
 		return
 	}
 	ui.quitting = true
-	_, _ = ui.unsavedDrafts()()
+	keep := ui.unsavedDrafts()
+	ui.tasks.run(context.Background(), func(context.Context) error {
+		_, err := keep()
+		return err
+	}, func(err error) {
+		if err != nil {
+			ui.askQuitLosing(err)
+			return
+		}
+		ui.stopNow()
+	})
+}
+
+// askQuitLosing says that what a composer held could not be kept, and
+// quits only when the user says so; Stay leaves every composer as changed,
+// so that it is tried again.
+func (ui *App) askQuitLosing(err error) {
+	text := widget.NewLabel(readable(fmt.Errorf("a message you were writing could not be kept as a draft: %w", err)))
+	text.Wrapping = fyne.TextWrapWord
+	ui.quitDialog = dialog.NewCustomConfirm("Quit and lose it?", "Quit anyway", "Stay", text, func(quit bool) {
+		ui.quitDialog = nil
+		if quit {
+			ui.stopNow()
+			return
+		}
+		ui.quitting = false
+		for c := range ui.composers {
+			c.saved.dirty = true
+		}
+	}, ui.window)
+	ui.quitDialog.Show()
+}
+
+// stopNow locks the profile and stops the driver.
+func (ui *App) stopNow() {
 	_ = ui.backend.Lock()
 	ui.stopDriver()
 }

@@ -529,3 +529,35 @@ func TestDraftUploadCanBeCancelled(t *testing.T) {
 		t.Errorf("drafts after Cancel = %+v, want the draft kept", list)
 	}
 }
+
+// TestQuitAsksWhenUnsavedTextCannotBeKept: when the composer's text cannot
+// be kept as a draft, Quit asks first; Stay keeps the app and the text
+// (still unsaved), Quit anyway ends it.
+func TestQuitAsksWhenUnsavedTextCannotBeKept(t *testing.T) {
+	test.NewTempApp(t)
+	app := unlocked(t, newApp(failingDrafts{fixtureEngine(t)}))
+	stopped := 0
+	app.stopDriver = func() { stopped++ }
+	test.Tap(app.main.newButton)
+	app.tasks.wait()
+	c := app.main.lastComposer
+	test.Type(c.body, "unsaved words")
+	app.tasks.wait()
+
+	app.Quit()
+	app.tasks.wait()
+	if stopped != 0 || app.quitDialog == nil || !strings.Contains(dialogText(t, app), "disk full") {
+		t.Fatalf("after Quit with a failing draft: stopped %d, dialog %v; want the app kept and the reason asked about", stopped, app.quitDialog != nil)
+	}
+	test.Tap(dialogButton(t, app.window.Canvas(), "Stay"))
+	if stopped != 0 || app.quitting || !c.saved.dirty || c.body.Text != "unsaved words" {
+		t.Fatalf("after Stay: stopped %d, quitting %v, dirty %v, body %q", stopped, app.quitting, c.saved.dirty, c.body.Text)
+	}
+
+	app.Quit()
+	app.tasks.wait()
+	test.Tap(dialogButton(t, app.window.Canvas(), "Quit anyway"))
+	if _, err := app.backend.Accounts(t.Context()); stopped != 1 || !errors.Is(err, mail.ErrProfileLocked) {
+		t.Errorf("after Quit anyway: stopped %d, accounts error %v; want stopped once and locked", stopped, err)
+	}
+}
