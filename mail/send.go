@@ -82,7 +82,7 @@ func (o *Outbox) smtpConnector() submit.Connector {
 // in the outbox (the error wraps ErrKeptInOutbox and names the item), to be
 // retried or discarded. The audit entry written when the server accepts it
 // records the security mode and the delivery security of each recipient
-// domain, checked before it is queued (see Delivery).
+// domain, checked once the message is sealed in the outbox (see Delivery).
 func (o *Outbox) Send(ctx context.Context, account string, d backend.Draft, sec backend.Security) (string, error) {
 	acct, err := o.accounts.get(account)
 	if err != nil {
@@ -93,11 +93,13 @@ func (o *Outbox) Send(ctx context.Context, account string, d backend.Draft, sec 
 	if err != nil {
 		return "", err
 	}
-	rec := localstore.SendRecord{Mode: sentMode(sec.Mode)}
+	var finding func(context.Context) []localstore.AuditDelivery
 	if o.delivery != nil {
-		rec.Delivery = auditDeliveries(o.delivery.CheckRecipients(ctx, slices.Concat(d.To, d.Cc, d.Bcc)))
+		finding = func(ctx context.Context) []localstore.AuditDelivery {
+			return auditDeliveries(o.delivery.CheckRecipients(ctx, slices.Concat(d.To, d.Cc, d.Bcc)))
+		}
 	}
-	return o.send(ctx, acct.Email, raw, submit.About{Subject: d.Subject, Record: rec})
+	return o.send(ctx, acct.Email, raw, submit.About{Subject: d.Subject, Record: localstore.SendRecord{Mode: sentMode(sec.Mode)}}, finding)
 }
 
 // sentMode is the mode a message composed with mode is sent in: auto
@@ -111,11 +113,13 @@ func sentMode(mode string) string {
 
 // SendRaw queues a finished message and submits it.
 func (o *Outbox) SendRaw(ctx context.Context, account string, raw []byte) (string, error) {
-	return o.send(ctx, account, raw, submit.About{})
+	return o.send(ctx, account, raw, submit.About{}, nil)
 }
 
-// send queues raw with what its audit entry is to record and submits it.
-func (o *Outbox) send(ctx context.Context, account string, raw []byte, about submit.About) (string, error) {
+// send queues raw with what its audit entry is to record and submits it;
+// finding, when not nil, adds the delivery findings to that record once
+// the message is safe in the outbox (the lookups take seconds).
+func (o *Outbox) send(ctx context.Context, account string, raw []byte, about submit.About, finding func(context.Context) []localstore.AuditDelivery) (string, error) {
 	ob, err := o.queue()
 	if err != nil {
 		return "", err
@@ -124,7 +128,11 @@ func (o *Outbox) send(ctx context.Context, account string, raw []byte, about sub
 	if err != nil {
 		return "", err
 	}
-	if err := ob.Send(ctx, item.ID); err != nil {
+	send := ob.Send
+	if finding != nil {
+		send = func(ctx context.Context, id string) error { return ob.SendFinding(ctx, id, finding) }
+	}
+	if err := send(ctx, item.ID); err != nil {
 		return item.ID, fmt.Errorf("%w (id %s): %w", ErrKeptInOutbox, item.ID, markLoginRejected(err))
 	}
 	return item.ID, nil

@@ -199,6 +199,28 @@ func (o *Outbox) Send(ctx context.Context, id string) error {
 	return o.send(ctx, id)
 }
 
+// SendFinding is Send with the delivery findings that finding makes (DNS
+// lookups, which may take seconds) added to the message's audit record
+// first. The message is sealed in the outbox all that time, and claimed,
+// so that no flush sends it before its record is complete.
+func (o *Outbox) SendFinding(ctx context.Context, id string, finding func(context.Context) []localstore.AuditDelivery) error {
+	if !o.claim(id) {
+		return ErrBusy
+	}
+	defer o.release(id)
+	if found := finding(ctx); len(found) > 0 {
+		it, err := o.store.Outbox().Get(id)
+		if err != nil {
+			return err
+		}
+		it.SendRecord.Delivery = found
+		if err := o.store.Outbox().Update(it); err != nil {
+			return err
+		}
+	}
+	return o.send(ctx, id)
+}
+
 // Retry releases a held message (the user's decision, also to risk a
 // duplicate after ErrUncertain) and sends it now.
 func (o *Outbox) Retry(ctx context.Context, id string) error {

@@ -570,3 +570,30 @@ func TestOutboxDiscardAfterAcceptance(t *testing.T) {
 		t.Errorf("messages received = %d, want 1", n)
 	}
 }
+
+// TestSendFindingKeepsTheMessageQueuedMeanwhile: while the delivery
+// findings are made, the message is already sealed in the outbox and no
+// flush sends it; the findings reach the audit entry of the send.
+func TestSendFindingKeepsTheMessageQueuedMeanwhile(t *testing.T) {
+	r := newRig(t, newBackend())
+	it := r.enqueue(t, testMessage("To: bob@example.net"))
+	err := r.ob.SendFinding(context.Background(), it.ID, func(ctx context.Context) []localstore.AuditDelivery {
+		if items, err := r.ob.List(); err != nil || len(items) != 1 {
+			t.Errorf("outbox while finding = %d items, %v; want the message", len(items), err)
+		}
+		if err := r.ob.Flush(ctx); err != nil || len(r.srv.b.messages()) != 0 {
+			t.Errorf("a flush while finding: %v, %d messages sent; want it left alone", err, len(r.srv.b.messages()))
+		}
+		return []localstore.AuditDelivery{{Domain: "example.net", Status: mailbackend.DeliveryEnforced}}
+	})
+	if err != nil {
+		t.Fatalf("SendFinding: %v", err)
+	}
+	entries, err := r.store.AuditEntries()
+	if err != nil || len(entries) != 1 || len(entries[0].SendRecord.Delivery) != 1 || entries[0].SendRecord.Delivery[0].Domain != "example.net" {
+		t.Fatalf("audit = %+v, %v; want one send entry with the finding", entries, err)
+	}
+	if !strings.Contains(entries[0].Detail, "example.net delivered over enforced TLS") {
+		t.Errorf("audit detail = %q, want the finding in words", entries[0].Detail)
+	}
+}
