@@ -249,7 +249,7 @@ func TestForwardShortcut(t *testing.T) {
 	test.NewTempApp(t)
 	app, _ := openActionFixture(t)
 	openRowOf(t, app, "Parking notice")
-	app.window.Canvas().(fyne.Shortcutable).TypedShortcut(forwardShortcut)
+	typeShortcut(app.window.Canvas(), forwardShortcut)
 	app.tasks.wait()
 	if c := app.main.lastComposer; c == nil || c.subject.Text != "Fwd: Parking notice" {
 		t.Fatalf("Ctrl+Shift+F opened composer %v, want a forward of Parking notice", c)
@@ -345,7 +345,7 @@ func TestMultiSelectClicks(t *testing.T) {
 	}
 
 	app.window.Canvas().Unfocus()
-	app.window.Canvas().(fyne.Shortcutable).TypedShortcut(&fyne.ShortcutSelectAll{})
+	typeShortcut(app.window.Canvas(), &fyne.ShortcutSelectAll{})
 	if got := len(v.rows.selection()); got != len(inbox) {
 		t.Errorf("Ctrl+A selected %d messages, want %d", got, len(inbox))
 	}
@@ -498,8 +498,8 @@ func TestMessageKeysWaitForDialogsAndEntries(t *testing.T) {
 			c := app.window.Canvas()
 			c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyDelete})
 			v.list.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
-			c.(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault})
-			c.(fyne.Shortcutable).TypedShortcut(forwardShortcut)
+			typeShortcut(c, &desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault})
+			typeShortcut(c, forwardShortcut)
 			app.tasks.wait()
 			if _, ok := stored(t, e, "INBOX", "Parking notice"); !ok || v.actions.pending != nil || rowOf(t, v, "Parking notice") < 0 {
 				t.Error("Del deleted the message")

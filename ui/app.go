@@ -153,9 +153,9 @@ func (ui *App) ComposeWhenOpen(d backend.Draft) { ui.pending = &d }
 // menus and the tray, and the signals that ask the app to end. The drafts
 // are saved off the UI goroutine; when one cannot be saved, the app asks
 // before it quits and loses it. It stops the driver without closing each
-// window first: in Fyne 2.7 a pointer event that reaches a window while it
-// closes crashes the app (fyne-io/fyne#5981), and the windows go with the
-// driver anyway.
+// window first: the windows go with the driver, and closing them one by one
+// is what crashed Fyne before 2.7.3 when a pointer event reached a closing
+// window (fyne-io/fyne#5981).
 func (ui *App) Quit() {
 	if ui.quitting {
 		return

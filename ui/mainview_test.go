@@ -212,7 +212,7 @@ func TestMainWindowShortcuts(t *testing.T) {
 	app, _ := openFixture(t)
 	v := app.main
 	press := func(key fyne.KeyName) {
-		app.window.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault})
+		typeShortcut(app.window.Canvas(), &desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault})
 		app.tasks.wait()
 	}
 

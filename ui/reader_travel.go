@@ -133,12 +133,14 @@ func describeTravel(t *backend.Travel, zone *time.Location) (title string, lines
 	return title, lines
 }
 
-// hopLine says one hop: "mx.example.com → mail.provider.net, encrypted
-// (TLS 1.3), 12:03, your provider".
+// hopLine says one hop: "mx.example.com to mail.provider.net, encrypted
+// (TLS 1.3), 12:03, your provider". Words, not an arrow: the bundled font has
+// no "→", and Fyne 2.8 draws a space after a glyph from a fallback font as a
+// missing glyph (fyne-io/fyne#6216).
 func hopLine(h backend.Hop, zone *time.Location) string {
 	var b strings.Builder
 	b.WriteString(orNone(h.From, "(unnamed)"))
-	b.WriteString(" → ")
+	b.WriteString(" to ")
 	b.WriteString(orNone(h.By, "(unnamed)"))
 	switch {
 	case h.Encryption != backend.HopTLS:

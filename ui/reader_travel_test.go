@@ -38,9 +38,9 @@ func TestDescribeTravel(t *testing.T) {
 		t.Errorf("title = %q", title)
 	}
 	want := []string{
-		"laptop → mx.example.com, encrypted (ESMTPSA), 20 Nov 09:02",
-		"mx.example.com → mail.provider.net, encrypted (TLS 1.3), 20 Nov 09:03, your provider",
-		"mail.provider.net → imap.provider.net, no encryption stated (LMTP), 20 Nov 09:03, your provider",
+		"laptop to mx.example.com, encrypted (ESMTPSA), 20 Nov 09:02",
+		"mx.example.com to mail.provider.net, encrypted (TLS 1.3), 20 Nov 09:03, your provider",
+		"mail.provider.net to imap.provider.net, no encryption stated (LMTP), 20 Nov 09:03, your provider",
 		"Only the hops marked “your provider” were written by your provider; the others are what servers on the sender's side say, which nobody can check.",
 		"Signed by example.com, verified (DKIM).",
 		"Signed by mailer.example, not checked (DKIM): its key could not be looked up, for one because Sealpost was offline; mailer.example is not the sender's domain.",

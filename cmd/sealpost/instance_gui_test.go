@@ -95,7 +95,7 @@ func TestSecondStartHandsOverToTheRunningApp(t *testing.T) {
 	// The only files allowed are caches of public things that the
 	// libraries under Fyne keep in the user's cache folder: go-text's index
 	// of the system's fonts, and the app's icon for notifications.
-	allowed := map[string]bool{filepath.Join(home, ".cache", "font_index_v5.cache"): true,
+	allowed := map[string]bool{filepath.Join(home, ".cache", "font_index_v6.cache"): true,
 		filepath.Join(home, ".cache", "fyne", appID, "icon.png"): true}
 	var written []string
 	filepath.WalkDir(home, func(path string, d fs.DirEntry, err error) error {
