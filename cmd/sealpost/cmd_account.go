@@ -232,6 +232,7 @@ func cmdAccountEdit(ctx context.Context, env *cliEnv, args []string) error {
 	name := fs.String("name", "", "your name as recipients see it (--name \"\" clears it)")
 	servers := serverFlags(fs, "new ", "")
 	passFile := fs.String("password-file", "", "read the new password (or OAuth2 token) from `FILE`")
+	toPassword := fs.Bool("switch-to-password", false, "with --password-file: an account that signs in with a provider logs in with this password from now on (its tokens are dropped)")
 	trust := fs.String("trust-cert", "", "trust the certificate with this SHA-256 fingerprint (hex, as printed when it was refused)")
 	provider := fs.String("provider-domain", "", "the `DOMAIN` of your provider, whose Received and Authentication-Results headers on incoming mail are trusted (--provider-domain \"\" goes back to the IMAP host's domain)")
 	if err := parse(fs, args, 0, 0); err != nil {
@@ -240,7 +241,10 @@ func cmdAccountEdit(ctx context.Context, env *cliEnv, args []string) error {
 	if *email == "" {
 		return fmt.Errorf("%w: --email ADDRESS is required", errUsage)
 	}
-	change := mail.AccountChange{Email: *email, TrustCert: *trust}
+	if *toPassword && *passFile == "" {
+		return fmt.Errorf("%w: --switch-to-password needs --password-file FILE", errUsage)
+	}
+	change := mail.AccountChange{Email: *email, TrustCert: *trust, SwitchToPassword: *toPassword}
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
 		case "name":
@@ -263,6 +267,9 @@ func cmdAccountEdit(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	return env.withProfile(func(p *mail.Profile) error {
 		info, err := p.Accounts().Update(ctx, change)
+		if errors.Is(err, mail.ErrSignedInAccount) {
+			return fmt.Errorf("%w (`sealpost account signin --email %s` signs in again; add --switch-to-password to log in with the password instead)", err, change.Email)
+		}
 		if err != nil {
 			return withTrustHint(err)
 		}

@@ -106,6 +106,8 @@ func cmdOAuth2Client(_ context.Context, env *cliEnv, args []string) error {
 	tokenURL := fs.String("token-url", "", "your own provider: its token endpoint (https)")
 	scopes := fs.String("scope", "", "your own provider: the scopes for IMAP and SMTP, separated by spaces")
 	mechanism := fs.String("mechanism", "", "your own provider: XOAUTH2 or OAUTHBEARER")
+	servers := fs.String("server", "", "your own provider: its IMAP and SMTP `HOSTS`, separated by spaces (.example.com: every host under it); its tokens go only to them")
+	clearSecret := fs.Bool("clear-client-secret", false, "remove the stored client secret (without this flag or --client-secret-file the stored one is kept)")
 	if err := parse(fs, args, 1, -1); err != nil {
 		return err
 	}
@@ -115,7 +117,10 @@ func cmdOAuth2Client(_ context.Context, env *cliEnv, args []string) error {
 	}
 	c := localstore.SignInClient{
 		ClientID: strings.TrimSpace(*clientID), Name: *name, AuthURL: *authURL, TokenURL: *tokenURL,
-		Scopes: strings.Fields(*scopes), Mechanism: strings.ToUpper(*mechanism),
+		Scopes: strings.Fields(*scopes), Mechanism: strings.ToUpper(*mechanism), Servers: strings.Fields(*servers),
+	}
+	if *clearSecret && *secretFile != "" {
+		return fmt.Errorf("%w: --clear-client-secret and --client-secret-file exclude each other", errUsage)
 	}
 	if *secretFile != "" {
 		secret, err := readSecretFile(*secretFile)
@@ -127,6 +132,11 @@ func cmdOAuth2Client(_ context.Context, env *cliEnv, args []string) error {
 	return env.withProfile(func(p *mail.Profile) error {
 		if err := p.SignIns().SetClient(id, c); err != nil {
 			return err
+		}
+		if *clearSecret && c.ClientID != "" {
+			if err := p.SignIns().ClearClientSecret(id); err != nil {
+				return err
+			}
 		}
 		if c.ClientID == "" {
 			fmt.Fprintf(env.out, "Removed the client ID for %s\n", id)
