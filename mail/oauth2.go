@@ -72,6 +72,25 @@ func (s *SignIns) SignIn(ctx context.Context, id, email string, open func(authUR
 	return runSignIn(ctx, f)
 }
 
+// PendingSignIn is a sign-in made ready while the profile was open, to run
+// once it is closed: the user may take minutes in the browser, and the
+// profile (locked while open) should not wait for them.
+type PendingSignIn struct{ flow *signin.Flow }
+
+// Prepare makes ready the sign-in that SignIn would run, with the
+// provider's client from the settings; Run runs it, with or without the
+// profile open.
+func (s *SignIns) Prepare(id, email string, open func(authURL string) error) (*PendingSignIn, error) {
+	f, err := s.prepare(id, email, open)
+	if err != nil {
+		return nil, err
+	}
+	return &PendingSignIn{flow: f}, nil
+}
+
+// Run runs the sign-in as SignIns.SignIn does.
+func (ps *PendingSignIn) Run(ctx context.Context) (SignedIn, error) { return runSignIn(ctx, ps.flow) }
+
 // prepare is the flow that SignIn runs; the engine runs it without
 // holding the profile open while the user is in the browser.
 func (s *SignIns) prepare(id, email string, open func(authURL string) error) (*signin.Flow, error) {

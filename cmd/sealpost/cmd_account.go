@@ -86,20 +86,7 @@ func cmdAccountAdd(ctx context.Context, env *cliEnv, args []string) error {
 	if *oauth {
 		settings.SecretKind = mail.SecretOAuth2
 	}
-	return env.withProfile(func(p *mail.Profile) error {
-		if signIn {
-			id := *provider
-			if id == "" {
-				if id = p.SignIns().ProviderFor(*email, settings.IMAP.Host, settings.SMTP.Host); id == "" {
-					return fmt.Errorf("%w: no known sign-in provider hosts %s: name it with --provider (`sealpost oauth2 providers` lists them)", errUsage, *email)
-				}
-			}
-			si, err := env.signIn(ctx, p, id, *email)
-			if err != nil {
-				return err
-			}
-			settings.SignIn = &si
-		}
+	add := func(p *mail.Profile) error {
 		info, err := p.Accounts().Add(ctx, settings, nil)
 		if err != nil {
 			err = withTrustHint(err)
@@ -117,7 +104,25 @@ func cmdAccountAdd(ctx context.Context, env *cliEnv, args []string) error {
 			fmt.Fprintf(env.err, "note: %s\n", n)
 		}
 		return nil
-	})
+	}
+	if !signIn {
+		return env.withProfile(add)
+	}
+	var pending *mail.PendingSignIn
+	return env.withProfileAround(func(p *mail.Profile) error {
+		id := *provider
+		if id == "" {
+			if id = p.SignIns().ProviderFor(*email, settings.IMAP.Host, settings.SMTP.Host); id == "" {
+				return fmt.Errorf("%w: no known sign-in provider hosts %s: name it with --provider (`sealpost oauth2 providers` lists them)", errUsage, *email)
+			}
+		}
+		pending, err = env.prepareSignIn(p, id, *email)
+		return err
+	}, func() error {
+		si, err := runSignIn(ctx, pending)
+		settings.SignIn = &si
+		return err
+	}, add)
 }
 
 // serverFlags registers --imap, --imap-security, --smtp and --smtp-security

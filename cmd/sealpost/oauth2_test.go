@@ -52,7 +52,15 @@ func TestAccountAddOAuth2(t *testing.T) {
 	alice := "alice@" + srv.Domain
 	run := func(words string, args ...string) (string, string, error) {
 		var out bytes.Buffer
-		errOut := &browserWriter{open: provider.Browser(t)}
+		// The user is in the browser: the profile is not held open meanwhile.
+		errOut := &browserWriter{open: func(u string) error {
+			if p, err := mail.OpenProfile(dir, []byte(testPassphrase), nil); err != nil {
+				t.Errorf("the profile is locked during the sign-in in the browser: %v", err)
+			} else {
+				p.Close()
+			}
+			return provider.Browser(t)(u)
+		}}
 		env := &cliEnv{stdio: stdio{in: strings.NewReader(""), out: &out, err: errOut}, profileDir: dir, passphraseFile: pass, rootCAs: roots}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
