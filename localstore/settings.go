@@ -57,12 +57,15 @@ type ListView struct {
 // the provider is.
 type SignInClient struct {
 	ClientID, ClientSecret string
-	// Name, AuthURL, TokenURL, Scopes and Mechanism ("XOAUTH2" or
-	// "OAUTHBEARER") describe a provider without a preset; a preset's own
-	// are used otherwise.
+	// Name, AuthURL, TokenURL, Scopes, Mechanism ("XOAUTH2" or
+	// "OAUTHBEARER") and Servers (the provider's IMAP and SMTP hosts, the
+	// only ones its tokens go to; ".example.com" for every host under a
+	// domain) describe a provider without a preset; a preset's own are
+	// used otherwise.
 	Name, AuthURL, TokenURL string   `json:",omitempty"`
 	Scopes                  []string `json:",omitempty"`
 	Mechanism               string   `json:",omitempty"`
+	Servers                 []string `json:",omitempty"`
 }
 
 // DefaultSettings returns the settings used when none are stored.

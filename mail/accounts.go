@@ -39,6 +39,10 @@ var (
 	// ErrAccountHasOutbox means an account cannot be removed while its
 	// unsent messages wait in the outbox; it is backend.ErrAccountHasOutbox.
 	ErrAccountHasOutbox = backend.ErrAccountHasOutbox
+	// ErrSignedInAccount means a password was given for an account that
+	// signs in with a provider without AccountChange.SwitchToPassword; it
+	// is backend.ErrSignedInAccount.
+	ErrSignedInAccount = backend.ErrSignedInAccount
 	// ErrTrustCertUnused means --trust-cert named a certificate that no
 	// server of the account presented.
 	ErrTrustCertUnused = errors.New("the certificate to trust was not presented by the account's servers")
@@ -204,8 +208,15 @@ type AccountChange struct {
 	// IMAP and SMTP are new servers, completed as Add completes
 	// them; an empty Host keeps the stored server.
 	IMAP, SMTP Server
-	// Secret is the new password (or OAuth2 token); empty keeps it.
+	// Secret is the new password (or OAuth2 token); empty keeps it. An
+	// account signed in with a provider takes a password only with
+	// SwitchToPassword, else Update fails with
+	// backend.ErrSignedInAccount.
 	Secret []byte
+	// SwitchToPassword makes Secret the password of an account that signs
+	// in with a provider: its tokens are dropped and it logs in with the
+	// password from then on.
+	SwitchToPassword bool
 	// SignIn is a new sign-in with the account's provider, instead of
 	// Secret.
 	SignIn *SignedIn
@@ -278,11 +289,19 @@ func (as *Accounts) Update(ctx context.Context, ch AccountChange) (AccountInfo, 
 		next.Secret = ch.SignIn.secret(as.now())
 		changes = append(changes, "signed in again with "+ch.SignIn.Provider.Name)
 		network = true
+	case len(ch.Secret) > 0 && acct.Secret.Provider != "" && !ch.SwitchToPassword:
+		return AccountInfo{}, fmt.Errorf("%s: %w", acct.Email, backend.ErrSignedInAccount)
+	case len(ch.Secret) > 0 && acct.Secret.Provider != "":
+		next.Secret = localstore.Secret{Kind: SecretPassword, Value: string(ch.Secret), Obtained: as.now()}
+		changes = append(changes, "switched from the sign-in with "+providerName(acct.Secret.Provider)+" to a password")
+		network = true
 	case len(ch.Secret) > 0:
 		next.Secret.Value = string(ch.Secret)
 		next.Secret.Refresh, next.Secret.Expiry, next.Secret.Provider, next.Secret.Mechanism = "", time.Time{}, "", ""
 		changes = append(changes, "password replaced")
 		network = true
+	case ch.SwitchToPassword:
+		return AccountInfo{}, errors.New("give the password to switch the account to")
 	}
 	trust, err := newCertTrust(ch.TrustCert, ch.TrustServers)
 	if err != nil {
@@ -323,6 +342,9 @@ func (as *Accounts) Update(ctx context.Context, ch AccountChange) (AccountInfo, 
 	}
 	if err := as.store.Accounts().Put(next, notes...); err != nil {
 		return AccountInfo{}, fmt.Errorf("store the account: %w", err)
+	}
+	if next.Secret.Kind != acct.Secret.Kind || next.Secret.Provider != acct.Secret.Provider {
+		as.connections.tokens.forget(acct.Email)
 	}
 	return info, nil
 }
@@ -522,6 +544,9 @@ func (as *Accounts) Remove(email string) error {
 	err = as.store.Accounts().Delete(acct.Email, auditNote(AuditAccountRemoved, acct.Email, "account and its local mail removed"))
 	if errors.Is(err, localstore.ErrOutboxNotEmpty) {
 		return as.outboxBlocks(acct.Email)
+	}
+	if err == nil {
+		as.connections.tokens.forget(acct.Email)
 	}
 	return err
 }

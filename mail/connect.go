@@ -82,13 +82,34 @@ func (cs *Connections) dialIMAP(ctx context.Context, acct localstore.Account, op
 
 // dialIMAPConn is dialIMAP that also returns the connection's stall guard,
 // busy: its owner marks it idle while it waits for nothing, and asks it
-// whether a failure was a stall (see imapStalled).
+// whether a failure was a stall (see imapStalled). An OAuth2 token goes
+// only to the sign-in provider's servers; one the server refuses although
+// it had not expired is renewed once and tried again before the user is
+// asked to sign in again.
 func (cs *Connections) dialIMAPConn(ctx context.Context, acct localstore.Account, opts *imapclient.Options) (*imapclient.Client, *transport.Conn, Connection, error) {
 	srv := serverFromConfig(acct.IMAP)
+	if err := cs.tokens.server(acct, srv.Host); err != nil {
+		return nil, nil, Connection{}, fmt.Errorf("IMAP %s: %w", srv, err)
+	}
 	acct, err := cs.tokens.fresh(ctx, acct)
 	if err != nil {
 		return nil, nil, Connection{}, err
 	}
+	c, conn, info, err := cs.dialIMAPOnce(ctx, acct, opts)
+	if tokenRefused(acct, err) {
+		var renewErr error
+		if acct, renewErr = cs.tokens.rejected(ctx, acct); renewErr != nil {
+			return nil, nil, info, fmt.Errorf("%w; before that: %w", renewErr, err)
+		}
+		c, conn, info, err = cs.dialIMAPOnce(ctx, acct, opts)
+	}
+	return c, conn, info, signInAgain(acct, err)
+}
+
+// dialIMAPOnce connects to acct's IMAP server and logs in with the
+// credential acct holds.
+func (cs *Connections) dialIMAPOnce(ctx context.Context, acct localstore.Account, opts *imapclient.Options) (*imapclient.Client, *transport.Conn, Connection, error) {
+	srv := serverFromConfig(acct.IMAP)
 	conn, state, err := transport.DialIMAP(ctx, srv.Host, srv.Port, transport.Security(srv.Security), cs.policy(acct))
 	if err != nil {
 		return nil, nil, Connection{}, fmt.Errorf("IMAP %s: %w", srv, markCertificate(err))
@@ -109,7 +130,7 @@ func (cs *Connections) dialIMAPConn(ctx context.Context, acct localstore.Account
 		if stalled := conn.Stalled(); stalled != nil {
 			return nil, nil, info, stalled
 		}
-		return nil, nil, info, fmt.Errorf("IMAP login to %s as %s: %w", srv.Host, acct.Username, signInAgain(acct, classifyIMAPLogin(err, srv.Host, referral)))
+		return nil, nil, info, fmt.Errorf("IMAP login to %s as %s: %w", srv.Host, acct.Username, classifyIMAPLogin(err, srv.Host, referral))
 	}
 	return c, conn, info, nil
 }
@@ -163,11 +184,19 @@ func tokenMechanisms(preferred string) []string {
 	return []string{sasl.OAuthBearer, xoauth2.Mechanism}
 }
 
+// tokenRefused reports whether err is a server's refusal of the access
+// token of acct, an account signed in with a provider (which can renew
+// it).
+func tokenRefused(acct localstore.Account, err error) bool {
+	return acct.Secret.Kind == SecretOAuth2 && acct.Secret.Refresh != "" && errors.Is(err, backend.ErrLoginRejected)
+}
+
 // signInAgain adds backend.ErrSignInAgain to a refused login of an
-// account signed in with a provider: its token was renewed when needed, so
-// a refusal means the sign-in itself no longer holds.
+// account signed in with a provider: its token was renewed (after a first
+// refusal if need be), so a refusal means the sign-in itself no longer
+// holds.
 func signInAgain(acct localstore.Account, err error) error {
-	if acct.Secret.Refresh != "" && errors.Is(err, backend.ErrLoginRejected) {
+	if tokenRefused(acct, err) {
 		return fmt.Errorf("%w: %w", backend.ErrSignInAgain, err)
 	}
 	return err
@@ -189,6 +218,9 @@ func (cs *Connections) imapConnector(acct localstore.Account) imapsync.Connector
 // end).
 func (cs *Connections) dialSMTP(ctx context.Context, acct localstore.Account) (net.Conn, submit.Auth, Connection, error) {
 	srv := serverFromConfig(acct.SMTP)
+	if err := cs.tokens.server(acct, srv.Host); err != nil {
+		return nil, submit.Auth{}, Connection{}, fmt.Errorf("SMTP %s: %w", srv, err)
+	}
 	acct, err := cs.tokens.fresh(ctx, acct)
 	if err != nil {
 		return nil, submit.Auth{}, Connection{}, err
@@ -234,12 +266,27 @@ func (cs *Connections) login(ctx context.Context, acct localstore.Account, proto
 		_ = c.Close()
 		return info, nil
 	}
+	info, err := cs.smtpLogin(ctx, acct)
+	if tokenRefused(acct, err) {
+		// A token the server refused although it had not expired is
+		// renewed once and tried again.
+		var renewErr error
+		if acct, renewErr = cs.tokens.rejected(ctx, acct); renewErr != nil {
+			return info, fmt.Errorf("%w; before that: %w", renewErr, err)
+		}
+		info, err = cs.smtpLogin(ctx, acct)
+	}
+	return info, signInAgain(acct, err)
+}
+
+// smtpLogin connects to acct's SMTP server, logs in and quits.
+func (cs *Connections) smtpLogin(ctx context.Context, acct localstore.Account) (Connection, error) {
 	conn, auth, info, err := cs.dialSMTP(ctx, acct)
 	if err != nil {
 		return info, err
 	}
 	if err := submit.CheckLogin(ctx, conn, heloName, auth); err != nil {
-		return info, fmt.Errorf("SMTP login to %s as %s: %w", acct.SMTP.Host, acct.Username, signInAgain(acct, markLoginRejected(err)))
+		return info, fmt.Errorf("SMTP login to %s as %s: %w", acct.SMTP.Host, acct.Username, markLoginRejected(err))
 	}
 	return info, nil
 }

@@ -71,7 +71,8 @@ func (e *Engine) SignInAgain(ctx context.Context, email string, open func(url st
 	return err
 }
 
-// SetSignInClient stores the client ID (and secret) for provider.
+// SetSignInClient stores the client ID (and secret) for provider; an
+// empty secret keeps the stored one.
 func (e *Engine) SetSignInClient(ctx context.Context, provider, clientID, clientSecret string) error {
 	return e.with(ctx, func(p *Profile) error {
 		c, err := p.SignIns().Client(provider)

@@ -72,6 +72,25 @@ func (s *SignIns) SignIn(ctx context.Context, id, email string, open func(authUR
 	return runSignIn(ctx, f)
 }
 
+// PendingSignIn is a sign-in made ready while the profile was open, to run
+// once it is closed: the user may take minutes in the browser, and the
+// profile (locked while open) should not wait for them.
+type PendingSignIn struct{ flow *signin.Flow }
+
+// Prepare makes ready the sign-in that SignIn would run, with the
+// provider's client from the settings; Run runs it, with or without the
+// profile open.
+func (s *SignIns) Prepare(id, email string, open func(authURL string) error) (*PendingSignIn, error) {
+	f, err := s.prepare(id, email, open)
+	if err != nil {
+		return nil, err
+	}
+	return &PendingSignIn{flow: f}, nil
+}
+
+// Run runs the sign-in as SignIns.SignIn does.
+func (ps *PendingSignIn) Run(ctx context.Context) (SignedIn, error) { return runSignIn(ctx, ps.flow) }
+
 // prepare is the flow that SignIn runs; the engine runs it without
 // holding the profile open while the user is in the browser.
 func (s *SignIns) prepare(id, email string, open func(authURL string) error) (*signin.Flow, error) {
@@ -104,8 +123,10 @@ func (s *SignIns) Client(id string) (localstore.SignInClient, error) {
 // SetClient stores the application's registration with the provider id,
 // sealed with the settings: a preset needs only the client ID (and, for
 // Google, its client secret); an organisation's own provider its
-// endpoints, scopes and mechanism too, which are checked here. An empty
-// client ID removes the registration.
+// endpoints, scopes, mechanism and servers too, which are checked here.
+// Fields left empty keep what is stored (setting only the client ID keeps
+// the client secret; ClearClientSecret removes it). An empty client ID
+// removes the registration.
 func (s *SignIns) SetClient(id string, c localstore.SignInClient) error {
 	id = strings.ToLower(strings.TrimSpace(id))
 	if id == "" {
@@ -116,6 +137,18 @@ func (s *SignIns) SetClient(id string, c localstore.SignInClient) error {
 		return err
 	}
 	if c.ClientID != "" {
+		old := st.SignIn[id]
+		keep(&c.ClientSecret, old.ClientSecret)
+		keep(&c.Name, old.Name)
+		keep(&c.AuthURL, old.AuthURL)
+		keep(&c.TokenURL, old.TokenURL)
+		keep(&c.Mechanism, old.Mechanism)
+		if len(c.Scopes) == 0 {
+			c.Scopes = old.Scopes
+		}
+		if len(c.Servers) == 0 {
+			c.Servers = old.Servers
+		}
 		trial := st
 		trial.SignIn = map[string]localstore.SignInClient{id: c}
 		p, _, err := resolveProvider(id, trial)
@@ -125,10 +158,13 @@ func (s *SignIns) SetClient(id string, c localstore.SignInClient) error {
 		if err := (&signin.Flow{Provider: p}).Check(); err != nil {
 			return err
 		}
+		if len(p.Servers) == 0 {
+			return fmt.Errorf("name the IMAP and SMTP servers of %s (--server HOST): its tokens go only to them", p.Name)
+		}
 	}
-	next := make(map[string]localstore.SignInClient, len(st.SignIn)+1)
-	for k, v := range st.SignIn {
-		next[k] = v
+	next := maps.Clone(st.SignIn)
+	if next == nil {
+		next = make(map[string]localstore.SignInClient, 1)
 	}
 	if c.ClientID == "" {
 		delete(next, id)
@@ -137,6 +173,32 @@ func (s *SignIns) SetClient(id string, c localstore.SignInClient) error {
 	}
 	st.SignIn = next
 	return s.settings.Save(st)
+}
+
+// ClearClientSecret removes the client secret of the provider id, keeping
+// the rest of its registration.
+func (s *SignIns) ClearClientSecret(id string) error {
+	id = strings.ToLower(strings.TrimSpace(id))
+	st, err := s.settings.Get()
+	if err != nil {
+		return err
+	}
+	c, ok := st.SignIn[id]
+	if !ok || c.ClientSecret == "" {
+		return nil
+	}
+	c.ClientSecret = ""
+	next := maps.Clone(st.SignIn)
+	next[id] = c
+	st.SignIn = next
+	return s.settings.Save(st)
+}
+
+// keep sets *field to stored when it is empty.
+func keep(field *string, stored string) {
+	if *field == "" {
+		*field = stored
+	}
 }
 
 // secret is the stored secret of a sign-in obtained at now.

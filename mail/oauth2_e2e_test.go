@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,7 +41,7 @@ func newOAuth2Setup(t *testing.T) *oauth2Setup {
 		pre := provider.Preset(mech)
 		err := p.SignIns().SetClient(id, localstore.SignInClient{
 			ClientID: signintest.ClientID, Name: pre.Name, AuthURL: pre.AuthURL, TokenURL: pre.TokenURL,
-			Scopes: pre.Scopes, Mechanism: pre.Mechanism,
+			Scopes: pre.Scopes, Mechanism: pre.Mechanism, Servers: pre.Servers,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -252,7 +253,7 @@ func TestEngineSignIn(t *testing.T) {
 	pre := provider.Preset(signin.MechXOAUTH2)
 	err = e.with(ctx, func(p *Profile) error {
 		return p.SignIns().SetClient("test", localstore.SignInClient{ClientID: signintest.ClientID, Name: "Test",
-			AuthURL: pre.AuthURL, TokenURL: pre.TokenURL, Scopes: pre.Scopes, Mechanism: pre.Mechanism})
+			AuthURL: pre.AuthURL, TokenURL: pre.TokenURL, Scopes: pre.Scopes, Mechanism: pre.Mechanism, Servers: pre.Servers})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -284,5 +285,120 @@ func TestEngineSignIn(t *testing.T) {
 	waitConnection(t, events, alice, backend.ConnOnline)
 	if err := e.SignInAgain(ctx, "nobody@"+srv.Domain, provider.Browser(t)); !errors.Is(err, ErrNoAccount) {
 		t.Errorf("sign in again for no account: %v", err)
+	}
+}
+
+// TestOAuth2TokenOnlyToProviderServers adds and changes accounts signed in
+// with a provider whose servers are not the ones named: the token is not
+// sent, with ErrNotProviderServer, before any connection. The test servers
+// answer as "localhost" too, which verifies, but the test provider's
+// servers are 127.0.0.1 and 127.0.0.2; a Google token goes only to Google.
+func TestOAuth2TokenOnlyToProviderServers(t *testing.T) {
+	s := newOAuth2Setup(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	alice := "alice@" + s.srv.Domain
+	elsewhere := func(addr string) Server {
+		srv := serverOf(t, addr, "tls")
+		srv.Host = "localhost"
+		return srv
+	}
+	si, err := s.profile.SignIns().SignIn(ctx, "test", alice, s.provider.Browser(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.profile.Accounts().Add(ctx, AccountSettings{
+		Email: alice, SignIn: &si, IMAP: elsewhere(s.srv.IMAPTLS), SMTP: elsewhere(s.srv.SMTPTLS),
+	}, nil)
+	if !errors.Is(err, signin.ErrNotProviderServer) {
+		t.Fatalf("sign-in with servers outside the provider's: %v, want ErrNotProviderServer", err)
+	}
+	if _, ok := s.profile.Connections().Last(alice, "imap"); ok {
+		t.Errorf("a connection was made to a server outside the provider's")
+	}
+	google, _ := signin.Preset("google")
+	forged := SignedIn{Provider: google, Token: signin.Token{Access: "a-google-token", Refresh: "r", Expiry: time.Now().Add(time.Hour)}}
+	if _, err := s.profile.Accounts().Add(ctx, AccountSettings{
+		Email: alice, SignIn: &forged, IMAP: serverOf(t, s.srv.IMAPTLS, "tls"), SMTP: serverOf(t, s.srv.SMTPTLS, "tls"),
+	}, nil); !errors.Is(err, signin.ErrNotProviderServer) || !strings.Contains(err.Error(), ".gmail.com") {
+		t.Errorf("a Google token for other servers: %v, want ErrNotProviderServer naming Google's", err)
+	}
+
+	s.add(t, ctx, "test", alice)
+	if _, err := s.profile.Accounts().Update(ctx, AccountChange{Email: alice, IMAP: elsewhere(s.srv.IMAPTLS)}); !errors.Is(err, signin.ErrNotProviderServer) {
+		t.Errorf("moving a signed-in account to a server outside the provider's: %v, want ErrNotProviderServer", err)
+	}
+	if info, _ := s.profile.Accounts().Info(alice); info.IMAP.Host != "127.0.0.1" {
+		t.Errorf("the refused change was stored: IMAP %s", info.IMAP)
+	}
+}
+
+// newSignedInSetup is newOAuth2Setup with alice's account signed in with
+// the provider "test", and a context for the test.
+func newSignedInSetup(t *testing.T) (*oauth2Setup, context.Context, string) {
+	t.Helper()
+	s := newOAuth2Setup(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	alice := "alice@" + s.srv.Domain
+	s.add(t, ctx, "test", alice)
+	return s, ctx, alice
+}
+
+// TestOAuth2RenewsARefusedToken has the provider end the access tokens
+// early while their refresh tokens still hold: the server refuses the
+// token, which is renewed once and tried again, without asking the user to
+// sign in again.
+func TestOAuth2RenewsARefusedToken(t *testing.T) {
+	s, ctx, alice := newSignedInSetup(t)
+	s.provider.RevokeAccess()
+	if err := s.profile.Syncer().Sync(ctx, SyncRequest{Account: alice}); err != nil {
+		t.Fatalf("sync with a token the provider ended early: %v, want it renewed and the sync done\n%s", err, s.srv.Log())
+	}
+	if n := s.provider.Count("refresh_token"); n != 1 {
+		t.Errorf("%d renewals, want 1", n)
+	}
+	s.provider.RevokeAccess()
+	if _, err := s.profile.Accounts().Update(ctx, AccountChange{Email: alice, SMTP: serverOf(t, s.srv.SMTPTLS, "tls")}); err != nil {
+		t.Fatalf("test logins with a token the provider ended early: %v", err)
+	}
+	if n := s.provider.Count("refresh_token"); n != 2 {
+		t.Errorf("%d renewals, want 2", n)
+	}
+	// When the refresh token is gone too, a refused token means signing in
+	// again.
+	s.provider.RevokeAll()
+	if err := s.profile.Syncer().Sync(ctx, SyncRequest{Account: alice}); !errors.Is(err, backend.ErrSignInAgain) {
+		t.Errorf("sync after the sign-in was revoked: %v, want ErrSignInAgain", err)
+	}
+}
+
+// TestOAuth2PasswordForASignedInAccount gives a password to an account that
+// signs in with a provider: refused without SwitchToPassword (the sign-in
+// stays and works); with it, the account logs in with the password and the
+// tokens are gone.
+func TestOAuth2PasswordForASignedInAccount(t *testing.T) {
+	s, ctx, alice := newSignedInSetup(t)
+	pw := []byte(s.srv.Users[alice])
+	if _, err := s.profile.Accounts().Update(ctx, AccountChange{Email: alice, Secret: pw}); !errors.Is(err, backend.ErrSignedInAccount) {
+		t.Fatalf("a password for a signed-in account: %v, want ErrSignedInAccount", err)
+	}
+	if sec := s.secret(t, alice); sec.Kind != SecretOAuth2 || sec.Refresh == "" {
+		t.Errorf("the refused password changed the secret")
+	}
+	if err := s.profile.Syncer().Sync(ctx, SyncRequest{Account: alice}); err != nil {
+		t.Fatalf("sync after the refused password: %v", err)
+	}
+	info, err := s.profile.Accounts().Update(ctx, AccountChange{Email: alice, Secret: pw, SwitchToPassword: true})
+	if err != nil {
+		t.Fatalf("switch to a password: %v\n%s", err, s.srv.Log())
+	}
+	sec := s.secret(t, alice)
+	if info.SecretKind != SecretPassword || info.SignInProvider != "" || sec.Kind != SecretPassword || sec.Refresh != "" || sec.Provider != "" {
+		t.Errorf("after the switch: %+v, secret kind %q, want a password without tokens", info, sec.Kind)
+	}
+	s.provider.RevokeAll()
+	if err := s.profile.Syncer().Sync(ctx, SyncRequest{Account: alice}); err != nil {
+		t.Fatalf("sync with the password: %v", err)
 	}
 }

@@ -1,7 +1,11 @@
 package mail
 
 import (
+	"context"
+	"crypto/x509"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -12,13 +16,21 @@ import (
 	"github.com/sealpost/sealpost/mail/signin/signintest"
 )
 
-func TestSignInClientSettings(t *testing.T) {
+// newTokenProfile creates a profile that trusts roots (nil: the system's),
+// closed at the end of t.
+func newTokenProfile(t *testing.T, roots *x509.CertPool) *Profile {
+	t.Helper()
 	p, err := CreateProfile(filepath.Join(t.TempDir(), "p"), []byte("test passphrase 123"),
-		&ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}})
+		&ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}, RootCAs: roots})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+func TestSignInClientSettings(t *testing.T) {
+	p := newTokenProfile(t, nil)
 	s := p.SignIns()
 	providers, err := s.Providers()
 	if err != nil || len(providers) != len(signin.Presets) {
@@ -36,7 +48,8 @@ func TestSignInClientSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	own := localstore.SignInClient{ClientID: "id-2", Name: "Corp", AuthURL: "https://id.corp.example/auth",
-		TokenURL: "https://id.corp.example/token", Scopes: []string{"mail"}, Mechanism: signin.MechOAUTHBEARER}
+		TokenURL: "https://id.corp.example/token", Scopes: []string{"mail"}, Mechanism: signin.MechOAUTHBEARER,
+		Servers: []string{".corp.example"}}
 	if err := s.SetClient("corp", own); err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +64,8 @@ func TestSignInClientSettings(t *testing.T) {
 		"plain-text endpoint": {ClientID: "x", AuthURL: "http://id.corp.example/auth", TokenURL: "https://id.corp.example/token", Mechanism: signin.MechXOAUTH2},
 		"no mechanism":        {ClientID: "x", AuthURL: "https://id.corp.example/auth", TokenURL: "https://id.corp.example/token"},
 		"no endpoints":        {ClientID: "x"},
+		"no servers": {ClientID: "x", AuthURL: "https://id.corp.example/auth", TokenURL: "https://id.corp.example/token",
+			Mechanism: signin.MechXOAUTH2},
 	} {
 		if err := s.SetClient("other", c); err == nil {
 			t.Errorf("%s: accepted", name)
@@ -77,15 +92,10 @@ func TestSignInClientSettings(t *testing.T) {
 // token without asking the provider again.
 func TestTokensRenewOnceForConcurrentLogins(t *testing.T) {
 	provider := signintest.New(t)
-	p, err := CreateProfile(filepath.Join(t.TempDir(), "p"), []byte("test passphrase 123"),
-		&ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}, RootCAs: provider.CertPool()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := newTokenProfile(t, provider.CertPool())
 	pre := provider.Preset(signin.MechOAUTHBEARER)
 	if err := p.SignIns().SetClient("test", localstore.SignInClient{ClientID: signintest.ClientID, Name: pre.Name,
-		AuthURL: pre.AuthURL, TokenURL: pre.TokenURL, Scopes: pre.Scopes, Mechanism: pre.Mechanism}); err != nil {
+		AuthURL: pre.AuthURL, TokenURL: pre.TokenURL, Scopes: pre.Scopes, Mechanism: pre.Mechanism, Servers: pre.Servers}); err != nil {
 		t.Fatal(err)
 	}
 	const user = "alice@example.test"
@@ -124,4 +134,114 @@ func TestTokensRenewOnceForConcurrentLogins(t *testing.T) {
 	if n := provider.Count("refresh_token"); n != 1 {
 		t.Errorf("%d renewals in all, want 1", n)
 	}
+}
+
+// TestSignInClientKeepsTheSecret sets only the client ID of a provider
+// whose client secret is stored: the secret stays until it is cleared
+// explicitly; the other settings of an organisation's provider stay too.
+func TestSignInClientKeepsTheSecret(t *testing.T) {
+	p := newTokenProfile(t, nil)
+	s := p.SignIns()
+	if err := s.SetClient("google", localstore.SignInClient{ClientID: "id-1", ClientSecret: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetClient("google", localstore.SignInClient{ClientID: "id-2"}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := s.Client("google"); c.ClientID != "id-2" || c.ClientSecret != "s" {
+		t.Errorf("after setting only the client ID: %+v, want the new ID and the stored secret", c)
+	}
+	if err := s.ClearClientSecret("google"); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := s.Client("google"); c.ClientID != "id-2" || c.ClientSecret != "" {
+		t.Errorf("after clearing the secret: %+v", c)
+	}
+	own := localstore.SignInClient{ClientID: "id", Name: "Corp", AuthURL: "https://id.corp.example/auth",
+		TokenURL: "https://id.corp.example/token", Scopes: []string{"mail"}, Mechanism: signin.MechXOAUTH2, Servers: []string{".corp.example"}}
+	if err := s.SetClient("corp", own); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetClient("corp", localstore.SignInClient{ClientID: "id", Servers: []string{"mail.corp.example"}}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := s.Client("corp"); c.AuthURL != own.AuthURL || c.Mechanism != own.Mechanism || len(c.Servers) != 1 || c.Servers[0] != "mail.corp.example" {
+		t.Errorf("corp after changing only its servers: %+v", c)
+	}
+}
+
+// TestTokensRenewEachAccountAlone renews an account's token while another
+// account's provider is stalled in the middle of a refresh: the first
+// account does not wait for the second.
+func TestTokensRenewEachAccountAlone(t *testing.T) {
+	provider := signintest.New(t)
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	slow := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { close(entered) })
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	}))
+	defer slow.Close()
+	defer close(release)
+	roots := provider.CertPool()
+	roots.AddCert(slow.Certificate())
+	p := newTokenProfile(t, roots)
+	pre := provider.Preset(signin.MechXOAUTH2)
+	for id, token := range map[string]string{"test": pre.TokenURL, "slow": slow.URL + "/token"} {
+		if err := p.SignIns().SetClient(id, localstore.SignInClient{ClientID: signintest.ClientID, Name: id,
+			AuthURL: pre.AuthURL, TokenURL: token, Scopes: pre.Scopes, Mechanism: pre.Mechanism, Servers: pre.Servers}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	provider.SetLifetime(time.Minute) // within the renewal margin
+	si, err := p.SignIns().SignIn(t.Context(), "test", "alice@example.test", provider.Browser(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	provider.SetLifetime(time.Hour)
+	alice := localstore.Account{Email: "alice@example.test", Username: "alice@example.test", Secret: si.secret(time.Now())}
+	bob := localstore.Account{Email: "bob@example.test", Username: "bob@example.test", Secret: localstore.Secret{
+		Kind: SecretOAuth2, Value: "a", Refresh: "r", Provider: "slow", Mechanism: signin.MechXOAUTH2,
+		Expiry: time.Now().Add(time.Minute), Obtained: time.Now()}}
+	for _, a := range []localstore.Account{alice, bob} {
+		if err := p.store.Accounts().Put(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bobDone := make(chan error, 1)
+	bobCtx, stopBob := context.WithCancel(t.Context())
+	defer stopBob()
+	go func() {
+		_, err := p.tokens.fresh(bobCtx, bob)
+		bobDone <- err
+	}()
+	<-entered // bob's refresh waits for the provider now
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	got, err := p.tokens.fresh(ctx, alice)
+	if err != nil || got.Secret.Value == alice.Secret.Value {
+		t.Fatalf("renewal of alice while bob's provider is stalled: %v, want a new token without waiting", err)
+	}
+	select {
+	case err := <-bobDone:
+		t.Fatalf("bob's renewal ended before its provider answered: %v", err)
+	default:
+	}
+	// The renewed token is kept in memory: the next login uses it without
+	// asking the provider or reading the store again.
+	if again, err := p.tokens.fresh(ctx, alice); err != nil || again.Secret.Value != got.Secret.Value {
+		t.Errorf("second login of alice: %v, want the same token", err)
+	}
+	if n := provider.Count("refresh_token"); n != 1 {
+		t.Errorf("%d renewals of alice, want 1", n)
+	}
+	if a, b := p.tokens.httpClient(), p.tokens.httpClient(); a.Transport != b.Transport {
+		t.Errorf("every flow builds its own transport, want one shared")
+	}
+	stopBob()
+	<-bobDone
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -22,23 +23,76 @@ const refreshMargin = 5 * time.Minute
 // Tokens keeps the OAuth2 access tokens of signed-in accounts fresh: before
 // a connection logs in, a token that ends within refreshMargin is renewed
 // with the refresh token, and the new tokens (a provider may rotate the
-// refresh token too) are sealed in the account at once. One refresh runs
-// at a time, so two connections never spend the same refresh token.
+// refresh token too) are sealed in the account at once. Each account's
+// current token is kept in memory too (the store is read once per account,
+// not on every connection). One refresh of an account runs at a time, so
+// two connections never spend the same refresh token; accounts do not wait
+// for each other's refreshes.
 type Tokens struct {
 	store    *localstore.Store
 	settings *Settings
 	rootCAs  *x509.CertPool
 	now      func() time.Time
 
-	mu sync.Mutex
-	// refused remembers refresh tokens the provider refused, so that
-	// sessions retrying do not ask it again until the user signs in anew.
-	refused map[string]string
+	mu       sync.Mutex
+	accounts map[string]*accountTokens // by address
+}
+
+// accountTokens is what Tokens knows of one account's sign-in.
+type accountTokens struct {
+	// turn is held (a value in it) while one connection of the account
+	// looks at its token and renews it, across the provider's answer.
+	turn chan struct{}
+
+	// The fields below belong to whoever holds turn.
+	loaded bool
+	// stored is the account's secret as stored (as far as this profile
+	// wrote or read it); zero for none.
+	stored localstore.Secret
+	// refused is the refresh token the provider refused, so that sessions
+	// retrying do not ask it again until the user signs in anew.
+	refused string
 	// renewed maps each refresh token this profile spent to the secret
 	// that replaced it, so that a copy of an account made before a renewal
 	// (a session's, or the one a test login of a new sign-in holds before
 	// it is stored) finds the current token.
 	renewed map[string]localstore.Secret
+}
+
+// account returns the entry of the account with address email.
+func (ts *Tokens) account(email string) *accountTokens {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if ts.accounts == nil {
+		ts.accounts = make(map[string]*accountTokens)
+	}
+	at, ok := ts.accounts[email]
+	if !ok {
+		at = &accountTokens{turn: make(chan struct{}, 1), renewed: make(map[string]localstore.Secret)}
+		ts.accounts[email] = at
+	}
+	return at
+}
+
+// take waits for the account's turn, or for ctx to end; release gives it
+// back.
+func (at *accountTokens) take(ctx context.Context) error {
+	select {
+	case at.turn <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (at *accountTokens) release() { <-at.turn }
+
+// forget drops what Tokens knows of the account with address email: its
+// secret was replaced (a password instead of a sign-in) or removed.
+func (ts *Tokens) forget(email string) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	delete(ts.accounts, email)
 }
 
 // flow is a sign-in flow for the provider with id, with its client from
@@ -71,59 +125,122 @@ func resolveProvider(id string, st localstore.Settings) (signin.Provider, signin
 	if name == "" {
 		name = id
 	}
-	return signin.Provider{ID: id, Name: name, AuthURL: c.AuthURL, TokenURL: c.TokenURL, Scopes: c.Scopes, Mechanism: c.Mechanism}, client, nil
+	return signin.Provider{
+		ID: id, Name: name, AuthURL: c.AuthURL, TokenURL: c.TokenURL, Scopes: c.Scopes, Mechanism: c.Mechanism,
+		Servers: c.Servers,
+	}, client, nil
 }
 
-// httpClient reaches the providers over verified TLS (the profile's roots)
-// and follows no redirect: a redirect could carry the client secret, the
-// refresh token or the code to another address, or to plain http.
+// httpClient reaches the providers over verified TLS (the profile's roots,
+// through providerTransport) and follows no redirect: a redirect could
+// carry the client secret, the refresh token or the code to another
+// address, or to plain http.
 func (ts *Tokens) httpClient() *http.Client {
 	return &http.Client{
 		Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
-		Transport: &http.Transport{
-			Proxy:           http.ProxyFromEnvironment,
-			TLSClientConfig: &tls.Config{RootCAs: ts.rootCAs, MinVersion: tls.VersionTLS12},
-		},
+		Transport: providerTransport(ts.rootCAs),
 	}
+}
+
+// transports are the transports to the providers, one per set of roots
+// (nil: the system's), shared by every flow and refresh of the process so
+// that connections are reused.
+var transports struct {
+	sync.Mutex
+	byRoots map[*x509.CertPool]*http.Transport
+}
+
+// providerTransport is the shared transport that trusts roots, with
+// timeouts for each step so that a stalled provider cannot hold a
+// connection's login for long.
+func providerTransport(roots *x509.CertPool) *http.Transport {
+	transports.Lock()
+	defer transports.Unlock()
+	if t, ok := transports.byRoots[roots]; ok {
+		return t
+	}
+	if transports.byRoots == nil {
+		transports.byRoots = make(map[*x509.CertPool]*http.Transport)
+	}
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	t := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		TLSClientConfig:       &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 20 * time.Second,
+		IdleConnTimeout:       90 * time.Second,
+		MaxIdleConnsPerHost:   2,
+		ForceAttemptHTTP2:     true,
+	}
+	transports.byRoots[roots] = t
+	return t
 }
 
 // fresh returns acct with a current access token. Accounts without a
 // refresh token (a password, or a pasted access token) pass unchanged. Of
-// the token acct carries and the one stored, the later wins (a session's
-// copy of the account may be older than a refresh another connection
-// stored; a new sign-in not yet stored is newer than the stored one). A
-// refresh the provider refuses fails with backend.ErrSignInAgain.
+// the token acct carries and the one known (stored or renewed), the later
+// wins (a session's copy of the account may be older than a refresh
+// another connection stored; a new sign-in not yet stored is newer than
+// the stored one). A refresh the provider refuses fails with
+// backend.ErrSignInAgain.
 func (ts *Tokens) fresh(ctx context.Context, acct localstore.Account) (localstore.Account, error) {
+	return ts.renew(ctx, acct, false)
+}
+
+// rejected returns acct with a new access token after a server refused the
+// one acct carries although it had not expired: it is renewed once (unless
+// another connection did so meanwhile), whatever its expiry says.
+func (ts *Tokens) rejected(ctx context.Context, acct localstore.Account) (localstore.Account, error) {
+	return ts.renew(ctx, acct, true)
+}
+
+// renew is fresh, or with force rejected.
+func (ts *Tokens) renew(ctx context.Context, acct localstore.Account, force bool) (localstore.Account, error) {
 	if acct.Secret.Kind != SecretOAuth2 || acct.Secret.Refresh == "" {
 		return acct, nil
 	}
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	stored, err := ts.store.Accounts().Get(acct.Email)
-	switch {
-	case errors.Is(err, localstore.ErrNotFound):
-		stored = localstore.Account{}
-	case err != nil:
+	at := ts.account(acct.Email)
+	if err := at.take(ctx); err != nil {
 		return acct, err
 	}
-	if s := stored.Secret; s.Kind == SecretOAuth2 && s.Refresh != "" && s.Obtained.After(acct.Secret.Obtained) {
-		acct.Secret = s
+	defer at.release()
+	if !at.loaded {
+		stored, err := ts.store.Accounts().Get(acct.Email)
+		switch {
+		case errors.Is(err, localstore.ErrNotFound):
+		case err != nil:
+			return acct, err
+		case stored.Secret.Kind == SecretOAuth2 && stored.Secret.Refresh != "":
+			at.stored = stored.Secret
+		}
+		at.loaded = true
+	}
+	spent := acct.Secret.Value
+	if at.stored.Refresh != "" && at.stored.Obtained.After(acct.Secret.Obtained) {
+		acct.Secret = at.stored
 	}
 	for {
-		next, ok := ts.renewed[acct.Secret.Refresh]
+		next, ok := at.renewed[acct.Secret.Refresh]
 		if !ok {
 			break
 		}
 		acct.Secret = next
 	}
 	sec := acct.Secret
-	if sec.Expiry.IsZero() || ts.now().Add(refreshMargin).Before(sec.Expiry) {
+	// Without an expiry the token is used until a server refuses it.
+	due := !sec.Expiry.IsZero() && !ts.now().Add(refreshMargin).Before(sec.Expiry)
+	if force {
+		// Unless another connection renewed the refused token meanwhile.
+		due = sec.Value == spent
+	}
+	if !due {
 		return acct, nil
 	}
-	if ts.refused[acct.Email] == sec.Refresh {
+	if at.refused == sec.Refresh {
 		return acct, fmt.Errorf("%s: %w", acct.Email, backend.ErrSignInAgain)
 	}
 	f, err := ts.flow(sec.Provider)
@@ -132,10 +249,7 @@ func (ts *Tokens) fresh(ctx context.Context, acct localstore.Account) (localstor
 	}
 	tok, err := f.Refresh(ctx, sec.Refresh)
 	if errors.Is(err, signin.ErrRefreshRefused) {
-		if ts.refused == nil {
-			ts.refused = make(map[string]string)
-		}
-		ts.refused[acct.Email] = sec.Refresh
+		at.refused = sec.Refresh
 		return acct, fmt.Errorf("%s: %w: %w", acct.Email, backend.ErrSignInAgain, err)
 	}
 	if err != nil {
@@ -145,20 +259,44 @@ func (ts *Tokens) fresh(ctx context.Context, acct localstore.Account) (localstor
 	next.Value, next.Refresh, next.Expiry, next.Obtained = tok.Access, tok.Refresh, tok.Expiry, ts.now()
 	// Stored only over the secret it was refreshed from: a rotated refresh
 	// token must not be lost, nor a newer sign-in overwritten.
+	stored := false
 	err = ts.store.Accounts().SetSecret(acct.Email, func(cur localstore.Secret) (localstore.Secret, bool) {
-		return next, cur.Refresh == sec.Refresh
+		stored = cur.Refresh == sec.Refresh
+		return next, stored
 	})
 	if err != nil && !errors.Is(err, localstore.ErrNotFound) {
 		return acct, fmt.Errorf("store the renewed sign-in of %s: %w", acct.Email, err)
 	}
-	if ts.renewed == nil {
-		ts.renewed = make(map[string]localstore.Secret)
+	if stored {
+		at.stored = next
 	}
 	if next.Refresh != sec.Refresh {
-		ts.renewed[sec.Refresh] = next
+		at.renewed[sec.Refresh] = next
 	}
 	acct.Secret = next
 	return acct, nil
+}
+
+// server returns nil when acct's token may go to host: an account signed
+// in with a provider sends its token only to the provider's servers
+// (signin.Provider.Servers), else the error wraps
+// signin.ErrNotProviderServer. A password, or a token pasted without a
+// provider, may go to the account's servers.
+func (ts *Tokens) server(acct localstore.Account, host string) error {
+	if acct.Secret.Kind != SecretOAuth2 || acct.Secret.Provider == "" {
+		return nil
+	}
+	p, err := signin.Preset(acct.Secret.Provider)
+	if err != nil {
+		st, err := ts.settings.Get()
+		if err != nil {
+			return err
+		}
+		if p, _, err = resolveProvider(acct.Secret.Provider, st); err != nil {
+			return fmt.Errorf("%s: the sign-in provider of %s: %w", host, acct.Email, err)
+		}
+	}
+	return p.CheckServer(host)
 }
 
 // secretOf is the stored secret of a sign-in.

@@ -32,7 +32,7 @@ func TestAddAccountWithSignIn(t *testing.T) {
 	}
 	pre := provider.Preset(signin.MechXOAUTH2)
 	if err := p.SignIns().SetClient("test", localstore.SignInClient{ClientID: signintest.ClientID, Name: "Test provider",
-		AuthURL: pre.AuthURL, TokenURL: pre.TokenURL, Scopes: pre.Scopes, Mechanism: pre.Mechanism}); err != nil {
+		AuthURL: pre.AuthURL, TokenURL: pre.TokenURL, Scopes: pre.Scopes, Mechanism: pre.Mechanism, Servers: pre.Servers}); err != nil {
 		t.Fatal(err)
 	}
 	p.Close()

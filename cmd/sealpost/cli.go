@@ -314,6 +314,38 @@ func (env *cliEnv) withProfile(fn func(p *mail.Profile) error) error {
 	return err
 }
 
+// withProfileAround runs before with the unlocked profile, closes it, runs
+// wait (a sign-in in the browser, which may take minutes: the app and other
+// commands may open the profile meanwhile), and opens the profile again,
+// with the same passphrase, to run after. wait and after run only when the
+// step before succeeded.
+func (env *cliEnv) withProfileAround(before func(p *mail.Profile) error, wait func() error, after func(p *mail.Profile) error) error {
+	dir, pass, err := env.unlockInput()
+	if err != nil {
+		return err
+	}
+	for _, step := range []func(p *mail.Profile) error{before, nil, after} {
+		if step == nil {
+			if err := wait(); err != nil {
+				return err
+			}
+			continue
+		}
+		p, err := mail.OpenProfile(dir, pass, env.profileOptions())
+		if err != nil {
+			return err
+		}
+		err = step(p)
+		if cerr := p.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("close profile: %w", cerr)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // withEngine runs fn with the profile unlocked in an engine that runs no
 // sessions, and locks it afterwards.
 func (env *cliEnv) withEngine(ctx context.Context, fn func(e *mail.Engine) error) error {

@@ -86,20 +86,7 @@ func cmdAccountAdd(ctx context.Context, env *cliEnv, args []string) error {
 	if *oauth {
 		settings.SecretKind = mail.SecretOAuth2
 	}
-	return env.withProfile(func(p *mail.Profile) error {
-		if signIn {
-			id := *provider
-			if id == "" {
-				if id = p.SignIns().ProviderFor(*email, settings.IMAP.Host, settings.SMTP.Host); id == "" {
-					return fmt.Errorf("%w: no known sign-in provider hosts %s: name it with --provider (`sealpost oauth2 providers` lists them)", errUsage, *email)
-				}
-			}
-			si, err := env.signIn(ctx, p, id, *email)
-			if err != nil {
-				return err
-			}
-			settings.SignIn = &si
-		}
+	add := func(p *mail.Profile) error {
 		info, err := p.Accounts().Add(ctx, settings, nil)
 		if err != nil {
 			err = withTrustHint(err)
@@ -117,7 +104,25 @@ func cmdAccountAdd(ctx context.Context, env *cliEnv, args []string) error {
 			fmt.Fprintf(env.err, "note: %s\n", n)
 		}
 		return nil
-	})
+	}
+	if !signIn {
+		return env.withProfile(add)
+	}
+	var pending *mail.PendingSignIn
+	return env.withProfileAround(func(p *mail.Profile) error {
+		id := *provider
+		if id == "" {
+			if id = p.SignIns().ProviderFor(*email, settings.IMAP.Host, settings.SMTP.Host); id == "" {
+				return fmt.Errorf("%w: no known sign-in provider hosts %s: name it with --provider (`sealpost oauth2 providers` lists them)", errUsage, *email)
+			}
+		}
+		pending, err = env.prepareSignIn(p, id, *email)
+		return err
+	}, func() error {
+		si, err := runSignIn(ctx, pending)
+		settings.SignIn = &si
+		return err
+	}, add)
 }
 
 // serverFlags registers --imap, --imap-security, --smtp and --smtp-security
@@ -232,6 +237,7 @@ func cmdAccountEdit(ctx context.Context, env *cliEnv, args []string) error {
 	name := fs.String("name", "", "your name as recipients see it (--name \"\" clears it)")
 	servers := serverFlags(fs, "new ", "")
 	passFile := fs.String("password-file", "", "read the new password (or OAuth2 token) from `FILE`")
+	toPassword := fs.Bool("switch-to-password", false, "with --password-file: an account that signs in with a provider logs in with this password from now on (its tokens are dropped)")
 	trust := fs.String("trust-cert", "", "trust the certificate with this SHA-256 fingerprint (hex, as printed when it was refused)")
 	provider := fs.String("provider-domain", "", "the `DOMAIN` of your provider, whose Received and Authentication-Results headers on incoming mail are trusted (--provider-domain \"\" goes back to the IMAP host's domain)")
 	if err := parse(fs, args, 0, 0); err != nil {
@@ -240,7 +246,10 @@ func cmdAccountEdit(ctx context.Context, env *cliEnv, args []string) error {
 	if *email == "" {
 		return fmt.Errorf("%w: --email ADDRESS is required", errUsage)
 	}
-	change := mail.AccountChange{Email: *email, TrustCert: *trust}
+	if *toPassword && *passFile == "" {
+		return fmt.Errorf("%w: --switch-to-password needs --password-file FILE", errUsage)
+	}
+	change := mail.AccountChange{Email: *email, TrustCert: *trust, SwitchToPassword: *toPassword}
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
 		case "name":
@@ -263,6 +272,9 @@ func cmdAccountEdit(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	return env.withProfile(func(p *mail.Profile) error {
 		info, err := p.Accounts().Update(ctx, change)
+		if errors.Is(err, mail.ErrSignedInAccount) {
+			return fmt.Errorf("%w (`sealpost account signin --email %s` signs in again; add --switch-to-password to log in with the password instead)", err, change.Email)
+		}
 		if err != nil {
 			return withTrustHint(err)
 		}

@@ -14,17 +14,24 @@ import (
 // signInTimeout is how long a sign-in waits for the user in the browser.
 const signInTimeout = 10 * time.Minute
 
-// signIn signs email in with the provider id: the terminal has no
-// browser to open, so it prints the address to open and waits for the
-// browser to come back to the loopback address (on this computer).
-func (env *cliEnv) signIn(ctx context.Context, p *mail.Profile, id, email string) (mail.SignedIn, error) {
-	ctx, cancel := context.WithTimeout(ctx, signInTimeout)
-	defer cancel()
-	return p.SignIns().SignIn(ctx, id, email, func(authURL string) error {
+// prepareSignIn makes ready the sign-in of email with the provider id:
+// the terminal has no browser to open, so it prints the address to open
+// and waits for the browser to come back to the loopback address (on this
+// computer).
+func (env *cliEnv) prepareSignIn(p *mail.Profile, id, email string) (*mail.PendingSignIn, error) {
+	return p.SignIns().Prepare(id, email, func(authURL string) error {
 		fmt.Fprintf(env.err, "To sign in %s, open this address in a browser on this computer:\n\n  %s\n\nWaiting up to %s for the sign-in (Ctrl+C stops)...\n",
 			email, authURL, signInTimeout)
 		return nil
 	})
+}
+
+// runSignIn runs a prepared sign-in, the profile closed, for up to
+// signInTimeout.
+func runSignIn(ctx context.Context, ps *mail.PendingSignIn) (mail.SignedIn, error) {
+	ctx, cancel := context.WithTimeout(ctx, signInTimeout)
+	defer cancel()
+	return ps.Run(ctx)
 }
 
 func cmdAccountSignIn(ctx context.Context, env *cliEnv, args []string) error {
@@ -36,7 +43,12 @@ func cmdAccountSignIn(ctx context.Context, env *cliEnv, args []string) error {
 	if *email == "" {
 		return fmt.Errorf("%w: --email ADDRESS is required", errUsage)
 	}
-	return env.withProfile(func(p *mail.Profile) error {
+	var (
+		addr    string
+		pending *mail.PendingSignIn
+		si      mail.SignedIn
+	)
+	return env.withProfileAround(func(p *mail.Profile) error {
 		info, err := p.Accounts().Info(*email)
 		if err != nil {
 			return err
@@ -44,11 +56,14 @@ func cmdAccountSignIn(ctx context.Context, env *cliEnv, args []string) error {
 		if info.SignInProvider == "" {
 			return fmt.Errorf("%s: %w", info.Email, mail.ErrNoSignIn)
 		}
-		si, err := env.signIn(ctx, p, info.SignInProvider, info.Email)
-		if err != nil {
-			return err
-		}
-		updated, err := p.Accounts().Update(ctx, mail.AccountChange{Email: info.Email, SignIn: &si})
+		addr = info.Email
+		pending, err = env.prepareSignIn(p, info.SignInProvider, info.Email)
+		return err
+	}, func() (err error) {
+		si, err = runSignIn(ctx, pending)
+		return err
+	}, func(p *mail.Profile) error {
+		updated, err := p.Accounts().Update(ctx, mail.AccountChange{Email: addr, SignIn: &si})
 		if err != nil {
 			return withTrustHint(err)
 		}
@@ -106,6 +121,8 @@ func cmdOAuth2Client(_ context.Context, env *cliEnv, args []string) error {
 	tokenURL := fs.String("token-url", "", "your own provider: its token endpoint (https)")
 	scopes := fs.String("scope", "", "your own provider: the scopes for IMAP and SMTP, separated by spaces")
 	mechanism := fs.String("mechanism", "", "your own provider: XOAUTH2 or OAUTHBEARER")
+	servers := fs.String("server", "", "your own provider: its IMAP and SMTP `HOSTS`, separated by spaces (.example.com: every host under it); its tokens go only to them")
+	clearSecret := fs.Bool("clear-client-secret", false, "remove the stored client secret (without this flag or --client-secret-file the stored one is kept)")
 	if err := parse(fs, args, 1, -1); err != nil {
 		return err
 	}
@@ -115,7 +132,10 @@ func cmdOAuth2Client(_ context.Context, env *cliEnv, args []string) error {
 	}
 	c := localstore.SignInClient{
 		ClientID: strings.TrimSpace(*clientID), Name: *name, AuthURL: *authURL, TokenURL: *tokenURL,
-		Scopes: strings.Fields(*scopes), Mechanism: strings.ToUpper(*mechanism),
+		Scopes: strings.Fields(*scopes), Mechanism: strings.ToUpper(*mechanism), Servers: strings.Fields(*servers),
+	}
+	if *clearSecret && *secretFile != "" {
+		return fmt.Errorf("%w: --clear-client-secret and --client-secret-file exclude each other", errUsage)
 	}
 	if *secretFile != "" {
 		secret, err := readSecretFile(*secretFile)
@@ -127,6 +147,11 @@ func cmdOAuth2Client(_ context.Context, env *cliEnv, args []string) error {
 	return env.withProfile(func(p *mail.Profile) error {
 		if err := p.SignIns().SetClient(id, c); err != nil {
 			return err
+		}
+		if *clearSecret && c.ClientID != "" {
+			if err := p.SignIns().ClearClientSecret(id); err != nil {
+				return err
+			}
 		}
 		if c.ClientID == "" {
 			fmt.Fprintf(env.out, "Removed the client ID for %s\n", id)

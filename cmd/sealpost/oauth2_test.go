@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/sealpost/sealpost/mail"
 	"github.com/sealpost/sealpost/mail/signin/signintest"
 )
 
@@ -50,7 +52,15 @@ func TestAccountAddOAuth2(t *testing.T) {
 	alice := "alice@" + srv.Domain
 	run := func(words string, args ...string) (string, string, error) {
 		var out bytes.Buffer
-		errOut := &browserWriter{open: provider.Browser(t)}
+		// The user is in the browser: the profile is not held open meanwhile.
+		errOut := &browserWriter{open: func(u string) error {
+			if p, err := mail.OpenProfile(dir, []byte(testPassphrase), nil); err != nil {
+				t.Errorf("the profile is locked during the sign-in in the browser: %v", err)
+			} else {
+				p.Close()
+			}
+			return provider.Browser(t)(u)
+		}}
 		env := &cliEnv{stdio: stdio{in: strings.NewReader(""), out: &out, err: errOut}, profileDir: dir, passphraseFile: pass, rootCAs: roots}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
@@ -78,7 +88,7 @@ func TestAccountAddOAuth2(t *testing.T) {
 		t.Errorf("a provider with a plain-text endpoint was accepted")
 	}
 	if _, _, err := run("oauth2 client", "test", "--client-id", signintest.ClientID, "--name", "Test", "--auth-url", pre.AuthURL,
-		"--token-url", pre.TokenURL, "--scope", "mail", "--mechanism", "xoauth2"); err != nil {
+		"--token-url", pre.TokenURL, "--scope", "mail", "--mechanism", "xoauth2", "--server", strings.Join(signintest.Servers, " ")); err != nil {
 		t.Fatal(err)
 	}
 	out, _, err := run("oauth2 providers", "--json")
@@ -103,5 +113,54 @@ func TestAccountAddOAuth2(t *testing.T) {
 	}
 	if _, _, err := run("account signin"); !errors.Is(err, errUsage) {
 		t.Errorf("account signin without --email: %v", err)
+	}
+	pw := writeFile(t, "pw", srv.Users[alice])
+	if _, _, err := run("account edit", "--email", alice, "--password-file", pw); !errors.Is(err, mail.ErrSignedInAccount) ||
+		!strings.Contains(err.Error(), "--switch-to-password") {
+		t.Errorf("account edit --password-file of a signed-in account: %v, want ErrSignedInAccount naming --switch-to-password", err)
+	}
+	if _, _, err := run("account edit", "--email", alice, "--password-file", pw, "--switch-to-password"); err != nil {
+		t.Errorf("account edit --switch-to-password: %v", err)
+	}
+	if accts := accountsOf(t, dir, pass); len(accts) != 1 || accts[0].Auth != "password" || accts[0].SignInProvider != "" {
+		t.Errorf("after the switch to a password: %+v", accts)
+	}
+}
+
+// TestOAuth2ClientKeepsTheSecret sets a client ID and secret, then only the
+// ID: the secret stays until --clear-client-secret.
+func TestOAuth2ClientKeepsTheSecret(t *testing.T) {
+	dir, pass := newProfile(t)
+	run := func(args ...string) error {
+		env := &cliEnv{stdio: stdio{in: strings.NewReader(""), out: io.Discard, err: io.Discard}, profileDir: dir, passphraseFile: pass}
+		return commandNamed("oauth2 client").run(t.Context(), env, args)
+	}
+	secret := func() string {
+		t.Helper()
+		p, err := mail.OpenProfile(dir, []byte(testPassphrase), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		c, err := p.SignIns().Client("google")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.ClientSecret
+	}
+	if err := run("google", "--client-id", "id-1", "--client-secret-file", writeFile(t, "secret", "s3cret")); err != nil {
+		t.Fatal(err)
+	}
+	if err := run("google", "--client-id", "id-2"); err != nil {
+		t.Fatal(err)
+	}
+	if got := secret(); got != "s3cret" {
+		t.Errorf("client secret after setting only the ID: %q, want it kept", got)
+	}
+	if err := run("google", "--client-id", "id-2", "--clear-client-secret"); err != nil {
+		t.Fatal(err)
+	}
+	if got := secret(); got != "" {
+		t.Errorf("client secret after --clear-client-secret: %q", got)
 	}
 }

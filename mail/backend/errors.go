@@ -89,3 +89,9 @@ func FindAll[T error](err error) []T {
 // only signing in again in the browser helps. The UI offers "Sign in
 // again" for it.
 var ErrSignInAgain = errors.New("the account's sign-in with its provider has expired or was revoked: sign in again")
+
+// ErrSignedInAccount means a password was given for an account that signs
+// in with a provider: it has no password to replace. Signing in again
+// renews the sign-in; switching the account to a password is a separate,
+// explicit step.
+var ErrSignedInAccount = errors.New("the account signs in with its provider and has no password to replace: sign in again instead, or switch the account to a password explicitly")

@@ -171,6 +171,6 @@ type SignIn interface {
 	SignInAgain(ctx context.Context, email string, open func(url string) error) error
 	// SetSignInClient stores the application's client ID (and client
 	// secret, for providers that issue one) for provider; an empty ID
-	// removes it.
+	// removes it, an empty secret keeps the stored one.
 	SetSignInClient(ctx context.Context, provider, clientID, clientSecret string) error
 }

@@ -36,8 +36,11 @@ type Provider struct {
 	// offers only that one.
 	Mechanism string
 	// Domains are mail domains hosted by the provider, for choosing it
-	// from an address; servers are host-name suffixes of its IMAP and SMTP
-	// servers, for choosing it from the server settings.
+	// from an address. Servers are its IMAP and SMTP servers: an entry
+	// starting with a dot names every host under that domain (".gmail.com"),
+	// any other entry exactly one host. They choose the provider from the
+	// server settings, and they are the only hosts its tokens are sent to
+	// (Serves).
 	Domains, Servers []string
 	// AuthParams are extra parameters of the authorization request.
 	AuthParams map[string]string
@@ -95,8 +98,45 @@ var Presets = []Provider{
 	},
 }
 
-// ErrUnknownProvider means no provider has the ID given.
-var ErrUnknownProvider = errors.New("unknown sign-in provider")
+var (
+	// ErrUnknownProvider means no provider has the ID given.
+	ErrUnknownProvider = errors.New("unknown sign-in provider")
+	// ErrNotProviderServer means an account signed in with a provider
+	// names a mail server that is not one of the provider's: its token
+	// would go to a host the provider did not issue it for, so it is not
+	// sent.
+	ErrNotProviderServer = errors.New("the server is not one of the sign-in provider's servers, so the sign-in token is not sent to it")
+)
+
+// Serves reports whether host is one of p's mail servers (see
+// Provider.Servers), ignoring case and a trailing dot.
+func (p Provider) Serves(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if host == "" {
+		return false
+	}
+	for _, s := range p.Servers {
+		s = strings.ToLower(s)
+		if strings.HasPrefix(s, ".") && strings.HasSuffix(host, s) || host == s {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckServer returns nil when host is one of p's servers, else an error
+// wrapping ErrNotProviderServer that says what the user can do.
+func (p Provider) CheckServer(host string) error {
+	if p.Serves(host) {
+		return nil
+	}
+	if len(p.Servers) == 0 {
+		return fmt.Errorf("%s: %w; the provider %s names no servers: set them in its sign-in settings (sealpost oauth2 client %s --server HOST)",
+			host, ErrNotProviderServer, p.Name, p.ID)
+	}
+	return fmt.Errorf("%s: %w; %s's servers are %s: correct the account's servers, or use a password instead of the sign-in",
+		host, ErrNotProviderServer, p.Name, strings.Join(p.Servers, ", "))
+}
 
 // Preset returns the preset with id.
 func Preset(id string) (Provider, error) {
@@ -121,11 +161,8 @@ func ForAccount(email string, hosts ...string) (Provider, bool) {
 			return p, true
 		}
 		for _, h := range hosts {
-			h = strings.ToLower(strings.TrimSuffix(h, "."))
-			for _, suffix := range p.Servers {
-				if strings.HasSuffix(h, suffix) {
-					return p, true
-				}
+			if p.Serves(h) {
+				return p, true
 			}
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -23,7 +24,8 @@ import (
 
 var (
 	// ErrStateMismatch means the browser came back with another state
-	// than the one sent: a request Sealpost did not start, refused.
+	// than the one sent: a request Sealpost did not start, refused and
+	// ignored (Run keeps waiting for the right one).
 	ErrStateMismatch = errors.New("the sign-in answer does not belong to this sign-in (state mismatch); nothing was accepted")
 	// ErrDenied means the provider refused the sign-in, or the user
 	// declined to grant access.
@@ -85,9 +87,11 @@ type callback struct {
 // Run signs in: it listens on an ephemeral port of 127.0.0.1, opens the
 // authorization URL (with a fresh state and a PKCE S256 challenge), waits
 // for the browser to come back with a code, checks the state and redeems
-// the code with the PKCE verifier. It returns when ctx ends (give it a
-// deadline: the user may never finish), or with ErrStateMismatch,
-// ErrDenied or a token error.
+// the code with the PKCE verifier. A request with another state (one this
+// sign-in did not start) gets an error page and is otherwise ignored: the
+// wait goes on. It returns when ctx ends (give it a deadline: the user may
+// never finish; the error then also wraps ErrStateMismatch if such
+// requests came), or with ErrDenied or a token error.
 func (f *Flow) Run(ctx context.Context) (Token, error) {
 	if err := f.Provider.check(); err != nil {
 		return Token{}, err
@@ -118,8 +122,9 @@ func (f *Flow) Run(ctx context.Context) (Token, error) {
 	authURL := cfg.AuthCodeURL(state, opts...)
 
 	done := make(chan callback, 1)
+	var forged atomic.Int32 // requests with another state, ignored
 	srv := &http.Server{
-		Handler:           callbackHandler(state, done),
+		Handler:           callbackHandler(state, done, &forged),
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
@@ -143,6 +148,9 @@ func (f *Flow) Run(ctx context.Context) (Token, error) {
 	var cb callback
 	select {
 	case <-ctx.Done():
+		if n := forged.Load(); n > 0 {
+			return Token{}, fmt.Errorf("sign-in not finished: %w (%d answers ignored: %w)", ctx.Err(), n, ErrStateMismatch)
+		}
 		return Token{}, fmt.Errorf("sign-in not finished: %w", ctx.Err())
 	case cb = <-done:
 	}
@@ -184,11 +192,15 @@ func (f *Flow) Refresh(ctx context.Context, refresh string) (Token, error) {
 	return t, nil
 }
 
+// defaultClient makes the token requests of flows without an HTTPClient:
+// one for the process, so that its connections are reused.
+var defaultClient = &http.Client{Timeout: 30 * time.Second}
+
 // httpContext carries the flow's HTTP client to x/oauth2.
 func (f *Flow) httpContext(ctx context.Context) context.Context {
 	c := f.HTTPClient
 	if c == nil {
-		c = &http.Client{Timeout: 30 * time.Second}
+		c = defaultClient
 	}
 	return context.WithValue(ctx, oauth2.HTTPClient, c)
 }
@@ -225,9 +237,11 @@ func randomState() (string, error) {
 
 // callbackHandler answers the browser's return to the loopback address:
 // the first request at "/" with the right state and a code (or the
-// provider's error) ends the wait; a wrong state ends it with
-// ErrStateMismatch. Other paths (a favicon, say) get 404.
-func callbackHandler(state string, done chan<- callback) http.Handler {
+// provider's error) ends the wait. A request with another state gets an
+// error page, is counted in forged and changes nothing else: it did not
+// come from this sign-in (another page of the browser, say), and the
+// right answer may still come. Other paths (a favicon, say) get 404.
+func callbackHandler(state string, done chan<- callback, forged *atomic.Int32) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
@@ -237,7 +251,10 @@ func callbackHandler(state string, done chan<- callback) http.Handler {
 		var cb callback
 		switch {
 		case subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1:
-			cb.err = ErrStateMismatch
+			forged.Add(1)
+			page(w, http.StatusBadRequest, "Sign-in failed: "+ErrStateMismatch.Error()+
+				". If you started a sign-in in Sealpost, finish it in the window Sealpost opened.")
+			return
 		case q.Get("error") != "":
 			cb.err = fmt.Errorf("%w: %s", ErrDenied, q.Get("error"))
 		case q.Get("code") == "":
@@ -245,17 +262,22 @@ func callbackHandler(state string, done chan<- callback) http.Handler {
 		default:
 			cb.code = q.Get("code")
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		status, text := http.StatusOK, "Signed in. You can close this window and return to Sealpost."
 		if cb.err != nil {
-			status, text = http.StatusBadRequest, "Sign-in failed: "+cb.err.Error()
+			page(w, http.StatusBadRequest, "Sign-in failed: "+cb.err.Error())
+		} else {
+			page(w, http.StatusOK, "Signed in. You can close this window and return to Sealpost.")
 		}
-		w.WriteHeader(status)
-		fmt.Fprintf(w, "<!doctype html><title>Sealpost</title><p>%s</p>\n", html.EscapeString(text))
 		select {
 		case done <- cb:
 		default: // an answer already came; this one changes nothing
 		}
 	})
+}
+
+// page answers the browser with text, never cached.
+func page(w http.ResponseWriter, status int, text string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "<!doctype html><title>Sealpost</title><p>%s</p>\n", html.EscapeString(text))
 }

@@ -3,6 +3,7 @@ package signin_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -91,21 +92,64 @@ func redirectOf(t *testing.T, authURL string) (*url.URL, string) {
 	return r, u.Query().Get("state")
 }
 
-func TestSignInRefusesAnotherState(t *testing.T) {
+// TestSignInIgnoresAnotherState sends the loopback address an answer with
+// another state (a code the provider issued, for a request this sign-in did
+// not make): it gets an error page, its code is not redeemed, and the
+// sign-in keeps waiting, here until it is cancelled.
+func TestSignInIgnoresAnotherState(t *testing.T) {
 	p := signintest.New(t)
 	f := newFlow(t, p)
+	ctx, cancel := context.WithCancel(ctxFor(t))
+	defer cancel()
 	f.Open = func(authURL string) error {
 		u, _ := url.Parse(authURL)
 		q := u.Query()
 		q.Set("state", "forged")
 		u.RawQuery = q.Encode()
-		return p.Browser(t)(u.String())
+		resp, err := p.HTTPClient().Get(u.String()) // the provider redirects to the loopback address
+		if err != nil {
+			return err
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "does not belong to this sign-in") {
+			t.Errorf("answer with another state: %s %q, want 400 and an error page", resp.Status, body)
+		}
+		cancel()
+		return nil
 	}
-	if _, err := f.Run(ctxFor(t)); !errors.Is(err, signin.ErrStateMismatch) {
-		t.Fatalf("a code with another state: %v, want ErrStateMismatch", err)
+	_, err := f.Run(ctx)
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, signin.ErrStateMismatch) {
+		t.Fatalf("sign-in after an answer with another state: %v, want it still waiting until cancelled, naming the mismatch", err)
 	}
 	if n := p.Count("authorization_code"); n != 0 {
 		t.Errorf("the code was redeemed %d times despite the wrong state", n)
+	}
+}
+
+// TestSignInWaitsPastAnotherState: an answer with another state does not
+// end the sign-in; the right answer that follows signs in.
+func TestSignInWaitsPastAnotherState(t *testing.T) {
+	p := signintest.New(t)
+	f := newFlow(t, p)
+	f.Open = func(authURL string) error {
+		r, _ := redirectOf(t, authURL)
+		resp, err := http.Get(r.String() + "?code=planted&state=forged")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("answer with another state: %s, want 400", resp.Status)
+		}
+		return p.Browser(t)(authURL)
+	}
+	tok, err := f.Run(ctxFor(t))
+	if err != nil {
+		t.Fatalf("sign-in after an answer with another state: %v, want it to go on and succeed", err)
+	}
+	if tok.Access == "" || p.Count("authorization_code") != 1 {
+		t.Errorf("token %v after %d redeemed codes, want one", tok, p.Count("authorization_code"))
 	}
 }
 
@@ -220,6 +264,26 @@ func TestPresets(t *testing.T) {
 		if _, err := f.Run(ctxFor(t)); err == nil || !strings.Contains(err.Error(), "stop") {
 			t.Errorf("preset %s does not pass the checks: %v", p.ID, err)
 		}
+	}
+	google, _ := signin.Preset("google")
+	for host, want := range map[string]bool{
+		"imap.gmail.com": true, "SMTP.Gmail.com.": true, "gmail.com": false, "imap.gmail.com.evil.example": false,
+		"evilgmail.com": false, "127.0.0.1": false, "": false,
+	} {
+		if got := google.Serves(host); got != want {
+			t.Errorf("google serves %q: %t, want %t", host, got, want)
+		}
+		if err := google.CheckServer(host); (err == nil) != want || !want && !errors.Is(err, signin.ErrNotProviderServer) {
+			t.Errorf("google CheckServer(%q) = %v", host, err)
+		}
+	}
+	exact := signin.Provider{ID: "corp", Name: "Corp", Servers: []string{"mail.corp.example"}}
+	if !exact.Serves("mail.corp.example") || exact.Serves("x.mail.corp.example") {
+		t.Errorf("a server named without a leading dot must match exactly that host")
+	}
+	if err := (signin.Provider{ID: "corp"}).CheckServer("mail.corp.example"); !errors.Is(err, signin.ErrNotProviderServer) ||
+		!strings.Contains(err.Error(), "--server") {
+		t.Errorf("a provider without servers: %v, want ErrNotProviderServer saying how to set them", err)
 	}
 	if _, err := signin.Preset("myspace"); !errors.Is(err, signin.ErrUnknownProvider) {
 		t.Errorf("unknown preset: %v", err)

@@ -79,12 +79,26 @@ func New(t testing.TB) *Provider {
 	return p
 }
 
-// Preset is the provider as a sign-in preset, with mechanism.
+// Servers are the mail servers of the test provider: the loopback
+// addresses the test mail servers (testservers) listen on.
+var Servers = []string{"127.0.0.1", "127.0.0.2"}
+
+// Preset is the provider as a sign-in preset, with mechanism; its servers
+// are Servers.
 func (p *Provider) Preset(mechanism string) signin.Provider {
 	return signin.Provider{
 		ID: "test", Name: "Test provider", AuthURL: p.srv.URL + "/authorize", TokenURL: p.srv.URL + "/token",
-		Scopes: []string{"mail"}, Mechanism: mechanism,
+		Scopes: []string{"mail"}, Mechanism: mechanism, Servers: Servers,
 	}
+}
+
+// RevokeAccess forgets every access token but keeps the refresh tokens, as
+// a provider does when it ends access tokens early (a password change, a
+// key rollover): a refresh gets a working token again.
+func (p *Provider) RevokeAccess() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.access = map[string]accessToken{}
 }
 
 // IntrospectionURL is the introspection endpoint with its credentials.
