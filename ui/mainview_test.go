@@ -181,7 +181,7 @@ func TestDescribe(t *testing.T) {
 		{"partly signed", backend.Message{Signature: part}, levelCaution, "Only part"},
 		{"invalid", backend.Message{Signature: backend.Signature{Status: backend.SigInvalid}}, levelBad, "INVALID"},
 		{"unknown key", backend.Message{Signature: backend.Signature{Status: backend.SigUnknownKey}}, levelCaution, "do not have"},
-		{"undecryptable", backend.Message{Encrypted: true}, levelBad, "could not decrypt"},
+		{"undecryptable", backend.Message{Encrypted: true}, levelBad, "Encrypted, but Sealpost could not decrypt it: nothing of it is shown"},
 		{"s/mime", backend.Message{SMIMEEncrypted: true}, levelCaution, "Encrypted with S/MIME, which Sealpost cannot read"},
 		{"date mismatch", backend.Message{Encrypted: true, Decrypted: true, Signature: mismatch}, levelCaution, "Date mismatch: signed by Bob"},
 		{"plain", backend.Message{Signature: backend.Signature{Status: backend.SigNone}}, levelNeutral, "Not signed"},

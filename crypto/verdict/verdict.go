@@ -826,6 +826,8 @@ func decryptProblem(err error) string {
 		return "your secret key is locked; unlock it to read this message"
 	case errors.Is(err, crypto.ErrBadPassword):
 		return "the message is encrypted with a password; open it with the password"
+	case errors.Is(err, crypto.ErrDamagedArmor):
+		return "the message is encrypted, but it could not be decrypted: its armor is damaged (" + err.Error() + ")"
 	}
 	return "the encrypted content cannot be decrypted: " + err.Error()
 }
@@ -846,9 +848,11 @@ func (in *inspector) encryptedRoot(env, ct *part) {
 	}
 	inner, v, ok := in.decryptMIME(decoder(ct.cte(), ct.body.reader()), ct.path)
 	if !ok {
-		// Encrypted only when the part holds OpenPGP encrypted data: not
-		// for a signed message that failed (too large, say).
-		in.res.Encrypted = v.Encrypted
+		// The message arrived encrypted: it stays so, undecryptable and
+		// with nothing of it shown, unless the part is positively an
+		// unencrypted OpenPGP message (a signed one that failed, too
+		// large, say). Damaged armor tells nothing either way.
+		in.res.Encrypted = !v.Unencrypted
 		return
 	}
 	in.res.Encrypted, in.res.IntegrityProtected = v.Encrypted, v.IntegrityProtected
