@@ -110,6 +110,9 @@ func describeIn(m backend.Message, o origin) securityState {
 		s.raise(levelBad)
 		s.lines = append(s.lines, barLine{theme.ErrorIcon(),
 			fmt.Sprintf("Signed, but NOT by %s: the signing key (%s) belongs to someone else", fromAddress(m.From), keyOr(key))})
+		if sig.DateMismatch {
+			s.lines = append(s.lines, barLine{theme.WarningIcon(), dateMismatchLine(signer, sig.SignedAt, m.Date)})
+		}
 	case sig.Status == backend.SigValid && sig.DateMismatch:
 		s.raise(levelCaution)
 		s.lines = append(s.lines, barLine{theme.WarningIcon(), dateMismatchLine(signer, sig.SignedAt, m.Date)})

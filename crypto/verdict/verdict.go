@@ -637,9 +637,17 @@ func (in *inspector) checkSignatureDate(h message.Header) {
 	}
 	if d := in.res.Signature.SignedAt.Sub(date); d > maxDateSkew || d < -maxDateSkew {
 		in.res.Signature.DateMismatch = true
-		in.warn("the signature was made on %s, but the message is dated %s: it may be an old message sent again",
-			in.res.Signature.SignedAt.UTC().Format(time.DateOnly), date.UTC().Format(time.DateOnly))
+		in.warn("%s", DateMismatchWarning(in.res.Signature.SignedAt, date))
 	}
+}
+
+// DateMismatchWarning is the warning of Result.Warnings that goes with
+// SignatureInfo.DateMismatch, for a signature made at signed in a message
+// dated date (Result.Date). A reader that shows the mismatch in words of
+// its own leaves this warning out, so that it says it once.
+func DateMismatchWarning(signed, date time.Time) string {
+	return fmt.Sprintf("the signature was made on %s, but the message is dated %s: it may be an old message sent again",
+		signed.UTC().Format(time.DateOnly), date.UTC().Format(time.DateOnly))
 }
 
 // addPart records the state of a security-relevant part.
