@@ -35,6 +35,10 @@ var (
 	ErrBadPassword = errors.New("wrong password")
 	// ErrMalformedMessage reports input that is not a well-formed OpenPGP message.
 	ErrMalformedMessage = errors.New("malformed OpenPGP message")
+	// ErrDamagedArmor reports an armored message whose armor cannot be
+	// read: no "BEGIN PGP MESSAGE" header, broken header lines or data that
+	// does not decode. It always comes with ErrMalformedMessage.
+	ErrDamagedArmor = errors.New("damaged armor")
 	// ErrNoRecipients reports an encryption request without recipients.
 	ErrNoRecipients = errors.New("no recipients")
 	// ErrFingerprintMismatch reports a Merge of two different keys.

@@ -71,11 +71,14 @@ func FuzzDecrypt(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		st := &recordingStaging{}
 		start := time.Now()
-		_, err := Decrypt(bytes.NewReader(data), st, DecryptOptions{
+		v, err := Decrypt(bytes.NewReader(data), st, DecryptOptions{
 			Keys: []*Key{key}, Verifiers: []*Key{key}, Password: []byte("pw"), Now: t0,
 		})
 		if d := time.Since(start); d > slowInput {
 			t.Errorf("Decrypt took %v for %d bytes, want under %v", d, len(data), slowInput)
+		}
+		if v.Encrypted && v.Unencrypted {
+			t.Errorf("the verdict says both Encrypted and Unencrypted (error %v)", err)
 		}
 		switch {
 		case err != nil && (st.commits != 0 || st.discards != 1):

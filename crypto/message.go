@@ -89,6 +89,13 @@ type DecryptOptions struct {
 type Verdict struct {
 	// Encrypted is true when the input was an encrypted message.
 	Encrypted bool
+	// Unencrypted is true when the input is positively an OpenPGP message
+	// that is not encrypted: its first packet is a signature, one-pass
+	// signature, compressed or literal data packet. With an error, neither
+	// Encrypted nor Unencrypted means the input could not be read far
+	// enough to tell (damaged armor, say): a caller that was told the
+	// message is encrypted must keep treating it as encrypted.
+	Unencrypted bool
 	// IntegrityProtected is true when the integrity check (MDC or AEAD)
 	// passed; Decrypt never returns plaintext from encrypted data without it.
 	IntegrityProtected bool
@@ -434,9 +441,11 @@ func entityList(keys []*Key) openpgp.EntityList {
 // Errors: ErrNoMatchingKey, ErrKeyLocked, ErrBadPassword, ErrIntegrity,
 // ErrMalformedMessage. A bad signature is not an error: see Verdict.Signature.
 // With an error, the Verdict says only whether the input is an encrypted
-// OpenPGP message (its first packet is a key or an encrypted data packet),
-// so that a signed message that failed for another reason (too large, say)
-// is not reported as encrypted.
+// OpenPGP message (its first packet is a key or an encrypted data packet)
+// or positively an unencrypted one (Unencrypted), so that a signed message
+// that failed for another reason (too large, say) is not reported as
+// encrypted. Armor that cannot be read fails with ErrDamagedArmor and
+// neither.
 func Decrypt(src io.Reader, dst Staging, opts DecryptOptions) (v Verdict, err error) {
 	committed := false
 	defer func() {
@@ -460,7 +469,8 @@ func Decrypt(src io.Reader, dst Staging, opts DecryptOptions) (v Verdict, err er
 			putChunk(b)
 		}
 	}()
-	failed := Verdict{Encrypted: startsEncrypted(body)}
+	tag, tagged := firstPacket(body)
+	failed := Verdict{Encrypted: tagged && startsEncrypted(tag), Unencrypted: tagged && startsUnencrypted(tag)}
 	inner, enc, err := openEncrypted(body, ring, opts.Password, cfg, bufs[1], bufs[2])
 	if err != nil {
 		return failed, err
@@ -503,6 +513,8 @@ func Decrypt(src io.Reader, dst Staging, opts DecryptOptions) (v Verdict, err er
 			return failed, fmt.Errorf("decrypt: %w: the message was modified or is incomplete (%w)", ErrIntegrity, err)
 		}
 		v.Encrypted, v.IntegrityProtected, v.Symmetric = true, true, enc.symmetric
+	} else {
+		v.Unencrypted = true
 	}
 	v.Signature = messageSignature(md, now)
 	committed = true
@@ -541,9 +553,13 @@ func messageBody(src io.Reader) (*bufio.Reader, error) {
 	}
 	body, err := newArmorReader(br)
 	if err != nil {
-		return nil, fmt.Errorf("decrypt: %w: neither binary OpenPGP nor an armored message (%w)", ErrMalformedMessage, err)
+		return nil, fmt.Errorf("decrypt: %w: %w: neither binary OpenPGP nor a readable armored message (%w)", ErrMalformedMessage, ErrDamagedArmor, err)
 	}
-	return bufio.NewReaderSize(body, peekSize), nil
+	out := bufio.NewReaderSize(body, peekSize)
+	if _, err := out.Peek(1); err != nil {
+		return nil, fmt.Errorf("decrypt: %w: %w: the armored data cannot be decoded (%w)", ErrMalformedMessage, ErrDamagedArmor, err)
+	}
+	return out, nil
 }
 
 // packetTag returns the packet type of the header starting with b.
@@ -554,16 +570,33 @@ func packetTag(b byte) byte {
 	return (b >> 2) & 0x0f
 }
 
-// startsEncrypted reports whether the OpenPGP packets in body begin with a
-// key packet (PKESK, SKESK) or encrypted data (SED, SEIPD, AEAD), without
-// consuming anything.
-func startsEncrypted(body *bufio.Reader) bool {
+// firstPacket returns the type of the first OpenPGP packet in body without
+// consuming anything; false when body does not begin with a packet header.
+func firstPacket(body *bufio.Reader) (byte, bool) {
 	first, err := body.Peek(1)
 	if err != nil || first[0]&0x80 == 0 {
-		return false
+		return 0, false
 	}
-	switch packetTag(first[0]) {
+	return packetTag(first[0]), true
+}
+
+// startsEncrypted reports whether a message whose first packet is of type
+// tag is encrypted: a key packet (PKESK, SKESK) or encrypted data (SED,
+// SEIPD, AEAD).
+func startsEncrypted(tag byte) bool {
+	switch tag {
 	case tagPKESK, tagSKESK, tagSED, tagSEIPD, tagAEAD:
+		return true
+	}
+	return false
+}
+
+// startsUnencrypted reports whether a message whose first packet is of
+// type tag is positively not encrypted (signed, compressed or literal
+// data), as openEncrypted reads it.
+func startsUnencrypted(tag byte) bool {
+	switch tag {
+	case tagSignature, tagOnePassSig, tagCompressed, tagLiteral:
 		return true
 	}
 	return false
@@ -594,8 +627,7 @@ func openEncrypted(body *bufio.Reader, ring decryptRing, password []byte, cfg *p
 	if err != nil {
 		return nil, nil, fmt.Errorf("decrypt: %w: empty message", ErrMalformedMessage)
 	}
-	switch packetTag(first[0]) {
-	case tagSignature, tagOnePassSig, tagCompressed, tagLiteral:
+	if startsUnencrypted(packetTag(first[0])) {
 		return body, nil, nil
 	}
 	var pkesks []*packet.EncryptedKey

@@ -366,7 +366,7 @@ func messageOf(v verdict.Result) backend.Message {
 		From: v.From, Subject: v.Subject, Encrypted: v.Encrypted, Decrypted: v.IntegrityProtected, Body: v.BodyText,
 		SMIMEEncrypted: v.SMIMEEncrypted,
 		To:             v.To, Cc: v.Cc, Bcc: v.Bcc, ReplyTo: v.ReplyTo, Date: v.Date, Protected: v.Protected,
-		Warnings: v.Warnings,
+		Warnings: shownWarnings(v),
 		Signature: backend.Signature{
 			Status: string(v.Signature.Status), Fingerprint: v.Signature.SignerFingerprint,
 			MatchesFrom: v.Signature.SignerMatchesFrom, WholeMessage: v.Signature.CoversWholeMessage,
@@ -381,6 +381,22 @@ func messageOf(v verdict.Result) backend.Message {
 		m.Attachments = append(m.Attachments, backend.Attachment{Filename: a.Filename, ContentType: a.ContentType, Size: int(a.Size), Data: a.Data})
 	}
 	return m
+}
+
+// shownWarnings are v's warnings less the date mismatch, which
+// backend.Signature.DateMismatch carries and the reader words itself.
+func shownWarnings(v verdict.Result) []string {
+	if !v.Signature.DateMismatch {
+		return v.Warnings
+	}
+	mismatch := verdict.DateMismatchWarning(v.Signature.SignedAt, v.Date)
+	var out []string
+	for _, w := range v.Warnings {
+		if w != mismatch {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // Reply prepares an answer to a stored message.

@@ -126,16 +126,3 @@ func (c *composer) deliveryLabel(email string) *widget.Label {
 	l.Importance = importance
 	return l
 }
-
-// auditDetail is an audit entry's detail, followed for a sent message by
-// its security mode and how it was to travel to each recipient domain.
-func auditDetail(e backend.AuditEntry) string {
-	parts := []string{e.Detail}
-	if e.Mode != "" {
-		parts = append(parts, "sent as "+e.Mode)
-	}
-	for _, f := range e.Delivery {
-		parts = append(parts, f.Domain+": "+f.Text())
-	}
-	return strings.Join(parts, "; ")
-}

@@ -180,15 +180,3 @@ func TestComposerDeliveryStallNeverBlocks(t *testing.T) {
 		t.Errorf("after closing: %q, want no finding made up", got)
 	}
 }
-
-func TestAuditDetailNamesDelivery(t *testing.T) {
-	e := backend.AuditEntry{Detail: "1 recipient(s): bob@example.net; not encrypted", Mode: backend.ModePlain,
-		Delivery: []backend.DeliveryFinding{{Domain: "example.net", Status: backend.DeliveryNotEnforced, DANE: backend.DANENone}}}
-	want := "1 recipient(s): bob@example.net; not encrypted; sent as plain; example.net: TLS not enforced by example.net"
-	if got := auditDetail(e); got != want {
-		t.Errorf("got %q\nwant %q", got, want)
-	}
-	if got := auditDetail(backend.AuditEntry{Detail: "key"}); got != "key" {
-		t.Errorf("an entry without a send record: %q", got)
-	}
-}

@@ -169,6 +169,8 @@ func TestDescribe(t *testing.T) {
 	part.WholeMessage = false
 	mismatch := verified
 	mismatch.DateMismatch = true
+	otherMismatch := other
+	otherMismatch.DateMismatch = true
 	tests := []struct {
 		name  string
 		msg   backend.Message
@@ -181,9 +183,10 @@ func TestDescribe(t *testing.T) {
 		{"partly signed", backend.Message{Signature: part}, levelCaution, "Only part"},
 		{"invalid", backend.Message{Signature: backend.Signature{Status: backend.SigInvalid}}, levelBad, "INVALID"},
 		{"unknown key", backend.Message{Signature: backend.Signature{Status: backend.SigUnknownKey}}, levelCaution, "do not have"},
-		{"undecryptable", backend.Message{Encrypted: true}, levelBad, "could not decrypt"},
+		{"undecryptable", backend.Message{Encrypted: true}, levelBad, "Encrypted, but Sealpost could not decrypt it: nothing of it is shown"},
 		{"s/mime", backend.Message{SMIMEEncrypted: true}, levelCaution, "Encrypted with S/MIME, which Sealpost cannot read"},
 		{"date mismatch", backend.Message{Encrypted: true, Decrypted: true, Signature: mismatch}, levelCaution, "Date mismatch: signed by Bob"},
+		{"date mismatch, signer is not the sender", backend.Message{From: "bob@example.net", Signature: otherMismatch}, levelBad, "Date mismatch: signed by Bob"},
 		{"plain", backend.Message{Signature: backend.Signature{Status: backend.SigNone}}, levelNeutral, "Not signed"},
 		{"warning lowers good", backend.Message{Encrypted: true, Decrypted: true, Signature: verified, Warnings: []string{"date in the future"}}, levelCaution, "date in the future"},
 		{"transport", backend.Message{Transport: &backend.Transport{Server: "imap.example.org", Version: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256",

@@ -124,24 +124,42 @@ func dateMismatch() backend.Message {
 		Body: "Shall we have lunch on Friday at noon?",
 		Signature: backend.Signature{Status: backend.SigValid, Fingerprint: "EEE772889CE57117BD7D6C12DDFB66979E15B17C",
 			Signer: "Bob Example <bob@example.net>", Verification: backend.VerificationVerified, MatchesFrom: true,
-			WholeMessage: true, SignedAt: date.AddDate(0, 0, -5), DateMismatch: true},
-		Warnings: []string{"the signature was made on 2026-11-15, but the message is dated 2026-11-20: it may be an old message sent again"}}
+			WholeMessage: true, SignedAt: date.AddDate(0, 0, -5), DateMismatch: true}}
 }
 
 // TestReaderDateMismatch: a valid signature made days before the message's
-// Date is shown as a mismatch, never as a plain "Signed by".
+// Date is shown as a mismatch, once, never as a plain "Signed by"; by a key
+// of someone else, the bar says both.
 func TestReaderDateMismatch(t *testing.T) {
 	test.NewTempApp(t)
-	r := newReader()
-	r.show(dateMismatch())
-	if barSays(r, "Signed by") {
-		t.Errorf("bar presents the signature as a plain valid one:\n%s", barText(r))
+	other := dateMismatch()
+	other.Signature.MatchesFrom = false
+	tests := []struct {
+		name  string
+		msg   backend.Message
+		also  string
+		level level
+	}{
+		{"by the sender", dateMismatch(), "", levelCaution},
+		{"by someone else", other, "Signed, but NOT by bob@example.net", levelBad},
 	}
-	if !barSays(r, "Date mismatch: signed by Bob Example <bob@example.net> on 15 Nov 2026, but the message is dated 20 Nov 2026") {
-		t.Errorf("bar = %q, want the date mismatch with both dates", barText(r))
-	}
-	if r.bar.state.level != levelCaution {
-		t.Errorf("level = %s, want caution", r.bar.state.level)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newReader()
+			r.show(tc.msg)
+			if barSays(r, "Signed by") || !barSays(r, tc.also) {
+				t.Errorf("bar = %q, want no plain \"Signed by\" and %q", barText(r), tc.also)
+			}
+			if n := strings.Count(barText(r), "Date mismatch: signed by Bob Example <bob@example.net> on 15 Nov 2026, but the message is dated 20 Nov 2026"); n != 1 {
+				t.Errorf("bar says the date mismatch with both dates %d times, want once:\n%s", n, barText(r))
+			}
+			if n := strings.Count(barText(r), "old message sent again"); n != 1 {
+				t.Errorf("bar warns of an old message %d times, want once:\n%s", n, barText(r))
+			}
+			if r.bar.state.level != tc.level {
+				t.Errorf("level = %s, want %s", r.bar.state.level, tc.level)
+			}
+		})
 	}
 }
 

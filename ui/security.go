@@ -70,7 +70,7 @@ func describeIn(m backend.Message, o origin) securityState {
 		s.lines = append(s.lines, barLine{lockIcon, "Encrypted: only you and the other recipients can read it"})
 	case m.Encrypted:
 		s.raise(levelBad)
-		s.lines = append(s.lines, barLine{theme.ErrorIcon(), "Encrypted, but Sealpost could not decrypt it with integrity protection"})
+		s.lines = append(s.lines, barLine{theme.ErrorIcon(), "Encrypted, but Sealpost could not decrypt it: nothing of it is shown"})
 	case m.SMIMEEncrypted:
 		s.raise(levelCaution)
 		s.lines = append(s.lines, barLine{theme.WarningIcon(), "Encrypted with S/MIME, which Sealpost cannot read: nothing of it is shown"})
@@ -110,6 +110,9 @@ func describeIn(m backend.Message, o origin) securityState {
 		s.raise(levelBad)
 		s.lines = append(s.lines, barLine{theme.ErrorIcon(),
 			fmt.Sprintf("Signed, but NOT by %s: the signing key (%s) belongs to someone else", fromAddress(m.From), keyOr(key))})
+		if sig.DateMismatch {
+			s.lines = append(s.lines, barLine{theme.WarningIcon(), dateMismatchLine(signer, sig.SignedAt, m.Date)})
+		}
 	case sig.Status == backend.SigValid && sig.DateMismatch:
 		s.raise(levelCaution)
 		s.lines = append(s.lines, barLine{theme.WarningIcon(), dateMismatchLine(signer, sig.SignedAt, m.Date)})

@@ -162,7 +162,9 @@ func (r *auditRow) show(e backend.AuditEntry) {
 		subject = backend.GroupFingerprint(subject)
 	}
 	r.subject.SetText(subject)
-	r.detail.SetText(auditDetail(e))
+	// A sent message's detail already says how it was protected and
+	// travelled (its SendRecord, kept for the hash, says it again).
+	r.detail.SetText(e.Detail)
 	r.Refresh() // the labels' widths changed: lay the row out again
 }
 

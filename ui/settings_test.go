@@ -130,14 +130,20 @@ func TestAuditViewerFilterByContact(t *testing.T) {
 }
 
 // TestAuditRowShowsSentMail: a sent message's entry says who sent what to
-// whom and how.
+// whom and how, each fact once: its send record repeats what the detail
+// says and is not shown again.
 func TestAuditRowShowsSentMail(t *testing.T) {
 	test.NewTempApp(t)
 	row := newAuditRow().(*auditRow)
-	row.show(backend.AuditEntry{Seq: 7, Time: fixtureNow, Kind: "mail.sent", Subject: "<1@example.org>",
-		Detail: `from alice@example.org to bob@example.net; subject "Q3"; security: encrypted and signed (PGP/MIME); delivery: not checked`})
-	if row.kind.Text != "mail.sent" || !strings.Contains(row.detail.Text, "to bob@example.net") || !strings.Contains(row.detail.Text, "encrypted and signed") {
-		t.Errorf("row = %q %q %q", row.kind.Text, row.subject.Text, row.detail.Text)
+	detail := `from alice@example.org to bob@example.net; subject "Q3"; security: encrypted and signed (PGP/MIME); ` +
+		`delivery: example.net delivered over enforced TLS (MTA-STS)`
+	row.show(backend.AuditEntry{Seq: 7, Time: fixtureNow, Kind: "mail.sent", Subject: "<1@example.org>", Detail: detail,
+		Mode: backend.ModeEncrypt, Delivery: []backend.DeliveryFinding{{Domain: "example.net", Status: backend.DeliveryEnforced}}})
+	if row.kind.Text != "mail.sent" || row.detail.Text != detail {
+		t.Errorf("row = %q %q %q\nwant the detail %q", row.kind.Text, row.subject.Text, row.detail.Text, detail)
+	}
+	if n := strings.Count(row.detail.Text, "example.net"); n != 2 {
+		t.Errorf("detail names example.net %d times, want twice (recipient, delivery): %q", n, row.detail.Text)
 	}
 }
 

@@ -198,7 +198,9 @@ func (in *inspector) inlineRoot(p *part) bool {
 		outer, outerIntegrity := in.res.Encrypted, in.res.IntegrityProtected
 		plain, v, ok := in.decryptText(block, p.path)
 		if !ok {
-			in.res.Encrypted = outer || v.Encrypted
+			// Encrypted unless positively an unencrypted OpenPGP message:
+			// damaged armor tells nothing either way.
+			in.res.Encrypted = outer || !v.Unencrypted
 			return true
 		}
 		in.res.Encrypted = outer || v.Encrypted
@@ -209,6 +211,8 @@ func (in *inspector) inlineRoot(p *part) bool {
 		in.addPart(PartVerdict{Path: p.path, ContentType: p.mediaType, Encrypted: v.Encrypted, Signature: v.Signature.Status, Shown: true, Note: "inline PGP message"})
 		in.addText(strings.TrimRight(toUTF8(plain, p.params["charset"]), "\r\n"))
 		return true
+	case bytes.HasPrefix(block, armorMessage) && bytes.Count(block, armorMessage) == 1 && !bytes.Contains(block, armorMessageEnd):
+		return in.truncatedInlineRoot(p, block)
 	case bytes.HasPrefix(block, armorSigned) && bytes.HasSuffix(block, armorSignatureEn) &&
 		bytes.Count(block, armorSigned) == 1:
 		b, rest := clearsign.Decode(block)
@@ -222,6 +226,25 @@ func (in *inspector) inlineRoot(p *part) bool {
 		return true
 	}
 	return false
+}
+
+// truncatedInlineRoot handles a text that is the whole message and begins
+// an armored OpenPGP message whose END line is missing or damaged. Nothing
+// of it is shown, not even what might decrypt: the message is encrypted
+// and could not be read, unless the block is positively an unencrypted
+// OpenPGP message, which is then left to inlineFragment (false).
+func (in *inspector) truncatedInlineRoot(p *part, block []byte) bool {
+	st := &stagingBuffer{limit: in.lim.MaxDecodedSize}
+	v, _ := crypto.Decrypt(bytes.NewReader(block), st, in.decryptOptions())
+	st.Discard()
+	if v.Unencrypted {
+		return false
+	}
+	in.res.Encrypted = true
+	note := "the message is encrypted, but it could not be decrypted: its armor is damaged (the END line is missing or broken)"
+	in.warn("%s", note)
+	in.addPart(PartVerdict{Path: p.path, ContentType: p.mediaType, Note: note})
+	return true
 }
 
 // verifyClearsigned checks a cleartext signature block.

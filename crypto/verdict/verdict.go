@@ -637,9 +637,17 @@ func (in *inspector) checkSignatureDate(h message.Header) {
 	}
 	if d := in.res.Signature.SignedAt.Sub(date); d > maxDateSkew || d < -maxDateSkew {
 		in.res.Signature.DateMismatch = true
-		in.warn("the signature was made on %s, but the message is dated %s: it may be an old message sent again",
-			in.res.Signature.SignedAt.UTC().Format(time.DateOnly), date.UTC().Format(time.DateOnly))
+		in.warn("%s", DateMismatchWarning(in.res.Signature.SignedAt, date))
 	}
+}
+
+// DateMismatchWarning is the warning of Result.Warnings that goes with
+// SignatureInfo.DateMismatch, for a signature made at signed in a message
+// dated date (Result.Date). A reader that shows the mismatch in words of
+// its own leaves this warning out, so that it says it once.
+func DateMismatchWarning(signed, date time.Time) string {
+	return fmt.Sprintf("the signature was made on %s, but the message is dated %s: it may be an old message sent again",
+		signed.UTC().Format(time.DateOnly), date.UTC().Format(time.DateOnly))
 }
 
 // addPart records the state of a security-relevant part.
@@ -826,6 +834,8 @@ func decryptProblem(err error) string {
 		return "your secret key is locked; unlock it to read this message"
 	case errors.Is(err, crypto.ErrBadPassword):
 		return "the message is encrypted with a password; open it with the password"
+	case errors.Is(err, crypto.ErrDamagedArmor):
+		return "the message is encrypted, but it could not be decrypted: its armor is damaged (" + err.Error() + ")"
 	}
 	return "the encrypted content cannot be decrypted: " + err.Error()
 }
@@ -846,9 +856,11 @@ func (in *inspector) encryptedRoot(env, ct *part) {
 	}
 	inner, v, ok := in.decryptMIME(decoder(ct.cte(), ct.body.reader()), ct.path)
 	if !ok {
-		// Encrypted only when the part holds OpenPGP encrypted data: not
-		// for a signed message that failed (too large, say).
-		in.res.Encrypted = v.Encrypted
+		// The message arrived encrypted: it stays so, undecryptable and
+		// with nothing of it shown, unless the part is positively an
+		// unencrypted OpenPGP message (a signed one that failed, too
+		// large, say). Damaged armor tells nothing either way.
+		in.res.Encrypted = !v.Unencrypted
 		return
 	}
 	in.res.Encrypted, in.res.IntegrityProtected = v.Encrypted, v.IntegrityProtected

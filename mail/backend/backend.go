@@ -152,7 +152,8 @@ type Message struct {
 	Signature      Signature
 	Body           string
 	Attachments    []Attachment
-	// Warnings are problems found, in words a user can act on.
+	// Warnings are problems found, in words a user can act on. A date
+	// mismatch is not among them: Signature.DateMismatch says it.
 	Warnings []string
 	// Blocks are inline OpenPGP blocks inside the text that were not
 	// decrypted or verified with the message (text around them, or

@@ -421,32 +421,61 @@ func SentDetail(it localstore.OutboxItem) string {
 		delivery = strings.Join(words, ", ")
 	}
 	return fmt.Sprintf("from %s to %s; subject %q; security: %s; delivery: %s",
-		it.From, strings.Join(it.Recipients, ", "), subject, security(it.SendRecord.Mode, h, herr), delivery)
+		it.From, strings.Join(it.Recipients, ", "), subject, security(it.SendRecord.Mode, it.Raw, h, herr), delivery)
 }
 
-// security describes how a message was protected: by the mode it was
-// composed in, else from its top-level Content-Type h (RFC 3156).
-func security(mode string, h textproto.Header, herr error) string {
-	switch mode {
-	case mailbackend.ModeEncrypt:
-		return "encrypted and signed (PGP/MIME)"
-	case mailbackend.ModeSign:
-		return "signed, not encrypted (PGP/MIME)"
-	case mailbackend.ModePassword:
-		return "encrypted with a password (OpenPGP)"
-	case mailbackend.ModePlain:
-		return "not encrypted, not signed (sent so on purpose)"
-	}
+// security describes how the message raw was protected as it was sent:
+// from its structure, the top-level Content-Type h (RFC 3156), never from
+// the mode it was composed in alone. The mode adds only what the structure
+// cannot show: that a PGP/MIME encrypted message is also signed (encrypt
+// mode always signs inside the encryption), that a multipart/mixed with an
+// armored OpenPGP attachment is password mode's layout, and that a plain
+// message was sent so on purpose.
+func security(mode string, raw []byte, h textproto.Header, herr error) string {
 	if herr != nil && !errors.Is(herr, io.EOF) {
 		return "unknown"
 	}
-	ct := strings.ToLower(h.Get("Content-Type"))
+	mt, params, _ := (&message.Header{Header: h}).ContentType()
+	protocol := strings.ToLower(params["protocol"])
 	switch {
-	case strings.HasPrefix(ct, "multipart/encrypted") && strings.Contains(ct, "application/pgp-encrypted"):
+	case mt == "multipart/encrypted" && protocol == "application/pgp-encrypted":
+		if mode == mailbackend.ModeEncrypt {
+			return "encrypted and signed (PGP/MIME)"
+		}
 		return "encrypted (PGP/MIME)"
-	case strings.HasPrefix(ct, "multipart/signed") && strings.Contains(ct, "application/pgp-signature"):
+	case mt == "multipart/signed" && protocol == "application/pgp-signature":
 		return "signed, not encrypted (PGP/MIME)"
-	default:
-		return "not encrypted"
+	case mode == mailbackend.ModePassword && mt == "multipart/mixed" && carriesArmoredMessage(raw):
+		return "encrypted with a password (OpenPGP)"
+	case mode == mailbackend.ModePlain:
+		return "not encrypted, not signed (sent so on purpose)"
+	}
+	return "not encrypted"
+}
+
+// armorBegin starts an armored OpenPGP message.
+var armorBegin = []byte("-----BEGIN PGP MESSAGE-----")
+
+// carriesArmoredMessage reports whether a part of the multipart message raw
+// is an armored OpenPGP message, as password mode sends it (message.asc).
+func carriesArmoredMessage(raw []byte) bool {
+	e, err := message.Read(bytes.NewReader(raw))
+	if err != nil && !message.IsUnknownCharset(err) && !message.IsUnknownEncoding(err) {
+		return false
+	}
+	mr := e.MultipartReader()
+	if mr == nil {
+		return false
+	}
+	head := make([]byte, 1024)
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			return false
+		}
+		n, _ := io.ReadFull(p.Body, head)
+		if bytes.HasPrefix(bytes.TrimLeft(head[:n], " \t\r\n"), armorBegin) {
+			return true
+		}
 	}
 }

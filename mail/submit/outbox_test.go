@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"sync/atomic"
@@ -122,22 +123,39 @@ func TestOutboxSendsSavesAndClears(t *testing.T) {
 }
 
 // TestSentDetail: the audit entry of a sent message says who sent what to
-// whom and how: the real subject and the mode given at enqueueing win over
-// the header's placeholder and Content-Type, and a delivery finding is
-// recorded when one was made.
+// whom and how: the real subject given at enqueueing wins over the
+// header's placeholder, the security is what the sent message's structure
+// shows (the mode only adds what it cannot: signed inside the encryption,
+// password mode, plain on purpose), and a delivery finding is recorded when
+// one was made.
 func TestSentDetail(t *testing.T) {
 	hidden := testMessage("To: bob@example.net", `Content-Type: multipart/mixed; boundary=b`)
+	encrypted := testMessage("To: bob@example.net", `Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary=b`)
+	signed := testMessage("To: bob@example.net", `Content-Type: multipart/signed; protocol="application/pgp-signature"; boundary=b`)
+	password := []byte("From: Alice <alice@example.org>\r\nTo: bob@example.net\r\nMessage-ID: <1@example.org>\r\nSubject: [...]\r\n" +
+		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nOpen message.asc with the password.\r\n" +
+		"--b\r\nContent-Type: application/octet-stream; name=\"message.asc\"\r\n\r\n-----BEGIN PGP MESSAGE-----\r\n\r\nwy4ECQMI\r\n-----END PGP MESSAGE-----\r\n--b--\r\n")
+	to := func(raw []byte, mode string) localstore.OutboxItem {
+		return localstore.OutboxItem{From: "alice@example.org", Recipients: []string{"bob@example.net"}, Raw: raw, SendRecord: localstore.SendRecord{Mode: mode}}
+	}
+	const detail = `from alice@example.org to bob@example.net; subject "test"; security: %s; delivery: not checked`
 	tests := []struct {
 		name string
 		it   localstore.OutboxItem
 		want string
 	}{
-		{"from the message", localstore.OutboxItem{From: "alice@example.org", Recipients: []string{"bob@example.net"},
-			Raw: testMessage("To: bob@example.net", `Content-Type: multipart/signed; protocol="application/pgp-signature"; boundary=b`)},
-			`from alice@example.org to bob@example.net; subject "test"; security: signed, not encrypted (PGP/MIME); delivery: not checked`},
+		{"signed, no mode", to(signed, ""), fmt.Sprintf(detail, "signed, not encrypted (PGP/MIME)")},
+		{"encrypted, no mode", to(encrypted, ""), fmt.Sprintf(detail, "encrypted (PGP/MIME)")},
+		{"encrypt mode, encrypted", to(encrypted, "encrypt"), fmt.Sprintf(detail, "encrypted and signed (PGP/MIME)")},
+		{"encrypt mode, but sent plain", to(hidden, "encrypt"), fmt.Sprintf(detail, "not encrypted")},
+		{"encrypt mode, but sent signed only", to(signed, "encrypt"), fmt.Sprintf(detail, "signed, not encrypted (PGP/MIME)")},
+		{"sign mode, but sent plain", to(hidden, "sign"), fmt.Sprintf(detail, "not encrypted")},
+		{"sign mode, but sent encrypted", to(encrypted, "sign"), fmt.Sprintf(detail, "encrypted (PGP/MIME)")},
+		{"password mode without the encrypted attachment", to(hidden, "password"), fmt.Sprintf(detail, "not encrypted")},
 		{"password mode and the real subject", localstore.OutboxItem{From: "alice@example.org", Recipients: []string{"bob@example.net"},
-			Raw: hidden, Subject: "Q3 numbers", SendRecord: localstore.SendRecord{Mode: "password"}},
+			Raw: password, Subject: "Q3 numbers", SendRecord: localstore.SendRecord{Mode: "password"}},
 			`from alice@example.org to bob@example.net; subject "Q3 numbers"; security: encrypted with a password (OpenPGP); delivery: not checked`},
+		{"plain mode, but sent encrypted", to(encrypted, "plain"), fmt.Sprintf(detail, "encrypted (PGP/MIME)")},
 		{"plain on purpose, with a delivery finding", localstore.OutboxItem{From: "alice@example.org", Recipients: []string{"bob@example.net", "carol@example.com"},
 			Raw: hidden, SendRecord: localstore.SendRecord{Mode: "plain", Delivery: []localstore.AuditDelivery{
 				{Domain: "example.net", Status: mailbackend.DeliveryEnforced}, {Domain: "example.com", Status: mailbackend.DeliveryNotChecked, Reason: "offline"}}}},
