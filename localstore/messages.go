@@ -182,26 +182,42 @@ func (r Messages) ShowProtectedHeaders(account, folder string, headers []Protect
 	return nil
 }
 
-// SetTransport records how message uid travelled (see Summary.Transport)
-// in its summary, leaving the rest as it is. It returns ErrNotFound if the
-// folder holds no summary for uid.
-func (r Messages) SetTransport(account, folder string, uid uint32, transport json.RawMessage) error {
+// TransportUpdate replaces the record of how one message travelled (see
+// Summary.Transport) with New, if the record is still Old: a record
+// written meanwhile by someone else is kept.
+type TransportUpdate struct {
+	UID      uint32
+	Old, New json.RawMessage
+}
+
+// UpdateTransports applies ups to the summaries of folder in one
+// transaction, leaving the rest of each summary as it is, and returns how
+// many it changed. An update whose message is gone or whose record is no
+// longer Old is skipped.
+func (r Messages) UpdateTransports(account, folder string, ups []TransportUpdate) (int, error) {
+	byUID := make(map[uint32]TransportUpdate, len(ups))
+	uids := make([]uint32, 0, len(ups))
+	for _, u := range ups {
+		byUID[u.UID] = u
+		uids = append(uids, u.UID)
+	}
+	changed := 0
 	err := r.s.update(func(tx *bolt.Tx) error {
-		found := false
-		err := r.editSummariesIn(tx, account, folder, []uint32{uid}, func(m *Summary) bool {
-			found = true
-			m.Transport = transport
+		changed = 0
+		return r.editSummariesIn(tx, account, folder, uids, func(m *Summary) bool {
+			u, ok := byUID[m.UID]
+			if !ok || !bytes.Equal(m.Transport, u.Old) {
+				return false
+			}
+			m.Transport = u.New
+			changed++
 			return true
 		})
-		if err == nil && !found {
-			err = ErrNotFound
-		}
-		return err
 	})
 	if err != nil {
-		return fmt.Errorf("record how the message travelled: %w", err)
+		return 0, fmt.Errorf("record how messages travelled: %w", err)
 	}
-	return nil
+	return changed, nil
 }
 
 // Summary returns the summary of uid, or ErrNotFound.

@@ -33,6 +33,11 @@ type Settings struct {
 	// and the provider named by the domain's MX records for server
 	// settings; off (they are asked) by default.
 	NoProviderLookup bool
+	// NoDKIMLookups keeps syncs and the reader from looking up the DKIM
+	// keys of incoming mail in the DNS, which tells the resolver which
+	// domains and selectors signed the mail read; off (they are looked
+	// up) by default.
+	NoDKIMLookups bool `json:",omitempty"`
 	// CompactList shows the message list in compact rows.
 	CompactList bool `json:",omitempty"`
 	// ListViews is how the message list orders each folder whose order

@@ -64,23 +64,33 @@ func TestPutFetchedRaw(t *testing.T) {
 	}
 }
 
-func TestSetTransport(t *testing.T) {
+func TestUpdateTransports(t *testing.T) {
 	s := newTestStore(t)
 	m := s.Messages()
 	const acct, folder = "a@example.org", "INBOX"
-	if err := m.PutBatch(acct, folder, []Summary{{UID: 4, Subject: "four", Flags: []string{`\Seen`}}}, nil); err != nil {
+	if err := m.PutBatch(acct, folder, []Summary{{UID: 4, Subject: "four", Flags: []string{`\Seen`}}, {UID: 6}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	rec := []byte(`{"hops":[{"by":"mx.example.net"}]}`)
-	if err := m.SetTransport(acct, folder, 4, rec); err != nil {
-		t.Fatal(err)
+	n, err := m.UpdateTransports(acct, folder, []TransportUpdate{{UID: 4, New: rec}, {UID: 5, New: rec}})
+	if err != nil || n != 1 {
+		t.Fatalf("UpdateTransports = %d, %v; want 1 changed (UID 5 does not exist)", n, err)
 	}
 	sum, err := m.Summary(acct, folder, 4)
 	if err != nil || string(sum.Transport) != string(rec) || sum.Subject != "four" || len(sum.Flags) != 1 {
-		t.Errorf("summary after SetTransport = %+v, %v; want the record and the rest kept", sum, err)
+		t.Errorf("summary after UpdateTransports = %+v, %v; want the record and the rest kept", sum, err)
 	}
-	if err := m.SetTransport(acct, folder, 5, rec); !errors.Is(err, ErrNotFound) {
-		t.Errorf("SetTransport for an unknown UID: error = %v, want ErrNotFound", err)
+	// An update based on a record that changed meanwhile is skipped.
+	newer := []byte(`{"hops":[]}`)
+	n, err = m.UpdateTransports(acct, folder, []TransportUpdate{{UID: 4, Old: nil, New: newer}, {UID: 6, Old: rec, New: newer}})
+	if err != nil || n != 0 {
+		t.Errorf("stale updates: UpdateTransports = %d, %v; want none changed", n, err)
+	}
+	if sum, _ := m.Summary(acct, folder, 4); string(sum.Transport) != string(rec) {
+		t.Errorf("record after a stale update = %s, want %s kept", sum.Transport, rec)
+	}
+	if n, err = m.UpdateTransports(acct, folder, []TransportUpdate{{UID: 4, Old: rec, New: newer}}); err != nil || n != 1 {
+		t.Errorf("UpdateTransports from the current record = %d, %v; want 1", n, err)
 	}
 }
 

@@ -53,6 +53,14 @@ func (cs *Connections) policy(acct localstore.Account) transport.Policy {
 	return pol
 }
 
+// stallTimeout is the stall timeout of the profile's connections.
+func (cs *Connections) stallTimeout() time.Duration {
+	if cs.stall > 0 {
+		return cs.stall
+	}
+	return transport.DefaultStallTimeout
+}
+
 // recordConn remembers how the latest connection of one kind was secured,
 // for the security indicators.
 func (cs *Connections) record(account, proto string, c Connection) {

@@ -293,7 +293,10 @@ func (e *Engine) Messages(ctx context.Context, account, folder string, limit int
 
 // Open decrypts and verifies a stored message and says how it travelled
 // (as recorded when it was stored) and how the account's last IMAP
-// connection was secured.
+// connection was secured. It never waits on the DNS: DKIM signatures the
+// record left not checked (the DNS failed some hours ago, or the message
+// was just fetched) are checked again in the background, and the next
+// Open shows the result.
 func (e *Engine) Open(ctx context.Context, account, folder string, uid uint32) (m backend.Message, err error) {
 	err = e.with(ctx, func(p *Profile) error {
 		raw, err := p.Messages().Raw(ctx, account, folder, uid)
@@ -306,6 +309,7 @@ func (e *Engine) Open(ctx context.Context, account, folder string, uid uint32) (
 		if m.Travel, err = p.Messages().Travel(account, folder, uid); err != nil {
 			return err
 		}
+		p.syncer.checkLater(account, folder, uid, m.Travel)
 		if c, ok := p.Connections().Last(account, "imap"); ok {
 			m.Transport = &backend.Transport{
 				Server: c.Server.Host, Version: c.Version, CipherSuite: c.CipherSuite, CertSHA256: c.CertSHA256, Pinned: c.Pinned,

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail/backend"
 )
 
@@ -31,7 +32,9 @@ func TestEngineOpenHeaders(t *testing.T) {
 		t.Errorf("Travel = %+v, want nil for a message stored without a record", m.Travel)
 	}
 	err = e.with(t.Context(), func(p *Profile) error {
-		return p.store.Messages().SetTransport("alice@example.org", "INBOX", 7, []byte(`{"hops":[{"by":"mx.example.org","encryption":"tls"}]}`))
+		_, err := p.store.Messages().UpdateTransports("alice@example.org", "INBOX",
+			[]localstore.TransportUpdate{{UID: 7, New: []byte(`{"hops":[{"by":"mx.example.org","encryption":"tls"}]}`)}})
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -60,7 +60,7 @@ func (e *Engine) Preferences(ctx context.Context) (prefs backend.Preferences, er
 		s, err := p.Settings().Get()
 		prefs = backend.Preferences{AutoLockMinutes: s.AutoLockMinutes, PrivateNotifications: !s.NotificationDetails, OfflineBodies: !s.HeadersOnlySync,
 			MaxMessageMB: s.MaxMessageMB, CheckMinutes: s.CheckMinutes, Theme: s.Theme, CompactList: s.CompactList,
-			NoProviderLookup: s.NoProviderLookup}
+			NoProviderLookup: s.NoProviderLookup, NoDKIMLookups: s.NoDKIMLookups}
 		if len(s.ListViews) > 0 {
 			prefs.ListViews = make(map[string]backend.ListView, len(s.ListViews))
 			for k, v := range s.ListViews {
@@ -98,7 +98,7 @@ func (e *Engine) SavePreferences(ctx context.Context, prefs backend.Preferences)
 		old := s
 		s.AutoLockMinutes, s.NotificationDetails, s.HeadersOnlySync = prefs.AutoLockMinutes, !prefs.PrivateNotifications, !prefs.OfflineBodies
 		s.MaxMessageMB, s.CheckMinutes, s.Theme = prefs.MaxMessageMB, prefs.CheckMinutes, prefs.Theme
-		s.NoProviderLookup = prefs.NoProviderLookup
+		s.NoProviderLookup, s.NoDKIMLookups = prefs.NoProviderLookup, prefs.NoDKIMLookups
 		s.CompactList, s.ListViews = prefs.CompactList, nil
 		if len(prefs.ListViews) > 0 {
 			s.ListViews = make(map[string]localstore.ListView, len(prefs.ListViews))

@@ -105,7 +105,9 @@ var ErrSeveralAccounts = errors.New("there are several accounts: choose one")
 var ErrFolderNotSynced = errors.New("not synchronised")
 
 // Raw returns the full message. One stored only as a list entry is
-// fetched from the server, within ctx and fetchTimeout, and then stored too; when
+// fetched from the server, within ctx and fetchTimeout, and then stored
+// too, with how it travelled as far as that is known without waiting on
+// the DNS (see Syncer.recordFetched); when
 // that fails the error wraps ErrNotOffline and says why the message was not
 // kept offline.
 func (ms *Messages) Raw(ctx context.Context, account, folder string, uid uint32) ([]byte, error) {
@@ -129,16 +131,18 @@ func (ms *Messages) Raw(ctx context.Context, account, folder string, uid uint32)
 	defer s.Close()
 	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
 	defer cancel()
-	raw, err = s.FetchRaw(ctx, folder, uid)
+	raw, over, err := s.FetchRaw(ctx, folder, uid)
 	if err != nil {
 		return nil, fmt.Errorf("%w (%s) and fetching it from the server failed: %w", ErrNotOffline, ms.whyNotOffline(sum), err)
 	}
+	ms.syncer.recordFetched(acct, folder, uid, over, raw)
 	return raw, nil
 }
 
 // Travel returns how message uid travelled, as recorded when it was
-// stored; nil when nothing was recorded. Summaries leave it out: decoding
-// it for every row would slow down long lists that do not show it.
+// stored (or checked again since); nil when nothing was recorded.
+// Summaries leave it out: decoding it for every row would slow down long
+// lists that do not show it.
 func (ms *Messages) Travel(account, folder string, uid uint32) (*backend.Travel, error) {
 	sum, err := ms.store.Messages().Summary(strings.ToLower(account), folder, uid)
 	if err != nil {

@@ -181,8 +181,7 @@ func newProfile(store *localstore.Store, opts *ProfileOptions) *Profile {
 	p.composer = &Composer{store: store, keys: p.keys, accounts: p.accounts, inspector: p.inspector, now: now}
 	p.drafts = &Drafts{store: store, accounts: p.accounts, connections: p.connections, keys: p.keys, now: now}
 	p.index = &Index{store: store, accounts: p.accounts, keys: p.keys, inspector: p.inspector}
-	p.syncer = &Syncer{store: store, accounts: p.accounts, connections: p.connections, settings: p.settings,
-		index: p.index, drafts: p.drafts, lookupTXT: opts.lookupTXT(), now: now}
+	p.syncer = newSyncer(p, opts.lookupTXT(), now)
 	p.messages = &Messages{store: store, accounts: p.accounts, syncer: p.syncer, settings: p.settings}
 	p.delivery = newDelivery(store, opts.deliveryOptions(), now)
 	p.outbox = &Outbox{store: store, accounts: p.accounts, connections: p.connections, composer: p.composer,
@@ -234,8 +233,12 @@ func (p *Profile) Composer() *Composer { return p.composer }
 // Audit is the profile's audit trail.
 func (p *Profile) Audit() *Audit { return p.audit }
 
-// Close locks the profile again.
-func (p *Profile) Close() error { return p.store.Close() }
+// Close locks the profile again, after stopping the DKIM checks that run
+// in the background.
+func (p *Profile) Close() error {
+	p.syncer.checks.close()
+	return p.store.Close()
+}
 
 // Dir is the folder that holds the profile.
 func (p *Profile) Dir() string { return p.store.Dir() }

@@ -3,6 +3,7 @@ package mail
 import (
 	"context"
 	"fmt"
+	"log"
 	"strings"
 	"sync"
 	"time"
@@ -45,8 +46,29 @@ type Syncer struct {
 	settings    *Settings
 	index       *Index
 	drafts      *Drafts
-	lookupTXT   travel.LookupTXT // DKIM keys
-	now         func() time.Time
+	// resolver looks up DKIM keys for every sync and check of the
+	// profile, so its cache and its pause after DNS failures outlive one
+	// sync.
+	resolver *travel.Resolver
+	// checks makes again, in the background, the DKIM checks of messages
+	// that could not be made when they were stored (see transit.go).
+	checks *travelChecks
+	// updateTransports stores travel records: the store's
+	// UpdateTransports (tests replace it to make it fail).
+	updateTransports func(account, folder string, ups []localstore.TransportUpdate) (int, error)
+	// logf logs what failed in the background, redacted: log.Printf.
+	logf func(format string, args ...any)
+	now  func() time.Time
+}
+
+// newSyncer makes the Syncer of profile p, looking DKIM keys up with
+// lookup.
+func newSyncer(p *Profile, lookup travel.LookupTXT, now func() time.Time) *Syncer {
+	sy := &Syncer{store: p.store, accounts: p.accounts, connections: p.connections, settings: p.settings,
+		index: p.index, drafts: p.drafts, resolver: travel.NewResolver(lookup),
+		updateTransports: p.store.Messages().UpdateTransports, logf: log.Printf, now: now}
+	sy.checks = newTravelChecks(sy)
+	return sy
 }
 
 // Sync brings the local copy of the requested accounts and folders up to
@@ -103,11 +125,14 @@ func runSyncRequest(ctx context.Context, syncer *imapsync.Syncer, folder string)
 	return syncer.SyncFolder(ctx, folder)
 }
 
-// finishSync does what follows a sync of account: drafts saved offline are
-// uploaded, and what new INBOX mail taught about its senders' Autocrypt
-// state (collected in arrived while the sync indexed it) is stored.
+// finish does what follows a sync of account: drafts saved offline are
+// uploaded, the DKIM checks that the sync left for later (see examiner)
+// start in the background, and what new INBOX mail taught about its
+// senders' Autocrypt state (collected in arrived while the sync indexed it)
+// is stored.
 func (sy *Syncer) finish(ctx context.Context, account string, arrived *newMail, warn func(string)) error {
 	sy.drafts.uploadForSync(ctx, account, warn)
+	sy.checks.add(arrived.takeUnchecked()...)
 	return arrived.flush(warn)
 }
 
@@ -123,6 +148,30 @@ type newMail struct {
 	mu       sync.Mutex
 	batch    *peerBatch // nil until the first observation
 	warnings []string
+	// unchecked are the new messages whose DKIM keys the sync had no
+	// time to look up (see examiner): they are checked after it.
+	unchecked []travelCheck
+}
+
+// leftUnchecked notes messages whose DKIM checks are to be made after the
+// sync.
+func (n *newMail) leftUnchecked(c ...travelCheck) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.unchecked = append(n.unchecked, c...)
+}
+
+// takeUnchecked returns the messages noted by leftUnchecked and forgets
+// them; nil for a nil newMail.
+func (n *newMail) takeUnchecked() []travelCheck {
+	if n == nil {
+		return nil
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	c := n.unchecked
+	n.unchecked = nil
+	return c
 }
 
 // observe applies the Autocrypt header of the message raw and the gossip
@@ -196,7 +245,7 @@ func (sy *Syncer) options(acct localstore.Account, req SyncRequest, arrived *new
 		Account: acct.Email, Store: sy.store, Connect: sy.connections.imapConnector(acct),
 		HeadersOnly: req.HeadersOnly, Progress: req.Progress, MaxRawSize: int64(settings.MaxMessageMB) << 20,
 		Index: sy.index.indexNew(acct.Email, arrived), BatchBytes: syncBatchBytes,
-		Examine: sy.examiner(acct),
+		Examine: sy.examiner(acct, arrived),
 	}, nil
 }
 

@@ -174,8 +174,15 @@ func dkimLine(d backend.DKIMCheck) string {
 		if d.Reason != "" {
 			line += " (" + d.Reason + ")"
 		}
-	default:
-		line = "Signed by " + domain + ", not checked (DKIM): its key could not be looked up, for one because Sealpost was offline"
+	default: // backend.DKIMNotChecked
+		switch d.Reason {
+		case backend.DKIMLookupsOff:
+			line = "Signed by " + domain + ", not checked (lookups off): DKIM key lookups are turned off in Settings, Security"
+		case backend.DKIMNotYet:
+			line = "Signed by " + domain + ", not checked yet (DKIM): its key is being looked up; open the message again to see the result"
+		default:
+			line = "Signed by " + domain + ", not checked (DKIM): its key could not be looked up, for one because Sealpost was offline; it is tried again when the message is opened later"
+		}
 	}
 	if d.Domain != "" && !d.AlignedWithFrom {
 		line += "; " + domain + " is not the sender's domain"

@@ -43,7 +43,7 @@ func TestDescribeTravel(t *testing.T) {
 		"mail.provider.net to imap.provider.net, no encryption stated (LMTP), 20 Nov 09:03, your provider",
 		"Only the hops marked “your provider” were written by your provider; the others are what servers on the sender's side say, which nobody can check.",
 		"Signed by example.com, verified (DKIM).",
-		"Signed by mailer.example, not checked (DKIM): its key could not be looked up, for one because Sealpost was offline; mailer.example is not the sender's domain.",
+		"Signed by mailer.example, not checked (DKIM): its key could not be looked up, for one because Sealpost was offline; it is tried again when the message is opened later; mailer.example is not the sender's domain.",
 		"Your provider (mail.provider.net) reported: SPF pass, DKIM pass, DMARC pass.",
 		"Sealpost fetched it from imap.provider.net, encrypted (TLS 1.3, TLS_AES_128_GCM_SHA256).",
 	}
@@ -65,6 +65,13 @@ func TestDescribeTravel(t *testing.T) {
 			DKIM: []backend.DKIMCheck{{Domain: "bank.example", Result: backend.DKIMFail, Reason: "signature did not verify"}},
 		}, "How it travelled: every stated hop encrypted; a DKIM signature FAILED",
 			[]string{"Signed by bank.example, but the signature FAILED (DKIM): the message was changed or the signature forged (signature did not verify)"}},
+		{"lookups off", &backend.Travel{
+			DKIM: []backend.DKIMCheck{{Domain: "bank.example", Result: backend.DKIMNotChecked, Reason: backend.DKIMLookupsOff, AlignedWithFrom: true}},
+		}, "How it travelled: no route stated",
+			[]string{"Signed by bank.example, not checked (lookups off): DKIM key lookups are turned off in Settings, Security."}},
+		{"not checked yet", &backend.Travel{
+			DKIM: []backend.DKIMCheck{{Domain: "bank.example", Result: backend.DKIMNotChecked, Reason: backend.DKIMNotYet, AlignedWithFrom: true}},
+		}, "How it travelled: no route stated", []string{"Signed by bank.example, not checked yet (DKIM)"}},
 		{"a provider that stated nothing", &backend.Travel{Provider: &backend.ProviderResults{AuthServID: "mx.provider.net"}},
 			"How it travelled: no route stated", []string{"Your provider (mx.provider.net) reported no checks."}},
 	}

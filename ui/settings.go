@@ -43,6 +43,9 @@ type preferences struct {
 	// providerLookup lets account setup ask Thunderbird's ISPDB and the
 	// provider named by the domain's MX records for server settings.
 	providerLookup bool
+	// dkimLookups lets syncs and the reader look up the DKIM keys of
+	// incoming mail in the DNS.
+	dkimLookups bool
 	// compactList shows the message list in compact rows.
 	compactList bool
 	// listViews is the order of each folder whose order the user
@@ -59,7 +62,7 @@ var checkChoices = []int{1, 2, 0, 10, 15, 30, 60}
 var sizeCapChoices = []int{0, 1, 5, 10, 25, 50, 100}
 
 func defaultPreferences() preferences {
-	return preferences{autoLockMinutes: defaultAutoLockMinutes, privateNotifications: true, offlineBodies: true, providerLookup: true}
+	return preferences{autoLockMinutes: defaultAutoLockMinutes, privateNotifications: true, offlineBodies: true, providerLookup: true, dkimLookups: true}
 }
 
 // loadPreferences reads the stored preferences after unlocking and re-arms
@@ -79,7 +82,7 @@ func (ui *App) loadPreferences() {
 		s.prefs = preferences{autoLockMinutes: stored.AutoLockMinutes,
 			privateNotifications: stored.PrivateNotifications, offlineBodies: stored.OfflineBodies, maxMessageMB: stored.MaxMessageMB,
 			checkMinutes: stored.CheckMinutes, theme: stored.Theme, providerLookup: !stored.NoProviderLookup,
-			compactList: stored.CompactList, listViews: stored.ListViews}
+			dkimLookups: !stored.NoDKIMLookups, compactList: stored.CompactList, listViews: stored.ListViews}
 		if rearm {
 			ui.armAutoLock()
 		}
@@ -100,7 +103,7 @@ func (ui *App) savePreferences() {
 	s := ui.settingsOf()
 	p := backend.Preferences{AutoLockMinutes: s.prefs.autoLockMinutes, PrivateNotifications: s.prefs.privateNotifications,
 		OfflineBodies: s.prefs.offlineBodies, MaxMessageMB: s.prefs.maxMessageMB, CheckMinutes: s.prefs.checkMinutes,
-		Theme: s.prefs.theme, NoProviderLookup: !s.prefs.providerLookup,
+		Theme: s.prefs.theme, NoProviderLookup: !s.prefs.providerLookup, NoDKIMLookups: !s.prefs.dkimLookups,
 		CompactList: s.prefs.compactList, ListViews: maps.Clone(s.prefs.listViews)}
 	s.saves.Lock()
 	s.saves.issued++
@@ -158,6 +161,7 @@ type settingsWindow struct {
 	autoLock *widget.Select
 	private  *widget.Check
 	lookup   *widget.Check // the ISPDB and MX lookups of account setup
+	dkim     *widget.Check // the DNS lookups of DKIM keys
 	offline  *widget.Check
 	sizeCap  *widget.Select
 	check    *widget.Select // how often the folders other than the inbox are checked
@@ -208,8 +212,16 @@ func (ui *App) showSettings() {
 		}
 	})
 	sw.lookup.SetChecked(s.prefs.providerLookup)
+	sw.dkim = widget.NewCheck("Check the DKIM signatures of incoming mail (looks up the signers' keys in the DNS)", func(on bool) {
+		if on != s.prefs.dkimLookups {
+			s.prefs.dkimLookups = on
+			ui.savePreferences()
+		}
+	})
+	sw.dkim.SetChecked(s.prefs.dkimLookups)
 	if _, ok := ui.backend.(backend.Settings); !ok {
 		sw.lookup.Disable()
+		sw.dkim.Disable()
 	}
 	security := container.NewVBox(
 		widget.NewForm(widget.NewFormItem("Lock when idle for", sw.autoLock)),
@@ -217,6 +229,8 @@ func (ui *App) showSettings() {
 		sw.private,
 		sw.lookup,
 		wrapped("When adding an account, Sealpost then also asks Thunderbird's database of mail providers, and the provider that receives the domain's mail, for its settings. They learn the domain of the address, never the address itself. Without them, only the domain's own DNS records and servers are asked."),
+		sw.dkim,
+		wrapped("To check a DKIM signature, Sealpost asks your DNS resolver for the signing domain's key, so the resolver sees which domains sent you mail. Turned off, nothing is looked up and signatures show as \"not checked (lookups off)\" under How it travelled."),
 		widget.NewSeparator(),
 		container.NewHBox(widget.NewButtonWithIcon("Show the audit trail…", theme.ListIcon(), ui.showAudit)),
 	)

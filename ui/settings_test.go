@@ -454,6 +454,10 @@ func TestPreferencesKeptInProfile(t *testing.T) {
 		t.Error("provider lookups are off by default, want on")
 	}
 	app.settings.window.lookup.SetChecked(false)
+	if !app.settings.window.dkim.Checked {
+		t.Error("DKIM lookups are off by default, want on")
+	}
+	app.settings.window.dkim.SetChecked(false)
 	app.tasks.wait()
 
 	app.lock()
@@ -462,8 +466,8 @@ func TestPreferencesKeptInProfile(t *testing.T) {
 	unlocked(t, app)
 	app.tasks.wait()
 	if got := app.settings.prefs; got.autoLockMinutes != 5 || got.privateNotifications || !got.offlineBodies || got.maxMessageMB != 5 ||
-		got.checkMinutes != 15 || got.providerLookup {
-		t.Errorf("preferences after unlocking = %+v, want 5 minutes, details in notifications, offline bodies up to 5 MB, checks every 15 minutes, no provider lookups", got)
+		got.checkMinutes != 15 || got.providerLookup || got.dkimLookups {
+		t.Errorf("preferences after unlocking = %+v, want 5 minutes, details in notifications, offline bodies up to 5 MB, checks every 15 minutes, no provider or DKIM lookups", got)
 	}
 }
 

@@ -43,6 +43,7 @@ func commands() []command {
 	return []command{
 		{"init", "create a new encrypted profile", cmdInit},
 		{"passwd", "change the profile passphrase", cmdPasswd},
+		{"settings", "show or change privacy settings: [--dkim-lookups on|off] [--json]", cmdSettings},
 		{"backup", "write a sealed copy of the profile: --output FILE", cmdBackup},
 		{"restore", "replace the profile with a backup: --from FILE [--force]", cmdRestore},
 		{"keys generate", "create an own OpenPGP key: --name N --email E [--algo curve25519|rsa4096]", cmdKeysGenerate},

@@ -128,3 +128,50 @@ func cmdRestore(ctx context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintf(env.out, "Restored the profile in %s from %s.\n", dir, *from)
 	return nil
 }
+
+// settingsJSON is `settings --json`: the settings the command shows.
+type settingsJSON struct {
+	// DKIMLookups says whether DKIM keys are looked up in the DNS.
+	DKIMLookups bool `json:"dkim_lookups"`
+}
+
+// cmdSettings shows the profile's privacy settings and changes those
+// given: --dkim-lookups on|off.
+func cmdSettings(_ context.Context, env *cliEnv, args []string) error {
+	fs := env.flags("settings")
+	dkim := fs.String("dkim-lookups", "", "look up DKIM keys in the DNS to check signatures of incoming mail: `on` or off")
+	asJSON := fs.Bool("json", false, "print JSON (see docs/cli.md)")
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	var off *bool
+	switch *dkim {
+	case "":
+	case "on", "off":
+		v := *dkim == "off"
+		off = &v
+	default:
+		return fmt.Errorf("%w: --dkim-lookups must be on or off, not %q", errUsage, *dkim)
+	}
+	return env.withProfile(func(p *mail.Profile) error {
+		s, err := p.Settings().Get()
+		if err != nil {
+			return err
+		}
+		if off != nil && *off != s.NoDKIMLookups {
+			s.NoDKIMLookups = *off
+			if err := p.Settings().Save(s); err != nil {
+				return err
+			}
+		}
+		if *asJSON {
+			return writeJSON(env.out, settingsJSON{DKIMLookups: !s.NoDKIMLookups})
+		}
+		state := "on"
+		if s.NoDKIMLookups {
+			state = "off"
+		}
+		fmt.Fprintf(env.out, "DKIM lookups: %s\n", state)
+		return nil
+	})
+}

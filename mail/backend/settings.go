@@ -46,6 +46,11 @@ type Preferences struct {
 	// settings, which tells them the domain; false (they are asked) by
 	// default.
 	NoProviderLookup bool
+	// NoDKIMLookups keeps Sealpost from looking up the DKIM keys of
+	// incoming mail in the DNS, which shows the DNS resolver which
+	// domains signed the mail being synced and read; signatures are then
+	// "not checked (lookups off)". False (they are looked up) by default.
+	NoDKIMLookups bool
 	// CompactList shows the message list in compact rows.
 	CompactList bool
 	// ListViews is how the message list orders each folder whose order

@@ -23,6 +23,11 @@ type Travel struct {
 	Fetch *FetchTLS `json:"fetch,omitempty"`
 	// CheckedAt is when the evidence was recorded.
 	CheckedAt time.Time `json:"checked_at"`
+	// RecheckAfter, when set, says a DKIM signature was left not checked
+	// for a reason that may pass (the DNS failed, lookups were off or not
+	// tried yet): from this time on, the checks are to be made again.
+	// Pass and fail results are final and leave it zero.
+	RecheckAfter time.Time `json:"recheck_after,omitzero"`
 }
 
 // Hop encryption as a Received field states it.
@@ -65,6 +70,16 @@ const (
 	// DKIMNotChecked means the signature could not be checked: its key
 	// could not be looked up (offline, DNS failure) or it was not tried.
 	DKIMNotChecked = "not_checked"
+)
+
+// Reasons of a DKIMNotChecked check that say more than a DNS failure.
+const (
+	// DKIMLookupsOff means DKIM key lookups are turned off in the
+	// settings (backend.Preferences.NoDKIMLookups).
+	DKIMLookupsOff = "lookups off"
+	// DKIMNotYet means the key was not looked up yet: the message was just
+	// fetched to be read, and its check follows in the background.
+	DKIMNotYet = "not checked yet"
 )
 
 // DKIMCheck is the check of one DKIM signature, made when the message was

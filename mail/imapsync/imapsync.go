@@ -197,10 +197,12 @@ type Options struct {
 	// must return quickly and must not keep raws' slices beyond the call
 	// without copying what it needs.
 	Stored func(folder string, raws []localstore.RawMessage)
-	// Examine, if set, is called with each batch of new messages before
-	// Index, from a goroutine of the Syncer, one batch at a time, in UID
-	// order: it may edit the summaries (to record how each message
-	// travelled), which are stored as edited, and must not keep raws.
+	// Examine, if set, is called with each batch of new messages a sync
+	// fetches (not by FetchRaw) before Index, from a goroutine of the
+	// Syncer, one batch at a time, in UID order: it may edit the summaries
+	// (to record how each message travelled), which are stored as edited,
+	// and must not keep raws. While it runs, the fetching waits on a busy
+	// connection, so it must stay well inside the stall timeout.
 	// fetchedOver is the TLS state of the connection that fetched the
 	// batch (nil if the Connector's Link does not report it); ctx is the
 	// sync's.

@@ -599,17 +599,20 @@ func sameName(a, b string) bool {
 
 // FetchRaw returns the full message uid of folder, from the store if it is
 // there, else from the server (for a message stored without it: headers-only
-// sync or over the size cap), in which case it is stored too, with what
-// Options.Examine records of it.
-func (s *Syncer) FetchRaw(ctx context.Context, folder string, uid uint32) ([]byte, error) {
+// sync or over the size cap), in which case it is stored too and
+// fetchedOver is the TLS state of the connection that fetched it (nil if
+// the Connector's Link does not report it, or the message was stored).
+// Options.Examine is not called: how the message travelled is the
+// caller's to record, which must not hold up reading it.
+func (s *Syncer) FetchRaw(ctx context.Context, folder string, uid uint32) (raw []byte, fetchedOver *tls.ConnectionState, err error) {
 	msgs := s.opts.Store.Messages()
-	raw, err := msgs.Raw(s.opts.Account, folder, uid)
+	raw, err = msgs.Raw(s.opts.Account, folder, uid)
 	if !errors.Is(err, localstore.ErrNotFound) {
-		return raw, err
+		return raw, nil, err
 	}
 	rec, err := s.syncedFolder(folder)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var over *tls.ConnectionState
 	err = s.withConnOf(ctx, func(cn *conn) error {
@@ -639,19 +642,10 @@ func (s *Syncer) FetchRaw(ctx context.Context, folder string, uid uint32) ([]byt
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := msgs.PutFetchedRaw(s.opts.Account, folder, uid, raw); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if s.opts.Examine != nil {
-		sums := []localstore.Summary{{UID: uid}}
-		s.opts.Examine(ctx, folder, over, sums, []localstore.RawMessage{{UID: uid, Raw: raw}})
-		if len(sums[0].Transport) > 0 {
-			if err := msgs.SetTransport(s.opts.Account, folder, uid, sums[0].Transport); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return raw, nil
+	return raw, over, nil
 }

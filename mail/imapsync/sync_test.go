@@ -301,7 +301,7 @@ func checkFetchRaw(t *testing.T, s *Syncer, st *localstore.Store, id string) {
 	if !ok {
 		return
 	}
-	raw, err := s.FetchRaw(context.Background(), "INBOX", sum.UID)
+	raw, _, err := s.FetchRaw(context.Background(), "INBOX", sum.UID)
 	if err != nil {
 		t.Fatalf("FetchRaw(%s): %v", id, err)
 	}

@@ -35,7 +35,7 @@ func providerResults(fields []field, providerDomain string) *backend.ProviderRes
 		}
 		switch {
 		case f.is("Received"):
-			hop, ok := ParseReceived(f.value)
+			hop, ok := f.received()
 			if !ok || !(inDomain(hop.By, providerDomain) || (hop.By != "" && domainOf(hop.By) == "")) {
 				return confirmed(found, sawProvider)
 			}

@@ -19,7 +19,7 @@ import (
 // is one. A name without TXT records is a *net.DNSError with IsNotFound.
 type LookupTXT func(ctx context.Context, name string) ([]string, error)
 
-// Resolver looks up DKIM keys for a sync or a session of syncs: it bounds
+// Resolver looks up DKIM keys for every sync of a profile: it bounds
 // each lookup, caches answers for an hour (one key serves a sender's whole
 // mail), and once the DNS fails several times in a row it stops asking for
 // a minute, so an offline sync is not slowed by a timeout per message: what
@@ -105,6 +105,10 @@ func (r *Resolver) txt(ctx context.Context, name string) ([]string, error) {
 	cancel()
 	var dnsErr *net.DNSError
 	notFound := err != nil && errors.As(err, &dnsErr) && dnsErr.IsNotFound
+	if err != nil && !notFound && ctx.Err() != nil {
+		// The caller stopped waiting: that says nothing about the DNS.
+		return nil, unavailable{"the lookup was not waited for"}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err != nil && !notFound {
@@ -125,9 +129,11 @@ func (r *Resolver) txt(ctx context.Context, name string) ([]string, error) {
 }
 
 // checkDKIM verifies every DKIM signature of raw (up to maxSignatures)
-// with keys from res; with res nil, each is DKIMNotChecked. fromDomain is
-// the From address's domain, for AlignedWithFrom.
-func checkDKIM(ctx context.Context, raw []byte, fields []field, fromDomain string, res *Resolver) []backend.DKIMCheck {
+// with keys from opts.Resolver; without one, each is DKIMNotChecked for
+// opts.NotChecked. fromDomain is the From address's domain, for
+// AlignedWithFrom.
+func checkDKIM(ctx context.Context, raw []byte, fields []field, fromDomain string, opts Options) []backend.DKIMCheck {
+	res := opts.Resolver
 	n := 0
 	for _, f := range fields {
 		if f.is("DKIM-Signature") {
@@ -138,10 +144,14 @@ func checkDKIM(ctx context.Context, raw []byte, fields []field, fromDomain strin
 		return nil
 	}
 	if res == nil {
+		reason := opts.NotChecked
+		if reason == "" {
+			reason = "no DNS lookups were allowed"
+		}
 		out := make([]backend.DKIMCheck, 0, min(n, maxSignatures))
 		for _, f := range fields {
 			if f.is("DKIM-Signature") && len(out) < maxSignatures {
-				out = append(out, notChecked(signingDomain(f.value), fromDomain, "no DNS lookups were allowed"))
+				out = append(out, notChecked(signingDomain(f.value), fromDomain, reason))
 			}
 		}
 		return out

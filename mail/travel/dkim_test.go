@@ -289,3 +289,34 @@ func TestDKIMCancelled(t *testing.T) {
 		t.Errorf("with a cancelled sync got %+v, want not checked", ev.DKIM[0])
 	}
 }
+
+// TestDKIMCallerGivingUpIsNoDNSFailure: lookups cut short because the
+// caller stopped waiting (the sync's time for lookups ran out) do not
+// count as DNS failures: the Resolver keeps asking afterwards.
+func TestDKIMCallerGivingUpIsNoDNSFailure(t *testing.T) {
+	d := startDNS(t)
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	d.publish("ed", "example.com", key.Public())
+	answer := d.lookup()
+	hang := true
+	res := NewResolver(func(ctx context.Context, name string) ([]string, error) {
+		if hang {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		return answer(ctx, name)
+	})
+	signed := sign(t, testMessage, "example.com", "ed", key)
+	for range maxFailuresInARow + 1 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+		ev := Examine(ctx, signed, Options{Resolver: res})
+		cancel()
+		if ev.DKIM[0].Result != backend.DKIMNotChecked {
+			t.Fatalf("cut short: got %+v, want not checked", ev.DKIM[0])
+		}
+	}
+	hang = false
+	if ev := Examine(context.Background(), signed, Options{Resolver: res}); ev.DKIM[0].Result != backend.DKIMPass {
+		t.Errorf("after lookups the caller gave up on: got %+v, want pass (the DNS was never down)", ev.DKIM[0])
+	}
+}

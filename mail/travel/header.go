@@ -3,6 +3,8 @@ package travel
 import (
 	"bytes"
 	"strings"
+
+	"github.com/sealpost/sealpost/mail/backend"
 )
 
 // Bounds on what is read of a message's header, so a hostile message
@@ -19,12 +21,39 @@ const (
 )
 
 // field is one header field: its name as written and its unfolded value.
+// A Received field also carries the memo of its parsed hop, so the hops
+// and the provider's results, which both read them, parse each once.
 type field struct {
 	name, value string
+	rcv         *receivedMemo // Received fields only
+}
+
+// receivedMemo is a Received field's hop, parsed on first use.
+type receivedMemo struct {
+	parsed bool
+	hop    backend.Hop
+	ok     bool
 }
 
 // is reports whether the field's name is name (case-insensitively).
 func (f field) is(name string) bool { return strings.EqualFold(f.name, name) }
+
+// parseHop is how a Received field is parsed (a variable so a test can
+// count the calls).
+var parseHop = ParseReceived
+
+// received returns the hop of a Received field (see ParseReceived),
+// parsing it on the first call only; ok is false for other fields.
+func (f field) received() (backend.Hop, bool) {
+	if f.rcv == nil {
+		return backend.Hop{}, false
+	}
+	if !f.rcv.parsed {
+		f.rcv.hop, f.rcv.ok = parseHop(f.value)
+		f.rcv.parsed = true
+	}
+	return f.rcv.hop, f.rcv.ok
+}
 
 // headerFields returns the fields of raw's header block, top to bottom,
 // unfolded and trimmed. It reads at most MaxHeaderBytes and stops at the
@@ -41,7 +70,11 @@ func headerFields(raw []byte) []field {
 		}
 		name, value, ok := bytes.Cut(cur, []byte(":"))
 		if ok && len(bytes.TrimSpace(name)) > 0 && !bytes.ContainsAny(name, " \t") {
-			out = append(out, field{name: string(name), value: strings.TrimSpace(string(value))})
+			f := field{name: string(name), value: strings.TrimSpace(string(value))}
+			if f.is("Received") {
+				f.rcv = new(receivedMemo)
+			}
+			out = append(out, f)
 		}
 		cur = nil
 	}

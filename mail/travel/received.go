@@ -187,7 +187,7 @@ func hops(fields []field, providerDomain string) []backend.Hop {
 		if len(out) == maxReceived {
 			break
 		}
-		hop, ok := ParseReceived(f.value)
+		hop, ok := f.received()
 		if !ok {
 			continue
 		}

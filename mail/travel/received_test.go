@@ -1,6 +1,10 @@
 package travel
 
 import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"net"
 	"testing"
 	"time"
 
@@ -143,5 +147,57 @@ func TestProviderDomainOf(t *testing.T) {
 		if got := ProviderDomainOf(host); got != want {
 			t.Errorf("ProviderDomainOf(%q) = %q, want %q", host, got, want)
 		}
+	}
+}
+
+// TestReceivedParsedOnce: Examine parses each Received field once, though
+// the hops and the provider's results both read them.
+func TestReceivedParsedOnce(t *testing.T) {
+	var calls int
+	parseHop = func(v string) (backend.Hop, bool) { calls++; return ParseReceived(v) }
+	t.Cleanup(func() { parseHop = ParseReceived })
+	raw := []byte("Authentication-Results: mx.provider.net; spf=pass smtp.mailfrom=example.com\r\n" +
+		"Received: from mx.provider.net by imap.provider.net with LMTP; Sat, 5 Dec 2026 12:03:05 +0000\r\n" +
+		"Received: from mx.example.com by mx.provider.net with ESMTPS; Sat, 5 Dec 2026 12:03:04 +0000\r\n" +
+		"Received: from laptop by mx.example.com with ESMTPSA; Sat, 5 Dec 2026 12:03:00 +0000\r\n" +
+		"From: a@example.com\r\n\r\nText.\r\n")
+	ev := Examine(t.Context(), raw, Options{ProviderDomain: "provider.net"})
+	if len(ev.Hops) != 3 || ev.Provider == nil {
+		t.Fatalf("Examine = %+v, want 3 hops and the provider's results", ev)
+	}
+	if calls != 3 {
+		t.Errorf("3 Received fields were parsed %d times, want once each", calls)
+	}
+}
+
+// TestRecheckAfter: a signature left not checked asks to be checked again
+// at once when no key was looked up, and after RetryAfter when the DNS
+// failed; a verdict, or no RetryAfter, asks nothing.
+func TestRecheckAfter(t *testing.T) {
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	signed := sign(t, testMessage, "example.com", "ed", key)
+	now := time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC)
+	down := func(context.Context, string) ([]string, error) {
+		return nil, &net.DNSError{Err: "server misbehaving", IsTemporary: true}
+	}
+	for _, tt := range []struct {
+		name string
+		opts Options
+		want time.Time
+	}{
+		{"no resolver", Options{RetryAfter: time.Hour, NotChecked: backend.DKIMLookupsOff}, now},
+		{"DNS down", Options{RetryAfter: time.Hour, Resolver: NewResolver(down)}, now.Add(time.Hour)},
+		{"no key", Options{RetryAfter: time.Hour, Resolver: NewResolver(noKeys)}, time.Time{}},
+		{"no RetryAfter", Options{Resolver: NewResolver(down)}, time.Time{}},
+	} {
+		tt.opts.Now = now
+		ev := Examine(t.Context(), signed, tt.opts)
+		if !ev.RecheckAfter.Equal(tt.want) {
+			t.Errorf("%s: RecheckAfter = %v, want %v (DKIM %+v)", tt.name, ev.RecheckAfter, tt.want, ev.DKIM)
+		}
+	}
+	ev := Examine(t.Context(), signed, Options{NotChecked: backend.DKIMLookupsOff})
+	if len(ev.DKIM) != 1 || ev.DKIM[0].Reason != backend.DKIMLookupsOff {
+		t.Errorf("lookups off: DKIM %+v, want the reason recorded", ev.DKIM)
 	}
 }

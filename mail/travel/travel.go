@@ -12,6 +12,7 @@ package travel
 import (
 	"context"
 	"crypto/tls"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,8 +27,18 @@ type Options struct {
 	// in it and Authentication-Results fields whose authserv-id is in it
 	// are the provider's. Empty trusts no Authentication-Results field.
 	ProviderDomain string
-	// Resolver looks up DKIM keys; nil leaves every signature not checked.
+	// Resolver looks up DKIM keys; nil leaves every signature not checked,
+	// for the reason NotChecked gives.
 	Resolver *Resolver
+	// NotChecked is the Reason of each signature when Resolver is nil
+	// (such as backend.DKIMLookupsOff); empty says no lookups were allowed.
+	NotChecked string
+	// RetryAfter, when set, asks for the record's RecheckAfter when a
+	// signature is left not checked: RetryAfter after Now when the DNS
+	// failed, Now itself when no key was looked up (Resolver is nil, or
+	// ctx ended first), as nothing then argues for waiting. Zero records
+	// no RecheckAfter.
+	RetryAfter time.Duration
 	// Fetch is how our own connection fetched the message, if known.
 	Fetch *backend.FetchTLS
 	// Now is the time recorded; zero means time.Now.
@@ -42,13 +53,20 @@ func Examine(ctx context.Context, raw []byte, opts Options) *backend.Travel {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	return &backend.Travel{
+	t := &backend.Travel{
 		Hops:      hops(fields, opts.ProviderDomain),
-		DKIM:      checkDKIM(ctx, raw, fields, fromDomainOf(fields), opts.Resolver),
+		DKIM:      checkDKIM(ctx, raw, fields, fromDomainOf(fields), opts),
 		Provider:  providerResults(fields, opts.ProviderDomain),
 		Fetch:     opts.Fetch,
 		CheckedAt: now.UTC().Truncate(time.Second),
 	}
+	if opts.RetryAfter > 0 && slices.ContainsFunc(t.DKIM, func(c backend.DKIMCheck) bool { return c.Result == backend.DKIMNotChecked }) {
+		t.RecheckAfter = t.CheckedAt
+		if opts.Resolver != nil && ctx.Err() == nil {
+			t.RecheckAfter = t.CheckedAt.Add(opts.RetryAfter)
+		}
+	}
+	return t
 }
 
 // ProviderDomainOf is the default provider domain of an account whose
