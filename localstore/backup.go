@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -65,19 +67,9 @@ func (s *Store) Backup(dest string) (err error) {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write the backup: %w", err)
 	}
-	// A link, unlike a rename, never replaces a file that appeared at dest
-	// meanwhile.
-	if err := os.Link(tmp.Name(), dest); errors.Is(err, fs.ErrExist) {
+	if err := linkNew(tmp.Name(), dest); errors.Is(err, fs.ErrExist) {
 		return ErrBackupExists
 	} else if err != nil {
-		// A file system without links (such as FAT on a USB stick).
-		if _, err := os.Lstat(dest); err == nil {
-			return ErrBackupExists
-		}
-		if err := os.Rename(tmp.Name(), dest); err != nil {
-			return fmt.Errorf("name the backup file: %w", err)
-		}
-	} else if err := os.Remove(tmp.Name()); err != nil {
 		return fmt.Errorf("name the backup file: %w", err)
 	}
 	return syncDir(filepath.Dir(dest))
@@ -121,81 +113,247 @@ func (s *Store) verifyIn(tx *bolt.Tx) error {
 	})
 }
 
+// Restored says what Restore did.
+type Restored struct {
+	// Kept is the file that holds the profile the backup replaced, sealed
+	// as it was (it opens with the passphrase it had); "" when the folder
+	// held no profile, or only the empty file of an interrupted Create.
+	Kept string
+	// Warning is a step after the backup took the profile's place that
+	// failed (such as making the new names durable): the restore stands.
+	Warning error
+}
+
+// closeBeforeRename says whether Restore must close the profile files
+// before it renames them: Windows renames no file that is open (nor one
+// bbolt maps). Elsewhere Restore holds both files' locks across the
+// rename, so that no process opens either file meanwhile.
+var closeBeforeRename = runtime.GOOS == "windows"
+
+// keptSuffix starts the name Restore gives the profile it replaces:
+// sealpost.db.before-restore-DATE-TIME.
+const keptSuffix = ".before-restore-"
+
 // Restore replaces the profile in dir with the backup at src, made by
-// Backup, which passphrase must unlock. It first copies src into dir under
-// a unique name and checks the copy as Open and Verify do, with the
-// profile's migrations applied; only then does the copy take the
-// profile's place, in one rename. A profile in dir is replaced only when
-// replace is set (else ErrProfileExists), and only while no process has it
-// open (else ErrLocked); the empty file an interrupted Create leaves is
-// replaced either way. A damaged or altered backup is ErrBackupDamaged; on
-// any failure the profile in dir is as it was.
-func Restore(dir, src string, passphrase []byte, replace bool, opts *Options) (err error) {
-	if Exists(dir) && !Interrupted(dir) && !replace {
-		return ErrProfileExists
-	}
+// Backup, which passphrase must unlock, and keeps the replaced profile
+// beside it (see Restored).
+//
+// It takes the profile's lock first and holds it to the end: a profile
+// another Store has open (in any process) is never replaced (ErrLocked).
+// Under the lock, it copies src into dir under a unique name (src itself
+// is only read), opens the copy with passphrase (one key derivation),
+// applies the profile's migrations and checks it as Verify does; stamp,
+// when not nil, then runs on the copy's store (to record the restore; its
+// failure is a Warning, ErrDamaged aside). Only then does the copy take
+// the profile's place, in one rename, the replaced file keeping a second
+// name. A profile in dir is replaced only when
+// replace is set (else ErrProfileExists); the empty file an interrupted
+// Create leaves is replaced either way. A damaged or altered backup is
+// ErrBackupDamaged. On any error the profile in dir is as it was.
+func Restore(dir, src string, passphrase []byte, replace bool, opts *Options, stamp func(*Store) error) (Restored, error) {
 	if err := ensureDir(dir); err != nil {
-		return err
+		return Restored{}, err
 	}
-	if fi, err := os.Stat(dbPath(dir)); err == nil && fi.Size() > 0 && checkFile(dbPath(dir), fi.Size()) == nil {
-		// Hold the profile's lock while it is replaced. A profile too
-		// damaged to open cannot be in use either.
-		old, err := openBolt(dbPath(dir), boltOptions(opts.lockTimeout(), os.OpenFile))
-		switch {
-		case err == nil:
-			defer old.Close()
-		case errors.Is(err, ErrLocked):
-			return err
+	live := dbPath(dir)
+	// Nothing to lock when there is no profile: the copy then gets its
+	// name only if none appeared meanwhile (see linkNew).
+	lock, err := lockProfile(live, opts.lockTimeout())
+	switch {
+	case errors.Is(err, ErrNoProfile):
+	case err != nil:
+		return Restored{}, err
+	default:
+		defer func() {
+			if lock != nil {
+				_ = lock.Close()
+			}
+		}()
+	}
+	// exists: dir holds a profile file (locked); keep: one worth keeping.
+	exists, keep := lock != nil, false
+	if exists {
+		fi, err := lock.Stat()
+		if err != nil {
+			return Restored{}, fmt.Errorf("inspect profile file: %w", err)
+		}
+		if keep = fi.Size() > 0; keep && !replace {
+			return Restored{}, ErrProfileExists
 		}
 	}
+	copied, err := copyBackup(dir, src)
+	if err != nil {
+		return Restored{}, err
+	}
+	s, err := openBackup(dir, copied, passphrase, opts)
+	if err != nil {
+		_ = os.Remove(copied)
+		return Restored{}, err
+	}
+	var warnings []error
+	if stamp != nil {
+		if err := stamp(s); errors.Is(err, ErrDamaged) {
+			_ = s.Close()
+			_ = os.Remove(copied)
+			return Restored{}, fmt.Errorf("%w (found as the restore was recorded)", ErrBackupDamaged)
+		} else if err != nil {
+			// The backup checked out: it is restored all the same.
+			warnings = append(warnings, fmt.Errorf("the restore could not be recorded in the audit trail: %w", err))
+		}
+	}
+	release := func() error {
+		err := s.Close()
+		if lock != nil {
+			if cerr := lock.Close(); err == nil {
+				err = cerr
+			}
+			lock = nil
+		}
+		return err
+	}
+	if closeBeforeRename {
+		if err := release(); err != nil {
+			_ = os.Remove(copied)
+			return Restored{}, fmt.Errorf("close the profile files: %w", err)
+		}
+	}
+	var res Restored
+	if keep {
+		res.Kept, err = replaceKeeping(live, copied)
+	} else if exists {
+		err = os.Rename(copied, live)
+	} else if err = linkNew(copied, live); errors.Is(err, fs.ErrExist) {
+		err = ErrProfileExists
+	}
+	if err != nil {
+		_ = release()
+		_ = os.Remove(copied)
+		if errors.Is(err, ErrProfileExists) {
+			return Restored{}, err
+		}
+		return Restored{}, fmt.Errorf("put the backup in place: %w", err)
+	}
+	if err := syncDir(dir); err != nil {
+		warnings = append(warnings, err)
+	}
+	if !closeBeforeRename {
+		if err := release(); err != nil {
+			warnings = append(warnings, fmt.Errorf("close the profile files: %w", err))
+		}
+	}
+	res.Warning = errors.Join(warnings...)
+	return res, nil
+}
+
+// copyBackup copies the backup at src into a new file of a unique name in
+// dir (mode 0600) and returns its path; on failure it leaves nothing.
+func copyBackup(dir, src string) (_ string, err error) {
 	in, err := os.Open(src)
 	if err != nil {
-		return fmt.Errorf("open the backup: %w", err)
+		return "", fmt.Errorf("open the backup: %w", err)
 	}
 	defer in.Close()
 	tmp, err := os.CreateTemp(dir, "."+DBFileName+".*.restore")
 	if err != nil {
-		return fmt.Errorf("copy the backup: %w", err)
+		return "", fmt.Errorf("copy the backup: %w", err)
 	}
 	defer func() {
-		_ = tmp.Close()
+		if cerr := tmp.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("copy the backup: %w", cerr)
+		}
 		if err != nil {
 			_ = os.Remove(tmp.Name())
 		}
 	}()
 	if err := tmp.Chmod(fileMode); err != nil {
-		return fmt.Errorf("restrict the copy to owner-only access: %w", err)
+		return "", fmt.Errorf("restrict the copy to owner-only access: %w", err)
 	}
 	if _, err := tmp.ReadFrom(in); err != nil {
-		return fmt.Errorf("copy the backup: %w", err)
+		return "", fmt.Errorf("copy the backup: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("copy the backup: %w", err)
+		return "", fmt.Errorf("copy the backup: %w", err)
 	}
-	s, err := openAt(dir, tmp.Name(), passphrase, opts)
+	return tmp.Name(), nil
+}
+
+// openBackup opens the copy of a backup at path as Open does and checks it
+// as Verify does. It returns the open store, or an error (ErrBackupDamaged
+// for a damaged copy) and a closed or nil store.
+func openBackup(dir, path string, passphrase []byte, opts *Options) (*Store, error) {
+	s, err := openAt(dir, path, passphrase, opts)
 	if err == nil {
-		err = s.Verify()
-		if cerr := s.Close(); err == nil {
-			err = cerr
+		if err = s.Verify(); err != nil {
+			_ = s.Close()
 		}
 	}
 	switch {
+	case err == nil:
+		return s, nil
 	case errors.Is(err, ErrInterruptedInit), errors.Is(err, ErrNoProfile):
-		return fmt.Errorf("%w (it is empty)", ErrBackupDamaged)
+		return nil, fmt.Errorf("%w (it is empty)", ErrBackupDamaged)
 	case errors.Is(err, ErrDamaged), errors.Is(err, ErrTampered), errors.Is(err, ErrCorrupt):
 		// Not wrapped: the damage is the backup's, not the profile's.
 		detail := err.Error()
 		if d := (*damageError)(nil); errors.As(err, &d) {
 			detail = d.detail
 		}
-		return fmt.Errorf("%w (%s)", ErrBackupDamaged, detail)
-	case err != nil:
-		return fmt.Errorf("check the backup: %w", err)
+		return nil, fmt.Errorf("%w (%s)", ErrBackupDamaged, detail)
+	default:
+		return nil, fmt.Errorf("check the backup: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), dbPath(dir)); err != nil {
-		return fmt.Errorf("put the backup in place: %w", err)
+}
+
+// replaceKeeping gives the file at src the name live, in one rename, and
+// returns the new name of the file it replaced: live's name with
+// keptSuffix and the date and time. Where the file system has links, live
+// keeps a name throughout.
+func replaceKeeping(live, src string) (string, error) {
+	base := live + keptSuffix + time.Now().Format("2006-01-02-150405")
+	kept := base
+	for n := 2; ; n++ {
+		err := os.Link(live, kept)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			// A file system without links (such as FAT): live has no
+			// name until src takes it.
+			if _, serr := os.Lstat(kept); serr == nil {
+				kept = fmt.Sprintf("%s-%d", base, n)
+				continue
+			}
+			if err := os.Rename(live, kept); err != nil {
+				return "", fmt.Errorf("keep the replaced profile: %w", err)
+			}
+			if err := os.Rename(src, live); err != nil {
+				_ = os.Rename(kept, live)
+				return "", err
+			}
+			return kept, nil
+		}
+		kept = fmt.Sprintf("%s-%d", base, n)
 	}
-	return syncDir(dir)
+	if err := os.Rename(src, live); err != nil {
+		_ = os.Remove(kept)
+		return "", err
+	}
+	return kept, nil
+}
+
+// linkNew gives the complete file at tmp the name dest, which must not
+// exist (else fs.ErrExist, tmp left alone): a link, unlike a rename, never
+// replaces a file that appeared at dest meanwhile.
+func linkNew(tmp, dest string) error {
+	if err := os.Link(tmp, dest); errors.Is(err, fs.ErrExist) {
+		return err
+	} else if err != nil {
+		// A file system without links (such as FAT on a USB stick).
+		if _, err := os.Lstat(dest); err == nil {
+			return fs.ErrExist
+		}
+		return os.Rename(tmp, dest)
+	}
+	return os.Remove(tmp)
 }
 
 // syncDir makes a new name in dir durable.

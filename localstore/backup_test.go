@@ -51,14 +51,21 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	if err := s.Messages().DeleteSummaries(damageAcct, "INBOX", 1, 2, 3); err != nil {
 		t.Fatal(err)
 	}
-	wantErr(t, "Restore while the profile is open", Restore(dir, backup, testPass, true, &Options{LockTimeout: 50e6}), ErrLocked)
+	_, err = Restore(dir, backup, testPass, true, &Options{LockTimeout: 50e6}, nil)
+	wantErr(t, "Restore while the profile is open", err, ErrLocked)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	wantErr(t, "Restore over a profile without replace", Restore(dir, backup, testPass, false, testOpts()), ErrProfileExists)
-	wantErr(t, "Restore with a wrong passphrase", Restore(dir, backup, []byte("not the passphrase"), true, testOpts()), ErrWrongPassphrase)
-	if err := Restore(dir, backup, testPass, true, testOpts()); err != nil {
-		t.Fatalf("Restore: %v", err)
+	_, err = Restore(dir, backup, testPass, false, testOpts(), nil)
+	wantErr(t, "Restore over a profile without replace", err, ErrProfileExists)
+	_, err = Restore(dir, backup, []byte("not the passphrase"), true, testOpts(), nil)
+	wantErr(t, "Restore with a wrong passphrase", err, ErrWrongPassphrase)
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("profile folder holds %d files after refused restores, want only %s", len(entries), DBFileName)
+	}
+	res, err := Restore(dir, backup, testPass, true, testOpts(), nil)
+	if err != nil || res.Warning != nil {
+		t.Fatalf("Restore: %+v, %v", res, err)
 	}
 	s2, err := Open(dir, testPass, testOpts())
 	if err != nil {
@@ -71,13 +78,13 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	if err := s2.Verify(); err != nil {
 		t.Errorf("Verify of the restored profile: %v", err)
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Errorf("profile folder holds %d files after restores, want only %s", len(entries), DBFileName)
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("profile folder holds %d files after a restore, want %s and the replaced profile", len(entries), DBFileName)
 	}
-	// Restoring into a new folder needs no replace.
+	// Restoring into a new folder needs no replace, and keeps nothing.
 	fresh := filepath.Join(t.TempDir(), "new")
-	if err := Restore(fresh, backup, testPass, false, testOpts()); err != nil {
-		t.Fatalf("Restore into a new folder: %v", err)
+	if res, err := Restore(fresh, backup, testPass, false, testOpts(), nil); err != nil || res.Kept != "" {
+		t.Fatalf("Restore into a new folder: %+v, %v; want no kept file", res, err)
 	}
 }
 
@@ -134,7 +141,7 @@ func TestRestoreRefusesADamagedBackup(t *testing.T) {
 			if err := os.WriteFile(backup, tt.data, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			err := Restore(dir, backup, testPass, true, testOpts())
+			_, err := Restore(dir, backup, testPass, true, testOpts(), nil)
 			wantErr(t, "Restore of a damaged backup", err, ErrBackupDamaged)
 			if !strings.Contains(err.Error(), tt.detail) {
 				t.Errorf("Restore of a damaged backup = %v, want it to say %q", err, tt.detail)

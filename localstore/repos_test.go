@@ -322,14 +322,7 @@ func TestOwnKeysRoundTrip(t *testing.T) {
 		t.Fatalf("Delete: %v", err)
 	}
 	wantErr(t, "second Delete", r.Delete("AAAA1111"), ErrNotFound)
-	entries, err := s.AuditEntries()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var kinds []string
-	for _, e := range entries {
-		kinds = append(kinds, e.Kind)
-	}
+	kinds := kindsIn(t, s)
 	if want := []string{"key-default", "key-deleted"}; !reflect.DeepEqual(kinds, want) {
 		t.Errorf("audit kinds = %v, want %v", kinds, want)
 	}

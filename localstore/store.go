@@ -325,6 +325,37 @@ func Open(dir string, passphrase []byte, opts *Options) (*Store, error) {
 
 // openAt is Open of the profile file at path, a store whose Dir is dir.
 func openAt(dir, path string, passphrase []byte, opts *Options) (*Store, error) {
+	db, err := openProfileFile(dir, path, opts)
+	for tries := 1; errors.Is(err, errReplaced); tries++ {
+		if tries == maxReplacedTries {
+			return nil, ErrLocked
+		}
+		db, err = openProfileFile(dir, path, opts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s, err := unlock(db, dir, passphrase)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	s.kdf = opts.kdf()
+	return s, nil
+}
+
+// errReplaced means the profile file was replaced (by Restore) while
+// openProfileFile waited for its lock: the lock it got is the old file's.
+var errReplaced = errors.New("the profile file was replaced while it was being opened")
+
+// maxReplacedTries is how often openAt opens a profile file that keeps
+// being replaced before it gives up with ErrLocked.
+const maxReplacedTries = 3
+
+// openProfileFile checks the profile file at path and opens it with bbolt,
+// holding its lock. It returns errReplaced, having closed the file, when
+// another file took path's name before the lock was got.
+func openProfileFile(dir, path string, opts *Options) (*bolt.DB, error) {
 	fi, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNoProfile
@@ -350,24 +381,29 @@ func openAt(dir, path string, passphrase []byte, opts *Options) (*Store, error) 
 			return nil, fmt.Errorf("restrict profile file to owner-only access: %w", err)
 		}
 	}
+	var file *os.File
 	noCreate := func(name string, flag int, perm os.FileMode) (*os.File, error) {
 		f, err := os.OpenFile(name, flag&^os.O_CREATE, perm)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, ErrNoProfile
 		}
+		file = f
 		return f, err
 	}
 	db, err := openBolt(path, boltOptions(opts.lockTimeout(), noCreate))
 	if err != nil {
 		return nil, err
 	}
-	s, err := unlock(db, dir, passphrase)
+	locked, err := file.Stat()
 	if err != nil {
 		_ = db.Close()
-		return nil, err
+		return nil, fmt.Errorf("inspect profile file: %w", err)
 	}
-	s.kdf = opts.kdf()
-	return s, nil
+	if now, err := os.Stat(path); err != nil || !os.SameFile(locked, now) {
+		_ = db.Close()
+		return nil, errReplaced
+	}
+	return db, nil
 }
 
 func readHeader(db *bolt.DB) (*header, error) {
@@ -504,41 +540,49 @@ func (s *Store) Close() error {
 // damaged. Lookup keys must be blinded inside fn, where the keys are
 // guaranteed to be present.
 func (s *Store) view(fn func(tx *bolt.Tx) error) error {
-	return s.guarded(func() error { return s.db.View(fn) })
+	return s.checked(func() error { return guard(func() error { return s.db.View(fn) }) })
 }
 
 // update runs fn in a write transaction (committed with fsync) unless the
 // store is closed or damaged.
 //
-// It runs the transaction itself rather than through bbolt's Update: when
-// fn or the commit meets damage, the rollback reloads the freelist page,
-// which panics if that page was damaged after Open checked it, and then
-// bbolt never releases its writer lock. That case is noted (lockLost), so
-// that Close does not wait for the lock forever.
+// It runs the transaction itself rather than through bbolt's Update, each
+// bbolt call under guard once: when fn or the commit meets damage, the
+// rollback reloads the freelist page, which panics if that page was
+// damaged after Open checked it, and then bbolt never releases its writer
+// lock. That case is noted (lockLost), so that Close does not wait for the
+// lock forever. A panic of Sealpost's own inside fn goes on, after the
+// transaction was rolled back.
 func (s *Store) update(fn func(tx *bolt.Tx) error) error {
-	return s.guarded(func() error {
-		tx, err := s.db.Begin(true)
-		if err != nil {
+	return s.checked(func() (err error) {
+		var tx *bolt.Tx
+		if err := guard(func() (err error) { tx, err = s.db.Begin(true); return err }); err != nil {
 			return err
 		}
-		err = guard(func() error { return fn(tx) })
-		if err == nil {
-			// Commit rolls back itself when it fails without a panic.
-			if err = guard(tx.Commit); !errors.Is(err, ErrDamaged) {
-				return err
+		done := false
+		defer func() {
+			if done {
+				return
 			}
+			if rerr := guard(tx.Rollback); errors.Is(rerr, ErrDamaged) {
+				s.lockLost.Store(true)
+				err = rerr
+			}
+		}()
+		if err := guard(func() error { return fn(tx) }); err != nil {
+			return err
 		}
-		if rerr := guard(tx.Rollback); errors.Is(rerr, ErrDamaged) {
-			s.lockLost.Store(true)
-			return rerr
-		}
+		// Commit rolls back itself when it fails without a panic.
+		err = guard(tx.Commit)
+		done = !errors.Is(err, ErrDamaged)
 		return err
 	})
 }
 
-// guarded runs the transaction call fn under guard, unless the store is
-// closed or damaged, and marks the store damaged when fn finds it so.
-func (s *Store) guarded(fn func() error) error {
+// checked runs fn, a transaction call that guards its bbolt calls, unless
+// the store is closed or damaged, and marks the store damaged when fn
+// finds it so.
+func (s *Store) checked(fn func() error) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
@@ -547,7 +591,7 @@ func (s *Store) guarded(fn func() error) error {
 	if s.damaged.Load() {
 		return ErrDamaged
 	}
-	err := guard(fn)
+	err := fn()
 	if errors.Is(err, ErrDamaged) {
 		s.damaged.Store(true)
 	}

@@ -3,6 +3,7 @@ package mail
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail/backend"
@@ -21,36 +22,34 @@ var ErrUnlockedDuringRestore = errors.New("the profile is unlocked: lock it befo
 
 // Backup writes a sealed copy of the profile, as it is now, to the new
 // file dest (see localstore.Store.Backup), and records it in the audit
-// trail. The copy opens with the profile's current passphrase.
+// trail. The copy opens with the profile's current passphrase. When only
+// the audit entry fails, the backup stands and the error is
+// backend.ErrBackupNotAudited (a warning).
 func (p *Profile) Backup(dest string) error {
 	if err := p.store.Backup(dest); err != nil {
 		return err
 	}
-	return writeAudit(p.store, AuditProfileBackedUp, "", "sealed copy of the profile written")
+	if err := writeAudit(p.store, AuditProfileBackedUp, "", "sealed copy of the profile written"); err != nil {
+		return fmt.Errorf("%w: %w", backend.ErrBackupNotAudited, err)
+	}
+	return nil
 }
 
 // RestoreProfile replaces the profile in dir with the backup at src, which
-// passphrase must unlock, after checking that every record of the backup
-// reads (see localstore.Restore); an existing profile is replaced only
-// with replace set. The restore is recorded in the restored profile's
-// audit trail.
-func RestoreProfile(dir, src string, passphrase []byte, replace bool, opts *ProfileOptions) error {
-	if err := localstore.Restore(dir, src, passphrase, replace, opts.storeOptions()); err != nil {
-		return err
-	}
-	p, err := OpenProfile(dir, passphrase, opts)
-	if err != nil {
-		return err
-	}
-	err = writeAudit(p.store, AuditProfileRestored, "", "profile restored from a backup")
-	if cerr := p.Close(); err == nil {
-		err = cerr
-	}
-	return err
+// passphrase must unlock, and keeps the replaced profile beside it (see
+// localstore.Restore and localstore.Restored); an existing profile is
+// replaced only with replace set. The backup is unlocked once, and the
+// restore is recorded in its audit trail before it takes the profile's
+// place. An error means the profile is as it was; what failed after the
+// replacement is the result's Warning.
+func RestoreProfile(dir, src string, passphrase []byte, replace bool, opts *ProfileOptions) (localstore.Restored, error) {
+	return localstore.Restore(dir, src, passphrase, replace, opts.storeOptions(), func(s *localstore.Store) error {
+		return writeAudit(s, AuditProfileRestored, "", "profile restored from a backup")
+	})
 }
 
 // BackupProfile writes a sealed copy of the unlocked profile to the new
-// file dest.
+// file dest (see Profile.Backup).
 func (e *Engine) BackupProfile(ctx context.Context, dest string) error {
 	return e.with(ctx, func(p *Profile) error { return p.Backup(dest) })
 }
@@ -58,16 +57,17 @@ func (e *Engine) BackupProfile(ctx context.Context, dest string) error {
 // RestoreProfile replaces the engine's profile with the backup at src,
 // which passphrase unlocks (see RestoreProfile); the engine must be locked
 // and stays so.
-func (e *Engine) RestoreProfile(ctx context.Context, src string, passphrase []byte, replace bool) error {
+func (e *Engine) RestoreProfile(ctx context.Context, src string, passphrase []byte, replace bool) (localstore.Restored, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if err := ctx.Err(); err != nil {
-		return err
+		return localstore.Restored{}, err
 	}
 	if e.profile != nil {
-		return ErrUnlockedDuringRestore
+		return localstore.Restored{}, ErrUnlockedDuringRestore
 	}
-	return reportDamage(RestoreProfile(e.dir, src, passphrase, replace, e.opts))
+	res, err := RestoreProfile(e.dir, src, passphrase, replace, e.opts)
+	return res, reportDamage(err)
 }
 
 // profileDamaged is a localstore.ErrDamaged as the engine reports it: also

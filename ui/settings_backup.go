@@ -86,11 +86,16 @@ func (bp *backupPane) backUp() {
 			return bp.backend.BackupProfile(ctx, path)
 		}, func(err error) {
 			bp.button.Enable()
-			if err != nil {
+			if err != nil && !errors.Is(err, backend.ErrBackupNotAudited) {
 				bp.status.SetText(readable(err))
 				return
 			}
-			bp.status.SetText("Backed up to " + path + ". The backup opens with the passphrase you use now.")
+			done := "Backed up to " + path + ". The backup opens with the passphrase you use now."
+			if err != nil {
+				// The backup stands; only its audit entry is missing.
+				done += "\nWarning: " + readable(err)
+			}
+			bp.status.SetText(done)
 		})
 	})
 }

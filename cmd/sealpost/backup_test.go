@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/sealpost/sealpost/localstore"
+	"github.com/sealpost/sealpost/mail"
+	"github.com/sealpost/sealpost/mail/backend"
 	"github.com/sealpost/sealpost/mail/mailtest"
 )
 
@@ -82,7 +85,15 @@ func TestBackupRestoreThroughTheCLI(t *testing.T) {
 	}
 	failsWith(t, sealpost(t, dir, pass, "restore", "--from", badBackup, "--force"), 1, "the backup is damaged")
 
-	mustSucceed(t, sealpost(t, dir, pass, "restore", "--from", backup, "--force"))
+	damaged, err := os.ReadFile(filepath.Join(dir, localstore.DBFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := mustSucceed(t, sealpost(t, dir, pass, "restore", "--from", backup, "--force"))
+	keptDamaged := keptFile(t, r.out)
+	if got, err := os.ReadFile(keptDamaged); err != nil || string(got) != string(damaged) {
+		t.Errorf("the replaced (damaged) profile was not kept as it was in %s: %v", keptDamaged, err)
+	}
 	if got := mustSucceed(t, sealpost(t, dir, pass, "list", "--json")).out; got != want {
 		t.Errorf("list after restore:\n%s\nwant the list before the backup:\n%s", got, want)
 	}
@@ -105,5 +116,89 @@ func TestEmptyProfileFileSaysInterruptedInit(t *testing.T) {
 	pass := writeFile(t, "pass", testPassphrase+"\n")
 	for _, args := range [][]string{{"list"}, {"init"}, {"keys", "list"}, {"backup", "--output", filepath.Join(t.TempDir(), "b")}} {
 		failsWith(t, sealpost(t, dir, pass, args...), 1, localstore.ErrInterruptedInit.Error())
+	}
+}
+
+// keptFile returns the file restore's output names as holding the
+// replaced profile.
+func keptFile(t *testing.T, out string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(out, "kept, sealed as it was, in ")
+	kept, _, ok2 := strings.Cut(rest, "; delete that file")
+	if !ok || !ok2 {
+		t.Fatalf("restore printed %q, want where the replaced profile is kept", out)
+	}
+	return kept
+}
+
+// TestRestoreKeepsTheReplacedProfileAndIgnoresStallTimeout restores over a
+// profile and expects the replaced one kept where restore says; restore
+// talks to no server, so a --stall-timeout it cannot use is no mistake.
+func TestRestoreKeepsTheReplacedProfileAndIgnoresStallTimeout(t *testing.T) {
+	dir, pass := newProfile(t)
+	backup := filepath.Join(t.TempDir(), "b")
+	mustSucceed(t, sealpost(t, dir, pass, "backup", "--output", backup))
+	before, err := os.ReadFile(filepath.Join(dir, localstore.DBFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := mustSucceed(t, sealpost(t, dir, pass, "--stall-timeout", "-1s", "restore", "--from", backup, "--force"))
+	if r.err != "" {
+		t.Errorf("restore wrote %q on stderr, want nothing", r.err)
+	}
+	kept := keptFile(t, r.out)
+	if filepath.Dir(kept) != dir {
+		t.Errorf("restore kept the replaced profile in %s, want it in the profile folder %s", kept, dir)
+	}
+	if got, err := os.ReadFile(kept); err != nil || string(got) != string(before) {
+		t.Errorf("%s does not hold the replaced profile as it was: %v", kept, err)
+	}
+}
+
+// TestRestoreRefusesWhileTheProfileIsOpen unlocks the profile in an
+// engine, as the app does, and expects restore to refuse and change
+// nothing.
+func TestRestoreRefusesWhileTheProfileIsOpen(t *testing.T) {
+	dir, pass := newProfile(t)
+	backup := filepath.Join(t.TempDir(), "b")
+	mustSucceed(t, sealpost(t, dir, pass, "backup", "--output", backup))
+	e := mail.NewEngine(dir, nil)
+	if err := e.Unlock(context.Background(), []byte(testPassphrase)); err != nil {
+		t.Fatal(err)
+	}
+	defer e.Lock()
+	failsWith(t, sealpost(t, dir, pass, "restore", "--from", backup, "--force"), 1, localstore.ErrLocked.Error())
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("profile folder holds %d files, want only %s", len(entries), localstore.DBFileName)
+	}
+}
+
+// TestBackupWarnsWhenTheAuditFails backs up a profile whose audit trail
+// cannot grow: the backup is written, so the command succeeds, with the
+// audit failure as a warning on stderr.
+func TestBackupWarnsWhenTheAuditFails(t *testing.T) {
+	dir, pass := newProfile(t)
+	mustSucceed(t, sealpost(t, dir, pass, "backup", "--output", filepath.Join(t.TempDir(), "first")))
+	db, err := bolt.Open(filepath.Join(dir, localstore.DBFileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Delete([]byte("audithead")) })
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(t.TempDir(), "second")
+	r := mustSucceed(t, sealpost(t, dir, pass, "backup", "--output", backup))
+	if !strings.Contains(r.out, "Backed up the profile to "+backup) {
+		t.Errorf("backup printed %q, want it to say where the backup is", r.out)
+	}
+	if !strings.HasPrefix(r.err, "warning: "+backend.ErrBackupNotAudited.Error()) || strings.Count(r.err, "\n") != 1 {
+		t.Errorf("backup warned %q, want one line saying the audit entry failed", r.err)
+	}
+	if _, err := os.Stat(backup); err != nil {
+		t.Errorf("the backup: %v", err)
 	}
 }

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail"
+	"github.com/sealpost/sealpost/mail/backend"
 )
 
 func cmdInit(_ context.Context, env *cliEnv, args []string) error {
@@ -90,10 +92,13 @@ func cmdBackup(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("%w: give the backup file with --output FILE", errUsage)
 	}
 	err := env.withEngine(ctx, func(e *mail.Engine) error { return e.BackupProfile(ctx, *output) })
-	if err != nil {
+	if err != nil && !errors.Is(err, backend.ErrBackupNotAudited) {
 		return err
 	}
 	fmt.Fprintf(env.out, "Backed up the profile to %s; it opens with the current passphrase.\n", *output)
+	if err != nil {
+		fmt.Fprintf(env.err, "warning: %s\n", userMessage(err))
+	}
 	return nil
 }
 
@@ -107,9 +112,6 @@ func cmdRestore(ctx context.Context, env *cliEnv, args []string) error {
 	if *from == "" {
 		return fmt.Errorf("%w: give the backup file with --from FILE", errUsage)
 	}
-	if env.stallTimeout < 0 {
-		return fmt.Errorf("%w: --stall-timeout must not be negative", errUsage)
-	}
 	dir, err := env.profile()
 	if err != nil {
 		return err
@@ -121,11 +123,22 @@ func cmdRestore(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	e := mail.NewEngine(dir, env.profileOptions())
-	if err := e.RestoreProfile(ctx, *from, pass, *force); err != nil {
+	// Restoring talks to no mail server: the network options do not apply.
+	res, err := mail.NewEngine(dir, nil).RestoreProfile(ctx, *from, pass, *force)
+	if errors.Is(err, localstore.ErrProfileExists) {
+		// Another process made a profile there meanwhile.
+		return fmt.Errorf("%s already holds a Sealpost profile; nothing was changed (--force replaces it)", dir)
+	}
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(env.out, "Restored the profile in %s from %s.\n", dir, *from)
+	if res.Kept != "" {
+		fmt.Fprintf(env.out, "The profile it replaced is kept, sealed as it was, in %s; delete that file once you no longer need it.\n", res.Kept)
+	}
+	if res.Warning != nil {
+		fmt.Fprintf(env.err, "warning: %s\n", userMessage(res.Warning))
+	}
 	return nil
 }
 

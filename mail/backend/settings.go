@@ -2,6 +2,7 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 )
@@ -159,6 +160,12 @@ type SyncOptions struct {
 type ProfileBackup interface {
 	// BackupProfile writes a sealed copy of the unlocked profile, as it is
 	// now, to the new file at path; it opens with the current passphrase.
-	// An existing file at path is left alone (an error).
+	// An existing file at path is left alone (an error). An error that is
+	// ErrBackupNotAudited is a warning: the backup was written.
 	BackupProfile(ctx context.Context, path string) error
 }
+
+// ErrBackupNotAudited means a backup was written and stands, and only
+// recording it in the audit trail failed (the error says why): report it
+// as a warning, not as a failed backup.
+var ErrBackupNotAudited = errors.New("the backup was written, but it could not be recorded in the audit trail")
