@@ -159,7 +159,7 @@ func (s *SignIns) SetClient(id string, c localstore.SignInClient) error {
 			return err
 		}
 		if len(p.Servers) == 0 {
-			return fmt.Errorf("name the IMAP and SMTP servers of %s (--server HOST): its tokens go only to them", p.Name)
+			return fmt.Errorf("%s: %w", p.Name, signin.ErrNoProviderServers)
 		}
 	}
 	next := maps.Clone(st.SignIn)

@@ -415,6 +415,7 @@ func commandHints() []struct {
 		{mail.ErrNoOwnKey, "`sealpost keys generate` creates one, `sealpost keys import FILE` imports one"},
 		{mail.ErrChooseSigningKey, "name it with --key FINGERPRINT; `sealpost keys list` shows your keys"},
 		{backend.ErrSignInAgain, "`sealpost account signin --email ADDRESS` signs in again"},
+		{signin.ErrNoProviderServers, "`sealpost oauth2 client PROVIDER --server \"HOSTS\"` names them"},
 		{signin.ErrNoClientID, "`sealpost oauth2 client PROVIDER --client-id ID` sets it; see docs/oauth2.md"},
 		{mail.ErrAccountHasOutbox, "`sealpost outbox list` shows the IDs; `sealpost outbox retry ID` sends one, `sealpost outbox discard ID` discards it"},
 	}

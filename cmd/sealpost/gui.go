@@ -58,7 +58,10 @@ func openGUI(stderr io.Writer, req instanceRequest) int {
 		fmt.Fprintf(stderr, "sealpost: %v; a second start opens a second window\n", err)
 	}
 	icon := fyne.NewStaticResource("sealpost.png", assets.IconPNG)
-	var view *ui.App
+	var (
+		desktop fyne.App
+		view    *ui.App
+	)
 	err = openWindow(func() error {
 		a, err := newDesktopApp()
 		if err != nil {
@@ -66,6 +69,11 @@ func openGUI(stderr io.Writer, req instanceRequest) int {
 		}
 		a.SetIcon(icon)
 		view = ui.New(a, mail.NewEngine(dir, &mail.ProfileOptions{Sessions: &mail.SessionOptions{}}), icon)
+		desktop = a
+		// Fyne 2.8 creates the window, and so meets the window system,
+		// when it is first shown: that happens here, where a refusal
+		// becomes an error.
+		view.Window().Show()
 		return nil
 	})
 	if err != nil {
@@ -94,7 +102,7 @@ func openGUI(stderr io.Writer, req instanceRequest) int {
 		<-signals
 		fyne.Do(view.Quit)
 	}()
-	view.Window().ShowAndRun()
+	desktop.Run()
 	return 0
 }
 

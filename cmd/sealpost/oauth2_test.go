@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sealpost/sealpost/mail"
+	"github.com/sealpost/sealpost/mail/signin"
 	"github.com/sealpost/sealpost/mail/signin/signintest"
 )
 
@@ -86,6 +87,11 @@ func TestAccountAddOAuth2(t *testing.T) {
 	if _, _, err := run("oauth2 client", "corp", "--client-id", "x", "--auth-url", "http://id.example/auth", "--token-url", "https://id.example/token",
 		"--mechanism", "xoauth2"); err == nil {
 		t.Errorf("a provider with a plain-text endpoint was accepted")
+	}
+	_, _, err = run("oauth2 client", "test", "--client-id", signintest.ClientID, "--name", "Test", "--auth-url", pre.AuthURL,
+		"--token-url", pre.TokenURL, "--scope", "mail", "--mechanism", "xoauth2")
+	if !errors.Is(err, signin.ErrNoProviderServers) || !strings.Contains(userMessage(err), "--server") {
+		t.Errorf("own provider without servers: %v, want ErrNoProviderServers and the hint to name them", err)
 	}
 	if _, _, err := run("oauth2 client", "test", "--client-id", signintest.ClientID, "--name", "Test", "--auth-url", pre.AuthURL,
 		"--token-url", pre.TokenURL, "--scope", "mail", "--mechanism", "xoauth2", "--server", strings.Join(signintest.Servers, " ")); err != nil {

@@ -106,6 +106,9 @@ var (
 	// would go to a host the provider did not issue it for, so it is not
 	// sent.
 	ErrNotProviderServer = errors.New("the server is not one of the sign-in provider's servers, so the sign-in token is not sent to it")
+	// ErrNoProviderServers means an organisation's own provider names no
+	// mail servers, so its tokens may go nowhere.
+	ErrNoProviderServers = errors.New("name the provider's IMAP and SMTP servers in its sign-in settings: its tokens go only to them")
 )
 
 // Serves reports whether host is one of p's mail servers (see
@@ -131,8 +134,7 @@ func (p Provider) CheckServer(host string) error {
 		return nil
 	}
 	if len(p.Servers) == 0 {
-		return fmt.Errorf("%s: %w; the provider %s names no servers: set them in its sign-in settings (sealpost oauth2 client %s --server HOST)",
-			host, ErrNotProviderServer, p.Name, p.ID)
+		return fmt.Errorf("%s: %w; the provider %q names no servers: %w", host, ErrNotProviderServer, p.ID, ErrNoProviderServers)
 	}
 	return fmt.Errorf("%s: %w; %s's servers are %s: correct the account's servers, or use a password instead of the sign-in",
 		host, ErrNotProviderServer, p.Name, strings.Join(p.Servers, ", "))

@@ -282,7 +282,7 @@ func TestPresets(t *testing.T) {
 		t.Errorf("a server named without a leading dot must match exactly that host")
 	}
 	if err := (signin.Provider{ID: "corp"}).CheckServer("mail.corp.example"); !errors.Is(err, signin.ErrNotProviderServer) ||
-		!strings.Contains(err.Error(), "--server") {
+		!errors.Is(err, signin.ErrNoProviderServers) {
 		t.Errorf("a provider without servers: %v, want ErrNotProviderServer saying how to set them", err)
 	}
 	if _, err := signin.Preset("myspace"); !errors.Is(err, signin.ErrUnknownProvider) {
