@@ -99,19 +99,39 @@ func (cs *Connections) dialIMAPConn(ctx context.Context, acct localstore.Account
 	if err := cs.tokens.server(acct, srv.Host); err != nil {
 		return nil, nil, Connection{}, fmt.Errorf("IMAP %s: %w", srv, err)
 	}
+	var c *imapclient.Client
+	var conn *transport.Conn
+	var info Connection
+	err := cs.withRenewal(ctx, acct, func(acct localstore.Account) error {
+		var err error
+		c, conn, info, err = cs.dialIMAPOnce(ctx, acct, opts)
+		return err
+	})
+	return c, conn, info, err
+}
+
+// withRenewal runs login with acct's credential, renewed first if it is
+// an OAuth2 token about to end (see Tokens.fresh). When the server refuses
+// the OAuth2 token of an account signed in with a provider although it
+// had not expired (the provider ended it early), the token is renewed once
+// and login runs again with it; a refusal after that means the sign-in
+// itself no longer holds (see signInAgain). login must report a refused
+// login with backend.ErrLoginRejected, and only a refusal that happened
+// before anything but the login was sent: it may run twice.
+func (cs *Connections) withRenewal(ctx context.Context, acct localstore.Account, login func(localstore.Account) error) error {
 	acct, err := cs.tokens.fresh(ctx, acct)
 	if err != nil {
-		return nil, nil, Connection{}, err
+		return err
 	}
-	c, conn, info, err := cs.dialIMAPOnce(ctx, acct, opts)
+	err = login(acct)
 	if tokenRefused(acct, err) {
 		var renewErr error
 		if acct, renewErr = cs.tokens.rejected(ctx, acct); renewErr != nil {
-			return nil, nil, info, fmt.Errorf("%w; before that: %w", renewErr, err)
+			return fmt.Errorf("%w; before that: %w", renewErr, err)
 		}
-		c, conn, info, err = cs.dialIMAPOnce(ctx, acct, opts)
+		err = login(acct)
 	}
-	return c, conn, info, signInAgain(acct, err)
+	return signInAgain(acct, err)
 }
 
 // dialIMAPOnce connects to acct's IMAP server and logs in with the
@@ -274,17 +294,13 @@ func (cs *Connections) login(ctx context.Context, acct localstore.Account, proto
 		_ = c.Close()
 		return info, nil
 	}
-	info, err := cs.smtpLogin(ctx, acct)
-	if tokenRefused(acct, err) {
-		// A token the server refused although it had not expired is
-		// renewed once and tried again.
-		var renewErr error
-		if acct, renewErr = cs.tokens.rejected(ctx, acct); renewErr != nil {
-			return info, fmt.Errorf("%w; before that: %w", renewErr, err)
-		}
+	var info Connection
+	err := cs.withRenewal(ctx, acct, func(acct localstore.Account) error {
+		var err error
 		info, err = cs.smtpLogin(ctx, acct)
-	}
-	return info, signInAgain(acct, err)
+		return err
+	})
+	return info, err
 }
 
 // smtpLogin connects to acct's SMTP server, logs in and quits.

@@ -373,6 +373,47 @@ func TestOAuth2RenewsARefusedToken(t *testing.T) {
 	}
 }
 
+// TestOAuth2RenewsARefusedTokenOnSend has the provider end the access
+// tokens early before a send: Postfix refuses the token at AUTH, before
+// MAIL FROM, so the token is renewed once and the message submitted again,
+// and it arrives once. When the refresh token is gone too, the send fails
+// with ErrSignInAgain and the message waits in the outbox.
+func TestOAuth2RenewsARefusedTokenOnSend(t *testing.T) {
+	s, ctx, alice := newSignedInSetup(t)
+	if err := s.profile.Syncer().Sync(ctx, SyncRequest{Account: alice}); err != nil {
+		t.Fatalf("sync: %v\n%s", err, s.srv.Log())
+	}
+	s.provider.RevokeAccess()
+	if _, err := s.profile.Outbox().Send(ctx, alice, backend.Draft{To: []string{alice}, Subject: "renewed", Body: "hello\r\n"},
+		backend.Security{Mode: ModePlain}); err != nil {
+		t.Fatalf("send with a token the provider ended early: %v, want it renewed and the message sent\n%s", err, s.srv.Log())
+	}
+	if n := s.provider.Count("refresh_token"); n != 1 {
+		t.Errorf("%d renewals, want 1", n)
+	}
+	s.srv.WaitForMessages(t, alice, "INBOX", 1, 30*time.Second)
+	if items, err := s.profile.Outbox().List(); err != nil || len(items) != 0 {
+		t.Errorf("outbox after the send: %d items (%v), want none", len(items), err)
+	}
+
+	s.provider.RevokeAll()
+	id, err := s.profile.Outbox().Send(ctx, alice, backend.Draft{To: []string{alice}, Subject: "revoked", Body: "x\r\n"},
+		backend.Security{Mode: ModePlain})
+	if !errors.Is(err, backend.ErrSignInAgain) || !errors.Is(err, ErrKeptInOutbox) {
+		t.Fatalf("send after the sign-in was revoked: %v, want ErrSignInAgain, kept in the outbox", err)
+	}
+	items, err := s.profile.Outbox().List()
+	if err != nil || len(items) != 1 || items[0].ID != id || !items[0].Held || !items[0].SubmittingSince.IsZero() {
+		t.Fatalf("outbox after the refused send: %d items (%v), want the message held, not submitting", len(items), err)
+	}
+	if !strings.Contains(items[0].LastError, "sign in again") {
+		t.Errorf("the outbox item's error %q does not say to sign in again", items[0].LastError)
+	}
+	if got := s.srv.Messages(t, alice, "INBOX"); len(got) != 1 {
+		t.Errorf("%d messages in the inbox, want the first one only", len(got))
+	}
+}
+
 // TestOAuth2PasswordForASignedInAccount gives a password to an account that
 // signs in with a provider: refused without SwitchToPassword (the sign-in
 // stays and works); with it, the account logs in with the password and the

@@ -53,7 +53,7 @@ type Outbox struct {
 func (o *Outbox) queue() (*submit.Outbox, error) {
 	o.senderOnce.Do(func() {
 		o.sender, o.senderErr = submit.NewOutbox(o.store, submit.Options{
-			Connect: o.smtpConnector(),
+			Session: o.smtpSession(),
 			Sent:    sentAppender{o},
 			ServerSavesSent: func(account string) bool {
 				acct, err := o.accounts.get(account)
@@ -65,15 +65,23 @@ func (o *Outbox) queue() (*submit.Outbox, error) {
 	return o.sender, o.senderErr
 }
 
-// smtpConnector gives the sender its submission connections.
-func (o *Outbox) smtpConnector() submit.Connector {
-	return func(ctx context.Context, account string) (net.Conn, submit.Auth, error) {
+// smtpSession gives the sender its submission connections. A token the
+// server refuses at AUTH although it had not expired is renewed once and
+// the submission tried again (see Connections.withRenewal): AUTH comes
+// before MAIL FROM, so nothing of the message has gone out then.
+func (o *Outbox) smtpSession() submit.Session {
+	return func(ctx context.Context, account string, try func(net.Conn, submit.Auth) error) error {
 		acct, err := o.accounts.get(account)
 		if err != nil {
-			return nil, submit.Auth{}, err
+			return err
 		}
-		conn, auth, _, err := o.connections.dialSMTP(ctx, acct)
-		return conn, auth, err
+		return o.connections.withRenewal(ctx, acct, func(acct localstore.Account) error {
+			conn, auth, _, err := o.connections.dialSMTP(ctx, acct)
+			if err != nil {
+				return err
+			}
+			return markLoginRejected(try(conn, auth))
+		})
 	}
 }
 

@@ -50,6 +50,14 @@ type accountSetup struct {
 	saved   func()                  // runs after an edit was stored
 
 	email, name, password *widget.Entry
+	// secret is the form's password row. For an account that signs in
+	// with a provider it says so instead, with usePassword, which shows
+	// the password field again to switch the account to a password
+	// (switching set).
+	secret      *widget.FormItem
+	form        *widget.Form
+	usePassword *widget.Button
+	switching   bool
 	// method chooses a password or a sign-in provider; nil when the
 	// backend cannot sign in or when editing. providers are those it
 	// offers, suggested the ID of the one that hosts the address typed.
@@ -206,8 +214,9 @@ func (a *accountSetup) build(title string, onClosed func()) {
 	a.working = newActivity(relayout)
 	a.problem = newErrorView()
 	a.problem.relayout = relayout
-	form := widget.NewForm(widget.NewFormItem("Address", a.email), widget.NewFormItem("Name", a.name),
-		widget.NewFormItem("Password", a.password))
+	a.secret = widget.NewFormItem("Password", a.password)
+	form := widget.NewForm(widget.NewFormItem("Address", a.email), widget.NewFormItem("Name", a.name), a.secret)
+	a.form = form
 	if si, ok := a.ui.backend.(backend.SignIn); ok && a.editing == "" {
 		a.signIn = si
 		a.method = widget.NewSelect([]string{methodPassword}, func(string) { a.methodChanged() })
@@ -253,10 +262,43 @@ func (a *accountSetup) fill(d backend.AccountDetails) {
 		a.window.Canvas().Focus(a.password)
 		return
 	}
+	a.window.Canvas().Focus(a.name)
+	if d.SignIn != "" {
+		a.showSignedIn(d.SignIn)
+		return
+	}
 	a.password.SetPlaceHolder("Unchanged")
 	a.status.SetText("Leave the password empty to keep it. A new password or server is tested over verified TLS " +
 		"before anything is stored; a new name alone is saved at once.")
-	a.window.Canvas().Focus(a.name)
+}
+
+// showSignedIn puts, in place of the password field of an account that
+// signs in with provider, a line that says so and the explicit way to
+// switch the account to a password.
+func (a *accountSetup) showSignedIn(provider string) {
+	a.usePassword = widget.NewButton("Use a password instead…", a.askPassword)
+	a.setSecretRow("Sign-in", container.NewHBox(widget.NewLabel("Signed in with "+provider), a.usePassword))
+	a.status.SetText("A new server is tested over verified TLS before anything is stored; a new name alone is saved at once. " +
+		"Re-authenticate signs in with " + provider + " again.")
+}
+
+// askPassword shows the password field again to switch a signed-in
+// account to a password.
+func (a *accountSetup) askPassword() {
+	a.switching = true
+	a.password.SetText("")
+	a.password.SetPlaceHolder("The account's password")
+	a.setSecretRow("Password", a.password)
+	a.testButton.SetText("Test the password and switch")
+	a.status.SetText("Sealpost logs in to both servers with this password over verified TLS; only if both succeed " +
+		"does the account use it from then on, and the sign-in's tokens are dropped.")
+	a.window.Canvas().Focus(a.password)
+}
+
+// setSecretRow shows obj with label in the password row of the form.
+func (a *accountSetup) setSecretRow(label string, obj fyne.CanvasObject) {
+	a.secret.Text, a.secret.Widget = label, obj
+	a.form.Refresh()
 }
 
 // loadProviders fills the sign-in choice with the backend's providers.
@@ -353,7 +395,7 @@ func (a *accountSetup) methodChanged() {
 // test runs the engine's AddAccount with what the fields say.
 func (a *accountSetup) test() {
 	acct := backend.NewAccount{Email: strings.TrimSpace(a.email.Text), Name: strings.TrimSpace(a.name.Text),
-		Password: []byte(a.password.Text), Trust: a.trusted}
+		Password: []byte(a.password.Text), Trust: a.trusted, SwitchToPassword: a.switching}
 	var err error
 	if acct.IMAP, err = a.imap.settings("IMAP"); err == nil {
 		acct.SMTP, err = a.smtp.settings("SMTP")
@@ -369,7 +411,7 @@ func (a *accountSetup) test() {
 		if p, _ := a.chosenProvider(); !p.Ready {
 			err = errors.New("set a client ID for " + p.Name + " in Settings, Accounts first")
 		}
-	case len(acct.Password) == 0 && (a.editing == "" || a.reauth):
+	case len(acct.Password) == 0 && (a.editing == "" || a.reauth || a.switching):
 		err = errors.New("enter the account's password")
 	}
 	if err != nil {
@@ -440,6 +482,8 @@ func (a *accountSetup) done(added backend.AddedAccount) {
 	switch {
 	case a.editing == "":
 		a.status.SetText(fmt.Sprintf("Added %s (settings: %s). Press Sync in the main window to fetch its mail.", added.Email, added.Discovery))
+	case a.switching:
+		a.status.SetText(fmt.Sprintf("Saved %s after both logins succeeded: it logs in with the password from now on.", added.Email))
 	case len(added.Tested) == 0:
 		a.status.SetText(fmt.Sprintf("Saved %s. Nothing needed testing: the servers and the password are unchanged.", added.Email))
 	default:

@@ -8,13 +8,16 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail"
 	"github.com/sealpost/sealpost/mail/backend"
 	"github.com/sealpost/sealpost/mail/signin"
 	"github.com/sealpost/sealpost/mail/signin/signintest"
+	"github.com/sealpost/sealpost/mail/testservers"
 )
 
 // TestAddAccountWithSignIn adds an account by signing in with a provider:
@@ -23,26 +26,10 @@ import (
 // browser (the test's HTTP client) opens its page, and the account is
 // added; re-authenticating in Settings signs in again.
 func TestAddAccountWithSignIn(t *testing.T) {
-	provider, srv, roots := signintest.StartMail(t)
-	opts := &mail.ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}, RootCAs: roots}
-	dir := filepath.Join(t.TempDir(), "profile")
-	p, err := mail.CreateProfile(dir, []byte(fixturePassphrase), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pre := provider.Preset(signin.MechXOAUTH2)
-	if err := p.SignIns().SetClient("test", localstore.SignInClient{ClientID: signintest.ClientID, Name: "Test provider",
-		AuthURL: pre.AuthURL, TokenURL: pre.TokenURL, Scopes: pre.Scopes, Mechanism: pre.Mechanism, Servers: pre.Servers}); err != nil {
-		t.Fatal(err)
-	}
-	p.Close()
-	engine := mail.NewEngine(dir, opts)
-	t.Cleanup(func() { _ = engine.Lock() })
-	test.NewTempApp(t)
-	app := unlocked(t, newApp(engine))
+	s := newSignInFixture(t)
+	app, engine, provider, srv := s.app, s.engine, s.provider, s.srv
 	var opened []string
-	browser := provider.Browser(t)
-	app.openURL = func(u *url.URL) error { opened = append(opened, u.String()); return browser(u.String()) }
+	app.openURL = func(u *url.URL) error { opened = append(opened, u.String()); return s.browser(u.String()) }
 
 	test.Tap(app.main.addAccountButton)
 	a := accountSetupOf(t, app)
@@ -97,6 +84,96 @@ func TestAddAccountWithSignIn(t *testing.T) {
 	providers, _, err := engine.SignInProviders(t.Context(), "")
 	if err != nil || providers[1].ID != "microsoft" || !providers[1].Ready {
 		t.Errorf("providers after saving = %+v, %v", providers, err)
+	}
+}
+
+// signInFixture is an unlocked app over an engine whose profile has the
+// test provider set up as "test", with Dovecot and Postfix that accept
+// its tokens.
+type signInFixture struct {
+	provider *signintest.Provider
+	srv      *testservers.Servers
+	engine   *mail.Engine
+	app      *App
+	browser  func(string) error // acts as the user's browser
+}
+
+func newSignInFixture(t *testing.T) signInFixture {
+	t.Helper()
+	provider, srv, roots := signintest.StartMail(t)
+	opts := &mail.ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}, RootCAs: roots}
+	dir := filepath.Join(t.TempDir(), "profile")
+	p, err := mail.CreateProfile(dir, []byte(fixturePassphrase), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pre := provider.Preset(signin.MechXOAUTH2)
+	if err := p.SignIns().SetClient("test", localstore.SignInClient{ClientID: signintest.ClientID, Name: "Test provider",
+		AuthURL: pre.AuthURL, TokenURL: pre.TokenURL, Scopes: pre.Scopes, Mechanism: pre.Mechanism, Servers: pre.Servers}); err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+	engine := mail.NewEngine(dir, opts)
+	t.Cleanup(func() { _ = engine.Lock() })
+	test.NewTempApp(t)
+	return signInFixture{provider: provider, srv: srv, engine: engine, app: unlocked(t, newApp(engine)), browser: provider.Browser(t)}
+}
+
+// TestEditSignedInAccountSwitchesToPassword edits an account that signs
+// in with a provider: the form shows the sign-in instead of a password
+// field; "Use a password instead…" asks for one, which is refused while
+// it is wrong (the sign-in stays) and, once both logins succeed with it,
+// replaces the sign-in.
+func TestEditSignedInAccountSwitchesToPassword(t *testing.T) {
+	s := newSignInFixture(t)
+	app, srv := s.app, s.srv
+	user := "alice@" + srv.Domain
+	if _, err := s.engine.AddAccountWithSignIn(t.Context(), backend.NewAccount{Email: user,
+		IMAP: serverSettings(t, srv.IMAPTLS, backend.SecurityTLS), SMTP: serverSettings(t, srv.SMTPTLS, backend.SecurityTLS)},
+		"test", s.browser); err != nil {
+		t.Fatalf("sign in: %v\n%s", err, srv.Log())
+	}
+	signedIn := func() string {
+		t.Helper()
+		d, err := s.engine.AccountDetails(t.Context(), user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.SignIn
+	}
+
+	test.Tap(rowButtons(t, accountsPaneOf(t, app), user)[0])
+	app.tasks.wait()
+	a := app.settings.accountEdit
+	if a == nil || a.usePassword == nil {
+		t.Fatal("the edit form of a signed-in account offers no way to use a password")
+	}
+	row, ok := a.secret.Widget.(*fyne.Container)
+	if a.secret.Text != "Sign-in" || !ok || !strings.Contains(row.Objects[0].(*widget.Label).Text, "Signed in with test") {
+		t.Fatalf("the form's secret row %q shows %T, want the sign-in without a password field", a.secret.Text, a.secret.Widget)
+	}
+
+	test.Tap(a.usePassword)
+	if a.secret.Widget != a.password || a.password.Disabled() {
+		t.Fatal("Use a password instead did not ask for the password")
+	}
+	test.Tap(a.testButton)
+	app.tasks.wait()
+	if !strings.Contains(strings.ToLower(a.status.Text), "enter the account's password") {
+		t.Errorf("switching without a password: status %q", a.status.Text)
+	}
+	test.Type(a.password, "not the password")
+	test.Tap(a.testButton)
+	app.tasks.wait()
+	if !strings.Contains(a.status.Text, "Nothing was saved") || signedIn() == "" {
+		t.Fatalf("a wrong password: status %q, sign-in %q; want it refused and the sign-in kept", a.status.Text, signedIn())
+	}
+	a.password.SetText("")
+	test.Type(a.password, srv.Users[user])
+	test.Tap(a.testButton)
+	app.tasks.wait()
+	if !strings.Contains(a.status.Text, "logs in with the password from now on") || signedIn() != "" {
+		t.Errorf("the right password: status %q, sign-in %q; want the account switched to the password\n%s", a.status.Text, signedIn(), srv.Log())
 	}
 }
 

@@ -86,6 +86,11 @@ type NewAccount struct {
 	// Trust are the certificates the user chose to trust although they do
 	// not verify, each for exactly its server.
 	Trust []TrustedCert
+	// SwitchToPassword, when an account that signs in with a provider is
+	// updated, makes Password its credential from now on, after the test
+	// logins, and drops the sign-in's tokens; without it a password for
+	// such an account fails with ErrSignedInAccount.
+	SwitchToPassword bool
 }
 
 // AddedAccount says how an account was set up and how each test login was

@@ -3,6 +3,7 @@ package submit
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -43,6 +44,22 @@ const (
 // anything else.
 type Connector func(ctx context.Context, account string) (net.Conn, Auth, error)
 
+// Session runs one attempt to submit a message of account: it opens a
+// connection to the submission server as for a Connector and hands it to
+// try with the credential to log in, which submits the message over it and
+// closes it. When try fails with ErrAuthFailed (the server refused the
+// credential at AUTH, before MAIL FROM, so nothing of the message went
+// out), Session may call try once more, on a new connection, with a
+// renewed credential; try refuses to run again after any other outcome.
+type Session func(ctx context.Context, account string, try func(net.Conn, Auth) error) error
+
+// errTriedAgain is try's answer to a second call that Session's contract
+// does not allow: the message might go out twice.
+var errTriedAgain = errors.New("submit: a submission is tried again only once, and only after the server refused the credential at AUTH")
+
+// errNoAttempt means a Session returned without submitting the message.
+var errNoAttempt = errors.New("submit: the session did not submit the message")
+
 // SentAppender saves the submitted copy of a message in account's Sent
 // folder (with IMAP APPEND).
 type SentAppender interface {
@@ -51,8 +68,13 @@ type SentAppender interface {
 
 // Options configure an Outbox.
 type Options struct {
-	// Connect opens submission connections. Required.
+	// Connect opens submission connections. Required unless Session is
+	// set.
 	Connect Connector
+	// Session, when not nil, is used instead of Connect: it connects for
+	// each attempt and may try a renewed credential once after a refused
+	// one.
+	Session Session
 	// Sent saves copies in Sent. Required unless ServerSavesSent is true
 	// for every account.
 	Sent SentAppender
@@ -99,8 +121,8 @@ type Outbox struct {
 
 // NewOutbox returns an outbox over store.
 func NewOutbox(store *localstore.Store, opts Options) (*Outbox, error) {
-	if store == nil || opts.Connect == nil {
-		return nil, errors.New("submit: NewOutbox needs a store and a Connector")
+	if store == nil || (opts.Connect == nil && opts.Session == nil) {
+		return nil, errors.New("submit: NewOutbox needs a store and a Connector or a Session")
 	}
 	if opts.Sent == nil && opts.ServerSavesSent == nil {
 		return nil, errors.New("submit: NewOutbox needs a SentAppender unless every provider saves sent mail itself")
@@ -288,15 +310,26 @@ func (o *Outbox) submit(ctx context.Context, it localstore.OutboxItem) error {
 	if err != nil {
 		return o.failed(it, err)
 	}
-	conn, auth, err := o.opts.Connect(ctx, it.Account)
-	if err != nil {
-		return o.failed(it, err)
-	}
 	env := Envelope{From: it.From, To: it.Recipients}
-	err = submit(ctx, conn, o.opts.HeloName, auth, env, data, func() error {
-		it.SubmittingSince = o.opts.Now().UTC()
-		return o.store.Outbox().Update(it)
-	})
+	tries := 0
+	var last error
+	try := func(conn net.Conn, auth Auth) error {
+		if tries > 1 || (tries == 1 && !errors.Is(last, ErrAuthFailed)) {
+			conn.Close()
+			return errTriedAgain
+		}
+		tries++
+		last = submit(ctx, conn, o.opts.HeloName, auth, env, data, func() error {
+			it.SubmittingSince = o.opts.Now().UTC()
+			return o.store.Outbox().Update(it)
+		})
+		return last
+	}
+	err = o.session()(ctx, it.Account, try)
+	if err == nil && (tries == 0 || last != nil) {
+		// Only an attempt the server accepted counts as sent.
+		err = cmp.Or(last, errNoAttempt)
+	}
 	if err != nil {
 		if !it.SubmittingSince.IsZero() && !errors.Is(err, ErrUncertain) {
 			it.SubmittingSince = time.Time{} // the server answered: no doubt left
@@ -315,6 +348,21 @@ func (o *Outbox) submit(ctx context.Context, it localstore.OutboxItem) error {
 		return fmt.Errorf("the server accepted the message, but recording that failed: %w", err)
 	}
 	return o.saveCopy(ctx, it)
+}
+
+// session is Options.Session, or one attempt on a connection from
+// Options.Connect.
+func (o *Outbox) session() Session {
+	if o.opts.Session != nil {
+		return o.opts.Session
+	}
+	return func(ctx context.Context, account string, try func(net.Conn, Auth) error) error {
+		conn, auth, err := o.opts.Connect(ctx, account)
+		if err != nil {
+			return err
+		}
+		return try(conn, auth)
+	}
 }
 
 // failed records a failed submission of it and returns err.

@@ -615,3 +615,70 @@ func TestSendFindingKeepsTheMessageQueuedMeanwhile(t *testing.T) {
 		t.Errorf("audit detail = %q, want the finding in words", entries[0].Detail)
 	}
 }
+
+// TestOutboxSessionTriesAgainOnlyAfterAuth checks the Session contract: a
+// credential refused at AUTH may be followed by one more try, which sends
+// the message once; after any other outcome, or a second time, try refuses
+// to run, and a Session that makes no attempt does not count as sent.
+func TestOutboxSessionTriesAgainOnlyAfterAuth(t *testing.T) {
+	wrong := Auth{Username: testUser, Secret: "an old password"}
+	// each tries auths in turn, each on a new connection, until one
+	// submits.
+	each := func(r *rig, auths ...Auth) Session {
+		return func(ctx context.Context, account string, try func(net.Conn, Auth) error) error {
+			var err error
+			for _, auth := range auths {
+				conn, derr := r.srv.dial(ctx)
+				if derr != nil {
+					return derr
+				}
+				if err = try(conn, auth); err == nil {
+					return nil
+				}
+			}
+			return err
+		}
+	}
+	tests := []struct {
+		name     string
+		fault    Stage // refused by the server, if not empty
+		session  func(r *rig) Session
+		wantSent int
+		wantErr  error
+	}{
+		{"renewed after AUTH", "", func(r *rig) Session { return each(r, wrong, passwordAuth) }, 1, nil},
+		{"again after MAIL FROM", StageMail, func(r *rig) Session { return each(r, passwordAuth, passwordAuth) }, 0, errTriedAgain},
+		{"a third time", "", func(r *rig) Session { return each(r, wrong, wrong, passwordAuth) }, 0, errTriedAgain},
+		{"no attempt", "", func(*rig) Session {
+			return func(context.Context, string, func(net.Conn, Auth) error) error { return nil }
+		}, 0, errNoAttempt},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, newBackend())
+			if tt.fault != "" {
+				r.srv.b.fail(tt.fault, 550)
+			}
+			ob, err := NewOutbox(r.store, Options{Session: tt.session(r), Sent: r.sent, Now: r.clock.Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			it, err := ob.Enqueue(testUser, testMessage("To: bob@example.net"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = ob.Send(context.Background(), it.ID)
+			if tt.wantErr == nil && err != nil || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Errorf("Send: %v, want %v", err, tt.wantErr)
+			}
+			if got := len(r.srv.b.messages()); got != tt.wantSent {
+				t.Errorf("the server received %d messages, want %d", got, tt.wantSent)
+			}
+			if tt.wantSent == 1 {
+				r.wantEmpty(t)
+			} else if got := r.item(t, it.ID); !got.AcceptedAt.IsZero() || got.LastError == "" {
+				t.Errorf("the unsent message: accepted %v, last error %q; want it kept with its error", got.AcceptedAt, got.LastError)
+			}
+		})
+	}
+}
