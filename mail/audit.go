@@ -6,6 +6,7 @@ import (
 
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail/backend"
+	"github.com/sealpost/sealpost/mail/submit"
 )
 
 // Audit is the profile's audit trail: an append-only, hash-chained record
@@ -58,7 +59,7 @@ func (a *Audit) Trail() (backend.AuditTrail, error) {
 func auditEntryOf(en localstore.AuditEntry) backend.AuditEntry {
 	out := backend.AuditEntry{Seq: en.Seq, Time: en.Time, Kind: en.Kind, Subject: en.Subject, Detail: en.Detail, Mode: en.Mode}
 	for _, d := range en.Delivery {
-		out.Delivery = append(out.Delivery, backend.DeliveryFinding{Domain: d.Domain, Status: d.Status, DANE: d.DANE, Reason: d.Reason})
+		out.Delivery = append(out.Delivery, submit.FindingOf(d))
 	}
 	return out
 }

@@ -46,7 +46,7 @@ func newDelivery(store *localstore.Store, opts delivery.Options, now func() time
 // found for it in the last few minutes. A finding that is not checked is
 // never reused.
 func (d *Delivery) Check(ctx context.Context, domain string) backend.DeliveryFinding {
-	key := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(domain), "."))
+	key := backend.NormDomain(domain)
 	d.mu.Lock()
 	f, ok := d.recent[key]
 	d.mu.Unlock()
@@ -88,11 +88,7 @@ func (d *Delivery) CheckRecipients(ctx context.Context, addrs []string) []backen
 func recipientDomains(addrs []string) []string {
 	var out []string
 	add := func(addr string) {
-		at := strings.LastIndexByte(addr, '@')
-		if at < 0 {
-			return
-		}
-		dom := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(addr[at+1:]), "."))
+		dom := backend.AddressDomain(addr)
 		if dom != "" && !slices.Contains(out, dom) {
 			out = append(out, dom)
 		}

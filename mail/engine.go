@@ -370,7 +370,7 @@ func messageOf(v verdict.Result) backend.Message {
 		From: v.From, Subject: v.Subject, Encrypted: v.Encrypted, Decrypted: v.IntegrityProtected, Body: v.BodyText,
 		SMIMEEncrypted: v.SMIMEEncrypted,
 		To:             v.To, Cc: v.Cc, Bcc: v.Bcc, ReplyTo: v.ReplyTo, Date: v.Date, Protected: v.Protected,
-		Warnings: shownWarnings(v),
+		Warnings: ShownWarnings(v),
 		Signature: backend.Signature{
 			Status: string(v.Signature.Status), Fingerprint: v.Signature.SignerFingerprint,
 			MatchesFrom: v.Signature.SignerMatchesFrom, WholeMessage: v.Signature.CoversWholeMessage,
@@ -387,9 +387,10 @@ func messageOf(v verdict.Result) backend.Message {
 	return m
 }
 
-// shownWarnings are v's warnings less the date mismatch, which
-// backend.Signature.DateMismatch carries and the reader words itself.
-func shownWarnings(v verdict.Result) []string {
+// ShownWarnings are v's warnings less the date mismatch, for a reader that
+// words v.Signature.DateMismatch itself (as the app's reader and the text
+// of `sealpost inspect` do), so that the mismatch is said once.
+func ShownWarnings(v Verdict) []string {
 	if !v.Signature.DateMismatch {
 		return v.Warnings
 	}

@@ -31,7 +31,7 @@ var errProviderDomain = errors.New("the provider domain must be a domain name su
 // normProviderDomain checks a provider domain the user gave and returns it
 // in lower case without a trailing dot ("" stays "": the default).
 func normProviderDomain(d string) (string, error) {
-	d = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(d), "."))
+	d = backend.NormDomain(d)
 	if d == "" {
 		return "", nil
 	}

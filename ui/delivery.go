@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2/widget"
@@ -63,7 +62,7 @@ func (c *composer) checkDelivery() {
 	}
 	started := false
 	for _, ch := range c.recipients() {
-		dom := recipientDomain(ch.email)
+		dom := backend.AddressDomain(ch.email)
 		if dom == "" || c.deliveryState.pending[dom] {
 			continue
 		}
@@ -92,19 +91,10 @@ func (c *composer) checkDelivery() {
 	}
 }
 
-// recipientDomain is the domain of a bare lower-case address, "" without.
-func recipientDomain(email string) string {
-	at := strings.LastIndexByte(email, '@')
-	if at < 0 {
-		return ""
-	}
-	return strings.TrimSuffix(email[at+1:], ".")
-}
-
 // deliveryLabel says how mail to email's domain will travel, for the
 // recipient's chip: nil while nothing is known or asked.
 func (c *composer) deliveryLabel(email string) *widget.Label {
-	dom := recipientDomain(email)
+	dom := backend.AddressDomain(email)
 	if dom == "" {
 		return nil
 	}

@@ -312,11 +312,7 @@ func (a *accountSetup) loadProviders() {
 			return // the password stays the only choice
 		}
 		a.providers = providers
-		options := []string{methodPassword}
-		for _, p := range providers {
-			options = append(options, p.Name)
-		}
-		a.method.SetOptions(options)
+		a.method.SetOptions(append([]string{methodPassword}, providerNames(providers)...))
 	})
 }
 
@@ -349,12 +345,7 @@ func (a *accountSetup) suggest() {
 
 // provider returns the offered provider with id.
 func (a *accountSetup) provider(id string) (backend.SignInProvider, bool) {
-	for _, p := range a.providers {
-		if p.ID == id {
-			return p, true
-		}
-	}
-	return backend.SignInProvider{}, false
+	return findProvider(a.providers, func(p backend.SignInProvider) bool { return p.ID == id })
 }
 
 // chosenProvider is the provider chosen to sign in with; ok is false for
@@ -363,12 +354,7 @@ func (a *accountSetup) chosenProvider() (backend.SignInProvider, bool) {
 	if a.method == nil {
 		return backend.SignInProvider{}, false
 	}
-	for _, p := range a.providers {
-		if p.Name == a.method.Selected {
-			return p, true
-		}
-	}
-	return backend.SignInProvider{}, false
+	return findProvider(a.providers, func(p backend.SignInProvider) bool { return p.Name == a.method.Selected })
 }
 
 // methodChanged shows the password field for a password, and says what

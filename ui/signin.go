@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -120,10 +121,7 @@ func (c *signInClients) load(name string) {
 			return
 		}
 		c.providers = providers
-		names := make([]string, len(providers))
-		for i, p := range providers {
-			names[i] = p.Name
-		}
+		names := providerNames(providers)
 		c.provider.SetOptions(names)
 		if name == "" && len(names) > 0 {
 			name = names[0]
@@ -135,12 +133,25 @@ func (c *signInClients) load(name string) {
 
 // selected is the provider chosen.
 func (c *signInClients) selected() (backend.SignInProvider, bool) {
-	for _, p := range c.providers {
-		if p.Name == c.provider.Selected {
-			return p, true
-		}
+	return findProvider(c.providers, func(p backend.SignInProvider) bool { return p.Name == c.provider.Selected })
+}
+
+// findProvider returns the first of providers that match accepts.
+func findProvider(providers []backend.SignInProvider, match func(backend.SignInProvider) bool) (backend.SignInProvider, bool) {
+	if i := slices.IndexFunc(providers, match); i >= 0 {
+		return providers[i], true
 	}
 	return backend.SignInProvider{}, false
+}
+
+// providerNames are the names of providers, in their order, as a choice
+// offers them.
+func providerNames(providers []backend.SignInProvider) []string {
+	names := make([]string, len(providers))
+	for i, p := range providers {
+		names[i] = p.Name
+	}
+	return names
 }
 
 // describe says whether the chosen provider's client ID is set and where

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -194,5 +195,35 @@ func TestSignInAgainError(t *testing.T) {
 	}
 	if u := explain(errors.New("other")); u.signIn {
 		t.Error("another error offers to sign in")
+	}
+}
+
+// TestFindProvider: the provider lookup of the account setup and of the
+// sign-in settings finds the first provider that matches, by name or ID,
+// and reports none when nothing does; the names keep the providers' order.
+func TestFindProvider(t *testing.T) {
+	providers := []backend.SignInProvider{{ID: "google", Name: "Google"}, {ID: "microsoft", Name: "Microsoft", Ready: true}}
+	byName := func(name string) func(backend.SignInProvider) bool {
+		return func(p backend.SignInProvider) bool { return p.Name == name }
+	}
+	if p, ok := findProvider(providers, byName("Microsoft")); !ok || p.ID != "microsoft" || !p.Ready {
+		t.Errorf("by name: %+v, %v; want microsoft", p, ok)
+	}
+	if p, ok := findProvider(providers, func(p backend.SignInProvider) bool { return p.ID == "google" }); !ok || p.Name != "Google" {
+		t.Errorf("by ID: %+v, %v; want Google", p, ok)
+	}
+	for _, name := range []string{"", methodPassword, "Yahoo"} {
+		if p, ok := findProvider(providers, byName(name)); ok || p != (backend.SignInProvider{}) {
+			t.Errorf("%q: %+v, %v; want none", name, p, ok)
+		}
+	}
+	if p, ok := findProvider(nil, byName("Google")); ok || p != (backend.SignInProvider{}) {
+		t.Errorf("no providers: %+v, %v; want none", p, ok)
+	}
+	if got, want := providerNames(providers), []string{"Google", "Microsoft"}; !slices.Equal(got, want) {
+		t.Errorf("providerNames = %q, want %q", got, want)
+	}
+	if got := providerNames(nil); len(got) != 0 {
+		t.Errorf("providerNames(nil) = %q, want none", got)
 	}
 }

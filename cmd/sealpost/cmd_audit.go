@@ -10,6 +10,7 @@ import (
 
 	"github.com/sealpost/sealpost/mail"
 	"github.com/sealpost/sealpost/mail/backend"
+	"github.com/sealpost/sealpost/mail/submit"
 )
 
 // auditJSON is the stable JSON form of an audit entry in `audit list --json`.
@@ -64,8 +65,7 @@ func cmdAuditList(_ context.Context, env *cliEnv, args []string) error {
 					Detail: e.Detail, PrevHash: hex.EncodeToString(e.PrevHash), Hash: hex.EncodeToString(e.Hash), Mode: e.Mode,
 				})
 				for _, d := range e.Delivery {
-					f := backend.DeliveryFinding{Domain: d.Domain, Status: d.Status, DANE: d.DANE, Reason: d.Reason}
-					out[len(out)-1].Delivery = append(out[len(out)-1].Delivery, deliveryOf(f))
+					out[len(out)-1].Delivery = append(out[len(out)-1].Delivery, deliveryOf(submit.FindingOf(d)))
 				}
 			}
 			return writeJSON(env.out, out)

@@ -30,6 +30,10 @@ type inspectJSON struct {
 	Error              string           `json:"error"`
 	SMIMEEncrypted     bool             `json:"smime_encrypted"`
 	InlineBlocks       []blockJSON      `json:"inline_blocks"`
+
+	// shown are the warnings the text output lists: Warnings less the
+	// date mismatch, which its Security line says (not in the JSON).
+	shown []string
 }
 
 type signatureJSON struct {
@@ -105,6 +109,12 @@ func inspectFile(p *mail.Profile, file, provider string) inspectJSON {
 	if t, err := mail.TravelOffline(head, provider); err == nil {
 		res.Transport = transportOf(t)
 	}
+	res.fill(v)
+	return res
+}
+
+// fill sets what res says of the message from its verdict v.
+func (res *inspectJSON) fill(v mail.Verdict) {
 	res.From, res.Subject = v.From, v.Subject
 	res.Encrypted, res.IntegrityProtected = v.Encrypted, v.IntegrityProtected
 	res.HeaderProtection = v.HeaderProtection
@@ -123,7 +133,7 @@ func inspectFile(p *mail.Profile, file, provider string) inspectJSON {
 		res.Attachments = append(res.Attachments, attachmentJSON{a.Filename, a.ContentType, a.Size, a.SHA256})
 	}
 	res.Warnings = append(res.Warnings, v.Warnings...)
-	return res
+	res.shown = mail.ShownWarnings(v)
 }
 
 // inspectPath judges the message in file and returns its start (up to
@@ -187,7 +197,7 @@ func printVerdict(env *cliEnv, r inspectJSON) {
 		sig += "; DATE MISMATCH: made on " + r.Signature.SignedAt + ", far from the message's Date"
 	}
 	fmt.Fprintf(env.out, "From: %s\nSubject: %s\nSecurity: %s; signature %s; header protection %s\n", r.From, r.Subject, enc, sig, r.HeaderProtection)
-	for _, w := range r.Warnings {
+	for _, w := range r.shown {
 		fmt.Fprintf(env.out, "warning: %s\n", w)
 	}
 	for _, a := range r.Attachments {

@@ -1,11 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/sealpost/sealpost/crypto"
+	"github.com/sealpost/sealpost/crypto/verdict"
+	"github.com/sealpost/sealpost/mail"
 )
 
 // twoProfilesWithKeys makes alice's and bob's profiles, each with an own
@@ -137,5 +144,45 @@ func TestInspectSMIMEAndInlineBlocks(t *testing.T) {
 	}
 	if m := out[1]; m.Encrypted || !m.SMIMEEncrypted {
 		t.Errorf("S/MIME verdict: encrypted %v, smime_encrypted %v; want false, true", m.Encrypted, m.SMIMEEncrypted)
+	}
+}
+
+// TestInspectSaysDateMismatchOnce: a signature made far from the message's
+// Date is named in the text's Security line and not again as a warning,
+// while the JSON keeps it in both signature.date_mismatch and warnings.
+func TestInspectSaysDateMismatchOnce(t *testing.T) {
+	dated := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
+	signedAt := dated.AddDate(0, 0, -5)
+	mismatch := verdict.DateMismatchWarning(signedAt, dated)
+	other := "the display name looks like another address"
+	var v mail.Verdict
+	v.From, v.Subject, v.Date, v.Warnings = "alice@example.org", "old", dated, []string{other, mismatch}
+	v.Signature.Status, v.Signature.SignedAt, v.Signature.DateMismatch, v.Signature.CoversWholeMessage = crypto.SigValid, signedAt, true, true
+	res := inspectJSON{File: "m.eml", Warnings: []string{}}
+	res.fill(v)
+
+	raw, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back inspectJSON
+	if err := json.Unmarshal(raw, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !back.Signature.DateMismatch || !slices.Equal(back.Warnings, []string{other, mismatch}) {
+		t.Errorf("JSON = %s, want the date mismatch flagged and among the warnings", raw)
+	}
+
+	var out bytes.Buffer
+	printVerdict(&cliEnv{stdio: stdio{out: &out}}, res)
+	text := out.String()
+	if n := strings.Count(text, "DATE MISMATCH"); n != 1 {
+		t.Errorf("the text names the date mismatch %d times, want once:\n%s", n, text)
+	}
+	if strings.Contains(text, mismatch) {
+		t.Errorf("the date mismatch is said again as a warning:\n%s", text)
+	}
+	if !strings.Contains(text, "warning: "+other+"\n") {
+		t.Errorf("the other warning is gone:\n%s", text)
 	}
 }

@@ -6,8 +6,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
+
+	"github.com/sealpost/sealpost/mail/internal/hostname"
 )
 
 // address is a parsed e-mail address.
@@ -34,7 +35,7 @@ func parseAddress(email string) (address, error) {
 	if at <= 0 || at == len(e)-1 {
 		return address{}, fmt.Errorf("%w: it needs a name, an @ and a domain", ErrInvalidAddress)
 	}
-	domain, err := normalizeHost(e[at+1:])
+	domain, err := hostname.Normalize(e[at+1:])
 	if err != nil {
 		return address{}, fmt.Errorf("%w: %w", ErrInvalidAddress, err)
 	}
@@ -43,37 +44,6 @@ func parseAddress(email string) (address, error) {
 	}
 	given := strings.TrimSuffix(e[at+1:], ".")
 	return address{email: e[:at+1] + given, local: e[:at], given: given, domain: domain}, nil
-}
-
-// normalizeHost returns the ASCII, lower-case form of a host name without a
-// trailing dot, or an error when it is not a valid DNS host name.
-func normalizeHost(h string) (string, error) {
-	h = strings.TrimSuffix(strings.TrimSpace(h), ".")
-	if h == "" {
-		return "", fmt.Errorf("empty host name")
-	}
-	if !utf8.ValidString(h) {
-		return "", fmt.Errorf("invalid host name %q: not UTF-8", h)
-	}
-	a, err := idna.Lookup.ToASCII(h)
-	if err != nil {
-		return "", fmt.Errorf("invalid host name %q: %w", h, err)
-	}
-	a = strings.ToLower(a)
-	if len(a) > 253 {
-		return "", fmt.Errorf("invalid host name %q: longer than 253 characters", h)
-	}
-	for label := range strings.SplitSeq(a, ".") {
-		if label == "" || len(label) > 63 {
-			return "", fmt.Errorf("invalid host name %q: empty label or label longer than 63 characters", h)
-		}
-		for _, r := range label {
-			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
-				return "", fmt.Errorf("invalid host name %q: character %q", h, r)
-			}
-		}
-	}
-	return a, nil
 }
 
 // withinDomain reports whether host (normalised) belongs to domain

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/sealpost/sealpost/mail/internal/hostname"
 )
 
 // MaxConfigSize is the largest autoconfig file accepted, in bytes. Real
@@ -128,7 +130,7 @@ func (x xmlServer) server(addr address) (*found, skipped) {
 	default:
 		return skip("unknown socketType %q", st)
 	}
-	host, err := normalizeHost(rawHost)
+	host, err := hostname.Normalize(rawHost)
 	if err != nil {
 		return skip("%v", err)
 	}

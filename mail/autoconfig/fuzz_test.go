@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+
+	"github.com/sealpost/sealpost/mail/internal/hostname"
 )
 
 // FuzzParseClientConfig checks that no input makes parseClientConfig panic
@@ -41,8 +43,8 @@ func FuzzParseClientConfig(f *testing.F) {
 			if s.Port < 1 || s.Port > 65535 {
 				t.Errorf("server %+v: Port = %d, want 1 to 65535", s, s.Port)
 			}
-			if h, err := normalizeHost(s.Host); err != nil || h != s.Host {
-				t.Errorf("server %+v: Host not normalised: normalizeHost() = %q, %v", s, h, err)
+			if h, err := hostname.Normalize(s.Host); err != nil || h != s.Host {
+				t.Errorf("server %+v: Host not normalised: hostname.Normalize() = %q, %v", s, h, err)
 			}
 		}
 	})

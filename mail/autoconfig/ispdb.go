@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
+
+	"github.com/sealpost/sealpost/mail/internal/hostname"
 )
 
 // ispdbBase returns the ISPDB base URL to use, ending in "/", or an error
@@ -140,7 +142,7 @@ func (s *search) mxProvider(ctx context.Context) (provider, host string, ok bool
 			s.try("%s: the domain receives no mail (null MX)", name)
 			return "", "", false
 		}
-		h, err := normalizeHost(r.Host)
+		h, err := hostname.Normalize(r.Host)
 		if err != nil {
 			why = err.Error()
 			continue

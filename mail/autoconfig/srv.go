@@ -8,6 +8,8 @@ import (
 	"net"
 	"slices"
 	"sync"
+
+	"github.com/sealpost/sealpost/mail/internal/hostname"
 )
 
 // srvService is one SRV service name and the security it implies.
@@ -121,7 +123,7 @@ func pickSRV(records []*net.SRV) (host string, port int, ok bool, why string) {
 			why = fmt.Sprintf("invalid port 0 for %s", r.Target)
 			continue
 		}
-		h, err := normalizeHost(r.Target)
+		h, err := hostname.Normalize(r.Target)
 		if err != nil {
 			why = err.Error()
 			continue

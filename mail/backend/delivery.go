@@ -2,8 +2,26 @@ package backend
 
 import (
 	"context"
+	"strings"
 	"time"
 )
+
+// NormDomain is the domain or host name name as findings are kept and
+// compared: in lower case, without surrounding space or a final dot. It
+// checks nothing (see CheckDelivery for what is a domain).
+func NormDomain(name string) string {
+	return strings.ToLower(strings.TrimSuffix(strings.TrimSpace(name), "."))
+}
+
+// AddressDomain is the domain of the e-mail address addr (what follows its
+// last "@") as NormDomain gives it; "" when addr has no "@".
+func AddressDomain(addr string) string {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return ""
+	}
+	return NormDomain(addr[at+1:])
+}
 
 // DeliveryChecker is what a backend may offer beyond Backend to tell, before
 // a message is sent, how it will travel from the provider to each

@@ -24,9 +24,9 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
-	"golang.org/x/net/idna"
 
 	"github.com/sealpost/sealpost/mail/backend"
+	"github.com/sealpost/sealpost/mail/internal/hostname"
 )
 
 // DefaultTimeout bounds one Check whose context has no earlier deadline.
@@ -113,7 +113,7 @@ func New(opts Options) *Checker {
 // Check looks up domain. It returns within ctx's deadline, or DefaultTimeout
 // when ctx has none; what did not answer by then is not checked.
 func (c *Checker) Check(ctx context.Context, domain string) backend.DeliveryFinding {
-	f := backend.DeliveryFinding{Domain: normName(domain), Status: backend.DeliveryNotChecked, DANE: backend.DANENotChecked, Checked: c.opts.Now().UTC()}
+	f := backend.DeliveryFinding{Domain: backend.NormDomain(domain), Status: backend.DeliveryNotChecked, DANE: backend.DANENotChecked, Checked: c.opts.Now().UTC()}
 	domain, ok := mailDomain(domain)
 	if !ok {
 		f.Reason = "not a mail domain"
@@ -293,19 +293,9 @@ func reason(err error) string {
 // (an internationalised name in its A-label form), and false for anything
 // else.
 func mailDomain(domain string) (string, bool) {
-	ascii, err := idna.Lookup.ToASCII(normName(domain))
-	if err != nil || len(ascii) > 253 || !strings.Contains(ascii, ".") {
+	ascii, err := hostname.Normalize(domain)
+	if err != nil || !strings.Contains(ascii, ".") {
 		return "", false
-	}
-	for _, label := range strings.Split(ascii, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return "", false
-		}
-		for _, r := range label {
-			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
-				return "", false
-			}
-		}
 	}
 	return ascii, true
 }

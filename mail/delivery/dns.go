@@ -66,7 +66,7 @@ func (q querier) mx(ctx context.Context, domain string) ([]string, bool, error) 
 	sort.SliceStable(recs, func(i, j int) bool { return recs[i].Preference < recs[j].Preference })
 	var out []string
 	for _, mx := range recs {
-		host := normName(mx.Mx)
+		host := backend.NormDomain(mx.Mx)
 		if host == "" && len(recs) == 1 {
 			return []string{""}, r.AuthenticatedData, nil
 		}

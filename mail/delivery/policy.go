@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sealpost/sealpost/mail/backend"
 )
 
 // MTA-STS policy modes (RFC 8461 section 5).
@@ -47,9 +49,9 @@ func (p Policy) Fresh(now time.Time) bool { return now.Before(p.Fetched.Add(p.Ma
 // Matches reports whether mx, a mail server's host name, is covered by the
 // policy (RFC 8461 section 4.1: a wildcard stands for exactly one label).
 func (p Policy) Matches(mx string) bool {
-	mx = normName(mx)
+	mx = backend.NormDomain(mx)
 	for _, pat := range p.MX {
-		pat = normName(pat)
+		pat = backend.NormDomain(pat)
 		if rest, ok := strings.CutPrefix(pat, "*."); ok {
 			if label, parent, found := strings.Cut(mx, "."); found && label != "" && parent == rest {
 				return true
@@ -62,9 +64,6 @@ func (p Policy) Matches(mx string) bool {
 	}
 	return false
 }
-
-// normName lower-cases a host name and drops its final dot.
-func normName(s string) string { return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".") }
 
 // ParsePolicy reads a policy file (RFC 8461 section 3.2): "key: value"
 // lines, of which version must be STSv1, mode one of the modes, max_age a

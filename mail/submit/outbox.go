@@ -464,7 +464,7 @@ func SentDetail(it localstore.OutboxItem) string {
 	if len(it.SendRecord.Delivery) > 0 {
 		words := make([]string, len(it.SendRecord.Delivery))
 		for i, d := range it.SendRecord.Delivery {
-			words[i] = d.Domain + " " + mailbackend.DeliveryFinding{Domain: d.Domain, Status: d.Status, DANE: d.DANE, Reason: d.Reason}.Text()
+			words[i] = d.Domain + " " + FindingOf(d).Text()
 		}
 		delivery = strings.Join(words, ", ")
 	}
