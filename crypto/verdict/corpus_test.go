@@ -212,7 +212,8 @@ func TestThunderbirdCorpusComplete(t *testing.T) {
 // deltachatCases are the OpenPGP and Autocrypt messages of
 // deltachat-core-rust, read with all of its test keys. Most signatures of
 // thunderbird_* files are by 25F0072459E47AE2, which the corpus does not
-// hold (unknown_key). The redacted protonmail-* ciphertexts cannot decrypt.
+// hold (unknown_key). The redacted protonmail-repaired ciphertext is a
+// placeholder, not armor: it is encrypted but cannot be decrypted.
 var deltachatCases = []corpusCase{
 	{file: "AutocryptSetupMessage.eml", profile: profileDC, enc: false, integ: false, sig: crypto.SigNone, match: false, covers: false, hp: hpNone, body: "This is the Autocrypt Setup Me", warn: ""},
 	{file: "encrypted_with_received_headers.eml", profile: profileDC, enc: true, integ: true, sig: crypto.SigValid, match: true, covers: true, hp: hpLegacy, body: "hi back", warn: ""},
@@ -223,7 +224,7 @@ var deltachatCases = []corpusCase{
 	{file: "mixed-up-long.eml", profile: profileDC, enc: true, integ: true, sig: crypto.SigUnknownKey, match: false, covers: true, hp: hpLegacy, body: "//! # Blob directory managemen", warn: "signed with a key you do not have (25F00"},
 	{file: "ndn_with_attachment.eml", profile: profileDC, enc: false, integ: false, sig: crypto.SigNone, match: false, covers: false, hp: hpNone, body: "This is the mail system at hos", warn: ""},
 	{file: "protonmail-mixed-up.eml", profile: profileDC, enc: false, integ: false, sig: crypto.SigNone, match: false, covers: false, hp: hpNone, body: "Empty Message", warn: ""},
-	{file: "protonmail-repaired.eml", profile: profileDC, enc: false, integ: false, sig: crypto.SigNone, match: false, covers: false, hp: hpNone, body: "", warn: "the encrypted content cannot be decrypte"},
+	{file: "protonmail-repaired.eml", profile: profileDC, enc: true, integ: false, sig: crypto.SigNone, match: false, covers: false, hp: hpNone, body: "", warn: "the message is encrypted, but it could n"},
 	{file: "rfc1847_encapsulation.eml", profile: profileDC, enc: true, integ: true, sig: crypto.SigValid, match: true, covers: true, hp: hpLegacy, body: "Hello from Thunderbird!", warn: ""},
 	{file: "schleuder.eml", profile: profileDC, enc: false, integ: false, sig: crypto.SigError, match: false, covers: true, hp: hpNone, body: "From: bob@example.org", warn: "the signature cannot be checked: unreada"},
 	{file: "testrun_ndn.eml", profile: profileDC, enc: false, integ: false, sig: crypto.SigNone, match: false, covers: false, hp: hpNone, body: "This is the mail system at hos", warn: ""},
