@@ -320,6 +320,17 @@ func (e *Engine) Open(ctx context.Context, account, folder string, uid uint32) (
 	return m, err
 }
 
+// Travel returns how a stored message travelled, as recorded (nil: not
+// recorded). Unlike Open, it queues no check: it is what a reader calls
+// when a background check changed the record (EventMessageChecked).
+func (e *Engine) Travel(ctx context.Context, account, folder string, uid uint32) (t *backend.Travel, err error) {
+	err = e.with(ctx, func(p *Profile) (err error) {
+		t, err = p.Messages().Travel(account, folder, uid)
+		return err
+	})
+	return t, err
+}
+
 // Inspect decrypts and verifies raw, a whole message, as Open does for a
 // stored one.
 func (e *Engine) Inspect(ctx context.Context, raw []byte) (m backend.Message, err error) {
@@ -441,6 +452,9 @@ func (e *Engine) Send(ctx context.Context, account string, d backend.Draft, sec 
 
 func (e *Engine) swap(p *Profile) {
 	e.stopSessions()
+	if p != nil {
+		p.syncer.checked = e.messageChecked
+	}
 	e.mu.Lock()
 	old := e.profile
 	e.profile = p
@@ -451,11 +465,20 @@ func (e *Engine) swap(p *Profile) {
 	e.startSessionsIfWanted()
 }
 
+// messageChecked reports that a background DKIM check changed the record
+// of message uid of folder in account.
+func (e *Engine) messageChecked(account, folder string, uid uint32) {
+	e.events.publish(backend.Event{Kind: backend.EventMessageChecked, Account: account, Folder: folder, UIDs: []uint32{uid}})
+}
+
 // The engine is the desktop app's backend.
 var _ backend.Backend = (*Engine)(nil)
 
 // It opens attached messages too.
 var _ backend.MessageInspector = (*Engine)(nil)
+
+// It reads a message's travel record on its own.
+var _ backend.TravelReader = (*Engine)(nil)
 
 // And inline blocks, on request.
 var _ backend.BlockInspector = (*Engine)(nil)

@@ -56,6 +56,9 @@ type Syncer struct {
 	// updateTransports stores travel records: the store's
 	// UpdateTransports (tests replace it to make it fail).
 	updateTransports func(account, folder string, ups []localstore.TransportUpdate) (int, error)
+	// checked, if set, is called after a background check changed a
+	// message's record (the Engine publishes EventMessageChecked).
+	checked func(account, folder string, uid uint32)
 	// logf logs what failed in the background, redacted: log.Printf.
 	logf func(format string, args ...any)
 	now  func() time.Time

@@ -271,7 +271,10 @@ func (sy *Syncer) recheck(ctx context.Context, c travelCheck) error {
 	if err != nil {
 		return err
 	}
-	_, err = sy.updateTransports(c.account, c.folder, []localstore.TransportUpdate{{UID: c.uid, Old: sum.Transport, New: enc}})
+	n, err := sy.updateTransports(c.account, c.folder, []localstore.TransportUpdate{{UID: c.uid, Old: sum.Transport, New: enc}})
+	if err == nil && n > 0 && sy.checked != nil {
+		sy.checked(c.account, c.folder, c.uid)
+	}
 	return err
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -111,8 +112,8 @@ func dkimEngine(ctx context.Context, t *testing.T, srv *testservers.Servers, acc
 	return e
 }
 
-// openInbox opens the INBOX message of account with subject through e.
-func openInbox(ctx context.Context, t *testing.T, e *Engine, account, subject string) backend.Message {
+// inboxUID returns the UID of the INBOX message of account with subject.
+func inboxUID(ctx context.Context, t *testing.T, e *Engine, account, subject string) uint32 {
 	t.Helper()
 	list, err := e.Messages(ctx, account, "INBOX", 50)
 	if err != nil {
@@ -120,15 +121,40 @@ func openInbox(ctx context.Context, t *testing.T, e *Engine, account, subject st
 	}
 	for _, m := range list {
 		if m.Subject == subject {
-			msg, err := e.Open(ctx, account, "INBOX", m.UID)
-			if err != nil {
-				t.Fatalf("open %q: %v", subject, err)
-			}
-			return msg
+			return m.UID
 		}
 	}
 	t.Fatalf("no message %q in the inbox", subject)
-	return backend.Message{}
+	return 0
+}
+
+// openInbox opens the INBOX message of account with subject through e.
+func openInbox(ctx context.Context, t *testing.T, e *Engine, account, subject string) backend.Message {
+	t.Helper()
+	msg, err := e.Open(ctx, account, "INBOX", inboxUID(ctx, t, e, account, subject))
+	if err != nil {
+		t.Fatalf("open %q: %v", subject, err)
+	}
+	return msg
+}
+
+// waitEvent returns the first event of kind from events, failing the test
+// when ctx ends first.
+func waitEvent(ctx context.Context, t *testing.T, events <-chan backend.Event, kind backend.EventKind) backend.Event {
+	t.Helper()
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				t.Fatalf("the event stream ended before a %s event", kind)
+			}
+			if ev.Kind == kind {
+				return ev
+			}
+		case <-ctx.Done():
+			t.Fatalf("no %s event: %v", kind, ctx.Err())
+		}
+	}
 }
 
 // waitChecks waits for the DKIM checks running in e's background.
@@ -209,16 +235,28 @@ func TestOpenDoesNotWaitOnDNS(t *testing.T) {
 	if tr := m.Travel; tr == nil || tr.Fetch == nil || len(tr.DKIM) != 1 || tr.DKIM[0].Reason != backend.DKIMNotYet {
 		t.Fatalf("opened while the DNS hangs: travel %+v, want our fetch recorded and the signature not checked yet", tr)
 	}
+	evCtx, stopEvents := context.WithCancel(ctx)
+	defer stopEvents()
+	events := e.Subscribe(evCtx)
 	close(d.gate)
 	waitChecks(ctx, t, e)
-	if tr := openInbox(ctx, t, e, bob, "Fetched to be read").Travel; tr == nil || tr.Fetch == nil || len(tr.DKIM) != 1 ||
-		tr.DKIM[0].Result != backend.DKIMPass || !tr.RecheckAfter.IsZero() {
-		t.Errorf("after the background check: travel %+v, want the DKIM pass and our fetch", tr)
+	uid := inboxUID(ctx, t, e, bob, "Fetched to be read")
+	checked := waitEvent(ctx, t, events, backend.EventMessageChecked)
+	if checked.Account != bob || checked.Folder != "INBOX" || !slices.Equal(checked.UIDs, []uint32{uid}) {
+		t.Errorf("event %+v, want message_checked for UID %d of INBOX of %s", checked, uid, bob)
+	}
+	tr, err := e.Travel(ctx, bob, "INBOX", uid)
+	if err != nil || tr == nil || tr.Fetch == nil || len(tr.DKIM) != 1 || tr.DKIM[0].Result != backend.DKIMPass || !tr.RecheckAfter.IsZero() {
+		t.Errorf("after the background check: travel %+v (%v), want the DKIM pass and our fetch", tr, err)
+	}
+	if tr := openInbox(ctx, t, e, bob, "Fetched to be read").Travel; tr == nil || len(tr.DKIM) != 1 || tr.DKIM[0].Result != backend.DKIMPass {
+		t.Errorf("opened after the background check: travel %+v, want the DKIM pass", tr)
 	}
 
 	var mu sync.Mutex
 	var logged []string
-	err := e.with(ctx, func(p *Profile) error {
+	stopEvents()
+	err = e.with(ctx, func(p *Profile) error {
 		p.syncer.updateTransports = func(string, string, []localstore.TransportUpdate) (int, error) {
 			return 0, fmt.Errorf("write INBOX of %s: %w", bob, localstore.ErrDamaged)
 		}

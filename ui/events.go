@@ -87,7 +87,34 @@ func (v *mainView) handleEvent(ev backend.Event) {
 		v.showSyncWarnings(slices.Clone(v.warnings))
 	case backend.EventOutbox:
 		v.loadOutbox("")
+	case backend.EventMessageChecked:
+		v.travelChecked(ev.Account, ev.Folder, ev.UIDs)
 	}
+}
+
+// travelChecked shows the new travel record of the open message when a
+// background check changed it (one of uids of folder in account); the
+// panel stays open if it was.
+func (v *mainView) travelChecked(account, folder string, uids []uint32) {
+	src, ok := v.ui.backend.(backend.TravelReader)
+	if !ok || v.message == nil || v.opened == nil {
+		return
+	}
+	m := *v.opened
+	if !strings.EqualFold(m.Account, account) || m.Folder != folder || !slices.Contains(uids, m.UID) {
+		return
+	}
+	var t *backend.Travel
+	v.ui.tasks.run(v.ui.context(), func(ctx context.Context) (err error) {
+		t, err = src.Travel(ctx, m.Account, m.Folder, m.UID)
+		return err
+	}, func(err error) {
+		if err != nil || v.message == nil || v.opened == nil || keyOf(*v.opened) != keyOf(m) {
+			return // the old record stays shown; another message was opened
+		}
+		v.message.Travel = t
+		v.reader.travel.update(t)
+	})
 }
 
 // showProgress shows how far the sync of a folder is in the status bar.

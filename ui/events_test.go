@@ -18,8 +18,9 @@ import (
 // and, once arrived is set, one more inbox message than the fixture.
 type eventEngine struct {
 	*mail.Engine
-	events  chan backend.Event
-	arrived bool
+	events        chan backend.Event
+	arrived       bool
+	checkedTravel *backend.Travel
 }
 
 func (e *eventEngine) Subscribe(context.Context) <-chan backend.Event { return e.events }
@@ -29,6 +30,15 @@ func (e *eventEngine) ConnectionStates() map[string]backend.Event {
 }
 
 func (e *eventEngine) Live() bool { return true }
+
+// Travel returns checkedTravel once it is set: the record a background
+// check made; the fixture's own record before.
+func (e *eventEngine) Travel(ctx context.Context, account, folder string, uid uint32) (*backend.Travel, error) {
+	if e.checkedTravel != nil {
+		return e.checkedTravel, nil
+	}
+	return e.Engine.Travel(ctx, account, folder, uid)
+}
 
 const arrivedUID = 9001
 
@@ -144,5 +154,41 @@ func TestSessionWarningsAreShownTogether(t *testing.T) {
 	text := labelsIn(app.window.Canvas().Overlays().Top())
 	if !strings.Contains(text, "key of bob@example.net changed") || !strings.Contains(text, "draft could not be uploaded") {
 		t.Errorf("warnings dialog shows %q, want both warnings", text)
+	}
+}
+
+// TestBackgroundCheckUpdatesTheOpenReader: when a background DKIM check
+// changed the record of the open message, its "How it travelled" panel
+// shows the new record in place and stays open; a check of another
+// message changes nothing.
+func TestBackgroundCheckUpdatesTheOpenReader(t *testing.T) {
+	test.NewTempApp(t)
+	app, e := eventApp(t)
+	v := app.main
+	v.list.Select(rowOf(t, v, "Q3 numbers"))
+	app.tasks.wait()
+	p := v.reader.travel
+	if len(p.shown) == 0 || p.shown[0] != "How it travelled: not recorded" {
+		t.Fatalf("panel = %q, want not recorded", p.shown)
+	}
+	test.Tap(p.toggle)
+	opened := *v.opened
+
+	e.checkedTravel = travelled
+	v.handleEvent(backend.Event{Kind: backend.EventMessageChecked, Account: alice, Folder: opened.Folder, UIDs: []uint32{opened.UID + 1000}})
+	app.tasks.wait()
+	if p.shown[0] != "How it travelled: not recorded" {
+		t.Errorf("a check of another message changed the panel to %q", p.shown[0])
+	}
+
+	send(t, app, e, backend.Event{Kind: backend.EventMessageChecked, Account: strings.ToUpper(alice), Folder: opened.Folder, UIDs: []uint32{opened.UID}})
+	if !strings.Contains(strings.Join(p.shown, "\n"), "Signed by example.com, verified (DKIM).") {
+		t.Errorf("after the check: panel = %q, want the new record", p.shown)
+	}
+	if !p.lines.Visible() {
+		t.Error("the open panel closed when its record changed")
+	}
+	if v.message == nil || v.message.Travel != travelled {
+		t.Error("the open message keeps its old record")
 	}
 }

@@ -71,6 +71,17 @@ func (p *travelPanel) show(t *backend.Travel) {
 	p.object.Show()
 }
 
+// update describes t in place of what the panel said, open if it was.
+func (p *travelPanel) update(t *backend.Travel) {
+	open := p.lines.Visible()
+	p.show(t)
+	if open {
+		p.lines.Show()
+		p.toggle.SetIcon(theme.MenuDropDownIcon())
+	}
+	p.relayout()
+}
+
 // clear hides the panel and forgets what it said.
 func (p *travelPanel) clear() {
 	p.lines.Objects = nil
@@ -179,7 +190,7 @@ func dkimLine(d backend.DKIMCheck) string {
 		case backend.DKIMLookupsOff:
 			line = "Signed by " + domain + ", not checked (lookups off): DKIM key lookups are turned off in Settings, Security"
 		case backend.DKIMNotYet:
-			line = "Signed by " + domain + ", not checked yet (DKIM): its key is being looked up; open the message again to see the result"
+			line = "Signed by " + domain + ", not checked yet (DKIM): its key is being looked up, and this line changes when it is done"
 		default:
 			line = "Signed by " + domain + ", not checked (DKIM): its key could not be looked up, for one because Sealpost was offline; it is tried again when the message is opened later"
 		}

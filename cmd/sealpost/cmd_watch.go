@@ -129,6 +129,12 @@ func eventText(ev backend.Event) string {
 		if ev.RetrySeconds > 0 {
 			s += fmt.Sprintf(" (retrying in %d s)", ev.RetrySeconds)
 		}
+	case backend.EventMessageChecked:
+		s = who + ": DKIM checked again for message"
+		for _, uid := range ev.UIDs {
+			s += fmt.Sprintf(" %d", uid)
+		}
+		s += " in " + ev.Folder
 	case backend.EventOutbox:
 		s = fmt.Sprintf("outbox: %s waiting", plural(ev.Count, "message"))
 		if ev.Message != "" {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sealpost/sealpost/mail/backend"
 	"github.com/sealpost/sealpost/mail/mailtest"
 )
 
@@ -110,4 +111,25 @@ func TestWatchRefusesAnUnknownAccount(t *testing.T) {
 	dir, passFile := mailtestProfile(t, srv, srv.Alice)
 	r := sealpost(t, dir, passFile, "watch", "--account", "nobody@example.org")
 	failsWith(t, r, 1, "nobody@example.org")
+}
+
+// TestEventTextSaysWhatHappened: each kind of event reads as one line of
+// words naming where it happened.
+func TestEventTextSaysWhatHappened(t *testing.T) {
+	tests := []struct {
+		ev   backend.Event
+		want string
+	}{
+		{backend.Event{Kind: backend.EventNewMail, Account: "a@example.org", Folder: "INBOX", Count: 2}, "a@example.org: 2 new messages in INBOX"},
+		{backend.Event{Kind: backend.EventMessageChecked, Account: "a@example.org", Folder: "INBOX", UIDs: []uint32{7}},
+			"a@example.org: DKIM checked again for message 7 in INBOX"},
+		{backend.Event{Kind: backend.EventOutbox, Count: 1, Message: "the server refused\nthe message"},
+			"outbox: 1 message waiting: the server refused; the message"},
+		{backend.Event{Kind: backend.EventWarning, Message: "check this", Missed: 3}, "sealpost: warning: check this (3 earlier events were dropped)"},
+	}
+	for _, tt := range tests {
+		if got := eventText(tt.ev); got != tt.want {
+			t.Errorf("eventText(%s) = %q, want %q", tt.ev.Kind, got, tt.want)
+		}
+	}
 }

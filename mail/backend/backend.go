@@ -177,6 +177,14 @@ type MessageInspector interface {
 	Inspect(ctx context.Context, raw []byte) (Message, error)
 }
 
+// TravelReader is implemented by a backend that reads how a stored
+// message travelled on its own, without opening the message again: for a
+// reader to show the record a background check changed
+// (EventMessageChecked). nil means nothing was recorded.
+type TravelReader interface {
+	Travel(ctx context.Context, account, folder string, uid uint32) (*Travel, error)
+}
+
 // Kinds of InlineBlock.
 const (
 	BlockEncrypted = "encrypted"

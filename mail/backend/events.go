@@ -34,6 +34,11 @@ const (
 	// EventOutbox: the outbox was flushed; Count messages still wait, and
 	// Message says why when a send failed (RetryIn: when it is tried again).
 	EventOutbox EventKind = "outbox"
+	// EventMessageChecked: the DKIM checks of message UIDs[0] of Folder of
+	// Account, which could not be made when it was stored or opened, were
+	// made in the background and its record changed: a reader showing it
+	// reads the record again (TravelReader).
+	EventMessageChecked EventKind = "message_checked"
 )
 
 // Connection states of an account's session.
