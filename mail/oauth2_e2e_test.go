@@ -373,6 +373,34 @@ func TestOAuth2RenewsARefusedToken(t *testing.T) {
 	}
 }
 
+// TestOAuth2RefusedRenewedToken has the server refuse the renewed token
+// too: the token is renewed once, not again and again, and the user is
+// asked to sign in again, for a sync and for a send (the message waits in
+// the outbox).
+func TestOAuth2RefusedRenewedToken(t *testing.T) {
+	s, ctx, alice := newSignedInSetup(t)
+	s.provider.RevokeAccess()
+	s.provider.IssueRefused()
+	err := s.profile.Syncer().Sync(ctx, SyncRequest{Account: alice})
+	if !errors.Is(err, backend.ErrSignInAgain) || !errors.Is(err, backend.ErrLoginRejected) {
+		t.Fatalf("sync with a renewed token the server refuses: %v, want ErrSignInAgain", err)
+	}
+	if n := s.provider.Count("refresh_token"); n != 1 {
+		t.Errorf("%d renewals for one sync, want 1", n)
+	}
+	_, err = s.profile.Outbox().Send(ctx, alice, backend.Draft{To: []string{alice}, Subject: "refused", Body: "x\r\n"},
+		backend.Security{Mode: ModePlain})
+	if !errors.Is(err, backend.ErrSignInAgain) || !errors.Is(err, ErrKeptInOutbox) {
+		t.Fatalf("send with a renewed token the server refuses: %v, want ErrSignInAgain, kept in the outbox", err)
+	}
+	if n := s.provider.Count("refresh_token"); n != 2 {
+		t.Errorf("%d renewals after the send, want 2 (one each)", n)
+	}
+	if items, err := s.profile.Outbox().List(); err != nil || len(items) != 1 || !items[0].Held {
+		t.Errorf("outbox: %d items (%v), want the message held", len(items), err)
+	}
+}
+
 // TestOAuth2RenewsARefusedTokenOnSend has the provider end the access
 // tokens early before a send: Postfix refuses the token at AUTH, before
 // MAIL FROM, so the token is renewed once and the message submitted again,

@@ -48,6 +48,9 @@ type Provider struct {
 	issued   []string               // every token issued, for scans
 	counts   map[string]int         // requests per grant type
 	failNext map[string]bool        // grant types to refuse once more
+	// refuseIssued makes the access tokens issued from now on unknown
+	// to introspection (see IssueRefused).
+	refuseIssued bool
 }
 
 type grant struct {
@@ -161,6 +164,15 @@ func (p *Provider) RevokeAll() {
 	p.access, p.refresh = map[string]accessToken{}, map[string]string{}
 }
 
+// IssueRefused makes every access token issued from now on one that the
+// mail server refuses (introspection calls it inactive), as when a
+// provider issues tokens without the mail scope: renewing does not help.
+func (p *Provider) IssueRefused() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.refuseIssued = true
+}
+
 // FailNext makes the next token request of grantType
 // ("authorization_code" or "refresh_token") fail with a server error.
 func (p *Provider) FailNext(grantType string) {
@@ -268,7 +280,9 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	}
 	p.counts[kind]++
 	access, refresh := random(), random()
-	p.access[access] = accessToken{user: user, expiry: time.Now().Add(p.lifetime)}
+	if !p.refuseIssued {
+		p.access[access] = accessToken{user: user, expiry: time.Now().Add(p.lifetime)}
+	}
 	p.refresh[refresh] = user
 	p.issued = append(p.issued, access, refresh)
 	writeJSON(w, http.StatusOK, map[string]any{
