@@ -121,6 +121,8 @@ type Accounts struct {
 	store       *localstore.Store
 	now         func() time.Time
 	connections *Connections
+	// settings name the organisation's own sign-in providers.
+	settings *Settings
 }
 
 // Add checks the settings by logging in to both servers over
@@ -184,7 +186,7 @@ func (as *Accounts) Add(ctx context.Context, settings AccountSettings, opts *Acc
 	}
 	if settings.SignIn != nil {
 		acct.Secret = settings.SignIn.secret(as.now())
-		info.SignIn, info.SignInProvider = providerName(acct.Secret.Provider), acct.Secret.Provider
+		info.SignIn, info.SignInProvider = settings.SignIn.Provider.Name, acct.Secret.Provider
 	}
 	tested, notes, err := as.testLogins(ctx, &acct, trust)
 	if err != nil {
@@ -318,7 +320,7 @@ func (as *Accounts) Update(ctx context.Context, ch AccountChange) (AccountInfo, 
 			changes = append(changes, fmt.Sprintf("pinned certificate of %s:%d dropped", pin.Host, pin.Port))
 		}
 	}
-	info := accountInfo(next)
+	info := as.info(next)
 	info.Discovery = "manual"
 	var notes []localstore.AuditNote
 	if network {
@@ -372,7 +374,7 @@ func (as *Accounts) List() ([]AccountInfo, error) {
 	}
 	out := make([]AccountInfo, 0, len(accts))
 	for _, a := range accts {
-		out = append(out, accountInfo(a))
+		out = append(out, as.info(a))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Email < out[j].Email })
 	return out, nil
@@ -385,7 +387,21 @@ func (as *Accounts) Info(email string) (AccountInfo, error) {
 	if err != nil {
 		return AccountInfo{}, err
 	}
-	return accountInfo(acct), nil
+	return as.info(acct), nil
+}
+
+// info is accountInfo with the name of an organisation's own sign-in
+// provider as the settings give it (its ID if they cannot be read).
+func (as *Accounts) info(a localstore.Account) AccountInfo {
+	info := accountInfo(a)
+	if id := a.Secret.Provider; id != "" && as.settings != nil {
+		if st, err := as.settings.Get(); err == nil {
+			if p, _, err := resolveProvider(id, st); err == nil {
+				info.SignIn = p.Name
+			}
+		}
+	}
+	return info
 }
 
 // get returns the stored account for email, or ErrNoAccount.

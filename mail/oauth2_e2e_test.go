@@ -108,8 +108,8 @@ func TestOAuth2SignInWithDovecot(t *testing.T) {
 	alice, bob := "alice@"+s.srv.Domain, "bob@"+s.srv.Domain
 
 	info := s.add(t, ctx, "test", alice)
-	if info.SecretKind != SecretOAuth2 || info.SignIn != "test" || info.SignInProvider != "test" {
-		t.Errorf("added account = %+v, want an OAuth2 sign-in with the provider test", info)
+	if info.SecretKind != SecretOAuth2 || info.SignIn != "Test provider" || info.SignInProvider != "test" {
+		t.Errorf("added account = %+v, want an OAuth2 sign-in with the provider test, named Test provider", info)
 	}
 	s.add(t, ctx, "test-bearer", bob)
 	if got := s.secret(t, bob).Mechanism; got != signin.MechOAUTHBEARER {
@@ -262,8 +262,8 @@ func TestEngineSignIn(t *testing.T) {
 		t.Fatalf("add with sign-in: %v\n%s", err, srv.Log())
 	}
 	waitConnection(t, events, alice, backend.ConnOnline)
-	if d, err := e.AccountDetails(ctx, alice); err != nil || d.SignIn != "test" {
-		t.Errorf("account details = %+v, %v; want the sign-in named", d, err)
+	if d, err := e.AccountDetails(ctx, alice); err != nil || d.SignIn != "Test" {
+		t.Errorf("account details = %+v, %v; want the sign-in named as the own provider's settings name it", d, err)
 	}
 
 	provider.RevokeAll()

@@ -176,7 +176,7 @@ func newProfile(store *localstore.Store, opts *ProfileOptions) *Profile {
 	p.tokens = &Tokens{store: store, settings: p.settings, rootCAs: rootCAs, now: now}
 	p.signIns = &SignIns{tokens: p.tokens, settings: p.settings}
 	p.connections = &Connections{rootCAs: rootCAs, dialer: dialer, stall: stall, tokens: p.tokens}
-	p.accounts = &Accounts{store: store, now: now, connections: p.connections}
+	p.accounts = &Accounts{store: store, now: now, connections: p.connections, settings: p.settings}
 	p.inspector = &Inspector{keys: p.keys, now: now}
 	p.composer = &Composer{store: store, keys: p.keys, accounts: p.accounts, inspector: p.inspector, now: now}
 	p.drafts = &Drafts{store: store, accounts: p.accounts, connections: p.connections, keys: p.keys, now: now}

@@ -59,7 +59,7 @@ func TestAddAccountWithSignIn(t *testing.T) {
 		t.Fatalf("status %q after signing in (opened %d pages), want the account added\n%s", a.status.Text, len(opened), srv.Log())
 	}
 	d, err := engine.AccountDetails(t.Context(), user)
-	if err != nil || d.SignIn != "test" {
+	if err != nil || d.SignIn != "Test provider" {
 		t.Errorf("account details = %+v, %v; want the sign-in", d, err)
 	}
 
@@ -150,7 +150,7 @@ func TestEditSignedInAccountSwitchesToPassword(t *testing.T) {
 		t.Fatal("the edit form of a signed-in account offers no way to use a password")
 	}
 	row, ok := a.secret.Widget.(*fyne.Container)
-	if a.secret.Text != "Sign-in" || !ok || !strings.Contains(row.Objects[0].(*widget.Label).Text, "Signed in with test") {
+	if a.secret.Text != "Sign-in" || !ok || !strings.Contains(row.Objects[0].(*widget.Label).Text, "Signed in with Test provider") {
 		t.Fatalf("the form's secret row %q shows %T, want the sign-in without a password field", a.secret.Text, a.secret.Widget)
 	}
 
