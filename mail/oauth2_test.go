@@ -136,6 +136,63 @@ func TestTokensRenewOnceForConcurrentLogins(t *testing.T) {
 	}
 }
 
+// TestTokensRememberBoundedRenewals renews an account's token many times:
+// the spent refresh tokens remembered stay bounded, a recent copy of the
+// account and the oldest one both find the current token, and the
+// provider is asked once per renewal.
+func TestTokensRememberBoundedRenewals(t *testing.T) {
+	provider := signintest.New(t)
+	p := newTokenProfile(t, provider.CertPool())
+	pre := provider.Preset(signin.MechOAUTHBEARER)
+	if err := p.SignIns().SetClient("test", localstore.SignInClient{ClientID: signintest.ClientID, Name: pre.Name,
+		AuthURL: pre.AuthURL, TokenURL: pre.TokenURL, Scopes: pre.Scopes, Mechanism: pre.Mechanism, Servers: pre.Servers}); err != nil {
+		t.Fatal(err)
+	}
+	const user = "alice@example.test"
+	provider.SetLifetime(time.Minute) // within the renewal margin: every login renews
+	si, err := p.SignIns().SignIn(t.Context(), "test", user, provider.Browser(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := localstore.Account{Email: user, Username: user, Secret: si.secret(time.Now())}
+	if err := p.store.Accounts().Put(first); err != nil {
+		t.Fatal(err)
+	}
+	const renewals = 3 * maxRenewed
+	copies := []localstore.Account{first}
+	for range renewals {
+		next, err := p.tokens.fresh(t.Context(), copies[len(copies)-1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		copies = append(copies, next)
+	}
+	if n := provider.Count("refresh_token"); n != renewals {
+		t.Fatalf("%d renewals, want %d", n, renewals)
+	}
+	at := p.tokens.account(user)
+	if len(at.renewed) > maxRenewed || len(at.spent) > maxRenewed {
+		t.Errorf("%d spent refresh tokens remembered, want at most %d", len(at.renewed), maxRenewed)
+	}
+	// The current token is due too: the next login renews it once, and
+	// every copy, recent or as old as the first, gets what that gave.
+	provider.SetLifetime(time.Hour)
+	var tokens []string
+	for _, c := range []localstore.Account{copies[len(copies)-3], first, copies[len(copies)-1]} {
+		got, err := p.tokens.fresh(t.Context(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens = append(tokens, got.Secret.Value)
+	}
+	if tokens[0] != tokens[1] || tokens[0] != tokens[2] {
+		t.Errorf("copies of the account got different tokens")
+	}
+	if n := provider.Count("refresh_token"); n != renewals+1 {
+		t.Errorf("%d renewals in all, want %d", n, renewals+1)
+	}
+}
+
 // TestSignInClientKeepsTheSecret sets only the client ID of a provider
 // whose client secret is stored: the secret stays until it is cleared
 // explicitly; the other settings of an organisation's provider stay too.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -52,11 +53,33 @@ type accountTokens struct {
 	// refused is the refresh token the provider refused, so that sessions
 	// retrying do not ask it again until the user signs in anew.
 	refused string
-	// renewed maps each refresh token this profile spent to the secret
-	// that replaced it, so that a copy of an account made before a renewal
-	// (a session's, or the one a test login of a new sign-in holds before
-	// it is stored) finds the current token.
+	// renewed maps the last refresh tokens this profile spent (at most
+	// maxRenewed, in spent, oldest first) to the current secret, so that a
+	// copy of an account made before a renewal (a session's, or the one a
+	// test login of a new sign-in holds before it is stored) finds the
+	// current token.
 	renewed map[string]localstore.Secret
+	spent   []string
+}
+
+// maxRenewed bounds the spent refresh tokens an account remembers, so
+// that an app open for months does not keep every token it ever had in
+// memory: a copy of the account older than that many renewals finds the
+// current token through the stored secret.
+const maxRenewed = 8
+
+// remember notes that the refresh token spent was replaced by next: every
+// spent token remembered leads to next from now on.
+func (at *accountTokens) remember(spent string, next localstore.Secret) {
+	for k := range at.renewed {
+		at.renewed[k] = next
+	}
+	at.renewed[spent] = next
+	at.spent = append(at.spent, spent)
+	if len(at.spent) > maxRenewed {
+		delete(at.renewed, at.spent[0])
+		at.spent = slices.Delete(at.spent, 0, 1)
+	}
 }
 
 // account returns the entry of the account with address email.
@@ -223,11 +246,7 @@ func (ts *Tokens) renew(ctx context.Context, acct localstore.Account, force bool
 	if at.stored.Refresh != "" && at.stored.Obtained.After(acct.Secret.Obtained) {
 		acct.Secret = at.stored
 	}
-	for {
-		next, ok := at.renewed[acct.Secret.Refresh]
-		if !ok {
-			break
-		}
+	if next, ok := at.renewed[acct.Secret.Refresh]; ok {
 		acct.Secret = next
 	}
 	sec := acct.Secret
@@ -271,7 +290,7 @@ func (ts *Tokens) renew(ctx context.Context, acct localstore.Account, force bool
 		at.stored = next
 	}
 	if next.Refresh != sec.Refresh {
-		at.renewed[sec.Refresh] = next
+		at.remember(sec.Refresh, next)
 	}
 	acct.Secret = next
 	return acct, nil
