@@ -190,7 +190,7 @@ func TestDescribe(t *testing.T) {
 		{"plain", backend.Message{Signature: backend.Signature{Status: backend.SigNone}}, levelNeutral, "Not signed"},
 		{"warning lowers good", backend.Message{Encrypted: true, Decrypted: true, Signature: verified, Warnings: []string{"date in the future"}}, levelCaution, "date in the future"},
 		{"transport", backend.Message{Transport: &backend.Transport{Server: "imap.example.org", Version: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256",
-			CertSHA256: "0123456789abcdef0123", Pinned: true}}, levelNeutral, "Fetched over TLS 1.3 (TLS_AES_128_GCM_SHA256) from imap.example.org, certificate SHA-256 0123 4567 89ab cdef…, pinned by you"},
+			CertSHA256: "0123456789abcdef0123", Pinned: true}}, levelNeutral, "This session's connection to imap.example.org: TLS 1.3 (TLS_AES_128_GCM_SHA256), certificate SHA-256 0123 4567 89ab cdef…, pinned by you"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -158,7 +158,9 @@ func describeIn(m backend.Message, o origin) securityState {
 		s.lines = append(s.lines, barLine{theme.MailAttachmentIcon(), fmt.Sprintf(
 			"Attached to “%s”: this is the attached message's own security, not that of the message it came in", o.attachedTo)})
 	} else if t := m.Transport; t != nil {
-		line := fmt.Sprintf("Fetched over %s (%s) from %s, certificate %s", t.Version, t.CipherSuite, t.Server, shortHash(t.CertSHA256))
+		// The account's latest connection, which need not be the one that
+		// fetched this message: "How it travelled" says how that was.
+		line := fmt.Sprintf("This session's connection to %s: %s (%s), certificate %s", t.Server, t.Version, t.CipherSuite, shortHash(t.CertSHA256))
 		if t.Pinned {
 			line += ", pinned by you"
 		}
