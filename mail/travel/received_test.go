@@ -143,6 +143,10 @@ func TestProviderDomainOf(t *testing.T) {
 		"IMAP.Provider.NET":     "provider.net",
 		"127.0.0.1":             "127.0.0.1",
 		"localhost":             "localhost",
+		"imap.gmail.com":        "google.com",
+		"outlook.office365.com": "outlook.com",
+		"imap-mail.outlook.com": "outlook.com",
+		"imap.fastmail.com":     "messagingengine.com",
 	} {
 		if got := ProviderDomainOf(host); got != want {
 			t.Errorf("ProviderDomainOf(%q) = %q, want %q", host, got, want)

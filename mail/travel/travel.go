@@ -69,10 +69,24 @@ func Examine(ctx context.Context, raw []byte, opts Options) *backend.Travel {
 	return t
 }
 
+// headerDomains maps the registrable domain of a large provider's IMAP
+// host to the domain of the servers that write its Received and
+// Authentication-Results fields, where the two differ: Gmail's mail
+// servers are Google's (mx.google.com), Microsoft 365's are outlook.com
+// hosts, Fastmail's are messagingengine.com hosts.
+var headerDomains = map[string]string{
+	"gmail.com":      "google.com",
+	"googlemail.com": "google.com",
+	"office365.com":  "outlook.com",
+	"fastmail.com":   "messagingengine.com",
+}
+
 // ProviderDomainOf is the default provider domain of an account whose
 // IMAP server is host: the registrable domain of host ("example.net" for
-// "imap.mail.example.net"), or host itself when it has none (an address,
-// a name like "localhost").
+// "imap.mail.example.net"), or, for the few large providers whose mail
+// servers live in another domain, that domain ("google.com" for
+// "imap.gmail.com"); host itself when it has none (an address, a name
+// like "localhost").
 func ProviderDomainOf(host string) string {
 	h := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(host), "."))
 	if domainOf(h) == "" {
@@ -81,6 +95,9 @@ func ProviderDomainOf(host string) string {
 	d, err := publicsuffix.EffectiveTLDPlusOne(h)
 	if err != nil {
 		return h
+	}
+	if other, ok := headerDomains[d]; ok {
+		return other
 	}
 	return d
 }
