@@ -91,11 +91,6 @@ type AccountInfo struct {
 	SignInProvider string
 	// Tested holds the connections made while adding the account.
 	Tested []Connection
-	// ProviderDomain is the domain of the account's provider: the
-	// Received and Authentication-Results fields of incoming mail that its
-	// servers added are trusted (docs/security.md, "How it travelled").
-	// Unless the user set it, the registrable domain of the IMAP host.
-	ProviderDomain string
 	// Discovery says where the server settings came from: "manual" or
 	// one of autoconfig's Source values ("srv", "autoconfig", "ispdb",
 	// "mx-ispdb", "mx-autoconfig", "guess") or a combination.
@@ -193,6 +188,7 @@ func (as *Accounts) Add(ctx context.Context, settings AccountSettings, opts *Acc
 		return AccountInfo{}, err
 	}
 	info.Tested, info.Pins = tested, pinsOf(acct.PinnedCerts)
+	info.ProviderDomain, info.ProviderDomainDefault = providerDomain(acct), true
 	notes = append(notes, auditNote(AuditAccountAdded, email, fmt.Sprintf("IMAP %s, SMTP %s", info.IMAP, info.SMTP)))
 	if err := as.store.Accounts().Put(acct, notes...); err != nil {
 		return AccountInfo{}, fmt.Errorf("store the account: %w", err)
@@ -227,7 +223,7 @@ type AccountChange struct {
 	TrustCert    string
 	TrustServers []transport.Pin
 	// ProviderDomain is the new provider domain for the transport
-	// evidence of incoming mail (see AccountInfo.ProviderDomain); empty
+	// evidence of incoming mail (see backend.AccountDetails.ProviderDomain); empty
 	// goes back to the default; nil keeps it.
 	ProviderDomain *string
 }
@@ -420,10 +416,9 @@ func accountInfo(a localstore.Account) AccountInfo {
 		AccountDetails: backend.AccountDetails{
 			Email: a.Email, Name: a.DisplayName, Username: a.Username,
 			IMAP: serverFromConfig(a.IMAP), SMTP: serverFromConfig(a.SMTP), Pins: pinsOf(a.PinnedCerts),
-			SignIn: providerName(a.Secret.Provider),
+			SignIn: providerName(a.Secret.Provider), ProviderDomain: providerDomain(a), ProviderDomainDefault: a.ProviderDomain == "",
 		},
 		SecretKind: a.Secret.Kind, ServerSavesSent: a.ServerSavesSent, SignInProvider: a.Secret.Provider,
-		ProviderDomain: providerDomain(a),
 	}
 }
 

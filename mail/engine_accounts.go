@@ -25,7 +25,7 @@ func (e *Engine) UpdateAccount(ctx context.Context, a backend.NewAccount) (updat
 	err = e.with(ctx, func(p *Profile) error {
 		info, err := p.Accounts().Update(ctx, AccountChange{
 			Email: a.Email, Name: &a.Name, IMAP: a.IMAP, SMTP: a.SMTP, Secret: a.Password, TrustServers: trustedPins(a.Trust),
-			SwitchToPassword: a.SwitchToPassword,
+			SwitchToPassword: a.SwitchToPassword, ProviderDomain: a.ProviderDomain,
 		})
 		if err != nil {
 			return asBackendCertError(err)

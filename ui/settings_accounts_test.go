@@ -225,3 +225,60 @@ func TestSettingsRemoveAccount(t *testing.T) {
 		t.Error("a removed account's message still opens")
 	}
 }
+
+// TestSettingsEditProviderDomain sets the account's provider domain in
+// the edit form (no network needed), refuses one that is not a domain
+// name without changing anything, and goes back to the default when the
+// field is emptied; the form shows the domain set.
+func TestSettingsEditProviderDomain(t *testing.T) {
+	test.NewTempApp(t)
+	app, e := openFixture(t)
+	details := func() backend.AccountDetails {
+		t.Helper()
+		d, err := e.AccountDetails(t.Context(), alice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	if d := details(); !d.ProviderDomainDefault {
+		t.Fatalf("a new account's provider domain = %q, want the default", d.ProviderDomain)
+	}
+	edit := func(domain string) *accountSetup {
+		t.Helper()
+		if a := app.settingsOf().accountEdit; a != nil {
+			a.window.Close()
+		}
+		test.Tap(rowButtons(t, accountsPaneOf(t, app), alice)[0])
+		app.tasks.wait()
+		a := app.settings.accountEdit
+		if a == nil || a.providerDomain == nil {
+			t.Fatal("the edit form has no provider domain field")
+		}
+		a.providerDomain.SetText(domain)
+		test.Tap(a.testButton)
+		app.tasks.wait()
+		return a
+	}
+
+	a := edit("Mail.Example.NET.")
+	if d := details(); !strings.Contains(a.status.Text, "Saved") || d.ProviderDomain != "mail.example.net" || d.ProviderDomainDefault {
+		t.Errorf("after setting it: status %q, domain %q (default %t); want mail.example.net saved", a.status.Text, d.ProviderDomain, d.ProviderDomainDefault)
+	}
+
+	a = edit("not a domain!")
+	if d := details(); !strings.Contains(a.problem.sentence.Text+a.status.Text, "must be a domain name") || d.ProviderDomain != "mail.example.net" {
+		t.Errorf("a bad domain: problem %q, status %q, stored %q; want it refused and nothing changed", a.problem.sentence.Text, a.status.Text, d.ProviderDomain)
+	}
+	a.window.Close()
+	test.Tap(rowButtons(t, accountsPaneOf(t, app), alice)[0])
+	app.tasks.wait()
+	if a = app.settings.accountEdit; a.providerDomain.Text != "mail.example.net" {
+		t.Errorf("the form shows the domain set as %q", a.providerDomain.Text)
+	}
+
+	edit("")
+	if d := details(); !d.ProviderDomainDefault {
+		t.Errorf("after emptying it: %q, want the default again", d.ProviderDomain)
+	}
+}

@@ -66,10 +66,15 @@ type accountSetup struct {
 	providers  []backend.SignInProvider
 	suggested  string
 	imap, smtp serverFields
-	advanced   *widget.Accordion
-	testButton *widget.Button
-	status     *widget.Label
-	result     *widget.Label
+	// providerDomain, when editing, is the domain whose servers' headers
+	// count as the provider's; setDomain is what the user had set ("" for
+	// the default, shown as the placeholder).
+	providerDomain *widget.Entry
+	setDomain      string
+	advanced       *widget.Accordion
+	testButton     *widget.Button
+	status         *widget.Label
+	result         *widget.Label
 	// working shows the test running, with Cancel; problem shows why it
 	// failed, with Details and Retry.
 	working *activity
@@ -189,11 +194,20 @@ func (a *accountSetup) build(title string, onClosed func()) {
 	if a.editing != "" {
 		hint = "Leave a host empty to keep that server. Connections always use TLS."
 	}
-	a.advanced = widget.NewAccordion(widget.NewAccordionItem("Advanced: server settings",
-		container.NewVBox(
-			widget.NewLabel(hint),
-			widget.NewLabelWithStyle("Incoming (IMAP)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), a.imap.form(),
-			widget.NewLabelWithStyle("Outgoing (SMTP submission)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), a.smtp.form())))
+	advanced := container.NewVBox(
+		widget.NewLabel(hint),
+		widget.NewLabelWithStyle("Incoming (IMAP)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), a.imap.form(),
+		widget.NewLabelWithStyle("Outgoing (SMTP submission)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), a.smtp.form())
+	if a.editing != "" {
+		a.providerDomain = widget.NewEntry()
+		about := widget.NewLabel("The Received and Authentication-Results headers that servers of this domain add to " +
+			"incoming mail count as your provider's in “How it travelled”. Leave it empty for the default.")
+		about.Wrapping = fyne.TextWrapWord
+		advanced.Add(widget.NewLabelWithStyle("Provider", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		advanced.Add(about)
+		advanced.Add(widget.NewForm(widget.NewFormItem("Domain", a.providerDomain)))
+	}
+	a.advanced = widget.NewAccordion(widget.NewAccordionItem("Advanced: server settings", advanced))
 	button := "Test connection and add"
 	if a.editing != "" {
 		button = "Test and save"
@@ -240,6 +254,19 @@ func (a *accountSetup) build(title string, onClosed func()) {
 // fill shows an account's settings in the form for editing.
 func (a *accountSetup) fill(d backend.AccountDetails) {
 	a.name.SetText(d.Name)
+	if a.providerDomain != nil {
+		a.setDomain = ""
+		if !d.ProviderDomainDefault {
+			a.setDomain = d.ProviderDomain
+		}
+		a.providerDomain.SetText(a.setDomain)
+		switch {
+		case d.ProviderDomainDefault && d.ProviderDomain != "":
+			a.providerDomain.SetPlaceHolder(d.ProviderDomain + " (the default)")
+		case d.ProviderDomainDefault:
+			a.providerDomain.SetPlaceHolder("The default, from the IMAP server")
+		}
+	}
 	for _, f := range []struct {
 		fields serverFields
 		s      backend.ServerSettings
@@ -388,6 +415,10 @@ func (a *accountSetup) test() {
 	}
 	if a.reauth { // only the password changes
 		acct.IMAP, acct.SMTP = backend.ServerSettings{}, backend.ServerSettings{}
+	} else if a.providerDomain != nil {
+		if d := strings.TrimSpace(a.providerDomain.Text); d != a.setDomain {
+			acct.ProviderDomain = &d
+		}
 	}
 	switch {
 	case err != nil:

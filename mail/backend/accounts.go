@@ -47,6 +47,12 @@ type AccountDetails struct {
 	// SignIn names the provider the account signs in with (OAuth2) instead
 	// of a password; empty for a password.
 	SignIn string
+	// ProviderDomain is the domain whose servers' Received and
+	// Authentication-Results headers count as the provider's in how
+	// incoming mail travelled; ProviderDomainDefault says it is the
+	// default (from the IMAP host), not one the user set.
+	ProviderDomain        string
+	ProviderDomainDefault bool
 }
 
 // PinnedCert is a certificate the user trusted for one host and port.

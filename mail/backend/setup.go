@@ -91,6 +91,10 @@ type NewAccount struct {
 	// logins, and drops the sign-in's tokens; without it a password for
 	// such an account fails with ErrSignedInAccount.
 	SwitchToPassword bool
+	// ProviderDomain, when an account is updated and it is not nil, sets
+	// AccountDetails.ProviderDomain ("" goes back to the default); a
+	// change of it alone needs no network.
+	ProviderDomain *string
 }
 
 // AddedAccount says how an account was set up and how each test login was
