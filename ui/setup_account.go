@@ -198,7 +198,9 @@ func (a *accountSetup) build(title string, onClosed func()) {
 		widget.NewLabel(hint),
 		widget.NewLabelWithStyle("Incoming (IMAP)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), a.imap.form(),
 		widget.NewLabelWithStyle("Outgoing (SMTP submission)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), a.smtp.form())
+	section := "Advanced: server settings"
 	if a.editing != "" {
+		section = "Advanced: servers and provider domain"
 		a.providerDomain = widget.NewEntry()
 		about := widget.NewLabel("The Received and Authentication-Results headers that servers of this domain add to " +
 			"incoming mail count as your provider's in “How it travelled”. Leave it empty for the default.")
@@ -207,7 +209,7 @@ func (a *accountSetup) build(title string, onClosed func()) {
 		advanced.Add(about)
 		advanced.Add(widget.NewForm(widget.NewFormItem("Domain", a.providerDomain)))
 	}
-	a.advanced = widget.NewAccordion(widget.NewAccordionItem("Advanced: server settings", advanced))
+	a.advanced = widget.NewAccordion(widget.NewAccordionItem(section, advanced))
 	button := "Test connection and add"
 	if a.editing != "" {
 		button = "Test and save"
