@@ -85,12 +85,12 @@ func TestSignInClientSettings(t *testing.T) {
 	}
 }
 
-// TestTokensRenewOnceForConcurrentLogins has several connections ask for
-// an expiring token at once: the provider rotates refresh tokens, so a
-// second refresh with the same one would be refused; one renewal serves
-// all of them, and a copy of the account made before it finds the new
-// token without asking the provider again.
-func TestTokensRenewOnceForConcurrentLogins(t *testing.T) {
+// expiringSignIn makes a profile with the test provider and stores the
+// account alice@example.test signed in with it, its access token within
+// the renewal margin: the next login renews it. Tokens issued from then
+// on live a minute too.
+func expiringSignIn(t *testing.T) (*signintest.Provider, *Profile, localstore.Account) {
+	t.Helper()
 	provider := signintest.New(t)
 	p := newTokenProfile(t, provider.CertPool())
 	pre := provider.Preset(signin.MechOAUTHBEARER)
@@ -108,6 +108,17 @@ func TestTokensRenewOnceForConcurrentLogins(t *testing.T) {
 	if err := p.store.Accounts().Put(acct); err != nil {
 		t.Fatal(err)
 	}
+	return provider, p, acct
+}
+
+// TestTokensRenewOnceForConcurrentLogins has several connections ask for
+// an expiring token at once: the provider rotates refresh tokens, so a
+// second refresh with the same one would be refused; one renewal serves
+// all of them, and a copy of the account made before it finds the new
+// token without asking the provider again.
+func TestTokensRenewOnceForConcurrentLogins(t *testing.T) {
+	provider, p, acct := expiringSignIn(t)
+	const user = "alice@example.test"
 	provider.SetLifetime(time.Hour)
 	var wg sync.WaitGroup
 	got := make([]localstore.Account, 4)
@@ -141,23 +152,8 @@ func TestTokensRenewOnceForConcurrentLogins(t *testing.T) {
 // account and the oldest one both find the current token, and the
 // provider is asked once per renewal.
 func TestTokensRememberBoundedRenewals(t *testing.T) {
-	provider := signintest.New(t)
-	p := newTokenProfile(t, provider.CertPool())
-	pre := provider.Preset(signin.MechOAUTHBEARER)
-	if err := p.SignIns().SetClient("test", localstore.SignInClient{ClientID: signintest.ClientID, Name: pre.Name,
-		AuthURL: pre.AuthURL, TokenURL: pre.TokenURL, Scopes: pre.Scopes, Mechanism: pre.Mechanism, Servers: pre.Servers}); err != nil {
-		t.Fatal(err)
-	}
+	provider, p, first := expiringSignIn(t)
 	const user = "alice@example.test"
-	provider.SetLifetime(time.Minute) // within the renewal margin: every login renews
-	si, err := p.SignIns().SignIn(t.Context(), "test", user, provider.Browser(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := localstore.Account{Email: user, Username: user, Secret: si.secret(time.Now())}
-	if err := p.store.Accounts().Put(first); err != nil {
-		t.Fatal(err)
-	}
 	const renewals = 3 * maxRenewed
 	copies := []localstore.Account{first}
 	for range renewals {
