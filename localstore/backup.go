@@ -152,14 +152,15 @@ const keptSuffix = ".before-restore-"
 // Under the lock, it copies src into dir under a unique name (src itself
 // is only read), opens the copy with passphrase (one key derivation),
 // applies the profile's migrations and checks it as Verify does; stamp,
-// when not nil, then runs on the copy's store (to record the restore; its
-// failure is a Warning, ErrDamaged aside). Only then does the copy take
+// when not nil, then runs on the copy's store with the file name the
+// replaced profile is to be kept under ("" for none), to record the
+// restore; its failure is a Warning, ErrDamaged aside. Only then does the copy take
 // the profile's place, in one rename, the replaced file keeping a second
 // name. A profile in dir is replaced only when
 // replace is set (else ErrProfileExists); the empty file an interrupted
 // Create leaves is replaced either way. A damaged or altered backup is
 // ErrBackupDamaged. On any error the profile in dir is as it was.
-func Restore(dir, src string, passphrase []byte, replace bool, opts *Options, stamp func(*Store) error) (Restored, error) {
+func Restore(dir, src string, passphrase []byte, replace bool, opts *Options, stamp func(s *Store, kept string) error) (Restored, error) {
 	if err := ensureDir(dir); err != nil {
 		return Restored{}, err
 	}
@@ -199,8 +200,12 @@ func Restore(dir, src string, passphrase []byte, replace bool, opts *Options, st
 		return Restored{}, err
 	}
 	var warnings []error
+	var kept string
+	if keep {
+		kept = freeKeptName(live)
+	}
 	if stamp != nil {
-		if err := stamp(s); errors.Is(err, ErrDamaged) {
+		if err := stamp(s, filepath.Base(kept)); errors.Is(err, ErrDamaged) {
 			_ = s.Close()
 			_ = os.Remove(copied)
 			return Restored{}, fmt.Errorf("%w (found as the restore was recorded)", ErrBackupDamaged)
@@ -227,7 +232,7 @@ func Restore(dir, src string, passphrase []byte, replace bool, opts *Options, st
 	}
 	var res Restored
 	if keep {
-		res.Kept, err = replaceKeeping(live, copied)
+		res.Kept, err = replaceKeeping(live, copied, kept)
 	} else if exists {
 		err = os.Rename(copied, live)
 	} else if err = linkNew(copied, live); errors.Is(err, fs.ErrExist) {
@@ -312,13 +317,26 @@ func openBackup(dir, path string, passphrase []byte, opts *Options) (*Store, err
 	}
 }
 
-// replaceKeeping gives the file at src the name live, in one rename, and
-// returns the new name of the file it replaced: live's name with
-// keptSuffix and the date and time. Where the file system has links, live
-// keeps a name throughout.
-func replaceKeeping(live, src string) (string, error) {
+// freeKeptName is the name the profile at live is to be kept under when a
+// restore replaces it: live's name with keptSuffix and the date and time,
+// and a number after it when that name is taken.
+func freeKeptName(live string) string {
 	base := live + keptSuffix + time.Now().Format("2006-01-02-150405")
 	kept := base
+	for n := 2; ; n++ {
+		if _, err := os.Lstat(kept); errors.Is(err, fs.ErrNotExist) {
+			return kept
+		}
+		kept = fmt.Sprintf("%s-%d", base, n)
+	}
+}
+
+// replaceKeeping gives the file at src the name live, in one rename, and
+// returns the new name of the file it replaced: kept (see freeKeptName),
+// or, if a file took that name meanwhile, kept with a number after it.
+// Where the file system has links, live keeps a name throughout.
+func replaceKeeping(live, src, kept string) (string, error) {
+	base := kept
 	for n := 2; ; n++ {
 		err := os.Link(live, kept)
 		if err == nil {

@@ -121,21 +121,27 @@ func TestRestoreKeepsTheReplacedProfile(t *testing.T) {
 // fails to leave the restore standing, with a warning.
 func TestRestoreRecordsThroughStampOnTheCopy(t *testing.T) {
 	dir, backup := backedUp(t)
-	stamp := func(s *Store) error {
+	var planned string
+	stamp := func(s *Store, kept string) error {
+		planned = kept
 		if s.db.Path() == dbPath(dir) {
 			return errors.New("stamp ran on the profile, not the copy")
 		}
 		_, err := s.AppendAudit("restored", "", "")
 		return err
 	}
-	if res, err := Restore(dir, backup, testPass, true, testOpts(), stamp); err != nil || res.Warning != nil {
+	res, err := Restore(dir, backup, testPass, true, testOpts(), stamp)
+	if err != nil || res.Warning != nil {
 		t.Fatalf("Restore: %+v, %v", res, err)
+	}
+	if planned == "" || planned != filepath.Base(res.Kept) {
+		t.Errorf("stamp was told the replaced profile is kept as %q, but it is %q", planned, res.Kept)
 	}
 	if got := auditKinds(t, dir); strings.Join(got, " ") != "in.backup restored" {
 		t.Errorf("restored audit trail = %v, want the backup's and the restore", got)
 	}
 	failing := errors.New("no audit today")
-	res, err := Restore(dir, backup, testPass, true, testOpts(), func(*Store) error { return failing })
+	res, err = Restore(dir, backup, testPass, true, testOpts(), func(*Store, string) error { return failing })
 	if err != nil || !errors.Is(res.Warning, failing) || res.Kept == "" {
 		t.Fatalf("Restore with a failing stamp: %+v, %v; want it restored, with the failure as a warning", res, err)
 	}
@@ -182,7 +188,7 @@ func TestRestoreNeverReplacesAProfileThatAppeared(t *testing.T) {
 	_, backup := backedUp(t)
 	dir := filepath.Join(t.TempDir(), "new")
 	var sum [32]byte
-	appear := func(*Store) error {
+	appear := func(*Store, string) error {
 		s, err := Create(dir, testPass, testOpts())
 		if err != nil {
 			return err
@@ -243,7 +249,7 @@ func TestOpenWaitingForARestoreGetsTheRestoredProfile(t *testing.T) {
 		err   error
 	}
 	got := make(chan opened, 1)
-	wait := func(*Store) error {
+	wait := func(*Store, string) error {
 		go func() {
 			s, err := Open(dir, testPass, &Options{LockTimeout: time.Minute})
 			if err != nil {

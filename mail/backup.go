@@ -43,8 +43,12 @@ func (p *Profile) Backup(dest string) error {
 // place. An error means the profile is as it was; what failed after the
 // replacement is the result's Warning.
 func RestoreProfile(dir, src string, passphrase []byte, replace bool, opts *ProfileOptions) (localstore.Restored, error) {
-	return localstore.Restore(dir, src, passphrase, replace, opts.storeOptions(), func(s *localstore.Store) error {
-		return writeAudit(s, AuditProfileRestored, "", "profile restored from a backup")
+	return localstore.Restore(dir, src, passphrase, replace, opts.storeOptions(), func(s *localstore.Store, kept string) error {
+		detail := "profile restored from a backup"
+		if kept != "" {
+			detail += "; the profile it replaced is kept as " + kept
+		}
+		return writeAudit(s, AuditProfileRestored, "", detail)
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -51,7 +52,8 @@ func TestEngineBackupAndRestore(t *testing.T) {
 	if err := e.Unlock(ctx, pass); !errors.Is(err, backend.ErrProfileDamaged) || !errors.Is(err, localstore.ErrDamaged) {
 		t.Errorf("Unlock of a damaged profile: %v, want %v", err, backend.ErrProfileDamaged)
 	}
-	if res, err := e.RestoreProfile(ctx, backup, pass, true); err != nil || res.Warning != nil || res.Kept == "" {
+	res, err := e.RestoreProfile(ctx, backup, pass, true)
+	if err != nil || res.Warning != nil || res.Kept == "" {
 		t.Fatalf("RestoreProfile: %+v, %v; want the damaged profile kept", res, err)
 	}
 	if err := e.Unlock(ctx, pass); err != nil {
@@ -63,7 +65,10 @@ func TestEngineBackupAndRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	if n := len(trail.Entries); n == 0 || trail.Entries[0].Kind != AuditProfileRestored {
-		t.Errorf("newest audit entry after restore = %+v, want %s", trail.Entries, AuditProfileRestored)
+		t.Fatalf("newest audit entry after restore = %+v, want %s", trail.Entries, AuditProfileRestored)
+	}
+	if d := trail.Entries[0].Detail; !strings.HasSuffix(d, "kept as "+filepath.Base(res.Kept)) {
+		t.Errorf("the restore's audit entry says %q, want it to name the kept file %s", d, filepath.Base(res.Kept))
 	}
 }
 
