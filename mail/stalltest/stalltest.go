@@ -46,12 +46,17 @@ type Rule struct {
 	Deaf bool
 	// Chunk and Every, when both are positive, make a slow link instead of
 	// a stall: from After on, the server's bytes reach the client Chunk
-	// bytes at a time, one chunk every Every.
+	// bytes at a time, one chunk every Every. The pace follows the clock:
+	// when the machine is busy and a chunk leaves late, the chunks due
+	// meanwhile (up to a second's worth) follow at once.
 	Chunk int
 	Every time.Duration
 	// Upload makes Chunk and Every pace the client's bytes to the server
 	// instead, behind a small receive window, so that they wait in the
-	// client's send buffer as on a slow link.
+	// client's send buffer as on a slow link. The proxy's connection to the
+	// server has a small send buffer too: a server slower than the pace
+	// holds the client back, so that what the client sees acknowledged
+	// has nearly all reached the server.
 	Upload bool
 }
 
@@ -136,6 +141,11 @@ func (p *Proxy) accept() {
 		if err != nil {
 			client.Close()
 			continue
+		}
+		if tcp, ok := server.(*net.TCPConn); ok && p.rule.slow(true) {
+			// Else megabytes could wait here, unseen by the client, for a
+			// server slower than the pace (a loaded machine, -race).
+			_ = tcp.SetWriteBuffer(p.rule.Chunk)
 		}
 		if !p.track(client, server) {
 			return
@@ -277,22 +287,35 @@ func (p *Proxy) fromServer(server, client net.Conn, st *stall) {
 	}
 }
 
-// pacer passes bytes at the rule's pace: Chunk bytes every Every.
+// pacer passes bytes at the rule's pace: Chunk bytes every Every, by the
+// clock. A ticker drops the ticks its reader missed, so counting ticks
+// would slow the pace whenever the machine is busy; the credit is counted
+// from the time instead, up to maxCatchUp's worth.
 type pacer struct {
 	rule   Rule
 	tick   *time.Ticker // started on first use
-	credit int          // bytes that may pass before the next tick
+	last   time.Time    // when credit was last added
+	credit int          // bytes that may pass before more is due
 }
+
+// maxCatchUp is the most time whose chunks a late pacer still passes.
+const maxCatchUp = time.Second
 
 // write writes b to w at the pace.
 func (pc *pacer) write(w net.Conn, b []byte) error {
 	if pc.tick == nil {
-		pc.tick = time.NewTicker(pc.rule.Every)
+		pc.last, pc.tick = time.Now(), time.NewTicker(pc.rule.Every) // the first tick is due a full Every after last
 	}
 	for len(b) > 0 {
 		if pc.credit == 0 {
 			<-pc.tick.C
-			pc.credit = pc.rule.Chunk
+			due := time.Since(pc.last) / pc.rule.Every
+			pc.last = pc.last.Add(due * pc.rule.Every)
+			most := max(1, int(maxCatchUp/pc.rule.Every)) * pc.rule.Chunk
+			pc.credit = min(int(due)*pc.rule.Chunk, most)
+			if pc.credit == 0 {
+				continue // the last tick came late and caught up already
+			}
 		}
 		k := min(pc.credit, len(b))
 		if _, err := w.Write(b[:k]); err != nil {

@@ -12,9 +12,10 @@ import (
 )
 
 // submitThrough submits raw to a stalltest SMTP server behind a proxy with
-// rule, over DialSMTP with the given stall timeout, and returns Submit's
-// error, failing the test if Submit has not returned within 30 s.
-func submitThrough(t *testing.T, rule stalltest.Rule, stall time.Duration, raw []byte) (*stalltest.SMTP, error) {
+// rule, over DialSMTP with the given stall timeout and dialer (nil for the
+// default), and returns Submit's error, failing the test if Submit has not
+// returned within 30 s.
+func submitThrough(t *testing.T, rule stalltest.Rule, stall time.Duration, dialer transport.Dialer, raw []byte) (*stalltest.SMTP, error) {
 	t.Helper()
 	srv := stalltest.StartSMTP(t, testUser, testPassword)
 	p := stalltest.Start(t, srv.Addr, rule)
@@ -23,7 +24,7 @@ func submitThrough(t *testing.T, rule stalltest.Rule, stall time.Duration, raw [
 		t.Fatal(err)
 	}
 	conn, _, err := transport.DialSMTP(context.Background(), stalltest.Host, p.Port, transport.SecurityTLS,
-		transport.Policy{RootCAs: p.Roots, StallTimeout: stall}, "")
+		transport.Policy{RootCAs: p.Roots, StallTimeout: stall, Dialer: dialer}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func TestSubmitToStalledServer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := submitThrough(t, stalltest.Rule{After: tt.after}, time.Second, testMessage("To: bob@example.net"))
+			_, err := submitThrough(t, stalltest.Rule{After: tt.after}, time.Second, nil, testMessage("To: bob@example.net"))
 			if !errors.Is(err, transport.ErrServerStalled) {
 				t.Fatalf("Submit = %v, want ErrServerStalled", err)
 			}

@@ -70,16 +70,18 @@ func seconds(d time.Duration) string {
 // in the middle of a reply, or after something was sent on an idle
 // connection (an IMAP DONE or IDLE: the server owes a reply) until a reply
 // begins, a read fails once StallTimeout passed without a byte received or
-// sent; a write fails once it could send nothing for StallTimeout, busy or
-// not. Either way the guard closes the connection and
+// sent; a write fails once StallTimeout passed without any of its bytes
+// moving, busy or not. Either way the guard closes the connection and
 // the call fails with a *StallError (ErrServerStalled), which Stalled also
 // returns afterwards: go-imap, for one, reports read errors as text only.
 // Every byte that moves restarts the clock, so a large transfer that keeps
 // progressing never stalls, however long it takes. That includes the bytes
 // still in the socket's send buffer after the last write, which a server
-// on a slow link may take a long time to acknowledge before it can answer:
+// on a slow link may take a long time to acknowledge before it can answer,
+// and the bytes that leave a full send buffer while a write waits for room:
 // on Linux and macOS, the guard asks the kernel before it calls a silence
-// a stall, and a send queue that shrank counts as progress.
+// a stall, and a send queue that shrank (or, for a write, changed) counts
+// as progress.
 //
 // Deadlines set by the protocol client only tell the guard whether the
 // client is inside a reply (a read deadline is set) or between replies (it
@@ -192,38 +194,32 @@ func (c *Conn) Read(b []byte) (int, error) {
 	}
 }
 
-// writeChunk is the most one write waits on under one deadline: a large
-// buffer goes out in chunks, so that a transfer that progresses never
-// stalls, however long it takes in all.
+// writeChunk is the most that one write to the TLS connection carries: a
+// large buffer goes out in chunks, each of which restarts the clock once it
+// is taken, so that a transfer that progresses never stalls, however long
+// it takes in all.
 const writeChunk = 64 << 10
 
 // Write writes like the TLS connection's Write; it fails with a
-// *StallError once a chunk of b cannot be sent within StallTimeout.
+// *StallError once StallTimeout passes without any of b moving, into the
+// socket or (where the kernel tells) out of its send queue.
 func (c *Conn) Write(b []byte) (int, error) {
 	written := 0
 	for {
-		c.mu.Lock()
-		if c.err != nil {
-			c.mu.Unlock()
-			return written, c.err
+		if err := c.Stalled(); err != nil {
+			return written, err
 		}
-		_ = c.Conn.SetWriteDeadline(time.Now().Add(c.stall))
-		c.mu.Unlock()
-
 		k := min(len(b), writeChunk)
+		stop := c.watchSend()
 		n, err := c.Conn.Write(b[:k])
+		stop()
 		written += n
 		if n > 0 {
 			c.progress(true)
 		}
-		switch {
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			// A timed-out TLS write leaves the connection unusable: it is
-			// a stall whatever the owner's state.
-			return written, c.fail(true)
-		case err != nil:
+		if err != nil {
 			if serr := c.Stalled(); serr != nil {
-				return written, serr // a stalled read closed the connection
+				return written, serr // a stall closed the connection
 			}
 			return written, err
 		}
@@ -232,6 +228,61 @@ func (c *Conn) Write(b []byte) (int, error) {
 			return written, nil
 		}
 	}
+}
+
+// sendLooks is how many times per StallTimeout a waiting write looks at the
+// send queue.
+const sendLooks = 8
+
+// watchSend starts the clock of a write that may wait for room in the
+// socket's send buffer, and returns the function that stops it. A write is
+// not given a deadline: a timed-out TLS write leaves the connection
+// unusable, and the kernel lets a waiting writer in only once a good part
+// of a full buffer has drained, which on a slow link can take longer than
+// StallTimeout while bytes leave all along. Instead, the send queue is
+// looked at from time to time, and any change in it (bytes acknowledged,
+// or taken in from the write) restarts the clock; once StallTimeout passed
+// without one, the guard closes the connection, which ends the write.
+// Where the kernel does not tell the queue, only a chunk taken restarts it.
+func (c *Conn) watchSend() (stop func()) {
+	var (
+		mu    sync.Mutex
+		done  bool
+		timer *time.Timer
+	)
+	last, since := c.unsent(), time.Now()
+	look := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if done {
+			return
+		}
+		if q := c.unsent(); q >= 0 && q != last {
+			last, since = q, time.Now()
+		} else if time.Since(since) >= c.stall {
+			done = true
+			_ = c.fail(true)
+			return
+		}
+		timer.Reset(c.stall / sendLooks)
+	}
+	mu.Lock()
+	timer = time.AfterFunc(c.stall/sendLooks, look)
+	mu.Unlock()
+	return func() {
+		mu.Lock()
+		done = true
+		mu.Unlock()
+		timer.Stop()
+	}
+}
+
+// unsent returns the socket's send queue, or -1 if unknown.
+func (c *Conn) unsent() int {
+	if c.raw == nil {
+		return -1
+	}
+	return unsent(c.raw)
 }
 
 // progress restarts the silence clock after bytes were sent or received;
@@ -243,10 +294,8 @@ func (c *Conn) progress(sent bool) {
 	c.since = time.Now()
 	c.owed = sent
 	c.queued = -1
-	if sent && c.raw != nil {
-		c.queued = unsent(c.raw)
-	}
 	if sent {
+		c.queued = c.unsent()
 		c.armLocked() // for a Read waiting meanwhile; after a read, the next Read arms
 	}
 }
@@ -256,10 +305,10 @@ func (c *Conn) progress(sent bool) {
 func (c *Conn) check() error {
 	c.mu.Lock()
 	expired := c.err == nil && c.waitingLocked() && !time.Now().Before(c.since.Add(c.stall))
-	if expired && c.raw != nil {
+	if expired {
 		// Data still on its way to the server, and less than before, is
 		// progress: the server cannot answer before it has it all.
-		if q := unsent(c.raw); q >= 0 && q < c.queued {
+		if q := c.unsent(); q >= 0 && q < c.queued {
 			c.since, c.queued, expired = time.Now(), q, false
 		}
 	}
