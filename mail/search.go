@@ -549,7 +549,18 @@ func appendSearchText(dst []byte, s string) []byte {
 	sep := len(dst) > 0 && dst[len(dst)-1] != ' ' // a space is due before the next letter
 	for i := 0; i < len(s) && len(dst) < localstore.MaxSearchText; {
 		if c := s[i]; c < utf8.RuneSelf {
-			// ASCII, most text: no rune decoding, no tables.
+			// ASCII, most text: no rune decoding. A run of it that fits
+			// below the cap whole (its normalised form is at most one
+			// byte longer) goes in one loop without checking the cap.
+			if room := localstore.MaxSearchText - len(dst) - 1; room > 0 {
+				j := i + 1
+				for j < len(s) && j-i < room && s[j] < utf8.RuneSelf {
+					j++
+				}
+				dst, sep = appendASCIISearchText(dst, s[i:j], sep)
+				i = j
+				continue
+			}
 			i++
 			if c == ' ' || ('\t' <= c && c <= '\r') {
 				sep = len(dst) > 0
@@ -584,6 +595,38 @@ func appendSearchText(dst []byte, s string) []byte {
 	}
 	return dst
 }
+
+// appendASCIISearchText appends the normalised form of the ASCII text s
+// to dst, sep saying whether a space is due before the next letter, and
+// returns dst and whether a space is due after it. It does not check the
+// cap: dst grows by at most len(s)+1 bytes.
+func appendASCIISearchText(dst []byte, s string, sep bool) ([]byte, bool) {
+	n := len(dst)
+	dst = slices.Grow(dst, len(s)+1)
+	out := dst[n : n+len(s)+1]
+	w := 0
+	for k := 0; k < len(s); k++ {
+		c := s[k]
+		if asciiSpace[c] {
+			sep = n+w > 0
+			continue
+		}
+		if sep {
+			out[w] = ' '
+			w++
+			sep = false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[w] = c
+		w++
+	}
+	return dst[:n+w], sep
+}
+
+// asciiSpace marks the ASCII white space: space, and tab to carriage return.
+var asciiSpace = [utf8.RuneSelf]bool{' ': true, '\t': true, '\n': true, '\v': true, '\f': true, '\r': true}
 
 // Base letters of U+00E0..U+00FF and U+0100..U+017F; '_' keeps the letter
 // (æ, ð, ÷, þ, ĳ, œ).
