@@ -422,6 +422,9 @@ func (ix *indexer) inspect(raw []byte) (*Verdict, error) {
 		if err != nil {
 			return nil, err
 		}
+		// The record holds the attachments' names, not their size or
+		// digest: decoding them was a tenth of a sync's CPU.
+		in.opts.AttachmentNamesOnly = true
 		ix.in = in
 	}
 	v, err := ix.in.inspect(raw)

@@ -1,6 +1,7 @@
 package verdict
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -8,7 +9,8 @@ import (
 // BenchmarkInspectMix inspects, as a sync's indexing does, the kinds of
 // message of the realistic corpus of mail/syncbench: plain text, text with an HTML
 // alternative, text with a base64 attachment of 60 KB, and an encrypted
-// and signed message with an attachment.
+// and signed message with an attachment; in full, and with attachments
+// described by name only (as the index does).
 func BenchmarkInspectMix(b *testing.B) {
 	k := people(b)
 	text := strings.Repeat("The quarterly numbers are in the attached report, as promised.\n", 100)
@@ -27,17 +29,20 @@ func BenchmarkInspectMix(b *testing.B) {
 		{"attachment", header("Alice <alice@example.org>", "attachment") + withAttachment},
 		{"encrypted", header("Alice <alice@example.org>", "...") + pgpMIME(encryptTo(b, k, k.alice, withAttachment), "E")},
 	}
-	opts := bobReads(k)
-	for _, m := range msgs {
-		b.Run(m.name, func(b *testing.B) {
-			raw := []byte(m.raw)
-			b.SetBytes(int64(len(raw)))
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := Inspect(raw, opts); err != nil {
-					b.Fatal(err)
+	for _, namesOnly := range []bool{false, true} {
+		opts := bobReads(k)
+		opts.AttachmentNamesOnly = namesOnly
+		for _, m := range msgs {
+			b.Run(fmt.Sprintf("%s/namesOnly=%v", m.name, namesOnly), func(b *testing.B) {
+				raw := []byte(m.raw)
+				b.SetBytes(int64(len(raw)))
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := Inspect(raw, opts); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }

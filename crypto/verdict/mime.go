@@ -290,8 +290,8 @@ func (in *inspector) parseBody(p *part, body io.Reader, off int64, depth int) er
 
 // leafBody reads the body of a leaf. In the message it only notes where the
 // body is; inside decrypted content it summarises the decoded body as it
-// streams (size, SHA-256, first bytes) and keeps the transfer-encoded bytes
-// as far as keepLimit allows.
+// streams (size, SHA-256, first bytes; not with AttachmentNamesOnly) and
+// keeps the transfer-encoded bytes as far as keepLimit allows.
 func (in *inspector) leafBody(p *part, body io.Reader, off int64) error {
 	if in.src != nil {
 		n, err := in.copy(io.Discard, body)
@@ -299,26 +299,42 @@ func (in *inspector) leafBody(p *part, body io.Reader, off int64) error {
 		return err
 	}
 	k := &keeper{limit: in.keepLimit(p)}
-	tee := &errReader{r: io.TeeReader(body, k)}
-	sum := newSummarizer()
-	if _, err := in.copy(sum, decoder(p.cte(), tee)); err != nil && tee.err == nil {
-		return err
+	var err error
+	if in.namesOnly() {
+		_, err = in.copy(k, body) // no summary is asked for
+	} else {
+		p.sum, err = in.streamSummary(p, body, k)
 	}
-	if tee.err != nil {
-		return tee.err
-	}
-	// A decoder may stop early (base64 at its padding): keep the rest too.
-	if _, err := in.copy(io.Discard, tee); err != nil {
+	if err != nil {
 		return err
 	}
 	p.body = span{kept: k.buf, n: k.n}
-	p.sum = sum.result()
 	in.keep(k.buf)
-	in.keep(p.sum.head)
+	if p.sum != nil {
+		in.keep(p.sum.head)
+	}
 	if k.limit > 0 && int64(len(k.buf)) < k.n {
 		in.limitHit(fmt.Sprintf("decoded content larger than %d bytes", in.lim.MaxDecodedSize))
 	}
 	return nil
+}
+
+// streamSummary summarises the decoded body of p as it streams by from
+// body, writing the transfer-encoded bytes to k.
+func (in *inspector) streamSummary(p *part, body io.Reader, k *keeper) (*summary, error) {
+	tee := &errReader{r: io.TeeReader(body, k)}
+	sum := newSummarizer()
+	if _, err := in.copy(sum, decoder(p.cte(), tee)); err != nil && tee.err == nil {
+		return nil, err
+	}
+	if tee.err != nil {
+		return nil, tee.err
+	}
+	// A decoder may stop early (base64 at its padding): keep the rest too.
+	if _, err := in.copy(io.Discard, tee); err != nil {
+		return nil, err
+	}
+	return sum.result(), nil
 }
 
 // copyBufferSize is the size of the buffer an inspection copies through,
@@ -351,6 +367,12 @@ func (in *inspector) headerReader(r io.Reader) *bufio.Reader {
 		in.br.Reset(r)
 	}
 	return in.br
+}
+
+// namesOnly reports whether attachments are described without their
+// content (Options.AttachmentNamesOnly).
+func (in *inspector) namesOnly() bool {
+	return in.opts.AttachmentNamesOnly && !in.opts.KeepAttachmentData
 }
 
 // errReader records the error of the reader it wraps (a read failure, as

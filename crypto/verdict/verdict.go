@@ -116,6 +116,13 @@ type Options struct {
 	// Limits.MaxDecodedSize), for a reader that saves attachments. Without
 	// it attachments are only described: name, type, size and SHA-256.
 	KeepAttachmentData bool
+	// AttachmentNamesOnly describes attachments by name and type only:
+	// their content is not decoded, so Attachment.Size and SHA256 stay
+	// zero, and an OpenPGP message inside one is not noted. It is for a
+	// caller that reads only the text, names and headers of the verdict
+	// (the search index), never for one that shows the verdict.
+	// KeepAttachmentData overrides it.
+	AttachmentNamesOnly bool
 }
 
 // SignatureInfo is the verdict on the message's signature.
