@@ -602,34 +602,57 @@ func appendSearchText(dst []byte, s string) []byte {
 // appendASCIISearchText appends the normalised form of the ASCII text s
 // to dst, sep saying whether a space is due before the next letter, and
 // returns dst and whether a space is due after it. It does not check the
-// cap: dst grows by at most len(s)+1 bytes.
+// cap: dst grows by at most len(s)+1 bytes. The loop has no branch that
+// depends on the text: each byte writes a space and itself, and moves on
+// past what counts (white space mispredicted once a word).
 func appendASCIISearchText(dst []byte, s string, sep bool) ([]byte, bool) {
 	n := len(dst)
 	dst = slices.Grow(dst, len(s)+1)
 	out := dst[n : n+len(s)+1]
 	w := 0
+	var due, written uint8 // 1: a space is due; 1: dst holds a letter
+	if sep {
+		due = 1
+	}
+	if n > 0 {
+		written = 1
+	}
 	for k := 0; k < len(s); k++ {
 		c := s[k]
-		if asciiSpace[c] {
-			sep = n+w > 0
-			continue
-		}
-		if sep {
-			out[w] = ' '
-			w++
-			sep = false
-		}
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		out[w] = c
-		w++
+		letter := asciiLetter[c]
+		out[w] = ' '
+		w += int(due & letter)
+		out[w] = asciiLower[c]
+		w += int(letter)
+		written |= letter
+		due = (1 - letter) & written
 	}
-	return dst[:n+w], sep
+	return dst[:n+w], due == 1
 }
 
-// asciiSpace marks the ASCII white space: space, and tab to carriage return.
-var asciiSpace = [utf8.RuneSelf]bool{' ': true, '\t': true, '\n': true, '\v': true, '\f': true, '\r': true}
+// asciiLetter is 1 for the bytes that are not ASCII white space (space,
+// and tab to carriage return), 0 for those that are.
+var asciiLetter = func() (t [256]uint8) {
+	for c := range t {
+		t[c] = 1
+	}
+	for _, c := range " \t\n\v\f\r" {
+		t[c] = 0
+	}
+	return t
+}()
+
+// asciiLower maps ASCII upper-case letters to lower case, other bytes to
+// themselves.
+var asciiLower = func() (t [256]byte) {
+	for c := range t {
+		t[c] = byte(c)
+		if 'A' <= c && c <= 'Z' {
+			t[c] += 'a' - 'A'
+		}
+	}
+	return t
+}()
 
 // Base letters of U+00E0..U+00FF and U+0100..U+017F; '_' keeps the letter
 // (æ, ð, ÷, þ, ĳ, œ).
