@@ -118,10 +118,12 @@ type Options struct {
 	KeepAttachmentData bool
 	// AttachmentNamesOnly describes attachments by name and type only:
 	// their content is not decoded, so Attachment.Size and SHA256 stay
-	// zero, and an OpenPGP message inside one is not noted. It is for a
-	// caller that reads only the text, names and headers of the verdict
-	// (the search index), never for one that shows the verdict.
-	// KeepAttachmentData overrides it.
+	// zero, an OpenPGP message inside one is not noted, and inside
+	// decrypted content no part's first decoded bytes are kept (nor
+	// charged to Limits.MaxDecodedSize). It is for a caller that reads
+	// only the text, names and headers of the verdict (the search index),
+	// never for one that shows the verdict. KeepAttachmentData overrides
+	// it.
 	AttachmentNamesOnly bool
 }
 
