@@ -3,6 +3,7 @@ package mail
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	netmail "net/mail"
@@ -55,9 +56,14 @@ type peerBatch struct {
 	// header values: a sender's mail repeats the same header, and parsing
 	// its key (with the self-signatures' verification) is most of the work.
 	headers map[string]*autocrypt.Header
+	// gossip are the Autocrypt-Gossip headers selected so far, by
+	// recipients and header values: gossip repeats as much (each message
+	// to the same group carries the same keys).
+	gossip map[string][]*autocrypt.Header
 }
 
-// maxCachedHeaders bounds peerBatch.headers; a full cache starts over.
+// maxCachedHeaders bounds peerBatch.headers and peerBatch.gossip; a full
+// cache starts over.
 const maxCachedHeaders = 256
 
 type peerImport struct {
@@ -66,7 +72,8 @@ type peerImport struct {
 }
 
 func (kr *Keyring) newPeerBatch() *peerBatch {
-	return &peerBatch{kr: kr, states: map[string]autocrypt.PeerState{}, dirty: map[string]bool{}, headers: map[string]*autocrypt.Header{}}
+	return &peerBatch{kr: kr, states: map[string]autocrypt.PeerState{}, dirty: map[string]bool{},
+		headers: map[string]*autocrypt.Header{}, gossip: map[string][]*autocrypt.Header{}}
 }
 
 // observeMessage reads raw's header and applies its Autocrypt header and
@@ -104,8 +111,7 @@ func (b *peerBatch) observeMessage(raw []byte, gossip []string) ([]PeerUpdate, e
 				}
 			}
 		}
-		gossiped, _ := autocrypt.SelectGossip(gossip, recipients, now)
-		for _, g := range gossiped {
+		for _, g := range b.selectGossip(gossip, recipients, now) {
 			u, err := b.observe(autocrypt.Observation{From: g.Addr, Date: date, Header: g, Gossip: true}, "gossip")
 			if err != nil {
 				return out, err
@@ -121,16 +127,46 @@ func (b *peerBatch) selectHeader(values []string, from string, now time.Time) *a
 	if len(values) == 0 {
 		return nil
 	}
-	key := from + "\x00" + strings.Join(values, "\x00")
-	if h, ok := b.headers[key]; ok {
+	return remembered(b.headers, cacheKey([]string{from}, values), func() *autocrypt.Header {
+		h, _ := autocrypt.SelectHeader(values, from, now)
 		return h
+	})
+}
+
+// selectGossip is autocrypt.SelectGossip, remembered for the batch.
+func (b *peerBatch) selectGossip(values, recipients []string, now time.Time) []*autocrypt.Header {
+	return remembered(b.gossip, cacheKey(recipients, values), func() []*autocrypt.Header {
+		g, _ := autocrypt.SelectGossip(values, recipients, now)
+		return g
+	})
+}
+
+// remembered returns what cache holds for key, else what choose returns,
+// which it remembers; a cache of maxCachedHeaders starts over.
+func remembered[V any](cache map[string]V, key string, choose func() V) V {
+	if v, ok := cache[key]; ok {
+		return v
 	}
-	h, _ := autocrypt.SelectHeader(values, from, now)
-	if len(b.headers) >= maxCachedHeaders {
-		clear(b.headers)
+	v := choose()
+	if len(cache) >= maxCachedHeaders {
+		clear(cache)
 	}
-	b.headers[key] = h
-	return h
+	cache[key] = v
+	return v
+}
+
+// cacheKey joins lists of strings into one key that no other lists give:
+// each list and string is preceded by its length.
+func cacheKey(lists ...[]string) string {
+	var k []byte
+	for _, l := range lists {
+		k = binary.AppendUvarint(k, uint64(len(l)))
+		for _, s := range l {
+			k = binary.AppendUvarint(k, uint64(len(s)))
+			k = append(k, s...)
+		}
+	}
+	return string(k)
 }
 
 func (b *peerBatch) observe(obs autocrypt.Observation, source string) (PeerUpdate, error) {

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -71,8 +72,12 @@ func TestAutocryptHeaderTeachesAndWarns(t *testing.T) {
 	}
 }
 
-func TestGossipTeachesOtherRecipientsKeys(t *testing.T) {
-	alice, bob := keyedPair(t)
+// teamMail makes alice, bob and carol (with each other's keys) and returns
+// alice's encrypted message to bob and carol as bob receives it, and the
+// gossip bob's verdict found inside.
+func teamMail(t testing.TB) (alice, bob *Profile, raw []byte, gossip []string) {
+	t.Helper()
+	alice, bob = keyedPair(t)
 	carol := newTestProfile(t)
 	exchangeKeys(t, alice, "alice@example.org", carol, "carol@example.com")
 	raw, err := alice.Composer().Compose("alice@example.org", backend.Draft{To: []string{"bob@example.net", "carol@example.com"}, Subject: "team"}, backend.Security{})
@@ -83,7 +88,12 @@ func TestGossipTeachesOtherRecipientsKeys(t *testing.T) {
 	if err != nil || len(v.Gossip) == 0 {
 		t.Fatalf("bob's verdict has no gossip: %v, %+v", err, v.Gossip)
 	}
-	if _, err := bob.Keys().ObserveAutocrypt(raw, v.Gossip); err != nil {
+	return alice, bob, raw, v.Gossip
+}
+
+func TestGossipTeachesOtherRecipientsKeys(t *testing.T) {
+	_, bob, raw, gossip := teamMail(t)
+	if _, err := bob.Keys().ObserveAutocrypt(raw, gossip); err != nil {
 		t.Fatal(err)
 	}
 	keys, err := bob.Keys().FindKeys("carol@example.com")
@@ -127,5 +137,69 @@ func TestPeerBatchRemembersHeaders(t *testing.T) {
 	}
 	if err := b.flush(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPeerBatchRemembersGossip: gossip repeated to the same recipients is
+// selected once per batch and still counts for each message, while the
+// same gossip in a message to other recipients is selected anew, so that
+// it teaches nothing about an address the message was not sent to.
+func TestPeerBatchRemembersGossip(t *testing.T) {
+	alice, bob, team, gossip := teamMail(t)
+	learnt := func(updates []PeerUpdate) bool {
+		return slices.ContainsFunc(updates, func(u PeerUpdate) bool { return u.Address == "carol@example.com" })
+	}
+	b := bob.keys.newPeerBatch()
+	for i := range 2 {
+		updates, err := b.observeMessage(team, gossip)
+		if err != nil || !learnt(updates) {
+			t.Fatalf("team message %d: %+v, %v; want carol's gossip applied", i+1, updates, err)
+		}
+	}
+	if len(b.gossip) != 1 {
+		t.Errorf("remembered gossip: got = %d, want 1 (the same gossip twice)", len(b.gossip))
+	}
+	alone, err := alice.Composer().Compose("alice@example.org", backend.Draft{To: []string{"bob@example.net"}, Subject: "just you"}, backend.Security{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	updates, err := b.observeMessage(alone, gossip)
+	if err != nil || learnt(updates) {
+		t.Fatalf("message to bob alone with the team's gossip: %+v, %v; want nothing learnt about carol", updates, err)
+	}
+	if len(b.gossip) != 2 {
+		t.Errorf("remembered gossip: got = %d, want 2", len(b.gossip))
+	}
+}
+
+// TestCacheKeyIsUnambiguous: lists that join to the same text give
+// different keys.
+func TestCacheKeyIsUnambiguous(t *testing.T) {
+	keys := map[string][]string{}
+	for _, lists := range [][][]string{
+		{{"a\x00b"}, {"c"}},
+		{{"a"}, {"b", "c"}},
+		{{"a", "b"}, {"c"}},
+		{{"a", "b", "c"}, nil},
+		{{"ab"}, {"c"}},
+	} {
+		k := cacheKey(lists...)
+		if prev, ok := keys[k]; ok {
+			t.Errorf("cacheKey(%q) = cacheKey(%q)", lists, prev)
+		}
+		keys[k] = slices.Concat(lists...)
+	}
+}
+
+// BenchmarkObserveGossip measures what a sync's Autocrypt pass spends on
+// one encrypted message to a group, carrying gossip, in a batch that has
+// seen such messages before.
+func BenchmarkObserveGossip(b *testing.B) {
+	_, bob, team, gossip := teamMail(b)
+	batch := bob.keys.newPeerBatch()
+	for b.Loop() {
+		if _, err := batch.observeMessage(team, gossip); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

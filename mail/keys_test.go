@@ -14,7 +14,7 @@ import (
 
 var cheapKDF = localstore.KDFParams{Time: 1, MemoryKiB: 8 * 1024, Threads: 1}
 
-func newTestProfile(t *testing.T) *Profile {
+func newTestProfile(t testing.TB) *Profile {
 	t.Helper()
 	p, err := CreateProfile(filepath.Join(t.TempDir(), "p"), []byte("test passphrase 123"), &ProfileOptions{Store: &localstore.Options{KDF: &cheapKDF}})
 	if err != nil {

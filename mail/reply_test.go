@@ -8,7 +8,7 @@ import (
 )
 
 // keyedPair gives alice and bob a key each, each knowing the other's.
-func keyedPair(t *testing.T) (alice, bob *Profile) {
+func keyedPair(t testing.TB) (alice, bob *Profile) {
 	t.Helper()
 	alice, bob = newTestProfile(t), newTestProfile(t)
 	exchangeKeys(t, alice, "alice@example.org", bob, "bob@example.net")

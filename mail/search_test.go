@@ -753,3 +753,46 @@ func TestProtectedOf(t *testing.T) {
 		})
 	}
 }
+
+// TestSearchTextWordsAtTheCap: normalising ASCII a word at a time keeps
+// the cap exactly where letter by letter put it: a letter (and the space
+// before it) starts only below localstore.MaxSearchText bytes.
+func TestSearchTextWordsAtTheCap(t *testing.T) {
+	const capText = localstore.MaxSearchText
+	tests := []struct {
+		name      string
+		have      int    // bytes of "x" already there
+		spaced    bool   // they end with a space
+		in, after string // what is appended, and what the end of the text must be
+		length    int
+	}{
+		{"word cut at the cap", capText - 3, false, "ABCDEF", "x ab", capText},
+		{"separator and one letter over", capText - 1, false, "AB", "x a", capText + 1},
+		{"one letter to the cap", capText - 1, true, "AB", "x a", capText},
+		{"at the cap nothing", capText, false, "AB", "xx", capText},
+		{"words across", capText - 6, false, "Ab\tCd ef", "x ab cd", capText},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dst := bytes.Repeat([]byte("x"), tt.have)
+			if tt.spaced {
+				dst[len(dst)-1] = ' '
+			}
+			got := appendSearchText(dst, tt.in)
+			if len(got) != tt.length || !bytes.HasSuffix(got, []byte(tt.after)) {
+				t.Errorf("appendSearchText = %d bytes ending %q, want %d ending %q", len(got), got[max(len(got)-10, 0):], tt.length, tt.after)
+			}
+		})
+	}
+}
+
+// BenchmarkAppendSearchText measures normalising a mostly ASCII body for
+// the search index.
+func BenchmarkAppendSearchText(b *testing.B) {
+	text := strings.Repeat("Dear Team,\r\nThe QUARTERLY numbers are in the report; see the   attached PDF.\r\nRegards, Zoë\r\n\r\n", 100)
+	dst := make([]byte, 0, len(text)+16)
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		dst = appendSearchText(dst[:0], text)
+	}
+}

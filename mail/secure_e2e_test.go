@@ -14,7 +14,7 @@ import (
 
 // exchangeKeys gives each profile a key for its address and imports the
 // other's public key, verified.
-func exchangeKeys(t *testing.T, a *Profile, aAddr string, b *Profile, bAddr string) {
+func exchangeKeys(t testing.TB, a *Profile, aAddr string, b *Profile, bAddr string) {
 	t.Helper()
 	ka, err := a.Keys().GenerateKey("A", aAddr, crypto.AlgoCurve25519, 0)
 	if err != nil {

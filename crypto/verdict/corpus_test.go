@@ -3,6 +3,8 @@ package verdict
 import (
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -172,18 +174,53 @@ var thunderbirdCases = []corpusCase{
 	{file: "unsigned-unencrypted-key-0x1f10171bfb881b1c-attached.eml", profile: profileTB, enc: false, integ: false, sig: crypto.SigNone, match: false, covers: false, hp: hpNone, body: "Hey, the key 0x1F10171BFB881B1", warn: ""},
 }
 
-// runCorpus inspects every case's file under dir with its profile.
+// runCorpus inspects every case's file under dir with its profile, and
+// again with Options.AttachmentNamesOnly, which must change nothing but
+// the attachments' descriptions.
 func runCorpus(t *testing.T, dir string, cases []corpusCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
-			r, err := Inspect(readFile(t, filepath.Join(dir, tc.file)), corpusProfile(t, tc.profile))
+			raw, opts := readFile(t, filepath.Join(dir, tc.file)), corpusProfile(t, tc.profile)
+			r, err := Inspect(raw, opts)
 			if err != nil {
 				t.Fatalf("Inspect error = %v, want nil", err)
 			}
 			tc.check(t, r)
+			opts.AttachmentNamesOnly = true
+			names, err := Inspect(raw, opts)
+			if err != nil {
+				t.Fatalf("Inspect with AttachmentNamesOnly: error = %v, want nil", err)
+			}
+			if want := namesOnly(r); !reflect.DeepEqual(names, want) {
+				t.Errorf("with AttachmentNamesOnly:\n%+v\nwant\n%+v", names, want)
+			}
 		})
 	}
+}
+
+// namesOnly returns the verdict r as Options.AttachmentNamesOnly makes it:
+// attachments without size and digest, and no note of an OpenPGP message
+// inside one.
+func namesOnly(r Result) Result {
+	const note = "holds an encrypted OpenPGP message"
+	r.Attachments = slices.Clone(r.Attachments)
+	for i := range r.Attachments {
+		r.Attachments[i].Size, r.Attachments[i].SHA256 = 0, ""
+	}
+	warnings, parts := r.Warnings, r.Parts
+	r.Warnings, r.Parts = nil, nil
+	for _, w := range warnings {
+		if !strings.Contains(w, note) {
+			r.Warnings = append(r.Warnings, w)
+		}
+	}
+	for _, p := range parts {
+		if !strings.Contains(p.Note, note) {
+			r.Parts = append(r.Parts, p)
+		}
+	}
+	return r
 }
 
 func TestThunderbirdCorpus(t *testing.T) {

@@ -1,6 +1,7 @@
 package verdict
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
@@ -136,7 +137,7 @@ func TestMessageStart(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := messageStart(strings.NewReader(tc.in), int64(len(tc.in)))
+			got, err := messageStart(bufio.NewReader(nil), strings.NewReader(tc.in), int64(len(tc.in)))
 			if (err != nil) != tc.wantErr || got != tc.want {
 				t.Errorf("messageStart = %d, %v; want %d, error %v", got, err, tc.want, tc.wantErr)
 			}

@@ -42,6 +42,14 @@ func (s span) reader() io.Reader {
 	return bytes.NewReader(s.kept)
 }
 
+// size is how many bytes reader returns.
+func (s span) size() int64 {
+	if s.src != nil {
+		return s.n
+	}
+	return int64(len(s.kept))
+}
+
 // whole reports whether reader returns all the bytes, not only a prefix.
 func (s span) whole() bool { return s.src != nil || int64(len(s.kept)) == s.n }
 
@@ -179,14 +187,14 @@ func (in *inspector) parse(r io.Reader, off int64, path string, depth int, fallb
 		rec = &recorder{r: cr}
 		hsrc = rec
 	}
-	br := bufio.NewReader(io.LimitReader(hsrc, maxHeaderSize))
+	br := in.headerReader(io.LimitReader(hsrc, maxHeaderSize))
 	h, herr := textproto.ReadHeader(br)
 	p := &part{path: path}
 	if herr != nil {
 		p.headerErr = fmt.Errorf("read MIME header: %w", herr)
 		p.mediaType, p.params = fallback, map[string]string{}
 		if rec == nil {
-			_, err := io.Copy(io.Discard, cr)
+			_, err := in.copy(io.Discard, cr)
 			p.body = span{src: in.src, off: off, n: cr.n}
 			p.raw = p.body
 			return p, err
@@ -200,9 +208,17 @@ func (in *inspector) parse(r io.Reader, off int64, path string, depth int, fallb
 	if rec != nil {
 		rec.off, rec.buf = true, nil
 	}
+	// What the header's reader read beyond the header starts the body:
+	// read again from the input, else a copy.
 	bodyOff := off + cr.n - int64(br.Buffered())
-	buffered, _ := br.Peek(br.Buffered())
-	body := io.MultiReader(bytes.NewReader(bytes.Clone(buffered)), cr)
+	var ahead io.Reader
+	if in.src != nil {
+		ahead = io.NewSectionReader(in.src, bodyOff, int64(br.Buffered()))
+	} else {
+		buffered, _ := br.Peek(br.Buffered())
+		ahead = bytes.NewReader(bytes.Clone(buffered))
+	}
+	body := io.MultiReader(ahead, cr)
 	p.header = message.Header{Header: h}
 	p.mediaType, p.params = contentType(p.header)
 	if err := in.parseBody(p, body, bodyOff, depth); err != nil {
@@ -265,7 +281,7 @@ func (in *inspector) parseBody(p *part, body io.Reader, off int64, depth int) er
 		return err
 	}
 	// The epilogue, and parts beyond the limit.
-	_, err := io.Copy(io.Discard, cr)
+	_, err := in.copy(io.Discard, cr)
 	if in.src != nil {
 		p.body = span{src: in.src, off: off, n: cr.n}
 	}
@@ -274,35 +290,89 @@ func (in *inspector) parseBody(p *part, body io.Reader, off int64, depth int) er
 
 // leafBody reads the body of a leaf. In the message it only notes where the
 // body is; inside decrypted content it summarises the decoded body as it
-// streams (size, SHA-256, first bytes) and keeps the transfer-encoded bytes
-// as far as keepLimit allows.
+// streams (size, SHA-256, first bytes; not with AttachmentNamesOnly) and
+// keeps the transfer-encoded bytes as far as keepLimit allows.
 func (in *inspector) leafBody(p *part, body io.Reader, off int64) error {
 	if in.src != nil {
-		n, err := io.Copy(io.Discard, body)
+		n, err := in.copy(io.Discard, body)
 		p.body = span{src: in.src, off: off, n: n}
 		return err
 	}
 	k := &keeper{limit: in.keepLimit(p)}
-	tee := &errReader{r: io.TeeReader(body, k)}
-	sum := newSummarizer()
-	if _, err := io.Copy(sum, decoder(p.cte(), tee)); err != nil && tee.err == nil {
-		return err
+	var err error
+	if in.namesOnly() {
+		_, err = in.copy(k, body) // no summary is asked for
+	} else {
+		p.sum, err = in.streamSummary(p, body, k)
 	}
-	if tee.err != nil {
-		return tee.err
-	}
-	// A decoder may stop early (base64 at its padding): keep the rest too.
-	if _, err := io.Copy(io.Discard, tee); err != nil {
+	if err != nil {
 		return err
 	}
 	p.body = span{kept: k.buf, n: k.n}
-	p.sum = sum.result()
 	in.keep(k.buf)
-	in.keep(p.sum.head)
+	if p.sum != nil {
+		in.keep(p.sum.head)
+	}
 	if k.limit > 0 && int64(len(k.buf)) < k.n {
 		in.limitHit(fmt.Sprintf("decoded content larger than %d bytes", in.lim.MaxDecodedSize))
 	}
 	return nil
+}
+
+// streamSummary summarises the decoded body of p as it streams by from
+// body, writing the transfer-encoded bytes to k.
+func (in *inspector) streamSummary(p *part, body io.Reader, k *keeper) (*summary, error) {
+	tee := &errReader{r: io.TeeReader(body, k)}
+	sum := newSummarizer()
+	if _, err := in.copy(sum, decoder(p.cte(), tee)); err != nil && tee.err == nil {
+		return nil, err
+	}
+	if tee.err != nil {
+		return nil, tee.err
+	}
+	// A decoder may stop early (base64 at its padding): keep the rest too.
+	if _, err := in.copy(io.Discard, tee); err != nil {
+		return nil, err
+	}
+	return sum.result(), nil
+}
+
+// copyBufferSize is the size of the buffer an inspection copies through,
+// as io.Copy's.
+const copyBufferSize = 32 << 10
+
+// copy copies r to w, as io.Copy, through the one buffer of the
+// inspection: io.Copy makes a buffer of 32 KiB per call (io.MultiReader's
+// WriteTo too), which was most of the garbage of inspecting a message. The
+// buffer of an inspection of decrypted content is wiped with what it
+// kept.
+func (in *inspector) copy(w io.Writer, r io.Reader) (int64, error) {
+	if in.buf == nil {
+		in.buf = make([]byte, copyBufferSize)
+		if in.src == nil {
+			in.kept = append(in.kept, in.buf) // not charged to the budget
+		}
+	}
+	// Hiding WriteTo and ReadFrom makes io.CopyBuffer use the buffer.
+	return io.CopyBuffer(struct{ io.Writer }{w}, struct{ io.Reader }{r}, in.buf)
+}
+
+// headerReader returns the inspection's one buffered reader for headers,
+// reading from r: a part's reader is done with once its header is read
+// and what it buffered beyond is copied.
+func (in *inspector) headerReader(r io.Reader) *bufio.Reader {
+	if in.br == nil {
+		in.br = bufio.NewReader(r)
+	} else {
+		in.br.Reset(r)
+	}
+	return in.br
+}
+
+// namesOnly reports whether attachments are described without their
+// content (Options.AttachmentNamesOnly).
+func (in *inspector) namesOnly() bool {
+	return in.opts.AttachmentNamesOnly && !in.opts.KeepAttachmentData
 }
 
 // errReader records the error of the reader it wraps (a read failure, as
@@ -456,7 +526,10 @@ func (in *inspector) decodeBody(p *part) []byte {
 	if p.done {
 		return p.decoded
 	}
-	out, err := io.ReadAll(io.LimitReader(decoder(p.cte(), p.body.reader()), max(in.budget, 0)+1))
+	// The decoded body is no longer than the encoded one: read it into
+	// one buffer of that size, not one that doubles as it fills.
+	limit := max(in.budget, 0) + 1
+	out, err := readAll(io.LimitReader(decoder(p.cte(), p.body.reader()), limit), min(p.body.size(), limit))
 	if err != nil {
 		in.warn("a part could not be read: %v", err)
 	}
@@ -469,6 +542,25 @@ func (in *inspector) decodeBody(p *part) []byte {
 	return out
 }
 
+// readAll reads r to its end, as io.ReadAll, into a buffer of capacity
+// size+1 from the start: a reader of at most size bytes fills no other.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	b := make([]byte, 0, size+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if errors.Is(err, io.EOF) {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
+}
+
 // summarize returns the summary of a part's decoded body, streaming it from
 // the input when it was not made while the part streamed by.
 func (in *inspector) summarize(p *part) *summary {
@@ -476,7 +568,7 @@ func (in *inspector) summarize(p *part) *summary {
 		return p.sum
 	}
 	s := newSummarizer()
-	if _, err := io.Copy(s, decoder(p.cte(), p.body.reader())); err != nil {
+	if _, err := in.copy(s, decoder(p.cte(), p.body.reader())); err != nil {
 		in.warn("a part could not be read: %v", err)
 	}
 	p.sum = s.result()

@@ -146,6 +146,10 @@ func (in *inspector) attach(p *part, fallback string) {
 	if name == "" {
 		name = fallback
 	}
+	if in.namesOnly() {
+		in.res.Attachments = append(in.res.Attachments, Attachment{Filename: name, ContentType: p.mediaType})
+		return
+	}
 	sum := in.summarize(p)
 	a := Attachment{Filename: name, ContentType: p.mediaType, Size: sum.size, SHA256: hex.EncodeToString(sum.sha256[:])}
 	if in.opts.KeepAttachmentData {

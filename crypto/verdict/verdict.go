@@ -116,6 +116,15 @@ type Options struct {
 	// Limits.MaxDecodedSize), for a reader that saves attachments. Without
 	// it attachments are only described: name, type, size and SHA-256.
 	KeepAttachmentData bool
+	// AttachmentNamesOnly describes attachments by name and type only:
+	// their content is not decoded, so Attachment.Size and SHA256 stay
+	// zero, an OpenPGP message inside one is not noted, and inside
+	// decrypted content no part's first decoded bytes are kept (nor
+	// charged to Limits.MaxDecodedSize). It is for a caller that reads
+	// only the text, names and headers of the verdict (the search index),
+	// never for one that shows the verdict. KeepAttachmentData overrides
+	// it.
+	AttachmentNamesOnly bool
 }
 
 // SignatureInfo is the verdict on the message's signature.
@@ -245,6 +254,10 @@ type inspector struct {
 	// protected is the header of the payload whose headers are protected.
 	protected *message.Header
 	hpKind    string
+	// buf is the buffer copies go through (see copy); br reads the
+	// headers of parts (see headerReader).
+	buf []byte
+	br  *bufio.Reader
 }
 
 // Inspect reads one RFC 5322 message and returns its security verdict. It
@@ -264,7 +277,7 @@ func InspectFrom(src io.ReaderAt, size int64, opts Options) (Result, error) {
 		in.now = time.Now()
 	}
 	in.budget = in.lim.MaxDecodedSize
-	start, err := messageStart(src, size)
+	start, err := messageStart(in.headerReader(nil), src, size)
 	if err != nil {
 		return Result{}, fmt.Errorf("inspect: %w", err)
 	}
@@ -337,11 +350,11 @@ func (in *inspector) shown(outer message.Header, name string) (h message.Header,
 const textCutMarker = "[… the rest of the text is not shown: it is too long]"
 
 // messageStart returns where the message of size bytes in src begins:
-// after an mbox separator line ("From - date") if there is one. A message
-// of nothing but white space is an error.
-func messageStart(src io.ReaderAt, size int64) (int64, error) {
+// after an mbox separator line ("From - date") if there is one, reading
+// through br. A message of nothing but white space is an error.
+func messageStart(br *bufio.Reader, src io.ReaderAt, size int64) (int64, error) {
 	blank := true
-	br := bufio.NewReader(io.NewSectionReader(src, 0, size))
+	br.Reset(io.NewSectionReader(src, 0, size))
 	for blank {
 		b, err := br.ReadByte()
 		if errors.Is(err, io.EOF) {

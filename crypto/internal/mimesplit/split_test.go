@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -128,4 +130,49 @@ func FuzzSplitter(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkSplitAttachment splits a body with a text part and a base64
+// attachment of 100 KB, reading each part to its end.
+func BenchmarkSplitAttachment(b *testing.B) {
+	line := strings.Repeat("QUJD", 19) + "\r\n"
+	body := "--b\r\nContent-Type: text/plain\r\n\r\n" + strings.Repeat("Some text of the message.\r\n", 100) +
+		"--b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n" + strings.Repeat(line, 100<<10/57) + "--b--\r\n"
+	b.SetBytes(int64(len(body)))
+	buf := make([]byte, 32<<10)
+	for b.Loop() {
+		s := New(strings.NewReader(body), "b", false)
+		for s.Next() {
+			if _, err := io.CopyBuffer(io.Discard, struct{ io.Reader }{s}, buf); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if s.Err() != nil || !s.Closed() {
+			b.Fatalf("split: %v, closed %v", s.Err(), s.Closed())
+		}
+	}
+}
+
+// TestSplitterReadsAlike: bodies made of lines that are, nearly are or
+// are not delimiters split the same whether the reader hands over all the
+// bytes at once (lines found many at a time in the read buffer) or one at
+// a time (line by line).
+func TestSplitterReadsAlike(t *testing.T) {
+	lines := []string{"--b", "--b--", "--bX", "--b  ", "-", "--", "x", "", "Q2FmZQ==", "a --b", "\r", "--b\r"}
+	ends := []string{"\n", "\r\n", "\r\r\n", ""}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 3000 {
+		var body strings.Builder
+		for range rng.IntN(40) {
+			body.WriteString(lines[rng.IntN(len(lines))] + ends[rng.IntN(len(ends))])
+		}
+		for _, strict := range []bool{false, true} {
+			whole, wholeClosed, wholeErr := split(t, body.String(), "b", strict, false)
+			bytewise, byteClosed, byteErr := split(t, body.String(), "b", strict, true)
+			if !slices.Equal(whole, bytewise) || wholeClosed != byteClosed || !errors.Is(wholeErr, byteErr) && (wholeErr == nil || byteErr == nil || wholeErr.Error() != byteErr.Error()) {
+				t.Fatalf("body %d %q, strict %v:\nat once    %q closed %v, %v\nbyte-wise  %q closed %v, %v",
+					i, body.String(), strict, whole, wholeClosed, wholeErr, bytewise, byteClosed, byteErr)
+			}
+		}
+	}
 }
