@@ -295,8 +295,8 @@ func (e *Engine) Messages(ctx context.Context, account, folder string, limit int
 // (as recorded when it was stored) and how the account's last IMAP
 // connection was secured. It never waits on the DNS: DKIM signatures the
 // record left not checked (the DNS failed some hours ago, or the message
-// was just fetched) are checked again in the background, and the next
-// Open shows the result.
+// was just fetched) are checked again in the background; when a check
+// changes the record, EventMessageChecked says so (see Travel).
 func (e *Engine) Open(ctx context.Context, account, folder string, uid uint32) (m backend.Message, err error) {
 	err = e.with(ctx, func(p *Profile) error {
 		raw, err := p.Messages().Raw(ctx, account, folder, uid)

@@ -68,11 +68,14 @@ type accountTokens struct {
 // current token through the stored secret.
 const maxRenewed = 8
 
-// remember notes that the refresh token spent was replaced by next: every
-// spent token remembered leads to next from now on.
+// remember notes that the refresh token spent was replaced by next: the
+// spent tokens remembered that led to spent's secret lead to next from now
+// on, so that one lookup finds the current secret.
 func (at *accountTokens) remember(spent string, next localstore.Secret) {
-	for k := range at.renewed {
-		at.renewed[k] = next
+	for k, v := range at.renewed {
+		if v.Refresh == spent {
+			at.renewed[k] = next
+		}
 	}
 	at.renewed[spent] = next
 	at.spent = append(at.spent, spent)

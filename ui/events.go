@@ -50,6 +50,9 @@ func (v *mainView) handleEvent(ev backend.Event) {
 		// Events were lost: what is shown may be stale.
 		v.reloadFolders(ev.Account)
 		v.refreshFolder()
+		if m := v.opened; m != nil {
+			v.travelChecked(m.Account, m.Folder, []uint32{m.UID})
+		}
 	}
 	switch ev.Kind {
 	case backend.EventNewMail:
@@ -94,14 +97,19 @@ func (v *mainView) handleEvent(ev backend.Event) {
 
 // travelChecked shows the new travel record of the open message when a
 // background check changed it (one of uids of folder in account); the
-// panel stays open if it was.
+// panel stays open if it was. A message still being opened reads it again
+// once it is shown.
 func (v *mainView) travelChecked(account, folder string, uids []uint32) {
 	src, ok := v.ui.backend.(backend.TravelReader)
-	if !ok || v.message == nil || v.opened == nil {
+	if !ok || v.opened == nil {
 		return
 	}
 	m := *v.opened
 	if !strings.EqualFold(m.Account, account) || m.Folder != folder || !slices.Contains(uids, m.UID) {
+		return
+	}
+	if v.message == nil {
+		v.travelStale = true
 		return
 	}
 	var t *backend.Travel

@@ -21,6 +21,19 @@ type eventEngine struct {
 	events        chan backend.Event
 	arrived       bool
 	checkedTravel *backend.Travel
+	// openGate, when set, holds every Open until it is closed.
+	openGate chan struct{}
+}
+
+func (e *eventEngine) Open(ctx context.Context, account, folder string, uid uint32) (backend.Message, error) {
+	if e.openGate != nil {
+		select {
+		case <-e.openGate:
+		case <-ctx.Done():
+			return backend.Message{}, ctx.Err()
+		}
+	}
+	return e.Engine.Open(ctx, account, folder, uid)
 }
 
 func (e *eventEngine) Subscribe(context.Context) <-chan backend.Event { return e.events }
@@ -190,5 +203,19 @@ func TestBackgroundCheckUpdatesTheOpenReader(t *testing.T) {
 	}
 	if v.message == nil || v.message.Travel != travelled {
 		t.Error("the open message keeps its old record")
+	}
+
+	// A check that ends while a message is being opened is shown once
+	// the message is.
+	e.checkedTravel, e.openGate = nil, make(chan struct{})
+	v.list.Select(rowOf(t, v, "Parking notice"))
+	loading := *v.opened
+	e.checkedTravel = travelled
+	v.handleEvent(backend.Event{Kind: backend.EventMessageChecked, Account: alice, Folder: loading.Folder, UIDs: []uint32{loading.UID}})
+	close(e.openGate)
+	app.tasks.wait()
+	app.tasks.wait() // the record read again after the message was shown
+	if v.message == nil || v.message.Travel != travelled || !strings.Contains(strings.Join(p.shown, "\n"), "Signed by example.com, verified (DKIM).") {
+		t.Errorf("a check during the opening: panel = %q, want the new record", p.shown)
 	}
 }

@@ -67,6 +67,10 @@ type mainView struct {
 	// the server, in headers-only mode or for a large message) once
 	// another message is opened or the reader closes.
 	stopOpening context.CancelFunc
+	// travelStale is set when a background check changed the travel
+	// record of the message being opened: the reader reads it again once
+	// the message is shown.
+	travelStale bool
 	folderBar   *folderBar
 	folderForm  *folderForm
 
@@ -685,6 +689,7 @@ func (v *mainView) indexProgress(gen int, p backend.IndexProgress) {
 func (v *mainView) openMessage(m backend.MessageSummary) {
 	v.opened = &m
 	v.message = nil
+	v.travelStale = false
 	v.replyButton.Disable()
 	v.replyAllButton.Disable()
 	v.reader.loading(m)
@@ -706,6 +711,10 @@ func (v *mainView) openMessage(m backend.MessageSummary) {
 			return
 		}
 		v.showMessage(msg)
+		if v.travelStale {
+			v.travelStale = false
+			v.travelChecked(m.Account, m.Folder, []uint32{m.UID})
+		}
 	})
 }
 

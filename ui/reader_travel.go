@@ -190,7 +190,7 @@ func dkimLine(d backend.DKIMCheck) string {
 		case backend.DKIMLookupsOff:
 			line = "Signed by " + domain + ", not checked (lookups off): DKIM key lookups are turned off in Settings, Security"
 		case backend.DKIMNotYet:
-			line = "Signed by " + domain + ", not checked yet (DKIM): its key is being looked up, and this line changes when it is done"
+			line = "Signed by " + domain + ", not checked yet (DKIM): its key is being looked up; the result shows here when it comes, or when the message is opened again"
 		default:
 			line = "Signed by " + domain + ", not checked (DKIM): its key could not be looked up, for one because Sealpost was offline; it is tried again when the message is opened later"
 		}

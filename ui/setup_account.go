@@ -265,7 +265,7 @@ func (a *accountSetup) fill(d backend.AccountDetails) {
 		switch {
 		case d.ProviderDomainDefault && d.ProviderDomain != "":
 			a.providerDomain.SetPlaceHolder(d.ProviderDomain + " (the default)")
-		case d.ProviderDomainDefault:
+		default:
 			a.providerDomain.SetPlaceHolder("The default, from the IMAP server")
 		}
 	}

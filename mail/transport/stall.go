@@ -259,6 +259,10 @@ func (c *Conn) watchSend() (stop func()) {
 		}
 		if q := c.unsent(); q >= 0 && q != last {
 			last, since = q, time.Now()
+			// Bytes moved: progress for a Read waiting meanwhile too.
+			c.mu.Lock()
+			c.since, c.queued = since, q
+			c.mu.Unlock()
 		} else if time.Since(since) >= c.stall {
 			done = true
 			_ = c.fail(true)
@@ -332,7 +336,7 @@ func (c *Conn) fail(sending bool) error {
 }
 
 // SetDeadline records whether the protocol client is inside a reply (see
-// SetReadDeadline); write deadlines are the guard's own.
+// SetReadDeadline); writes are timed by the guard alone (see Write).
 func (c *Conn) SetDeadline(t time.Time) error { return c.SetReadDeadline(t) }
 
 // SetReadDeadline records whether the protocol client is inside a reply: a
@@ -346,5 +350,6 @@ func (c *Conn) SetReadDeadline(t time.Time) error {
 	return nil
 }
 
-// SetWriteDeadline does nothing: every write has the guard's deadline.
+// SetWriteDeadline does nothing: the guard times every write itself, by
+// the progress of its bytes (see Write).
 func (c *Conn) SetWriteDeadline(time.Time) error { return nil }
