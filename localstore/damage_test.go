@@ -399,3 +399,37 @@ func TestDamagedWriteReleasesTheFile(t *testing.T) {
 	_, err = Open(dir, testPass, &Options{KDF: &cheapKDF, LockTimeout: time.Second})
 	wantErr(t, "Open after the damaged write", err, ErrDamaged)
 }
+
+// TestVerifyFindsDamagedBranchPages points the first child of each branch
+// page far beyond the file, one page at a time: Open or Verify (as backup
+// and restore run it) says the file is damaged, and nothing crashes.
+func TestVerifyFindsDamagedBranchPages(t *testing.T) {
+	dir, good := filledProfile(t)
+	m := currentMeta(bytes.NewReader(good))
+	ps := int(m.pageSize)
+	const branchPage = 0x01 // bbolt's page flag
+	tried := 0
+	for id := 2; id < int(m.pages); id++ {
+		off := id * ps
+		if binary.NativeEndian.Uint16(good[off+8:off+10]) != branchPage {
+			continue
+		}
+		tried++
+		d := bytes.Clone(good)
+		// The first branch element: pos and ksize (uint32 each), then the
+		// child's page id.
+		binary.NativeEndian.PutUint64(d[off+boltPageHeader+8:off+boltPageHeader+16], 1<<36)
+		writeProfile(t, dir, d)
+		s, err := Open(dir, testPass, testOpts())
+		if err == nil {
+			err = s.Verify()
+			_ = s.Close()
+		}
+		if !errors.Is(err, ErrDamaged) {
+			t.Errorf("branch page %d pointing beyond the file: %v, want ErrDamaged", id, err)
+		}
+	}
+	if tried == 0 {
+		t.Fatal("the filled profile has no branch page: the test proves nothing")
+	}
+}
