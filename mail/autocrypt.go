@@ -13,6 +13,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 
 	"github.com/sealpost/sealpost/crypto/autocrypt"
+	"github.com/sealpost/sealpost/internal/maildate"
 	"github.com/sealpost/sealpost/localstore"
 )
 
@@ -90,7 +91,7 @@ func (b *peerBatch) observeMessage(raw []byte, gossip []string) ([]PeerUpdate, e
 	if err != nil {
 		return nil, nil // no single sender: nothing to learn
 	}
-	date, err := netmail.ParseDate(h.Get("Date"))
+	date, err := maildate.Parse(h.Get("Date"))
 	if err != nil {
 		date = time.Time{}
 	}

@@ -1,10 +1,10 @@
 package travel
 
 import (
-	"net/mail"
 	"regexp"
 	"strings"
 
+	"github.com/sealpost/sealpost/internal/maildate"
 	"github.com/sealpost/sealpost/mail/backend"
 )
 
@@ -66,7 +66,7 @@ func ParseReceived(value string) (hop backend.Hop, ok bool) {
 	if hop.TLSVersion != "" || hop.Cipher != "" || tlsProtocols[hop.With] {
 		hop.Encryption = backend.HopTLS
 	}
-	if t, err := mail.ParseDate(strings.TrimSpace(date)); err == nil {
+	if t, err := maildate.Parse(strings.TrimSpace(date)); err == nil {
 		hop.Time = t
 	}
 	return hop, true
