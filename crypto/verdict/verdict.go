@@ -258,6 +258,8 @@ type inspector struct {
 	// headers of parts (see headerReader).
 	buf []byte
 	br  *bufio.Reader
+	// scratch holds buf and br when they came from scratches.
+	scratch *scratch
 }
 
 // Inspect reads one RFC 5322 message and returns its security verdict. It
@@ -273,6 +275,8 @@ func Inspect(raw []byte, opts Options) (Result, error) {
 // fails when src cannot be read.
 func InspectFrom(src io.ReaderAt, size int64, opts Options) (Result, error) {
 	in := &inspector{opts: opts, lim: opts.Limits.withDefaults(), now: opts.Now, src: src}
+	in.useScratch()
+	defer in.release()
 	if in.now.IsZero() {
 		in.now = time.Now()
 	}
