@@ -13,6 +13,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 
 	"github.com/sealpost/sealpost/crypto/autocrypt"
+	"github.com/sealpost/sealpost/internal/maildate"
 	"github.com/sealpost/sealpost/localstore"
 )
 
@@ -60,6 +61,9 @@ type peerBatch struct {
 	// recipients and header values: gossip repeats as much (each message
 	// to the same group carries the same keys).
 	gossip map[string][]*autocrypt.Header
+	// br reads each message's header: one buffer for the batch, not one
+	// per message (ReadHeader copies what it keeps).
+	br *bufio.Reader
 }
 
 // maxCachedHeaders bounds peerBatch.headers and peerBatch.gossip; a full
@@ -73,13 +77,15 @@ type peerImport struct {
 
 func (kr *Keyring) newPeerBatch() *peerBatch {
 	return &peerBatch{kr: kr, states: map[string]autocrypt.PeerState{}, dirty: map[string]bool{},
-		headers: map[string]*autocrypt.Header{}, gossip: map[string][]*autocrypt.Header{}}
+		headers: map[string]*autocrypt.Header{}, gossip: map[string][]*autocrypt.Header{},
+		br: bufio.NewReader(nil)}
 }
 
 // observeMessage reads raw's header and applies its Autocrypt header and
 // the given gossip values.
 func (b *peerBatch) observeMessage(raw []byte, gossip []string) ([]PeerUpdate, error) {
-	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
+	b.br.Reset(bytes.NewReader(raw))
+	h, err := textproto.ReadHeader(b.br)
 	if err != nil {
 		return nil, fmt.Errorf("read the message header: %w", err)
 	}
@@ -90,7 +96,7 @@ func (b *peerBatch) observeMessage(raw []byte, gossip []string) ([]PeerUpdate, e
 	if err != nil {
 		return nil, nil // no single sender: nothing to learn
 	}
-	date, err := netmail.ParseDate(h.Get("Date"))
+	date, err := maildate.Parse(h.Get("Date"))
 	if err != nil {
 		date = time.Time{}
 	}

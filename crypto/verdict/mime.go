@@ -12,6 +12,7 @@ import (
 	"mime/quotedprintable"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/textproto"
@@ -341,11 +342,44 @@ func (in *inspector) streamSummary(p *part, body io.Reader, k *keeper) (*summary
 // as io.Copy's.
 const copyBufferSize = 32 << 10
 
+// scratch is what an inspection of the input reads through: its copy
+// buffer (see copy) and its header reader (see headerReader).
+type scratch struct {
+	buf [copyBufferSize]byte
+	br  *bufio.Reader
+}
+
+// scratches are the scratches of inspections of the input that ended, for
+// the next: a sync inspects thousands of messages, and a new copy buffer
+// and header reader for each were a tenth of the indexing's allocation.
+// Decrypted content never goes through them: an inspection of it makes
+// its own buffer, kept with what it wipes, and its own reader.
+var scratches = sync.Pool{New: func() any { return &scratch{br: bufio.NewReader(nil)} }}
+
+// useScratch gives an inspection of the input a scratch from scratches.
+func (in *inspector) useScratch() {
+	in.scratch = scratches.Get().(*scratch)
+	in.buf, in.br = in.scratch.buf[:], in.scratch.br
+}
+
+// release gives the inspection's scratch back to scratches, if it took
+// one, holding no reader; the inspection must not read again.
+func (in *inspector) release() {
+	if in.scratch != nil {
+		in.scratch.br.Reset(nil)
+		scratches.Put(in.scratch)
+		in.scratch, in.buf, in.br = nil, nil, nil
+	}
+}
+
 // copy copies r to w, as io.Copy, through the one buffer of the
 // inspection: io.Copy makes a buffer of 32 KiB per call (io.MultiReader's
 // WriteTo too), which was most of the garbage of inspecting a message. The
 // buffer of an inspection of decrypted content is wiped with what it
 // kept.
+//
+// An inspection of the input has its buffer from a scratch (see
+// useScratch): only input bytes go through it.
 func (in *inspector) copy(w io.Writer, r io.Reader) (int64, error) {
 	if in.buf == nil {
 		in.buf = make([]byte, copyBufferSize)

@@ -49,8 +49,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-message"
-	"github.com/emersion/go-message/mail"
 	"github.com/sealpost/sealpost/crypto"
+	"github.com/sealpost/sealpost/internal/maildate"
 )
 
 // Default limits, used for every zero field of Limits.
@@ -258,6 +258,8 @@ type inspector struct {
 	// headers of parts (see headerReader).
 	buf []byte
 	br  *bufio.Reader
+	// scratch holds buf and br when they came from scratches.
+	scratch *scratch
 }
 
 // Inspect reads one RFC 5322 message and returns its security verdict. It
@@ -273,6 +275,8 @@ func Inspect(raw []byte, opts Options) (Result, error) {
 // fails when src cannot be read.
 func InspectFrom(src io.ReaderAt, size int64, opts Options) (Result, error) {
 	in := &inspector{opts: opts, lim: opts.Limits.withDefaults(), now: opts.Now, src: src}
+	in.useScratch()
+	defer in.release()
 	if in.now.IsZero() {
 		in.now = time.Now()
 	}
@@ -315,7 +319,7 @@ func InspectFrom(src io.ReaderAt, size int64, opts Options) (Result, error) {
 	in.res.From = from.display
 	in.res.To, in.res.Cc, in.res.Bcc = addressText(to, "To"), addressText(cc, "Cc"), addressText(bcc, "Bcc")
 	in.res.ReplyTo = addressText(replyHeader, "Reply-To")
-	if d, err := (&mail.Header{Header: dateHeader}).Date(); err == nil {
+	if d, err := headerDate(dateHeader); err == nil {
 		in.res.Date = d
 	}
 	in.checkSender(from, outer, replyHeader)
@@ -638,13 +642,23 @@ func (in *inspector) judgeSigner(from, outer sender) {
 // before a warning: more suggests an old signed message sent again.
 const maxDateSkew = 24 * time.Hour
 
+// headerDate returns the date of h's Date field as go-message's
+// mail.Header.Date does (the zero time for none), through maildate.Parse.
+func headerDate(h message.Header) (time.Time, error) {
+	v := h.Get("Date")
+	if v == "" {
+		return time.Time{}, nil
+	}
+	return maildate.Parse(v)
+}
+
 // checkSignatureDate warns when a valid signature was made long before or
 // after the message's Date.
 func (in *inspector) checkSignatureDate(h message.Header) {
 	if !in.sigSet || in.res.Signature.Status != crypto.SigValid || in.res.Signature.SignedAt.IsZero() {
 		return
 	}
-	date, err := (&mail.Header{Header: h}).Date()
+	date, err := headerDate(h)
 	if err != nil || date.IsZero() {
 		return
 	}

@@ -1,10 +1,10 @@
 package travel
 
 import (
-	"net/mail"
 	"regexp"
 	"strings"
 
+	"github.com/sealpost/sealpost/internal/maildate"
 	"github.com/sealpost/sealpost/mail/backend"
 )
 
@@ -66,7 +66,7 @@ func ParseReceived(value string) (hop backend.Hop, ok bool) {
 	if hop.TLSVersion != "" || hop.Cipher != "" || tlsProtocols[hop.With] {
 		hop.Encryption = backend.HopTLS
 	}
-	if t, err := mail.ParseDate(strings.TrimSpace(date)); err == nil {
+	if t, err := maildate.Parse(strings.TrimSpace(date)); err == nil {
 		hop.Time = t
 	}
 	return hop, true
@@ -137,23 +137,59 @@ func cleanHost(w string) string {
 // tlsOf finds the TLS version and cipher a Received field names. Exim's
 // form sits outside comments ("with esmtps (TLS1.3) tls X"), so the whole
 // value is searched as well as the comments.
+//
+// A pattern runs only where its text can be: all but reCipherKV need "TL"
+// and reCipherKV needs "cipher=", in any case (see containsFoldASCII), and
+// most Received fields hold neither.
 func tlsOf(value, comments string) (version, cipher string) {
-	if m := rePostfixTLS.FindStringSubmatch(comments); m != nil {
-		return tlsVersion(m[1]), m[2]
+	inComments := containsFoldASCII(comments, "tl")
+	if inComments {
+		if m := rePostfixTLS.FindStringSubmatch(comments); m != nil {
+			return tlsVersion(m[1]), m[2]
+		}
 	}
-	if m := reEximTLS.FindStringSubmatch(value); m != nil {
-		return tlsVersion(m[1]), m[2]
+	if containsFoldASCII(value, "tl") {
+		if m := reEximTLS.FindStringSubmatch(value); m != nil {
+			return tlsVersion(m[1]), m[2]
+		}
+		if m := reEximOldTLS.FindStringSubmatch(value); m != nil {
+			return tlsVersion(m[1]), m[2]
+		}
 	}
-	if m := reEximOldTLS.FindStringSubmatch(value); m != nil {
-		return tlsVersion(m[1]), m[2]
+	if inComments {
+		if m := reVersionKV.FindStringSubmatch(comments); m != nil {
+			version = tlsVersion(m[1])
+		}
 	}
-	if m := reVersionKV.FindStringSubmatch(comments); m != nil {
-		version = tlsVersion(m[1])
-	}
-	if m := reCipherKV.FindStringSubmatch(comments); m != nil {
-		cipher = m[1]
+	if containsFoldASCII(comments, "cipher=") {
+		if m := reCipherKV.FindStringSubmatch(comments); m != nil {
+			cipher = m[1]
+		}
 	}
 	return version, cipher
+}
+
+// containsFoldASCII reports whether s holds sub, a lower-case ASCII text,
+// in any mix of cases. For the letters of "tl" and "cipher=" that is what
+// a (?i) pattern matches: their case-folding orbits are ASCII only (unlike
+// k's and s's, which hold the Kelvin sign and the long s).
+func containsFoldASCII(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		j := 0
+		for ; j < len(sub); j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // tlsVersion writes a TLS version as "TLS 1.3", whichever way a server
