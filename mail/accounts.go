@@ -12,6 +12,7 @@ import (
 	"github.com/sealpost/sealpost/localstore"
 	"github.com/sealpost/sealpost/mail/autoconfig"
 	"github.com/sealpost/sealpost/mail/backend"
+	"github.com/sealpost/sealpost/mail/signin"
 	"github.com/sealpost/sealpost/mail/transport"
 )
 
@@ -387,14 +388,20 @@ func (as *Accounts) Info(email string) (AccountInfo, error) {
 }
 
 // info is accountInfo with the name of an organisation's own sign-in
-// provider as the settings give it (its ID if they cannot be read).
+// provider as the settings give it (its ID if they cannot be read); the
+// settings are read only for such an account.
 func (as *Accounts) info(a localstore.Account) AccountInfo {
 	info := accountInfo(a)
-	if id := a.Secret.Provider; id != "" && as.settings != nil {
-		if st, err := as.settings.Get(); err == nil {
-			if p, _, err := resolveProvider(id, st); err == nil {
-				info.SignIn = p.Name
-			}
+	id := a.Secret.Provider
+	if id == "" || as.settings == nil {
+		return info
+	}
+	if _, err := signin.Preset(id); err == nil {
+		return info // accountInfo named it
+	}
+	if st, err := as.settings.Get(); err == nil {
+		if p, _, err := resolveProvider(id, st); err == nil {
+			info.SignIn = p.Name
 		}
 	}
 	return info
